@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Flags that keep Debian Chromium quiet on a machine with no outside network. */
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface LaunchOptions {
+  /** Drop --disable-gpu and enable WebGPU: SwiftShader provides an adapter. */
+  webgpu?: boolean;
+}
+
+export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);
+  }
+  // playwright-core gives every launch a fresh, empty temporary profile (--user-data-dir).
+  const args = [...BASE_ARGS];
+  args.push(...(opts.webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'] : ['--disable-gpu']));
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/** Collects page errors and console errors so a spec can fail on any of them. */
+export function watchPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  return errors;
+}
+
+export const ARTIFACTS_DIR = join(import.meta.dirname, 'artifacts');

@@ -1,0 +1,101 @@
+// Shared contracts of the chunked-call engine. Everything here is runtime-neutral: it runs in
+// Node, in a Web Worker and in the page alike. Backends only know how to run ONE batch; the
+// engine plans, schedules, retries, isolates failures and reassembles.
+import type { DataType, Table } from 'apache-arrow';
+
+/** Exactly one of chunkSize / numChunks must be given (validated by planChunks). */
+export type ChunkingOptions =
+  | { chunkSize: number; numChunks?: undefined }
+  | { numChunks: number; chunkSize?: undefined };
+
+/** A contiguous slice of the input: rows [offset, offset + rows). */
+export interface ChunkPlan {
+  index: number;
+  offset: number;
+  rows: number;
+}
+
+/** What a batch function sees besides its rows. */
+export interface BatchContext {
+  /** Aborted on cancel or per-chunk timeout; a well-behaved function stops promptly. */
+  signal: AbortSignal;
+  chunkIndex: number;
+  /** 1 for the first try. */
+  attempt: number;
+}
+
+/**
+ * The result of running one batch: one entry per input row, in input order.
+ * `errors[i]` non-null marks row i as failed with that message (its value is ignored).
+ */
+export interface BatchOutput<T> {
+  values: ReadonlyArray<T | null>;
+  errors?: ReadonlyArray<string | null>;
+}
+
+/** Runs one batch of rows (a slice of the args table, one column per argument). */
+export type BatchFunction<T> = (args: Table, ctx: BatchContext) => Promise<BatchOutput<T>>;
+
+/** Progress is a union keyed on `status`, one event per chunk state change. */
+export type ChunkProgressEvent =
+  | { status: 'queued'; chunk: number; offset: number; rows: number }
+  | { status: 'running'; chunk: number; offset: number; rows: number; attempt: number }
+  | { status: 'retrying'; chunk: number; offset: number; rows: number; attempt: number; error: string; delayMs: number }
+  | { status: 'done'; chunk: number; offset: number; rows: number; attempt: number; latencyMs: number; failedRows: number }
+  | { status: 'failed'; chunk: number; offset: number; rows: number; attempt: number; latencyMs: number; error: string }
+  | { status: 'cancelled'; chunk: number; offset: number; rows: number };
+
+export type ChunkStatus = ChunkProgressEvent['status'];
+
+/** Injected so tests can drive time with fake timers (TanStack's timeoutManager idea). */
+export interface TimerApi {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  /** Uniform [0, 1): injected for deterministic jitter in tests. */
+  random(): number;
+}
+
+export type OnError = 'row-status' | 'raise';
+
+export type ChunkedCallOptions = ChunkingOptions & {
+  /** Max chunks in flight at once (default 1). */
+  concurrentChunks?: number;
+  /** Per-chunk timeout in SECONDS; undefined waits forever. */
+  timeout?: number;
+  /** Extra attempts for a failed or timed-out chunk (default 0). */
+  retries?: number;
+  /** Base backoff in ms for retries (default 250); doubles each attempt, with full jitter. */
+  backoffMs?: number;
+  signal?: AbortSignal;
+  onProgress?: (event: ChunkProgressEvent) => void;
+  /** 'row-status' (default): failed rows get a status and a null result. 'raise': reject. */
+  onError?: OnError;
+  timers?: TimerApi;
+};
+
+/** Per-row status: 'ok' or the error text. */
+export const ROW_OK = 'ok';
+
+/**
+ * The engine's answer: an Arrow Table with `result` (the requested output type) and `status`
+ * (utf8: 'ok' or the error text) columns; row i always corresponds to input row i.
+ */
+export interface ChunkedCallResult {
+  table: Table;
+  failedRows: number;
+  chunks: number;
+}
+
+export type BatchHandleStatus = 'pending' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** A submitted batch: returned at once by deferBatch. */
+export interface BatchHandle<T> {
+  readonly id: string;
+  readonly status: BatchHandleStatus;
+  /** Resolves with the batch output; rejects with TimeoutError after `timeout` seconds. */
+  get(opts?: { timeout?: number }): Promise<BatchOutput<T>>;
+  cancel(): void;
+}
+
+export type { DataType, Table };

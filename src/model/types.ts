@@ -1,0 +1,53 @@
+// Contracts between tokenizers, ONNX session adapters and the embedding pipeline.
+// Only files named *-session.ts (one per runtime backend) may import onnxruntime.
+
+/** Where the model actually runs. 'auto' is resolved to one of the others at load time. */
+export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'cuda';
+export type ResolvedDevice = Exclude<Device, 'auto'>;
+
+export interface Encoding {
+  /** Token ids including any special tokens the model expects. */
+  ids: Int32Array;
+  /** True when the text was cut to the model's maximum length. */
+  truncated: boolean;
+}
+
+export interface Tokenizer {
+  readonly kind: 'sentencepiece' | 'wordpiece';
+  readonly maxLength: number;
+  readonly padId: number;
+  encode(text: string): Encoding;
+}
+
+/** A dense batch ready for a session: row-major [batch, seqLen]. */
+export interface DenseBatch {
+  inputIds: BigInt64Array | Int32Array;
+  attentionMask: BigInt64Array | Int32Array;
+  tokenTypeIds?: BigInt64Array | Int32Array;
+  batch: number;
+  seqLen: number;
+}
+
+/** One runtime adapter (onnxruntime-node or onnxruntime-web) holding one reused session. */
+export interface EmbeddingSession {
+  readonly device: ResolvedDevice;
+  /** Why this device was chosen (e.g. "WebGPU adapter found", "no adapter: WASM, 4 threads"). */
+  readonly deviceReason: string;
+  readonly dimension: number;
+  /** Returns [batch, dimension] pooled, L2-normalised embeddings, row-major. */
+  run(batch: DenseBatch): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export type ModelLoadProgress =
+  | { status: 'download'; file: string; loaded: number; total?: number }
+  | { status: 'compile'; file: string }
+  | { status: 'ready'; device: ResolvedDevice; deviceReason: string };
+
+/** Info reported to users about the model that ran. */
+export interface EmbedderInfo {
+  model: string;
+  dimension: number;
+  device: ResolvedDevice;
+  deviceReason: string;
+}
