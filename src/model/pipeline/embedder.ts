@@ -1,0 +1,123 @@
+// The embedding pipeline, runtime-neutral: texts → tokenizer → sorted, token-budgeted sub-batches
+// → one EmbeddingSession (one inference at a time) → vectors back in input order.
+import type { BatchOutput } from '../../core/types';
+import type { EmbeddingSession, Encoding, Tokenizer } from '../types';
+import { DEFAULT_SUB_BATCH, packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
+import { SerialQueue } from './serial-queue';
+
+export interface EmbedOutput extends BatchOutput<Float32Array> {
+  values: Array<Float32Array | null>;
+  /** errors[i] non-null: row i was not embedded (e.g. a null or non-string cell). */
+  errors: Array<string | null>;
+  /** truncated[i]: row i was longer than the model's maximum length and was cut to it. */
+  truncated: boolean[];
+}
+
+export interface EmbedderOptions extends Partial<SubBatchOptions> {
+  /**
+   * Texts longer than this many UTF-16 code units are cut before tokenizing (and flagged), so a
+   * 100k-character cell costs no more than the model could ever read. Default: 32 × maxLength.
+   */
+  maxChars?: number;
+}
+
+const queues = new WeakMap<EmbeddingSession, SerialQueue>();
+
+/** The one inference queue of a session, shared by every embedder using it. */
+export function sessionQueue(session: EmbeddingSession): SerialQueue {
+  let q = queues.get(session);
+  if (!q) queues.set(session, (q = new SerialQueue()));
+  return q;
+}
+
+export class Embedder {
+  private readonly sub: SubBatchOptions;
+  private readonly maxChars: number;
+
+  constructor(
+    readonly tokenizer: Tokenizer,
+    readonly session: EmbeddingSession,
+    opts: EmbedderOptions = {},
+  ) {
+    this.sub = {
+      tokenBudget: opts.tokenBudget ?? DEFAULT_SUB_BATCH.tokenBudget,
+      maxBatchRows: opts.maxBatchRows ?? DEFAULT_SUB_BATCH.maxBatchRows,
+    };
+    // Budget below the longest possible row would make that row unrunnable.
+    this.sub.tokenBudget = Math.max(this.sub.tokenBudget, tokenizer.maxLength);
+    this.maxChars = opts.maxChars ?? 32 * tokenizer.maxLength;
+  }
+
+  get dimension(): number {
+    return this.session.dimension;
+  }
+
+  async embed(texts: ReadonlyArray<unknown>, opts: { signal?: AbortSignal } = {}): Promise<EmbedOutput> {
+    const n = texts.length;
+    const values: Array<Float32Array | null> = new Array(n).fill(null);
+    const errors: Array<string | null> = new Array(n).fill(null);
+    const truncated: boolean[] = new Array(n).fill(false);
+
+    // Tokenize everything first, outside the session queue: while another chunk's inference holds
+    // the session, this chunk's tokenization proceeds (and sorting needs every length anyway).
+    const rows: number[] = [];
+    const encodings: Int32Array[] = [];
+    for (let i = 0; i < n; i++) {
+      const text = texts[i];
+      if (typeof text !== 'string') {
+        errors[i] = `row ${i}: expected a string, got ${describe(text)}`;
+        continue;
+      }
+      let enc: Encoding;
+      try {
+        enc = this.tokenizer.encode(text.length > this.maxChars ? cutText(text, this.maxChars) : text);
+      } catch (err) {
+        errors[i] = `row ${i}: tokenizer failed: ${err instanceof Error ? err.message : String(err)}`;
+        continue;
+      }
+      truncated[i] = enc.truncated || text.length > this.maxChars;
+      rows.push(i);
+      encodings.push(enc.ids);
+    }
+    opts.signal?.throwIfAborted();
+
+    const plan = planSubBatches(
+      encodings.map((e) => e.length),
+      this.sub,
+    );
+    const queue = sessionQueue(this.session);
+    const withTypes = true; // sessions ignore token types when their model has none
+    // Pack sub-batch k+1 while sub-batch k runs: packing stays off the inference critical path.
+    let next = plan.length ? packDenseBatch(encodings, plan[0], this.tokenizer.padId, withTypes) : undefined;
+    for (let k = 0; k < plan.length; k++) {
+      opts.signal?.throwIfAborted();
+      const dense = next!;
+      const running = queue.run(() => {
+        opts.signal?.throwIfAborted();
+        return this.session.run(dense);
+      });
+      next = k + 1 < plan.length ? packDenseBatch(encodings, plan[k + 1], this.tokenizer.padId, withTypes) : undefined;
+      const out = await running;
+      const dim = this.session.dimension;
+      if (out.length !== dense.batch * dim) {
+        throw new Error(`session returned ${out.length} floats for ${dense.batch} rows × ${dim} dims`);
+      }
+      plan[k].rows.forEach((local, r) => {
+        values[rows[local]] = out.slice(r * dim, (r + 1) * dim);
+      });
+    }
+    return { values, errors, truncated };
+  }
+}
+
+/** Cuts to `max` code units without splitting a surrogate pair. */
+function cutText(text: string, max: number): string {
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined (missing cell)';
+  return `${typeof v} ${JSON.stringify(v)?.slice(0, 40) ?? ''}`.trim();
+}

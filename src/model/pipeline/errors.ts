@@ -1,0 +1,70 @@
+// One error class per meaning, each with a stable `name` and a message that names the bad value
+// and how to fix it. Thrown by the session adapters, the model registry and the embedder.
+import { EmbedbookError } from '../../core/errors';
+
+/** The model file could not be loaded as ONNX (not a model, truncated, unsupported opset…). */
+export class InvalidModelError extends EmbedbookError {
+  override readonly name = 'InvalidModelError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file} is not a loadable ONNX model: ${detail}. Point the model source at an .onnx file (e.g. onnx/model.onnx in a Hugging Face folder).`);
+  }
+  details(): Record<string, unknown> {
+    return { file: this.file, detail: this.detail };
+  }
+}
+
+/** The model's inputs/outputs are not what an embedding model needs. */
+export class ModelSignatureError extends EmbedbookError {
+  override readonly name = 'ModelSignatureError';
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+  details(): Record<string, unknown> {
+    return { file: this.file, detail: this.detail };
+  }
+}
+
+/** The requested execution device cannot run here. */
+export class DeviceUnavailableError extends EmbedbookError {
+  override readonly name = 'DeviceUnavailableError';
+  constructor(
+    readonly device: string,
+    readonly reason: string,
+  ) {
+    super(`device '${device}' is unavailable: ${reason}`);
+  }
+  details(): Record<string, unknown> {
+    return { device: this.device, reason: this.reason };
+  }
+}
+
+/** A device name outside the supported set for this runtime. */
+export class UnknownDeviceError extends EmbedbookError {
+  override readonly name = 'UnknownDeviceError';
+  constructor(
+    readonly device: unknown,
+    readonly allowed: readonly string[],
+  ) {
+    super(`unknown device ${JSON.stringify(device)} for this runtime; allowed: ${allowed.map((d) => `'${d}'`).join(', ')}`);
+  }
+  details(): Record<string, unknown> {
+    return { device: String(this.device), allowed: this.allowed };
+  }
+}
+
+/** The session was used after dispose(). */
+export class SessionDisposedError extends EmbedbookError {
+  override readonly name = 'SessionDisposedError';
+  constructor() {
+    super('the embedding session was disposed; create a new runtime to embed again');
+  }
+  details(): Record<string, unknown> {
+    return {};
+  }
+}
