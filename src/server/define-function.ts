@@ -1,0 +1,176 @@
+// defineFunction: the authoring API of a queue function (re-exported by the package entry), and
+// validateSpec: the server's check of the JSON definition the CLI uploads. Pure TypeScript, no
+// node:* imports, so a definition file bundles for any runtime.
+import { InvalidDefinitionError, ScalarHandlerError } from './errors';
+
+/** One Arrow column per argument; each handler argument is the WHOLE column of the batch. */
+export type ArgType = 'string[]' | 'number[]' | 'number[][]' | 'boolean[]' | 'json[]';
+/** Scalar argument types exist only to be refused with a clear error (one row per call defeats batching). */
+export type ScalarArgType = 'string' | 'number' | 'boolean' | 'json';
+export const ARG_TYPES: readonly ArgType[] = ['string[]', 'number[]', 'number[][]', 'boolean[]', 'json[]'];
+const SCALAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'json', 'object', 'any'];
+
+/** The Arrow type of the `result` column. Omitted: inferred from the values of each call. */
+export type OutputType = 'float32[]' | 'float64[]' | 'float32' | 'float64' | 'int32' | 'utf8' | 'bool' | 'json';
+export const OUTPUT_TYPES: readonly OutputType[] = ['float32[]', 'float64[]', 'float32', 'float64', 'int32', 'utf8', 'bool', 'json'];
+
+export interface Resources {
+  cpu?: number;
+  /** Kubernetes-style quantity, e.g. "4Gi" (informational on a single host). */
+  memory?: string;
+  /** A GPU kind, e.g. "nvidia-l4", or "any". Must match a worker's GPU unless CPU fallback is on. */
+  gpu?: string;
+}
+
+/** What a handler gets after its column arguments. */
+export interface HandlerContext {
+  functionName: string;
+  version: number;
+  /** 1 for the first try of this batch. */
+  attempt: number;
+  rows: number;
+  device: 'cpu' | 'cuda';
+  /** The GPU kind of the worker, when it has one. */
+  gpu?: string;
+}
+
+/** The JSON-safe part of a definition: what POST /functions carries as `definition`. */
+export interface FunctionSpec {
+  name: string;
+  /** Argument name → column type, in handler parameter order. Default `{ text: 'string[]' }`. */
+  args: Record<string, ArgType>;
+  /** 'columns' (default): handler(col1, col2, …, ctx). 'table': handler(arrowTable, ctx). */
+  input: 'columns' | 'table';
+  maxBatchingSize: number;
+  /** ms after the oldest buffered row at which a partial batch is sent anyway. */
+  maxBufferDuration: number;
+  retries: number;
+  resources: Resources;
+  /** A built-in handler ('default' = the default embedding model); excludes `handler`. */
+  model?: string;
+  output?: OutputType;
+  /** Per-batch deadline in ms: a worker that takes longer is treated as hung and replaced. */
+  batchTimeoutMs?: number;
+}
+
+/** The authoring form: a spec (defaults filled in) plus, for user code, the batch handler. */
+export interface FunctionDefinition extends Partial<Omit<FunctionSpec, 'name' | 'args'>> {
+  name: string;
+  args?: Record<string, ArgType | ScalarArgType>;
+  /** Must stay true (or absent): `batch: false` declares a one-row handler and is refused. */
+  batch?: boolean;
+  /**
+   * Receives one array per declared argument (the whole batch), then a HandlerContext; returns
+   * one value per row (array or typed arrays), or `{ values, errors }` for per-row failures.
+   * Declared as a method so handlers with precise parameter types (`text: string[]`) fit.
+   */
+  handler?(...columnsThenContext: unknown[]): unknown;
+}
+
+export const DEFAULTS = { maxBatchingSize: 32, maxBufferDuration: 100, retries: 3 } as const;
+const NAME_RE = /^[A-Za-z][\w.-]{0,63}$/;
+const MEMORY_RE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
+
+/** Validates a definition where it is written (fails fast at import) and returns it unchanged. */
+export function defineFunction<D extends FunctionDefinition>(definition: D): D {
+  validateSpec(toFunctionSpec(definition), { hasHandler: typeof definition.handler === 'function' });
+  if (definition.handler !== undefined && typeof definition.handler !== 'function') {
+    throw new InvalidDefinitionError('handler', `must be a function, got ${typeof definition.handler}.`);
+  }
+  return definition;
+}
+
+/** The JSON-safe spec of a definition (drops the handler): what the CLI uploads as `definition`. */
+export function toFunctionSpec(definition: FunctionDefinition): Record<string, unknown> {
+  const { handler: _handler, ...rest } = definition;
+  return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
+}
+
+function positiveInt(value: unknown, field: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new InvalidDefinitionError(field, `must be an integer ≥ ${min}, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * Checks an uploaded (untrusted) definition and fills defaults. `hasHandler` says whether code came
+ * with it (a bundle); a definition needs exactly one of `model` or a handler.
+ */
+export function validateSpec(raw: unknown, opts: { hasHandler: boolean }): FunctionSpec {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidDefinitionError('definition', `must be an object, got ${raw === null ? 'null' : typeof raw}.`);
+  }
+  const d = raw as Record<string, unknown>;
+  const name = d.name;
+  if (typeof name !== 'string' || !NAME_RE.test(name)) {
+    throw new InvalidDefinitionError('name', `must match ${NAME_RE} (letters, digits, _ . -), got ${JSON.stringify(name)}.`);
+  }
+  if (d.batch === false) throw new ScalarHandlerError(name, '`batch: false` (a handler that takes one row)');
+
+  const argsRaw = d.args ?? { text: 'string[]' };
+  if (typeof argsRaw !== 'object' || argsRaw === null || Array.isArray(argsRaw)) {
+    throw new InvalidDefinitionError('args', `must map argument names to column types (${ARG_TYPES.join(', ')}), got ${JSON.stringify(argsRaw)}.`);
+  }
+  const args: Record<string, ArgType> = {};
+  for (const [arg, type] of Object.entries(argsRaw as Record<string, unknown>)) {
+    if (typeof type === 'string' && SCALAR_TYPES.includes(type)) {
+      throw new ScalarHandlerError(name, `argument "${arg}" as a scalar "${type}" (use "${type === 'object' || type === 'any' ? 'json' : type}[]")`);
+    }
+    if (!ARG_TYPES.includes(type as ArgType)) {
+      throw new InvalidDefinitionError(`args.${arg}`, `must be one of ${ARG_TYPES.join(', ')}, got ${JSON.stringify(type)}.`);
+    }
+    args[arg] = type as ArgType;
+  }
+  if (Object.keys(args).length === 0) throw new InvalidDefinitionError('args', 'must declare at least one argument column.');
+
+  const input = d.input ?? 'columns';
+  if (input !== 'columns' && input !== 'table') {
+    throw new InvalidDefinitionError('input', `must be "columns" or "table", got ${JSON.stringify(input)}.`);
+  }
+  const maxBatchingSize = positiveInt(d.maxBatchingSize, 'maxBatchingSize', DEFAULTS.maxBatchingSize);
+  const maxBufferDuration = positiveInt(d.maxBufferDuration, 'maxBufferDuration', DEFAULTS.maxBufferDuration, 0);
+  const retries = positiveInt(d.retries, 'retries', DEFAULTS.retries, 0);
+  const batchTimeoutMs = d.batchTimeoutMs === undefined ? undefined : positiveInt(d.batchTimeoutMs, 'batchTimeoutMs', 0);
+
+  const res = d.resources ?? {};
+  if (typeof res !== 'object' || res === null || Array.isArray(res)) {
+    throw new InvalidDefinitionError('resources', `must be an object like { cpu: 2, memory: "4Gi", gpu: "nvidia-l4" }, got ${JSON.stringify(res)}.`);
+  }
+  const r = res as Record<string, unknown>;
+  const resources: Resources = {};
+  if (r.cpu !== undefined) {
+    if (typeof r.cpu !== 'number' || !(r.cpu > 0)) throw new InvalidDefinitionError('resources.cpu', `must be a positive number, got ${JSON.stringify(r.cpu)}.`);
+    resources.cpu = r.cpu;
+  }
+  if (r.memory !== undefined) {
+    if (typeof r.memory !== 'string' || !MEMORY_RE.test(r.memory)) throw new InvalidDefinitionError('resources.memory', `must be a quantity like "4Gi" or "512Mi", got ${JSON.stringify(r.memory)}.`);
+    resources.memory = r.memory;
+  }
+  if (r.gpu !== undefined && r.gpu !== null && r.gpu !== '') {
+    if (typeof r.gpu !== 'string') throw new InvalidDefinitionError('resources.gpu', `must be a GPU kind string like "nvidia-l4" or "any", got ${JSON.stringify(r.gpu)}.`);
+    resources.gpu = r.gpu;
+  }
+
+  const model = d.model;
+  if (model !== undefined && (typeof model !== 'string' || !model)) {
+    throw new InvalidDefinitionError('model', `must be a built-in model name such as "default", got ${JSON.stringify(model)}.`);
+  }
+  if (model !== undefined && opts.hasHandler) throw new InvalidDefinitionError('model', 'and `handler` are exclusive: give one.');
+  if (model === undefined && !opts.hasHandler) throw new InvalidDefinitionError('handler', 'is missing: give a batch handler (bundled by `embedbook deploy`) or `model: "default"`.');
+  if (model !== undefined && (Object.keys(args).join() !== 'text' || args.text !== 'string[]')) {
+    throw new InvalidDefinitionError('args', `of a built-in model function must be { text: "string[]" }, got ${JSON.stringify(args)}.`);
+  }
+
+  const output = d.output ?? (model !== undefined ? 'float32[]' : undefined);
+  if (output !== undefined && !OUTPUT_TYPES.includes(output as OutputType)) {
+    throw new InvalidDefinitionError('output', `must be one of ${OUTPUT_TYPES.join(', ')}, got ${JSON.stringify(output)}.`);
+  }
+  return {
+    name, args, input, maxBatchingSize, maxBufferDuration, retries, resources,
+    ...(model !== undefined ? { model: model as string } : {}),
+    ...(output !== undefined ? { output: output as OutputType } : {}),
+    ...(batchTimeoutMs !== undefined ? { batchTimeoutMs } : {}),
+  };
+}

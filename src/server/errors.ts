@@ -1,0 +1,171 @@
+// One error class per meaning, each with a stable `name`, the HTTP status it maps to and a message
+// that names the bad value and how to fix it. Errors cross the HTTP boundary as
+// `{ error: { name, message } }` and the worker boundary as plain `{ name, message }`.
+
+export abstract class ServerError extends Error {
+  abstract override readonly name: string;
+  abstract readonly statusCode: number;
+  /** Extra response headers (e.g. Retry-After). */
+  headers(): Record<string, string> {
+    return {};
+  }
+}
+
+/** A function definition is malformed (bad name, batching options, resources, args…). */
+export class InvalidDefinitionError extends ServerError {
+  override readonly name = 'InvalidDefinitionError';
+  readonly statusCode = 400;
+  constructor(readonly field: string, detail: string) {
+    super(`Invalid function definition: \`${field}\` ${detail}`);
+  }
+}
+
+/** A handler declared to take one row (a scalar) per call: refused, it would defeat batching. */
+export class ScalarHandlerError extends ServerError {
+  override readonly name = 'ScalarHandlerError';
+  readonly statusCode = 400;
+  constructor(readonly functionName: string, readonly what: string) {
+    super(
+      `Function "${functionName}" declares ${what}: a handler must take a whole batch (one array per ` +
+        'argument, e.g. `args: { text: "string[]" }` and `handler: async (text: string[]) => …`). ' +
+        'One row per call defeats batching, so it is refused at deploy.',
+    );
+  }
+}
+
+/** The uploaded bundle could not be loaded in a worker, or has no handler. */
+export class InvalidBundleError extends ServerError {
+  override readonly name = 'InvalidBundleError';
+  readonly statusCode = 400;
+  constructor(readonly functionName: string, detail: string) {
+    super(`The bundle for function "${functionName}" cannot be used: ${detail}`);
+  }
+}
+
+/** `resources.gpu` names a GPU that no worker has, and CPU fallback is off. */
+export class UnsatisfiableResourcesError extends ServerError {
+  override readonly name = 'UnsatisfiableResourcesError';
+  readonly statusCode = 409;
+  constructor(readonly functionName: string, readonly gpu: string, readonly available: string[]) {
+    super(
+      `Function "${functionName}" asks for resources.gpu "${gpu}" but this server's workers have ` +
+        `${available.length ? `only ${available.map((g) => `"${g}"`).join(', ')}` : 'no GPU'}. ` +
+        'Start the server with a matching --gpus list, drop resources.gpu, or start it with --allow-cpu-fallback.',
+    );
+  }
+}
+
+export class UnknownFunctionError extends ServerError {
+  override readonly name = 'UnknownFunctionError';
+  readonly statusCode = 404;
+  constructor(readonly functionName: string, known: string[]) {
+    super(
+      `No function named "${functionName}" is deployed. Deployed: ${known.length ? known.map((n) => `"${n}"`).join(', ') : '(none)'}; ` +
+        'deploy it with `embedbook deploy <file>.function.ts`.',
+    );
+  }
+}
+
+export class UnknownCallError extends ServerError {
+  override readonly name = 'UnknownCallError';
+  readonly statusCode = 404;
+  constructor(readonly callId: string) {
+    super(`No call with id "${callId}": it never existed, was deleted, or its result expired.`);
+  }
+}
+
+/** The request body is not a readable Arrow IPC stream. */
+export class MalformedIpcError extends ServerError {
+  override readonly name = 'MalformedIpcError';
+  readonly statusCode = 400;
+  constructor(detail: string) {
+    super(`The request body is not a valid Arrow IPC stream (application/vnd.apache.arrow.stream): ${detail}`);
+  }
+}
+
+/** The call's columns do not match the function's declared arguments. */
+export class SchemaMismatchError extends ServerError {
+  override readonly name = 'SchemaMismatchError';
+  readonly statusCode = 400;
+  constructor(
+    readonly functionName: string,
+    readonly missing: string[],
+    readonly extra: string[],
+    readonly wrongType: string[] = [],
+  ) {
+    const parts: string[] = [];
+    if (missing.length) parts.push(`missing column(s) ${missing.map((c) => `"${c}"`).join(', ')}`);
+    if (extra.length) parts.push(`unexpected column(s) ${extra.map((c) => `"${c}"`).join(', ')}`);
+    if (wrongType.length) parts.push(`wrong type: ${wrongType.join('; ')}`);
+    super(`Call to "${functionName}" does not match its arguments: ${parts.join('; ')}.`);
+  }
+}
+
+/** A request that is neither of the above but still invalid (bad JSON body, bad query value). */
+export class BadRequestError extends ServerError {
+  override readonly name = 'BadRequestError';
+  readonly statusCode = 400;
+}
+
+/** The bounded queue is full: back off for `retryAfterS` seconds. */
+export class QueueFullError extends ServerError {
+  override readonly name = 'QueueFullError';
+  readonly statusCode = 429;
+  constructor(readonly queuedRows: number, readonly limit: number, readonly incoming: number, readonly retryAfterS: number) {
+    super(
+      `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}. ` +
+        `Retry after ${retryAfterS} s, or send smaller chunks / fewer concurrent chunks.`,
+    );
+  }
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterS) };
+  }
+}
+
+export class UnauthorizedError extends ServerError {
+  override readonly name = 'UnauthorizedError';
+  readonly statusCode = 401;
+  constructor(readonly needs: 'API key' | 'admin key') {
+    super(`Missing or wrong ${needs}: send \`Authorization: Bearer <${needs === 'API key' ? 'apiKey' : 'adminKey'}>\`.`);
+  }
+  override headers(): Record<string, string> {
+    return { 'www-authenticate': 'Bearer' };
+  }
+}
+
+/** New work arrives while the server is stopping; also the status of rows handed back at shutdown. */
+export class ServerShuttingDownError extends ServerError {
+  override readonly name = 'ServerShuttingDownError';
+  readonly statusCode = 503;
+  constructor() {
+    super(SHUTTING_DOWN_STATUS);
+  }
+}
+
+/** The per-row status text of rows the server handed back unprocessed while shutting down. */
+export const SHUTTING_DOWN_STATUS = 'server shutting down: row not processed, submit it again';
+/** The per-row status text of rows dropped by a cancel. */
+export const CANCELLED_STATUS = 'cancelled';
+
+/** A worker died (crash, process.exit, out of memory) or hung past the batch deadline. */
+export class WorkerLostError extends Error {
+  override readonly name = 'WorkerLostError';
+  constructor(readonly reason: string) {
+    super(`Worker lost mid-batch: ${reason}`);
+  }
+}
+
+/** A handler threw or returned a bad shape; its message is carried into row statuses. */
+export class HandlerError extends Error {
+  override readonly name: string;
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** Plain `{name, message}` for the wire. */
+export function toPlainError(err: unknown): { name: string; message: string } {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}

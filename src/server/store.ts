@@ -1,0 +1,87 @@
+// The queue's storage, behind an interface passed in by factory (BullMQ's idea). The in-memory
+// store is the embedded default; the shape is that of a log with consumer groups so a Redis
+// Streams (XADD / XREADGROUP / XACK / XCLAIM) or NATS JetStream (publish / pull fetch / ack / nak)
+// store can implement it later: rows are appended per function, claimed in arrival order, put back
+// at the head when a worker is lost, and acknowledged by recording their outcome exactly once.
+// Every method is async for that reason; the in-memory store resolves at once.
+
+/** One row waiting for (or in) a batch: the call it belongs to, its index there, and its arguments. */
+export interface QueuedRow {
+  callId: string;
+  /** Row index inside the call: results go back to this position. */
+  index: number;
+  /** ms timestamp (TimerApi.now) when the row was accepted: drives maxBufferDuration. */
+  enqueuedAt: number;
+  /** One value per declared argument, in declaration order. */
+  values: unknown[];
+}
+
+/** The outcome of one row. `error` null/undefined means ok. */
+export interface RowOutcome {
+  callId: string;
+  index: number;
+  value: unknown;
+  error?: string | null;
+}
+
+export type CallState = 'pending' | 'done' | 'cancelled';
+
+export interface NewCall {
+  id: string;
+  /** Function name as called. */
+  functionName: string;
+  /** The function version the call runs on (redeploys never move a call). */
+  version: number;
+  rows: number;
+  createdAt: number;
+}
+
+export interface CallRecord extends NewCall {
+  state: CallState;
+  /** Rows with an outcome (ok, failed or cancelled). */
+  doneRows: number;
+  failedRows: number;
+  /** Per-row result values (null for failed rows) and statuses (null until done, 'ok' or error text). */
+  values: unknown[];
+  statuses: (string | null)[];
+  finishedAt?: number;
+}
+
+export interface PendingInfo {
+  rows: number;
+  /** enqueuedAt of the oldest waiting row, or null when none wait. */
+  oldestAt: number | null;
+}
+
+/** The key of a function version's row stream. */
+export function streamKey(functionName: string, version: number): string {
+  return `${functionName}@${version}`;
+}
+
+export interface QueueStore {
+  /** Records a call and appends its rows to the stream `stream`, atomically. */
+  addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void>;
+  /** How many rows wait (unclaimed) in a stream, and when the oldest arrived. */
+  pending(stream: string): Promise<PendingInfo>;
+  /** Claims up to `max` oldest waiting rows of a stream; they become in flight. */
+  claim(stream: string, max: number): Promise<QueuedRow[]>;
+  /** Puts claimed rows back at the head of their stream, keeping their order (worker lost, shutdown). */
+  release(stream: string, rows: QueuedRow[]): Promise<void>;
+  /**
+   * Records row outcomes. A row's first outcome wins (a late duplicate is ignored), so no row is
+   * ever counted twice. Returns the ids of calls that became complete.
+   */
+  complete(stream: string, outcomes: RowOutcome[]): Promise<string[]>;
+  getCall(id: string): Promise<CallRecord | undefined>;
+  /**
+   * Drops a call's waiting rows (marking them `status`), so they never start; rows already in a
+   * batch finish normally. Returns true if the call became complete.
+   */
+  cancelCall(id: string, status: string): Promise<boolean>;
+  /** Forgets a call and its result. */
+  deleteCall(id: string): Promise<void>;
+  /** Ids of complete calls that finished before `before` (for result expiry). */
+  finishedBefore(before: number): Promise<string[]>;
+  /** Rows accepted and not yet finished (waiting + in flight), for one stream or all. */
+  depth(stream?: string): Promise<number>;
+}
