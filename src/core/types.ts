@@ -72,6 +72,11 @@ export type ChunkedCallOptions = ChunkingOptions & {
   /** 'row-status' (default): failed rows get a status and a null result. 'raise': reject. */
   onError?: OnError;
   timers?: TimerApi;
+  /**
+   * Resume: outputs of chunks finished by an earlier run with the same input and chunking
+   * (e.g. CancelledError.completedChunks), keyed by chunk index. Those chunks are not run again.
+   */
+  completed?: ReadonlyMap<number, BatchOutput<unknown>>;
 };
 
 /** Per-row status: 'ok' or the error text. */

@@ -1,0 +1,165 @@
+// Ordered reassembly: per-chunk outputs (in chunk order) → one Arrow Table with `result` (the
+// requested type) and `status` ('ok' or the error text). Buffers are built directly with makeData
+// (one typed child array + offsets per record batch), never through nested JS arrays, so 100k rows
+// × 512-d is a straight memcpy per row.
+import {
+  Bool, DataType, Field, Float32, Float64, RecordBatch, Schema, Struct, Table, Utf8, makeData,
+  type Data,
+} from 'apache-arrow';
+import { outputKind, type OutputKind } from './output-type';
+import { ROW_OK, type BatchOutput } from './types';
+
+/** Rows per output record batch: big enough for fast columnar work, small enough to stream. */
+export const DEFAULT_BATCH_ROWS = 16_384;
+
+export function resultSchema(outputType: DataType): Schema {
+  return new Schema([new Field('result', outputType, true), new Field('status', new Utf8(), false)]);
+}
+
+/** The empty result: right schema, zero rows. */
+export function emptyResultTable(outputType: DataType): Table {
+  outputKind(outputType);
+  return new Table(resultSchema(outputType));
+}
+
+/**
+ * Concatenates `parts` (already in input-row order) into a Table. Rows whose `errors[i]` is set get
+ * a null result and that text as status. Values must already fit the type (see valueProblem).
+ */
+export function assembleTable(
+  outputType: DataType,
+  parts: Iterable<BatchOutput<unknown>>,
+  batchRows = DEFAULT_BATCH_ROWS,
+): Table {
+  const kind = outputKind(outputType);
+  const schema = resultSchema(outputType);
+  const batches: RecordBatch[] = [];
+  let pending: BatchOutput<unknown>[] = [];
+  let pendingRows = 0;
+  const flush = () => {
+    if (pendingRows === 0) return;
+    batches.push(buildBatch(schema, outputType, kind, pending, pendingRows));
+    pending = [];
+    pendingRows = 0;
+  };
+  for (const part of parts) {
+    pending.push(part);
+    pendingRows += part.values.length;
+    if (pendingRows >= batchRows) flush();
+  }
+  flush();
+  return batches.length === 0 ? new Table(schema) : new Table(schema, batches);
+}
+
+/** Flattens parts into per-row (value, status) views without copying the values. */
+function rowsOf(parts: BatchOutput<unknown>[], n: number) {
+  const values: unknown[] = new Array(n);
+  const statuses: string[] = new Array(n);
+  let r = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.values.length; i++, r++) {
+      const err = p.errors?.[i];
+      if (err !== null && err !== undefined) {
+        values[r] = null;
+        statuses[r] = err;
+      } else {
+        values[r] = p.values[i] ?? null;
+        statuses[r] = ROW_OK;
+      }
+    }
+  }
+  return { values, statuses };
+}
+
+function buildBatch(schema: Schema, type: DataType, kind: OutputKind, parts: BatchOutput<unknown>[], n: number) {
+  const { values, statuses } = rowsOf(parts, n);
+  const result = buildResult(type, kind, values);
+  const status = buildUtf8(new Utf8(), statuses);
+  const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [result, status] });
+  return new RecordBatch(schema, struct);
+}
+
+/** Validity bitmap (LSB first, 1 = valid) and null count; no bitmap when nothing is null. */
+function validity(values: unknown[]): { nullBitmap?: Uint8Array; nullCount: number } {
+  let nullCount = 0;
+  for (const v of values) if (v === null) nullCount++;
+  if (nullCount === 0) return { nullCount };
+  const nullBitmap = new Uint8Array(Math.ceil(values.length / 8));
+  values.forEach((v, i) => {
+    if (v !== null) nullBitmap[i >> 3] |= 1 << (i & 7);
+  });
+  return { nullBitmap, nullCount };
+}
+
+function buildResult(type: DataType, kind: OutputKind, values: unknown[]): Data {
+  const n = values.length;
+  const valid = validity(values);
+  switch (kind.kind) {
+    case 'list': {
+      const valueOffsets = new Int32Array(n + 1);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        total += (values[i] as ArrayLike<number> | null)?.length ?? 0;
+        valueOffsets[i + 1] = total;
+      }
+      const child = floats(kind.float64, total);
+      for (let i = 0; i < n; i++) copyInto(child, values[i] as ArrayLike<number> | null, valueOffsets[i]);
+      return makeData({ type, length: n, ...valid, valueOffsets, child: floatData(kind.float64, child) } as never);
+    }
+    case 'fixed-list': {
+      const child = floats(kind.float64, n * kind.size);
+      for (let i = 0; i < n; i++) copyInto(child, values[i] as ArrayLike<number> | null, i * kind.size);
+      return makeData({ type, length: n, ...valid, child: floatData(kind.float64, child) } as never);
+    }
+    case 'float':
+    case 'int32': {
+      const data = kind.kind === 'int32' ? new Int32Array(n) : floats(kind.float64, n);
+      for (let i = 0; i < n; i++) data[i] = (values[i] as number | null) ?? 0;
+      return makeData({ type, length: n, ...valid, data } as never);
+    }
+    case 'bool': {
+      const data = new Uint8Array(Math.ceil(n / 8));
+      for (let i = 0; i < n; i++) if (values[i] === true) data[i >> 3] |= 1 << (i & 7);
+      return makeData({ type: type as Bool, length: n, ...valid, data });
+    }
+    case 'utf8':
+      return buildUtf8(type as Utf8, values as (string | null)[]);
+  }
+}
+
+function floats(float64: boolean, n: number): Float32Array | Float64Array {
+  return float64 ? new Float64Array(n) : new Float32Array(n);
+}
+
+function floatData(float64: boolean, child: Float32Array | Float64Array): Data {
+  return float64
+    ? makeData({ type: new Float64(), length: child.length, data: child as Float64Array })
+    : makeData({ type: new Float32(), length: child.length, data: child as Float32Array });
+}
+
+function copyInto(target: Float32Array | Float64Array, row: ArrayLike<number> | null, at: number): void {
+  if (row === null) return;
+  if (ArrayBuffer.isView(row)) {
+    target.set(row as unknown as ArrayLike<number>, at);
+    return;
+  }
+  for (let j = 0; j < row.length; j++) target[at + j] = row[j];
+}
+
+const encoder = new TextEncoder();
+
+function buildUtf8(type: Utf8, strings: (string | null)[]): Data<Utf8> {
+  const n = strings.length;
+  const valid = validity(strings);
+  const valueOffsets = new Int32Array(n + 1);
+  let capacity = 0;
+  for (const s of strings) capacity += s === null ? 0 : s.length * 3; // UTF-16 unit → ≤ 3 UTF-8 bytes
+  const bytes = new Uint8Array(capacity);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const s = strings[i];
+    if (s !== null && s.length > 0) at += encoder.encodeInto(s, bytes.subarray(at)).written;
+    valueOffsets[i + 1] = at;
+  }
+  return makeData({ type, length: n, ...valid, valueOffsets, data: bytes.subarray(0, at) });
+}

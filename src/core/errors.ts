@@ -1,0 +1,217 @@
+// One error class per meaning, each with a stable `name` (safe to switch on after the error has
+// crossed a worker or HTTP boundary) and a message that names the bad value and how to fix it.
+import type { BatchOutput } from './types';
+
+/** Base class: every engine error has a stable `name` and plain-data `details`. */
+export abstract class EmbedbookError extends Error {
+  abstract override readonly name: string;
+  /** Plain, JSON-safe fields that describe this error (what serializeError sends). */
+  abstract details(): Record<string, unknown>;
+}
+
+/** Renders a bad value for a message: NaN, -0, strings quoted, objects shortened. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') return Object.is(value, -0) ? '-0' : String(value);
+  if (value === undefined || value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `array(${value.length})`;
+  const ctor = (value as object).constructor?.name;
+  if (ctor && ctor !== 'Object') return ctor;
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    json = '[object]';
+  }
+  return json.length > 80 ? `${json.slice(0, 77)}...` : json;
+}
+
+/** An option has a bad value, or options conflict. Names the parameter and the allowed values. */
+export class InvalidOptionError extends EmbedbookError {
+  override readonly name = 'InvalidOptionError';
+  constructor(
+    readonly parameter: string,
+    readonly value: unknown,
+    readonly allowed: string,
+    readonly hint?: string,
+  ) {
+    super(
+      `Invalid option \`${parameter}\`: got ${formatValue(value)}; allowed: ${allowed}.` +
+        (hint ? ` ${hint}` : ''),
+    );
+  }
+  details(): Record<string, unknown> {
+    return { parameter: this.parameter, value: formatValue(this.value), allowed: this.allowed, hint: this.hint };
+  }
+}
+
+/** Something did not finish within its `timeout` (seconds). */
+export class TimeoutError extends EmbedbookError {
+  override readonly name = 'TimeoutError';
+  /**
+   * @param subject what timed out, e.g. "chunk 3 (rows 75-99)"
+   * @param seconds the timeout that elapsed
+   * @param hint how to fix or what happens next
+   */
+  constructor(
+    readonly subject: string,
+    readonly seconds: number,
+    readonly hint = 'Raise `timeout`, lower `chunkSize`, or leave `timeout` undefined to wait forever.',
+  ) {
+    super(`${subject} timed out after ${seconds} s (timeout: ${seconds}). ${hint}`);
+  }
+  details(): Record<string, unknown> {
+    return { subject: this.subject, seconds: this.seconds, hint: this.hint };
+  }
+}
+
+/**
+ * The call was cancelled through its AbortSignal (or handle.cancel()). Finished chunks are kept:
+ * pass `completedChunks` back as the `completed` option with the same input and chunking to resume.
+ */
+export class CancelledError<T = unknown> extends EmbedbookError {
+  override readonly name = 'CancelledError';
+  constructor(
+    readonly subject = 'call',
+    readonly completedChunks: ReadonlyMap<number, BatchOutput<T>> = new Map(),
+    readonly totalChunks = 0,
+  ) {
+    super(
+      totalChunks > 0
+        ? `${subject} cancelled with ${completedChunks.size} of ${totalChunks} chunks finished; ` +
+            'pass `completed: err.completedChunks` with the same input and chunking to resume.'
+        : `${subject} cancelled.`,
+    );
+  }
+  details(): Record<string, unknown> {
+    return {
+      subject: this.subject,
+      totalChunks: this.totalChunks,
+      completedChunkIndices: [...this.completedChunks.keys()].sort((a, b) => a - b),
+    };
+  }
+}
+
+/** A chunk failed under onError: 'raise'. Names the chunk, the rows and the cause. */
+export class ChunkFailedError<T = unknown> extends EmbedbookError {
+  override readonly name = 'ChunkFailedError';
+  constructor(
+    readonly chunk: number,
+    /** First input row of the chunk. */
+    readonly offset: number,
+    /** Rows in the chunk. */
+    readonly rows: number,
+    /** Text of the cause (also kept as `cause` when it was an Error). */
+    readonly reason: string,
+    /** Input rows that failed (absolute indices); empty when the whole chunk failed. */
+    readonly failedRowIndices: readonly number[] = [],
+    readonly completedChunks: ReadonlyMap<number, BatchOutput<T>> = new Map(),
+    cause?: unknown,
+  ) {
+    const where = failedRowIndices.length > 0 ? `rows ${listRows(failedRowIndices)} of ` : '';
+    super(
+      `chunk ${chunk} (${where}rows ${offset}-${offset + rows - 1}) failed: ${reason}. ` +
+        "Use onError: 'row-status' to keep the good rows, or raise `retries`/`timeout`.",
+      cause === undefined ? undefined : { cause },
+    );
+  }
+  details(): Record<string, unknown> {
+    return {
+      chunk: this.chunk,
+      offset: this.offset,
+      rows: this.rows,
+      reason: this.reason,
+      failedRowIndices: [...this.failedRowIndices],
+      completedChunkIndices: [...this.completedChunks.keys()].sort((a, b) => a - b),
+    };
+  }
+}
+
+/** A batch function broke its contract (wrong number of values or errors). */
+export class BatchOutputError extends EmbedbookError {
+  override readonly name = 'BatchOutputError';
+  constructor(
+    readonly field: 'values' | 'errors',
+    /** null when the function returned no array at all. */
+    readonly got: number | null,
+    readonly expected: number,
+  ) {
+    super(
+      (got === null
+        ? `batch function returned no \`${field}\` array for ${expected} rows`
+        : `batch function returned ${got} ${field} for ${expected} rows`) +
+        '; it must return exactly one entry per input row, in input order.',
+    );
+  }
+  details(): Record<string, unknown> {
+    return { field: this.field, got: this.got, expected: this.expected };
+  }
+}
+
+function listRows(rows: readonly number[]): string {
+  const shown = rows.slice(0, 10).join(', ');
+  return rows.length > 10 ? `${shown}, … (${rows.length} in all)` : shown;
+}
+
+/** Describes any thrown value in one line: "Name: message" (just the message for plain Errors). */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
+  return typeof e === 'string' ? e : formatValue(e);
+}
+
+/** An error as plain data, safe for postMessage, structured clone and JSON. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  [field: string]: unknown;
+}
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof EmbedbookError) {
+    return { ...e.details(), name: e.name, message: e.message, stack: e.stack };
+  }
+  if (e instanceof Error) return { name: e.name || 'Error', message: e.message, stack: e.stack };
+  return { name: 'Error', message: describeError(e) };
+}
+
+function str(v: unknown, fallback = ''): string {
+  return typeof v === 'string' ? v : fallback;
+}
+function num(v: unknown, fallback = 0): number {
+  return typeof v === 'number' ? v : fallback;
+}
+
+/** Rebuilds an error from serializeError's output; the message is kept exactly. */
+export function deserializeError(s: SerializedError): Error {
+  let e: Error;
+  switch (s.name) {
+    case 'InvalidOptionError':
+      e = new InvalidOptionError(str(s.parameter), s.value, str(s.allowed), s.hint === undefined ? undefined : str(s.hint));
+      break;
+    case 'TimeoutError':
+      e = new TimeoutError(str(s.subject), num(s.seconds), str(s.hint));
+      break;
+    case 'CancelledError':
+      e = new CancelledError(str(s.subject, 'call'), new Map(), num(s.totalChunks));
+      break;
+    case 'ChunkFailedError':
+      e = new ChunkFailedError(
+        num(s.chunk),
+        num(s.offset),
+        num(s.rows),
+        str(s.reason),
+        Array.isArray(s.failedRowIndices) ? (s.failedRowIndices as number[]) : [],
+      );
+      break;
+    case 'BatchOutputError':
+      e = new BatchOutputError(s.field === 'errors' ? 'errors' : 'values', typeof s.got === 'number' ? s.got : null, num(s.expected));
+      break;
+    default:
+      e = new Error(s.message);
+      e.name = s.name;
+  }
+  e.message = s.message;
+  if (s.stack !== undefined) e.stack = s.stack;
+  return e;
+}

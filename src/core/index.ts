@@ -1,0 +1,14 @@
+// The engine's public surface. Runtime-neutral: Node, Web Worker and page alike.
+export * from './types';
+export {
+  EmbedbookError, InvalidOptionError, TimeoutError, CancelledError, ChunkFailedError, BatchOutputError,
+  serializeError, deserializeError, describeError, formatValue, type SerializedError,
+} from './errors';
+export { planChunks, validateCallOptions, type ResolvedCallOptions } from './plan-chunks';
+export { defaultTimers, sleep } from './timers';
+export { backoffCeilingMs, backoffDelayMs, MAX_BACKOFF_MS } from './backoff';
+export { sliceRows, asTable } from './arrow';
+export { outputKind, valueProblem, SUPPORTED_OUTPUT_TYPES, type OutputKind } from './output-type';
+export { assembleTable, emptyResultTable, resultSchema, DEFAULT_BATCH_ROWS } from './assemble';
+export { chunkedCall, type EngineCallOptions } from './chunked-call';
+export { deferBatch, type DeferBatchOptions } from './defer-batch';
