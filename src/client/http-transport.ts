@@ -1,0 +1,183 @@
+// The wire protocol of docs/http-api.md, one method per route. Knows HTTP, Arrow IPC bytes and error
+// mapping; knows nothing about chunks, retries or concurrency (remote-function.ts does that).
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import {
+  RateLimitedError,
+  RemoteAuthError,
+  RemoteHttpError,
+  RemoteNetworkError,
+  RemoteProtocolError,
+} from './errors';
+
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+
+export interface HealthInfo {
+  ok: boolean;
+  version?: string;
+  functions?: number;
+  workers?: number;
+}
+
+/** One deployed function, as GET /functions lists it. */
+export interface FunctionInfo {
+  name: string;
+  version?: number | string;
+  args?: unknown;
+  maxBatchingSize?: number;
+  maxBufferDuration?: number;
+  retries?: number;
+  resources?: { cpu?: number; memory?: string; gpu?: string };
+  stats?: Record<string, unknown>;
+}
+
+export type PollResult =
+  | { done: true; table: Table }
+  | { done: false; doneRows: number; rows: number };
+
+export interface TransportOptions {
+  url: string;
+  apiKey?: string;
+  adminKey?: string;
+  fetch?: FetchLike;
+}
+
+/** Parses Retry-After (delta-seconds or HTTP date) into ms; 1 s when absent or unreadable. */
+export function parseRetryAfter(header: string | null, nowMs: number): number {
+  if (!header) return 1000;
+  const secs = Number(header.trim());
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const date = Date.parse(header);
+  if (Number.isFinite(date)) return Math.max(0, date - nowMs);
+  return 1000;
+}
+
+function isAbort(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
+}
+
+export class HttpTransport {
+  readonly baseUrl: string;
+  private readonly apiKey?: string;
+  private readonly adminKey?: string;
+  private readonly fetchFn: FetchLike;
+  /** HTTP answers received (any status): tells a wrong URL from a blip mid-run. */
+  answers = 0;
+
+  constructor(opts: TransportOptions) {
+    if (typeof opts.url !== 'string' || !/^https?:\/\//i.test(opts.url) && !opts.url.startsWith('/')) {
+      throw new TypeError(`Remote url must be an http(s) URL or a same-origin path like "/api", got ${JSON.stringify(opts.url)}.`);
+    }
+    this.baseUrl = opts.url.replace(/\/+$/, '');
+    this.apiKey = opts.apiKey || undefined;
+    this.adminKey = opts.adminKey || undefined;
+    // Bind: a bare `fetch` reference called as a method of another object throws "Illegal invocation".
+    this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  url(path: string): string {
+    return `${this.baseUrl}${path}`;
+  }
+
+  /** Sends one request; maps network failures, 401/403 and 429 and other non-2xx to client errors. */
+  async request(method: string, path: string, init: { body?: BodyInit; contentType?: string; signal?: AbortSignal; admin?: boolean; allow?: number[] } = {}): Promise<Response> {
+    const url = this.url(path);
+    const headers: Record<string, string> = {};
+    const key = init.admin ? (this.adminKey ?? this.apiKey) : this.apiKey;
+    if (key) headers.authorization = `Bearer ${key}`;
+    if (init.contentType) headers['content-type'] = init.contentType;
+    let res: Response;
+    try {
+      res = await this.fetchFn(url, { method, headers, body: init.body, signal: init.signal });
+    } catch (err) {
+      if (isAbort(err) || init.signal?.aborted) throw err;
+      throw new RemoteNetworkError(url, err);
+    }
+    this.answers++;
+    if (res.ok || init.allow?.includes(res.status)) return res;
+    if (res.status === 429) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new RateLimitedError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
+    }
+    const { name, message } = await readServerError(res);
+    if (res.status === 401 || res.status === 403) {
+      throw new RemoteAuthError(url, res.status, message, init.admin ? 'admin key' : 'API key', Boolean(key));
+    }
+    throw new RemoteHttpError(method, url, res.status, name, message);
+  }
+
+  async json<T>(method: string, path: string, init: Parameters<HttpTransport['request']>[2] = {}): Promise<T> {
+    const res = await this.request(method, path, init);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (err) {
+      throw new RemoteProtocolError(`${method} ${this.url(path)} answered ${res.status} with a body that is not JSON: ${text.slice(0, 120)}`, { status: res.status, cause: err });
+    }
+  }
+
+  health(signal?: AbortSignal): Promise<HealthInfo> {
+    return this.json<HealthInfo>('GET', '/health', { signal });
+  }
+
+  listFunctions(signal?: AbortSignal): Promise<FunctionInfo[]> {
+    return this.json<FunctionInfo[]>('GET', '/functions', { signal });
+  }
+
+  /** POST /functions/:name/calls with the batch as an Arrow IPC stream; the call id comes back at once. */
+  async submit(name: string, args: Table, signal?: AbortSignal): Promise<{ callId: string; rows: number }> {
+    const body = tableToIPC(args, 'stream');
+    const out = await this.json<{ callId?: string; rows?: number }>('POST', `/functions/${encodeURIComponent(name)}/calls`, {
+      body: body as unknown as BodyInit, // a Uint8Array is a valid body; lib.dom's BodyInit typing lags behind.
+      contentType: ARROW_STREAM,
+      signal,
+    });
+    if (typeof out.callId !== 'string') throw new RemoteProtocolError(`POST ${this.url(`/functions/${name}/calls`)} did not return a callId.`);
+    return { callId: out.callId, rows: out.rows ?? args.numRows };
+  }
+
+  /** GET /calls/:id?timeout=S: the result table when done, else progress when the long-poll expires. */
+  async poll(callId: string, timeoutS: number, signal?: AbortSignal): Promise<PollResult> {
+    const path = `/calls/${encodeURIComponent(callId)}?timeout=${Math.max(0, Math.round(timeoutS))}`;
+    const res = await this.request('GET', path, { signal, allow: [202] });
+    if (res.status === 202) {
+      const body = (await res.json().catch(() => ({}))) as { doneRows?: number; rows?: number };
+      return { done: false, doneRows: body.doneRows ?? 0, rows: body.rows ?? 0 };
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    try {
+      return { done: true, table: tableFromIPC(bytes) };
+    } catch (err) {
+      throw new RemoteProtocolError(`GET ${this.url(path)} returned a body that is not an Arrow IPC stream (${bytes.byteLength} bytes).`, { status: res.status, cause: err });
+    }
+  }
+
+  /** DELETE /calls/:id. Best effort: a call that already finished or expired is not an error. */
+  async cancel(callId: string): Promise<void> {
+    const res = await this.request('DELETE', `/calls/${encodeURIComponent(callId)}`, { allow: [404, 409] });
+    await res.body?.cancel().catch(() => undefined);
+  }
+
+  /** POST /functions (admin): deploy or update a function from a definition and its bundled code. */
+  deploy(definition: Record<string, unknown>, bundle: string): Promise<{ name: string; version: number | string }> {
+    return this.json('POST', '/functions', {
+      body: JSON.stringify({ definition, bundle }),
+      contentType: 'application/json',
+      admin: true,
+    });
+  }
+}
+
+async function readServerError(res: Response): Promise<{ name?: string; message: string }> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as { error?: { name?: string; message?: string } | string; message?: string };
+    if (body && typeof body.error === 'object' && body.error) return { name: body.error.name, message: body.error.message ?? '' };
+    if (typeof body.error === 'string') return { message: body.message ? `${body.error}: ${body.message}` : body.error };
+    if (typeof body.message === 'string') return { message: body.message };
+  } catch {
+    // Not JSON: fall through and quote the text.
+  }
+  return { message: text.slice(0, 300) };
+}
