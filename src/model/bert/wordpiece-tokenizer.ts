@@ -126,10 +126,10 @@ export class WordPieceTokenizer implements Tokenizer {
     if (!isRecord(tokenizerJson)) {
       throw new TokenizerFormatError('tokenizer.json must be a JSON object (Hugging Face tokenizers format).');
     }
-    const model = tokenizerJson.model as WordPieceModelJson | undefined;
-    if (!isRecord(model)) {
+    if (!isRecord(tokenizerJson.model)) {
       throw new TokenizerFormatError('tokenizer.json has no "model" section: is this a Hugging Face tokenizer.json?');
     }
+    const model = tokenizerJson.model as WordPieceModelJson;
     const modelType = model.type ?? (isRecord(model.vocab) && 'continuing_subword_prefix' in model ? 'WordPiece' : undefined);
     if (modelType !== 'WordPiece') {
       throw new TokenizerFormatError(
@@ -141,9 +141,9 @@ export class WordPieceTokenizer implements Tokenizer {
 
     this.vocab = new Map(Object.entries(model.vocab as Record<string, number>));
     this.vocabSize = this.vocab.size;
-    this.prefix = model.continuing_subword_prefix ?? '##';
-    this.maxCharsPerWord = model.max_input_chars_per_word ?? 100;
-    const unkToken = model.unk_token ?? '[UNK]';
+    this.prefix = typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##';
+    this.maxCharsPerWord = positiveInt(model.max_input_chars_per_word) ?? 100;
+    const unkToken = typeof model.unk_token === 'string' ? model.unk_token : '[UNK]';
     const unk = this.vocab.get(unkToken);
     if (unk === undefined) throw new TokenizerFormatError(`tokenizer.json unk_token "${unkToken}" is not in the vocab.`);
     this.unkId = unk;
