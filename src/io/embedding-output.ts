@@ -1,0 +1,183 @@
+// The output dataset: every input column, plus `embedding` (list<float32>), plus `status` (utf8:
+// 'ok' or the error text) only when some row failed. Row i of the output is row i of the input.
+// Built lazily per row group, so a 1M × 512 output never exists as one buffer: each group's
+// embedding column is a zero-copy slice of a List<Float32> vector, or is packed from per-row
+// arrays just for that group.
+import { Field, Float32, List, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import type { Data, DataType, Vector } from 'apache-arrow';
+import { ROW_OK, type ChunkedCallResult } from '../core/types';
+import { ColumnConflictError, EmbeddingShapeError } from './errors';
+import { writeParquetChunks, type ParquetWriteOptions } from './parquet-write';
+
+/** One embedding per input row: an Arrow vector (List/FixedSizeList of floats) or arrays; null = none. */
+export type EmbeddingValues = Vector | ReadonlyArray<ArrayLike<number> | null | undefined>;
+
+export interface EmbeddingColumns {
+  embeddings: EmbeddingValues;
+  /** Per-row 'ok' or error text (the engine's `status` column). Omitted: rows without an embedding failed. */
+  status?: Vector | ReadonlyArray<string | null | undefined>;
+}
+
+export interface EmbeddingOutputOptions extends ParquetWriteOptions {
+  /** Default 'embedding'. */
+  embeddingColumn?: string;
+  /** Default 'status'. */
+  statusColumn?: string;
+}
+
+/** Picks `result` and `status` from the engine's result (ChunkedCallResult or its table). */
+export function embeddingsFromResult(result: ChunkedCallResult | Table): EmbeddingColumns {
+  const table = result instanceof Table ? result : result.table;
+  const embeddings = table.getChild('result');
+  if (!embeddings) {
+    throw new EmbeddingShapeError('<result>', `the result table has no "result" column (columns: ${table.schema.fields.map((f) => f.name).join(', ')}).`);
+  }
+  const status = table.getChild('status') ?? undefined;
+  return { embeddings, status };
+}
+
+const lengthOf = (v: EmbeddingValues | NonNullable<EmbeddingColumns['status']>): number =>
+  Array.isArray(v) ? v.length : (v as Vector).length;
+
+const isVector = (v: unknown): v is Vector => typeof v === 'object' && v !== null && 'data' in v && 'type' in v && !Array.isArray(v);
+
+const isListOfFloat32 = (t: DataType): boolean =>
+  t instanceof List ? t.children[0].type instanceof Float32 : false;
+
+/** Per-row status text ('ok' or the error), resolving the "no status given" convention. */
+function statusAt(cols: EmbeddingColumns, i: number): string {
+  const s = cols.status === undefined ? undefined : isVector(cols.status) ? cols.status.get(i) : cols.status[i];
+  if (s !== undefined && s !== null) return String(s);
+  if (cols.status !== undefined) return ROW_OK;
+  const e = isVector(cols.embeddings) ? cols.embeddings.get(i) : cols.embeddings[i];
+  return e === null || e === undefined ? 'no embedding' : ROW_OK;
+}
+
+/** Packs rows [start, end) into one List<Float32> Data (nulls for missing rows). */
+function packEmbeddings(values: EmbeddingValues, start: number, end: number, file: string): Data<List<Float32>> {
+  const n = end - start;
+  const get = (i: number): ArrayLike<number> | null | undefined => {
+    if (!isVector(values)) return values[i];
+    const v = values.get(i) as { toArray?: () => ArrayLike<number> } | ArrayLike<number> | null;
+    if (v === null || v === undefined) return null;
+    return typeof (v as { toArray?: unknown }).toArray === 'function' ? (v as { toArray: () => ArrayLike<number> }).toArray() : (v as ArrayLike<number>);
+  };
+  const offsets = new Int32Array(n + 1);
+  const rows: (ArrayLike<number> | null | undefined)[] = new Array(n);
+  let total = 0;
+  let nullCount = 0;
+  for (let r = 0; r < n; r++) {
+    const e = get(start + r);
+    rows[r] = e;
+    if (e === null || e === undefined) nullCount++;
+    else total += e.length;
+    offsets[r + 1] = total;
+  }
+  const flat = new Float32Array(total);
+  let bitmap: Uint8Array | undefined;
+  if (nullCount > 0) bitmap = new Uint8Array((n + 7) >> 3);
+  for (let r = 0; r < n; r++) {
+    const e = rows[r];
+    if (e === null || e === undefined) continue;
+    if (bitmap) bitmap[r >> 3] |= 1 << (r & 7);
+    for (let k = 0; k < e.length; k++) {
+      const x = e[k];
+      if (typeof x !== 'number') {
+        throw new EmbeddingShapeError(file, `embedding of row ${start + r} holds a ${typeof x} at position ${k}; embeddings must be numbers.`);
+      }
+      flat[offsets[r] + k] = x;
+    }
+  }
+  const child = makeData({ type: new Float32(), length: total, data: flat });
+  return makeData({ type: new List(new Field('item', new Float32(), true)), length: n, nullCount, nullBitmap: bitmap, valueOffsets: offsets, child });
+}
+
+/** Checks lengths, names and dimensions up front so the write cannot fail half-way. */
+function validate(input: Table, cols: EmbeddingColumns, embName: string, statusName: string, file: string): { writeStatus: boolean; dim: number | undefined } {
+  const rows = input.numRows;
+  const embRows = lengthOf(cols.embeddings);
+  if (embRows !== rows) {
+    throw new EmbeddingShapeError(file, `there are ${embRows} embeddings for ${rows} input rows; each input row needs exactly one (null for a failed row).`);
+  }
+  if (cols.status !== undefined && lengthOf(cols.status) !== rows) {
+    throw new EmbeddingShapeError(file, `the status column has ${lengthOf(cols.status)} entries for ${rows} input rows.`);
+  }
+  const names = input.schema.fields.map((f) => f.name);
+  if (names.includes(embName)) {
+    throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(embName)}; drop it or choose another output name (embeddingColumn option).`);
+  }
+  let dim: number | undefined;
+  let writeStatus = false;
+  const vec = isVector(cols.embeddings) ? cols.embeddings : undefined;
+  for (let i = 0; i < rows; i++) {
+    if (!writeStatus && statusAt(cols, i) !== ROW_OK) writeStatus = true;
+    if (vec && isListOfFloat32(vec.type)) continue; // dimension checked below from offsets
+    const e = vec ? (vec.get(i) as { length: number } | null) : (cols.embeddings as ReadonlyArray<ArrayLike<number> | null | undefined>)[i];
+    if (e === null || e === undefined) continue;
+    if (dim === undefined) dim = e.length;
+    else if (e.length !== dim) {
+      throw new EmbeddingShapeError(file, `embedding of row ${i} has ${e.length} values but earlier rows have ${dim}; all embeddings must have the same dimension.`);
+    }
+  }
+  if (vec && isListOfFloat32(vec.type)) {
+    for (const data of vec.data) {
+      const off = data.valueOffsets;
+      for (let r = 0; r < data.length; r++) {
+        if (data.nullBitmap && data.nullBitmap.byteLength > 0 && ((data.nullBitmap[(r + data.offset) >> 3] >> ((r + data.offset) & 7)) & 1) === 0) continue;
+        const len = off[r + data.offset + 1] - off[r + data.offset];
+        if (dim === undefined) dim = len;
+        else if (len !== dim) {
+          throw new EmbeddingShapeError(file, `an embedding has ${len} values but earlier rows have ${dim}; all embeddings must have the same dimension.`);
+        }
+      }
+    }
+  }
+  if (writeStatus && names.includes(statusName)) {
+    throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(statusName)}; choose another name for the per-row status (statusColumn option).`);
+  }
+  return { writeStatus, dim };
+}
+
+/** The output rows [start, end) as a table: input columns + embedding (+ status). */
+function outputSlice(input: Table, cols: EmbeddingColumns, start: number, end: number, embName: string, statusName: string | undefined, file: string): Table {
+  const slice = input.slice(start, end);
+  const columns: Record<string, Vector> = {};
+  input.schema.fields.forEach((f, i) => {
+    columns[f.name] = slice.getChildAt(i)!;
+  });
+  const vec = isVector(cols.embeddings) ? cols.embeddings : undefined;
+  columns[embName] = vec && isListOfFloat32(vec.type) ? vec.slice(start, end) : makeVector(packEmbeddings(cols.embeddings, start, end, file));
+  if (statusName !== undefined) {
+    const status: string[] = new Array(end - start);
+    for (let i = start; i < end; i++) status[i - start] = statusAt(cols, i);
+    columns[statusName] = vectorFromArray(status, new Utf8());
+  }
+  return new Table(columns);
+}
+
+/**
+ * Streams the output Parquet for `input` + its embeddings (arrays, an Arrow vector, or the
+ * engine's result) as byte chunks; see writeParquetChunks for consuming them.
+ */
+export async function* writeEmbeddingsParquet(
+  input: Table,
+  embeddings: EmbeddingColumns | ChunkedCallResult | Table,
+  options: EmbeddingOutputOptions = {},
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const file = options.fileName ?? 'output.parquet';
+  const cols = 'embeddings' in embeddings ? embeddings : embeddingsFromResult(embeddings);
+  const embName = options.embeddingColumn ?? 'embedding';
+  const statusName = options.statusColumn ?? 'status';
+  const { writeStatus } = validate(input, cols, embName, statusName, file);
+  const rowGroupRows = Math.max(1, Math.floor(options.rowGroupRows ?? 10_000));
+  function* slices(): Generator<Table> {
+    for (let start = 0; start < input.numRows; start += rowGroupRows) {
+      yield outputSlice(input, cols, start, Math.min(input.numRows, start + rowGroupRows), embName, writeStatus ? statusName : undefined, file);
+    }
+  }
+  if (input.numRows === 0) {
+    yield* writeParquetChunks(outputSlice(input, cols, 0, 0, embName, writeStatus ? statusName : undefined, file), options);
+    return;
+  }
+  yield* writeParquetChunks(slices(), { ...options, rowGroupRows });
+}
