@@ -34,14 +34,16 @@ export class InvalidOptionError extends EmbedbookError {
     readonly value: unknown,
     readonly allowed: string,
     readonly hint?: string,
+    /** How the value is shown; kept as-is when the error crosses a boundary. */
+    readonly valueText: string = formatValue(value),
   ) {
     super(
-      `Invalid option \`${parameter}\`: got ${formatValue(value)}; allowed: ${allowed}.` +
+      `Invalid option \`${parameter}\`: got ${valueText}; allowed: ${allowed}.` +
         (hint ? ` ${hint}` : ''),
     );
   }
   details(): Record<string, unknown> {
-    return { parameter: this.parameter, value: formatValue(this.value), allowed: this.allowed, hint: this.hint };
+    return { parameter: this.parameter, value: this.valueText, allowed: this.allowed, hint: this.hint };
   }
 }
 
@@ -75,6 +77,8 @@ export class CancelledError<T = unknown> extends EmbedbookError {
     readonly subject = 'call',
     readonly completedChunks: ReadonlyMap<number, BatchOutput<T>> = new Map(),
     readonly totalChunks = 0,
+    /** Indices of the finished chunks; survives crossing a boundary (the outputs do not). */
+    readonly completedChunkIndices: readonly number[] = sortedKeys(completedChunks),
   ) {
     super(
       totalChunks > 0
@@ -84,11 +88,7 @@ export class CancelledError<T = unknown> extends EmbedbookError {
     );
   }
   details(): Record<string, unknown> {
-    return {
-      subject: this.subject,
-      totalChunks: this.totalChunks,
-      completedChunkIndices: [...this.completedChunks.keys()].sort((a, b) => a - b),
-    };
+    return { subject: this.subject, totalChunks: this.totalChunks, completedChunkIndices: [...this.completedChunkIndices] };
   }
 }
 
@@ -107,6 +107,8 @@ export class ChunkFailedError<T = unknown> extends EmbedbookError {
     readonly failedRowIndices: readonly number[] = [],
     readonly completedChunks: ReadonlyMap<number, BatchOutput<T>> = new Map(),
     cause?: unknown,
+    /** Indices of the finished chunks; survives crossing a boundary (the outputs do not). */
+    readonly completedChunkIndices: readonly number[] = sortedKeys(completedChunks),
   ) {
     const where = failedRowIndices.length > 0 ? `rows ${listRows(failedRowIndices)} of ` : '';
     super(
@@ -122,7 +124,7 @@ export class ChunkFailedError<T = unknown> extends EmbedbookError {
       rows: this.rows,
       reason: this.reason,
       failedRowIndices: [...this.failedRowIndices],
-      completedChunkIndices: [...this.completedChunks.keys()].sort((a, b) => a - b),
+      completedChunkIndices: [...this.completedChunkIndices],
     };
   }
 }
@@ -146,6 +148,10 @@ export class BatchOutputError extends EmbedbookError {
   details(): Record<string, unknown> {
     return { field: this.field, got: this.got, expected: this.expected };
   }
+}
+
+function sortedKeys(m: ReadonlyMap<number, unknown>): number[] {
+  return [...m.keys()].sort((a, b) => a - b);
 }
 
 function listRows(rows: readonly number[]): string {
@@ -181,19 +187,22 @@ function str(v: unknown, fallback = ''): string {
 function num(v: unknown, fallback = 0): number {
   return typeof v === 'number' ? v : fallback;
 }
+function nums(v: unknown): number[] {
+  return Array.isArray(v) ? v.filter((x): x is number => typeof x === 'number') : [];
+}
 
 /** Rebuilds an error from serializeError's output; the message is kept exactly. */
 export function deserializeError(s: SerializedError): Error {
   let e: Error;
   switch (s.name) {
     case 'InvalidOptionError':
-      e = new InvalidOptionError(str(s.parameter), s.value, str(s.allowed), s.hint === undefined ? undefined : str(s.hint));
+      e = new InvalidOptionError(str(s.parameter), s.value, str(s.allowed), s.hint == null ? undefined : str(s.hint), str(s.value));
       break;
     case 'TimeoutError':
       e = new TimeoutError(str(s.subject), num(s.seconds), str(s.hint));
       break;
     case 'CancelledError':
-      e = new CancelledError(str(s.subject, 'call'), new Map(), num(s.totalChunks));
+      e = new CancelledError(str(s.subject, 'call'), new Map(), num(s.totalChunks), nums(s.completedChunkIndices));
       break;
     case 'ChunkFailedError':
       e = new ChunkFailedError(
@@ -201,7 +210,10 @@ export function deserializeError(s: SerializedError): Error {
         num(s.offset),
         num(s.rows),
         str(s.reason),
-        Array.isArray(s.failedRowIndices) ? (s.failedRowIndices as number[]) : [],
+        nums(s.failedRowIndices),
+        new Map(),
+        undefined,
+        nums(s.completedChunkIndices),
       );
       break;
     case 'BatchOutputError':

@@ -33,7 +33,12 @@ export function sleep(ms: number, timers: TimerApi, signal?: AbortSignal): Promi
   });
 }
 
-/** The error an aborted signal stands for: its reason when it is an Error, else CancelledError. */
+/**
+ * The error an aborted signal stands for: its reason when that is a meaningful Error (our
+ * TimeoutError, a caller's own error), else CancelledError (a bare abort() gives a DOMException
+ * named AbortError, which tells the caller nothing the engine's own class does not).
+ */
 export function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new CancelledError();
+  const r: unknown = signal.reason;
+  return r instanceof Error && r.name !== 'AbortError' ? r : new CancelledError();
 }
