@@ -119,5 +119,12 @@ function cutText(text: string, max: number): string {
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (v === undefined) return 'undefined (missing cell)';
-  return `${typeof v} ${JSON.stringify(v)?.slice(0, 40) ?? ''}`.trim();
+  if (typeof v === 'bigint') return `bigint ${v}`;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(v);
+  } catch {
+    json = undefined; // cyclic objects
+  }
+  return `${typeof v} ${json?.slice(0, 40) ?? ''}`.trim();
 }

@@ -1,4 +1,5 @@
 // Turns a session's raw output into [batch, dim] L2-normalised rows (runtime-neutral).
+import { l2Normalize, meanPool } from '../pooling';
 import type { DenseBatch } from '../types';
 import type { ModelSignature } from './signature';
 
@@ -8,38 +9,10 @@ import type { ModelSignature } from './signature';
  */
 export function toSentenceEmbeddings(sig: ModelSignature, batch: DenseBatch, data: Float32Array, dims: readonly number[]): Float32Array {
   const dim = dims[dims.length - 1];
-  // Pooled outputs (the default model) are normalised already; normalising again changes them by
-  // float rounding only and guarantees the contract for exports that don't normalise.
-  const out = sig.outputKind === 'pooled' ? new Float32Array(data) : maskedMean(data, batch, dim);
-  normalizeRows(out, dim);
-  return out;
-}
-
-// TEMP(pooling.ts): the BERT engineer's src/model/pooling.ts (meanPool + l2normalize) replaces these two.
-function maskedMean(data: Float32Array, batch: DenseBatch, dim: number): Float32Array {
-  const out = new Float32Array(batch.batch * dim);
-  const acc = new Float64Array(dim);
-  for (let b = 0; b < batch.batch; b++) {
-    acc.fill(0);
-    let count = 0;
-    for (let t = 0; t < batch.seqLen; t++) {
-      if (!batch.attentionMask[b * batch.seqLen + t]) continue;
-      count++;
-      const base = (b * batch.seqLen + t) * dim;
-      for (let j = 0; j < dim; j++) acc[j] += data[base + j];
-    }
-    // Same guard as sentence-transformers: an all-padding row gives the zero vector, not NaN.
-    const denom = Math.max(count, 1e-9);
-    for (let j = 0; j < dim; j++) out[b * dim + j] = acc[j] / denom;
+  if (sig.outputKind === 'token') {
+    return l2Normalize(meanPool(data, batch.attentionMask, batch.batch, batch.seqLen, dim), batch.batch, dim);
   }
-  return out;
-}
-
-function normalizeRows(x: Float32Array, dim: number): void {
-  for (let base = 0; base < x.length; base += dim) {
-    let ss = 0;
-    for (let j = 0; j < dim; j++) ss += x[base + j] * x[base + j];
-    const inv = 1 / Math.max(Math.sqrt(ss), 1e-12);
-    for (let j = 0; j < dim; j++) x[base + j] *= inv;
-  }
+  // Pooled outputs (the default model) are unit vectors already; normalising again moves them by
+  // float rounding only (~1e-8) and guarantees the contract for exports that don't normalise.
+  return l2Normalize(new Float32Array(data), batch.batch, dim);
 }

@@ -1,0 +1,176 @@
+// LocalRuntime: embeddings computed in this process (Node: onnxruntime-node; browser/worker:
+// onnxruntime-web) behind the same chunkedCall / deferBatch as Remote. Runtime-neutral: the
+// runtime-specific parts (reading model files, creating the onnxruntime session) come in as a
+// LocalBackend, so a browser bundle never pulls in onnxruntime-node. Use
+// local-runtime-node.ts (Node) or local-runtime-web.ts (browser, worker) for a ready backend.
+import type { DataType, RecordBatch, Table } from 'apache-arrow';
+import { chunkedCall } from '../core/chunked-call';
+import { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
+import { EmbedbookError, InvalidOptionError } from '../core/errors';
+import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
+import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
+import { UnknownDeviceError } from '../model/pipeline/errors';
+import { checkSpec, describeSpec, type LoadedModel, type ModelSpec } from '../model/registry';
+import type { Device, EmbedderInfo, EmbeddingSession, ModelLoadProgress } from '../model/types';
+import { embeddingType } from './remote';
+
+export const DEVICES: readonly Device[] = ['auto', 'webgpu', 'wasm', 'cpu', 'cuda'];
+
+export interface LocalBackend {
+  /** Short name for messages, e.g. 'onnxruntime-node'. */
+  readonly name: string;
+  loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel>;
+  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void }): Promise<EmbeddingSession>;
+}
+
+export interface LocalRuntimeOptions {
+  /** 'default' (built-in USE lite, 512-d) or a Hugging Face BERT-layout model. Default 'default'. */
+  model?: ModelSpec;
+  /** Default 'auto': CUDA→CPU in Node, WebGPU→WASM in the browser. */
+  device?: Device;
+  backend?: LocalBackend;
+  /** Sub-batching of each chunk (token budget, rows per inference). */
+  embedder?: EmbedderOptions;
+  onProgress?: (p: ModelLoadProgress) => void;
+  timers?: TimerApi;
+}
+
+/** The table handed to an embed function has no usable text column. */
+export class TextColumnError extends EmbedbookError {
+  override readonly name = 'TextColumnError';
+  constructor(readonly columns: readonly string[]) {
+    super(
+      `embed needs one text column: a column named 'text', or a table with exactly one column; got ${columns.length ? columns.map((c) => `'${c}'`).join(', ') : 'no columns'}. Rename or select the column to embed.`,
+    );
+  }
+  details(): Record<string, unknown> {
+    return { columns: this.columns };
+  }
+}
+
+/** The runtime needs a backend (Node or browser) and was given none. */
+export class MissingBackendError extends EmbedbookError {
+  override readonly name = 'MissingBackendError';
+  constructor() {
+    super("LocalRuntime has no backend: in Node use LocalRuntime from 'embedbook' (local-runtime-node), in a browser or worker the one from local-runtime-web, or pass { backend }.");
+  }
+  details(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** The column of `args` that holds the texts. */
+export function textColumn(args: Table): string {
+  const names = args.schema.fields.map((f) => f.name);
+  if (names.includes('text')) return 'text';
+  if (names.length === 1) return names[0];
+  throw new TextColumnError(names);
+}
+
+interface Loaded {
+  model: LoadedModel;
+  session: EmbeddingSession;
+  embedder: Embedder;
+}
+
+export class LocalRuntime {
+  readonly model: ModelSpec;
+  readonly device: Device;
+  private readonly backend: LocalBackend;
+  private loading: Promise<Loaded> | undefined;
+  private disposed = false;
+  /** Rows cut to the model's maximum length so far (across calls). */
+  truncatedRows = 0;
+
+  constructor(private readonly opts: LocalRuntimeOptions = {}) {
+    this.model = opts.model ?? 'default';
+    checkSpec(this.model);
+    this.device = opts.device ?? 'auto';
+    if (!DEVICES.includes(this.device)) throw new UnknownDeviceError(this.device, DEVICES);
+    if (!opts.backend) throw new MissingBackendError();
+    this.backend = opts.backend;
+  }
+
+  /** Loads the model and creates the session once; later calls share it. */
+  load(): Promise<Loaded> {
+    if (this.disposed) return Promise.reject(new InvalidOptionError('runtime', 'disposed', 'a live LocalRuntime', 'Create a new LocalRuntime after dispose().'));
+    this.loading ??= (async () => {
+      const onProgress = this.opts.onProgress;
+      const model = await this.backend.loadModel(this.model, onProgress);
+      const session = await this.backend.createSession(model.model, { device: this.device, label: `${model.name}/${model.modelFile}`, onProgress });
+      return { model, session, embedder: new Embedder(model.tokenizer, session, this.opts.embedder) };
+    })();
+    // A failed load may be retried by the next call (e.g. after fixing a URL).
+    this.loading.catch(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  async info(): Promise<EmbedderInfo> {
+    const { model, session } = await this.load();
+    return { model: model.name === 'default' ? `default (${describeModel(model)})` : model.name, dimension: session.dimension, device: session.device, deviceReason: session.deviceReason };
+  }
+
+  /** Embeds plain strings (outside the chunk engine): one vector or error per text. */
+  async embedTexts(texts: readonly unknown[], signal?: AbortSignal): Promise<BatchOutput<Float32Array> & { truncated: boolean[] }> {
+    const { embedder } = await this.load();
+    const out = await embedder.embed(texts, { signal });
+    this.truncatedRows += out.truncated.filter(Boolean).length;
+    return out;
+  }
+
+  /** The engine-facing backend: embed the text column of one batch. */
+  readonly batchFunction: BatchFunction<Float32Array> = async (args: Table, ctx: BatchContext) => {
+    const col = args.getChild(textColumn(args));
+    const texts: unknown[] = col ? Array.from(col as Iterable<unknown>) : [];
+    return this.embedTexts(texts, ctx.signal);
+  };
+
+  function(name: string, opts: { outputType?: DataType } = {}): LocalFunction {
+    if (name !== 'embed') {
+      throw new InvalidOptionError('name', name, "'embed'", 'LocalRuntime runs the built-in embedding function only; deploy other functions to a Remote.');
+    }
+    return new LocalFunction(this, opts.outputType ?? embeddingType(), this.opts.timers);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const loading = this.loading;
+    this.loading = undefined;
+    if (!loading) return;
+    const loaded = await loading.catch(() => undefined);
+    await loaded?.session.dispose();
+  }
+}
+
+function describeModel(m: LoadedModel): string {
+  return m.kind === 'use' ? 'Universal Sentence Encoder lite' : m.modelFile;
+}
+
+export class LocalFunction {
+  readonly name = 'embed';
+  readonly batchFunction: BatchFunction<Float32Array>;
+
+  constructor(
+    readonly runtime: LocalRuntime,
+    readonly outputType: DataType,
+    private readonly timers: TimerApi | undefined,
+  ) {
+    this.batchFunction = runtime.batchFunction;
+  }
+
+  /** Same contract as RemoteFunction.chunkedCall: row i of `result` answers input row i. */
+  async chunkedCall(args: Table, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
+    // Validate the column and load the model before the first chunk: a bad table or model is one
+    // clear error, not N failed chunks.
+    if (args && typeof (args as Table).numRows === 'number' && (args as Table).schema) textColumn(args);
+    await this.runtime.load();
+    return chunkedCall(args, this.batchFunction, { timers: this.timers, ...opts, outputType: this.outputType });
+  }
+
+  /** Submits one batch now and returns a handle at once (see core deferBatch). */
+  deferBatch(batch: Table | RecordBatch, opts: Omit<DeferBatchOptions, 'outputType'> = {}): BatchHandle<Float32Array> {
+    return deferBatch(batch, this.batchFunction, { timers: this.timers, ...opts, outputType: this.outputType });
+  }
+}
+
+export { describeSpec };

@@ -1,0 +1,181 @@
+// Model name / source → the files an embedder needs (model bytes + tokenizer). Runtime-neutral:
+// file access comes from a ModelFileSource (folder on disk in Node, URL or dropped files in the
+// browser), supplied by registry-node.ts / registry-web.ts.
+import { EmbedbookError } from '../core/errors';
+import { createWordPieceTokenizer } from './bert/wordpiece-tokenizer';
+import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
+import type { ModelLoadProgress, Tokenizer } from './types';
+
+/** What users pass as `model`: the built-in default, or a Hugging Face-layout model somewhere. */
+export type ModelSpec =
+  | 'default'
+  | { url: string }
+  | { folder: string }
+  /** Dropped/picked files (browser File/Blob, or bytes), keyed by path inside the model folder. */
+  | { files: ReadonlyArray<File> | Readonly<Record<string, Blob | Uint8Array>> };
+
+export interface ModelFileSource {
+  /** For messages: a folder path or URL. */
+  readonly label: string;
+  /** The file's bytes, or undefined when the source has no such file. */
+  read(path: string, onProgress?: (p: ModelLoadProgress) => void): Promise<Uint8Array | undefined>;
+}
+
+export interface LoadedModel {
+  name: string;
+  kind: 'use' | 'bert';
+  /** Path of the ONNX file inside the source, e.g. onnx/model.onnx. */
+  modelFile: string;
+  model: Uint8Array;
+  tokenizer: Tokenizer;
+}
+
+/** A spec that is none of the supported shapes, or a source missing required files. */
+export class ModelSourceError extends EmbedbookError {
+  override readonly name = 'ModelSourceError';
+  constructor(
+    readonly source: string,
+    readonly detail: string,
+  ) {
+    super(`model ${source}: ${detail}`);
+  }
+  details(): Record<string, unknown> {
+    return { source: this.source, detail: this.detail };
+  }
+}
+
+/** Where the ONNX file may live in a Hugging Face folder, in order of preference. */
+export const BERT_MODEL_FILES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
+
+export function describeSpec(spec: unknown): string {
+  if (spec === 'default') return "'default'";
+  if (spec && typeof spec === 'object') {
+    if ('url' in spec) return `{ url: ${JSON.stringify((spec as { url: unknown }).url)} }`;
+    if ('folder' in spec) return `{ folder: ${JSON.stringify((spec as { folder: unknown }).folder)} }`;
+    if ('files' in spec) return '{ files }';
+  }
+  return JSON.stringify(spec) ?? String(spec);
+}
+
+/** Throws ModelSourceError unless `spec` has one of the supported shapes. */
+export function checkSpec(spec: unknown): asserts spec is ModelSpec {
+  const ok =
+    spec === 'default' ||
+    (typeof spec === 'object' &&
+      spec !== null &&
+      ((typeof (spec as { url?: unknown }).url === 'string') ||
+        (typeof (spec as { folder?: unknown }).folder === 'string') ||
+        (typeof (spec as { files?: unknown }).files === 'object' && (spec as { files?: unknown }).files !== null)));
+  if (!ok) {
+    throw new ModelSourceError(
+      describeSpec(spec),
+      "unsupported model spec; use 'default', { url: 'https://…/all-MiniLM-L6-v2/' }, { folder: './models/x' } (Node) or { files } (browser)",
+    );
+  }
+}
+
+const BUILD_HINT = " — build it with 'npx tsx scripts/build-default-model.ts' (npm install runs it as postinstall)";
+
+const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+function parseJson(source: ModelFileSource, file: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(text(bytes));
+  } catch (err) {
+    throw new ModelSourceError(`${source.label}`, `${file} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
+/**
+ * Reads the model and tokenizer from `source`. The default model's folder is recognised by its
+ * config.json (tokenizer.kind 'sentencepiece'); anything else must be a Hugging Face BERT layout
+ * (tokenizer.json + onnx/model.onnx).
+ */
+export async function loadModelFiles(source: ModelFileSource, name: string, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel> {
+  const configBytes = await source.read('config.json');
+  const config = configBytes ? parseJson(source, 'config.json', configBytes) : undefined;
+  if (!config && name === 'default') throw new ModelSourceError(source.label, `the default model is not built (no config.json)${BUILD_HINT}`);
+  const sp = (config as { tokenizer?: { kind?: string; vocab?: string } } | undefined)?.tokenizer;
+  if (sp?.kind === 'sentencepiece') {
+    const vocabFile = sp.vocab ?? DEFAULT_MODEL.files.vocab;
+    const modelFile = (config as { model?: string }).model ?? DEFAULT_MODEL.files.model;
+    const [vocab, model] = await Promise.all([source.read(vocabFile), source.read(modelFile, onProgress)]);
+    if (!vocab || !model) {
+      throw new ModelSourceError(source.label, `config.json names ${vocabFile} and ${modelFile} but ${!vocab ? vocabFile : modelFile} is missing${name === 'default' ? BUILD_HINT : ''}`);
+    }
+    return { name, kind: 'use', modelFile, model, tokenizer: loadDefaultTokenizer(parseJson(source, vocabFile, vocab)) };
+  }
+  const tokBytes = await source.read('tokenizer.json');
+  if (!tokBytes) {
+    throw new ModelSourceError(source.label, `no tokenizer.json (expected a Hugging Face layout: tokenizer.json, config.json, ${BERT_MODEL_FILES[0]})`);
+  }
+  const tokenizerConfigBytes = await source.read('tokenizer_config.json');
+  const tokenizer = createWordPieceTokenizer(parseJson(source, 'tokenizer.json', tokBytes), {
+    config,
+    tokenizerConfig: tokenizerConfigBytes ? parseJson(source, 'tokenizer_config.json', tokenizerConfigBytes) : undefined,
+  });
+  for (const modelFile of BERT_MODEL_FILES) {
+    const model = await source.read(modelFile, onProgress);
+    if (model) return { name, kind: 'bert', modelFile, model, tokenizer };
+  }
+  throw new ModelSourceError(source.label, `no ONNX model found; looked for ${BERT_MODEL_FILES.join(', ')}`);
+}
+
+/** A source over in-memory files (dropped Files, Blobs or bytes), matched by path suffix. */
+export function filesSource(files: ReadonlyArray<File> | Readonly<Record<string, Blob | Uint8Array>>): ModelFileSource {
+  const entries: Array<[string, Blob | Uint8Array]> = Array.isArray(files)
+    ? (files as ReadonlyArray<File>).map((f) => [(f as File & { webkitRelativePath?: string }).webkitRelativePath || f.name, f])
+    : Object.entries(files as Record<string, Blob | Uint8Array>);
+  const norm = entries.map(([p, f]) => [p.replace(/\\/g, '/'), f] as const);
+  return {
+    label: `{ files: ${norm.length} files }`,
+    async read(path, onProgress) {
+      // Dropped folders carry their top folder name ("all-MiniLM-L6-v2/onnx/model.onnx").
+      const hit = norm.find(([p]) => p === path || p.endsWith(`/${path}`));
+      if (!hit) return undefined;
+      const f = hit[1];
+      const bytes = f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
+      onProgress?.({ status: 'download', file: path, loaded: bytes.byteLength, total: bytes.byteLength });
+      return bytes;
+    },
+  };
+}
+
+/** A source over HTTP(S): `base` is the model folder URL; fetch is injected for tests. */
+export function urlSource(base: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): ModelFileSource {
+  const root = base.endsWith('/') ? base : `${base}/`;
+  return {
+    label: root,
+    async read(path, onProgress) {
+      const url = new URL(path, new URL(root, globalThis.location?.href ?? 'http://localhost/')).href;
+      let res: Response;
+      try {
+        res = await fetchFn(url);
+      } catch (err) {
+        throw new ModelSourceError(root, `fetching ${url} failed (${err instanceof Error ? err.message : String(err)})`);
+      }
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new ModelSourceError(root, `GET ${url} answered ${res.status} ${res.statusText}`);
+      const total = Number(res.headers.get('content-length')) || undefined;
+      if (!onProgress || !res.body) return new Uint8Array(await res.arrayBuffer());
+      // Stream with progress: model files are tens of MB.
+      const parts: Uint8Array[] = [];
+      let loaded = 0;
+      const reader = res.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parts.push(value);
+        loaded += value.byteLength;
+        onProgress({ status: 'download', file: path, loaded, total });
+      }
+      const out = new Uint8Array(loaded);
+      let at = 0;
+      for (const p of parts) {
+        out.set(p, at);
+        at += p.byteLength;
+      }
+      return out;
+    },
+  };
+}
