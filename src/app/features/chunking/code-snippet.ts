@@ -1,0 +1,37 @@
+// The equivalent library call for the current settings ("copy as code").
+import type { BackendSpec } from '../../../worker/api';
+import type { ChunkingValidation } from './validate-chunking';
+
+export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, textColumn: string | null, fileName: string | null): string {
+  const chunking = v.chunking ? (v.chunking.mode === 'chunkSize' ? `chunkSize: ${v.chunking.chunkSize}` : `numChunks: ${v.chunking.numChunks}`) : 'chunkSize: 64';
+  const opts = [chunking, `concurrentChunks: ${v.concurrentChunks}`, v.timeout === null ? 'timeout: undefined /* wait forever */' : `timeout: ${v.timeout}`, `retries: ${v.retries}`];
+  const setup =
+    backend.kind === 'remote'
+      ? [
+          `import { Remote } from 'embedbook';`,
+          `import { Float32, List, Field } from 'apache-arrow';`,
+          ``,
+          `const remote = new Remote({ url: ${JSON.stringify(backend.url)}${backend.apiKey ? ', apiKey: process.env.EMBEDBOOK_API_KEY' : ''} });`,
+          `const fn = remote.function(${JSON.stringify(backend.functionName)}, {`,
+          `  outputType: new List(new Field('item', new Float32(), true)),`,
+          `});`,
+        ]
+      : [
+          `import { LocalRuntime } from 'embedbook';`,
+          ``,
+          `const local = new LocalRuntime({ model: ${backend.model.kind === 'url' ? JSON.stringify(backend.model.url) : "'default'"}, device: ${JSON.stringify(backend.device)} });`,
+          `const fn = local.function('embed');`,
+        ];
+  return [
+    ...setup,
+    `import { readDataset } from 'embedbook/io';`,
+    ``,
+    `// ${fileName ?? 'your file'}: one argument column, \`text\`.`,
+    `const table = await readDataset(${JSON.stringify(fileName ?? 'data.csv')});`,
+    `const args = new Table({ text: table.getChild(${JSON.stringify(textColumn ?? 'text')}) });`,
+    `const { table: out, failedRows } = await fn.chunkedCall(args, {`,
+    ...opts.map((o) => `  ${o},`),
+    `  onProgress: (e) => console.log(e.status, e.chunk),`,
+    `});`,
+  ].join('\n');
+}

@@ -1,0 +1,47 @@
+// Virtualised preview of the input rows: only visible rows are rendered and fetched.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useRef } from 'react';
+import type { ColumnInfo } from '../../../worker/api';
+import { workerApi } from '../../lib/worker-client';
+import { useRowBlocks } from '../../lib/use-row-blocks';
+import { cellText } from './cell-text';
+
+interface PreviewTableProps {
+  columns: ColumnInfo[];
+  rows: number;
+  version: number;
+}
+
+export function PreviewTable({ columns, rows, version }: PreviewTableProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const getRow = useRowBlocks((s, n) => workerApi().previewInput(s, n), rows, version);
+  const v = useVirtualizer({ count: rows, getScrollElement: () => scroller.current, estimateSize: () => 32, overscan: 10 });
+  const template = `4.5rem repeat(${columns.length}, minmax(8rem, 1fr))`;
+  return (
+    <div className="vtable" data-testid="dataset-preview">
+      <div className="vtable__scroll" ref={scroller}>
+        <div className="vtable__row vtable__row--head" style={{ gridTemplateColumns: template }}>
+          <span className="num muted">#</span>
+          {columns.map((c) => (
+            <span key={c.name}>{c.name}</span>
+          ))}
+        </div>
+        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+          {v.getVirtualItems().map((item) => {
+            const row = getRow(item.index);
+            return (
+              <div key={item.key} className="vtable__row" style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)` }} data-testid="dataset-preview-row">
+                <span className="num muted">{item.index}</span>
+                {columns.map((c) => (
+                  <span key={c.name} title={row ? cellText(row[c.name]) : undefined}>
+                    {row ? cellText(row[c.name]) : '…'}
+                  </span>
+                ))}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,25 @@
+import type { ColumnInfo } from '../../../worker/api';
+
+interface TextColumnSelectProps {
+  columns: ColumnInfo[];
+  value: string | null;
+  onChange(name: string): void;
+}
+
+/** Only text columns can be embedded; the default is the worker's best guess. */
+export function TextColumnSelect({ columns, value, onChange }: TextColumnSelectProps) {
+  const text = columns.filter((c) => c.isText);
+  if (text.length === 0) return <p className="hint hint--warn">This file has no text column to embed.</p>;
+  return (
+    <label className="field">
+      <span className="field__label">Text column</span>
+      <select value={value ?? ''} onChange={(e) => onChange(e.target.value)} data-testid="dataset-text-column">
+        {text.map((c) => (
+          <option key={c.name} value={c.name}>
+            {c.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

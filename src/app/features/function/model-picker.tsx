@@ -1,0 +1,60 @@
+// Model choice for the local backend: the built-in default (Universal Sentence Encoder lite,
+// 512-d) or a BERT-family model from a URL (Hugging Face layout) or dropped files.
+import { useState, type DragEvent } from 'react';
+import { Segmented } from '../../components/segmented';
+import { useFunction } from '../../stores/function-store';
+
+type Kind = 'default' | 'url' | 'files';
+const KINDS = [
+  { value: 'default' as Kind, label: 'Built-in default' },
+  { value: 'url' as Kind, label: 'BERT from URL' },
+  { value: 'files' as Kind, label: 'BERT from files' },
+];
+
+export function ModelPicker() {
+  const model = useFunction((s) => s.model);
+  const set = useFunction((s) => s.set);
+  const [url, setUrl] = useState(model.kind === 'url' ? model.url : '');
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    e.stopPropagation();
+    const files = [...(e.dataTransfer.files ?? [])];
+    if (files.length) set({ model: { kind: 'files', files } });
+  };
+  return (
+    <div className="stack">
+      <div className="field">
+        <span className="field__label">Model</span>
+        <Segmented
+          label="Model"
+          value={model.kind}
+          options={KINDS}
+          testId="model-kind"
+          onChange={(k) => set({ model: k === 'default' ? { kind: 'default' } : k === 'url' ? { kind: 'url', url } : { kind: 'files', files: [] } })}
+        />
+      </div>
+      {model.kind === 'default' ? <p className="hint">Universal Sentence Encoder lite, converted to ONNX at build time · 512 dimensions · served from /models/default/.</p> : null}
+      {model.kind === 'url' ? (
+        <label className="field">
+          <span className="field__label">Model folder URL (Hugging Face layout: onnx/model.onnx, tokenizer.json, config.json)</span>
+          <input
+            value={url}
+            placeholder="https://example.org/all-MiniLM-L6-v2/"
+            data-testid="model-url"
+            onChange={(e) => {
+              setUrl(e.target.value);
+              set({ model: { kind: 'url', url: e.target.value } });
+            }}
+          />
+        </label>
+      ) : null}
+      {model.kind === 'files' ? (
+        <div className="mini-drop" onDragOver={(e) => e.preventDefault()} onDrop={onDrop} data-testid="model-drop">
+          <span>Drop model.onnx, tokenizer.json and config.json here, or</span>
+          <input type="file" multiple accept=".onnx,.json" onChange={(e) => set({ model: { kind: 'files', files: [...(e.target.files ?? [])] } })} />
+          {model.files.length ? <span className="muted">{model.files.map((f) => f.name).join(', ')}</span> : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

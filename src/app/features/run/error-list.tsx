@@ -1,0 +1,40 @@
+import { useRun } from '../../stores/run-store';
+
+function rowList(rows: number[]): string {
+  const shown = rows.slice(0, 12).join(', ');
+  return rows.length > 12 ? `${shown} … (+${rows.length - 12} more)` : shown;
+}
+
+/** Row errors of the finished run, grouped by message, with the rows they hit. */
+export function ErrorList() {
+  const summary = useRun((s) => s.summary);
+  const tiles = useRun((s) => s.tiles);
+  const errors = summary?.errors ?? [];
+  const failed = tiles.filter((t) => t.status === 'failed');
+  if (!errors.length && !failed.length) return null;
+  return (
+    <div className="errors" data-testid="run-errors">
+      <h3 className="subhead">Errors</h3>
+      <ul>
+        {errors.map((g) => (
+          <li key={g.message}>
+            <span className="errors__msg">{g.message}</span>
+            <span className="muted mono">
+              {g.rows.length} row{g.rows.length === 1 ? '' : 's'}: {rowList(g.rows)}
+            </span>
+          </li>
+        ))}
+        {errors.length === 0
+          ? failed.map((t) => (
+              <li key={t.offset}>
+                <span className="errors__msg">{t.error}</span>
+                <span className="muted mono">
+                  rows {t.offset}–{t.offset + t.rows - 1}
+                </span>
+              </li>
+            ))
+          : null}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,80 @@
+import { Table, vectorFromArray } from 'apache-arrow';
+import { describe, expect, test } from 'vitest';
+import type { BatchFunction } from '../core/types';
+import type { RunEvent, RunSettings } from './api';
+import { memoryChunkCache } from './chunk-cache';
+import type { EmbedBackend } from './embed-backend';
+import { runJob } from './job-runner';
+
+/** A deterministic 3-d "embedding": [row id parsed from the text, length, 1]. */
+function backend(opts: { failText?: string; calls?: number[]; gate?: Promise<void> } = {}): EmbedBackend {
+  const embedBatch: BatchFunction<Float32Array> = async (args, ctx) => {
+    opts.calls?.push(ctx.chunkIndex);
+    if (opts.gate && ctx.chunkIndex >= 2) await opts.gate;
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const texts = args.getChild('text')!.toArray() as Array<string | null>;
+    const values = texts.map((t) => (t === null || t === opts.failText ? null : Float32Array.from([Number(t.split(':')[0]), t.length, 1])));
+    const errors = texts.map((t) => (t === null ? 'text is null' : t === opts.failText ? 'bad row' : null));
+    return errors.some((e) => e) ? { values, errors } : { values };
+  };
+  return { label: 'test', device: 'cpu', reason: 'test', embedBatch, embedTexts: async () => [], dispose: async () => undefined };
+}
+
+function table(rows: number, nullAt = -1): Table {
+  const text = Array.from({ length: rows }, (_, i) => (i === nullAt ? null : `${i}:row ${'x'.repeat(i % 5)}`));
+  return new Table({ id: vectorFromArray(Array.from({ length: rows }, (_, i) => i)), body: vectorFromArray(text) });
+}
+
+const settings: RunSettings = { textColumn: 'body', chunking: { mode: 'chunkSize', chunkSize: 10 }, concurrentChunks: 2, timeout: null, retries: 0 };
+
+describe('runJob', () => {
+  test('every row comes back in input order, row errors grouped with their rows', async () => {
+    const events: RunEvent[] = [];
+    const out = await runJob(
+      { table: table(45, 7), settings, jobKey: 'k', signal: new AbortController().signal, emit: (e) => events.push(...e) },
+      { cache: memoryChunkCache(), backend: backend(), flushMs: 1 },
+    );
+    expect(out.cancelled).toBe(false);
+    expect(out.dim).toBe(3);
+    for (let i = 0; i < 45; i++) if (i !== 7) expect(out.matrix[i * 3]).toBe(i);
+    expect(out.failedRows).toBe(1);
+    expect(out.groups).toEqual([{ message: 'text is null', rows: [7] }]);
+    expect(events[0]).toMatchObject({ type: 'plan', cachedChunks: [] });
+    expect(events.filter((e) => e.type === 'chunk' && e.event.status === 'done')).toHaveLength(5);
+  });
+
+  test('cancel keeps finished chunks; a resume runs only the rest and loses or duplicates nothing', async () => {
+    const cache = memoryChunkCache();
+    const calls: number[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const ctl = new AbortController();
+    const first = runJob(
+      { table: table(50), settings: { ...settings, concurrentChunks: 1 }, jobKey: 'k', signal: ctl.signal, emit: () => undefined },
+      { cache, backend: backend({ calls, gate }), flushMs: 1 },
+    );
+    // Chunks 0 and 1 finish; chunk 2 waits at the gate until we cancel.
+    await expect.poll(() => calls.includes(2)).toBe(true);
+    ctl.abort();
+    open();
+    expect((await first).cancelled).toBe(true);
+    expect(await cache.count('k')).toBe(2);
+
+    const resumedCalls: number[] = [];
+    const events: RunEvent[] = [];
+    const out = await runJob(
+      { table: table(50), settings: { ...settings, concurrentChunks: 1 }, jobKey: 'k', signal: new AbortController().signal, emit: (e) => events.push(...e) },
+      { cache, backend: backend({ calls: resumedCalls }), flushMs: 1 },
+    );
+    expect(events[0]).toMatchObject({ type: 'plan', cachedChunks: [0, 1] });
+    expect(resumedCalls).toEqual([2, 3, 4]);
+    expect(Array.from({ length: 50 }, (_, i) => out.matrix[i * 3])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(out.failedRows).toBe(0);
+  });
+
+  test('a missing text column is a clear error', async () => {
+    await expect(
+      runJob({ table: table(3), settings: { ...settings, textColumn: 'nope' }, jobKey: 'k', signal: new AbortController().signal, emit: () => undefined }, { cache: memoryChunkCache(), backend: backend() }),
+    ).rejects.toThrow(/"nope"/);
+  });
+});

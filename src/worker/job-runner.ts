@@ -1,0 +1,170 @@
+// Runs one embedding job over the held Arrow table: plans chunks, serves already-saved chunks
+// from the cache (resume), runs the rest through the engine with the chosen backend, saves each
+// finished chunk, and batches progress events so the page re-renders at most ~10×/s.
+import { Field, Float32, List, Table, type Vector } from 'apache-arrow';
+import { chunkedCall, planChunks, type EngineCallOptions } from '../core';
+import type { BatchFunction, BatchOutput, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from '../core/types';
+import type { RowErrorGroup, RunEvent, RunSettings } from './api';
+import type { ChunkCache } from './chunk-cache';
+import type { EmbedBackend } from './embed-backend';
+
+/** The engine's entry points, injected so the runner is testable without a browser. */
+export interface Engine {
+  planChunks(rows: number, opts: { chunkSize: number } | { numChunks: number }): ChunkPlan[];
+  chunkedCall(args: Table, fn: BatchFunction<Float32Array>, opts: EngineCallOptions): Promise<ChunkedCallResult>;
+}
+
+export const defaultEngine: Engine = { planChunks, chunkedCall };
+
+/** The `result` column type: one list<float32> embedding per row. */
+export const EMBEDDING_TYPE = new List(new Field('item', new Float32(), true));
+
+export interface JobInput {
+  /** The whole input table; only `textColumn` is sent to the backend (as column `text`). */
+  table: Table;
+  settings: RunSettings;
+  jobKey: string;
+  signal: AbortSignal;
+  emit: (events: RunEvent[]) => void;
+}
+
+export interface JobOutput {
+  /** Row-major [rows, dim]; failed rows are zeros. */
+  matrix: Float32Array;
+  dim: number;
+  /** Per row: null = ok, else the error text. */
+  errors: Array<string | null>;
+  failedRows: number;
+  chunks: number;
+  cancelled: boolean;
+  groups: RowErrorGroup[];
+}
+
+export interface JobDeps {
+  engine?: Engine;
+  cache: ChunkCache;
+  backend: EmbedBackend;
+  now?: () => number;
+  /** Flush interval for batched progress events (ms). */
+  flushMs?: number;
+}
+
+export function argsTable(table: Table, textColumn: string): Table {
+  const col = table.getChild(textColumn);
+  if (!col) throw Object.assign(new Error(`Column "${textColumn}" is not in the dataset`), { name: 'ColumnNotFoundError' });
+  return new Table({ text: col as Vector });
+}
+
+function isAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted || (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AbortError');
+}
+
+export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput> {
+  const { table, settings, jobKey, signal, emit } = input;
+  const now = deps.now ?? (() => Date.now());
+  const chunking = settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks };
+  const engine = deps.engine ?? defaultEngine;
+  const plan = engine.planChunks(table.numRows, chunking);
+  // Chunks saved by an earlier run of the same job are handed to the engine as `completed`.
+  const completed = new Map<number, BatchOutput<Float32Array>>();
+  let dim = 0;
+  for (const c of plan) {
+    const hit = await deps.cache.get(jobKey, c.index);
+    if (!hit || hit.rows !== c.rows) continue;
+    dim ||= hit.dim;
+    const values = Array.from({ length: hit.rows }, (_, i) => hit.values.subarray(i * hit.dim, (i + 1) * hit.dim));
+    completed.set(c.index, hit.errors.some((e) => e) ? { values, errors: hit.errors } : { values });
+  }
+
+  let pending: RunEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (pending.length) emit(pending);
+    pending = [];
+  };
+  const push = (e: RunEvent) => {
+    pending.push(e);
+    timer ??= setTimeout(flush, deps.flushMs ?? 100);
+  };
+  emit([{ type: 'plan', chunks: plan, cachedChunks: [...completed.keys()] }]);
+
+  const args = argsTable(table, settings.textColumn);
+  const rows = table.numRows;
+
+  // Save each whole chunk the backend finishes without row errors; bisected retries (smaller
+  // batches) are not saved and simply run again on resume.
+  const fn: BatchFunction<Float32Array> = async (batch, ctx) => {
+    const out = await deps.backend.embedBatch(batch, ctx);
+    const p = plan[ctx.chunkIndex];
+    if (p && batch.numRows === p.rows && out.values.length === p.rows && !out.errors?.some((e) => e)) {
+      const first = out.values.find((v): v is Float32Array => v !== null);
+      const d = first?.length ?? 0;
+      dim ||= d;
+      const values = new Float32Array(p.rows * d);
+      out.values.forEach((v, i) => v && values.set(v, i * d));
+      await deps.cache.put(jobKey, { index: p.index, offset: p.offset, rows: p.rows, dim: d, values, errors: out.values.map(() => null) });
+    }
+    return out;
+  };
+
+  const onProgress = (event: ChunkProgressEvent) => push({ type: 'chunk', event, at: now() });
+  const guard = deps.backend.guard?.(fn, signal) ?? { fn, signal, translate: (e: unknown) => e, dispose: () => undefined };
+  let result: ChunkedCallResult;
+  try {
+    result = await engine.chunkedCall(args, guard.fn, {
+      ...chunking,
+      outputType: EMBEDDING_TYPE,
+      completed,
+      concurrentChunks: settings.concurrentChunks,
+      timeout: settings.timeout ?? undefined,
+      retries: settings.retries,
+      signal: guard.signal,
+      onProgress,
+    } as EngineCallOptions);
+  } catch (caught) {
+    const err = guard.translate(caught);
+    if (timer) clearTimeout(timer);
+    flush();
+    if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, chunks: plan.length, cancelled: true, groups: [] };
+    throw err;
+  } finally {
+    guard.dispose();
+  }
+  if (timer) clearTimeout(timer);
+  flush();
+  if (signal.aborted) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, chunks: plan.length, cancelled: true, groups: [] };
+
+  return collect(result.table, rows, dim, plan.length);
+}
+
+/** Flattens the engine's `result` (list<float32>) + `status` columns into a matrix and errors. */
+export function collect(out: Table, rows: number, knownDim: number, chunks: number): JobOutput {
+  const result = out.getChild('result');
+  const status = out.getChild('status');
+  let dim = knownDim;
+  const vecs: Array<Float32Array | null> = [];
+  for (let i = 0; i < rows; i++) {
+    const v = result?.get(i) as { toArray(): Float32Array } | Float32Array | null | undefined;
+    const arr = v == null ? null : v instanceof Float32Array ? v : Float32Array.from(v.toArray());
+    if (arr) dim ||= arr.length;
+    vecs.push(arr);
+  }
+  const matrix = new Float32Array(rows * dim);
+  const errors: Array<string | null> = [];
+  const groupsByMsg = new Map<string, number[]>();
+  let failedRows = 0;
+  for (let i = 0; i < rows; i++) {
+    const s = status?.get(i) as string | null | undefined;
+    const err = s && s !== 'ok' ? s : vecs[i] ? null : 'no result';
+    errors.push(err);
+    if (err) {
+      failedRows++;
+      const list = groupsByMsg.get(err) ?? [];
+      list.push(i);
+      groupsByMsg.set(err, list);
+    } else matrix.set(vecs[i] as Float32Array, i * dim);
+  }
+  const groups = [...groupsByMsg].slice(0, 200).map(([message, r]) => ({ message, rows: r }));
+  return { matrix, dim, errors, failedRows, chunks, cancelled: false, groups };
+}

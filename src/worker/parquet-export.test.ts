@@ -1,0 +1,39 @@
+import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { decompress } from 'fzstd';
+import { parquetReadObjects } from 'hyparquet';
+import { expect, test } from 'vitest';
+import { exportParquet } from './parquet-export';
+
+async function write(rows: number, failAt: number[]) {
+  const dim = 4;
+  const table = new Table({ id: vectorFromArray(Array.from({ length: rows }, (_, i) => i)), text: vectorFromArray(Array.from({ length: rows }, (_, i) => `t${i}`), new Utf8()) });
+  const matrix = Float32Array.from({ length: rows * dim }, (_, k) => Math.floor(k / dim) + (k % dim) / 10);
+  const errors = Array.from({ length: rows }, (_, i) => (failAt.includes(i) ? `bad ${i}` : null));
+  const parts: Uint8Array[] = [];
+  const info = await exportParquet({ table, matrix, dim, errors, fileName: 'x.csv' }, async (p) => void parts.push(p));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) bytes.set(p, (at += p.byteLength) - p.byteLength);
+  const rowsBack = (await parquetReadObjects({ file: bytes.buffer, compressors: { ZSTD: (input: Uint8Array) => decompress(input) } })) as Array<Record<string, unknown>>;
+  return { info, rowsBack, bytes };
+}
+
+test('input columns + embedding in input order; no status column when nothing failed', async () => {
+  const { info, rowsBack } = await write(25_001, []);
+  expect(info).toMatchObject({ fileName: 'x.embeddings.parquet', rows: 25_001, withStatus: false });
+  expect(rowsBack).toHaveLength(25_001);
+  expect(Object.keys(rowsBack[0])).toEqual(['id', 'text', 'embedding']);
+  for (const i of [0, 9_999, 10_000, 25_000]) {
+    expect(rowsBack[i].id).toBe(i);
+    expect(rowsBack[i].text).toBe(`t${i}`);
+    expect((rowsBack[i].embedding as number[]).map((x) => Math.round(x * 10) / 10)).toEqual([i, i + 0.1, i + 0.2, i + 0.3]);
+  }
+});
+
+test('failed rows get a null embedding and their error in `status`', async () => {
+  const { info, rowsBack } = await write(5, [1, 3]);
+  expect(info.withStatus).toBe(true);
+  expect(rowsBack.map((r) => r.status)).toEqual(['ok', 'bad 1', 'ok', 'bad 3', 'ok']);
+  expect(rowsBack[1].embedding ?? null).toBeNull(); // hyparquet reads a null list as undefined
+  expect((rowsBack[2].embedding as number[])[0]).toBe(2);
+});

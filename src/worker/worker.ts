@@ -1,0 +1,225 @@
+// The Web Worker: holds the dataset (an Arrow table) and the results, runs jobs, and answers the
+// page through the one typed comlink interface in api.ts. Nothing here touches the DOM.
+import * as Comlink from 'comlink';
+import { Field, Float32, List, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
+import type { BackendSpec, DatasetInfo, PlainError, ReadProgress, RunEvent, RunSummary, WorkerApi } from './api';
+import { jobKey, type ChunkCache } from './chunk-cache';
+import { idbChunkCache } from './idb-chunk-cache';
+import type { EmbedBackend } from './embed-backend';
+import type { ModelLoadProgress } from '../model/types';
+import { readDataset } from './dataset-reader';
+import { createLocalBackend, localBackendKey } from './local-backend';
+import { createRemoteBackend } from './remote-backend';
+import { runJob, type JobOutput } from './job-runner';
+import { nearest, pca2, sampleRows } from './vector-math';
+import { exportParquet } from './parquet-export';
+import { setParquetWasmSource } from '../io/parquet-wasm';
+import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
+
+// Vite gives the .wasm a hashed same-origin URL; parquet-wasm's own default breaks in bundles.
+setParquetWasmSource(parquetWasmUrl);
+
+interface Dataset {
+  file: Blob;
+  info: DatasetInfo;
+  table: Table;
+}
+
+interface Results extends JobOutput {
+  textColumn: string;
+  backend: BackendSpec;
+}
+
+let dataset: Dataset | undefined;
+let results: Results | undefined;
+let controller: AbortController | undefined;
+let backend: { key: string; value: Promise<EmbedBackend> } | undefined;
+const cache: ChunkCache = idbChunkCache();
+
+/** A view that owns its whole buffer, so transferring it detaches nothing else. */
+function owned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+}
+
+/** Errors cross as plain { name, message } (structured-clone safe, stable name). */
+function plain(err: unknown): PlainError {
+  if (typeof err === 'object' && err !== null && 'message' in err) {
+    const e = err as { name?: unknown; message?: unknown };
+    return { name: typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'Error', message: String(e.message) };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+function fail(name: string, message: string): never {
+  throw { name, message } satisfies PlainError;
+}
+
+function needDataset(): Dataset {
+  return dataset ?? fail('NoDatasetError', 'No dataset is loaded: drop a CSV or Parquet file on the Dataset cell first.');
+}
+
+function needResults(): Results {
+  return results ?? fail('NoResultsError', 'There are no results yet: run the job in the Run cell first.');
+}
+
+/** Same backend spec → same backend object, so the model session is loaded once and reused. */
+function getBackend(spec: BackendSpec, emit: (e: RunEvent[]) => void): Promise<EmbedBackend> {
+  const key = spec.kind === 'remote' ? `remote|${spec.url}|${spec.apiKey}|${spec.functionName}` : localBackendKey(spec);
+  if (backend?.key === key) return backend.value;
+  const old = backend;
+  const value = spec.kind === 'remote' ? createRemoteBackend(spec) : createLocalBackend(spec, (p: ModelLoadProgress) => emit([{ type: 'model', progress: p }]));
+  backend = { key, value };
+  value.catch(() => {
+    if (backend?.value === value) backend = undefined;
+  });
+  void old?.value.then((b) => b.dispose()).catch(() => undefined);
+  return value;
+}
+
+async function open(file: Blob, name: string, onProgress: (p: ReadProgress) => void): Promise<DatasetInfo> {
+  dataset = undefined;
+  results = undefined;
+  const { table, info } = await readDataset(file, name, onProgress);
+  dataset = { file, info, table };
+  return info;
+}
+
+/** Wraps every method so errors leave the worker as plain { name, message }. */
+function guarded<T extends object>(api: T): T {
+  const out = {} as Record<string, unknown>;
+  for (const [k, f] of Object.entries(api)) {
+    out[k] = async (...args: unknown[]) => {
+      try {
+        return await (f as (...a: unknown[]) => unknown)(...args);
+      } catch (err) {
+        throw plain(err);
+      }
+    };
+  }
+  return out as T;
+}
+
+const api: WorkerApi = {
+  async openDataset(file, onProgress) {
+    return open(file, file.name, onProgress);
+  },
+
+  async previewInput(start, count) {
+    const { table } = needDataset();
+    const bytes = owned(tableToIPC(table.slice(start, start + count), 'stream'));
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  async checkTextColumn(column) {
+    const col = needDataset().table.getChild(column) ?? fail('ColumnNotFoundError', `Column "${column}" is not in the dataset.`);
+    let empty = 0;
+    for (let i = 0; i < col.length; i++) if (col.get(i) === '') empty++;
+    return { empty, nulls: col.nullCount };
+  },
+
+  async cachedChunks(spec, settings) {
+    if (!dataset) return 0;
+    return cache.count(jobKey(dataset.info, spec, settings)).catch(() => 0);
+  },
+
+  async run(spec, settings, onEvent, fresh): Promise<RunSummary> {
+    const ds = needDataset();
+    controller?.abort();
+    const ctl = new AbortController();
+    controller = ctl;
+    results = undefined;
+    const started = Date.now();
+    const key = jobKey(ds.info, spec, settings);
+    if (fresh) await cache.clearJob(key);
+    const plan = settings.chunking.mode === 'chunkSize' ? Math.ceil(ds.info.rows / settings.chunking.chunkSize) : Math.min(settings.chunking.numChunks, ds.info.rows);
+    // Remember the run (file included) so a reload can offer to resume it.
+    await cache
+      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, rows: ds.info.rows, totalChunks: plan, settings, backend: spec.kind === 'local' && spec.model.kind === 'files' ? null : spec, savedAt: Date.now() })
+      .catch(() => undefined);
+    const b = await getBackend(spec, onEvent);
+    onEvent([{ type: 'backend', label: b.label, device: b.device, reason: b.reason }]);
+    const out = await runJob({ table: ds.table, settings, jobKey: key, signal: ctl.signal, emit: onEvent }, { cache, backend: b });
+    if (controller === ctl) controller = undefined;
+    if (!out.cancelled) {
+      results = { ...out, textColumn: settings.textColumn, backend: spec };
+      // Finished: the saved chunks and the resume offer are no longer needed.
+      await cache.clearJob(key).catch(() => undefined);
+      await cache.clearSession().catch(() => undefined);
+    }
+    return { rows: ds.info.rows, failedRows: out.failedRows, dimension: out.dim, chunks: out.chunks, elapsedMs: Date.now() - started, cancelled: out.cancelled, errors: out.groups };
+  },
+
+  async cancel() {
+    controller?.abort();
+  },
+
+  async resumeOffer() {
+    const s = await cache.getSession().catch(() => undefined);
+    if (!s) return null;
+    const done = await cache.count(s.jobKey);
+    return { fileName: s.fileName, rows: s.rows, doneChunks: done, totalChunks: s.totalChunks, settings: s.settings, backend: s.backend, savedAt: s.savedAt };
+  },
+
+  async reopenSaved(onProgress) {
+    const s = (await cache.getSession()) ?? fail('NoSavedRunError', 'No interrupted run is saved in this browser.');
+    return open(s.file, s.fileName, onProgress);
+  },
+
+  async discardSaved() {
+    const s = await cache.getSession();
+    if (s) await cache.clearJob(s.jobKey);
+    await cache.clearSession();
+  },
+
+  async previewResults(start, count, dims) {
+    const r = needResults();
+    const ds = needDataset();
+    const end = Math.min(start + count, r.errors.length);
+    const text = ds.table.getChild(r.textColumn);
+    const texts: Array<string | null> = [];
+    const status: string[] = [];
+    const heads: Array<Float32Array | null> = [];
+    for (let i = start; i < end; i++) {
+      texts.push((text?.get(i) as string | null) ?? null);
+      status.push(r.errors[i] ?? 'ok');
+      heads.push(r.errors[i] ? null : r.matrix.slice(i * r.dim, i * r.dim + Math.min(dims, r.dim)));
+    }
+    const t = new Table({
+      text: vectorFromArray(texts, new Utf8()),
+      status: vectorFromArray(status, new Utf8()),
+      embedding: vectorFromArray(heads.map((h) => (h ? Array.from(h) : null)), new List(new Field('item', new Float32(), true))),
+    });
+    const bytes = owned(tableToIPC(t, 'stream'));
+    return Comlink.transfer(bytes, [bytes.buffer]);
+  },
+
+  async project(maxPoints) {
+    const r = needResults();
+    const rows = sampleRows(r.errors.length, maxPoints, (i) => !r.errors[i]);
+    const data = new Float32Array(rows.length * r.dim);
+    rows.forEach((row, i) => data.set(r.matrix.subarray(row * r.dim, (row + 1) * r.dim), i * r.dim));
+    const p = pca2({ data, rows: rows.length, dim: r.dim });
+    return Comlink.transfer({ xs: p.xs, ys: p.ys, explained: p.explained, rows }, [p.xs.buffer, p.ys.buffer, rows.buffer]);
+  },
+
+  async search(query, k) {
+    const r = needResults();
+    const ds = needDataset();
+    const b = await getBackend(r.backend, () => undefined);
+    const [q] = await b.embedTexts([query]);
+    const skip = Uint8Array.from(r.errors, (e) => (e ? 1 : 0));
+    const text = ds.table.getChild(r.textColumn);
+    return nearest({ data: r.matrix, rows: r.errors.length, dim: r.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: String(text?.get(h.index) ?? '') }));
+  },
+
+  async exportParquet(onPart) {
+    const r = needResults();
+    const ds = needDataset();
+    return exportParquet({ table: ds.table, matrix: r.matrix, dim: r.dim, errors: r.errors, fileName: ds.info.fileName }, async (part) => {
+      const own = owned(part);
+      await onPart(Comlink.transfer(own, [own.buffer]));
+    });
+  },
+};
+
+Comlink.expose(guarded(api));
