@@ -230,7 +230,13 @@ describe('chunkedCall properties (fake timers)', () => {
           outputType: list,
           timers: timersWith(s.seed),
         };
-        const promise = chunkedCall(idTable(s.rows), m.fn, { ...opts, signal: ac.signal, onProgress: (e) => events.push(e) }).then(
+        const persisted = new Map<number, unknown>();
+        const promise = chunkedCall(idTable(s.rows), m.fn, {
+          ...opts,
+          signal: ac.signal,
+          onProgress: (e) => events.push(e),
+          onChunkOutput: (c, out) => persisted.set(c.index, out),
+        }).then(
           (r) => ({ ok: true as const, r }),
           (e: unknown) => ({ ok: false as const, e }),
         );
@@ -255,6 +261,7 @@ describe('chunkedCall properties (fake timers)', () => {
         expect(outcome.e).toBeInstanceOf(CancelledError);
         const err = outcome.e as CancelledError<Float32Array>;
         expect([...err.completedChunks.keys()].sort((a, b) => a - b)).toEqual(doneChunks.sort((a, b) => a - b));
+        expect(new Map(err.completedChunks)).toEqual(persisted);
         for (const [index, out] of err.completedChunks) {
           const p = plan[index];
           expect(out.values.map((v) => v?.[0])).toEqual(Array.from({ length: p.rows }, (_, k) => p.offset + k));

@@ -18,16 +18,20 @@ export type EngineCallOptions = ChunkedCallOptions & {
   batchRows?: number;
 };
 
-/** Calls onProgress, never letting a listener's bug fail a chunk. */
-export function progressEmitter(onProgress: ((e: ChunkProgressEvent) => void) | undefined) {
-  return (event: ChunkProgressEvent) => {
-    if (!onProgress) return;
+/** Wraps a caller's callback so that its bugs are reported, never failing a chunk or the call. */
+export function guarded<A extends unknown[]>(name: string, cb: ((...args: A) => void) | undefined) {
+  return (...args: A) => {
+    if (!cb) return;
     try {
-      onProgress(event);
+      cb(...args);
     } catch (e) {
-      console.error('embedbook: onProgress listener threw; the call continues.', e);
+      console.error(`embedbook: ${name} threw; the call continues.`, e);
     }
   };
+}
+
+export function progressEmitter(onProgress: ((e: ChunkProgressEvent) => void) | undefined) {
+  return guarded('onProgress', onProgress);
 }
 
 function isTable(t: unknown): t is Table {
@@ -73,6 +77,7 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
 
   const timers = opts.timers ?? defaultTimers;
   const emit = progressEmitter(opts.onProgress);
+  const onChunkOutput = guarded('onChunkOutput', opts.onChunkOutput);
   const controller = new AbortController();
   const cancel = () => controller.abort(new CancelledError('call'));
   if (opts.signal?.aborted) cancel();
@@ -98,6 +103,7 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
       run: async (chunk) => {
         const out = await runChunk(chunk, { fn, args, kind, opts: resolved, timers, signal: controller.signal, emit });
         done.set(chunk.index, out);
+        onChunkOutput(chunk, out);
         return out;
       },
     });

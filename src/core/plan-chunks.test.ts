@@ -124,6 +124,7 @@ describe('validateCallOptions', () => {
     [{ backoffMs: -5 }, 'Invalid option `backoffMs`: got -5; allowed: a non-negative number of milliseconds.'],
     [{ onError: 'ignore' }, "Invalid option `onError`: got \"ignore\"; allowed: 'row-status' or 'raise'."],
     [{ onProgress: 'log' }, 'Invalid option `onProgress`: got "log"; allowed: a function (event) => void.'],
+    [{ onChunkOutput: 1 }, 'Invalid option `onChunkOutput`: got 1; allowed: a function (chunk, output) => void.'],
     [{ signal: { aborted: false } }, 'Invalid option `signal`: got {"aborted":false}; allowed: an AbortSignal'],
   ])('%j → %s', (opts, message) => {
     expect(() => validateCallOptions(opts as never)).toThrow(InvalidOptionError);

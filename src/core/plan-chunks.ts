@@ -114,6 +114,9 @@ export function validateCallOptions(opts: Partial<ChunkedCallOptions>): Resolved
   if (given(o.onProgress) && typeof o.onProgress !== 'function') {
     throw new InvalidOptionError('onProgress', o.onProgress, 'a function (event) => void');
   }
+  if (given(o.onChunkOutput) && typeof o.onChunkOutput !== 'function') {
+    throw new InvalidOptionError('onChunkOutput', o.onChunkOutput, 'a function (chunk, output) => void');
+  }
   if (given(o.signal) && !isAbortSignal(o.signal)) {
     throw new InvalidOptionError('signal', o.signal, 'an AbortSignal (from new AbortController().signal)');
   }

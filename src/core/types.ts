@@ -77,6 +77,11 @@ export type ChunkedCallOptions = ChunkingOptions & {
    * (e.g. CancelledError.completedChunks), keyed by chunk index. Those chunks are not run again.
    */
   completed?: ReadonlyMap<number, BatchOutput<unknown>>;
+  /**
+   * Called with each chunk's output as soon as it finishes (right after its 'done' or 'failed'
+   * event), so a caller can persist it and resume later, even after a reload, via `completed`.
+   */
+  onChunkOutput?: (chunk: ChunkPlan, output: BatchOutput<unknown>) => void;
 };
 
 /** Per-row status: 'ok' or the error text. */
