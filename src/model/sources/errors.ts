@@ -1,0 +1,41 @@
+// Error classes for loading a model's file set. Each has a stable `name`.
+
+/** Required files are missing (or could not be fetched): lists what was found and what is expected. */
+export class ModelFilesMissingError extends Error {
+  override readonly name = 'ModelFilesMissingError';
+  constructor(
+    message: string,
+    readonly missing: string[],
+    readonly found: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** A file is not what its name says (model.onnx is not ONNX, tokenizer.json is not JSON…). */
+export class ModelFormatError extends Error {
+  override readonly name = 'ModelFormatError';
+}
+
+/** The ONNX graph's inputs do not match a BERT layout (input_ids, attention_mask[, token_type_ids]). */
+export class ModelSignatureError extends Error {
+  override readonly name = 'ModelSignatureError';
+  constructor(
+    message: string,
+    readonly inputNames: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** HTTP failure other than a missing file (401, 500, network error). */
+export class ModelDownloadError extends Error {
+  override readonly name = 'ModelDownloadError';
+  constructor(
+    message: string,
+    readonly url: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

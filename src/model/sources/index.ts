@@ -1,0 +1,5 @@
+// Browser-safe entry for model sources (the Node folder loader is folder-source.node.ts).
+export * from './errors';
+export * from './model-files';
+export { loadModelFromUrl, type FetchLike, type UrlSourceOptions } from './url-source';
+export { loadModelFromFiles, type FileListSourceOptions, type NamedBlob } from './file-list-source';
