@@ -202,3 +202,35 @@ describe('Batcher failures', () => {
     expect(await h.store.depth()).toBe(0);
   });
 });
+
+describe('Batcher with bounded in-flight batches', () => {
+  test('rows wait in the buffer while maxInFlight batches run, then go as soon as one finishes', async () => {
+    const release: Array<() => void> = [];
+    const batches: string[][] = [];
+    const store = new MemoryQueueStore(() => Date.now());
+    const batcher = new Batcher({
+      stream: STREAM, maxBatchingSize: 2, maxBufferDuration: 100, retries: 0, store, timers, maxInFlight: 1,
+      onCallsFinished: () => undefined,
+      execute: (rows) => {
+        batches.push(rows.map((r) => `${r.callId}:${r.index}`));
+        return new Promise((resolve) => release.push(() => resolve({ values: rows.map(() => 0) })));
+      },
+    });
+    const now = Date.now();
+    await store.addCall({ id: 'a', functionName: 'len', version: 1, rows: 5, createdAt: now }, STREAM,
+      [0, 1, 2, 3, 4].map((index) => ({ callId: 'a', index, enqueuedAt: now, values: ['x'] })));
+    batcher.notify();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(batches).toEqual([['a:0', 'a:1']]);
+    expect((await store.pending(STREAM)).rows).toBe(3); // still cancellable in the store
+    release.shift()?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(batches[1]).toEqual(['a:2', 'a:3']);
+    release.shift()?.();
+    await vi.advanceTimersByTimeAsync(0); // the last row is already past its buffer duration
+    expect(batches[2]).toEqual(['a:4']);
+    release.shift()?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect((await store.getCall('a'))?.state).toBe('done');
+  });
+});

@@ -37,6 +37,11 @@ export interface BatcherOptions {
   onCallsFinished(callIds: string[]): void;
   /** Base of exponential backoff with full jitter between retries (default 100 ms). */
   retryBackoffMs?: number;
+  /**
+   * Batches running at once (default unlimited). The queue sets the pool size: rows then wait in
+   * the store, not in a worker queue, so a cancel can still drop them and late rows still join.
+   */
+  maxInFlight?: number;
   events?: BatcherEvents;
 }
 
@@ -84,6 +89,7 @@ export class Batcher {
           this.clearTimer();
           break;
         }
+        if (this.running.size >= (this.opts.maxInFlight ?? Infinity)) break; // a finishing batch re-notifies
         const now = timers.now();
         const due = oldestAt + maxBufferDuration;
         if (rows >= maxBatchingSize || now >= due || this.flushing) {
@@ -121,6 +127,7 @@ export class Batcher {
       .catch(() => undefined) // runBatch records every failure as row statuses; nothing escapes.
       .finally(() => {
         this.running.delete(rows);
+        if (this.opts.maxInFlight !== undefined) this.notify();
         this.checkDrained();
       });
   }
@@ -184,8 +191,10 @@ export class Batcher {
       this.flushing = true;
       this.notify();
     }
-    if (await this.isIdle()) return;
-    await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    await new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.checkDrained();
+    });
   }
 
   private async isIdle(): Promise<boolean> {

@@ -1,0 +1,145 @@
+// Arrow at the HTTP edge: the request body (IPC stream) → validated JS columns, and a call's per-row
+// results → an IPC stream with `result` and `status` columns. Nothing else in the server sees Arrow.
+import {
+  Bool, Field, Float32, Float64, Int32, List, Table, Type, Utf8, makeData, makeVector, tableFromIPC, tableToIPC,
+  vectorFromArray, type DataType, type Vector,
+} from 'apache-arrow';
+import type { ArgType, FunctionSpec, OutputType } from './define-function';
+import { MalformedIpcError, SchemaMismatchError } from './errors';
+
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+/** Decodes an IPC stream body; anything unreadable is a MalformedIpcError naming the cause. */
+export function readIpc(body: Uint8Array | undefined): Table {
+  if (!body || body.byteLength === 0) throw new MalformedIpcError('the body is empty (send the batch as an Arrow IPC stream)');
+  let table: Table;
+  try {
+    table = tableFromIPC(body);
+  } catch (err) {
+    throw new MalformedIpcError(err instanceof Error ? err.message : String(err));
+  }
+  if (table.schema.fields.length === 0) throw new MalformedIpcError(`no schema or no columns in ${body.byteLength} bytes`);
+  return table;
+}
+
+const isNumeric = (t: DataType) => t.typeId === Type.Int || t.typeId === Type.Float || t.typeId === Type.Decimal;
+
+function accepts(arg: ArgType, t: DataType): boolean {
+  switch (arg) {
+    case 'string[]':
+    case 'json[]':
+      return t.typeId === Type.Utf8 || t.typeId === Type.LargeUtf8;
+    case 'number[]':
+      return isNumeric(t);
+    case 'boolean[]':
+      return t.typeId === Type.Bool;
+    case 'number[][]':
+      return (t.typeId === Type.List || t.typeId === Type.FixedSizeList) && isNumeric((t as List).children[0].type);
+  }
+}
+
+const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
+
+function toJs(arg: ArgType, vec: Vector, name: string): unknown[] {
+  const out = new Array<unknown>(vec.length);
+  for (let i = 0; i < vec.length; i++) {
+    const v: unknown = vec.get(i);
+    if (v === null || v === undefined) out[i] = null;
+    else if (arg === 'number[]') out[i] = num(v);
+    else if (arg === 'number[][]') out[i] = Array.from((v as Vector).toArray() as ArrayLike<unknown>, num);
+    else if (arg === 'json[]') {
+      try {
+        out[i] = JSON.parse(v as string);
+      } catch {
+        throw new SchemaMismatchError('', [], [], [`column "${name}" row ${i} is not JSON text`]);
+      }
+    } else out[i] = v;
+  }
+  return out;
+}
+
+/** Checks the call's columns against the declared arguments (names and types) and extracts them. */
+export function extractColumns(spec: FunctionSpec, table: Table): unknown[][] {
+  const declared = Object.keys(spec.args);
+  const present = table.schema.fields.map((f) => f.name);
+  const missing = declared.filter((n) => !present.includes(n));
+  const extra = present.filter((n) => !declared.includes(n));
+  const wrongType: string[] = [];
+  for (const f of table.schema.fields) {
+    const arg = spec.args[f.name];
+    if (arg && !accepts(arg, f.type)) wrongType.push(`column "${f.name}" is ${String(f.type)} but the function declares ${arg}`);
+  }
+  if (missing.length || extra.length || wrongType.length) throw new SchemaMismatchError(spec.name, missing, extra, wrongType);
+  return declared.map((name) => {
+    const vec = table.getChild(name);
+    if (!vec) throw new SchemaMismatchError(spec.name, [name], []);
+    try {
+      return toJs(spec.args[name], vec, name);
+    } catch (err) {
+      if (err instanceof SchemaMismatchError) throw new SchemaMismatchError(spec.name, [], [], err.wrongType);
+      throw err;
+    }
+  });
+}
+
+/** The output type to use for a call: declared, or inferred from its first non-null value. */
+export function inferOutput(values: ReadonlyArray<unknown>): OutputType {
+  const v = values.find((x) => x !== null && x !== undefined);
+  if (v instanceof Float32Array || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) return 'float32[]';
+  if (v instanceof Float64Array) return 'float64[]';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'string') return 'utf8';
+  if (typeof v === 'boolean') return 'bool';
+  return v === undefined ? 'float32[]' : 'json';
+}
+
+/** List<Float32|Float64> built directly from row vectors (fast path for embeddings). */
+function listVector(values: ReadonlyArray<unknown>, statuses: (string | null)[], f64: boolean): Vector {
+  const n = values.length;
+  const offsets = new Int32Array(n + 1);
+  const valid = new Uint8Array(Math.ceil(n / 8));
+  let total = 0;
+  const rows: (ArrayLike<number> | null)[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    const ok = v !== null && v !== undefined && (ArrayBuffer.isView(v) || Array.isArray(v));
+    if (v !== null && v !== undefined && !ok && statuses[i] === 'ok') statuses[i] = `result is not a number array (got ${typeof v})`;
+    rows[i] = ok ? (v as ArrayLike<number>) : null;
+    if (ok) {
+      valid[i >> 3] |= 1 << (i & 7);
+      total += (v as ArrayLike<number>).length;
+    }
+    offsets[i + 1] = total;
+  }
+  const data = f64 ? new Float64Array(total) : new Float32Array(total);
+  for (let i = 0; i < n; i++) if (rows[i]) data.set(rows[i] as ArrayLike<number>, offsets[i]);
+  const childType = f64 ? new Float64() : new Float32();
+  const child = makeData({ type: childType, length: total, data } as never);
+  const nullCount = rows.filter((r) => r === null).length;
+  const type = new List(new Field('item', childType, true));
+  return makeVector(makeData({ type, length: n, nullCount, nullBitmap: nullCount ? valid : null, valueOffsets: offsets, child } as never));
+}
+
+function scalarVector(values: ReadonlyArray<unknown>, statuses: (string | null)[], output: OutputType): Vector {
+  const want = output === 'utf8' || output === 'json' ? 'string' : output === 'bool' ? 'boolean' : 'number';
+  const cells = values.map((v, i) => {
+    if (v === null || v === undefined) return null;
+    if (output === 'json') return JSON.stringify(v);
+    if (typeof v !== want) {
+      if (statuses[i] === 'ok') statuses[i] = `result type mismatch: the function's output is ${output}, the handler returned ${typeof v}`;
+      return null;
+    }
+    return v;
+  });
+  const type: DataType = output === 'float32' ? new Float32() : output === 'float64' ? new Float64() : output === 'int32' ? new Int32() : output === 'bool' ? new Bool() : new Utf8();
+  return vectorFromArray(cells as never[], type);
+}
+
+/** The answer of GET /calls/:id: `result` (the output type) and `status` ('ok' or error text). */
+export function resultIpc(values: ReadonlyArray<unknown>, statusesIn: ReadonlyArray<string | null>, output?: OutputType): Uint8Array {
+  const statuses = statusesIn.map((s) => s ?? 'pending');
+  const type = output ?? inferOutput(values);
+  const result = type === 'float32[]' || type === 'float64[]' ? listVector(values, statuses, type === 'float64[]') : scalarVector(values, statuses, type);
+  const status = vectorFromArray(statuses, new Utf8());
+  return tableToIPC(new Table({ result, status }), 'stream');
+}

@@ -1,0 +1,84 @@
+// createServer: the function-queue server (fastify + FunctionQueue). `embedbook serve` calls it;
+// `npm start` can instead register `queueRoutes` under /api on the app's own fastify instance.
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { FunctionQueue, type QueueOptions } from './function-queue';
+import { queueRoutes } from './routes';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7711;
+export const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+
+export interface ServerOptions extends QueueOptions {
+  host?: string;
+  /** 0 picks a free port (tests). Default 7711. */
+  port?: number;
+  apiKey?: string;
+  adminKey?: string;
+  corsOrigins?: string[];
+  /** Max request body in bytes (default 32 MiB). */
+  bodyLimit?: number;
+  /** Mount the API under this path (e.g. '/api'); default the root. */
+  prefix?: string;
+  /** Functions deployed at listen(): `{ definition, bundle? }` as POST /functions takes them. */
+  functions?: Array<{ definition: unknown; bundle?: string }>;
+  /** How long close() lets in-flight batches finish before handing rows back (default 10 s). */
+  shutdownGraceMs?: number;
+  logger?: boolean;
+  /** Use an existing fastify app (e.g. one that also serves the web app). */
+  app?: FastifyInstance;
+}
+
+export interface EmbedbookServer {
+  app: FastifyInstance;
+  queue: FunctionQueue;
+  /** Deploys `functions`, then listens; resolves with the base URL of the API. */
+  listen(): Promise<{ url: string; host: string; port: number }>;
+  /** Graceful: refuses new calls, finishes or hands back in-flight ones, stops workers and HTTP. */
+  close(): Promise<void>;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function createServer(opts: ServerOptions = {}): EmbedbookServer {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const app = opts.app ?? Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' });
+  const queue = new FunctionQueue(opts);
+  void app.register(queueRoutes, {
+    prefix: opts.prefix ?? '',
+    queue,
+    apiKey: opts.apiKey,
+    adminKey: opts.adminKey,
+    corsOrigins: opts.corsOrigins,
+    bodyLimit,
+    version: packageVersion(),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    queue,
+    async listen() {
+      for (const f of opts.functions ?? []) await queue.deploy(f.definition, f.bundle);
+      const host = opts.host ?? DEFAULT_HOST;
+      await app.listen({ host, port: opts.port ?? DEFAULT_PORT });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? DEFAULT_PORT);
+      const shown = host.includes(':') ? `[${host}]` : host;
+      return { url: `http://${shown}:${port}${opts.prefix ?? ''}`, host, port };
+    },
+    close() {
+      closed ??= (async () => {
+        // Queue first: pending long-polls get their final answers while HTTP still runs.
+        await queue.close(opts.shutdownGraceMs ?? 10_000);
+        await app.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,363 @@
+// The queue service: registry (deploy, redeploy with drain, remove), call intake with validation
+// and backpressure, one Batcher per function version feeding the worker pool, result waiting
+// (long-poll), cancel, stats and graceful shutdown. HTTP lives in routes.ts; this class knows none.
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Table } from 'apache-arrow';
+import type { TimerApi } from '../core/types';
+import { defaultTimers } from '../core/timers';
+import { Batcher } from './batcher';
+import { validateSpec, type FunctionSpec } from './define-function';
+import {
+  BadRequestError, InvalidBundleError, InvalidDefinitionError, QueueFullError, ServerShuttingDownError,
+  SHUTTING_DOWN_STATUS, CANCELLED_STATUS, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,
+} from './errors';
+import { extractColumns, resultIpc } from './arrow-io';
+import { MemoryQueueStore } from './memory-store';
+import { Metrics } from './metrics';
+import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
+import { WorkerPool } from './worker-pool';
+import type { FnRef } from './worker/protocol';
+
+/** Built-in models: name → module URL exporting `createModelHandler` (see worker/protocol.ts). */
+export const BUILTIN_MODELS: Record<string, string> = {
+  default: new URL('./worker/default-model.ts', import.meta.url).href,
+};
+
+export interface QueueOptions {
+  store?: QueueStore;
+  timers?: TimerApi;
+  /** Worker threads (default: os.availableParallelism()). Ignored when `gpus` is given. */
+  workers?: number;
+  /** One worker per GPU, each with its kind, e.g. ['nvidia-l4']. */
+  gpus?: string[];
+  /** Run functions that ask for a GPU no worker has on CPU workers instead of refusing them. */
+  allowCpuFallback?: boolean;
+  /** Rows accepted and not finished, across functions, before submits get 429 (default 100,000). */
+  maxQueuedRows?: number;
+  /** Per-batch deadline when the function sets none (default 300,000 ms). */
+  batchTimeoutMs?: number;
+  /** Re-runs of a batch whose worker died before it counts as a failed attempt (default 2). */
+  maxCrashReruns?: number;
+  retryBackoffMs?: number;
+  /** How long a finished call's result is kept for polling (default 10 min). */
+  resultTtlMs?: number;
+  /** Where uploaded bundles are written (default node_modules/.cache/embedbook/functions). */
+  bundleDir?: string;
+  /** Extra or replacement built-in models (name → module URL). */
+  models?: Record<string, string>;
+  /** Intra-op threads per worker for model handlers (default: cores / workers). */
+  threadsPerWorker?: number;
+}
+
+interface Entry {
+  spec: FunctionSpec;
+  version: number;
+  stream: string;
+  ref: FnRef;
+  batcher: Batcher;
+  deployedAt: number;
+}
+
+export interface FunctionInfo {
+  name: string;
+  version: number;
+  args: FunctionSpec['args'];
+  input: FunctionSpec['input'];
+  maxBatchingSize: number;
+  maxBufferDuration: number;
+  retries: number;
+  resources: FunctionSpec['resources'];
+  model?: string;
+  output?: string;
+  deployedAt: string;
+  stats: { calls: number; rows: number; doneRows: number; failedRows: number; retries: number; batches: number; meanBatchSize: number; meanHandlerMs: number; queuedRows: number };
+}
+
+export type CallView =
+  | { done: true; call: CallRecord; ipc: Uint8Array }
+  | { done: false; call: CallRecord };
+
+export class FunctionQueue {
+  readonly store: QueueStore;
+  readonly timers: TimerApi;
+  readonly pool: WorkerPool;
+  readonly metrics = new Metrics();
+  private readonly active = new Map<string, Entry>();
+  private readonly draining = new Set<Entry>();
+  private readonly versions = new Map<string, number>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly models: Record<string, string>;
+  private readonly bundleDir: string;
+  private closing = false;
+  private lastSweep = 0;
+  /** Rows finished per second, smoothed: sizes Retry-After. */
+  private rate = 0;
+  private rateAt = 0;
+
+  constructor(private readonly opts: QueueOptions = {}) {
+    this.timers = opts.timers ?? defaultTimers;
+    this.store = opts.store ?? new MemoryQueueStore(() => this.timers.now());
+    this.models = { ...BUILTIN_MODELS, ...opts.models };
+    const cores = availableParallelism();
+    const size = opts.gpus?.length || opts.workers || cores;
+    this.pool = new WorkerPool({
+      size,
+      gpus: opts.gpus,
+      threadsPerWorker: opts.threadsPerWorker ?? Math.max(1, Math.floor(cores / size)),
+      timers: this.timers,
+      batchTimeoutMs: opts.batchTimeoutMs ?? 300_000,
+      maxCrashReruns: opts.maxCrashReruns ?? 2,
+      events: { workerLost: () => this.metrics.workerRestarts++ },
+    });
+    this.bundleDir = opts.bundleDir ?? (existsSync('node_modules') ? join(process.cwd(), 'node_modules', '.cache', 'embedbook', 'functions') : join(tmpdir(), 'embedbook-functions'));
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  functionNames(): string[] {
+    return [...this.active.keys()].sort();
+  }
+
+  /** Deploys (or redeploys) a function. `bundle` is the ES module text of a user handler. */
+  async deploy(definition: unknown, bundle?: string): Promise<{ name: string; version: number }> {
+    if (this.closing) throw new ServerShuttingDownError();
+    const hasHandler = typeof bundle === 'string' && bundle.length > 0;
+    const spec = validateSpec(definition, { hasHandler });
+    if (spec.model !== undefined && !this.models[spec.model]) {
+      throw new InvalidDefinitionError('model', `"${spec.model}" is not a built-in model; available: ${Object.keys(this.models).map((m) => `"${m}"`).join(', ')}.`);
+    }
+    const gpu = spec.resources.gpu;
+    if (gpu && !this.opts.allowCpuFallback && !this.pool.gpuKinds.some((k) => gpu === 'any' || k === gpu)) {
+      throw new UnsatisfiableResourcesError(spec.name, gpu, this.pool.gpuKinds);
+    }
+    const version = (this.versions.get(spec.name) ?? 0) + 1;
+    this.versions.set(spec.name, version);
+    const key = streamKey(spec.name, version);
+    const ref: FnRef = { key, name: spec.name, version, input: spec.input, args: spec.args };
+    if (spec.model !== undefined) {
+      ref.model = spec.model;
+      ref.modelModuleUrl = this.models[spec.model];
+    } else {
+      mkdirSync(this.bundleDir, { recursive: true });
+      const hash = createHash('sha256').update(bundle as string).digest('hex').slice(0, 12);
+      const file = join(this.bundleDir, `${spec.name}-${version}-${hash}.mjs`);
+      writeFileSync(file, bundle as string);
+      ref.bundleUrl = pathToFileURL(file).href;
+    }
+    try {
+      await this.pool.inspect(ref);
+    } catch (err) {
+      throw new InvalidBundleError(spec.name, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+    }
+    const entry: Entry = { spec, version, stream: key, ref, deployedAt: this.timers.now(), batcher: this.makeBatcher(spec, key, ref) };
+    const old = this.active.get(spec.name);
+    this.active.set(spec.name, entry);
+    if (old) void this.retire(old, false);
+    return { name: spec.name, version };
+  }
+
+  /** Lets a replaced or removed version finish its calls, then drops it from the workers. */
+  private async retire(entry: Entry, flush: boolean): Promise<void> {
+    this.draining.add(entry);
+    await entry.batcher.drain({ flush });
+    entry.batcher.dispose();
+    this.pool.unload(entry.ref.key);
+    this.draining.delete(entry);
+  }
+
+  /** Removes a function after draining its in-flight work. */
+  async remove(name: string): Promise<void> {
+    const entry = this.active.get(name);
+    if (!entry) throw new UnknownFunctionError(name, this.functionNames());
+    this.active.delete(name);
+    await this.retire(entry, true);
+  }
+
+  private makeBatcher(spec: FunctionSpec, stream: string, ref: FnRef): Batcher {
+    const m = this.metrics.fn(spec.name);
+    return new Batcher({
+      stream,
+      maxBatchingSize: spec.maxBatchingSize,
+      maxBufferDuration: spec.maxBufferDuration,
+      retries: spec.retries,
+      store: this.store,
+      timers: this.timers,
+      retryBackoffMs: this.opts.retryBackoffMs,
+      maxInFlight: this.pool.size,
+      onCallsFinished: (ids) => this.wake(ids),
+      events: {
+        batchStarted: (rows) => {
+          m.batches++;
+          m.batchSize.observe(rows);
+        },
+        retried: () => m.retries++,
+        rowsFailed: (n) => (m.failedRows += n),
+        rowsDone: (n) => {
+          m.doneRows += n;
+          this.observeRate(n);
+        },
+      },
+      execute: async (rows, attempt) => {
+        const columns = Object.keys(spec.args).map((_, j) => rows.map((r) => r.values[j]));
+        const out = await this.pool.run(ref, columns, rows.length, attempt, { gpu: spec.resources.gpu, timeoutMs: spec.batchTimeoutMs });
+        m.handlerSeconds.observe(out.handlerMs / 1000);
+        return out;
+      },
+    });
+  }
+
+  private observeRate(rows: number): void {
+    const now = this.timers.now();
+    const dt = Math.max(1, now - this.rateAt) / 1000;
+    const inst = rows / dt;
+    this.rate = this.rateAt === 0 ? inst : 0.8 * this.rate + 0.2 * inst;
+    this.rateAt = now;
+  }
+
+  private wake(ids: string[]): void {
+    for (const id of ids) {
+      const set = this.waiters.get(id);
+      if (!set) continue;
+      this.waiters.delete(id);
+      for (const w of set) w();
+    }
+  }
+
+  /** Validates and enqueues one batch of rows; answers at once with the call id. */
+  async submit(name: string, table: Table): Promise<{ callId: string; rows: number }> {
+    if (this.closing) throw new ServerShuttingDownError();
+    const entry = this.active.get(name);
+    if (!entry) throw new UnknownFunctionError(name, this.functionNames());
+    const columns = extractColumns(entry.spec, table);
+    const rows = table.numRows;
+    const limit = this.opts.maxQueuedRows ?? 100_000;
+    if (rows > limit) {
+      throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);
+    }
+    const depth = await this.store.depth();
+    if (depth + rows > limit) {
+      this.metrics.rejectedFull++;
+      const excess = depth + rows - limit;
+      const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.rate > 0 ? excess / this.rate : 1)));
+      throw new QueueFullError(depth, limit, rows, retryAfterS);
+    }
+    await this.sweep();
+    const now = this.timers.now();
+    const callId = randomUUID();
+    const queued: QueuedRow[] = new Array(rows);
+    for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
+    await this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued);
+    const m = this.metrics.fn(name);
+    m.calls++;
+    m.rows += rows;
+    entry.batcher.notify();
+    return { callId, rows };
+  }
+
+  /** Forgets finished results older than resultTtlMs (checked at most every 10 s). */
+  private async sweep(): Promise<void> {
+    const now = this.timers.now();
+    if (now - this.lastSweep < 10_000) return;
+    this.lastSweep = now;
+    for (const id of await this.store.finishedBefore(now - (this.opts.resultTtlMs ?? 600_000))) await this.store.deleteCall(id);
+  }
+
+  /** Waits up to `timeoutMs` for a call to finish; its result IPC when done, else its progress. */
+  async poll(callId: string, timeoutMs: number): Promise<CallView> {
+    let call = await this.store.getCall(callId);
+    if (!call) throw new UnknownCallError(callId);
+    if (call.finishedAt === undefined && timeoutMs > 0) {
+      await new Promise<void>((resolve) => {
+        let set = this.waiters.get(callId);
+        if (!set) this.waiters.set(callId, (set = new Set()));
+        const done = () => {
+          this.timers.clearTimeout(timer);
+          set.delete(done);
+          resolve();
+        };
+        const timer = this.timers.setTimeout(() => {
+          set.delete(done);
+          resolve();
+        }, timeoutMs);
+        set.add(done);
+      });
+      call = await this.store.getCall(callId);
+      if (!call) throw new UnknownCallError(callId);
+    }
+    if (call.finishedAt === undefined) return { done: false, call };
+    const output = this.outputOf(call);
+    return { done: true, call, ipc: resultIpc(call.values, call.statuses, output) };
+  }
+
+  private outputOf(call: CallRecord): FunctionSpec['output'] {
+    const entry = this.active.get(call.functionName);
+    if (entry?.version === call.version) return entry.spec.output;
+    for (const e of this.draining) if (e.spec.name === call.functionName && e.version === call.version) return e.spec.output;
+    return entry?.spec.output;
+  }
+
+  /** Drops the call's rows that have not started; a finished call is deleted instead. */
+  async cancel(callId: string): Promise<void> {
+    const call = await this.store.getCall(callId);
+    if (!call) throw new UnknownCallError(callId);
+    if (call.finishedAt !== undefined) {
+      await this.store.deleteCall(callId);
+      this.wake([callId]);
+      return;
+    }
+    if (await this.store.cancelCall(callId, CANCELLED_STATUS)) this.wake([callId]);
+  }
+
+  async list(): Promise<FunctionInfo[]> {
+    const out: FunctionInfo[] = [];
+    for (const e of [...this.active.values()].sort((a, b) => a.spec.name.localeCompare(b.spec.name))) {
+      const m = this.metrics.fn(e.spec.name);
+      const { spec } = e;
+      out.push({
+        name: spec.name, version: e.version, args: spec.args, input: spec.input, maxBatchingSize: spec.maxBatchingSize,
+        maxBufferDuration: spec.maxBufferDuration, retries: spec.retries, resources: spec.resources,
+        ...(spec.model !== undefined ? { model: spec.model } : {}), ...(spec.output !== undefined ? { output: spec.output } : {}),
+        deployedAt: new Date(e.deployedAt).toISOString(),
+        stats: {
+          calls: m.calls, rows: m.rows, doneRows: m.doneRows, failedRows: m.failedRows, retries: m.retries, batches: m.batches,
+          meanBatchSize: m.batchSize.count ? m.batchSize.sum / m.batchSize.count : 0,
+          meanHandlerMs: m.handlerSeconds.count ? (1000 * m.handlerSeconds.sum) / m.handlerSeconds.count : 0,
+          queuedRows: await this.store.depth(e.stream),
+        },
+      });
+    }
+    return out;
+  }
+
+  async renderMetrics(): Promise<string> {
+    const depth = new Map<string, number>();
+    for (const e of [...this.active.values(), ...this.draining]) depth.set(e.spec.name, (depth.get(e.spec.name) ?? 0) + (await this.store.depth(e.stream)));
+    return this.metrics.render(depth, { size: this.pool.size, busy: this.pool.busy, queuedBatches: this.pool.queued });
+  }
+
+  /**
+   * Graceful stop: refuse new work, send every buffered row now and let running batches finish
+   * for up to `graceMs`; whatever is still unfinished is handed back with the status
+   * SHUTTING_DOWN_STATUS, so every waiting poller gets a complete answer. Then stops the workers.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const entries = [...this.active.values(), ...this.draining];
+    let timer: unknown;
+    const grace = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(entries.map((e) => e.batcher.drain({ flush: true }))), grace]);
+    this.timers.clearTimeout(timer);
+    for (const e of entries) await e.batcher.handBack(SHUTTING_DOWN_STATUS);
+    for (const e of entries) e.batcher.dispose();
+    // Anyone still waiting (e.g. on a call of a removed function) gets woken to read the final state.
+    this.wake([...this.waiters.keys()]);
+    await this.pool.close();
+  }
+}

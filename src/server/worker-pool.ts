@@ -1,0 +1,216 @@
+// A pool of worker threads that run handler batches. Sized to the machine (or one worker per GPU).
+// A worker that crashes (throws at top level, process.exit, OOM) or hangs past the batch deadline is
+// terminated and replaced, and its batch re-run on a fresh worker — so the server thread never
+// loses a batch. Batches wait in one FIFO until an eligible worker is free.
+import { Worker } from 'node:worker_threads';
+import type { TimerApi } from '../core/types';
+import { HandlerError, WorkerLostError } from './errors';
+import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './worker/protocol';
+
+const BOOT_URL = new URL('./worker/boot.mjs', import.meta.url);
+
+export interface PoolOptions {
+  size: number;
+  /** One worker per listed GPU kind (e.g. ['nvidia-l4', 'nvidia-l4']); overrides `size`. */
+  gpus?: string[];
+  /** Intra-op threads per worker for model handlers (default: cores / workers, at least 1). */
+  threadsPerWorker: number;
+  timers: TimerApi;
+  /** Deadline for one batch when the function sets none (ms). */
+  batchTimeoutMs: number;
+  /** How many times a batch is re-run after losing its worker before it counts as a failure. */
+  maxCrashReruns: number;
+  events?: { workerLost?(reason: string): void };
+}
+
+export interface RunResult {
+  values: unknown[];
+  errors?: (string | null)[];
+  handlerMs: number;
+  workerIndex: number;
+}
+
+interface Task {
+  id: number;
+  msg: ToWorker & { type: 'run' | 'inspect' };
+  gpu?: string;
+  timeoutMs: number;
+  reruns: number;
+  resolve(v: FromWorker): void;
+  reject(e: unknown): void;
+}
+
+interface Slot {
+  index: number;
+  init: WorkerInit;
+  worker: Worker;
+  ready: boolean;
+  task?: Task;
+  deadline?: unknown;
+  /** Set when we terminate it on purpose, so its exit is not counted as a crash twice. */
+  retired: boolean;
+}
+
+function unpack(p: PackedVectors, rows: number): unknown[] {
+  const out = new Array<unknown>(rows);
+  for (let i = 0; i < rows; i++) out[i] = p.data.subarray(i * p.dim, (i + 1) * p.dim);
+  for (const i of p.nulls) out[i] = null;
+  return out;
+}
+
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+  restarts = 0;
+
+  constructor(private readonly opts: PoolOptions) {
+    const gpus = opts.gpus ?? [];
+    const n = gpus.length || Math.max(1, opts.size);
+    for (let i = 0; i < n; i++) {
+      const init: WorkerInit = gpus.length
+        ? { index: i, device: 'cuda', gpu: gpus[i], threads: opts.threadsPerWorker }
+        : { index: i, device: 'cpu', threads: opts.threadsPerWorker };
+      this.slots.push(this.spawn(init));
+    }
+  }
+
+  get size(): number {
+    return this.slots.length;
+  }
+  get gpuKinds(): string[] {
+    return this.slots.flatMap((s) => (s.init.gpu ? [s.init.gpu] : []));
+  }
+  get busy(): number {
+    return this.slots.filter((s) => s.task).length;
+  }
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private spawn(init: WorkerInit): Slot {
+    const worker = new Worker(BOOT_URL, { workerData: init });
+    const slot: Slot = { index: init.index, init, worker, ready: false, retired: false };
+    worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
+    worker.on('error', (err) => this.lose(slot, `worker threw: ${err.message}`));
+    worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
+    return slot;
+  }
+
+  private onMessage(slot: Slot, m: FromWorker): void {
+    if (m.type === 'ready') {
+      slot.ready = true;
+      this.pump();
+      return;
+    }
+    const task = slot.task;
+    if (!task || task.id !== m.id) return; // a late answer from a batch we already re-ran elsewhere
+    slot.task = undefined;
+    if (slot.deadline !== undefined) this.opts.timers.clearTimeout(slot.deadline);
+    slot.deadline = undefined;
+    task.resolve(m);
+    this.pump();
+  }
+
+  /** The worker died or hung: replace it and re-run its batch (or fail it after maxCrashReruns). */
+  private lose(slot: Slot, reason: string): void {
+    if (slot.retired) return;
+    slot.retired = true;
+    if (slot.deadline !== undefined) this.opts.timers.clearTimeout(slot.deadline);
+    void slot.worker.terminate().catch(() => undefined);
+    const task = slot.task;
+    slot.task = undefined;
+    const i = this.slots.indexOf(slot);
+    if (this.closed) {
+      task?.reject(new WorkerLostError(`${reason} (pool closed)`));
+      return;
+    }
+    this.restarts++;
+    this.opts.events?.workerLost?.(reason);
+    if (i >= 0) this.slots[i] = this.spawn(slot.init);
+    if (task) {
+      if (task.reruns < this.opts.maxCrashReruns) {
+        task.reruns++;
+        this.queue.unshift(task); // first in line: its rows are the oldest
+      } else {
+        task.reject(new WorkerLostError(`${reason}; the batch was re-run ${task.reruns} time(s) and lost its worker each time`));
+      }
+    }
+    this.pump();
+  }
+
+  private eligible(slot: Slot, task: Task): boolean {
+    if (!slot.ready || slot.task || slot.retired) return false;
+    if (!task.gpu) return true;
+    const kinds = this.gpuKinds;
+    // No worker has the GPU (CPU fallback was allowed at deploy): any worker will do.
+    if (!kinds.some((k) => task.gpu === 'any' || k === task.gpu)) return true;
+    return slot.init.gpu !== undefined && (task.gpu === 'any' || slot.init.gpu === task.gpu);
+  }
+
+  private pump(): void {
+    for (let q = 0; q < this.queue.length; q++) {
+      const task = this.queue[q];
+      const slot = this.slots.find((s) => this.eligible(s, task));
+      if (!slot) continue;
+      this.queue.splice(q--, 1);
+      slot.task = task;
+      slot.deadline = this.opts.timers.setTimeout(
+        () => this.lose(slot, `batch deadline of ${task.timeoutMs} ms passed (hung handler)`),
+        task.timeoutMs,
+      );
+      slot.worker.postMessage(task.msg);
+    }
+  }
+
+  private submit(msg: ToWorker & { type: 'run' | 'inspect' }, gpu: string | undefined, timeoutMs: number): Promise<FromWorker> {
+    if (this.closed) return Promise.reject(new WorkerLostError('the worker pool is closed'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: msg.id, msg, gpu, timeoutMs, reruns: 0, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Runs one batch of `rows` rows (columns in argument order) on a free eligible worker. */
+  async run(fn: FnRef, columns: unknown[][], rows: number, attempt: number, opts: { gpu?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+    const id = this.nextId++;
+    const m = await this.submit({ type: 'run', id, fn, columns, rows, attempt }, opts.gpu, opts.timeoutMs ?? this.opts.batchTimeoutMs);
+    if (m.type === 'error') throw new HandlerError(m.error.name, m.error.message);
+    if (m.type !== 'result') throw new HandlerError('ProtocolError', `unexpected worker answer ${m.type}`);
+    const values = m.packed ? unpack(m.packed, rows) : (m.values ?? []);
+    return { values, errors: m.errors, handlerMs: m.handlerMs, workerIndex: -1 };
+  }
+
+  /** Loads a function in a worker (deploy-time check that the bundle has a handler). */
+  async inspect(fn: FnRef, timeoutMs = 60_000): Promise<{ arity: number }> {
+    const id = this.nextId++;
+    const m = await this.submit({ type: 'inspect', id, fn }, undefined, timeoutMs);
+    if (m.type === 'error') throw new HandlerError(m.error.name, m.error.message);
+    if (m.type !== 'inspected') throw new HandlerError('ProtocolError', `unexpected worker answer ${m.type}`);
+    return { arity: m.arity };
+  }
+
+  /** Tells every worker to drop a function version's handler. */
+  unload(key: string): void {
+    for (const s of this.slots) if (s.ready && !s.retired) s.worker.postMessage({ type: 'unload', key } satisfies ToWorker);
+  }
+
+  /** Resolves when every worker has started (tests and benchmarks measure warm workers). */
+  async ready(): Promise<void> {
+    while (!this.slots.every((s) => s.ready)) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.queue.splice(0)) t.reject(new WorkerLostError('the worker pool is closed'));
+    await Promise.all(
+      this.slots.map(async (s) => {
+        s.retired = true;
+        if (s.deadline !== undefined) this.opts.timers.clearTimeout(s.deadline);
+        s.task?.reject(new WorkerLostError('the worker pool is closed'));
+        await s.worker.terminate().catch(() => undefined);
+      }),
+    );
+  }
+}

@@ -1,0 +1,61 @@
+// The one message protocol between the server thread and its worker threads. Rows cross as plain
+// arrays (structured clone); float vectors come back packed in one transferred Float32Array.
+import type { ArgType } from '../define-function';
+
+/** Everything a worker needs to load and call one function version. */
+export interface FnRef {
+  /** name@version: the handler cache key. */
+  key: string;
+  name: string;
+  version: number;
+  input: 'columns' | 'table';
+  args: Record<string, ArgType>;
+  /** file: URL of the uploaded bundle (user handlers). */
+  bundleUrl?: string;
+  /** Built-in model name and the module that builds its handler (model functions). */
+  model?: string;
+  modelModuleUrl?: string;
+}
+
+export interface WorkerInit {
+  index: number;
+  device: 'cpu' | 'cuda';
+  gpu?: string;
+  /** Intra-op threads a model handler may use (cores / workers). */
+  threads: number;
+}
+
+export type ToWorker =
+  | { type: 'run'; id: number; fn: FnRef; columns: unknown[][]; rows: number; attempt: number }
+  | { type: 'inspect'; id: number; fn: FnRef }
+  | { type: 'unload'; key: string };
+
+/** Equal-length float vectors, packed row-major: row i = data[i*dim, (i+1)*dim). */
+export interface PackedVectors {
+  data: Float32Array;
+  dim: number;
+  /** Rows whose value is null (not in data: their slot holds zeros). */
+  nulls: number[];
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | {
+      type: 'result';
+      id: number;
+      values?: unknown[];
+      packed?: PackedVectors;
+      errors?: (string | null)[];
+      /** Time inside the handler, measured in the worker. */
+      handlerMs: number;
+    }
+  | { type: 'error'; id: number; error: { name: string; message: string } }
+  | { type: 'inspected'; id: number; arity: number };
+
+/**
+ * A handler module built by a model's `modelModuleUrl` exports this: given the worker's device and
+ * threads, it returns a batch function from texts to vectors (one per row) and per-row errors.
+ */
+export type ModelHandlerFactory = (opts: { model: string; device: 'cpu' | 'cuda'; threads: number; gpu?: string }) => Promise<
+  (texts: unknown[]) => Promise<{ values: ReadonlyArray<Float32Array | null>; errors?: ReadonlyArray<string | null> }>
+>;

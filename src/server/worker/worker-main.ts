@@ -1,0 +1,130 @@
+// Runs inside a worker thread: loads function handlers (uploaded bundles or built-in models) and
+// runs one batch at a time. Never runs on the server thread, so a handler that blocks, throws,
+// leaks or calls process.exit() only costs this worker, which the pool replaces.
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FnRef, FromWorker, ModelHandlerFactory, PackedVectors, ToWorker, WorkerInit } from './protocol';
+import { HandlerError, toPlainError } from '../errors';
+import type { HandlerContext } from '../define-function';
+import { columnsToTable } from './columns-to-table';
+
+const init = workerData as WorkerInit;
+const port = parentPort;
+if (!port) throw new Error('worker-main.ts must run in a worker thread');
+
+type Runner = (columns: unknown[][], ctx: HandlerContext) => Promise<unknown>;
+const handlers = new Map<string, Promise<{ run: Runner; arity: number }>>();
+
+async function load(fn: FnRef): Promise<{ run: Runner; arity: number }> {
+  if (fn.model !== undefined) {
+    if (!fn.modelModuleUrl) throw new HandlerError('InvalidBundleError', `no module for built-in model "${fn.model}"`);
+    const mod = (await import(fn.modelModuleUrl)) as { createModelHandler?: ModelHandlerFactory };
+    if (typeof mod.createModelHandler !== 'function') {
+      throw new HandlerError('InvalidBundleError', `${fn.modelModuleUrl} does not export createModelHandler`);
+    }
+    const embed = await mod.createModelHandler({ model: fn.model, device: init.device, threads: init.threads, gpu: init.gpu });
+    return { run: (columns) => embed(columns[0]), arity: 1 };
+  }
+  if (!fn.bundleUrl) throw new HandlerError('InvalidBundleError', 'no bundle was uploaded');
+  const mod = (await import(fn.bundleUrl)) as { default?: { handler?: unknown }; handler?: unknown };
+  const handler = mod.default?.handler ?? mod.handler;
+  if (typeof handler !== 'function') {
+    throw new HandlerError('InvalidBundleError', 'the module exports no handler (expected `export default defineFunction({ …, handler })`)');
+  }
+  const call = handler as (...args: unknown[]) => unknown;
+  const names = Object.keys(fn.args);
+  const run: Runner =
+    fn.input === 'table'
+      ? async (columns, ctx) => call(columnsToTable(names, fn.args, columns), ctx)
+      : async (columns, ctx) => call(...columns, ctx);
+  return { run, arity: call.length };
+}
+
+function handlerFor(fn: FnRef): Promise<{ run: Runner; arity: number }> {
+  let h = handlers.get(fn.key);
+  if (!h) {
+    h = load(fn);
+    handlers.set(fn.key, h);
+    // A failed load is not cached: the next batch (maybe after a fix on disk) tries again.
+    h.catch(() => handlers.delete(fn.key));
+  }
+  return h;
+}
+
+/** Accepts an array (or typed array) of per-row values, or `{ values, errors }`. */
+function normalise(out: unknown, rows: number): { values: unknown[]; errors?: (string | null)[] } {
+  let values: unknown;
+  let errors: unknown;
+  if (Array.isArray(out) || ArrayBuffer.isView(out)) values = out;
+  else if (out && typeof out === 'object' && 'values' in out) ({ values, errors } = out as { values: unknown; errors?: unknown });
+  else throw new HandlerError('HandlerOutputError', `handler returned ${out === null ? 'null' : typeof out}; return one value per row (an array of ${rows}) or { values, errors }`);
+  const list = Array.from(values as ArrayLike<unknown>);
+  if (list.length !== rows) throw new HandlerError('HandlerOutputError', `handler returned ${list.length} values for a batch of ${rows} rows`);
+  if (errors !== undefined && errors !== null) {
+    const errs = Array.from(errors as ArrayLike<unknown>, (e) => (e === null || e === undefined || e === '' ? null : String(e)));
+    if (errs.length !== rows) throw new HandlerError('HandlerOutputError', `handler returned ${errs.length} errors for a batch of ${rows} rows`);
+    return { values: list, errors: errs };
+  }
+  return { values: list };
+}
+
+/** Packs equal-length Float32Array rows into one transferable buffer. */
+function pack(values: unknown[]): PackedVectors | undefined {
+  let dim = -1;
+  const nulls: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      nulls.push(i);
+      continue;
+    }
+    if (!(v instanceof Float32Array) || (dim !== -1 && v.length !== dim)) return undefined;
+    dim = v.length;
+  }
+  if (dim <= 0) return undefined;
+  const data = new Float32Array(values.length * dim);
+  values.forEach((v, i) => {
+    if (v instanceof Float32Array) data.set(v, i * dim);
+  });
+  return { data, dim, nulls };
+}
+
+function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(msg, transfer);
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'unload') {
+    handlers.delete(msg.key);
+    return;
+  }
+  if (msg.type === 'inspect') {
+    handlerFor(msg.fn).then(
+      (h) => send({ type: 'inspected', id: msg.id, arity: h.arity }),
+      (err) => send({ type: 'error', id: msg.id, error: toPlainError(err) }),
+    );
+    return;
+  }
+  void (async () => {
+    try {
+      const h = await handlerFor(msg.fn);
+      const ctx: HandlerContext = {
+        functionName: msg.fn.name,
+        version: msg.fn.version,
+        attempt: msg.attempt,
+        rows: msg.rows,
+        device: init.device,
+        ...(init.gpu ? { gpu: init.gpu } : {}),
+      };
+      const t0 = performance.now();
+      const out = normalise(await h.run(msg.columns, ctx), msg.rows);
+      const handlerMs = performance.now() - t0;
+      const packed = pack(out.values);
+      if (packed) send({ type: 'result', id: msg.id, packed, errors: out.errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
+      else send({ type: 'result', id: msg.id, values: out.values, errors: out.errors, handlerMs });
+    } catch (err) {
+      send({ type: 'error', id: msg.id, error: toPlainError(err) });
+    }
+  })();
+});
+
+send({ type: 'ready' });
