@@ -55,15 +55,19 @@ export async function readCsv(source: ByteSource, options: CsvReadOptions = {}):
   const report = (): void =>
     onProgress?.({ status: 'reading', bytesRead, totalBytes, rows: builder.rows, batches: builder.batches });
 
-  for await (const chunk of iterateBytes(source)) {
-    if (signal?.aborted) throw new ReadAbortedError(fileName);
-    bytesRead += chunk.byteLength;
-    bytesInBatch += chunk.byteLength;
-    tokenizer.push(decoder.decode(chunk));
-    if (bytesInBatch >= batchBytes) {
-      builder.cutBatch();
-      bytesInBatch = 0;
-      report();
+  for await (const sourceChunk of iterateBytes(source)) {
+    // A big chunk (a whole file as one Buffer) is decoded piecewise: never one giant string.
+    for (let at = 0; at < sourceChunk.byteLength; at += batchBytes) {
+      if (signal?.aborted) throw new ReadAbortedError(fileName);
+      const chunk = sourceChunk.byteLength <= batchBytes ? sourceChunk : sourceChunk.subarray(at, at + batchBytes);
+      bytesRead += chunk.byteLength;
+      bytesInBatch += chunk.byteLength;
+      tokenizer.push(decoder.decode(chunk));
+      if (bytesInBatch >= batchBytes) {
+        builder.cutBatch();
+        bytesInBatch = 0;
+        report();
+      }
     }
   }
   if (signal?.aborted) throw new ReadAbortedError(fileName);

@@ -30,7 +30,7 @@ export async function checkParquetFrame(blob: Blob, file: string): Promise<void>
   if (size === 0) throw new NotParquetError(file, ' (it is empty)');
   const head = new Uint8Array(await blob.slice(0, Math.min(size, 4)).arrayBuffer());
   if (size < 4 || !hasMagic(head, 0)) throw new NotParquetError(file, describeContent(head, size));
-  if (size < 12) throw new ParquetTruncatedError(file, `it has only ${size} bytes, less than the smallest possible Parquet file`);
+  if (size < 12) throw new ParquetTruncatedError(file, `it has only ${size} bytes, less than the smallest possible Parquet file (the file is cut off)`);
   const tail = new Uint8Array(await blob.slice(size - 8, size).arrayBuffer());
   if (!hasMagic(tail, 4)) {
     throw new ParquetTruncatedError(file, `the closing magic bytes "PAR1" are missing at the end of its ${size} bytes (the file is cut off)`);

@@ -1,0 +1,239 @@
+// Parquet round trips, checked with hyparquet (an independent pure-JS reader), and bad files.
+import { Field, Float32, List, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { readCsv } from './csv-read';
+import { writeEmbeddingsParquet } from './embedding-output';
+import { DatasetError } from './errors';
+import { readParquet } from './parquet-read';
+import { writeParquetBuffer, writeParquetChunks } from './parquet-write';
+import { collect, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
+
+/** Deterministic embedding for row i: dim values that identify the row. */
+const embeddingOf = (i: number, dim: number): Float32Array => Float32Array.from({ length: dim }, (_, k) => Math.fround(i + k / 1000));
+
+async function sampleTable(rows: number): Promise<Table> {
+  const rand = rng(3);
+  const lines = ['id,text,score'];
+  for (let i = 0; i < rows; i++) lines.push(`${i},"${sentence(rand, 6)}, #${i}",${i % 7 === 0 ? '' : (i / 4).toString()}`);
+  return (await readCsv(utf8(lines.join('\n')), { batchBytes: 4096 })).table;
+}
+
+function listVector(rows: (Float32Array | null)[], dim: number) {
+  const offsets = new Int32Array(rows.length + 1);
+  const values = new Float32Array(rows.filter(Boolean).length * dim);
+  const bitmap = new Uint8Array((rows.length + 7) >> 3);
+  let at = 0;
+  rows.forEach((r, i) => {
+    if (r) {
+      values.set(r, at);
+      at += dim;
+      bitmap[i >> 3] |= 1 << (i & 7);
+    }
+    offsets[i + 1] = at;
+  });
+  const nullCount = rows.filter((r) => r === null).length;
+  const child = makeData({ type: new Float32(), length: values.length, data: values });
+  return makeVector(
+    makeData({ type: new List(new Field('item', new Float32(), true)), length: rows.length, nullCount, nullBitmap: bitmap, valueOffsets: offsets, child }),
+  );
+}
+
+describe('Parquet write (streamed row groups) → hyparquet', () => {
+  it('writes input columns + embedding, ZSTD, one row group per rowGroupRows, rows in order', async () => {
+    const dim = 16;
+    const input = await sampleTable(2_345);
+    const embeddings = Array.from({ length: input.numRows }, (_, i) => embeddingOf(i, dim));
+    const progress: number[] = [];
+    const { bytes, parts } = await collect(
+      writeEmbeddingsParquet(input, { embeddings }, { rowGroupRows: 500, onProgress: (p) => progress.push(p.rowsWritten) }),
+    );
+    const layout = hyparquetLayout(bytes);
+    expect(layout.rowGroups).toEqual([500, 500, 500, 500, 345]);
+    expect(layout.codecs).toEqual(['ZSTD']);
+    expect(parts).toBeGreaterThan(1); // bytes arrive per row group, not as one buffer
+    expect(progress.at(-1)).toBe(2_345);
+
+    const rows = await readWithHyparquet(bytes);
+    expect(rows).toHaveLength(input.numRows);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding']); // no status: nothing failed
+    const ids = input.getChild('id')!;
+    const texts = input.getChild('text')!;
+    const scores = input.getChild('score')!;
+    for (let i = 0; i < rows.length; i++) {
+      expect(rows[i].id).toBe(ids.get(i));
+      expect(rows[i].text).toBe(texts.get(i));
+      expect(rows[i].score ?? null).toBe(scores.get(i));
+      expect(rows[i].embedding).toEqual(Array.from(embeddingOf(i, dim)));
+    }
+  });
+
+  it('takes the engine result table (result + status) and writes status only because rows failed', async () => {
+    const dim = 8;
+    const input = await sampleTable(1_000);
+    const failed = new Set([0, 17, 500, 999]);
+    const result = new Table({
+      result: listVector(Array.from({ length: 1_000 }, (_, i) => (failed.has(i) ? null : embeddingOf(i, dim))), dim),
+      status: vectorFromArray(Array.from({ length: 1_000 }, (_, i) => (failed.has(i) ? `boom ${i}` : 'ok')), new Utf8()),
+    });
+    const { bytes } = await collect(writeEmbeddingsParquet(input, result, { rowGroupRows: 300 }));
+    const rows = await readWithHyparquet(bytes);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status']);
+    rows.forEach((row, i) => {
+      expect(row.id).toBe(i);
+      if (failed.has(i)) {
+        expect(row.embedding ?? null).toBeNull();
+        expect(row.status).toBe(`boom ${i}`);
+      } else {
+        expect(row.embedding).toEqual(Array.from(embeddingOf(i, dim)));
+        expect(row.status).toBe('ok');
+      }
+    });
+  });
+
+  it('accepts a chunked List<Float32> vector (zero-copy slices across chunk boundaries)', async () => {
+    const dim = 4;
+    const input = await sampleTable(90);
+    const parts = [0, 25, 60, 90];
+    const chunks = parts.slice(1).map((end, k) =>
+      listVector(Array.from({ length: end - parts[k] }, (_, j) => embeddingOf(parts[k] + j, dim)), dim),
+    );
+    const vec = chunks[0].concat(chunks[1], chunks[2]);
+    const { bytes } = await collect(writeEmbeddingsParquet(input, { embeddings: vec }, { rowGroupRows: 40 }));
+    const rows = await readWithHyparquet(bytes);
+    expect(rows.map((r) => r.embedding)).toEqual(Array.from({ length: 90 }, (_, i) => Array.from(embeddingOf(i, dim))));
+    expect(hyparquetLayout(bytes).rowGroups).toEqual([40, 40, 10]);
+  });
+
+  it('round-trips through our own reader too (parquet-wasm), one batch per row group', async () => {
+    const input = await sampleTable(700);
+    const bytes = await writeParquetBuffer(input, { rowGroupRows: 256 });
+    const { table, summary } = await readParquet(bytes, { fileName: 'out.parquet' });
+    expect(table.numRows).toBe(700);
+    expect(summary).toMatchObject({ format: 'parquet', rows: 700, batches: 3, fileName: 'out.parquet' });
+    expect(summary.columns.map((c) => [c.name, c.kind])).toEqual([
+      ['id', 'int'],
+      ['text', 'text'],
+      ['score', 'float'],
+    ]);
+    // Compare through get() (spread): null slots hold arbitrary bytes in raw value buffers.
+    for (const name of ['id', 'text', 'score']) expect([...table.getChild(name)!]).toEqual([...input.getChild(name)!]);
+    expect(table.getChild('score')!.nullCount).toBe(input.getChild('score')!.nullCount);
+  });
+
+  it('writes a valid file for an empty table', async () => {
+    const input = await sampleTable(5);
+    const empty = input.slice(0, 0);
+    const bytes = await writeParquetBuffer(empty);
+    expect(await readWithHyparquet(bytes)).toEqual([]);
+    expect((await readParquet(bytes)).table.numRows).toBe(0);
+  });
+
+  it('stops writing when aborted', async () => {
+    const input = await sampleTable(2_000);
+    const controller = new AbortController();
+    const chunks = writeParquetChunks(input, { rowGroupRows: 100, signal: controller.signal });
+    let seen = 0;
+    await expect(
+      (async () => {
+        for await (const _ of chunks) {
+          seen++;
+          controller.abort();
+        }
+      })(),
+    ).rejects.toThrow();
+    expect(seen).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('embedding output validation', () => {
+  it('rejects a row-count mismatch, mixed dimensions, and column name clashes', async () => {
+    const input = await sampleTable(3);
+    const run = (emb: Parameters<typeof writeEmbeddingsParquet>[1], opts = {}) => collect(writeEmbeddingsParquet(input, emb, opts));
+    await expect(run({ embeddings: [[1], [2]] })).rejects.toMatchObject({
+      name: 'EmbeddingShapeError',
+      message: expect.stringContaining('2 embeddings for 3 input rows'),
+    });
+    await expect(run({ embeddings: [[1, 2], [3], [4, 5]] })).rejects.toMatchObject({
+      name: 'EmbeddingShapeError',
+      message: expect.stringContaining('row 1 has 1 values but earlier rows have 2'),
+    });
+    await expect(run({ embeddings: [[1], [2], [3]] }, { embeddingColumn: 'text' })).rejects.toMatchObject({
+      name: 'ColumnConflictError',
+      message: expect.stringContaining('already has a column named "text"'),
+    });
+    await expect(run({ embeddings: [[1], null, [3]] }, { statusColumn: 'id' })).rejects.toMatchObject({
+      name: 'ColumnConflictError',
+      message: expect.stringContaining('"id"'),
+    });
+  });
+});
+
+describe('readParquet bad input', () => {
+  async function failure(bytes: Uint8Array, fileName = 'bad.parquet'): Promise<DatasetError> {
+    try {
+      await readParquet(bytes, { fileName });
+    } catch (err) {
+      expect(err).toBeInstanceOf(DatasetError);
+      return err as DatasetError;
+    }
+    throw new Error('expected readParquet to fail');
+  }
+
+  it('a CSV file given as Parquet', async () => {
+    const err = await failure(utf8('id,text\n1,a\n'), 'data.csv');
+    expect(err.name).toBe('NotParquetError');
+    expect(err.message).toContain('"data.csv" is not a Parquet file');
+    expect(err.message).toContain('CSV');
+  });
+
+  it('an empty file and a tiny file', async () => {
+    expect((await failure(new Uint8Array(0))).message).toContain('it is empty');
+    const tiny = await failure(utf8('PAR1abc'));
+    expect(tiny.name).toBe('ParquetTruncatedError');
+    expect(tiny.message).toContain('only 7 bytes');
+  });
+
+  it('a truncated download (end magic missing), at many cut points', async () => {
+    const good = await writeParquetBuffer(await sampleTable(200), { rowGroupRows: 50 });
+    for (const keep of [5, 100, good.length / 2, good.length - 1]) {
+      const err = await failure(good.slice(0, Math.floor(keep)));
+      expect(err.name).toBe('ParquetTruncatedError');
+      expect(err.message).toMatch(/cut off/);
+      expect(err.message).toMatch(/Re-download or re-export/);
+    }
+  });
+
+  it('a footer length that points outside the file', async () => {
+    const good = await writeParquetBuffer(await sampleTable(10));
+    const bad = good.slice();
+    new DataView(bad.buffer).setUint32(bad.length - 8, bad.length * 2, true);
+    const err = await failure(bad);
+    expect(err.name).toBe('ParquetTruncatedError');
+    expect(err.message).toContain('footer claims');
+  });
+
+  it('corrupted bytes inside a well-framed file become a ParquetReadError, and the reader still works after', async () => {
+    const good = await writeParquetBuffer(await sampleTable(300), { rowGroupRows: 100 });
+    const rand = rng(9);
+    const footerLength = new DataView(good.buffer).getUint32(good.length - 8, true);
+    let errors = 0;
+    for (let trial = 0; trial < 8; trial++) {
+      const bad = good.slice();
+      // Scramble the footer metadata (even trials) or the data pages (odd), keeping the frame valid.
+      const [from, to] = trial % 2 === 0 ? [bad.length - 8 - footerLength, bad.length - 8] : [4, bad.length - 8 - footerLength];
+      for (let i = from; i < to; i++) if (rand() < 0.3) bad[i] = Math.floor(rand() * 256);
+      try {
+        const { table } = await readParquet(bad, { fileName: 'corrupt.parquet' });
+        // A scramble can be harmless (e.g. only statistics bytes): then the data must still be intact.
+        expect(table.numRows).toBe(300);
+      } catch (err) {
+        errors++;
+        expect((err as Error).name).toBe('ParquetReadError');
+        expect((err as Error).message).toContain('"corrupt.parquet" could not be read as Parquet');
+      }
+    }
+    expect(errors).toBeGreaterThan(0);
+    const { table } = await readParquet(good);
+    expect(table.numRows).toBe(300);
+  });
+});

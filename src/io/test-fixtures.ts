@@ -1,0 +1,86 @@
+// Deterministic fixtures for the io tests and bench/io.bench.ts (no committed data files).
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { decompress } from 'fzstd';
+
+/** mulberry32: a tiny seeded PRNG, uniform [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'embedding', 'vector', 'naïve', 'café', 'über', '日本語', 'emoji 🎉', 'the', 'quick', 'brown', 'fox'];
+
+/** A sentence of `words` words from a seeded stream. */
+export function sentence(rand: () => number, words: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < words; i++) out.push(WORDS[Math.floor(rand() * WORDS.length)]);
+  return out.join(' ');
+}
+
+/** Splits bytes into chunks of the given sizes (cycled), like a stream would deliver them. */
+export function chunked(bytes: Uint8Array, sizes: readonly number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  let k = 0;
+  while (at < bytes.length) {
+    const size = Math.max(1, sizes[k++ % sizes.length]);
+    out.push(bytes.slice(at, at + size));
+    at += size;
+  }
+  return out;
+}
+
+/** A web ReadableStream over chunks (what File.stream() gives). */
+export function streamOf(chunks: readonly Uint8Array[]): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(c) {
+      if (i < chunks.length) c.enqueue(chunks[i++]);
+      else c.close();
+    },
+  });
+}
+
+export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Concatenates byte chunks. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Uint8Array; parts: number }> {
+  const parts: Uint8Array[] = [];
+  for await (const p of chunks) parts.push(p);
+  return { bytes: concatBytes(parts), parts: parts.length };
+}
+
+const zstd = (input: Uint8Array, outputLength: number): Uint8Array => decompress(input, new Uint8Array(outputLength));
+
+/** Reads a Parquet file with hyparquet (independent of parquet-wasm), rows as plain objects. */
+export async function readWithHyparquet(bytes: Uint8Array): Promise<Record<string, unknown>[]> {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  return parquetReadObjects({ file, compressors: { ZSTD: zstd } });
+}
+
+/** The file's row groups and codecs, per hyparquet. */
+export function hyparquetLayout(bytes: Uint8Array): { rowGroups: number[]; codecs: string[]; columns: string[] } {
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const meta = parquetMetadata(file);
+  return {
+    rowGroups: meta.row_groups.map((g) => Number(g.num_rows)),
+    codecs: [...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => String(c.meta_data?.codec))))],
+    columns: meta.schema.slice(1).filter((s) => s.num_children === undefined).map((s) => s.name),
+  };
+}
