@@ -62,6 +62,11 @@ describe('SentencePieceTokenizer (USE lite vocabulary)', () => {
     expect(Array.from(e.ids.slice(0, 20))).toEqual(Array.from(tok.encode(text.slice(0, 200)).ids.slice(0, 20)));
   });
 
+  it('rejects a non-string with a clear TypeError', () => {
+    expect(() => tok.encode(null as unknown as string)).toThrow(/expects a string, got null/);
+    expect(() => tok.encode(42 as unknown as string)).toThrow(/got number/);
+  });
+
   it('honours a custom maxLength', () => {
     const short = loadDefaultTokenizer(vocab, { maxLength: 4 });
     expect(short.encode('one two three four five').ids).toHaveLength(4);

@@ -106,6 +106,9 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   /** All ids of the text (no truncation to maxLength), as the original tokenizer returns them. */
   encodeAll(text: string): { ids: number[]; inputTruncated: boolean } {
+    if (typeof text !== 'string') {
+      throw new TypeError(`SentencePieceTokenizer.encode expects a string, got ${text === null ? 'null' : typeof text}`);
+    }
     let input = text;
     let inputTruncated = false;
     // Cut very long input before NFKC (which can only grow a string ~18×, so 4 UTF-16 units per
