@@ -209,6 +209,11 @@ describe('chunkedCall properties (fake timers)', () => {
           const tries = m.calls.filter((c) => c.chunk === p.index).length;
           expect(tries).toBe((s.transient.get(p.index) ?? 0) + 1);
         }
+        // Isolation costs at most 2n - 1 calls for a chunk of n rows, on top of its whole-chunk tries.
+        for (const p of plan) {
+          const tries = m.calls.filter((c) => c.chunk === p.index).length;
+          expect(tries).toBeLessThanOrEqual(s.retries + 1 + Math.max(0, 2 * p.rows - 2));
+        }
         assertOneTerminalEventPerChunk(events, plan.length);
       }),
       { numRuns: 150 },

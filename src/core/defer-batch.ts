@@ -5,7 +5,7 @@ import { asTable } from './arrow';
 import { CancelledError, InvalidOptionError, TimeoutError } from './errors';
 import { progressEmitter } from './chunked-call';
 import { outputKind } from './output-type';
-import { validateCallOptions } from './plan-chunks';
+import { TIMEOUT_ALLOWED, isTimeoutSeconds, validateCallOptions } from './plan-chunks';
 import { runChunk } from './run-chunk';
 import { defaultTimers } from './timers';
 import type { BatchFunction, BatchHandle, BatchHandleStatus, BatchOutput, ChunkedCallOptions } from './types';
@@ -66,11 +66,7 @@ export function deferBatch<T>(batch: Table | RecordBatch, fn: BatchFunction<T>, 
     get(getOpts = {}) {
       const { timeout } = getOpts;
       if (timeout === undefined || timeout === null) return work;
-      if (!(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-        return Promise.reject(
-          new InvalidOptionError('timeout', timeout, 'a positive number of seconds, or undefined to wait until done'),
-        );
-      }
+      if (!isTimeoutSeconds(timeout)) return Promise.reject(new InvalidOptionError('timeout', timeout, TIMEOUT_ALLOWED));
       return new Promise<BatchOutput<T>>((resolve, reject) => {
         const timer = timers.setTimeout(
           () => reject(new TimeoutError(`batch ${id}`, timeout,

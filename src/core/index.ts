@@ -4,7 +4,7 @@ export {
   EmbedbookError, InvalidOptionError, TimeoutError, CancelledError, ChunkFailedError, BatchOutputError,
   serializeError, deserializeError, describeError, formatValue, type SerializedError,
 } from './errors';
-export { planChunks, validateCallOptions, type ResolvedCallOptions } from './plan-chunks';
+export { planChunks, validateCallOptions, MAX_TIMEOUT_SECONDS, type ResolvedCallOptions } from './plan-chunks';
 export { defaultTimers, sleep } from './timers';
 export { backoffCeilingMs, backoffDelayMs, MAX_BACKOFF_MS } from './backoff';
 export { sliceRows, asTable } from './arrow';

@@ -115,7 +115,8 @@ describe('validateCallOptions', () => {
   it.each([
     [{ concurrentChunks: 0 }, 'Invalid option `concurrentChunks`: got 0; allowed: a positive integer (1, 2, 3, ...).'],
     [{ concurrentChunks: 1.5 }, 'Invalid option `concurrentChunks`: got 1.5;'],
-    [{ timeout: 0 }, 'Invalid option `timeout`: got 0; allowed: a positive number of seconds (e.g. 120 or 0.5), or undefined to wait forever.'],
+    [{ timeout: 0 }, 'Invalid option `timeout`: got 0; allowed: a positive number of seconds up to 2147483 (e.g. 120 or 0.5), or undefined to wait forever.'],
+    [{ timeout: 2147484 }, 'Invalid option `timeout`: got 2147484;'],
     [{ timeout: -3 }, 'Invalid option `timeout`: got -3;'],
     [{ timeout: Number.NaN }, 'Invalid option `timeout`: got NaN;'],
     [{ timeout: Infinity }, 'Invalid option `timeout`: got Infinity;'],

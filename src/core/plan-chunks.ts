@@ -72,6 +72,15 @@ function byCount(rows: number, count: number): ChunkPlan[] {
 
 const ON_ERROR: readonly OnError[] = ['row-status', 'raise'];
 
+/** Timers overflow past 2^31 - 1 ms (and then fire at once), so longer timeouts are refused. */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const TIMEOUT_ALLOWED =
+  `a positive number of seconds up to ${MAX_TIMEOUT_SECONDS} (e.g. 120 or 0.5), or undefined to wait forever`;
+
+export function isTimeoutSeconds(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= MAX_TIMEOUT_SECONDS;
+}
+
 /** Engine options with defaults applied (chunking and callbacks are kept as given). */
 export interface ResolvedCallOptions {
   concurrentChunks: number;
@@ -92,12 +101,8 @@ export function validateCallOptions(opts: Partial<ChunkedCallOptions>): Resolved
     throw new InvalidOptionError('concurrentChunks', concurrentChunks, POSITIVE_INT);
   }
   const timeout = o.timeout ?? undefined;
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-    throw new InvalidOptionError(
-      'timeout',
-      timeout,
-      'a positive number of seconds (e.g. 120 or 0.5), or undefined to wait forever',
-    );
+  if (timeout !== undefined && !isTimeoutSeconds(timeout)) {
+    throw new InvalidOptionError('timeout', timeout, TIMEOUT_ALLOWED);
   }
   const retries = o.retries ?? 0;
   if (!(typeof retries === 'number' && Number.isSafeInteger(retries) && retries >= 0)) {
