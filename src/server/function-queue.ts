@@ -20,12 +20,18 @@ import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
 import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
 import { WorkerPool } from './worker-pool';
-import type { FnRef } from './worker/protocol';
+import type { FnRef, ModelSource } from './worker/protocol';
 
-/** Built-in models: name → module URL exporting `createModelHandler` (see worker/protocol.ts). */
-export const BUILTIN_MODELS: Record<string, string> = {
-  default: new URL('./worker/default-model.ts', import.meta.url).href,
-};
+/** The module that serves built-in models from model files (worker/default-model.ts). */
+export const MODEL_MODULE_URL = new URL('./worker/default-model.ts', import.meta.url).href;
+
+/**
+ * A built-in model: its files ('default' = public/models/default, or a Hugging Face-layout
+ * folder), or the URL of a module exporting `createModelHandler` (see worker/protocol.ts).
+ */
+export type ModelEntry = ModelSource | { module: string };
+
+export const BUILTIN_MODELS: Record<string, ModelEntry> = { default: 'default' };
 
 export interface QueueOptions {
   store?: QueueStore;
@@ -47,8 +53,8 @@ export interface QueueOptions {
   resultTtlMs?: number;
   /** Where uploaded bundles are written (default node_modules/.cache/embedbook/functions). */
   bundleDir?: string;
-  /** Extra or replacement built-in models (name → module URL). */
-  models?: Record<string, string>;
+  /** Extra or replacement built-in models, e.g. `{ minilm: { folder: '/models/all-MiniLM-L6-v2' } }`. */
+  models?: Record<string, ModelEntry>;
   /** Intra-op threads per worker for model handlers (default: cores / workers). */
   threadsPerWorker?: number;
 }
@@ -90,7 +96,7 @@ export class FunctionQueue {
   private readonly draining = new Set<Entry>();
   private readonly versions = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
-  private readonly models: Record<string, string>;
+  private readonly models: Record<string, ModelEntry>;
   private readonly bundleDir: string;
   private closing = false;
   private lastSweep = 0;
@@ -141,8 +147,13 @@ export class FunctionQueue {
     const key = streamKey(spec.name, version);
     const ref: FnRef = { key, name: spec.name, version, input: spec.input, args: spec.args };
     if (spec.model !== undefined) {
+      const m = this.models[spec.model];
       ref.model = spec.model;
-      ref.modelModuleUrl = this.models[spec.model];
+      if (typeof m === 'object' && 'module' in m) ref.modelModuleUrl = m.module;
+      else {
+        ref.modelModuleUrl = MODEL_MODULE_URL;
+        ref.modelSource = m;
+      }
     } else {
       mkdirSync(this.bundleDir, { recursive: true });
       const hash = createHash('sha256').update(bundle as string).digest('hex').slice(0, 12);

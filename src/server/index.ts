@@ -1,7 +1,7 @@
 // Public surface of the function-queue server.
 export { createServer, DEFAULT_HOST, DEFAULT_PORT, DEFAULT_BODY_LIMIT, type ServerOptions, type EmbedbookServer } from './create-server';
 export { queueRoutes, type QueueRoutesOptions } from './routes';
-export { FunctionQueue, BUILTIN_MODELS, type QueueOptions, type FunctionInfo } from './function-queue';
+export { FunctionQueue, BUILTIN_MODELS, MODEL_MODULE_URL, type QueueOptions, type FunctionInfo, type ModelEntry } from './function-queue';
 export { defineFunction, toFunctionSpec, validateSpec, type FunctionDefinition, type FunctionSpec, type ArgType, type OutputType, type HandlerContext, type Resources } from './define-function';
 export { MemoryQueueStore } from './memory-store';
 export type { QueueStore, QueuedRow, RowOutcome, CallRecord, NewCall, PendingInfo } from './store';

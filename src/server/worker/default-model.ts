@@ -1,9 +1,15 @@
-// The built-in 'default' model handler (runs inside a worker). It uses the embedding runtime's Node
-// loader for the default model (public/models/default) once that lands in src/model; until then it
-// fails at deploy with a message saying what is missing, so `model: 'default'` never silently runs
-// something else.
+// The built-in model handler (runs inside a worker): the embedding runtime's Node pipeline — model
+// files via the model registry ('default' = public/models/default, or a Hugging Face-layout
+// folder), one onnxruntime-node session per worker, the shared Embedder (sorted, token-budgeted
+// sub-batches, per-row errors). Loaded once per worker and reused for every batch.
+import { createNodeSession } from '../../model/node-session';
+import { Embedder } from '../../model/pipeline/embedder';
+import { loadNodeModel } from '../../model/registry-node';
 import type { ModelHandlerFactory } from './protocol';
 
-export const createModelHandler: ModelHandlerFactory = async () => {
-  throw new Error('the default model loader is not available in this build (src/model has no Node default-model loader yet)');
+export const createModelHandler: ModelHandlerFactory = async ({ model, source, device, threads }) => {
+  const loaded = await loadNodeModel(source ?? (model === 'default' ? 'default' : { folder: model }));
+  const session = await createNodeSession(loaded.model, { device, threads, label: `${loaded.name}/${loaded.modelFile}` });
+  const embedder = new Embedder(loaded.tokenizer, session);
+  return (texts) => embedder.embed(texts);
 };

@@ -15,7 +15,12 @@ export interface FnRef {
   /** Built-in model name and the module that builds its handler (model functions). */
   model?: string;
   modelModuleUrl?: string;
+  /** Where the built-in model module reads the model from (default: by model name). */
+  modelSource?: ModelSource;
 }
+
+/** 'default' (public/models/default) or a Hugging Face-layout folder on this machine. */
+export type ModelSource = 'default' | { folder: string };
 
 export interface WorkerInit {
   index: number;
@@ -56,6 +61,6 @@ export type FromWorker =
  * A handler module built by a model's `modelModuleUrl` exports this: given the worker's device and
  * threads, it returns a batch function from texts to vectors (one per row) and per-row errors.
  */
-export type ModelHandlerFactory = (opts: { model: string; device: 'cpu' | 'cuda'; threads: number; gpu?: string }) => Promise<
+export type ModelHandlerFactory = (opts: { model: string; source?: ModelSource; device: 'cpu' | 'cuda'; threads: number; gpu?: string }) => Promise<
   (texts: unknown[]) => Promise<{ values: ReadonlyArray<Float32Array | null>; errors?: ReadonlyArray<string | null> }>
 >;

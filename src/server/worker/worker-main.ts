@@ -21,7 +21,7 @@ async function load(fn: FnRef): Promise<{ run: Runner; arity: number }> {
     if (typeof mod.createModelHandler !== 'function') {
       throw new HandlerError('InvalidBundleError', `${fn.modelModuleUrl} does not export createModelHandler`);
     }
-    const embed = await mod.createModelHandler({ model: fn.model, device: init.device, threads: init.threads, gpu: init.gpu });
+    const embed = await mod.createModelHandler({ model: fn.model, source: fn.modelSource, device: init.device, threads: init.threads, gpu: init.gpu });
     return { run: (columns) => embed(columns[0]), arity: 1 };
   }
   if (!fn.bundleUrl) throw new HandlerError('InvalidBundleError', 'no bundle was uploaded');
