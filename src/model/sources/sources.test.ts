@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataType, encodeModel, graph, node, tensor, valueInfo } from '../onnx/builder';
 import { generateSyntheticBert } from '../bert/generate';
 import type { ModelLoadProgress } from '../types';
+import { wordPieceFromModelFiles } from '../bert';
 import { loadModelFromFolder } from './folder-source.node';
 import {
   ModelDownloadError,
@@ -57,6 +58,9 @@ function expectTiny(m: ModelFiles): void {
   expect((m.tokenizerJson as { model: { type: string } }).model.type).toBe('WordPiece');
   expect((m.config as { hidden_size: number }).hidden_size).toBe(32);
   expect((m.tokenizerConfig as { model_max_length: number }).model_max_length).toBe(512);
+  const tok = wordPieceFromModelFiles(m);
+  expect(tok.maxLength).toBe(512);
+  expect(Array.from(tok.encode('i like strawberries').ids)).toEqual([101, 1045, 2066, 13137, 20968, 102]);
 }
 
 beforeAll(() => {
