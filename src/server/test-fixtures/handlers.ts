@@ -26,7 +26,8 @@ export function slowBundle(ms: number): string {
 
 /**
  * Fault injection: while the flag file exists, the first batch that sees it deletes it and kills
- * its worker (`process.exit` in a worker ends that thread) or hangs forever. The flag lives on disk
+ * its worker (`process.exit` in a worker ends that thread) or hangs forever. Returns 'echo:' + text,
+ * so a test can check every row's identity, not just a count. The flag lives on disk
  * so "first attempt only" holds across the replacement worker.
  */
 export function faultBundle(flagFile: string, mode: 'exit' | 'hang' | 'throw-top-level'): string {
@@ -38,6 +39,6 @@ export default { handler: async (text, ctx) => {
     unlinkSync(flag);
     ${mode === 'exit' ? 'process.exit(3);' : mode === 'hang' ? 'await new Promise(() => {}); // never resolves' : "setTimeout(() => { throw new Error('crash outside the handler'); }, 0); await new Promise(() => {});"}
   }
-  return text.map((t) => t.length);
+  return text.map((t) => 'echo:' + t);
 } };`;
 }
