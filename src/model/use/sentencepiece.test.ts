@@ -62,6 +62,18 @@ describe('SentencePieceTokenizer (USE lite vocabulary)', () => {
     expect(Array.from(e.ids.slice(0, 20))).toEqual(Array.from(tok.encode(text.slice(0, 200)).ids.slice(0, 20)));
   });
 
+  it('reads further into a long text when its start yields few ids (unknown-character runs)', () => {
+    // Each 3,000-character run of unknown CJK collapses into one id: 8k code points give ~6 ids.
+    const text = ('\u4e00\u4e01'.repeat(1500) + ' word ').repeat(60);
+    expect(text.length).toBeGreaterThan(100_000);
+    const full = tok.encodeAll(text);
+    expect(full.inputTruncated).toBe(false);
+    expect(full.ids.length).toBeGreaterThan(USE_MAX_LENGTH);
+    const e = tok.encode(text);
+    expect(Array.from(e.ids)).toEqual(full.ids.slice(0, USE_MAX_LENGTH));
+    expect(e.truncated).toBe(true);
+  });
+
   it('rejects a non-string with a clear TypeError', () => {
     expect(() => tok.encode(null as unknown as string)).toThrow(/expects a string, got null/);
     expect(() => tok.encode(42 as unknown as string)).toThrow(/got number/);

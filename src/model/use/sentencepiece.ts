@@ -10,8 +10,10 @@
 //     candidate, as in the original;
 //   - a code point no piece starts with becomes id 0, and runs of id 0 collapse into one.
 // Differences, both for bounded cost: the original rescans the rest of the string at every
-// position (quadratic); this port walks a trie at most 16 code points deep (linear). And only
-// the first MAX_INPUT_CODE_POINTS code points are tokenised; ids are cut to maxLength.
+// position (quadratic); this port walks a trie at most 16 code points deep (linear). And encode()
+// tokenises growing prefixes of a long text (8k, 64k, … code points, at most
+// MAX_INPUT_CODE_POINTS) only until they yield comfortably more than maxLength ids; ids are then
+// cut to maxLength.
 import type { Encoding, Tokenizer } from '../types';
 
 /** One vocabulary entry as vocab.json stores it: [piece, log-probability score]. */
@@ -26,10 +28,18 @@ export const UNKNOWN_ID = 0;
  */
 export const USE_MAX_LENGTH = 128;
 /**
- * Beyond this many code points the text is cut before tokenising. 128 pieces of at most 16
- * code points need far less; the margin keeps Viterbi's choice near the 128th piece unaffected.
+ * Hard cap on the code points ever tokenised (memory ~20 bytes each). Only text made almost
+ * entirely of unknown characters (whose runs collapse into one id) gets near it before
+ * yielding 128 ids.
  */
-export const MAX_INPUT_CODE_POINTS = 16_384;
+export const MAX_INPUT_CODE_POINTS = 1 << 20;
+/** Prefix sizes encode() tries, in code points, before the cap. */
+const PREFIX_STEPS = [1 << 13, 1 << 16, MAX_INPUT_CODE_POINTS];
+/**
+ * Extra ids a prefix must yield beyond maxLength before its first maxLength ids are trusted to
+ * equal the whole text's: Viterbi can only revise the segmentation near the cut.
+ */
+const PREFIX_MARGIN_IDS = 16;
 
 /** vocab.json is not a list of [piece, score] pairs. */
 export class VocabularyError extends Error {
@@ -104,17 +114,25 @@ export class SentencePieceTokenizer implements Tokenizer {
     }
   }
 
-  /** All ids of the text (no truncation to maxLength), as the original tokenizer returns them. */
+  /**
+   * All ids of the text (no truncation to maxLength), as the original tokenizer returns them,
+   * for texts up to MAX_INPUT_CODE_POINTS; longer ones are cut there (inputTruncated).
+   */
   encodeAll(text: string): { ids: number[]; inputTruncated: boolean } {
+    return this.tokenizePrefix(text, MAX_INPUT_CODE_POINTS);
+  }
+
+  /** Tokenise at most maxCodePoints code points of the (normalised, ▁-prefixed) text. */
+  private tokenizePrefix(text: string, maxCodePoints: number): { ids: number[]; inputTruncated: boolean } {
     if (typeof text !== 'string') {
       throw new TypeError(`SentencePieceTokenizer.encode expects a string, got ${text === null ? 'null' : typeof text}`);
     }
     let input = text;
     let inputTruncated = false;
-    // Cut very long input before NFKC (which can only grow a string ~18×, so 4 UTF-16 units per
-    // kept code point is plenty), then again after normalisation at a code point boundary.
-    if (input.length > MAX_INPUT_CODE_POINTS * 4) {
-      input = input.slice(0, MAX_INPUT_CODE_POINTS * 4);
+    // A generous raw cut (4 UTF-16 units per kept code point) bounds NFKC's cost on huge input;
+    // the exact cut is made after normalisation, at a code point boundary.
+    if (input.length > maxCodePoints * 4) {
+      input = input.slice(0, maxCodePoints * 4);
       inputTruncated = true;
     }
     const normalized = input.normalize('NFKC');
@@ -122,7 +140,7 @@ export class SentencePieceTokenizer implements Tokenizer {
     const prepared = SEPARATOR + normalized.replace(/ /g, SEPARATOR);
     const symbols: number[] = [];
     for (const ch of prepared) {
-      if (symbols.length === MAX_INPUT_CODE_POINTS) {
+      if (symbols.length === maxCodePoints) {
         inputTruncated = true;
         break;
       }
@@ -165,7 +183,12 @@ export class SentencePieceTokenizer implements Tokenizer {
   }
 
   encode(text: string): Encoding {
-    const { ids, inputTruncated } = this.encodeAll(text);
+    let r = { ids: [] as number[], inputTruncated: false };
+    for (const step of PREFIX_STEPS) {
+      r = this.tokenizePrefix(text, step);
+      if (!r.inputTruncated || r.ids.length >= this.maxLength + PREFIX_MARGIN_IDS) break;
+    }
+    const { ids, inputTruncated } = r;
     const truncated = inputTruncated || ids.length > this.maxLength;
     return { ids: Int32Array.from(ids.length > this.maxLength ? ids.slice(0, this.maxLength) : ids), truncated };
   }
