@@ -1,15 +1,17 @@
-// Test page: runs our tokenizer + Embedder + onnxruntime-web session in the page and exposes one
-// call to the spec (window.embedbookPage). Vectors come back as plain arrays for comparison.
-import { createWebSession } from '../../src/model/web-session';
-import { Embedder } from '../../src/model/pipeline/embedder';
-import { createWordPieceTokenizer } from '../../src/model/bert/wordpiece-tokenizer';
-import type { Device, ModelLoadProgress, Tokenizer } from '../../src/model/types';
+// Test page: runs the browser LocalRuntime (our tokenizer + Embedder + onnxruntime-web session,
+// model files fetched by URL exactly as the app does) and exposes one call to specs and benches.
+import { LocalRuntime } from '../../src/client/local-runtime-web';
+import type { ModelSpec } from '../../src/model/registry';
+import type { Device, ModelLoadProgress } from '../../src/model/types';
 
 export interface PageEmbedRequest {
-  modelUrl: string;
-  tokenizer: { kind: 'wordpiece'; url: string };
+  model: Extract<ModelSpec, 'default' | { url: string }>;
   device: Device;
   texts: unknown[];
+  /** Embed this many times and report each run's time (the first includes nothing of loading). */
+  repeat?: number;
+  /** Skip returning vectors (benchmarks). */
+  noVectors?: boolean;
 }
 
 export interface PageEmbedResult {
@@ -20,42 +22,39 @@ export interface PageEmbedResult {
   vectors: Array<number[] | null>;
   errors: Array<string | null>;
   truncated: boolean[];
-  progress: ModelLoadProgress[];
-  ms: number;
-}
-
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`GET ${url}: ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
-}
-
-async function loadTokenizer(spec: PageEmbedRequest['tokenizer']): Promise<Tokenizer> {
-  const json: unknown = await (await fetch(spec.url)).json();
-  return createWordPieceTokenizer(json);
+  progress: ModelLoadProgress['status'][];
+  loadMs: number;
+  runMs: number[];
 }
 
 async function embed(req: PageEmbedRequest): Promise<PageEmbedResult> {
-  const progress: ModelLoadProgress[] = [];
-  const [bytes, tokenizer] = await Promise.all([fetchBytes(req.modelUrl), loadTokenizer(req.tokenizer)]);
-  const session = await createWebSession(bytes, { device: req.device, onProgress: (p) => progress.push(p) });
+  const progress: ModelLoadProgress['status'][] = [];
+  const t0 = performance.now();
+  const rt = new LocalRuntime({ model: req.model, device: req.device, onProgress: (p) => progress.push(p.status) });
   try {
-    const t0 = performance.now();
-    const out = await new Embedder(tokenizer, session).embed(req.texts);
-    const ms = performance.now() - t0;
+    const info = await rt.info();
+    const loadMs = performance.now() - t0;
+    const runMs: number[] = [];
+    let out: Awaited<ReturnType<LocalRuntime['embedTexts']>> | undefined;
+    for (let i = 0; i < (req.repeat ?? 1); i++) {
+      const t = performance.now();
+      out = await rt.embedTexts(req.texts);
+      runMs.push(performance.now() - t);
+    }
     return {
-      device: session.device,
-      deviceReason: session.deviceReason,
-      dimension: session.dimension,
+      device: info.device,
+      deviceReason: info.deviceReason,
+      dimension: info.dimension,
       crossOriginIsolated: self.crossOriginIsolated,
-      vectors: out.values.map((v) => (v ? Array.from(v) : null)),
-      errors: out.errors,
-      truncated: out.truncated,
-      progress,
-      ms,
+      vectors: req.noVectors ? [] : out!.values.map((v) => (v ? Array.from(v) : null)),
+      errors: [...out!.errors!],
+      truncated: out!.truncated,
+      progress: [...new Set(progress)],
+      loadMs,
+      runMs,
     };
   } finally {
-    await session.dispose();
+    await rt.dispose();
   }
 }
 
