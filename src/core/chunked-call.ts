@@ -1,6 +1,7 @@
 // chunkedCall: plan → schedule (≤ concurrentChunks) → per-chunk retries/isolation → ordered
 // assembly. Generic over any BatchFunction; backends only know how to run one batch.
 import type { DataType, Table } from 'apache-arrow';
+import { AbortGroup } from './abort-group';
 import { assembleTable, emptyResultTable } from './assemble';
 import { countErrors } from './attempt';
 import { CancelledError, ChunkFailedError, InvalidOptionError } from './errors';
@@ -78,8 +79,8 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
   const timers = opts.timers ?? defaultTimers;
   const emit = progressEmitter(opts.onProgress);
   const onChunkOutput = guarded('onChunkOutput', opts.onChunkOutput);
-  const controller = new AbortController();
-  const cancel = () => controller.abort(new CancelledError('call'));
+  const group = new AbortGroup();
+  const cancel = () => group.abort(new CancelledError('call'));
   if (opts.signal?.aborted) cancel();
   else opts.signal?.addEventListener('abort', cancel, { once: true });
 
@@ -98,13 +99,18 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
     outcome = await schedule({
       chunks: plan.filter((c) => !done.has(c.index)),
       concurrency: resolved.concurrentChunks,
-      signal: controller.signal,
-      abort: (reason) => controller.abort(reason),
+      signal: group.signal,
+      abort: (reason) => group.abort(reason),
       run: async (chunk) => {
-        const out = await runChunk(chunk, { fn, args, kind, opts: resolved, timers, signal: controller.signal, emit });
-        done.set(chunk.index, out);
-        onChunkOutput(chunk, out);
-        return out;
+        const scope = group.child();
+        try {
+          const out = await runChunk(chunk, { fn, args, kind, opts: resolved, timers, signal: scope.signal, emit });
+          done.set(chunk.index, out);
+          onChunkOutput(chunk, out);
+          return out;
+        } finally {
+          scope.release();
+        }
       },
     });
   } finally {

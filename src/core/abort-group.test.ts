@@ -1,0 +1,48 @@
+import { Float32, makeVector, Table } from 'apache-arrow';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AbortGroup } from './abort-group';
+import { chunkedCall } from './chunked-call';
+import type { BatchFunction } from './types';
+
+describe('AbortGroup', () => {
+  it('aborts live children with the reason, skips released ones, pre-aborts late ones', () => {
+    const g = new AbortGroup();
+    const a = g.child();
+    const b = g.child();
+    b.release();
+    const why = new Error('stop');
+    g.abort(why);
+    g.abort(new Error('second abort is ignored'));
+    expect(g.signal.reason).toBe(why);
+    expect(a.signal.reason).toBe(why);
+    expect(b.signal.aborted).toBe(false);
+    expect(g.child().signal.reason).toBe(why);
+  });
+});
+
+describe('listeners per signal', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('stays small with many chunks in flight (Node warns past 10 on one signal)', async () => {
+    const live = new Map<AbortSignal, number>();
+    let max = 0;
+    const add = AbortSignal.prototype.addEventListener;
+    const remove = AbortSignal.prototype.removeEventListener;
+    vi.spyOn(AbortSignal.prototype, 'addEventListener').mockImplementation(function (this: AbortSignal, ...a) {
+      live.set(this, (live.get(this) ?? 0) + 1);
+      max = Math.max(max, live.get(this) as number);
+      return add.apply(this, a as Parameters<typeof add>);
+    });
+    vi.spyOn(AbortSignal.prototype, 'removeEventListener').mockImplementation(function (this: AbortSignal, ...a) {
+      live.set(this, (live.get(this) ?? 1) - 1);
+      return remove.apply(this, a as Parameters<typeof remove>);
+    });
+    const args = new Table({ id: makeVector(Int32Array.from({ length: 60 }, (_, i) => i)) });
+    const fn: BatchFunction<number> = (t) => new Promise((r) => setTimeout(() => r({ values: Array.from({ length: t.numRows }, () => 1) }), 5));
+    const ac = new AbortController();
+    const res = await chunkedCall(args, fn, { chunkSize: 1, concurrentChunks: 30, timeout: 10, outputType: new Float32(), signal: ac.signal });
+    expect(res.table.numRows).toBe(60);
+    expect(max).toBeGreaterThan(0);
+    expect(max).toBeLessThanOrEqual(2);
+  });
+});
