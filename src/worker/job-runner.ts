@@ -92,21 +92,20 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   const args = argsTable(table, settings.textColumn);
   const rows = table.numRows;
 
-  // Save each whole chunk the backend finishes without row errors; bisected retries (smaller
-  // batches) are not saved and simply run again on resume.
-  const fn: BatchFunction<Float32Array> = async (batch, ctx) => {
-    const out = await deps.backend.embedBatch(batch, ctx);
-    const p = plan[ctx.chunkIndex];
-    if (p && batch.numRows === p.rows && out.values.length === p.rows && !out.errors?.some((e) => e)) {
-      const first = out.values.find((v): v is Float32Array => v !== null);
-      const d = first?.length ?? 0;
-      dim ||= d;
-      const values = new Float32Array(p.rows * d);
-      out.values.forEach((v, i) => v && values.set(v, i * d));
-      await deps.cache.put(jobKey, { index: p.index, offset: p.offset, rows: p.rows, dim: d, values, errors: out.values.map(() => null) });
-    }
-    return out;
+  // Save each chunk as it finishes (the engine hands over its output, bisected or not), so a
+  // cancel or a reload keeps it. Chunks with failed rows are not saved: a resume retries them.
+  const saves: Array<Promise<void>> = [];
+  const onChunkOutput = (p: ChunkPlan, output: BatchOutput<unknown>) => {
+    const out = output as BatchOutput<Float32Array>;
+    if (out.errors?.some((e) => e) || out.values.length !== p.rows) return;
+    const first = out.values.find((v): v is Float32Array => v != null);
+    const d = first?.length ?? 0;
+    dim ||= d;
+    const values = new Float32Array(p.rows * d);
+    out.values.forEach((v, i) => v && values.set(v, i * d));
+    saves.push(deps.cache.put(jobKey, { index: p.index, offset: p.offset, rows: p.rows, dim: d, values, errors: out.values.map(() => null) }).catch(() => undefined));
   };
+  const fn = deps.backend.embedBatch;
 
   const onProgress = (event: ChunkProgressEvent) => push({ type: 'chunk', event, at: now() });
   const guard = deps.backend.guard?.(fn, signal) ?? { fn, signal, translate: (e: unknown) => e, dispose: () => undefined };
@@ -121,6 +120,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
       retries: settings.retries,
       signal: guard.signal,
       onProgress,
+      onChunkOutput,
     } as EngineCallOptions);
   } catch (caught) {
     const err = guard.translate(caught);
@@ -130,6 +130,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     throw err;
   } finally {
     guard.dispose();
+    await Promise.all(saves);
   }
   if (timer) clearTimeout(timer);
   flush();
@@ -156,7 +157,8 @@ export function collect(out: Table, rows: number, knownDim: number, chunks: numb
   let failedRows = 0;
   for (let i = 0; i < rows; i++) {
     const s = status?.get(i) as string | null | undefined;
-    const err = s && s !== 'ok' ? s : vecs[i] ? null : 'no result';
+    // Backends number rows within their batch ("row 3: …"); the grouping below names input rows.
+    const err = s && s !== 'ok' ? s.replace(/^row \d+: /, '') : vecs[i] ? null : 'no result';
     errors.push(err);
     if (err) {
       failedRows++;

@@ -1,10 +1,8 @@
 // Local backend: the model runs here, in the worker, on onnxruntime-web (WebGPU or threaded
-// WASM). The session is created once per model + device and reused across runs and searches.
-import type { BatchFunction } from '../core/types';
-import { Embedder } from '../model/pipeline/embedder';
+// WASM) through LocalRuntime. One runtime per model + device: its session is created once and
+// reused across runs and nearest-neighbour queries.
+import { LocalRuntime } from '../client/local-runtime-web';
 import type { ModelSpec } from '../model/registry';
-import { loadWebModel } from '../model/registry-web';
-import { createWebSession } from '../model/web-session';
 import type { BackendSpec } from './api';
 import type { EmbedBackend, ModelProgressSink } from './embed-backend';
 
@@ -22,25 +20,20 @@ function modelSpec(spec: LocalSpec): ModelSpec {
 }
 
 export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink): Promise<EmbedBackend> {
-  const loaded = await loadWebModel(modelSpec(spec), onProgress);
-  const session = await createWebSession(loaded.model, { device: spec.device, onProgress, label: loaded.modelFile });
-  const embedder = new Embedder(loaded.tokenizer, session);
-  const embedBatch: BatchFunction<Float32Array> = async (args, ctx) => {
-    const col = args.getChild('text');
-    const texts: unknown[] = col ? col.toArray() : [];
-    const out = await embedder.embed(texts, { signal: ctx.signal });
-    return { values: out.values, errors: out.errors };
-  };
-  const name = loaded.kind === 'use' ? 'default model (USE lite, 512-d)' : `BERT ${loaded.name}`;
+  const runtime = new LocalRuntime({ model: modelSpec(spec), device: spec.device, onProgress });
+  const info = await runtime.info();
   return {
-    label: `Local · ${session.device === 'webgpu' ? 'WebGPU' : 'WASM'} · ${name}`,
-    device: session.device,
-    reason: session.deviceReason,
-    embedBatch,
+    label: `Local · ${info.device === 'webgpu' ? 'WebGPU' : 'WASM'} · ${info.model}, ${info.dimension}-d`,
+    device: info.device,
+    reason: info.deviceReason,
+    embedBatch: runtime.batchFunction,
     async embedTexts(texts, signal) {
-      const out = await embedder.embed(texts, { signal });
-      return out.values.map((v, i) => v ?? (() => { throw Object.assign(new Error(out.errors[i] ?? 'no embedding'), { name: 'EmbedError' }); })());
+      const out = await runtime.embedTexts(texts, signal);
+      return out.values.map((v, i) => {
+        if (!v) throw Object.assign(new Error(out.errors?.[i] ?? 'no embedding'), { name: 'EmbedError' });
+        return v;
+      });
     },
-    dispose: () => session.dispose(),
+    dispose: () => runtime.dispose(),
   };
 }

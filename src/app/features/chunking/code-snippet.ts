@@ -10,7 +10,6 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
       ? [
           `import { Remote } from 'embedbook';`,
           `import { Float32, List, Field } from 'apache-arrow';`,
-          ``,
           `const remote = new Remote({ url: ${JSON.stringify(backend.url)}${backend.apiKey ? ', apiKey: process.env.EMBEDBOOK_API_KEY' : ''} });`,
           `const fn = remote.function(${JSON.stringify(backend.functionName)}, {`,
           `  outputType: new List(new Field('item', new Float32(), true)),`,
@@ -18,17 +17,17 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
         ]
       : [
           `import { LocalRuntime } from 'embedbook';`,
-          ``,
           `const local = new LocalRuntime({ model: ${backend.model.kind === 'url' ? JSON.stringify(backend.model.url) : "'default'"}, device: ${JSON.stringify(backend.device)} });`,
           `const fn = local.function('embed');`,
         ];
   return [
     ...setup,
-    `import { readDataset } from 'embedbook/io';`,
+    `import { Table } from 'apache-arrow';`,
+    `import { readCsv } from 'embedbook/src/io/csv-read'; // readParquet for .parquet`,
     ``,
-    `// ${fileName ?? 'your file'}: one argument column, \`text\`.`,
-    `const table = await readDataset(${JSON.stringify(fileName ?? 'data.csv')});`,
-    `const args = new Table({ text: table.getChild(${JSON.stringify(textColumn ?? 'text')}) });`,
+    `// ${fileName ?? 'your file'}: the function takes one argument column, \`text\`.`,
+    `const { table } = await readCsv(fs.createReadStream(${JSON.stringify(fileName ?? 'data.csv')}));`,
+    `const args = new Table({ text: table.getChild(${JSON.stringify(textColumn ?? 'text')})! });`,
     `const { table: out, failedRows } = await fn.chunkedCall(args, {`,
     ...opts.map((o) => `  ${o},`),
     `  onProgress: (e) => console.log(e.status, e.chunk),`,

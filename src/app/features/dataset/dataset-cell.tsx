@@ -7,6 +7,7 @@ import { formatBytes, formatCount, formatDuration } from '../../lib/format';
 import { useDataset } from '../../stores/dataset-store';
 import { useRun } from '../../stores/run-store';
 import { DropZone } from './drop-zone';
+import { FilePrompt } from './file-prompt';
 import { openDataset } from './open-dataset';
 import { PreviewTable } from './preview-table';
 import { SchemaTable } from './schema-table';
@@ -23,9 +24,12 @@ export function DatasetCell() {
   const { status, progress, info, error, textColumn, version, fileName, chooseTextColumn } = useDataset();
   const running = useRun((s) => s.status === 'running' || s.status === 'loading-model' || s.status === 'cancelling');
   const [state, label] = STATE[status];
+  const disabled = status === 'reading' || running;
   return (
-    <Cell id="dataset" index={1} title="Dataset" state={state} stateLabel={label}>
-      <DropZone onFile={(f) => void openDataset(f)} disabled={status === 'reading' || running}>
+    <DropZone onFile={(f) => void openDataset(f)} disabled={disabled}>
+      <Cell id="dataset" index={1} title="Dataset" state={state} stateLabel={label}>
+        <div className="stack">
+        <FilePrompt onFile={(f) => void openDataset(f)} disabled={disabled} compact={status === 'ready'} />
         {status === 'reading' ? (
           <div className="stack" data-testid="dataset-reading">
             <div className="row-between">
@@ -64,8 +68,9 @@ export function DatasetCell() {
             </div>
           </div>
         ) : null}
-      </DropZone>
-    </Cell>
+        </div>
+      </Cell>
+    </DropZone>
   );
 }
 

@@ -16,21 +16,24 @@ export function PreviewTable({ columns, rows, version }: PreviewTableProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const getRow = useRowBlocks((s, n) => workerApi().previewInput(s, n), rows, version);
   const v = useVirtualizer({ count: rows, getScrollElement: () => scroller.current, estimateSize: () => 32, overscan: 10 });
-  const template = `4.5rem repeat(${columns.length}, minmax(8rem, 1fr))`;
+  // Fixed column widths: every absolutely positioned row must lay out exactly like the header.
+  const widths = columns.map((c) => (c.isText ? 22 : 8));
+  const template = `4rem ${widths.map((w) => `${w}rem`).join(' ')}`;
+  const width = `${4 + widths.reduce((a, b) => a + b, 0) + 0.75 * (columns.length + 1) + 1.5}rem`;
   return (
     <div className="vtable" data-testid="dataset-preview">
       <div className="vtable__scroll" ref={scroller}>
-        <div className="vtable__row vtable__row--head" style={{ gridTemplateColumns: template }}>
+        <div className="vtable__row vtable__row--head" style={{ gridTemplateColumns: template, width }}>
           <span className="num muted">#</span>
           {columns.map((c) => (
             <span key={c.name}>{c.name}</span>
           ))}
         </div>
-        <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+        <div style={{ height: v.getTotalSize(), position: 'relative', width }}>
           {v.getVirtualItems().map((item) => {
             const row = getRow(item.index);
             return (
-              <div key={item.key} className="vtable__row" style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)` }} data-testid="dataset-preview-row">
+              <div key={item.key} className="vtable__row" style={{ gridTemplateColumns: template, width, transform: `translateY(${item.start}px)` }} data-testid="dataset-preview-row">
                 <span className="num muted">{item.index}</span>
                 {columns.map((c) => (
                   <span key={c.name} title={row ? cellText(row[c.name]) : undefined}>
