@@ -214,6 +214,11 @@ describe('chunkedCall edge cases', () => {
     await expect(chunkedCall(inputTable(1), 'embed' as never, { chunkSize: 1, outputType: listF32 })).rejects.toThrow('Invalid option `fn`');
     await expect(chunkedCall(inputTable(1), embed, { chunkSize: 1, outputType: new Utf8() })).resolves.toMatchObject({ failedRows: 1 });
     await expect(chunkedCall(inputTable(1), embed, { chunkSize: 1, outputType: undefined as never })).rejects.toThrow('Invalid option `outputType`');
+    await expect(chunkedCall(inputTable(1), embed, { chunkSize: 1, outputType: listF32, batchRows: 0 })).rejects.toThrow(
+      'Invalid option `batchRows`: got 0; allowed: a positive integer (rows per output record batch).',
+    );
+    const res = await chunkedCall(inputTable(5), embed, { chunkSize: 1, outputType: listF32, batchRows: 2 });
+    expect(res.table.batches.map((b) => b.numRows)).toEqual([2, 2, 1]);
   });
 });
 

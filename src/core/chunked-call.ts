@@ -72,6 +72,10 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
   if (typeof fn !== 'function') throw new InvalidOptionError('fn', fn, 'a batch function (args: Table, ctx) => Promise<BatchOutput>');
   const resolved = validateCallOptions(opts);
   const kind = outputKind(opts.outputType);
+  const { batchRows } = opts;
+  if (batchRows !== undefined && !(Number.isSafeInteger(batchRows) && batchRows > 0)) {
+    throw new InvalidOptionError('batchRows', batchRows, 'a positive integer (rows per output record batch)');
+  }
   const plan = planChunks(args.numRows, opts);
   const done = resumeMap<T>(opts.completed, plan);
   if (plan.length === 0) return { table: emptyResultTable(opts.outputType), failedRows: 0, chunks: 0 };
@@ -128,5 +132,5 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
   const parts = plan.map((c) => done.get(c.index) as BatchOutput<T>);
   let failedRows = 0;
   for (const p of parts) if (p.errors) failedRows += countErrors(p.errors.map((e) => e ?? null));
-  return { table: assembleTable(opts.outputType, parts, opts.batchRows), failedRows, chunks: plan.length };
+  return { table: assembleTable(opts.outputType, parts, batchRows), failedRows, chunks: plan.length };
 }
