@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { env, pipeline } from '@huggingface/transformers';
 import { decodeModel } from '../onnx/builder';
 import { meanPoolNormalize } from '../pooling';
-import { loadModelFromFolder } from '../sources/folder-source.node';
+import { loadModelFromFolder } from '../sources/node-folder-source';
 import { generateSyntheticBert } from './generate';
 import { createWordPieceTokenizer } from './wordpiece-tokenizer';
 

@@ -8,7 +8,7 @@ import { DataType, encodeModel, graph, node, tensor, valueInfo } from '../onnx/b
 import { generateSyntheticBert } from '../bert/generate';
 import type { ModelLoadProgress } from '../types';
 import { wordPieceFromModelFiles } from '../bert';
-import { loadModelFromFolder } from './folder-source.node';
+import { loadModelFromFolder } from './node-folder-source';
 import {
   ModelDownloadError,
   ModelFilesMissingError,
