@@ -20,6 +20,8 @@ export interface ParquetWriteOptions {
   rowGroupRows?: number;
   signal?: AbortSignal;
   onProgress?: (progress: WriteProgress) => void;
+  /** Codec (default 'zstd'). */
+  compression?: 'zstd' | 'snappy' | 'uncompressed';
   /** Key/value metadata stored in the Parquet footer (e.g. the model id). */
   metadata?: Record<string, string>;
 }
@@ -54,11 +56,12 @@ export async function* writeParquetChunks(
   const slices: TableSlices = input instanceof Table ? sliceTable(input, rowGroupRows) : input;
   const { signal, onProgress } = options;
   const pq = await loadParquetWasm();
+  const codec = { zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED }[options.compression ?? 'zstd'];
 
   if (input instanceof Table && input.numRows === 0) {
     // The streaming writer learns the schema from its first batch; with none, write directly.
     const wasmTable = pq.Table.fromIPCStream(tableToIPC(input, 'stream'));
-    yield pq.writeParquet(wasmTable, new pq.WriterPropertiesBuilder().setCompression(pq.Compression.ZSTD).build());
+    yield pq.writeParquet(wasmTable, new pq.WriterPropertiesBuilder().setCompression(codec).build());
     return;
   }
 
@@ -99,7 +102,7 @@ export async function* writeParquetChunks(
   );
 
   let builder = new pq.WriterPropertiesBuilder()
-    .setCompression(pq.Compression.ZSTD)
+    .setCompression(codec)
     .setMaxRowGroupSize(rowGroupRows)
     // Dictionary pages only pay off for repetitive columns; for float embeddings they cost time
     // and size (measured: ~40% slower, 6% larger), so they are off.
