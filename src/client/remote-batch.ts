@@ -3,7 +3,7 @@
 // (cancel or per-chunk timeout), and wait out 429s under the shared AIMD limiter.
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
-import { defaultTimers, sleep } from '../core/timers';
+import { abortReason, defaultTimers, sleep } from '../core/timers';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
 import { QueueFullError, RateLimitedError, RemoteHttpError, RemoteProtocolError, UnknownFunctionError } from './errors';
 import type { HttpTransport } from './http-transport';
@@ -88,10 +88,22 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
       for (let waits = 0; ; waits++) {
         const permit = await limiter.acquire(signal);
         try {
-          const { callId } = await transport.submit(functionName, args, signal);
+          // The POST is not aborted with the signal: the server answers it at once, and aborting
+          // it mid-flight could leave a call running there whose id we never learn (so could
+          // never DELETE). The engine stops waiting on abort anyway; we cancel what was created.
+          const { callId } = await transport.submit(functionName, args);
+          if (signal?.aborted) {
+            permit.release();
+            transport.cancel(callId).catch(() => undefined);
+            throw abortReason(signal);
+          }
           permit.accepted();
           return { callId, permit };
         } catch (err) {
+          if (signal?.aborted) {
+            permit.release();
+            throw err;
+          }
           permit.release();
           if (err instanceof RateLimitedError) {
             permit.rateLimited();
