@@ -107,7 +107,15 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   };
   const fn = deps.backend.embedBatch;
 
-  const onProgress = (event: ChunkProgressEvent) => push({ type: 'chunk', event, at: now() });
+  const onProgress = (event: ChunkProgressEvent) => {
+    push({ type: 'chunk', event, at: now() });
+    // A local chunk's inference runs synchronously on this thread and would hold back the timer:
+    // send 'running' at once (postMessage needs no event-loop turn) so the page shows it.
+    if (event.status === 'running') {
+      if (timer) clearTimeout(timer);
+      flush();
+    }
+  };
   const guard = deps.backend.guard?.(fn, signal) ?? { fn, signal, translate: (e: unknown) => e, dispose: () => undefined };
   let result: ChunkedCallResult;
   try {

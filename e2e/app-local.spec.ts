@@ -1,0 +1,90 @@
+// (a) A real drag-and-drop of a generated CSV → local backend (default model, onnxruntime-web in
+// the worker) → tiles change state → Parquet downloaded and read back: same rows, input order,
+// embeddings equal to the Node backend's. Then (d) screenshots of every cell at both sizes.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { ARTIFACTS_DIR, launchChromium } from './browser';
+import { DESKTOP, PHONE, downloadParquet, maxAbsDiff, openApp, setChunking, tileStates, waitRunDone, watchTiles } from './fixtures/app';
+import { makeRows, toCsv } from './fixtures/datasets';
+import { dropFile, utf8 } from './fixtures/drop';
+import { nodeEmbeddings } from './fixtures/node-reference';
+
+const ROWS = Number(process.env.E2E_LOCAL_ROWS ?? 2000);
+const CELLS = ['dataset', 'function', 'chunking', 'run', 'results', 'export'];
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal to the Node backend`, { timeout: 900_000 }, async () => {
+  const rows = makeRows(ROWS);
+  const { page, errors } = await openApp(browser, inject('appUrl'));
+  await dropFile(page, '[data-testid=cell-dataset]', { name: 'docs.csv', bytes: utf8(toCsv(rows)), type: 'text/csv' });
+  await expect.poll(() => page.getByTestId('dataset-rows').textContent(), { timeout: 60_000 }).toBe(ROWS.toLocaleString('en-US'));
+  expect(await page.getByTestId('dataset-text-column').inputValue()).toBe('text');
+  await expect.poll(() => page.getByTestId('dataset-preview-row').count()).toBeGreaterThan(3);
+
+  await setChunking(page, { chunkSize: Math.ceil(ROWS / 10), concurrent: 2 });
+  expect(await page.getByTestId('chunk-count').textContent()).toBe('10');
+  await watchTiles(page);
+  await page.getByTestId('run-start').click();
+  await waitRunDone(page, 840_000);
+
+  // Every tile changed state live in the page, queued → … → done; some were seen running (a fast
+  // chunk can go queued → done between two repaints: events reach the page in ~100 ms batches).
+  const states = await tileStates(page);
+  expect(Object.keys(states)).toHaveLength(10);
+  for (const list of Object.values(states)) {
+    expect(list[0]).toBe('queued');
+    expect(list[list.length - 1]).toBe('done');
+  }
+  expect(Object.values(states).filter((l) => l.includes('running')).length).toBeGreaterThan(0);
+  expect(await page.getByTestId('device-actual').textContent()).toBe('wasm');
+  expect(await page.getByTestId('results-rows').textContent()).toBe(ROWS.toLocaleString('en-US'));
+  expect(await page.getByTestId('results-dim').textContent()).toBe('512');
+
+  const { name, rows: out } = await downloadParquet(page);
+  expect(name).toBe('docs.embeddings.parquet');
+  expect(out).toHaveLength(ROWS);
+  expect(out.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+  expect(Object.keys(out[0])).toEqual(['id', 'text', 'group', 'embedding', 'status']);
+  // The CSV's one empty cell is null (CSV cannot tell "" from missing): that row fails, clearly.
+  expect(out[5].status).toMatch(/expected a string, got null/);
+  expect(out[5].embedding ?? null).toBeNull();
+  expect(out.filter((r) => r.status !== 'ok')).toHaveLength(1);
+  // Texts survive the round trip (quoted commas, newlines, quotes, unicode).
+  for (const i of [1, 2, 3, 4, 1999 % ROWS]) expect(out[i].text).toBe(rows[i].text);
+
+  const ref = await nodeEmbeddings(out.map((r) => (typeof r.text === 'string' ? r.text : null)));
+  let worst = 0;
+  for (let i = 0; i < ROWS; i++) {
+    if (i === 5) continue;
+    expect(out[i].embedding).toHaveLength(512);
+    worst = Math.max(worst, maxAbsDiff(out[i].embedding as number[], ref[i] as Float32Array));
+  }
+  expect(worst).toBeLessThan(1e-4);
+
+  // Search embeds the query with the same backend; the exact text of a row ranks it first.
+  await page.getByTestId('search-input').fill(rows[10].text);
+  await page.getByTestId('search-go').click();
+  await expect.poll(() => page.getByTestId('search-hits').locator('li').count(), { timeout: 60_000 }).toBe(8);
+
+  // (d) Screenshots of each cell after the run, at desktop and phone sizes.
+  mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    await page.setViewportSize(viewport);
+    await page.waitForTimeout(300);
+    await page.getByTestId('scatter-canvas').hover({ position: { x: 120, y: 120 } }).catch(() => undefined);
+    for (const cell of CELLS) {
+      await page.getByTestId(`cell-${cell}`).screenshot({ path: join(ARTIFACTS_DIR, `app-${label}-${cell}.png`) });
+    }
+    await page.screenshot({ path: join(ARTIFACTS_DIR, `app-${label}-full.png`), fullPage: true });
+  }
+  expect(errors).toEqual([]);
+});
