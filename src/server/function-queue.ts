@@ -84,7 +84,7 @@ export interface FunctionInfo {
 }
 
 export type CallView =
-  | { done: true; call: CallRecord; ipc: Uint8Array }
+  | { done: true; call: CallRecord; ipc: Uint8Array; handlerMs: number }
   | { done: false; call: CallRecord };
 
 export class FunctionQueue {
@@ -100,6 +100,12 @@ export class FunctionQueue {
   private readonly bundleDir: string;
   private closing = false;
   private lastSweep = 0;
+  /**
+   * Handler time (ms, measured in the worker) of the batches each call's rows ran in: sent as
+   * `Server-Timing: handler;dur=…` so clients (and the queue benchmark) can tell queue overhead from
+   * model time. Diagnostic only, kept in this process.
+   */
+  private readonly handlerMsByCall = new Map<string, number>();
   /** Rows finished per second, smoothed: sizes Retry-After. */
   private rate = 0;
   private rateAt = 0;
@@ -218,6 +224,7 @@ export class FunctionQueue {
         const columns = Object.keys(spec.args).map((_, j) => rows.map((r) => r.values[j]));
         const out = await this.pool.run(ref, columns, rows.length, attempt, { gpu: spec.resources.gpu, timeoutMs: spec.batchTimeoutMs });
         m.handlerSeconds.observe(out.handlerMs / 1000);
+        for (const id of new Set(rows.map((r) => r.callId))) this.handlerMsByCall.set(id, (this.handlerMsByCall.get(id) ?? 0) + out.handlerMs);
         return out;
       },
     });
@@ -276,7 +283,10 @@ export class FunctionQueue {
     const now = this.timers.now();
     if (now - this.lastSweep < 10_000) return;
     this.lastSweep = now;
-    for (const id of await this.store.finishedBefore(now - (this.opts.resultTtlMs ?? 600_000))) await this.store.deleteCall(id);
+    for (const id of await this.store.finishedBefore(now - (this.opts.resultTtlMs ?? 600_000))) {
+      await this.store.deleteCall(id);
+      this.handlerMsByCall.delete(id);
+    }
   }
 
   /** Waits up to `timeoutMs` for a call to finish; its result IPC when done, else its progress. */
@@ -303,7 +313,7 @@ export class FunctionQueue {
     }
     if (call.finishedAt === undefined) return { done: false, call };
     const output = this.outputOf(call);
-    return { done: true, call, ipc: resultIpc(call.values, call.statuses, output) };
+    return { done: true, call, ipc: resultIpc(call.values, call.statuses, output), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
   }
 
   private outputOf(call: CallRecord): FunctionSpec['output'] {
@@ -319,6 +329,7 @@ export class FunctionQueue {
     if (!call) throw new UnknownCallError(callId);
     if (call.finishedAt !== undefined) {
       await this.store.deleteCall(callId);
+      this.handlerMsByCall.delete(callId);
       this.wake([callId]);
       return;
     }

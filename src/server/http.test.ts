@@ -53,6 +53,28 @@ describe('calls', () => {
     expect(column(table, 'status')).toEqual(texts.map(() => 'ok'));
   });
 
+  test('POST ?wait=S answers with the result itself when the call finishes in time', async () => {
+    const res = await fetch(`${s.url}/functions/len/calls?wait=30`, {
+      method: 'POST',
+      headers: { 'content-type': ARROW },
+      body: (await import('apache-arrow')).tableToIPC(textTable(['abc', 'de']), 'stream') as unknown as BodyInit,
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-call-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('server-timing')).toMatch(/^handler;dur=\d+(\.\d+)?$/);
+    const { tableFromIPC } = await import('apache-arrow');
+    expect(column(tableFromIPC(new Uint8Array(await res.arrayBuffer())), 'result')).toEqual([3, 2]);
+    const slow = await fetch(`${s.url}/functions/slow/calls?wait=0`, {
+      method: 'POST',
+      headers: { 'content-type': ARROW },
+      body: (await import('apache-arrow')).tableToIPC(textTable(['x']), 'stream') as unknown as BodyInit,
+    });
+    expect(slow.status).toBe(202);
+    const pending = (await slow.json()) as { callId: string; status: string };
+    expect(pending.status).toBe('pending');
+    await result(s.url, pending.callId);
+  });
+
   test('rows of two calls are batched together (size trigger) and routed back to each call', async () => {
     const [a, b] = await Promise.all([callId(await submit(s.url, 'pair', textTable(['a', 'bb']))), callId(await submit(s.url, 'pair', textTable(['ccc', 'dddd'])))]);
     // maxBufferDuration is 60 s: only the 4 rows from both calls together can trigger the batch.

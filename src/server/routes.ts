@@ -6,7 +6,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import cors from '@fastify/cors';
 import { ARROW_STREAM, readIpc } from './arrow-io';
 import { BadRequestError, ServerError, UnauthorizedError } from './errors';
-import type { FunctionQueue } from './function-queue';
+import type { CallView, FunctionQueue } from './function-queue';
 
 export interface QueueRoutesOptions {
   queue: FunctionQueue;
@@ -53,7 +53,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       origin: opts.corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['authorization', 'content-type'],
-      exposedHeaders: ['retry-after', 'x-call-status', 'x-failed-rows'],
+      exposedHeaders: ['retry-after', 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
       maxAge: 600,
     });
   }
@@ -110,30 +110,46 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return reply.code(204).send();
   });
 
-  app.post<{ Params: { name: string } }>('/functions/:name/calls', async (req, reply) => {
+  /** Seconds from a query parameter, validated: undefined when absent. */
+  const seconds = (name: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined || raw === '') return undefined;
+    const s = Number(raw);
+    if (!Number.isFinite(s) || s < 0 || s > MAX_POLL_S) {
+      throw new BadRequestError(`Query parameter ${name} must be a number of seconds in [0, ${MAX_POLL_S}], got ${JSON.stringify(raw)}.`);
+    }
+    return s;
+  };
+
+  const sendView = (reply: FastifyReply, view: CallView, callId: string) => {
+    if (!view.done) return reply.code(202).send({ callId, status: 'pending', doneRows: view.call.doneRows, rows: view.call.rows });
+    return reply
+      .code(200)
+      .type(ARROW_STREAM)
+      .header('x-call-id', callId)
+      .header('x-call-status', view.call.state)
+      .header('x-failed-rows', String(view.call.failedRows))
+      .header('server-timing', `handler;dur=${view.handlerMs.toFixed(3)}`)
+      .send(Buffer.from(view.ipc.buffer, view.ipc.byteOffset, view.ipc.byteLength));
+  };
+
+  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/functions/:name/calls', async (req, reply) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
     if (type !== ARROW_STREAM) {
       return sendError(reply, 415, 'UnsupportedMediaTypeError', `Calls must be sent as ${ARROW_STREAM}, got ${JSON.stringify(type)}.`);
     }
+    const wait = seconds('wait', req.query.wait);
     const table = readIpc(req.body as Buffer | undefined);
     const out = await queue.submit(req.params.name, table);
-    return reply.code(202).send(out);
+    // ?wait=S (optional): answer with the result itself when the call finishes within S seconds,
+    // saving the poll round trip; otherwise the usual 202 with the call id.
+    if (wait === undefined) return reply.code(202).send(out);
+    const view = await queue.poll(out.callId, wait * 1000);
+    return sendView(reply, view, out.callId);
   });
 
   app.get<{ Params: { id: string }; Querystring: { timeout?: string } }>('/calls/:id', async (req, reply) => {
-    const raw = req.query.timeout;
-    const s = raw === undefined || raw === '' ? DEFAULT_POLL_S : Number(raw);
-    if (!Number.isFinite(s) || s < 0 || s > MAX_POLL_S) {
-      throw new BadRequestError(`Query parameter timeout must be a number of seconds in [0, ${MAX_POLL_S}], got ${JSON.stringify(raw)}.`);
-    }
-    const view = await queue.poll(req.params.id, s * 1000);
-    if (!view.done) return reply.code(202).send({ status: 'pending', doneRows: view.call.doneRows, rows: view.call.rows });
-    return reply
-      .code(200)
-      .type(ARROW_STREAM)
-      .header('x-call-status', view.call.state)
-      .header('x-failed-rows', String(view.call.failedRows))
-      .send(Buffer.from(view.ipc.buffer, view.ipc.byteOffset, view.ipc.byteLength));
+    const s = seconds('timeout', req.query.timeout) ?? DEFAULT_POLL_S;
+    return sendView(reply, await queue.poll(req.params.id, s * 1000), req.params.id);
   });
 
   app.delete<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
