@@ -3,8 +3,8 @@
 // Built lazily per row group, so a 1M × 512 output never exists as one buffer: each group's
 // embedding column is a zero-copy slice of a List<Float32> vector, or is packed from per-row
 // arrays just for that group.
-import { Field, Float32, List, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
-import type { Data, DataType, Vector } from 'apache-arrow';
+import { DataType, Field, Float32, List, Precision, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import type { Data, FixedSizeList, Vector } from 'apache-arrow';
 import { ROW_OK, type ChunkedCallResult } from '../core/types';
 import { ColumnConflictError, EmbeddingShapeError } from './errors';
 import { writeParquetChunks, type ParquetWriteOptions } from './parquet-write';
@@ -41,16 +41,47 @@ const lengthOf = (v: EmbeddingValues | NonNullable<EmbeddingColumns['status']>):
 
 const isVector = (v: unknown): v is Vector => typeof v === 'object' && v !== null && 'data' in v && 'type' in v && !Array.isArray(v);
 
-const isListOfFloat32 = (t: DataType): boolean =>
-  t instanceof List ? t.children[0].type instanceof Float32 : false;
+const isListOfFloat32 = (t: DataType): boolean => DataType.isList(t) && DataType.isFloat(t.children[0].type) && t.children[0].type.precision === Precision.SINGLE;
+
+const isFixedSizeOfFloat32 = (t: DataType): boolean =>
+  DataType.isFixedSizeList(t) && DataType.isFloat(t.children[0].type) && t.children[0].type.precision === Precision.SINGLE;
 
 /** Per-row status text ('ok' or the error), resolving the "no status given" convention. */
 function statusAt(cols: EmbeddingColumns, i: number): string {
   const s = cols.status === undefined ? undefined : isVector(cols.status) ? cols.status.get(i) : cols.status[i];
   if (s !== undefined && s !== null) return String(s);
   if (cols.status !== undefined) return ROW_OK;
-  const e = isVector(cols.embeddings) ? cols.embeddings.get(i) : cols.embeddings[i];
-  return e === null || e === undefined ? 'no embedding' : ROW_OK;
+  // isValid, not get(): get() on a list vector builds a sub-vector per row.
+  const missing = isVector(cols.embeddings) ? !cols.embeddings.isValid(i) : cols.embeddings[i] === null || cols.embeddings[i] === undefined;
+  return missing ? 'no embedding' : ROW_OK;
+}
+
+/** FixedSizeList<Float32> rows [start, end) → List<Float32> Data: one contiguous copy per chunk. */
+function packFixedSize(vec: Vector, start: number, end: number): Data<List<Float32>> {
+  const size = (vec.type as FixedSizeList).listSize;
+  const n = end - start;
+  const flat = new Float32Array(n * size);
+  const offsets = Int32Array.from({ length: n + 1 }, (_, r) => r * size);
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nullCount = 0;
+  let row = 0; // global row index of the current chunk's first row
+  for (const data of vec.data) {
+    const from = Math.max(start, row);
+    const to = Math.min(end, row + data.length);
+    if (from < to) {
+      const values = data.children[0].values as Float32Array;
+      // Slicing a FixedSizeList slices its child's value buffer too: index 0 is this chunk's row 0.
+      const base = (from - row) * size;
+      flat.set(values.subarray(base, base + (to - from) * size), (from - start) * size);
+      for (let g = from; g < to; g++) {
+        if (vec.isValid(g)) bitmap[(g - start) >> 3] |= 1 << ((g - start) & 7);
+        else nullCount++;
+      }
+    }
+    row += data.length;
+  }
+  const child = makeData({ type: new Float32(), length: flat.length, data: flat });
+  return makeData({ type: new List(new Field('item', new Float32(), true)), length: n, nullCount, nullBitmap: nullCount > 0 ? bitmap : undefined, valueOffsets: offsets, child });
 }
 
 /** Packs rows [start, end) into one List<Float32> Data (nulls for missing rows). */
@@ -111,7 +142,7 @@ function validate(input: Table, cols: EmbeddingColumns, embName: string, statusN
   const vec = isVector(cols.embeddings) ? cols.embeddings : undefined;
   for (let i = 0; i < rows; i++) {
     if (!writeStatus && statusAt(cols, i) !== ROW_OK) writeStatus = true;
-    if (vec && isListOfFloat32(vec.type)) continue; // dimension checked below from offsets
+    if (vec && (isListOfFloat32(vec.type) || isFixedSizeOfFloat32(vec.type))) continue; // one dimension by construction / checked below
     const e = vec ? (vec.get(i) as { length: number } | null) : (cols.embeddings as ReadonlyArray<ArrayLike<number> | null | undefined>)[i];
     if (e === null || e === undefined) continue;
     if (dim === undefined) dim = e.length;
@@ -122,9 +153,10 @@ function validate(input: Table, cols: EmbeddingColumns, embName: string, statusN
   if (vec && isListOfFloat32(vec.type)) {
     for (const data of vec.data) {
       const off = data.valueOffsets;
+      // valueOffsets of a sliced Data are already sub-arrays: index r is the chunk's row r.
       for (let r = 0; r < data.length; r++) {
-        if (data.nullBitmap && data.nullBitmap.byteLength > 0 && ((data.nullBitmap[(r + data.offset) >> 3] >> ((r + data.offset) & 7)) & 1) === 0) continue;
-        const len = off[r + data.offset + 1] - off[r + data.offset];
+        if (!data.getValid(r)) continue;
+        const len = off[r + 1] - off[r];
         if (dim === undefined) dim = len;
         else if (len !== dim) {
           throw new EmbeddingShapeError(file, `an embedding has ${len} values but earlier rows have ${dim}; all embeddings must have the same dimension.`);
@@ -146,7 +178,10 @@ function outputSlice(input: Table, cols: EmbeddingColumns, start: number, end: n
     columns[f.name] = slice.getChildAt(i)!;
   });
   const vec = isVector(cols.embeddings) ? cols.embeddings : undefined;
-  columns[embName] = vec && isListOfFloat32(vec.type) ? vec.slice(start, end) : makeVector(packEmbeddings(cols.embeddings, start, end, file));
+  columns[embName] =
+    vec && isListOfFloat32(vec.type)
+      ? vec.slice(start, end)
+      : makeVector(vec && isFixedSizeOfFloat32(vec.type) ? packFixedSize(vec, start, end) : packEmbeddings(cols.embeddings, start, end, file));
   if (statusName !== undefined) {
     const status: string[] = new Array(end - start);
     for (let i = start; i < end; i++) status[i - start] = statusAt(cols, i);

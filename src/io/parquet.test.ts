@@ -1,5 +1,6 @@
 // Parquet round trips, checked with hyparquet (an independent pure-JS reader), and bad files.
-import { Field, Float32, List, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { Field, FixedSizeList, Float32, Float64, List, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from './csv-read';
 import { writeEmbeddingsParquet } from './embedding-output';
@@ -102,6 +103,89 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     const rows = await readWithHyparquet(bytes);
     expect(rows.map((r) => r.embedding)).toEqual(Array.from({ length: 90 }, (_, i) => Array.from(embeddingOf(i, dim))));
     expect(hyparquetLayout(bytes).rowGroups).toEqual([40, 40, 10]);
+  });
+
+  it('accepts FixedSizeList<Float32> (chunked, sliced, with nulls) and List<Float64> results', async () => {
+    const dim = 3;
+    const input = await sampleTable(100);
+    const fixed = (from: number, to: number) => {
+      const n = to - from;
+      const values = new Float32Array(n * dim);
+      const bitmap = new Uint8Array((n + 7) >> 3);
+      for (let j = 0; j < n; j++) {
+        values.set(embeddingOf(from + j, dim), j * dim);
+        if ((from + j) % 13 !== 5) bitmap[j >> 3] |= 1 << (j & 7);
+      }
+      const nulls = Array.from({ length: n }, (_, j) => (from + j) % 13 === 5).filter(Boolean).length;
+      const child = makeData({ type: new Float32(), length: values.length, data: values });
+      return makeVector(makeData({ type: new FixedSizeList(dim, new Field('item', new Float32(), true)), length: n, nullCount: nulls, nullBitmap: bitmap, child }));
+    };
+    // Built over rows 0..120, then sliced to 7..107 so child buffers carry offsets; input is sliced the same way.
+    const vec = fixed(0, 50).concat(fixed(50, 120)).slice(7, 107);
+    const sliced = (await sampleTable(120)).slice(7, 107);
+    const { bytes } = await collect(writeEmbeddingsParquet(sliced, { embeddings: vec }, { rowGroupRows: 30 }));
+    const rows = await readWithHyparquet(bytes);
+    expect(rows.map((r) => r.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 7));
+    rows.forEach((row, i) => {
+      const g = i + 7;
+      if (g % 13 === 5) {
+        expect(row.embedding ?? null).toBeNull();
+        expect(row.status).toBe('no embedding');
+      } else expect(row.embedding).toEqual(Array.from(embeddingOf(g, dim)));
+    });
+
+    const f64 = vectorFromArray(
+      Array.from({ length: 100 }, (_, i) => Float64Array.from(embeddingOf(i, dim))),
+      new List(new Field('item', new Float64(), true)),
+    );
+    const viaF64 = await readWithHyparquet((await collect(writeEmbeddingsParquet(input, { embeddings: f64 }))).bytes);
+    expect(viaF64[99].embedding).toEqual(Array.from(embeddingOf(99, dim)));
+    expect(Object.keys(viaF64[0])).not.toContain('status');
+  });
+
+  it('checks dimensions on sliced List vectors', async () => {
+    const input = await sampleTable(10);
+    const uniform = listVector([...Array.from({ length: 12 }, (_, i) => embeddingOf(i, 4))], 4)
+      .slice(1, 11);
+    await expect(collect(writeEmbeddingsParquet(input, { embeddings: uniform }))).resolves.toBeDefined();
+    const odd = vectorFromArray(
+      Array.from({ length: 12 }, (_, i) => (i === 9 ? [1, 2] : [1, 2, 3])),
+      new List(new Field('item', new Float32(), true)),
+    ).slice(2, 12);
+    await expect(collect(writeEmbeddingsParquet(input, { embeddings: odd }))).rejects.toMatchObject({
+      name: 'EmbeddingShapeError',
+      message: expect.stringContaining('has 2 values but earlier rows have 3'),
+    });
+  });
+
+  it('reads a file written by another writer (hyparquet-writer, no Arrow schema in it)', async () => {
+    const n = 50;
+    const buf = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: Int32Array.from({ length: n }, (_, i) => i) },
+        { name: 'text', data: Array.from({ length: n }, (_, i) => (i === 3 ? null : `text ${i} ü`)) },
+        { name: 'embedding', data: Array.from({ length: n }, (_, i) => Array.from(embeddingOf(i, 4))) },
+      ],
+      schema: [
+        { name: 'root', num_children: 3 },
+        { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
+        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+        { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+      ],
+      rowGroupSize: 20,
+    });
+    const { table, summary } = await readParquet(new Uint8Array(buf), { fileName: 'other.parquet' });
+    expect(summary.rows).toBe(n);
+    expect(summary.batches).toBe(3);
+    expect(summary.columns.map((c) => [c.name, c.kind, c.nullCount])).toEqual([
+      ['id', 'int', 0],
+      ['text', 'text', 1],
+      ['embedding', 'list', 0],
+    ]);
+    expect(table.getChild('text')!.get(49)).toBe('text 49 ü');
+    expect(Array.from(table.getChild('embedding')!.get(49)!.toArray() as Float32Array)).toEqual(Array.from(embeddingOf(49, 4)));
   });
 
   it('round-trips through our own reader too (parquet-wasm), one batch per row group', async () => {
