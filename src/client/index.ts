@@ -1,8 +1,10 @@
-// The package entry: `import { Remote, LocalRuntime, defineFunction } from 'embedbook'`.
-// Everything exported here is browser-safe (fetch, Arrow, the pure engine) except where noted;
-// the server (`createServer`) and the CLI are Node-only and live behind their own modules
-// (src/server, src/cli), never re-exported here, so bundlers do not pull node:* into a page.
+// The package entry for Node: `import { Remote, LocalRuntime, defineFunction } from 'embedbook'`.
+// Node-only through LocalRuntime (onnxruntime-node); everything else here is browser-safe. Pages
+// and Web Workers import ./browser instead (same names, LocalRuntime on onnxruntime-web). The
+// server (`createServer`) and the CLI are not re-exported: import src/server or run `embedbook`.
 export { Remote, RemoteFunction, embeddingType, type RemoteOptions, type RemoteFunctionOptions } from './remote';
+export { LocalRuntime, nodeBackend } from './local-runtime-node';
+export { LocalFunction, TextColumnError, MissingBackendError, type LocalRuntimeOptions, type LocalBackend } from './local-runtime';
 export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './adaptive-limiter';
 export type { FunctionInfo, HealthInfo, FetchLike } from './http-transport';
 export {

@@ -1,0 +1,181 @@
+// `embedbook embed` end to end: a generated CSV / Parquet on disk → the real CLI (in-process main()
+// with captured output, and once through bin/embedbook.mjs) → the Parquet read back with
+// hyparquet, an independent reader. Local runs use the built default model (512-d); remote runs
+// use a real server with a deployed toy handler.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { writeParquetBuffer } from '../io/parquet-write';
+import { readWithHyparquet } from '../io/test-fixtures';
+import { createServer, type EmbedbookServer } from '../server/create-server';
+import { main, type CliIO } from './main';
+
+const dir = mkdtempSync(join(tmpdir(), 'embedbook-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function capture(): CliIO & { out: string; err: string } {
+  const io = { out: '', err: '', isTTY: false, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+  return io;
+}
+
+/** Deterministic docs: quoted commas, newlines, quotes, unicode and one empty text. */
+function docText(i: number): string {
+  if (i === 5) return '';
+  const extra = i % 3 === 0 ? ', with a comma' : i % 3 === 1 ? '\nand a second line' : ' "quoted" ünïcødé ✓';
+  return `Doc ${i} about topic ${i % 11}${extra}`;
+}
+const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+function writeCsv(name: string, n: number): string {
+  const lines = ['id,text,score'];
+  for (let i = 0; i < n; i++) lines.push(`${i},${csvCell(docText(i))},${(i * 0.25).toFixed(2)}`);
+  const path = join(dir, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+async function readBack(path: string) {
+  return readWithHyparquet(new Uint8Array(readFileSync(path)));
+}
+
+describe('embedbook embed (local default model)', () => {
+  test('CSV → Parquet: rows in order, every input column kept, 512-d unit vectors; the empty (null) cell gets a status', async () => {
+    const input = writeCsv('docs.csv', 230);
+    const output = join(dir, 'docs.parquet');
+    const io = capture();
+    const code = await main(['embed', input, '--column', 'text', '--chunk-size', '40', '--concurrent-chunks', '2', '--timeout', '300', '-o', output], io);
+    expect(io.err).not.toMatch(/embedbook: /);
+    expect(code).toBe(3); // row 5's empty CSV cell reads as null: that row fails, alone
+    expect(io.out).toMatch(/^Wrote .*docs\.parquet: 230 rows × 512-d embeddings \+ 3 input columns \(1 rows failed.* rows\/s over 6 chunks/);
+    expect(io.err).toMatch(/100% · 230\/230 rows · chunks 6\/6 · [\d,.]+ rows\/s · in \d+s/);
+    const rows = await readBack(output);
+    expect(rows.length).toBe(230);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status']);
+    rows.forEach((r, i) => {
+      expect(Number(r.id)).toBe(i);
+      expect(r.text ?? '').toBe(docText(i));
+      expect(r.status === 'ok').toBe(i !== 5);
+      expect((r.embedding as number[] | undefined)?.length ?? 0).toBe(i === 5 ? 0 : 512);
+    });
+    const emb = rows[7].embedding as number[];
+    expect(emb.length).toBe(512);
+    expect(Math.hypot(...emb)).toBeCloseTo(1, 4);
+    // Same text → same vector; different texts → different vectors (no misplaced rows).
+    expect(rows[12].embedding).not.toEqual(rows[13].embedding);
+  });
+
+  test('Parquet input with --num-chunks gives the same embeddings as CSV input', async () => {
+    const n = 60;
+    const table = new Table({
+      id: vectorFromArray(Array.from({ length: n }, (_, i) => i), new Int32()),
+      text: vectorFromArray(Array.from({ length: n }, (_, i) => docText(i)), new Utf8()),
+      score: vectorFromArray(Array.from({ length: n }, (_, i) => i * 0.25), new Float64()),
+    });
+    const input = join(dir, 'in.parquet');
+    writeFileSync(input, await writeParquetBuffer(table));
+    const out1 = join(dir, 'from-parquet.parquet');
+    const out2 = join(dir, 'from-csv.parquet');
+    expect(await main(['embed', input, '--num-chunks', '4', '-o', out1, '-q'], capture())).toBe(0);
+    // The CSV's empty cell (row 5) reads as null and fails; Parquet keeps "" and embeds it.
+    expect(await main(['embed', writeCsv('small.csv', n), '--chunk-size', '7', '-o', out2, '-q'], capture())).toBe(3);
+    const [a, b] = [await readBack(out1), await readBack(out2)];
+    expect(a.map((r) => r.text ?? '')).toEqual(b.map((r) => r.text ?? ''));
+    expect((a[5].embedding as number[]).length).toBe(512);
+    for (let i = 0; i < n; i++) {
+      if (i === 5) continue;
+      const [x, y] = [a[i].embedding as number[], b[i].embedding as number[]];
+      expect(Math.max(...x.map((v, k) => Math.abs(v - y[k])))).toBeLessThan(1e-5);
+    }
+  });
+});
+
+describe('embedbook embed --remote (real server, toy handler)', () => {
+  let server: EmbedbookServer;
+  let url: string;
+  beforeAll(async () => {
+    server = createServer({
+      app: Fastify({ forceCloseConnections: true }),
+      port: 0,
+      apiKey: 'k',
+      workers: 1,
+      functions: [{
+        definition: { name: 'lengths', args: { text: 'string[]' }, output: 'float32[]', maxBatchingSize: 16, maxBufferDuration: 5, retries: 0 },
+        bundle: `export default { async handler(text) {
+          if (text.some((t) => t?.includes('topic 4'))) throw new Error('topic 4 is off limits');
+          return text.map((t) => [(t ?? '').length, 1]);
+        } };`,
+      }],
+    });
+    ({ url } = await server.listen());
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  test('rows that fail get a status column; the rest keep their results, in order', async () => {
+    const input = writeCsv('remote.csv', 50);
+    const output = join(dir, 'remote.parquet');
+    const io = capture();
+    const code = await main(['embed', input, '--remote', url, '--api-key', 'k', '--function', 'lengths', '--chunk-size', '10', '-o', output], io);
+    expect(code).toBe(3); // some rows failed
+    expect(io.out).toMatch(/rows failed: see the status column/);
+    const rows = await readBack(output);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status']);
+    rows.forEach((r, i) => {
+      expect(Number(r.id)).toBe(i);
+      if (i % 11 === 4) {
+        expect(r.status).toMatch(/topic 4 is off limits/);
+        expect(r.embedding ?? null).toBeNull();
+      } else {
+        expect(r.status).toBe('ok');
+        expect(r.embedding).toEqual([docText(i).length, 1]);
+      }
+    });
+  });
+
+  test('a wrong API key fails with a clear message and writes nothing', async () => {
+    const output = join(dir, 'never.parquet');
+    const io = capture();
+    const code = await main(['embed', writeCsv('k.csv', 5), '--remote', url, '--api-key', 'nope', '--function', 'lengths', '-o', output], io);
+    expect(code).toBe(1);
+    expect(io.err).toMatch(/embedbook: RemoteAuthError: Unauthorized \(401\) at .*: the API key was rejected/);
+    expect(() => readFileSync(output)).toThrow();
+  });
+});
+
+describe('embedbook embed: bad flags and files', () => {
+  const csv = () => writeCsv('flags.csv', 3);
+  test.each([
+    [['--chunk-size', '5', '--num-chunks', '2'], 2, /--chunk-size 5 and --num-chunks 2 were both given/],
+    [['--chunk-size', 'x'], 2, /--chunk-size must be a whole number ≥ 1, got "x"/],
+    [['--column', 'body'], 1, /UnknownColumnError: .* has no column "body"\. Available columns: "id", "text", "score"/],
+    [['--column', 'score'], 1, /NonTextColumnError: .*column "score" has type Float64, not text.*Text columns: "text"/],
+  ])('%j → exit %i with a clear message', async (flags, exit, message) => {
+    const io = capture();
+    expect(await main(['embed', csv(), ...(flags as string[]), '-o', join(dir, 'x.parquet')], io)).toBe(exit);
+    expect(io.err).toMatch(message);
+  });
+
+  test('an unreadable or missing file', async () => {
+    const io = capture();
+    expect(await main(['embed', join(dir, 'missing.csv'), '-o', join(dir, 'x.parquet')], io)).toBe(1);
+    expect(io.err).toMatch(/InputFileError: Cannot read input ".*missing\.csv": no such file/);
+    const bad = join(dir, 'bad.parquet');
+    writeFileSync(bad, 'this is not parquet');
+    const io2 = capture();
+    expect(await main(['embed', bad, '-o', join(dir, 'x.parquet')], io2)).toBe(1);
+    expect(io2.err).toMatch(/NotParquetError/);
+  });
+
+  test('the bin script runs the CLI (usage error → exit 2)', async () => {
+    const bin = join(import.meta.dirname, '../../bin/embedbook.mjs');
+    const err = await promisify(execFile)(process.execPath, [bin, 'embed', csv(), '--chunk-size', '1', '--num-chunks', '1']).catch((e: { code: number; stderr: string }) => e);
+    expect((err as { code: number }).code).toBe(2);
+    expect((err as { stderr: string }).stderr).toMatch(/CliUsageError: --chunk-size 1 and --num-chunks 1 were both given/);
+  });
+});

@@ -1,0 +1,117 @@
+// Validates `embedbook embed` flags into the engine's options. Pure: no I/O, so every error case is
+// a cheap unit test. Commander hands us strings; we check them here, naming the flag and the fix.
+import type { ChunkingOptions } from '../core/types';
+import { CliUsageError } from './errors';
+
+/** What commander parses for `embed` (all strings, camel-cased). */
+export interface RawEmbedFlags {
+  column?: string;
+  chunkSize?: string;
+  numChunks?: string;
+  concurrentChunks?: string;
+  timeout?: string;
+  retries?: string;
+  output?: string;
+  remote?: string;
+  apiKey?: string;
+  function?: string;
+  model?: string;
+  device?: string;
+  quiet?: boolean;
+}
+
+export interface EmbedPlan {
+  input: string;
+  column: string;
+  chunking: ChunkingOptions;
+  concurrentChunks: number;
+  /** Seconds per chunk; undefined waits forever. */
+  timeout?: number;
+  retries: number;
+  output: string;
+  remote?: { url: string; apiKey?: string; functionName: string };
+  local?: { model: string; device: string };
+  quiet: boolean;
+}
+
+export const DEFAULT_CHUNK_SIZE = 50;
+export const DEFAULT_CONCURRENT_CHUNKS = 4;
+const DEVICES = ['auto', 'cpu', 'cuda'];
+
+function positiveInt(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n) || n < 1) {
+    throw new CliUsageError(`--${flag} must be a whole number ≥ 1, got ${JSON.stringify(raw)}.`, flag);
+  }
+  return n;
+}
+
+function nonNegativeInt(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || !Number.isSafeInteger(n)) {
+    throw new CliUsageError(`--${flag} must be a whole number ≥ 0, got ${JSON.stringify(raw)}.`, flag);
+  }
+  return n;
+}
+
+export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags): EmbedPlan {
+  if (!input) throw new CliUsageError('Missing input file: embedbook embed <input.csv|input.parquet> -o embeddings.parquet', 'input');
+  if (!/\.(csv|parquet|pq)$/i.test(input)) {
+    throw new CliUsageError(`Input ${JSON.stringify(input)} is neither .csv nor .parquet; embedbook embed reads CSV or Parquet files.`, 'input');
+  }
+  if (flags.chunkSize !== undefined && flags.numChunks !== undefined) {
+    throw new CliUsageError(
+      `--chunk-size ${flags.chunkSize} and --num-chunks ${flags.numChunks} were both given; pass one or the other (rows per chunk, or how many chunks).`,
+      'chunk-size',
+    );
+  }
+  const chunking: ChunkingOptions =
+    flags.numChunks !== undefined
+      ? { numChunks: positiveInt('num-chunks', flags.numChunks) }
+      : { chunkSize: flags.chunkSize !== undefined ? positiveInt('chunk-size', flags.chunkSize) : DEFAULT_CHUNK_SIZE };
+
+  const concurrentChunks = flags.concurrentChunks !== undefined ? positiveInt('concurrent-chunks', flags.concurrentChunks) : DEFAULT_CONCURRENT_CHUNKS;
+
+  let timeout: number | undefined;
+  if (flags.timeout !== undefined && flags.timeout !== 'none') {
+    timeout = Number(flags.timeout);
+    if (flags.timeout.trim() === '' || !Number.isFinite(timeout) || timeout <= 0) {
+      throw new CliUsageError(`--timeout is seconds per chunk and must be > 0 (or "none" to wait forever), got ${JSON.stringify(flags.timeout)}.`, 'timeout');
+    }
+  }
+  const retries = flags.retries !== undefined ? nonNegativeInt('retries', flags.retries) : 0;
+
+  const column = flags.column ?? 'text';
+  if (column.trim() === '') throw new CliUsageError('--column must name the text column, got an empty string.', 'column');
+
+  const output = flags.output ?? 'embeddings.parquet';
+  if (!/\.(parquet|pq)$/i.test(output)) {
+    throw new CliUsageError(`-o/--output ${JSON.stringify(output)} must end in .parquet (embeddings are written as Parquet).`, 'output');
+  }
+
+  if (flags.apiKey !== undefined && flags.remote === undefined) {
+    throw new CliUsageError('--api-key only applies with --remote URL; without --remote embedding runs locally.', 'api-key');
+  }
+  let remote: EmbedPlan['remote'];
+  let local: EmbedPlan['local'];
+  if (flags.remote !== undefined) {
+    if (!/^https?:\/\/[^/]/i.test(flags.remote)) {
+      throw new CliUsageError(`--remote must be an http(s) URL like http://127.0.0.1:7711, got ${JSON.stringify(flags.remote)}.`, 'remote');
+    }
+    if (flags.model !== undefined || flags.device !== undefined) {
+      throw new CliUsageError('--model/--device choose the local model; with --remote the server\'s function decides (use --function).', flags.model !== undefined ? 'model' : 'device');
+    }
+    remote = { url: flags.remote, apiKey: flags.apiKey, functionName: flags.function ?? 'embed' };
+  } else {
+    if (flags.function !== undefined) {
+      throw new CliUsageError('--function names a function on a server; pass --remote URL with it (locally the model is --model).', 'function');
+    }
+    const device = flags.device ?? 'auto';
+    if (!DEVICES.includes(device)) {
+      throw new CliUsageError(`--device must be one of ${DEVICES.join(', ')} in Node, got ${JSON.stringify(device)}.`, 'device');
+    }
+    local = { model: flags.model ?? 'default', device };
+  }
+
+  return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet) };
+}

@@ -1,0 +1,124 @@
+// `embedbook` command line: serve, deploy, embed, start. Each command lives in its own module and is
+// imported lazily, so `embedbook --help` or `embedbook deploy` never loads onnxruntime.
+import { Command, CommanderError, Option } from 'commander';
+import { describeError } from '../core/errors';
+import type { RawEmbedFlags } from './embed-options';
+
+/** Where a command writes; injected so tests capture output without spawning a process. */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** True when stderr is a terminal: redraw the progress bar in place. */
+  isTTY: boolean;
+  /** Resolves when the user asks to stop (Ctrl-C); long-running commands race against it. */
+  signal?: AbortSignal;
+}
+
+export const processIO = (): CliIO => {
+  const ac = new AbortController();
+  // First Ctrl-C cancels gracefully (finished chunks are kept); a second one exits at once.
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    ac.abort(new Error('interrupted (Ctrl-C)'));
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    isTTY: Boolean(process.stderr.isTTY),
+    signal: ac.signal,
+  };
+};
+
+/** Exit code 2 for usage errors (like commander's own), 1 for everything else. */
+const USAGE_ERRORS = new Set(['CliUsageError', 'InvalidOptionError']);
+
+export function buildProgram(io: CliIO, done: (code: number) => void): Command {
+  const program = new Command('embedbook')
+    .description('Turn a dataset into embeddings: local model or a function-queue server.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError('(run `embedbook <command> --help` for the flags)');
+
+  program
+    .command('embed')
+    .description('Embed one text column of a CSV or Parquet file into a Parquet file (all input columns + `embedding`).')
+    .argument('<input>', 'input .csv or .parquet file')
+    .option('-c, --column <name>', 'text column to embed', 'text')
+    .option('--chunk-size <rows>', 'rows per chunk (default 50; exclusive with --num-chunks)')
+    .option('--num-chunks <n>', 'split the input into this many chunks (exclusive with --chunk-size)')
+    .option('--concurrent-chunks <n>', 'chunks in flight at once (default 4)')
+    .option('--timeout <seconds>', 'per-chunk timeout in seconds, or "none" (default none)')
+    .option('--retries <n>', 'extra attempts for a failed or timed-out chunk (default 0)')
+    .option('-o, --output <file>', 'output Parquet file', 'embeddings.parquet')
+    .option('--remote <url>', 'run on an embedbook server instead of the local model')
+    .option('--api-key <key>', 'API key for --remote (or EMBEDBOOK_API_KEY)')
+    .option('--function <name>', 'function on the server (default embed)')
+    .option('--model <name|dir>', 'local model: "default" or a BERT-family folder (default default)')
+    .option('--device <device>', 'local device: auto | cpu | cuda (default auto)')
+    .option('-q, --quiet', 'no progress bar')
+    .action(async (input: string, flags: RawEmbedFlags) => {
+      const { runEmbed } = await import('./embed-command');
+      if (flags.remote && flags.apiKey === undefined && process.env.EMBEDBOOK_API_KEY) flags.apiKey = process.env.EMBEDBOOK_API_KEY;
+      done(await runEmbed(input, flags, io));
+    });
+
+  program
+    .command('serve')
+    .description('Run the function-queue server (Ctrl-C drains in-flight calls and stops).')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port (0 picks a free one)', '7711')
+    .option('--api-key <key>', 'require this bearer key on every route (or EMBEDBOOK_API_KEY)')
+    .option('--admin-key <key>', 'key for deploy/delete (default: the API key; or EMBEDBOOK_ADMIN_KEY)')
+    .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
+    .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
+    .action(async (flags) => {
+      const { runServe } = await import('./serve-command');
+      done(await runServe(flags, io));
+    });
+
+  program
+    .command('deploy')
+    .description('Bundle a function definition (e.g. embed.function.ts) and deploy it to a running server.')
+    .argument('<file>', 'a module whose default export is defineFunction({...})')
+    .option('--url <url>', 'server URL', 'http://127.0.0.1:7711')
+    .option('--admin-key <key>', 'admin key (or EMBEDBOOK_ADMIN_KEY)')
+    .action(async (file: string, flags) => {
+      const { runDeploy } = await import('./deploy-command');
+      done(await runDeploy(file, flags, io));
+    });
+
+  program
+    .command('start')
+    .description('Build the app if needed and serve it with an in-process queue under /api (what `npm start` runs).')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--port <port>', 'port', '5173')
+    .option('--rebuild', 'build the app even if dist/ is up to date')
+    .action(async (flags) => {
+      const { runStart } = await import('./start-command');
+      done(await runStart(flags, io));
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. Never throws: errors are printed as `Name: message`. */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed help/version/usage text.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    io.stderr(`embedbook: ${describeError(err)}\n`);
+    return err instanceof Error && USAGE_ERRORS.has(err.name) ? 2 : 1;
+  }
+}

@@ -1,0 +1,46 @@
+// Reads the `embed` input file into an Arrow Table with src/io (CSV streamed from disk, Parquet via
+// a file-backed Blob so only its footer and one row group at a time are in memory) and checks the
+// text column, naming the columns that do exist when it is missing.
+import { createReadStream, openAsBlob, statSync } from 'node:fs';
+import type { Table, Vector } from 'apache-arrow';
+import { readCsv } from '../io/csv-read';
+import { columnKind, type DatasetSummary } from '../io/dataset-summary';
+import { NonTextColumnError, UnknownColumnError } from '../io/errors';
+import { readParquet } from '../io/parquet-read';
+import { InputFileError } from './errors';
+
+export interface InputData {
+  table: Table;
+  summary: DatasetSummary;
+  text: Vector;
+}
+
+export async function readInput(file: string, column: string, signal?: AbortSignal): Promise<InputData> {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new InputFileError(`Input ${JSON.stringify(file)} is not a file.`, file);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof InputFileError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new InputFileError(`Cannot read input ${JSON.stringify(file)}: ${why}.`, file, { cause: err });
+  }
+  const { table, summary } = /\.csv$/i.test(file)
+    ? await readCsv(createReadStream(file), { fileName: file, totalBytes: size, signal })
+    : await readParquet(await openAsBlob(file), { fileName: file, signal });
+
+  const names = table.schema.fields.map((f) => f.name);
+  const field = table.schema.fields.find((f) => f.name === column);
+  if (!field) throw new UnknownColumnError(file, column, names);
+  if (columnKind(field.type) !== 'text') {
+    const textColumns = table.schema.fields.filter((f) => columnKind(f.type) === 'text').map((f) => f.name);
+    throw new NonTextColumnError(file, column, String(field.type), textColumns);
+  }
+  if (names.includes('embedding') && column !== 'embedding') {
+    // The output adds `embedding`; a clash would silently shadow the input column.
+    throw new InputFileError(`${JSON.stringify(file)} already has an "embedding" column; rename it before embedding (the output adds its own).`, file);
+  }
+  return { table, summary, text: table.getChild(column) as Vector };
+}
