@@ -48,7 +48,8 @@ export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Arr
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        if (value && value.byteLength > 0) yield toU8(value);
+        const bytes = toU8(value);
+        if (bytes.byteLength > 0) yield bytes;
       }
     } finally {
       // Cancelling on early exit (error, abort) releases the file handle; a no-op once done.
@@ -58,7 +59,8 @@ export async function* iterateBytes(source: ByteSource): AsyncGenerator<Uint8Arr
     return;
   }
   for await (const chunk of source as AsyncIterable<Uint8Array>) {
-    if (chunk && chunk.byteLength > 0) yield toU8(chunk);
+    const bytes = toU8(chunk);
+    if (bytes.byteLength > 0) yield bytes;
   }
 }
 

@@ -6,8 +6,9 @@ import { readCsv } from './csv-read';
 import { writeEmbeddingsParquet } from './embedding-output';
 import { DatasetError } from './errors';
 import { readParquet } from './parquet-read';
+import { loadParquetWasm } from './parquet-wasm';
 import { writeParquetBuffer, writeParquetChunks } from './parquet-write';
-import { collect, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
+import { collect, concatBytes, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
 
 /** Deterministic embedding for row i: dim values that identify the row. */
 const embeddingOf = (i: number, dim: number): Float32Array => Float32Array.from({ length: dim }, (_, k) => Math.fround(i + k / 1000));
@@ -202,6 +203,39 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     // Compare through get() (spread): null slots hold arbitrary bytes in raw value buffers.
     for (const name of ['id', 'text', 'score']) expect([...table.getChild(name)!]).toEqual([...input.getChild(name)!]);
     expect(table.getChild('score')!.nullCount).toBe(input.getChild('score')!.nullCount);
+  });
+
+  it('streams: bytes come out while later row groups are not even built, and wasm memory stays flat', async () => {
+    const dim = 512;
+    const groupRows = 1000;
+    const groups = 30; // 30 × 2 MB of float32: more than the allowed growth below
+    const idsOf = (g: number) => Int32Array.from({ length: groupRows }, (_, i) => g * groupRows + i);
+    let built = 0;
+    const builtWhenFirstChunk: number[] = [];
+    function* slices(): Generator<Table> {
+      for (let g = 0; g < groups; g++) {
+        built++;
+        const flat = new Float32Array(groupRows * dim).fill(g);
+        const child = makeData({ type: new Float32(), length: flat.length, data: flat });
+        const offsets = Int32Array.from({ length: groupRows + 1 }, (_, i) => i * dim);
+        const embedding = makeVector(makeData({ type: new List(new Field('item', new Float32(), true)), length: groupRows, nullCount: 0, valueOffsets: offsets, child }));
+        yield new Table({ id: makeVector(idsOf(g)), embedding });
+      }
+    }
+    const pq = await loadParquetWasm();
+    await writeParquetBuffer(slices(), { rowGroupRows: groupRows }); // warm-up: allocator reaches steady state
+    const before = pq.wasmMemory().buffer.byteLength;
+    built = 0;
+    const parts: Uint8Array[] = [];
+    for await (const part of writeParquetChunks(slices(), { rowGroupRows: groupRows })) {
+      if (builtWhenFirstChunk.length === 0) builtWhenFirstChunk.push(built);
+      parts.push(part);
+    }
+    const growth = pq.wasmMemory().buffer.byteLength - before;
+    expect(builtWhenFirstChunk[0]).toBeLessThan(groups / 2);
+    expect(growth).toBeLessThan(16 * 1024 * 1024);
+    const layout = hyparquetLayout(concatBytes(parts));
+    expect(layout.rowGroups).toEqual(Array.from({ length: groups }, () => groupRows));
   });
 
   it('writes a valid file for an empty table', async () => {
