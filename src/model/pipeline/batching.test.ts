@@ -1,39 +1,67 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { packDenseBatch, planSubBatches } from './batching';
+import { packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
+
+const opts = (o: Partial<SubBatchOptions> = {}): SubBatchOptions => ({ tokenBudget: 8192, maxBatchRows: 64, overheadTokens: 8, ...o });
 
 describe('planSubBatches', () => {
   test('sorts by length, keeps every row exactly once, pads only to each sub-batch maximum', () => {
     const lengths = [5, 1, 9, 3, 3, 7, 2, 8];
-    const plan = planSubBatches(lengths, { tokenBudget: 16, maxBatchRows: 64 });
+    const plan = planSubBatches(lengths, opts({ tokenBudget: 16 }));
     const seen = plan.flatMap((s) => s.rows).sort((a, b) => a - b);
     expect(seen).toEqual(lengths.map((_, i) => i));
     for (const sub of plan) {
       expect(sub.seqLen).toBe(Math.max(...sub.rows.map((r) => lengths[r])));
-      expect(sub.rows.length * sub.seqLen).toBeLessThanOrEqual(16);
+      if (sub.rows.length > 1) expect(sub.rows.length * sub.seqLen).toBeLessThanOrEqual(16);
     }
-    // Ascending order across sub-batches: short rows never pad to a long row's length.
     const flat = plan.flatMap((s) => s.rows.map((r) => lengths[r]));
     expect(flat).toEqual([...flat].sort((a, b) => a - b));
-    expect(plan[0]).toEqual({ rows: [1, 6, 3, 4], seqLen: 3 });
+  });
+
+  test('short rows never pad to a long outlier: the outlier runs on its own', () => {
+    const lengths = [10, 12, 11, 300, 9, 10];
+    const plan = planSubBatches(lengths, opts({ overheadTokens: 64 }));
+    expect(plan).toEqual([
+      { rows: [4, 0, 5, 2, 1], seqLen: 12 },
+      { rows: [3], seqLen: 300 },
+    ]);
+  });
+
+  test('the overhead trades padding against the number of inference calls', () => {
+    const lengths = [4, 8, 12, 16];
+    expect(planSubBatches(lengths, opts({ overheadTokens: 0 })).length).toBe(4); // zero padding
+    expect(planSubBatches(lengths, opts({ overheadTokens: 1000 })).length).toBe(1); // one call
   });
 
   test('caps rows per sub-batch', () => {
-    const plan = planSubBatches(new Array(10).fill(2), { tokenBudget: 1000, maxBatchRows: 4 });
-    expect(plan.map((s) => s.rows.length)).toEqual([4, 4, 2]);
+    const plan = planSubBatches(new Array(10).fill(2), opts({ maxBatchRows: 4 }));
+    expect(plan.map((s) => s.rows.length).sort()).toEqual([2, 4, 4]);
   });
 
   test('a row longer than the budget runs alone rather than being dropped', () => {
-    const plan = planSubBatches([3, 50, 4], { tokenBudget: 10, maxBatchRows: 8 });
-    expect(plan).toEqual([
+    expect(planSubBatches([3, 50, 4], opts({ tokenBudget: 10 }))).toEqual([
       { rows: [0, 2], seqLen: 4 },
       { rows: [1], seqLen: 50 },
     ]);
   });
 
+  test('padded work is never worse than one batch padded to the longest row (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 512 }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 0, max: 256 }), (lengths, overhead) => {
+        const o = opts({ overheadTokens: overhead, tokenBudget: 1 << 30, maxBatchRows: 1 << 30 });
+        const plan = planSubBatches(lengths, o);
+        const cost = plan.reduce((s, b) => s + b.rows.length * b.seqLen + overhead, 0);
+        const naive = lengths.length * Math.max(1, ...lengths) + overhead;
+        expect(cost).toBeLessThanOrEqual(naive);
+        expect(plan.flatMap((b) => b.rows).sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+      }),
+    );
+  });
+
   test('empty encodings pad to length 1; no rows → no sub-batches; bad options throw', () => {
     expect(planSubBatches([0, 0])).toEqual([{ rows: [0, 1], seqLen: 1 }]);
     expect(planSubBatches([])).toEqual([]);
-    expect(() => planSubBatches([1], { tokenBudget: 0, maxBatchRows: 1 })).toThrow(/tokenBudget \(0\)/);
+    expect(() => planSubBatches([1], opts({ tokenBudget: 0 }))).toThrow(/tokenBudget \(0\)/);
   });
 });
 

@@ -1,6 +1,7 @@
-// Sub-batch planning: sort rows by token length, group neighbours so each sub-batch pads only to
-// its own longest row, and cap each sub-batch by a token budget (rows × padded length) so a few
-// long texts never force a huge padded tensor.
+// Sub-batch planning: sort rows by token length, then cut the sorted run into sub-batches that
+// minimise padded work. Each sub-batch pads only to its own longest row and stays within a token
+// budget (rows × padded length) and a row cap, so a few long texts never force a huge padded
+// tensor and short rows never pay for long ones.
 import type { DenseBatch } from '../types';
 
 export interface SubBatchOptions {
@@ -8,6 +9,11 @@ export interface SubBatchOptions {
   tokenBudget: number;
   /** Max rows per sub-batch regardless of length. */
   maxBatchRows: number;
+  /**
+   * Fixed cost of one inference call, in token-equivalents: larger values favour fewer, bigger
+   * sub-batches (WebGPU dispatch is costly), 0 pads nothing at all.
+   */
+  overheadTokens: number;
 }
 
 export interface SubBatch {
@@ -17,30 +23,43 @@ export interface SubBatch {
   seqLen: number;
 }
 
-export const DEFAULT_SUB_BATCH: SubBatchOptions = { tokenBudget: 8192, maxBatchRows: 64 };
+export const DEFAULT_SUB_BATCH: SubBatchOptions = { tokenBudget: 8192, maxBatchRows: 64, overheadTokens: 64 };
 
+/**
+ * Optimal contiguous partition of the length-sorted rows (dynamic programming, O(n · maxBatchRows)):
+ * minimises Σ (rows × padded length + overheadTokens) subject to the budget and row cap.
+ */
 export function planSubBatches(lengths: readonly number[], opts: SubBatchOptions = DEFAULT_SUB_BATCH): SubBatch[] {
-  if (!(opts.tokenBudget >= 1) || !(opts.maxBatchRows >= 1)) {
-    throw new RangeError(`tokenBudget (${opts.tokenBudget}) and maxBatchRows (${opts.maxBatchRows}) must both be ≥ 1`);
+  if (!(opts.tokenBudget >= 1) || !(opts.maxBatchRows >= 1) || !(opts.overheadTokens >= 0)) {
+    throw new RangeError(
+      `tokenBudget (${opts.tokenBudget}) and maxBatchRows (${opts.maxBatchRows}) must be ≥ 1 and overheadTokens (${opts.overheadTokens}) ≥ 0`,
+    );
   }
   // Stable ascending sort keeps equal-length rows in input order (deterministic sub-batches).
   const order = lengths.map((_, i) => i).sort((a, b) => lengths[a] - lengths[b] || a - b);
-  const out: SubBatch[] = [];
-  let current: number[] = [];
-  let seqLen = 1;
-  for (const i of order) {
-    const len = Math.max(1, lengths[i]);
-    // Ascending order: adding row i makes `len` the new padded length.
-    const fits = current.length < opts.maxBatchRows && (current.length + 1) * len <= opts.tokenBudget;
-    if (current.length > 0 && !fits) {
-      out.push({ rows: current, seqLen });
-      current = [];
+  const len = order.map((i) => Math.max(1, lengths[i]));
+  const n = order.length;
+  const best = new Float64Array(n + 1).fill(Infinity);
+  const cut = new Int32Array(n + 1);
+  best[0] = 0;
+  for (let end = 1; end <= n; end++) {
+    const padded = len[end - 1]; // longest row of any group ending here
+    for (let start = end - 1; start >= 0 && end - start <= opts.maxBatchRows; start--) {
+      const rows = end - start;
+      // A single row always runs, even when it alone exceeds the budget.
+      if (rows > 1 && rows * padded > opts.tokenBudget) break;
+      const cost = best[start] + rows * padded + opts.overheadTokens;
+      if (cost < best[end]) {
+        best[end] = cost;
+        cut[end] = start;
+      }
     }
-    current.push(i);
-    seqLen = len;
   }
-  if (current.length > 0) out.push({ rows: current, seqLen });
-  return out;
+  const out: SubBatch[] = [];
+  for (let end = n; end > 0; end = cut[end]) {
+    out.push({ rows: order.slice(cut[end], end), seqLen: len[end - 1] });
+  }
+  return out.reverse();
 }
 
 /** Packs the chosen encodings into row-major int64 tensors padded to `seqLen` (mask 0 on padding). */

@@ -42,6 +42,8 @@ export class Embedder {
     this.sub = {
       tokenBudget: opts.tokenBudget ?? DEFAULT_SUB_BATCH.tokenBudget,
       maxBatchRows: opts.maxBatchRows ?? DEFAULT_SUB_BATCH.maxBatchRows,
+      // A GPU dispatch costs far more than a CPU call: favour fewer, larger sub-batches there.
+      overheadTokens: opts.overheadTokens ?? (session.device === 'webgpu' || session.device === 'cuda' ? 1024 : DEFAULT_SUB_BATCH.overheadTokens),
     };
     // Budget below the longest possible row would make that row unrunnable.
     this.sub.tokenBudget = Math.max(this.sub.tokenBudget, tokenizer.maxLength);
