@@ -27,7 +27,7 @@ export function ChunkingCell() {
     <Cell id="chunking" index={3} title="Chunking" state={invalid ? 'error' : 'ready'} stateLabel={invalid ? 'Invalid' : 'Valid'}>
       <div className="stack">
         <div className="grid-fields">
-          <div className="field">
+          <div className="field field--span">
             <span className="field__label">Split by</span>
             <Segmented label="Split by" value={f.mode} options={MODES} onChange={(mode) => f.set({ mode })} testId="chunk-mode" />
           </div>

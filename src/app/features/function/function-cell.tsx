@@ -7,8 +7,8 @@ import { RemoteOptions } from './remote-options';
 import { useRemoteStatus } from './remote-queries';
 
 const KINDS = [
-  { value: 'local' as BackendKind, label: 'Local (this browser)' },
-  { value: 'remote' as BackendKind, label: 'Remote (queue server)' },
+  { value: 'local' as BackendKind, label: 'Local · this browser' },
+  { value: 'remote' as BackendKind, label: 'Remote · queue server' },
 ];
 
 export function FunctionCell() {

@@ -6,9 +6,9 @@ import { useFunction } from '../../stores/function-store';
 
 type Kind = 'default' | 'url' | 'files';
 const KINDS = [
-  { value: 'default' as Kind, label: 'Built-in default' },
-  { value: 'url' as Kind, label: 'BERT from URL' },
-  { value: 'files' as Kind, label: 'BERT from files' },
+  { value: 'default' as Kind, label: 'Default' },
+  { value: 'url' as Kind, label: 'BERT · URL' },
+  { value: 'files' as Kind, label: 'BERT · files' },
 ];
 
 export function ModelPicker() {

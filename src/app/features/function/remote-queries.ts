@@ -2,6 +2,7 @@
 // queue server, through the same HTTP transport the library uses.
 import { useQuery } from '@tanstack/react-query';
 import { HttpTransport, type FunctionInfo, type HealthInfo } from '../../../client/http-transport';
+import { useDebounced } from '../../lib/use-debounced';
 import { toPlainError } from '../../lib/worker-client';
 
 export interface RemoteStatus {
@@ -9,7 +10,9 @@ export interface RemoteStatus {
   functions: FunctionInfo[];
 }
 
-export function useRemoteStatus(url: string, apiKey: string, enabled: boolean) {
+export function useRemoteStatus(typedUrl: string, typedKey: string, enabled: boolean) {
+  // Typing a URL or key must not fire one request (and one 401/404) per keystroke.
+  const [url, apiKey] = useDebounced(`${typedUrl}\n${typedKey}`, 400).split('\n');
   return useQuery<RemoteStatus, ReturnType<typeof toPlainError>>({
     queryKey: ['remote-status', url, apiKey],
     enabled: enabled && url.trim() !== '',
