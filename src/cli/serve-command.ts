@@ -1,0 +1,61 @@
+// `embedbook serve`: the function-queue server (src/server's createServer) until Ctrl-C, which
+// drains in-flight calls before exiting. The built-in "embed" function (default model) is
+// deployed at start unless --no-default-function, so a fresh server is useful at once.
+import { createServer } from '../server/create-server';
+import { CliUsageError } from './errors';
+import type { CliIO } from './main';
+
+export interface ServeFlags {
+  host: string;
+  port: string;
+  apiKey?: string;
+  adminKey?: string;
+  corsOrigin?: string[];
+  defaultFunction?: boolean;
+}
+
+export const DEFAULT_FUNCTION = { definition: { name: 'embed', model: 'default', maxBatchingSize: 32, maxBufferDuration: 50 } };
+
+export function parsePort(raw: string, flag = 'port'): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) throw new CliUsageError(`--${flag} must be a port number 0-65535, got ${JSON.stringify(raw)}.`, flag);
+  return port;
+}
+
+/** Resolves once the server has stopped (on io.signal). */
+export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
+  const port = parsePort(flags.port);
+  const apiKey = flags.apiKey ?? process.env.EMBEDBOOK_API_KEY;
+  const adminKey = flags.adminKey ?? process.env.EMBEDBOOK_ADMIN_KEY;
+  for (const origin of flags.corsOrigin ?? []) {
+    if (origin !== '*' && !/^https?:\/\/[^/]+$/i.test(origin)) {
+      throw new CliUsageError(`--cors-origin must be an origin like http://localhost:5173 (scheme://host[:port], no path), got ${JSON.stringify(origin)}.`, 'cors-origin');
+    }
+  }
+  const server = createServer({
+    host: flags.host,
+    port,
+    apiKey,
+    adminKey,
+    corsOrigins: flags.corsOrigin,
+    functions: flags.defaultFunction === false ? [] : [DEFAULT_FUNCTION],
+  });
+  const { url } = await server.listen();
+  const fns = await server.queue.list();
+  io.stderr(
+    `embedbook server listening on ${url}\n` +
+      `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
+      `  auth: ${apiKey ? 'API key required' : 'open (no --api-key)'}${adminKey || apiKey ? ', admin key for deploy' : ''}\n` +
+      `  Ctrl-C drains in-flight calls and stops.\n`,
+  );
+  io.stdout(`${url}\n`);
+  await new Promise<void>((resolve) => {
+    if (!io.signal) return; // no way to stop: run until the process is killed
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  io.stderr('Stopping: draining in-flight calls…\n');
+  await server.close();
+  io.stderr('Stopped.\n');
+  return 0;
+}
