@@ -8,6 +8,7 @@ import { byteSourceName } from './byte-source';
 import { summarizeTable, type DatasetReadResult, type ReadProgress } from './dataset-summary';
 import { NotParquetError, ParquetReadError, ParquetTruncatedError, ReadAbortedError } from './errors';
 import { loadParquetWasm } from './parquet-wasm';
+import { parquetMetadata, type FileMetaData } from 'hyparquet';
 
 export interface ParquetReadOptions {
   fileName?: string;
@@ -15,6 +16,8 @@ export interface ParquetReadOptions {
   columns?: string[];
   signal?: AbortSignal;
   onProgress?: (progress: ReadProgress) => void;
+  /** Files up to this size use the panic-safe synchronous decoder (default SYNC_DECODE_LIMIT_BYTES). */
+  syncLimitBytes?: number;
 }
 
 /** Parquet needs random access (its footer is at the end): pass a File/Blob or the bytes. */
@@ -55,48 +58,107 @@ function toBlob(source: ParquetSource): Blob {
 const describe = (err: unknown): string => {
   if (err instanceof Error) {
     // A Rust panic surfaces as a wasm trap ("unreachable"): say so instead of the bare trap text.
-    if (err.name === 'RuntimeError') return `the Parquet decoder crashed (${err.message})`;
+    if (err.name === 'RuntimeError') return `the Parquet decoder crashed on it (${err.message})`;
     return err.message;
   }
   return String(err);
 };
 
+/**
+ * Files up to this size are decoded with parquet-wasm's synchronous reader: a Rust panic on a
+ * corrupt page then surfaces as a catchable exception. The async reader (ParquetFile) runs its
+ * work in wasm-bindgen's microtask queue, where a panic is an *uncaught* exception that kills a
+ * Node process (fuzzed here: ~1% of randomly corrupted files). Bigger files use the async reader,
+ * which reads lazily from the Blob instead of holding the whole file.
+ */
+export const SYNC_DECODE_LIMIT_BYTES = 512 * 1024 * 1024;
+/** Uncompressed bytes decoded per synchronous call (each call copies the file into wasm). */
+const SYNC_CALL_BYTES = 128 * 1024 * 1024;
+
+interface FooterInfo {
+  groups: { rows: number; bytes: number }[];
+}
+
+/** Parses and range-checks the footer in JS (hyparquet) so wasm never sees corrupt metadata. */
+async function checkFooter(blob: Blob, file: string): Promise<FooterInfo> {
+  const size = blob.size;
+  const tail = new Uint8Array(await blob.slice(size - 8, size).arrayBuffer());
+  const footerLength = new DataView(tail.buffer, tail.byteOffset, 4).getUint32(0, true);
+  const footer = await blob.slice(size - 8 - footerLength, size).arrayBuffer();
+  let meta: FileMetaData;
+  try {
+    meta = parquetMetadata(footer);
+  } catch (err) {
+    throw new ParquetReadError(file, `its footer (the file's metadata) is corrupt: ${describe(err)}`, err);
+  }
+  const dataEnd = size - 8 - footerLength;
+  const groups = meta.row_groups.map((g, gi) => {
+    for (const c of g.columns) {
+      const m = c.meta_data;
+      if (!m) continue;
+      const start = Number(m.dictionary_page_offset ?? m.data_page_offset);
+      const end = start + Number(m.total_compressed_size);
+      if (!(start >= 4 && end <= dataEnd && end >= start)) {
+        throw new ParquetReadError(file, `row group ${gi}, column ${m.path_in_schema.join('.')} points outside the file (bytes ${start}–${end} of ${dataEnd})`);
+      }
+    }
+    return { rows: Number(g.num_rows), bytes: Number(g.total_byte_size) };
+  });
+  return { groups };
+}
+
 export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<DatasetReadResult> {
   const fileName = options.fileName ?? byteSourceName(source as Blob);
   const blob = toBlob(source);
   await checkParquetFrame(blob, fileName);
+  const { groups } = await checkFooter(blob, fileName);
   const pq = await loadParquetWasm();
   const { signal, onProgress } = options;
 
-  let file: import('parquet-wasm/esm').ParquetFile | undefined;
   const batches: RecordBatch[] = [];
   let schemaTable: Table | undefined;
-  try {
-    file = await pq.ParquetFile.fromFile(blob);
-    const meta = file.metadata();
-    const groups = meta.numRowGroups();
-    meta.free();
-    let rows = 0;
-    for (let g = 0; g < groups; g++) {
-      if (signal?.aborted) throw new ReadAbortedError(fileName);
-      const wasmTable = await file.read({ rowGroups: [g], columns: options.columns });
-      let ipc: Uint8Array;
-      try {
-        ipc = wasmTable.intoIPCStream();
-      } catch (err) {
-        wasmTable.free();
-        throw err;
-      }
-      const part = tableFromIPC(ipc);
-      schemaTable ??= part;
-      batches.push(...part.batches);
-      rows += part.numRows;
-      onProgress?.({ status: 'reading', bytesRead: Math.round((blob.size * (g + 1)) / groups), totalBytes: blob.size, rows, batches: batches.length });
+  let rows = 0;
+  const take = (wasmTable: import('parquet-wasm/esm').Table, groupsDone: number): void => {
+    let ipc: Uint8Array;
+    try {
+      ipc = wasmTable.intoIPCStream();
+    } catch (err) {
+      wasmTable.free();
+      throw err;
     }
-    if (groups === 0) {
+    const part = tableFromIPC(ipc);
+    schemaTable ??= part;
+    batches.push(...part.batches);
+    rows += part.numRows;
+    onProgress?.({ status: 'reading', bytesRead: Math.round((blob.size * groupsDone) / Math.max(1, groups.length)), totalBytes: blob.size, rows, batches: batches.length });
+  };
+  const batchSize = Math.max(1, ...groups.map((g) => g.rows));
+
+  let file: import('parquet-wasm/esm').ParquetFile | undefined;
+  try {
+    if (groups.length === 0) {
       // No row groups: still return the (empty) schema.
-      const wasmTable = await file.read({ columns: options.columns });
-      schemaTable = tableFromIPC(wasmTable.intoIPCStream());
+      const bytes = new Uint8Array(await blob.arrayBuffer());
+      take(pq.readParquet(bytes, { columns: options.columns }), 0);
+    } else if (blob.size <= (options.syncLimitBytes ?? SYNC_DECODE_LIMIT_BYTES)) {
+      const bytes = source instanceof Uint8Array ? source : new Uint8Array(await blob.arrayBuffer());
+      for (let g = 0; g < groups.length; ) {
+        if (signal?.aborted) throw new ReadAbortedError(fileName);
+        const call: number[] = [];
+        let callBytes = 0;
+        while (g < groups.length && (call.length === 0 || callBytes + groups[g].bytes <= SYNC_CALL_BYTES)) {
+          callBytes += groups[g].bytes;
+          call.push(g++);
+        }
+        take(pq.readParquet(bytes, { rowGroups: call, columns: options.columns, batchSize }), g);
+        await Promise.resolve(); // let an abort or progress handler run between calls
+      }
+    } else {
+      file = await pq.ParquetFile.fromFile(blob);
+      for (let g = 0; g < groups.length; g++) {
+        if (signal?.aborted) throw new ReadAbortedError(fileName);
+        take(await file.read({ rowGroups: [g], columns: options.columns, batchSize }), g + 1);
+      }
     }
   } catch (err) {
     if (err instanceof ReadAbortedError) throw err;

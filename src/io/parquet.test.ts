@@ -238,6 +238,17 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     expect(layout.rowGroups).toEqual(Array.from({ length: groups }, () => groupRows));
   });
 
+  it('reads the same table through the lazy async reader used for files above the sync limit', async () => {
+    const input = await sampleTable(700);
+    const bytes = await writeParquetBuffer(input, { rowGroupRows: 256 });
+    const progress: number[] = [];
+    const lazy = await readParquet(new Blob([bytes as Uint8Array<ArrayBuffer>]), { syncLimitBytes: 0, onProgress: (p) => progress.push(p.rows) });
+    const eager = await readParquet(bytes);
+    expect(lazy.summary.batches).toBe(3);
+    expect(progress).toEqual([256, 512, 700]);
+    for (const name of ['id', 'text', 'score']) expect([...lazy.table.getChild(name)!]).toEqual([...eager.table.getChild(name)!]);
+  });
+
   it('writes a valid file for an empty table', async () => {
     const input = await sampleTable(5);
     const empty = input.slice(0, 0);
@@ -287,6 +298,32 @@ describe('embedding output validation', () => {
 });
 
 describe('readParquet bad input', () => {
+  it('fuzz: randomly corrupted files either read or fail with a DatasetError — never crash or hang', async () => {
+    const lines = ['id,text,x'];
+    for (let i = 0; i < 300; i++) lines.push(`${i},t${i},${i / 3}`);
+    const good = await writeParquetBuffer((await readCsv(utf8(lines.join('\n')))).table, { rowGroupRows: 100 });
+    const rand = rng(1); // this seed includes files that make the Rust decoder panic (wasm trap)
+    const outcomes = new Map<string, number>();
+    for (let trial = 0; trial < 400; trial++) {
+      const bad = good.slice();
+      const flips = 1 + Math.floor(rand() * 8);
+      for (let j = 0; j < flips; j++) bad[4 + Math.floor(rand() * (bad.length - 12))] = Math.floor(rand() * 256);
+      let key = 'read';
+      try {
+        await readParquet(bad, { fileName: 'fuzz.parquet' });
+      } catch (err) {
+        expect(err).toBeInstanceOf(DatasetError);
+        expect((err as Error).message).toContain('"fuzz.parquet"');
+        key = (err as Error).message.includes('crashed') ? 'trap' : (err as Error).name;
+      }
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    }
+    expect(outcomes.get('ParquetReadError')).toBeGreaterThan(100);
+    expect(outcomes.get('trap')).toBeGreaterThan(0); // panics were caught, not fatal
+    // The decoder still works after the panics.
+    expect((await readParquet(good)).table.numRows).toBe(300);
+  });
+
   async function failure(bytes: Uint8Array, fileName = 'bad.parquet'): Promise<DatasetError> {
     try {
       await readParquet(bytes, { fileName });
