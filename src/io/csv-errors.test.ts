@@ -1,4 +1,5 @@
 // Every bad CSV input → its own error class (stable name) and a message naming file, place and fix.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readCsv } from './csv-read';
 import type { ByteSource } from './byte-source';
@@ -81,6 +82,23 @@ describe('readCsv bad input', () => {
     const err = await failure(utf8('a,b\n1,2\n"x"y,3\n'));
     expect(err.name).toBe('CsvMalformedError');
     expect(err.message).toContain('line 3');
+  });
+
+  it('fuzz: any bytes, split anywhere, give a table or a DatasetError — never another exception', async () => {
+    const csvish = fc.array(fc.constantFrom(...utf8('a1,"\n\r ;é'), 0xff, 0xc3), { maxLength: 60 }).map((a) => Uint8Array.from(a));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(csvish, fc.uint8Array({ maxLength: 60 })), fc.integer({ min: 1, max: 9 }), async (bytes, size) => {
+        try {
+          const { table, summary } = await readCsv(chunked(bytes, [size]), { fileName: 'fuzz.csv', batchBytes: 7 });
+          expect(summary.rows).toBe(table.numRows);
+          expect(table.numRows).toBeGreaterThan(0);
+        } catch (err) {
+          expect(err).toBeInstanceOf(DatasetError);
+          expect((err as Error).message).toContain('"fuzz.csv"');
+        }
+      }),
+      { numRuns: 500, seed: 3 },
+    );
   });
 
   it('errors survive structured cloning with their name (the worker boundary)', async () => {
