@@ -10,7 +10,7 @@ import { parseEmbedFlags, type EmbedPlan, type RawEmbedFlags } from './embed-opt
 import type { CliIO } from './main';
 import { formatDuration, formatRate, ProgressBar } from './progress-bar';
 import { readInput } from './read-input';
-import { outputTable, writeOutput } from './write-output';
+import { writeOutput } from './write-output';
 
 /** Anything that runs a chunked call over a `text` column: a RemoteFunction or a local function. */
 export interface EmbedBackend {
@@ -74,9 +74,8 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     bar?.finish();
     const embedSeconds = (now() - t0) / 1000;
 
-    const table = outputTable(data.table, result.table, result.failedRows);
     const dim = firstDimension(result.table);
-    const bytes = await writeOutput(plan.output, table, {
+    const bytes = await writeOutput(plan.output, data.table, result, {
       'embedbook.column': plan.column,
       'embedbook.backend': backend.label,
       ...(dim ? { 'embedbook.dimension': String(dim) } : {}),

@@ -1,12 +1,12 @@
 // Reads the `embed` input file into an Arrow Table with src/io (CSV streamed from disk, Parquet via
 // a file-backed Blob so only its footer and one row group at a time are in memory) and checks the
-// text column, naming the columns that do exist when it is missing.
+// text column with src/io, naming the columns that do exist when it is missing.
 import { createReadStream, openAsBlob, statSync } from 'node:fs';
 import type { Table, Vector } from 'apache-arrow';
 import { readCsv } from '../io/csv-read';
-import { columnKind, type DatasetSummary } from '../io/dataset-summary';
-import { NonTextColumnError, UnknownColumnError } from '../io/errors';
+import type { DatasetSummary } from '../io/dataset-summary';
 import { readParquet } from '../io/parquet-read';
+import { validateTextColumn } from '../io/text-column';
 import { InputFileError } from './errors';
 
 export interface InputData {
@@ -31,16 +31,7 @@ export async function readInput(file: string, column: string, signal?: AbortSign
     ? await readCsv(createReadStream(file), { fileName: file, totalBytes: size, signal })
     : await readParquet(await openAsBlob(file), { fileName: file, signal });
 
-  const names = table.schema.fields.map((f) => f.name);
-  const field = table.schema.fields.find((f) => f.name === column);
-  if (!field) throw new UnknownColumnError(file, column, names);
-  if (columnKind(field.type) !== 'text') {
-    const textColumns = table.schema.fields.filter((f) => columnKind(f.type) === 'text').map((f) => f.name);
-    throw new NonTextColumnError(file, column, String(field.type), textColumns);
-  }
-  if (names.includes('embedding') && column !== 'embedding') {
-    // The output adds `embedding`; a clash would silently shadow the input column.
-    throw new InputFileError(`${JSON.stringify(file)} already has an "embedding" column; rename it before embedding (the output adds its own).`, file);
-  }
-  return { table, summary, text: table.getChild(column) as Vector };
+  // Missing / non-text / all-blank column → src/io's errors, which list the columns there are.
+  const text = validateTextColumn(table, column, file);
+  return { table, summary, text };
 }
