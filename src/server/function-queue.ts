@@ -2,10 +2,10 @@
 // and backpressure, one Batcher per function version feeding the worker pool, result waiting
 // (long-poll), cancel, stats and graceful shutdown. HTTP lives in routes.ts; this class knows none.
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Table } from 'apache-arrow';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
@@ -186,6 +186,8 @@ export class FunctionQueue {
     entry.batcher.dispose();
     this.pool.unload(entry.ref.key);
     this.draining.delete(entry);
+    // The module stays cached in workers that loaded it, but its file is no longer needed.
+    if (entry.ref.bundleUrl) rmSync(fileURLToPath(entry.ref.bundleUrl), { force: true });
   }
 
   /** Removes a function after draining its in-flight work. */
@@ -317,10 +319,7 @@ export class FunctionQueue {
   }
 
   private outputOf(call: CallRecord): FunctionSpec['output'] {
-    const entry = this.active.get(call.functionName);
-    if (entry?.version === call.version) return entry.spec.output;
-    for (const e of this.draining) if (e.spec.name === call.functionName && e.version === call.version) return e.spec.output;
-    return entry?.spec.output;
+    return (this.entryOf(call) ?? this.active.get(call.functionName))?.spec.output;
   }
 
   /** Drops the call's rows that have not started; a finished call is deleted instead. */
@@ -334,6 +333,15 @@ export class FunctionQueue {
       return;
     }
     if (await this.store.cancelCall(callId, CANCELLED_STATUS)) this.wake([callId]);
+    // Its rows left the buffer: let the batcher re-arm its timer and notice a finished drain.
+    this.entryOf(call)?.batcher.notify();
+  }
+
+  private entryOf(call: CallRecord): Entry | undefined {
+    const entry = this.active.get(call.functionName);
+    if (entry?.version === call.version) return entry;
+    for (const e of this.draining) if (e.spec.name === call.functionName && e.version === call.version) return e;
+    return undefined;
   }
 
   async list(): Promise<FunctionInfo[]> {
