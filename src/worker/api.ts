@@ -122,8 +122,6 @@ export interface WorkerApi {
   openDataset(file: File, onProgress: (p: ReadProgress) => void): Promise<DatasetInfo>;
   /** Rows [start, start+count) of the input as Arrow IPC bytes (transferred). */
   previewInput(start: number, count: number): Promise<Uint8Array>;
-  /** Column checks for the chosen text column (throws a plain error when unusable). */
-  checkTextColumn(column: string): Promise<{ empty: number; nulls: number }>;
   /** Chunks already saved for this dataset + settings (for "resume"). */
   cachedChunks(backend: BackendSpec, settings: RunSettings): Promise<number>;
   /**

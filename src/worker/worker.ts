@@ -14,6 +14,7 @@ import { runJob, type JobOutput } from './job-runner';
 import { nearest, pca2, sampleRows } from './vector-math';
 import { exportParquet } from './parquet-export';
 import { setParquetWasmSource } from '../io/parquet-wasm';
+import { validateTextColumn } from '../io/text-column';
 import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
 
 // Vite gives the .wasm a hashed same-origin URL; parquet-wasm's own default breaks in bundles.
@@ -110,13 +111,6 @@ const api: WorkerApi = {
     return Comlink.transfer(bytes, [bytes.buffer]);
   },
 
-  async checkTextColumn(column) {
-    const col = needDataset().table.getChild(column) ?? fail('ColumnNotFoundError', `Column "${column}" is not in the dataset.`);
-    let empty = 0;
-    for (let i = 0; i < col.length; i++) if (col.get(i) === '') empty++;
-    return { empty, nulls: col.nullCount };
-  },
-
   async cachedChunks(spec, settings) {
     if (!dataset) return 0;
     return cache.count(jobKey(dataset.info, spec, settings)).catch(() => 0);
@@ -124,6 +118,7 @@ const api: WorkerApi = {
 
   async run(spec, settings, onEvent, fresh): Promise<RunSummary> {
     const ds = needDataset();
+    validateTextColumn(ds.table, settings.textColumn, ds.info.fileName);
     controller?.abort();
     const ctl = new AbortController();
     controller = ctl;

@@ -10,6 +10,7 @@ interface TextColumnSelectProps {
 export function TextColumnSelect({ columns, value, onChange }: TextColumnSelectProps) {
   const text = columns.filter((c) => c.isText);
   if (text.length === 0) return <p className="hint hint--warn">This file has no text column to embed.</p>;
+  const nulls = text.find((c) => c.name === value)?.nullCount ?? 0;
   return (
     <label className="field">
       <span className="field__label">Text column</span>
@@ -20,6 +21,11 @@ export function TextColumnSelect({ columns, value, onChange }: TextColumnSelectP
           </option>
         ))}
       </select>
+      {nulls ? (
+        <span className="field__hint" data-testid="dataset-null-hint">
+          {nulls} row{nulls === 1 ? ' has' : 's have'} no text in this column: {nulls === 1 ? 'it' : 'they'} will be marked failed and kept, in place, in the output.
+        </span>
+      ) : null}
     </label>
   );
 }
