@@ -10,6 +10,9 @@ export {
   RemoteHttpError, RemoteProtocolError, RemoteCancelledError,
 } from './errors';
 export * from '../core/index';
+
+// Dataset I/O (same code in Node and the browser): CSV/Parquet → Arrow, embeddings → Parquet.
+export * from '../io/index';
 export {
   defineFunction, type FunctionDefinition, type FunctionSpec, type HandlerContext, type ArgType, type OutputType, type Resources,
 } from '../server/define-function';

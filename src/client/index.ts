@@ -15,6 +15,9 @@ export {
 // The engine: options, progress events, handles and errors are the same for every backend.
 export * from '../core/index';
 
+// Dataset I/O (same code in Node and the browser): CSV/Parquet → Arrow, embeddings → Parquet.
+export * from '../io/index';
+
 // Authoring a queue function (pure TypeScript, bundled by `embedbook deploy`).
 export {
   defineFunction, type FunctionDefinition, type FunctionSpec, type HandlerContext, type ArgType, type OutputType, type Resources,
