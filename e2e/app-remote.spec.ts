@@ -128,3 +128,16 @@ test('a wrong API key shows a clear message in the Function cell', async () => {
   expect(await page.getByTestId('cell-function-state').textContent()).toBe('Unreachable');
   expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
 });
+
+test('out of the box: the Remote backend defaults to the same-origin /api queue of `npm start`', async () => {
+  const { page, errors } = await openApp(browser, inject('appUrl'));
+  await loadParquet(page);
+  await page.getByTestId('backend-remote').click();
+  expect(await page.getByTestId('remote-url').inputValue()).toBe(new URL('/api', inject('appUrl')).href);
+  await page.locator('[data-testid=remote-health]:has-text("Connected")').waitFor({ timeout: 30_000 });
+  await setChunking(page, { numChunks: 3, concurrent: 3 });
+  await page.getByTestId('run-start').click();
+  await waitRunDone(page, 240_000, 3);
+  checkOutput((await downloadParquet(page)).rows);
+  expect(errors).toEqual([]);
+});
