@@ -8,6 +8,7 @@ import { byteSourceName } from './byte-source';
 import { summarizeTable, type DatasetReadResult, type ReadProgress } from './dataset-summary';
 import { NotParquetError, ParquetReadError, ParquetTruncatedError, ReadAbortedError } from './errors';
 import { loadParquetWasm } from './parquet-wasm';
+import { guardWasmTraps } from './wasm-trap-guard';
 import { parquetMetadata, type FileMetaData } from 'hyparquet';
 
 export interface ParquetReadOptions {
@@ -154,11 +155,15 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
         await Promise.resolve(); // let an abort or progress handler run between calls
       }
     } else {
-      file = await pq.ParquetFile.fromFile(blob);
-      for (let g = 0; g < groups.length; g++) {
-        if (signal?.aborted) throw new ReadAbortedError(fileName);
-        take(await file.read({ rowGroups: [g], columns: options.columns, batchSize }), g + 1);
-      }
+      // Async reader: a panic would escape from wasm-bindgen's microtask queue; the guard turns
+      // it into a rejection here instead of a hang (or a dead Node process).
+      await guardWasmTraps(async () => {
+        file = await pq.ParquetFile.fromFile(blob);
+        for (let g = 0; g < groups.length; g++) {
+          if (signal?.aborted) throw new ReadAbortedError(fileName);
+          take(await file.read({ rowGroups: [g], columns: options.columns, batchSize }), g + 1);
+        }
+      });
     }
   } catch (err) {
     if (err instanceof ReadAbortedError) throw err;

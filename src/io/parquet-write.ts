@@ -12,6 +12,7 @@ import { Table, tableToIPC } from 'apache-arrow';
 import type { RecordBatch } from 'apache-arrow';
 import { ParquetWriteError } from './errors';
 import { loadParquetWasm } from './parquet-wasm';
+import { guardWasmTraps } from './wasm-trap-guard';
 
 export interface ParquetWriteOptions {
   /** For error messages (the output name). */
@@ -115,7 +116,8 @@ export async function* writeParquetChunks(
     const out = (await pq.transformParquetStream(batchStream as ReadableStream, props)) as ReadableStream<Uint8Array>;
     reader = out.getReader();
     for (;;) {
-      const { done, value } = await reader.read();
+      const pending = reader;
+      const { done, value } = await guardWasmTraps(() => pending.read());
       if (done) break;
       bytesWritten += value.byteLength;
       onProgress?.({ status: 'writing', rowsWritten, totalRows, bytesWritten });
