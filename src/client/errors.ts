@@ -23,7 +23,11 @@ export class RemoteNetworkError extends RemoteError {
   readonly url: string;
   constructor(url: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`Cannot reach the embedbook server at ${url} (${why}). Is \`embedbook serve\` running there, and is the URL right?`, { cause });
+    // Browsers report a CORS refusal as the same bare "Failed to fetch" as a dead server.
+    const cors = /failed to fetch|networkerror|load failed/i.test(why)
+      ? ' From a page on another origin, the server must allow it: `embedbook serve --cors-origin <page origin>`.'
+      : '';
+    super(`Cannot reach the embedbook server at ${url} (${why}). Is \`embedbook serve\` running there, and is the URL right?${cors}`, { cause });
     this.url = url;
   }
   override details(): Record<string, unknown> {
