@@ -112,13 +112,17 @@ export async function* writeParquetChunks(
   const props = builder.build();
 
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let finished = false;
   try {
     const out = (await pq.transformParquetStream(batchStream as ReadableStream, props)) as ReadableStream<Uint8Array>;
     reader = out.getReader();
     for (;;) {
       const pending = reader;
       const { done, value } = await guardWasmTraps(() => pending.read());
-      if (done) break;
+      if (done) {
+        finished = true;
+        break;
+      }
       bytesWritten += value.byteLength;
       onProgress?.({ status: 'writing', rowsWritten, totalRows, bytesWritten });
       yield value;
@@ -128,6 +132,9 @@ export async function* writeParquetChunks(
     if (cause instanceof Error && (cause.name === 'AbortError' || signal?.aborted)) throw cause;
     throw new ParquetWriteError(fileName, cause instanceof Error ? cause.message : String(cause), cause);
   } finally {
+    // Consumer stopped early (break, cancelled download) or an error: stop the wasm writer and
+    // the slice producer instead of leaving them parked on backpressure.
+    if (!finished) await reader?.cancel().catch(() => undefined);
     reader?.releaseLock();
     if (failure === undefined && 'return' in iterator && iterator.return) await iterator.return();
   }

@@ -249,6 +249,25 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     for (const name of ['id', 'text', 'score']) expect([...lazy.table.getChild(name)!]).toEqual([...eager.table.getChild(name)!]);
   });
 
+  it('stops producing row groups when the consumer stops early', async () => {
+    const input = await sampleTable(1_000);
+    let produced = 0;
+    function* slices(): Generator<Table> {
+      for (let s = 0; s < 1_000; s += 50) {
+        produced++;
+        yield input.slice(s, s + 50);
+      }
+    }
+    let seen = 0;
+    for await (const _ of writeParquetChunks(slices(), { rowGroupRows: 50 })) {
+      if (++seen === 1) break;
+    }
+    expect(seen).toBe(1);
+    expect(produced).toBeLessThan(20);
+    // The wasm writer is released: a new write still works.
+    expect(hyparquetLayout(await writeParquetBuffer(input, { rowGroupRows: 500 })).rowGroups).toEqual([500, 500]);
+  });
+
   it('writes a valid file for an empty table', async () => {
     const input = await sampleTable(5);
     const empty = input.slice(0, 0);
