@@ -161,6 +161,26 @@ describe('Remote against a real server', () => {
   });
 });
 
+describe('network failure mid-run (injected into a real run)', () => {
+  test('a dropped connection after the server answered is retried by the engine; every row comes back once, in order', async () => {
+    let posts = 0;
+    const { fetch, log } = faultFetch(globalFetch, (req) => {
+      // The 4th submit dies on the wire: the chunk fails once and its retry goes through.
+      if (req.method === 'POST' && ++posts === 4) throw new TypeError('fetch failed: other side closed');
+      return undefined;
+    });
+    const events: ChunkProgressEvent[] = [];
+    const fn = new Remote({ url, apiKey: KEY, fetch }).function('toy');
+    const out = await fn.chunkedCall(texts(60), { chunkSize: 10, concurrentChunks: 3, retries: 1, backoffMs: 1, onProgress: (e) => events.push(e) });
+    expect(out.failedRows).toBe(0);
+    expect(rowsOf(out.table)).toEqual(Array.from({ length: 60 }, (_, i) => [i, `r${i}`.length]));
+    const retried = events.filter((e) => e.status === 'retrying');
+    expect(retried.length).toBe(1);
+    expect(retried[0].status === 'retrying' && retried[0].error).toMatch(/RemoteNetworkError: Cannot reach the embedbook server at .*other side closed/);
+    expect(log.filter((r) => r.method === 'POST').length).toBe(7); // 6 chunks + 1 retry
+  });
+});
+
 describe('clear errors from a real server', () => {
   test('wrong API key: RemoteAuthError, and chunkedCall fails fast instead of bisecting', async () => {
     const { fetch, log } = faultFetch(globalFetch, () => undefined);
