@@ -118,14 +118,35 @@ export async function main(args: string[]): Promise<void> {
   const { url } = await server.listen();
 
   const results: Array<Record<string, number | string>> = [];
+  const f = (x: number) => Number(x.toFixed(2));
+  /** Through the FunctionQueue directly (no HTTP): what batching + the worker hop cost. */
+  const inProcess = async (fn: string, chunk: string[]): Promise<number> => {
+    const t0 = performance.now();
+    const { callId } = await server.queue.submit(fn, new Table({ text: vectorFromArray(chunk, new Utf8()) }));
+    const view = await server.queue.poll(callId, 60_000);
+    if (!view.done) throw new Error('call did not finish');
+    return performance.now() - t0 - view.handlerMs;
+  };
+  const noop = new Map<number, { http: number[]; inproc: number[] }>();
   try {
+    // The queue's own cost first, while no model has run yet (its spinning threads would share the cores).
+    for (const b of SIZES) {
+      const chunks = chunksOf(texts, b).filter((c) => c.length === b);
+      const m = { http: [] as number[], inproc: [] as number[] };
+      for (const c of chunks.slice(0, 3)) await callChunk(url, `noop-${b}`, c);
+      for (const c of chunks) {
+        const z = await callChunk(url, `noop-${b}`, c);
+        m.http.push(z.ms - z.handlerMs);
+        m.inproc.push(await inProcess(`noop-${b}`, c));
+      }
+      noop.set(b, m);
+    }
     for (const b of SIZES) {
       const chunks = chunksOf(texts, b).filter((c) => c.length === b);
       // Warm both paths on this shape.
       for (const c of chunks.slice(0, 3)) {
         await embedder.embed(c);
         await callChunk(url, `embed-${b}`, c);
-        await callChunk(url, `noop-${b}`, c);
       }
       // Alternate direct and queue runs and keep each one's best: on a shared machine the load
       // drifts by more than the effect being measured.
@@ -138,7 +159,7 @@ export async function main(args: string[]): Promise<void> {
       const n = chunks.length * b;
       const directRps = n / (directBest / 1000);
       const queueRps = n / (queueBest / 1000);
-      const overhead = { poll: [] as number[], wait: [] as number[], noop: [] as number[] };
+      const overhead = { poll: [] as number[], wait: [] as number[], inproc: [] as number[] };
       const e2e: number[] = [];
       for (const c of chunks) {
         const p = await callChunk(url, `embed-${b}`, c, 'poll');
@@ -146,10 +167,9 @@ export async function main(args: string[]): Promise<void> {
         overhead.poll.push(p.ms - p.handlerMs);
         const w = await callChunk(url, `embed-${b}`, c, 'wait');
         overhead.wait.push(w.ms - w.handlerMs);
-        const z = await callChunk(url, `noop-${b}`, c, 'poll');
-        overhead.noop.push(z.ms - z.handlerMs);
+        overhead.inproc.push(await inProcess(`embed-${b}`, c));
       }
-      const f = (x: number) => Number(x.toFixed(2));
+      const nb = noop.get(b) ?? { http: [NaN], inproc: [NaN] };
       results.push({
         batch: b,
         rows: n,
@@ -161,7 +181,9 @@ export async function main(args: string[]): Promise<void> {
         overheadP99Ms: f(pct(overhead.poll, 99)),
         waitOverheadP50Ms: f(pct(overhead.wait, 50)),
         waitOverheadP99Ms: f(pct(overhead.wait, 99)),
-        noopOverheadP50Ms: f(pct(overhead.noop, 50)),
+        inProcessOverheadP50Ms: f(pct(overhead.inproc, 50)),
+        noopHttpOverheadP50Ms: f(pct(nb.http, 50)),
+        noopInProcessOverheadP50Ms: f(pct(nb.inproc, 50)),
       });
     }
   } finally {
@@ -188,11 +210,11 @@ export async function main(args: string[]): Promise<void> {
     '',
     `${summary.date} · model: ${modelLabel} · ${summary.machine.cores} cores (${summary.machine.cpu}), load avg ${summary.machine.loadAvg1m} · ${threads} ORT threads · ${concurrency} chunks in flight · Node ${process.version}`,
     '',
-    '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) | e2e p50 ms | overhead p50 ms (< 2) | overhead p99 ms | ?wait overhead p50 / p99 ms | no-op handler overhead p50 ms |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} | ${r.e2eP50Ms} | ${r.overheadP50Ms} | ${r.overheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.noopOverheadP50Ms} |`),
+    '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) | e2e p50 ms | overhead p50 ms (< 2) | overhead p99 ms | ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} | ${r.e2eP50Ms} | ${r.overheadP50Ms} | ${r.overheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
     '',
-    'Overhead = end-to-end chunk latency over loopback HTTP (Arrow IPC POST + long-poll GET, sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. Throughput: best of the alternating rounds, chunks pipelined.',
+    'Overhead = end-to-end chunk latency over loopback HTTP (Arrow IPC POST + long-poll GET, sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. In-process: FunctionQueue.submit + poll without HTTP. No-op handler: the same chunks through a handler that does nothing, measured before the model first runs. Throughput: best of the alternating rounds, chunks pipelined.',
     '',
   ].join('\n');
   writeFileSync(path.join(outDir, 'queue.md'), md);

@@ -100,6 +100,8 @@ export class FunctionQueue {
   private readonly bundleDir: string;
   private closing = false;
   private lastSweep = 0;
+  /** Rows of submits that passed the queue-full check and are being added. */
+  private reserved = 0;
   /**
    * Handler time (ms, measured in the worker) of the batches each call's rows ran in: sent as
    * `Server-Timing: handler;dur=…` so clients (and the queue benchmark) can tell queue overhead from
@@ -260,19 +262,26 @@ export class FunctionQueue {
     if (rows > limit) {
       throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);
     }
-    const depth = await this.store.depth();
+    // Rows of submits between their check and their addCall count too, so concurrent submits
+    // cannot all pass the check against the same depth.
+    const depth = (await this.store.depth()) + this.reserved;
     if (depth + rows > limit) {
       this.metrics.rejectedFull++;
       const excess = depth + rows - limit;
       const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.rate > 0 ? excess / this.rate : 1)));
       throw new QueueFullError(depth, limit, rows, retryAfterS);
     }
-    await this.sweep();
+    this.reserved += rows;
     const now = this.timers.now();
     const callId = randomUUID();
-    const queued: QueuedRow[] = new Array(rows);
-    for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
-    await this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued);
+    try {
+      const queued: QueuedRow[] = new Array(rows);
+      for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
+      await this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued);
+    } finally {
+      this.reserved -= rows;
+    }
+    await this.sweep();
     const m = this.metrics.fn(name);
     m.calls++;
     m.rows += rows;

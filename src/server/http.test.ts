@@ -21,6 +21,14 @@ beforeAll(async () => {
       fn({ name: 'poison', maxBatchingSize: 8, maxBufferDuration: 5, retries: 1 }, POISON_BUNDLE),
       fn({ name: 'slow', maxBatchingSize: 2, maxBufferDuration: 5, output: 'float64' }, slowBundle(300)),
       fn({ name: 'tiny-embed', model: 'tiny', maxBatchingSize: 16, maxBufferDuration: 5 }),
+      fn(
+        { name: 'weighted-norm', args: { vec: 'number[][]', meta: 'json[]' }, maxBatchingSize: 8, maxBufferDuration: 5, output: 'float64' },
+        'export default { handler: (vec, meta) => vec.map((v, i) => meta[i].w * Math.hypot(...v)) };',
+      ),
+      fn(
+        { name: 'table-in', input: 'table', maxBatchingSize: 8, maxBufferDuration: 5, output: 'utf8' },
+        'export default { handler: (table, ctx) => Array.from({ length: table.numRows }, (_, i) => ctx.rows + ":" + table.getChild("text").get(i)) };',
+      ),
     ],
   });
 });
@@ -33,7 +41,7 @@ async function errorOf(res: Response): Promise<{ name: string; message: string }
 describe('calls', () => {
   test('health and the function list with config and stats', async () => {
     const health = (await (await fetch(`${s.url}/health`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ ok: true, functions: 7, workers: 1 });
+    expect(health).toMatchObject({ ok: true, functions: 9, workers: 1 });
     const list = (await (await fetch(`${s.url}/functions`)).json()) as Array<Record<string, unknown>>;
     const len = list.find((f) => f.name === 'len');
     expect(len).toMatchObject({ version: 1, args: { text: 'string[]' }, maxBatchingSize: 4, maxBufferDuration: 20, retries: 3, resources: {} });
@@ -90,6 +98,16 @@ describe('calls', () => {
     const table = new Table({ b: vectorFromArray([10, 20, 30], new Float64()), a: vectorFromArray([1, 2, 3], new Float64()) });
     const { table: out } = await result(s.url, await callId(await submit(s.url, 'add', table)));
     expect(column(out, 'result')).toEqual([11, 22, 33]);
+  });
+
+  test('list and JSON argument columns, and a handler that takes the whole Arrow table', async () => {
+    const { Field, List, Float64: F64 } = await import('apache-arrow');
+    const vec = vectorFromArray([[3, 4], [1, 1, 1, 1], []], new List(new Field('item', new F64(), true)));
+    const meta = vectorFromArray(['{"w":2}', '{"w":0.5}', '{"w":1}'], new Utf8());
+    const { table: out } = await result(s.url, await callId(await submit(s.url, 'weighted-norm', new Table({ vec, meta }))));
+    expect(column(out, 'result')).toEqual([10, 1, 0]);
+    const { table: t2 } = await result(s.url, await callId(await submit(s.url, 'table-in', textTable(['ab', 'c']))));
+    expect(column(t2, 'result')).toEqual(['2:ab', '2:c']);
   });
 
   test('per-row errors from a handler become row statuses', async () => {
@@ -350,6 +368,3 @@ describe('mounting and shutdown', () => {
     await expect(fetch(`${g.url}/health`)).rejects.toThrow();
   });
 });
-
-// Keep the Utf8 import honest for readers: text columns are Arrow Utf8.
-void Utf8;
