@@ -97,6 +97,9 @@ export default defineFunction({
     const io = capture();
     expect(await main(['serve', '--port', 'http'], io)).toBe(2);
     expect(io.err).toMatch(/--port must be a port number 0-65535, got "http"/);
+    const taken = capture();
+    expect(await main(['serve', '--port', new URL(url).port, '--no-default-function'], taken)).toBe(2);
+    expect(taken.err).toMatch(/Port \d+ on 127\.0\.0\.1 is already in use: stop the other server or pass --port/);
     const cors = capture();
     expect(await main(['serve', '--port', '0', '--cors-origin', 'localhost:5173'], cors)).toBe(2);
     expect(cors.err).toMatch(/--cors-origin must be an origin like http:\/\/localhost:5173/);

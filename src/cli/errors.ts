@@ -23,3 +23,12 @@ export class InputFileError extends EmbedbookError {
     return { file: this.file };
   }
 }
+
+/** Turns a listen() failure into an actionable message (port taken, no permission). */
+export function listenError(err: unknown, host: string, port: number): Error {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'EADDRINUSE') return new CliUsageError(`Port ${port} on ${host} is already in use: stop the other server or pass --port <another port> (0 picks a free one).`, 'port');
+  if (code === 'EACCES') return new CliUsageError(`No permission to listen on ${host}:${port}: use a port above 1023.`, 'port');
+  if (code === 'EADDRNOTAVAIL') return new CliUsageError(`Cannot listen on ${host}: no such local address; use 127.0.0.1 or 0.0.0.0.`, 'host');
+  return err instanceof Error ? err : new Error(String(err));
+}

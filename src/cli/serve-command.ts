@@ -2,7 +2,7 @@
 // drains in-flight calls before exiting. The built-in "embed" function (default model) is
 // deployed at start unless --no-default-function, so a fresh server is useful at once.
 import { createServer } from '../server/create-server';
-import { CliUsageError } from './errors';
+import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
 
 export interface ServeFlags {
@@ -40,7 +40,13 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     corsOrigins: flags.corsOrigin,
     functions: flags.defaultFunction === false ? [] : [DEFAULT_FUNCTION],
   });
-  const { url } = await server.listen();
+  let url: string;
+  try {
+    ({ url } = await server.listen());
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw listenError(err, flags.host, port);
+  }
   const fns = await server.queue.list();
   io.stderr(
     `embedbook server listening on ${url}\n` +

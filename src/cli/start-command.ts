@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { createServer, DEFAULT_BODY_LIMIT } from '../server/create-server';
 import { buildApp, staleReason } from './app-build';
+import { listenError } from './errors';
 import type { CliIO } from './main';
 import { DEFAULT_FUNCTION, parsePort } from './serve-command';
 import { registerStatic } from './static-files';
@@ -50,7 +51,14 @@ export async function startApp(flags: StartFlags, io: Pick<CliIO, 'stderr'>): Pr
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT, forceCloseConnections: true });
   registerStatic(app, { root: distDir, apiPrefix: API_PREFIX });
   const server = createServer({ app, host: flags.host, port, prefix: API_PREFIX, functions: [DEFAULT_FUNCTION] });
-  const { host, port: actual } = await server.listen();
+  let listening: Awaited<ReturnType<typeof server.listen>>;
+  try {
+    listening = await server.listen();
+  } catch (err) {
+    await server.close().catch(() => undefined);
+    throw listenError(err, flags.host, port);
+  }
+  const { host, port: actual } = listening;
   const shown = host.includes(':') ? `[${host}]` : host;
   return { url: `http://${shown}:${actual}/`, close: () => server.close() };
 }
