@@ -6,10 +6,10 @@ import { Table, tableFromIPC } from 'apache-arrow';
 import type { RecordBatch } from 'apache-arrow';
 import { byteSourceName } from './byte-source';
 import { summarizeTable, type DatasetReadResult, type ReadProgress } from './dataset-summary';
-import { NotParquetError, ParquetReadError, ParquetTruncatedError, ReadAbortedError } from './errors';
+import { NotParquetError, ParquetReadError, ParquetTruncatedError, ReadAbortedError, UnknownColumnError } from './errors';
 import { loadParquetWasm } from './parquet-wasm';
 import { guardWasmTraps } from './wasm-trap-guard';
-import { parquetMetadata, type FileMetaData } from 'hyparquet';
+import { parquetMetadata, parquetSchema, type FileMetaData } from 'hyparquet';
 
 export interface ParquetReadOptions {
   fileName?: string;
@@ -78,6 +78,8 @@ const SYNC_CALL_BYTES = 128 * 1024 * 1024;
 
 interface FooterInfo {
   groups: { rows: number; bytes: number }[];
+  /** Top-level column names. */
+  columns: string[];
 }
 
 /** Parses and range-checks the footer in JS (hyparquet) so wasm never sees corrupt metadata. */
@@ -105,14 +107,23 @@ async function checkFooter(blob: Blob, file: string): Promise<FooterInfo> {
     }
     return { rows: Number(g.num_rows), bytes: Number(g.total_byte_size) };
   });
-  return { groups };
+  let columns: string[];
+  try {
+    columns = parquetSchema(meta).children.map((c) => c.element.name);
+  } catch (err) {
+    throw new ParquetReadError(file, `its schema is corrupt: ${describe(err)}`, err);
+  }
+  return { groups, columns };
 }
 
 export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<DatasetReadResult> {
   const fileName = options.fileName ?? byteSourceName(source as Blob);
   const blob = toBlob(source);
   await checkParquetFrame(blob, fileName);
-  const { groups } = await checkFooter(blob, fileName);
+  const { groups, columns } = await checkFooter(blob, fileName);
+  for (const wanted of options.columns ?? []) {
+    if (!columns.includes(wanted)) throw new UnknownColumnError(fileName, wanted, columns);
+  }
   const pq = await loadParquetWasm();
   const { signal, onProgress } = options;
 
@@ -127,7 +138,9 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
       wasmTable.free();
       throw err;
     }
-    const part = tableFromIPC(ipc);
+    // The synchronous reader ignores `columns` (parquet-wasm 0.8): project here as well.
+    const decoded = tableFromIPC(ipc);
+    const part = options.columns ? decoded.select(options.columns) : decoded;
     schemaTable ??= part;
     batches.push(...part.batches);
     rows += part.numRows;

@@ -353,6 +353,16 @@ describe('readParquet bad input', () => {
     throw new Error('expected readParquet to fail');
   }
 
+  it('unknown columns requested: lists the available ones; known ones are read alone', async () => {
+    const bytes = await writeParquetBuffer(await sampleTable(10));
+    await expect(readParquet(bytes, { fileName: 'cols.parquet', columns: ['text', 'body'] })).rejects.toMatchObject({
+      name: 'UnknownColumnError',
+      message: '"cols.parquet" has no column "body". Available columns: "id", "text", "score".',
+    });
+    const { table } = await readParquet(bytes, { columns: ['text'] });
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['text']);
+  });
+
   it('a CSV file given as Parquet', async () => {
     const err = await failure(utf8('id,text\n1,a\n'), 'data.csv');
     expect(err.name).toBe('NotParquetError');
