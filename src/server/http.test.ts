@@ -331,6 +331,22 @@ describe('auth, admin key, CORS and CPU fallback', () => {
   });
 });
 
+describe('GPU workers', () => {
+  test('one worker per GPU; a function asking for a GPU kind runs only on workers of that kind', async () => {
+    const g = await start({ gpus: ['gpu-a', 'gpu-b'] });
+    try {
+      expect((await (await fetch(`${g.url}/health`)).json()) as object).toMatchObject({ workers: 2 });
+      const where = 'export default { handler: async (t, ctx) => { await new Promise((r) => setTimeout(r, 20)); return t.map(() => ctx.device + ":" + ctx.gpu); } };';
+      expect((await deploy(g.url, { name: 'on-b', maxBatchingSize: 1, maxBufferDuration: 0, output: 'utf8', resources: { gpu: 'gpu-b' } }, where)).status).toBe(201);
+      expect((await deploy(g.url, { name: 'on-c', resources: { gpu: 'gpu-c' } }, where)).status).toBe(409);
+      const ids = await Promise.all([0, 1, 2].map(async () => callId(await submit(g.url, 'on-b', textTable(['x', 'y', 'z'])))));
+      for (const id of ids) expect(column((await result(g.url, id)).table, 'result')).toEqual(['cuda:gpu-b', 'cuda:gpu-b', 'cuda:gpu-b']);
+    } finally {
+      await g.close();
+    }
+  });
+});
+
 describe('mounting and shutdown', () => {
   test('the API mounts under a prefix', async () => {
     const p = await start({ prefix: '/api', functions: [fn({ name: 'len', maxBatchingSize: 1 }, LENGTH_BUNDLE)] });

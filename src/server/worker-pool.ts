@@ -8,6 +8,7 @@ import { HandlerError, WorkerLostError } from './errors';
 import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './worker/protocol';
 
 const BOOT_URL = new URL('./worker/boot.mjs', import.meta.url);
+const MAX_BOOT_FAILURES = 5;
 
 export interface PoolOptions {
   size: number;
@@ -21,6 +22,8 @@ export interface PoolOptions {
   /** How many times a batch is re-run after losing its worker before it counts as a failure. */
   maxCrashReruns: number;
   events?: { workerLost?(reason: string): void };
+  /** The worker entry (tests point it at a broken one). */
+  bootUrl?: URL;
 }
 
 export interface RunResult {
@@ -63,6 +66,8 @@ export class WorkerPool {
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
+  private bootFailures = 0;
+  private broken: string | undefined;
   restarts = 0;
 
   constructor(private readonly opts: PoolOptions) {
@@ -90,7 +95,7 @@ export class WorkerPool {
   }
 
   private spawn(init: WorkerInit): Slot {
-    const worker = new Worker(BOOT_URL, { workerData: init });
+    const worker = new Worker(this.opts.bootUrl ?? BOOT_URL, { workerData: init });
     const slot: Slot = { index: init.index, init, worker, ready: false, retired: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.lose(slot, `worker threw: ${err.message}`));
@@ -101,6 +106,7 @@ export class WorkerPool {
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'ready') {
       slot.ready = true;
+      this.bootFailures = 0;
       this.pump();
       return;
     }
@@ -128,6 +134,13 @@ export class WorkerPool {
     }
     this.restarts++;
     this.opts.events?.workerLost?.(reason);
+    // Workers that die before they ever start (broken install, missing loader) would respawn
+    // forever: after a few in a row, fail the work with the reason instead.
+    if (!slot.ready && ++this.bootFailures >= MAX_BOOT_FAILURES) {
+      this.broken = `worker threads fail to start (${this.bootFailures} in a row): ${reason}`;
+      for (const t of [...this.queue.splice(0), ...(task ? [task] : [])]) t.reject(new WorkerLostError(this.broken));
+      return;
+    }
     if (i >= 0) this.slots[i] = this.spawn(slot.init);
     if (task) {
       if (task.reruns < this.opts.maxCrashReruns) {
@@ -166,6 +179,7 @@ export class WorkerPool {
 
   private submit(msg: ToWorker & { type: 'run' | 'inspect' }, gpu: string | undefined, timeoutMs: number): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new WorkerLostError('the worker pool is closed'));
+    if (this.broken) return Promise.reject(new WorkerLostError(this.broken));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: msg.id, msg, gpu, timeoutMs, reruns: 0, resolve, reject });
       this.pump();
