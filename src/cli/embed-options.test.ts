@@ -88,3 +88,20 @@ describe('progress line', () => {
     expect(bar.snapshot.doneRows).toBe(100);
   });
 });
+
+describe('progress bar on a terminal', () => {
+  test('redraws one line in place, throttled, and ends with a newline', () => {
+    const out: string[] = [];
+    let t = 0;
+    const bar = new ProgressBar({ totalRows: 10, totalChunks: 10, write: (s) => out.push(s), isTTY: true, now: () => t, intervalMs: 100 });
+    for (let c = 0; c < 10; c++) {
+      t += 30; // 3 events per 100 ms: most are not drawn
+      bar.onEvent({ status: 'done', chunk: c, offset: c, rows: 1, attempt: 1, latencyMs: 30, failedRows: 0 });
+    }
+    bar.finish();
+    expect(out.length).toBeLessThan(10);
+    expect(out.slice(0, -1).every((s) => s.startsWith('\r\x1b[2K'))).toBe(true);
+    expect(out.at(-2)).toMatch(/100% · 10\/10 rows .* in 0s$/);
+    expect(out.at(-1)).toBe('\n');
+  });
+});

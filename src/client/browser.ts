@@ -7,7 +7,7 @@ export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './ada
 export type { FunctionInfo, HealthInfo, FetchLike } from './http-transport';
 export {
   RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, RateLimitedError,
-  RemoteHttpError, RemoteProtocolError, RemoteCancelledError,
+  RemoteHttpError, RemoteProtocolError,
 } from './errors';
 export * from '../core/index';
 

@@ -96,8 +96,3 @@ export class RemoteHttpError extends RemoteError {
 export class RemoteProtocolError extends RemoteError {
   override readonly name = 'RemoteProtocolError';
 }
-
-/** The call was cancelled (on the server, or by the caller). */
-export class RemoteCancelledError extends RemoteError {
-  override readonly name = 'RemoteCancelledError';
-}

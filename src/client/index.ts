@@ -9,7 +9,7 @@ export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './ada
 export type { FunctionInfo, HealthInfo, FetchLike } from './http-transport';
 export {
   RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, RateLimitedError,
-  RemoteHttpError, RemoteProtocolError, RemoteCancelledError,
+  RemoteHttpError, RemoteProtocolError,
 } from './errors';
 
 // The engine: options, progress events, handles and errors are the same for every backend.
