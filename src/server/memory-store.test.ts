@@ -1,0 +1,4 @@
+import { MemoryQueueStore } from './memory-store';
+import { queueStoreContract } from './store-contract';
+
+queueStoreContract('MemoryQueueStore', () => new MemoryQueueStore());

@@ -1,0 +1,90 @@
+// The QueueStore contract as one shared test suite (house style 9): every store implementation —
+// the in-memory default now, Redis Streams / NATS JetStream later — runs exactly these tests.
+import { describe, expect, test } from 'vitest';
+import type { QueueStore, QueuedRow } from './store';
+
+const rows = (callId: string, n: number, at = 1000): QueuedRow[] =>
+  Array.from({ length: n }, (_, index) => ({ callId, index, enqueuedAt: at + index, values: [`${callId}-${index}`] }));
+
+export function queueStoreContract(name: string, make: () => Promise<QueueStore> | QueueStore): void {
+  describe(`QueueStore contract: ${name}`, () => {
+    const add = (s: QueueStore, id: string, n: number, stream = 'f@1', at = 1000) =>
+      s.addCall({ id, functionName: 'f', version: 1, rows: n, createdAt: at }, stream, rows(id, n, at));
+
+    test('rows are claimed oldest first across calls; pending reports the oldest arrival', async () => {
+      const s = await make();
+      await add(s, 'a', 2, 'f@1', 1000);
+      await add(s, 'b', 2, 'f@1', 2000);
+      expect(await s.pending('f@1')).toEqual({ rows: 4, oldestAt: 1000 });
+      expect((await s.claim('f@1', 3)).map((r) => `${r.callId}:${r.index}`)).toEqual(['a:0', 'a:1', 'b:0']);
+      expect(await s.pending('f@1')).toEqual({ rows: 1, oldestAt: 2001 });
+      expect(await s.depth('f@1')).toBe(4); // 1 waiting + 3 in flight
+      expect(await s.pending('other@1')).toEqual({ rows: 0, oldestAt: null });
+    });
+
+    test('released rows go back to the head in their order', async () => {
+      const s = await make();
+      await add(s, 'a', 4);
+      const first = await s.claim('f@1', 2);
+      await s.release('f@1', first);
+      expect((await s.claim('f@1', 4)).map((r) => r.index)).toEqual([0, 1, 2, 3]);
+    });
+
+    test('outcomes fill the call in row order; the first outcome of a row wins; completion is reported once', async () => {
+      const s = await make();
+      await add(s, 'a', 3);
+      const claimed = await s.claim('f@1', 3);
+      expect(await s.complete('f@1', [{ callId: 'a', index: 2, value: 'c' }, { callId: 'a', index: 0, value: 'a' }])).toEqual([]);
+      expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 'DUPLICATE' }, { callId: 'a', index: 1, value: null, error: 'bad row' }])).toEqual(['a']);
+      expect(await s.complete('f@1', [{ callId: 'a', index: 1, value: 'late' }])).toEqual([]);
+      const call = await s.getCall('a');
+      expect(call).toMatchObject({ state: 'done', doneRows: 3, failedRows: 1, values: ['a', null, 'c'], statuses: ['ok', 'bad row', 'ok'] });
+      expect(call?.finishedAt).toEqual(expect.any(Number));
+      expect(claimed).toHaveLength(3);
+      expect(await s.depth()).toBe(0);
+    });
+
+    test('cancel drops waiting rows only; in-flight rows still complete the call', async () => {
+      const s = await make();
+      await add(s, 'a', 4);
+      await add(s, 'b', 1);
+      await s.claim('f@1', 1);
+      expect(await s.cancelCall('a', 'cancelled')).toBe(false);
+      expect(await s.pending('f@1')).toMatchObject({ rows: 1 }); // only b's row waits
+      expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 1 }])).toEqual(['a']);
+      expect(await s.getCall('a')).toMatchObject({ state: 'cancelled', statuses: ['ok', 'cancelled', 'cancelled', 'cancelled'] });
+      expect(await s.cancelCall('missing', 'cancelled')).toBe(false);
+    });
+
+    test('release skips rows of cancelled calls; deleteCall forgets a call and its waiting rows', async () => {
+      const s = await make();
+      await add(s, 'a', 2);
+      await add(s, 'b', 2);
+      const claimed = await s.claim('f@1', 2); // both of a's rows
+      await s.cancelCall('a', 'cancelled');
+      await s.release('f@1', claimed);
+      expect((await s.claim('f@1', 10)).map((r) => r.callId)).toEqual(['b', 'b']);
+      await s.deleteCall('b');
+      expect(await s.getCall('b')).toBeUndefined();
+    });
+
+    test('finishedBefore lists complete calls for expiry; a zero-row call is complete at once', async () => {
+      const s = await make();
+      await add(s, 'empty', 0);
+      await add(s, 'busy', 1);
+      const done = await s.finishedBefore(Number.MAX_SAFE_INTEGER);
+      expect(done).toContain('empty');
+      expect(done).not.toContain('busy');
+    });
+
+    test('streams are independent (a function version each)', async () => {
+      const s = await make();
+      await add(s, 'a', 2, 'f@1');
+      await add(s, 'b', 3, 'f@2');
+      expect(await s.depth('f@1')).toBe(2);
+      expect(await s.depth('f@2')).toBe(3);
+      expect(await s.depth()).toBe(5);
+      expect((await s.claim('f@2', 10)).every((r) => r.callId === 'b')).toBe(true);
+    });
+  });
+}
