@@ -1,7 +1,7 @@
 // Local backend: the model runs here, in the worker, on onnxruntime-web (WebGPU or threaded
 // WASM) through LocalRuntime. One runtime per model + device: its session is created once and
 // reused across runs and nearest-neighbour queries.
-import { LocalRuntime } from '../client/local-runtime-web';
+import { LocalRuntime, webBackend } from '../client/local-runtime-web';
 import type { ModelSpec } from '../model/registry';
 import type { BackendSpec } from './api';
 import type { EmbedBackend, ModelProgressSink } from './embed-backend';
@@ -19,8 +19,17 @@ function modelSpec(spec: LocalSpec): ModelSpec {
   return m.kind === 'default' ? 'default' : m.kind === 'url' ? { url: m.url } : { files: m.files };
 }
 
+/**
+ * WASM threads: leave one core to the page. ORT's threads spin while they wait, so using every
+ * core starves the UI thread on small machines (measured on 2 cores: frames delayed > 1 s).
+ */
+export function wasmThreads(cores: number, isolated: boolean): number {
+  return isolated ? Math.max(1, Math.min(8, cores - 1)) : 1;
+}
+
 export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink): Promise<EmbedBackend> {
-  const runtime = new LocalRuntime({ model: modelSpec(spec), device: spec.device, onProgress });
+  const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
+  const runtime = new LocalRuntime({ model: modelSpec(spec), device: spec.device, onProgress, backend: webBackend({ threads }) });
   const info = await runtime.info();
   return {
     label: `Local · ${info.device === 'webgpu' ? 'WebGPU' : 'WASM'} · ${info.model}, ${info.dimension}-d`,
