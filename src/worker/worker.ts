@@ -85,6 +85,15 @@ async function open(file: Blob, name: string, onProgress: (p: ReadProgress) => v
   return info;
 }
 
+/**
+ * What a resume may reuse: never the API key (IndexedDB outlives the tab; the page keeps the key
+ * in sessionStorage instead), and not dropped model files (the page must offer them again).
+ */
+function savedBackend(spec: BackendSpec): BackendSpec | null {
+  if (spec.kind === 'remote') return { ...spec, apiKey: '' };
+  return spec.model.kind === 'files' ? null : spec;
+}
+
 /** Wraps every method so errors leave the worker as plain { name, message }. */
 function guarded<T extends object>(api: T): T {
   const out = {} as Record<string, unknown>;
@@ -129,7 +138,7 @@ const api: WorkerApi = {
     const plan = settings.chunking.mode === 'chunkSize' ? Math.ceil(ds.info.rows / settings.chunking.chunkSize) : Math.min(settings.chunking.numChunks, ds.info.rows);
     // Remember the run (file included) so a reload can offer to resume it.
     await cache
-      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, rows: ds.info.rows, totalChunks: plan, settings, backend: spec.kind === 'local' && spec.model.kind === 'files' ? null : spec, savedAt: Date.now() })
+      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, rows: ds.info.rows, totalChunks: plan, settings, backend: savedBackend(spec), savedAt: Date.now() })
       .catch(() => undefined);
     const b = await getBackend(spec, onEvent);
     onEvent([{ type: 'backend', label: b.label, device: b.device, reason: b.reason }]);

@@ -19,14 +19,34 @@ export function defaultRemoteUrl(): string {
   return typeof location === 'undefined' ? 'http://127.0.0.1:7711' : `${location.origin}/api`;
 }
 
+const KEY_ITEM = 'embedbook.apiKey';
+
+/** The API key lives for this tab only (sessionStorage survives a reload, not a new tab). */
+function storedKey(): string {
+  try {
+    return sessionStorage.getItem(KEY_ITEM) ?? '';
+  } catch {
+    return '';
+  }
+}
+
 export const useFunction = create<FunctionState>()((set) => ({
   kind: 'local',
   device: 'auto',
   model: { kind: 'default' },
   remoteUrl: defaultRemoteUrl(),
-  apiKey: '',
+  apiKey: storedKey(),
   functionName: 'embed',
-  set: (patch) => set(patch),
+  set: (patch) => {
+    if (patch.apiKey !== undefined) {
+      try {
+        sessionStorage.setItem(KEY_ITEM, patch.apiKey);
+      } catch {
+        // Storage disabled: the key is simply not remembered across a reload.
+      }
+    }
+    set(patch);
+  },
 }));
 
 export function backendSpec(s: Pick<FunctionState, 'kind' | 'device' | 'model' | 'remoteUrl' | 'apiKey' | 'functionName'>): BackendSpec {

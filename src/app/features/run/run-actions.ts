@@ -40,7 +40,8 @@ export async function resumeSaved(offer: ResumeOffer): Promise<void> {
     retries: String(s.retries),
   });
   const b = offer.backend;
-  if (b?.kind === 'remote') useFunction.getState().set({ kind: 'remote', remoteUrl: b.url, apiKey: b.apiKey, functionName: b.functionName });
+  // The saved run has no API key: the one this tab remembers (sessionStorage) is already in the store.
+  if (b?.kind === 'remote') useFunction.getState().set({ kind: 'remote', remoteUrl: b.url, functionName: b.functionName });
   else if (b?.kind === 'local') useFunction.getState().set({ kind: 'local', device: b.device, model: b.model });
   const ok = await reopenSavedDataset(offer.fileName, 0);
   if (!ok) return;
