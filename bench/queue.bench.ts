@@ -7,7 +7,7 @@
 // measured (Server-Timing: handler;dur=…) — i.e. everything the queue adds (target p50 < 2 ms).
 // Also: the same overhead with POST ?wait (result in the submit answer: one round trip), and with a
 // handler that does nothing (the queue's own cost).
-//   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 3]
+//   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,7 +85,7 @@ export async function main(args: string[]): Promise<void> {
   const rows = arg(args, 'rows', 640);
   const threads = arg(args, 'threads', Math.min(8, os.availableParallelism()));
   const concurrency = arg(args, 'concurrency', 2);
-  const rounds = arg(args, 'rounds', 3);
+  const rounds = arg(args, 'rounds', 5);
   let source: ModelSource;
   let modelLabel: string;
   if (existsSync(path.join(defaultModelDir(), 'config.json'))) {
@@ -148,17 +148,18 @@ export async function main(args: string[]): Promise<void> {
         await embedder.embed(c);
         await callChunk(url, `embed-${b}`, c);
       }
-      // Alternate direct and queue runs and keep each one's best: on a shared machine the load
-      // drifts by more than the effect being measured.
-      let directBest = Infinity;
-      let queueBest = Infinity;
-      for (let r = 0; r < rounds; r++) {
-        directBest = Math.min(directBest, await pipelined(chunks, 1, (c) => embedder.embed(c)));
-        queueBest = Math.min(queueBest, await pipelined(chunks, concurrency, (c) => callChunk(url, `embed-${b}`, c)));
-      }
+      // Alternate direct and queue passes; the ratio is the median of each adjacent pair's ratio,
+      // since on a shared machine the load drifts by more than the effect being measured.
       const n = chunks.length * b;
-      const directRps = n / (directBest / 1000);
-      const queueRps = n / (queueBest / 1000);
+      const pairs: Array<{ direct: number; queue: number }> = [];
+      for (let r = 0; r < rounds; r++) {
+        const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
+        const queue = n / ((await pipelined(chunks, concurrency, (c) => callChunk(url, `embed-${b}`, c))) / 1000);
+        pairs.push({ direct, queue });
+      }
+      const directRps = pct(pairs.map((p) => p.direct), 50);
+      const queueRps = pct(pairs.map((p) => p.queue), 50);
+      const ratio = pct(pairs.map((p) => p.queue / p.direct), 50);
       const overhead = { poll: [] as number[], wait: [] as number[], inproc: [] as number[] };
       const e2e: number[] = [];
       for (const c of chunks) {
@@ -175,7 +176,8 @@ export async function main(args: string[]): Promise<void> {
         rows: n,
         directRowsPerS: Math.round(directRps),
         queueRowsPerS: Math.round(queueRps),
-        ratio: Number((queueRps / directRps).toFixed(3)),
+        ratio: Number(ratio.toFixed(3)),
+        ratioRange: `${Math.min(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}–${Math.max(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}`,
         e2eP50Ms: f(pct(e2e, 50)),
         overheadP50Ms: f(pct(overhead.poll, 50)),
         overheadP99Ms: f(pct(overhead.poll, 99)),
@@ -210,11 +212,11 @@ export async function main(args: string[]): Promise<void> {
     '',
     `${summary.date} · model: ${modelLabel} · ${summary.machine.cores} cores (${summary.machine.cpu}), load avg ${summary.machine.loadAvg1m} · ${threads} ORT threads · ${concurrency} chunks in flight · Node ${process.version}`,
     '',
-    '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) | e2e p50 ms | overhead p50 ms (< 2) | overhead p99 ms | ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
+    '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) [range] | e2e p50 ms | overhead p50 ms (< 2) | overhead p99 ms | ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} | ${r.e2eP50Ms} | ${r.overheadP50Ms} | ${r.overheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
+    ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.e2eP50Ms} | ${r.overheadP50Ms} | ${r.overheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
     '',
-    'Overhead = end-to-end chunk latency over loopback HTTP (Arrow IPC POST + long-poll GET, sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. In-process: FunctionQueue.submit + poll without HTTP. No-op handler: the same chunks through a handler that does nothing, measured before the model first runs. Throughput: best of the alternating rounds, chunks pipelined.',
+    'Overhead = end-to-end chunk latency over loopback HTTP (Arrow IPC POST + long-poll GET, sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. In-process: FunctionQueue.submit + poll without HTTP. No-op handler: the same chunks through a handler that does nothing, measured before the model first runs. Throughput: median over alternating direct/queue passes (queue chunks pipelined); the ratio is the median of the ratios of adjacent pairs, its range in brackets.',
     '',
   ].join('\n');
   writeFileSync(path.join(outDir, 'queue.md'), md);
