@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS_DIR, launchChromium } from './browser';
 import { DESKTOP, PHONE, downloadParquet, longestTask, maxAbsDiff, openApp, setChunking, tileStates, waitRunDone, watchLongTasks, watchTiles } from './fixtures/app';
 import { makeRows, toCsv } from './fixtures/datasets';
@@ -61,7 +61,7 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
   expect(out.map((r) => r.id)).toEqual(rows.map((r) => r.id));
   expect(Object.keys(out[0])).toEqual(['id', 'text', 'group', 'embedding', 'status']);
   // The CSV's one empty cell is null (CSV cannot tell "" from missing): that row fails, clearly.
-  expect(out[5].status).toMatch(/expected a string, got null/);
+  expect(out[5].status).toMatch(/no text: the cell is empty \(null\)/);
   expect(out[5].embedding ?? null).toBeNull();
   expect(out.filter((r) => r.status !== 'ok')).toHaveLength(1);
   // Texts survive the round trip (quoted commas, newlines, quotes, unicode).
@@ -83,14 +83,33 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
 
   // (d) Screenshots of each cell after the run, at desktop and phone sizes.
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  await page.getByTestId('code-toggle').click();
   for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(viewport);
     await page.waitForTimeout(300);
-    await page.getByTestId('scatter-canvas').hover({ position: { x: 120, y: 120 } }).catch(() => undefined);
     for (const cell of CELLS) {
-      await page.getByTestId(`cell-${cell}`).screenshot({ path: join(ARTIFACTS_DIR, `app-${label}-${cell}.png`) });
+      const el = page.getByTestId(`cell-${cell}`);
+      await el.scrollIntoViewIfNeeded();
+      // Show the hover states too: a tile's details, and a point's text on the projection.
+      if (cell === 'run') await page.locator('[data-testid=tile]').nth(3).hover();
+      if (cell === 'results') await hoverAPoint(page);
+      await el.screenshot({ path: join(ARTIFACTS_DIR, `app-${label}-${cell}.png`) });
     }
     await page.screenshot({ path: join(ARTIFACTS_DIR, `app-${label}-full.png`), fullPage: true });
   }
   expect(errors).toEqual([]);
 });
+
+/** Moves the mouse over the canvas until the projection shows a point's text. */
+async function hoverAPoint(page: Page): Promise<void> {
+  const canvas = page.getByTestId('scatter-canvas');
+  await canvas.scrollIntoViewIfNeeded();
+  const box = await canvas.boundingBox();
+  if (!box) return;
+  for (let y = 0.3; y <= 0.7; y += 0.1) {
+    for (let x = 0.3; x <= 0.7; x += 0.1) {
+      await page.mouse.move(box.x + box.width * x, box.y + box.height * y);
+      if (await page.getByTestId('scatter-tip').isVisible().catch(() => false)) return;
+    }
+  }
+}

@@ -147,6 +147,11 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   return collect(result.table, rows, dim, plan.length);
 }
 
+/** Says what a null text means for a user (CSV has no other way to write an empty cell). */
+function friendly(message: string): string {
+  return /^expected a string, got (null|undefined)/.test(message) ? 'no text: the cell is empty (null), so there is nothing to embed' : message;
+}
+
 /** Flattens the engine's `result` (list<float32>) + `status` columns into a matrix and errors. */
 export function collect(out: Table, rows: number, knownDim: number, chunks: number): JobOutput {
   const result = out.getChild('result');
@@ -166,7 +171,7 @@ export function collect(out: Table, rows: number, knownDim: number, chunks: numb
   for (let i = 0; i < rows; i++) {
     const s = status?.get(i) as string | null | undefined;
     // Backends number rows within their batch ("row 3: …"); the grouping below names input rows.
-    const err = s && s !== 'ok' ? s.replace(/^row \d+: /, '') : vecs[i] ? null : 'no result';
+    const err = s && s !== 'ok' ? friendly(s.replace(/^row \d+: /, '')) : vecs[i] ? null : 'no result';
     errors.push(err);
     if (err) {
       failedRows++;

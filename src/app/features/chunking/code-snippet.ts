@@ -5,26 +5,26 @@ import type { ChunkingValidation } from './validate-chunking';
 export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, textColumn: string | null, fileName: string | null): string {
   const chunking = v.chunking ? (v.chunking.mode === 'chunkSize' ? `chunkSize: ${v.chunking.chunkSize}` : `numChunks: ${v.chunking.numChunks}`) : 'chunkSize: 64';
   const opts = [chunking, `concurrentChunks: ${v.concurrentChunks}`, v.timeout === null ? 'timeout: undefined /* wait forever */' : `timeout: ${v.timeout}`, `retries: ${v.retries}`];
+  const imports =
+    backend.kind === 'remote'
+      ? [`import { Remote } from 'embedbook';`, `import { Field, Float32, List, Table } from 'apache-arrow';`]
+      : [`import { LocalRuntime } from 'embedbook';`, `import { Table } from 'apache-arrow';`];
   const setup =
     backend.kind === 'remote'
       ? [
-          `import { Remote } from 'embedbook';`,
-          `import { Float32, List, Field } from 'apache-arrow';`,
           `const remote = new Remote({ url: ${JSON.stringify(backend.url)}${backend.apiKey ? ', apiKey: process.env.EMBEDBOOK_API_KEY' : ''} });`,
-          `const fn = remote.function(${JSON.stringify(backend.functionName)}, {`,
-          `  outputType: new List(new Field('item', new Float32(), true)),`,
-          `});`,
+          `const fn = remote.function(${JSON.stringify(backend.functionName)}, { outputType: new List(new Field('item', new Float32(), true)) });`,
         ]
       : [
-          `import { LocalRuntime } from 'embedbook';`,
-          `const local = new LocalRuntime({ model: ${backend.model.kind === 'url' ? JSON.stringify(backend.model.url) : "'default'"}, device: ${JSON.stringify(backend.device)} });`,
+          `const local = new LocalRuntime({ model: ${backend.model.kind === 'url' ? `{ url: ${JSON.stringify(backend.model.url)} }` : backend.model.kind === 'files' ? "{ folder: './my-bert-model' }" : "'default'"} }); // device 'auto': CUDA when present, else CPU`,
           `const fn = local.function('embed');`,
         ];
   return [
-    ...setup,
-    `import { Table } from 'apache-arrow';`,
+    ...imports,
     `import { readCsv } from 'embedbook/src/io/csv-read'; // readParquet for .parquet`,
+    `import fs from 'node:fs';`,
     ``,
+    ...setup,
     `// ${fileName ?? 'your file'}: the function takes one argument column, \`text\`.`,
     `const { table } = await readCsv(fs.createReadStream(${JSON.stringify(fileName ?? 'data.csv')}));`,
     `const args = new Table({ text: table.getChild(${JSON.stringify(textColumn ?? 'text')})! });`,
