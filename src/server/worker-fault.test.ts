@@ -72,3 +72,19 @@ test('a batch that kills its worker every time fails after the re-run budget, al
   expect(status[1]).toMatch(/WorkerLostError: Worker lost mid-batch: worker exited with code 9/);
   expect([status[0], status[2], status[3]]).toEqual(['ok', 'ok', 'ok']);
 });
+
+test('loading a handler in a fresh worker does not count against the batch deadline', async () => {
+  // Top-level await: every worker that loads this bundle spends 800 ms before the handler exists.
+  const slowLoad = `await new Promise((r) => setTimeout(r, 800));
+export default { handler: async (text) => { await new Promise((r) => setTimeout(r, 200)); return text.map((t) => t.length); } };`;
+  const d = await fetch(`${s.url}/functions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ definition: { name: 'slow-load', maxBatchingSize: 1, maxBufferDuration: 0, retries: 0, output: 'float64', batchTimeoutMs: 500 }, bundle: slowLoad }),
+  });
+  expect(d.status).toBe(201); // loaded in one worker at deploy; the other loads on its first batch
+  const before = await restarts();
+  const { table } = await result(s.url, await callId(await submit(s.url, 'slow-load', textTable(['a', 'bb', 'ccc', 'dddd']))));
+  expect(column(table, 'result')).toEqual([1, 2, 3, 4]);
+  expect(await restarts()).toBe(before);
+});

@@ -9,6 +9,8 @@ import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './w
 
 const BOOT_URL = new URL('./worker/boot.mjs', import.meta.url);
 const MAX_BOOT_FAILURES = 5;
+/** Deadline for loading a handler in a worker (bundle import, model load) before its batch starts. */
+export const LOAD_GRACE_MS = 120_000;
 
 export interface PoolOptions {
   size: number;
@@ -112,6 +114,10 @@ export class WorkerPool {
     }
     const task = slot.task;
     if (!task || task.id !== m.id) return; // a late answer from a batch we already re-ran elsewhere
+    if (m.type === 'started') {
+      this.arm(slot, task, task.timeoutMs, `batch deadline of ${task.timeoutMs} ms passed (hung handler)`);
+      return;
+    }
     slot.task = undefined;
     if (slot.deadline !== undefined) this.opts.timers.clearTimeout(slot.deadline);
     slot.deadline = undefined;
@@ -169,12 +175,19 @@ export class WorkerPool {
       if (!slot) continue;
       this.queue.splice(q--, 1);
       slot.task = task;
-      slot.deadline = this.opts.timers.setTimeout(
-        () => this.lose(slot, `batch deadline of ${task.timeoutMs} ms passed (hung handler)`),
-        task.timeoutMs,
-      );
+      // Loading a handler (first batch on this worker: import the bundle, load a model) may take
+      // longer than a batch may: until the worker says 'started', the deadline is LOAD_GRACE_MS.
+      const ms = task.msg.type === 'run' ? Math.max(task.timeoutMs, LOAD_GRACE_MS) : task.timeoutMs;
+      this.arm(slot, task, ms, `no answer within ${ms} ms (hung while loading the handler, or hung handler)`);
       slot.worker.postMessage(task.msg);
     }
+  }
+
+  private arm(slot: Slot, task: Task, ms: number, reason: string): void {
+    if (slot.deadline !== undefined) this.opts.timers.clearTimeout(slot.deadline);
+    slot.deadline = this.opts.timers.setTimeout(() => {
+      if (slot.task === task) this.lose(slot, reason);
+    }, ms);
   }
 
   private submit(msg: ToWorker & { type: 'run' | 'inspect' }, gpu: string | undefined, timeoutMs: number): Promise<FromWorker> {

@@ -45,6 +45,8 @@ export interface PackedVectors {
 
 export type FromWorker =
   | { type: 'ready' }
+  /** The handler is loaded and the batch starts now: the batch deadline counts from here. */
+  | { type: 'started'; id: number }
   | {
       type: 'result';
       id: number;

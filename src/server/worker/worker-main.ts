@@ -107,6 +107,7 @@ port.on('message', (msg: ToWorker) => {
   void (async () => {
     try {
       const h = await handlerFor(msg.fn);
+      send({ type: 'started', id: msg.id });
       const ctx: HandlerContext = {
         functionName: msg.fn.name,
         version: msg.fn.version,
