@@ -32,6 +32,7 @@ describe('defineFunction', () => {
     [{ name: 'f', retries: 1.5 }, 'retries'],
     [{ name: 'f', args: { x: 'date[]' } }, 'args.x'],
     [{ name: 'f', args: {} }, 'args'],
+    [{ name: 'f', args: { '1': 'string[]' } }, 'args.1'],
     [{ name: 'f', resources: { memory: 'lots' } }, 'resources.memory'],
     [{ name: 'f', resources: { cpu: 0 } }, 'resources.cpu'],
     [{ name: 'f', output: 'float16' }, 'output'],

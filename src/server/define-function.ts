@@ -69,6 +69,7 @@ export interface FunctionDefinition extends Partial<Omit<FunctionSpec, 'name' | 
 
 export const DEFAULTS = { maxBatchingSize: 32, maxBufferDuration: 100, retries: 3 } as const;
 const NAME_RE = /^[A-Za-z][\w.-]{0,63}$/;
+const ARG_NAME_RE = /^[A-Za-z_][\w]*$/;
 const MEMORY_RE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
 
 /** Validates a definition where it is written (fails fast at import) and returns it unchanged. */
@@ -115,6 +116,9 @@ export function validateSpec(raw: unknown, opts: { hasHandler: boolean }): Funct
   }
   const args: Record<string, ArgType> = {};
   for (const [arg, type] of Object.entries(argsRaw as Record<string, unknown>)) {
+    // Identifiers only: integer-like keys would be reordered by JavaScript, and order is the
+    // handler's parameter order.
+    if (!ARG_NAME_RE.test(arg)) throw new InvalidDefinitionError(`args.${arg}`, `is not a valid argument name (letters, digits and _, not starting with a digit).`);
     if (typeof type === 'string' && SCALAR_TYPES.includes(type)) {
       throw new ScalarHandlerError(name, `argument "${arg}" as a scalar "${type}" (use "${type === 'object' || type === 'any' ? 'json' : type}[]")`);
     }
