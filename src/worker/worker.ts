@@ -140,9 +140,17 @@ const api: WorkerApi = {
     await cache
       .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, rows: ds.info.rows, totalChunks: plan, settings, backend: savedBackend(spec), savedAt: Date.now() })
       .catch(() => undefined);
-    const b = await getBackend(spec, onEvent);
-    onEvent([{ type: 'backend', label: b.label, device: b.device, reason: b.reason }]);
-    const out = await runJob({ table: ds.table, settings, jobKey: key, signal: ctl.signal, emit: onEvent }, { cache, backend: b });
+    let out;
+    try {
+      const b = await getBackend(spec, onEvent);
+      onEvent([{ type: 'backend', label: b.label, device: b.device, reason: b.reason }]);
+      out = await runJob({ table: ds.table, settings, jobKey: key, signal: ctl.signal, emit: onEvent }, { cache, backend: b });
+    } catch (err) {
+      // A run that failed before saving anything (bad key, model that will not load) leaves
+      // nothing worth resuming after a reload.
+      if ((await cache.count(key).catch(() => 0)) === 0) await cache.clearSession().catch(() => undefined);
+      throw err;
+    }
     if (controller === ctl) controller = undefined;
     if (!out.cancelled) {
       results = { ...out, textColumn: settings.textColumn, backend: spec };
