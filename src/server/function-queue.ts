@@ -172,6 +172,7 @@ export class FunctionQueue {
     try {
       await this.pool.inspect(ref);
     } catch (err) {
+      if (ref.bundleUrl) rmSync(fileURLToPath(ref.bundleUrl), { force: true });
       throw new InvalidBundleError(spec.name, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
     }
     const entry: Entry = { spec, version, stream: key, ref, deployedAt: this.timers.now(), batcher: this.makeBatcher(spec, key, ref) };
