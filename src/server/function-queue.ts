@@ -173,7 +173,9 @@ export class FunctionQueue {
       await this.pool.inspect(ref);
     } catch (err) {
       if (ref.bundleUrl) rmSync(fileURLToPath(ref.bundleUrl), { force: true });
-      throw new InvalidBundleError(spec.name, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+      const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      if (spec.model !== undefined) throw new InvalidDefinitionError('model', `"${spec.model}" could not be loaded in a worker: ${why}`);
+      throw new InvalidBundleError(spec.name, why);
     }
     const entry: Entry = { spec, version, stream: key, ref, deployedAt: this.timers.now(), batcher: this.makeBatcher(spec, key, ref) };
     const old = this.active.get(spec.name);

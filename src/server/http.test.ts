@@ -12,7 +12,7 @@ beforeAll(async () => {
   s = await start({
     bodyLimit: 64 * 1024,
     maxQueuedRows: 50,
-    models: { tiny: { module: TINY_MODEL } },
+    models: { tiny: { module: TINY_MODEL }, broken: { folder: '/nonexistent/model-folder' } },
     functions: [
       fn({ name: 'len', maxBatchingSize: 4, maxBufferDuration: 20, output: 'float64' }, LENGTH_BUNDLE),
       fn({ name: 'pair', maxBatchingSize: 4, maxBufferDuration: 60_000, output: 'float64' }, LENGTH_BUNDLE),
@@ -243,6 +243,15 @@ describe('deploy', () => {
     const syntax = await deploy(s.url, { name: 'x' }, 'export default {{{');
     expect(syntax.status).toBe(400);
     expect((await errorOf(syntax)).name).toBe('InvalidBundleError');
+  });
+
+  test('a built-in model that cannot load → 400 naming the model and why', async () => {
+    const res = await deploy(s.url, { name: 'ghost', model: 'missing-model' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toContain('"missing-model" is not a built-in model; available: "default", "tiny", "broken"');
+    const broken = await deploy(s.url, { name: 'ghost', model: 'broken' });
+    expect(broken.status).toBe(400);
+    expect(await errorOf(broken)).toMatchObject({ name: 'InvalidDefinitionError', message: expect.stringMatching(/"broken" could not be loaded in a worker: ModelSourceError: .*\/nonexistent\/model-folder/) });
   });
 
   test('a GPU no worker has → 409', async () => {
