@@ -1,6 +1,6 @@
 // (c) Bad files show a clear, specific message in the Dataset cell and nothing crashes; an
 // unreachable server shows a clear message in the Function cell. (A wrong API key against a real
-// server is covered in app-remote.spec.ts.)
+// server is covered in app-remote.spec.ts.) Also: a large CSV shows bytes-read progress.
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
@@ -70,4 +70,27 @@ test('an unreachable server: a clear message in the Function cell', async () => 
   expect(await page.getByTestId('cell-function-state').textContent()).toBe('Unreachable');
   // The browser itself logs the refused connection; anything else would be ours.
   expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource|Failed to fetch/.test(e))).toEqual([]);
+});
+
+test('a large CSV shows bytes-read progress while the worker parses it', async () => {
+  const { page, errors } = await openApp(browser, inject('appUrl'));
+  const rows = makeRows(2000);
+  // ~15 MB: the same 2,000 generated rows repeated with fresh ids.
+  const lines = ['id,text,group'];
+  for (let k = 0; k < 50; k++) for (const r of rows) lines.push(`${k * 2000 + r.id},"${r.text.replace(/"/g, '""')} ${'pad '.repeat(20)}",${r.group}`);
+  const csv = utf8(lines.join('\n'));
+  await page.evaluate(`(() => {
+    window.__progress = [];
+    new MutationObserver(() => {
+      const bar = document.querySelector('[data-testid=dataset-progress]');
+      if (bar) window.__progress.push(Number(bar.getAttribute('aria-valuenow')));
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  })()`);
+  await dropFile(page, '[data-testid=cell-dataset]', { name: 'big.csv', bytes: csv });
+  await expect.poll(() => page.getByTestId('dataset-rows').textContent().catch(() => ''), { timeout: 120_000 }).toBe('100,000');
+  const seen = (await page.evaluate('window.__progress')) as number[];
+  // The bar moved through intermediate values, not just 0 → done.
+  expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+  expect(seen).toEqual([...seen].sort((a, b) => a - b));
+  expect(errors).toEqual([]);
 });

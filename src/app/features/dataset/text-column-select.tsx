@@ -12,7 +12,7 @@ export function TextColumnSelect({ columns, value, onChange }: TextColumnSelectP
   if (text.length === 0) return <p className="hint hint--warn">This file has no text column to embed.</p>;
   const nulls = text.find((c) => c.name === value)?.nullCount ?? 0;
   return (
-    <label className="field">
+    <label className="field field--narrow">
       <span className="field__label">Text column</span>
       <select value={value ?? ''} onChange={(e) => onChange(e.target.value)} data-testid="dataset-text-column">
         {text.map((c) => (
