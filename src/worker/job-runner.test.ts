@@ -72,6 +72,17 @@ describe('runJob', () => {
     expect(out.failedRows).toBe(0);
   });
 
+  test('an output spanning several Arrow record batches lands row for row in the matrix', async () => {
+    const out = await runJob(
+      { table: table(40_000, 39_999), settings: { ...settings, chunking: { mode: 'numChunks', numChunks: 3 } }, jobKey: 'big', signal: new AbortController().signal, emit: () => undefined },
+      { cache: memoryChunkCache(), backend: backend(), flushMs: 1 },
+    );
+    for (const i of [0, 16_383, 16_384, 32_768, 39_998]) expect(out.matrix[i * 3]).toBe(i);
+    expect(out.matrix[39_999 * 3]).toBe(0);
+    expect(out.errors[39_999]).toMatch(/null/);
+    expect(out.failedRows).toBe(1);
+  });
+
   test('a missing text column is a clear error', async () => {
     await expect(
       runJob({ table: table(3), settings: { ...settings, textColumn: 'nope' }, jobKey: 'k', signal: new AbortController().signal, emit: () => undefined }, { cache: memoryChunkCache(), backend: backend() }),
