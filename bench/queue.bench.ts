@@ -5,6 +5,7 @@
 // Throughput: chunks pipelined (--concurrency, default 2) vs the direct loop (target ≥ 0.95×).
 // Overhead per chunk: sequential chunks, end-to-end latency minus the handler time the worker
 // measured (Server-Timing: handler;dur=…) — i.e. everything the queue adds (target p50 < 2 ms).
+// Then (c) the server's default pool (one single-threaded worker per core) on the same chunks.
 // Also: the same overhead with POST ?wait (result in the submit answer: one round trip), and with a
 // handler that does nothing (the queue's own cost).
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
@@ -190,6 +191,44 @@ export async function main(args: string[]): Promise<void> {
     }
   } finally {
     await server.close();
+  }
+
+  // (c) The server's default pool: one single-threaded worker per core (no ORT spinning threads;
+  // batches run in parallel), chunks pipelined workers + 1 deep. Same chunks, same direct loop.
+  const pool = createServer({
+    port: 0,
+    models: { bench: source },
+    functions: SIZES.map((b) => ({ definition: { name: `embed-${b}`, model: 'bench', maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0 } })),
+  });
+  const poolUrl = (await pool.listen()).url;
+  const workers = pool.queue.pool.size;
+  try {
+    for (const r of results) {
+      const b = Number(r.batch);
+      const chunks = chunksOf(texts, b).filter((c) => c.length === b);
+      for (const c of chunks.slice(0, 2 * workers)) await Promise.all([callChunk(poolUrl, `embed-${b}`, c), embedder.embed(c)]);
+      const n = chunks.length * b;
+      const ratios: number[] = [];
+      const rps: number[] = [];
+      for (let k = 0; k < Math.max(1, Math.ceil(rounds / 2)); k++) {
+        const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
+        const queued = n / ((await pipelined(chunks, workers + 1, (c) => callChunk(poolUrl, `embed-${b}`, c))) / 1000);
+        ratios.push(queued / direct);
+        rps.push(queued);
+      }
+      const overhead: number[] = [];
+      for (const c of chunks) {
+        const x = await callChunk(poolUrl, `embed-${b}`, c);
+        overhead.push(x.ms - x.handlerMs);
+      }
+      r.poolWorkers = workers;
+      r.poolRowsPerS = Math.round(pct(rps, 50));
+      r.poolRatio = Number(pct(ratios, 50).toFixed(3));
+      r.poolOverheadP50Ms = f(pct(overhead, 50));
+      r.poolOverheadP99Ms = f(pct(overhead, 99));
+    }
+  } finally {
+    await pool.close();
     await session.dispose();
   }
 
@@ -215,6 +254,12 @@ export async function main(args: string[]): Promise<void> {
     '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) [range] | e2e p50 ms | overhead p50 ms (< 2) | overhead p99 ms | ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.e2eP50Ms} | ${r.overheadP50Ms} | ${r.overheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
+    '',
+    `Default pool (${results[0]?.poolWorkers ?? '?'} single-threaded workers, chunks pipelined workers + 1 deep):`,
+    '',
+    '| batch | queue rows/s | queue/direct | overhead p50 / p99 ms |',
+    '|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.batch} | ${r.poolRowsPerS} | ${r.poolRatio} | ${r.poolOverheadP50Ms} / ${r.poolOverheadP99Ms} |`),
     '',
     'Overhead = end-to-end chunk latency over loopback HTTP (Arrow IPC POST + long-poll GET, sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. In-process: FunctionQueue.submit + poll without HTTP. No-op handler: the same chunks through a handler that does nothing, measured before the model first runs. Throughput: median over alternating direct/queue passes (queue chunks pipelined); the ratio is the median of the ratios of adjacent pairs, its range in brackets.',
     '',
