@@ -121,6 +121,15 @@ describe('LocalRuntime options', () => {
     expect(() => new BaseLocalRuntime({})).toThrow(expect.objectContaining({ name: 'MissingBackendError' }));
   });
 
+  test('bad call options fail before the model loads', async () => {
+    let loads = 0;
+    const rt = new BaseLocalRuntime({ backend: { name: 'counting', loadModel: async () => { loads++; throw new Error('should not load'); }, createSession: async () => { throw new Error('unused'); } } });
+    const t = texts(['a']);
+    await expect(rt.function('embed').chunkedCall(t, { chunkSize: 1, numChunks: 1 } as never)).rejects.toMatchObject({ name: 'InvalidOptionError' });
+    await expect(rt.function('embed').chunkedCall(t, { chunkSize: 1, concurrentChunks: 0 })).rejects.toMatchObject({ name: 'InvalidOptionError', message: expect.stringContaining('concurrentChunks') });
+    expect(loads).toBe(0);
+  });
+
   test('device wasm/webgpu in Node are rejected with the Node devices', async () => {
     await expect(new LocalRuntime({ device: 'webgpu' }).info()).rejects.toMatchObject({ name: 'UnknownDeviceError', message: expect.stringContaining("'auto', 'cpu', 'cuda'") });
   });

@@ -7,6 +7,7 @@ import type { DataType, RecordBatch, Table } from 'apache-arrow';
 import { chunkedCall } from '../core/chunked-call';
 import { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
 import { EmbedbookError, InvalidOptionError } from '../core/errors';
+import { planChunks, validateCallOptions } from '../core/plan-chunks';
 import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
 import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
@@ -160,9 +161,13 @@ export class LocalFunction {
 
   /** Same contract as RemoteFunction.chunkedCall: row i of `result` answers input row i. */
   async chunkedCall(args: Table, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
-    // Validate the column and load the model before the first chunk: a bad table or model is one
-    // clear error, not N failed chunks.
-    if (args && typeof (args as Table).numRows === 'number' && (args as Table).schema) textColumn(args);
+    // Validate options and the column, then load the model, before the first chunk: bad input is
+    // one clear error at once (not after a model download), a bad model one error, not N chunks.
+    if (args && typeof (args as Table).numRows === 'number' && (args as Table).schema) {
+      validateCallOptions(opts);
+      planChunks(args.numRows, opts);
+      textColumn(args);
+    }
     await this.runtime.load();
     return chunkedCall(args, this.batchFunction, { timers: this.timers, ...opts, outputType: this.outputType });
   }
