@@ -99,6 +99,7 @@ export class FunctionQueue {
   private readonly models: Record<string, ModelEntry>;
   private readonly bundleDir: string;
   private closing = false;
+  private readonly instanceId = randomUUID().slice(0, 8);
   private lastSweep = 0;
   /** Rows of submits that passed the queue-full check and are being added. */
   private reserved = 0;
@@ -165,7 +166,8 @@ export class FunctionQueue {
     } else {
       mkdirSync(this.bundleDir, { recursive: true });
       const hash = createHash('sha256').update(bundle as string).digest('hex').slice(0, 12);
-      const file = join(this.bundleDir, `${spec.name}-${version}-${hash}.mjs`);
+      // Per server instance: several servers may share the folder, and each deletes its own files.
+      const file = join(this.bundleDir, `${spec.name}-${version}-${hash}-${this.instanceId}.mjs`);
       writeFileSync(file, bundle as string);
       ref.bundleUrl = pathToFileURL(file).href;
     }
@@ -401,5 +403,7 @@ export class FunctionQueue {
     // Anyone still waiting (e.g. on a call of a removed function) gets woken to read the final state.
     this.wake([...this.waiters.keys()]);
     await this.pool.close();
+    // Uploaded bundles live as long as the server: a restart starts with no functions deployed.
+    for (const e of entries) if (e.ref.bundleUrl) rmSync(fileURLToPath(e.ref.bundleUrl), { force: true });
   }
 }
