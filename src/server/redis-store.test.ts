@@ -1,0 +1,148 @@
+// RedisStreamsQueueStore against a real redis-server (REDIS_URL, e.g. redis://127.0.0.1:6390; .ci/run
+// starts one). Without REDIS_URL this file FAILS, unless EMBEDBOOK_SKIP_REDIS=1 says to skip it.
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, test } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisStreamsQueueStore, RedisUnavailableError, type RedisStoreOptions } from './redis-store';
+import { queueStoreContract } from './store-contract';
+import type { QueuedRow } from './store';
+
+const REDIS_URL = process.env.REDIS_URL;
+const SKIP = process.env.EMBEDBOOK_SKIP_REDIS === '1';
+if (!REDIS_URL && !SKIP) {
+  throw new Error(
+    'REDIS_URL is not set: the Redis queue store tests need a redis-server (7+). Start one, e.g. ' +
+      "`redis-server --port 6390 --save '' --appendonly no --daemonize yes` and run with REDIS_URL=redis://127.0.0.1:6390, " +
+      'or set EMBEDBOOK_SKIP_REDIS=1 to skip them explicitly.',
+  );
+}
+
+const stores: RedisStreamsQueueStore[] = [];
+const prefixes: string[] = [];
+
+/** A fresh key prefix per test: tests never see each other's keys. */
+function newPrefix(): string {
+  const p = `embedbook-test:${randomUUID().slice(0, 8)}:`;
+  prefixes.push(p);
+  return p;
+}
+
+async function openStore(prefix: string, opts: RedisStoreOptions = {}): Promise<RedisStreamsQueueStore> {
+  const s = await RedisStreamsQueueStore.connect(REDIS_URL as string, { prefix, ...opts });
+  stores.push(s);
+  return s;
+}
+
+/** Closes every store opened here and deletes the test keys. */
+async function cleanUp(): Promise<void> {
+  for (const s of stores.splice(0)) await s.close();
+  if (!REDIS_URL) return;
+  const r = new Redis(REDIS_URL);
+  try {
+    for (const p of prefixes.splice(0)) {
+      const keys = await r.keys(`${p}*`);
+      if (keys.length) await r.del(...keys);
+    }
+  } finally {
+    r.disconnect();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ids = (rows: QueuedRow[]) => rows.map((r) => `${r.callId}:${r.index}`);
+const newCall = (id: string, rows: number, at = 1000) => ({ id, functionName: 'f', version: 1, rows, createdAt: at });
+const rowsOf = (callId: string, values: unknown[][], at = 1000): QueuedRow[] => values.map((v, index) => ({ callId, index, enqueuedAt: at, values: v }));
+
+describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
+  afterAll(cleanUp);
+
+  queueStoreContract('RedisStreamsQueueStore', () => openStore(newPrefix()));
+
+  test('row values and results round-trip: strings, numbers, arrays, objects and Float32Array embeddings', async () => {
+    const s = await openStore(newPrefix());
+    const emb = Float32Array.from({ length: 512 }, (_, i) => Math.cos(i) / 3);
+    const values: unknown[][] = [['héllo ✓', 3, [1.5, 2]], [null, -0.25, []], [{ w: 2, tags: ['x'] }, 1e300, [emb.subarray(0, 4)]]];
+    await s.addCall(newCall('a', 3), 'f@1', rowsOf('a', values));
+    const claimed = await s.claim('f@1', 10);
+    expect(claimed.map((r) => r.values)).toEqual(values);
+    expect(claimed.map((r) => r.enqueuedAt)).toEqual([1000, 1000, 1000]);
+    expect(claimed[2].values[2]).toEqual([expect.any(Float32Array)]);
+    await s.complete('f@1', [
+      { callId: 'a', index: 0, value: emb },
+      { callId: 'a', index: 1, value: 'text' },
+      { callId: 'a', index: 2, value: [1, 2, 3] },
+    ]);
+    const call = await s.getCall('a');
+    expect(call?.values[0]).toBeInstanceOf(Float32Array);
+    expect(Array.from(call?.values[0] as Float32Array)).toEqual(Array.from(emb)); // bit-exact
+    expect(call?.values.slice(1)).toEqual(['text', [1, 2, 3]]);
+    // Binary, not float text: the stored result is 512 × 4 bytes plus a 5-byte header.
+    expect(await s.redis.hstrlen(`${s.prefix}v:a`, '0')).toBe(5 + 512 * 4);
+  });
+
+  test('addCall is atomic: a duplicate call id is refused and appends nothing', async () => {
+    const s = await openStore(newPrefix());
+    await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['x'], ['y']]));
+    await expect(s.addCall(newCall('a', 3), 'f@1', rowsOf('a', [['1'], ['2'], ['3']]))).rejects.toThrow(/call id a already exists/);
+    expect(await s.depth('f@1')).toBe(2);
+    expect((await s.getCall('a'))?.rows).toBe(2);
+  });
+
+  test('two processes sharing one Redis never claim the same row, and a row racing to complete twice counts once', async () => {
+    const prefix = newPrefix();
+    const [a, b] = [await openStore(prefix), await openStore(prefix)];
+    const n = 200;
+    await a.addCall(newCall('c', n), 'f@1', rowsOf('c', Array.from({ length: n }, (_, i) => [`r${i}`])));
+    const claims = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claim('f@1', 15)));
+    const all = claims.flat();
+    expect(all).toHaveLength(n);
+    expect(new Set(ids(all)).size).toBe(n);
+    // Both processes report an outcome for every row at the same time (e.g. a reclaimed batch that
+    // the "lost" worker finished after all): first outcome wins, the call completes exactly once.
+    const outcomes = (tag: string) => all.map((r) => ({ callId: r.callId, index: r.index, value: `${tag}${r.index}` }));
+    const [fa, fb] = await Promise.all([a.complete('f@1', outcomes('a')), b.complete('f@1', outcomes('b'))]);
+    expect([...fa, ...fb]).toEqual(['c']);
+    const call = await b.getCall('c');
+    expect(call).toMatchObject({ state: 'done', doneRows: n, failedRows: 0 });
+    expect(call?.values.every((v, i) => v === `a${i}` || v === `b${i}`)).toBe(true);
+    expect(await a.depth()).toBe(0);
+  });
+
+  test("a lost process's in-flight rows go back to the head after reclaimIdleMs; a live one's heartbeat keeps them", async () => {
+    const prefix = newPrefix();
+    const idle = 1000;
+    const dead = await openStore(prefix, { reclaimIdleMs: idle });
+    const live = await openStore(prefix, { reclaimIdleMs: idle });
+    const other = await openStore(prefix, { reclaimIdleMs: idle });
+    await dead.addCall(newCall('a', 5, 1000), 'f@1', rowsOf('a', [['0'], ['1'], ['2'], ['3'], ['4']], 1000));
+    expect(ids(await dead.claim('f@1', 2))).toEqual(['a:0', 'a:1']);
+    expect(ids(await live.claim('f@1', 2))).toEqual(['a:2', 'a:3']);
+    await dead.close(); // no more heartbeats: as if the machine died
+    expect(await other.pending('f@1')).toEqual({ rows: 1, oldestAt: 1000 });
+    await sleep(idle * 0.6);
+    await live.touch(); // (its interval heartbeat does this too)
+    await sleep(idle * 0.6);
+    // dead's rows are back, at the head and in order; live's are still in flight.
+    expect(await other.pending('f@1')).toEqual({ rows: 3, oldestAt: 1000 });
+    expect(ids(await other.claim('f@1', 10))).toEqual(['a:0', 'a:1', 'a:4']);
+    expect(await other.depth('f@1')).toBe(5);
+    expect(await other.complete('f@1', [0, 1, 2, 3, 4].map((index) => ({ callId: 'a', index, value: index })))).toEqual(['a']);
+    expect((await live.getCall('a'))?.values).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test('connect names the problem: unreachable server, wrong scheme', async () => {
+    await expect(RedisStreamsQueueStore.connect('redis://127.0.0.1:1', {}, { connectTimeout: 500, retryStrategy: () => null })).rejects.toThrow(RedisUnavailableError);
+    await expect(RedisStreamsQueueStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\/, got http:/);
+  });
+
+  test('?prefix= in the URL sets the key prefix', async () => {
+    const prefix = newPrefix();
+    const url = new URL(REDIS_URL as string);
+    url.searchParams.set('prefix', prefix);
+    const s = await RedisStreamsQueueStore.connect(url.toString());
+    stores.push(s);
+    expect(s.prefix).toBe(prefix);
+    await s.addCall(newCall('p', 1), 'f@1', rowsOf('p', [['x']]));
+    expect(await s.redis.exists(`${prefix}c:p`)).toBe(1);
+  });
+});

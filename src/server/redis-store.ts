@@ -1,0 +1,238 @@
+// A QueueStore on Redis Streams, so several server processes (machines) share one queue: each
+// function version is a stream, every server process is a consumer of one consumer group, rows are
+// claimed with XREADGROUP and acknowledged (XACK) with their outcome; call records live in hashes.
+// Every multi-step update is one Lua script (redis/scripts.ts), atomic across processes. A process
+// that dies with rows in flight stops heartbeating them; after `reclaimIdleMs` the next pending()
+// of any process moves them (XAUTOCLAIM) back to the head of the stream. See docs/distributed-queue.md.
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { decodeValue, encodeValue } from './redis/value-codec';
+import { SCRIPTS, type ScriptName } from './redis/scripts';
+import type { CallRecord, CallState, NewCall, PendingInfo, QueueStore, QueuedRow, RowOutcome } from './store';
+
+export const DEFAULT_REDIS_PREFIX = 'embedbook:';
+const GROUP = 'embedbook-workers';
+
+/** Redis could not be reached or refused us: names the URL (without a password) and how to fix it. */
+export class RedisUnavailableError extends Error {
+  override readonly name = 'RedisUnavailableError';
+  constructor(url: string, cause: string) {
+    super(`Cannot use the Redis queue store at ${url}: ${cause}. Start Redis (e.g. \`redis-server --port 6379\`) or fix the URL (redis://host:port[/db][?prefix=name:]).`);
+  }
+}
+
+export interface RedisStoreOptions {
+  /** Every key starts with this (default 'embedbook:'); servers sharing a queue use the same one. */
+  prefix?: string;
+  /** This process's consumer name in the group (default host:pid:random). */
+  consumer?: string;
+  /**
+   * Rows in flight this long without a heartbeat belong to a lost process and are handed back
+   * (default 30 s). Live processes re-touch their rows every reclaimIdleMs / 3.
+   */
+  reclaimIdleMs?: number;
+  /** Stamps finishedAt (result expiry), like MemoryQueueStore's. */
+  now?: () => number;
+}
+
+type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
+
+const rowKey = (callId: string, index: number) => `${callId}#${index}`;
+
+/** Strips a password from a URL before it goes into a message. */
+function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return JSON.stringify(url);
+  }
+}
+
+export class RedisStreamsQueueStore implements QueueStore {
+  readonly prefix: string;
+  readonly consumer: string;
+  private readonly reclaimIdleMs: number;
+  private readonly now: () => number;
+  /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
+  private readonly mine = new Map<string, Map<string, string>>();
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  /** Wraps a connected ioredis client; `ownsClient` lets close() quit it. */
+  constructor(readonly redis: Redis, opts: RedisStoreOptions = {}, private readonly ownsClient = false) {
+    this.prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.consumer = opts.consumer ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.reclaimIdleMs = opts.reclaimIdleMs ?? 30_000;
+    this.now = opts.now ?? (() => Date.now());
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+    }
+  }
+
+  /**
+   * Connects to `url` (redis:// or rediss://; `?prefix=` sets the key prefix) and checks Redis is
+   * new enough (7.0+: XAUTOCLAIM's deleted-entry handling, LPOS). Fails with RedisUnavailableError.
+   */
+  static async connect(url: string, opts: RedisStoreOptions = {}, clientOptions: RedisOptions = {}): Promise<RedisStreamsQueueStore> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new RedisUnavailableError(shownUrl(url), 'not a URL');
+    }
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new RedisUnavailableError(shownUrl(url), `the scheme must be redis:// or rediss://, got ${parsed.protocol}//`);
+    const prefix = parsed.searchParams.get('prefix') ?? opts.prefix;
+    parsed.searchParams.delete('prefix');
+    const redis = new Redis(parsed.toString(), { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, ...clientOptions });
+    redis.on('error', () => undefined); // reconnects are ioredis's job; failed commands reject on their own
+    try {
+      await redis.connect();
+      const info = await redis.info('server');
+      const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0);
+      if (major < 7) throw new Error(`Redis ${/redis_version:([\d.]+)/.exec(info)?.[1] ?? '?'} is too old: the queue needs 7.0 or newer`);
+    } catch (err) {
+      redis.disconnect();
+      throw new RedisUnavailableError(shownUrl(url), err instanceof Error ? err.message : String(err));
+    }
+    return new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
+  }
+
+  private run(name: ScriptName, args: Array<string | Buffer | number>): Promise<unknown> {
+    return (this.redis as unknown as Record<string, ScriptFn>)[name](this.prefix, GROUP, ...args);
+  }
+  private runBuffer(name: ScriptName, args: Array<string | Buffer | number>): Promise<unknown> {
+    return (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`](this.prefix, GROUP, ...args);
+  }
+
+  async addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void> {
+    const args: Array<string | Buffer | number> = [stream, call.id, call.functionName, call.version, call.rows, call.createdAt];
+    for (const r of rows) {
+      if (r.callId !== call.id) throw new Error(`addCall: row ${r.index} belongs to call ${r.callId}, not ${call.id}`);
+      args.push(r.index, r.enqueuedAt, encodeValue(r.values));
+    }
+    await this.run('ebAddCall', args);
+  }
+
+  async pending(stream: string): Promise<PendingInfo> {
+    const [rows, oldest] = (await this.run('ebPending', [stream, this.consumer, this.reclaimIdleMs])) as [number, string | null];
+    return { rows: Number(rows), oldestAt: oldest === null || oldest === undefined ? null : Number(oldest) };
+  }
+
+  async claim(stream: string, max: number): Promise<QueuedRow[]> {
+    if (max <= 0) return [];
+    const entries = (await this.runBuffer('ebClaim', [stream, this.consumer, max])) as Array<[Buffer, Buffer[]]>;
+    const out: QueuedRow[] = [];
+    let mine = this.mine.get(stream);
+    if (!mine) this.mine.set(stream, (mine = new Map()));
+    for (const [id, fields] of entries) {
+      const f = new Map<string, Buffer>();
+      for (let i = 0; i < fields.length; i += 2) f.set(fields[i].toString(), fields[i + 1]);
+      const callId = String(f.get('c'));
+      const index = Number(String(f.get('i')));
+      const values = decodeValue(f.get('v') ?? Buffer.alloc(0));
+      out.push({ callId, index, enqueuedAt: Number(String(f.get('t'))), values: Array.isArray(values) ? values : [values] });
+      mine.set(rowKey(callId, index), id.toString());
+    }
+    if (out.length) this.startHeartbeat();
+    return out;
+  }
+
+  private forget(stream: string, rows: ReadonlyArray<{ callId: string; index: number }>): void {
+    const mine = this.mine.get(stream);
+    if (!mine) return;
+    for (const r of rows) mine.delete(rowKey(r.callId, r.index));
+  }
+
+  async release(stream: string, rows: QueuedRow[]): Promise<void> {
+    if (!rows.length) return;
+    this.forget(stream, rows);
+    await this.run('ebRelease', [stream, ...rows.flatMap((r) => [r.callId, r.index])]);
+  }
+
+  async complete(stream: string, outcomes: RowOutcome[]): Promise<string[]> {
+    if (!outcomes.length) return [];
+    this.forget(stream, outcomes);
+    const args: Array<string | Buffer | number> = [stream, this.now()];
+    for (const o of outcomes) {
+      if (o.error) args.push(o.callId, o.index, 'e', o.error);
+      else args.push(o.callId, o.index, 'v', encodeValue(o.value));
+    }
+    return (await this.run('ebComplete', args)) as string[];
+  }
+
+  async getCall(id: string): Promise<CallRecord | undefined> {
+    const p = this.prefix;
+    const res = await this.redis.multi().hgetall(`${p}c:${id}`).hgetallBuffer(`${p}v:${id}`).hgetall(`${p}st:${id}`).exec();
+    if (!res) return undefined;
+    for (const [err] of res) if (err) throw err;
+    const meta = res[0][1] as Record<string, string>;
+    if (!meta.rows) return undefined;
+    const rows = Number(meta.rows);
+    const values = new Array<unknown>(rows).fill(null);
+    const statuses = new Array<string | null>(rows).fill(null);
+    for (const [k, v] of Object.entries(res[1][1] as Record<string, Buffer>)) values[Number(k)] = decodeValue(v);
+    for (const [k, v] of Object.entries(res[2][1] as Record<string, string>)) statuses[Number(k)] = v;
+    return {
+      id,
+      functionName: meta.fn,
+      version: Number(meta.ver),
+      rows,
+      createdAt: Number(meta.created),
+      state: meta.state as CallState,
+      doneRows: Number(meta.done),
+      failedRows: Number(meta.failed),
+      values,
+      statuses,
+      ...(meta.fin !== undefined ? { finishedAt: Number(meta.fin) } : {}),
+    };
+  }
+
+  async cancelCall(id: string, status: string): Promise<boolean> {
+    return Number(await this.run('ebCancel', [id, status, this.now()])) === 1;
+  }
+
+  async deleteCall(id: string): Promise<void> {
+    await this.run('ebDeleteCall', [id]);
+  }
+
+  async finishedBefore(before: number): Promise<string[]> {
+    return this.redis.zrangebyscore(`${this.prefix}fin`, '-inf', `(${before}`);
+  }
+
+  async depth(stream?: string): Promise<number> {
+    return Number(await this.run('ebDepth', stream === undefined ? ['all', ''] : ['one', stream]));
+  }
+
+  /** Re-touches (XCLAIM to ourselves, idle reset) the rows this process is running. */
+  private startHeartbeat(): void {
+    if (this.heartbeat || this.closed || this.reclaimIdleMs <= 0) return;
+    this.heartbeat = setInterval(() => void this.touch().catch(() => undefined), Math.max(10, Math.floor(this.reclaimIdleMs / 3)));
+    this.heartbeat.unref();
+  }
+
+  /** Exposed for tests and for a host that wants to heartbeat on its own schedule. */
+  async touch(): Promise<void> {
+    const pipe = this.redis.pipeline();
+    let n = 0;
+    for (const [stream, rows] of this.mine) {
+      if (!rows.size) continue;
+      pipe.xclaim(`${this.prefix}s:${stream}`, GROUP, this.consumer, 0, ...rows.values(), 'JUSTID');
+      n++;
+    }
+    if (n) await pipe.exec();
+  }
+
+  /**
+   * Stops the heartbeat and, when this store opened the connection, closes it. Rows still in
+   * flight here are NOT handed back: another process reclaims them after reclaimIdleMs.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

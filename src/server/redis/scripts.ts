@@ -1,0 +1,251 @@
+// The Lua scripts of the Redis Streams queue store. Every multi-step update runs as ONE script
+// (EVALSHA via ioredis defineCommand), so it is atomic against every other server process sharing
+// the Redis: "addCall is atomic" and "a row's first outcome wins" hold across machines.
+//
+// Keys, under the prefix P (all ARGV, so one prefix isolates a deployment or a test):
+//   P s:<stream>    the row stream (XADD; fields c=call id, i=row index, t=enqueuedAt, v=values)
+//                   with the consumer group G; its PEL holds the rows in flight
+//   P n:<stream>    rows appended and not yet delivered to the group (waiting, never claimed)
+//   P ld:<stream>   the id of the last entry delivered by XREADGROUP (first waiting entry follows)
+//   P rel:<stream>  ids of rows handed back (release or a lost worker), head first; still in the PEL
+//   P streams       set of stream names (depth over all)
+//   P c:<id>        call hash: fn ver rows created stream state done failed [fin]
+//   P v:<id>        row index -> encoded result value       P st:<id>  row index -> 'ok' | error text
+//   P e:<id>        row index -> stream entry id            P fin      zset call id by finishedAt
+
+const HELPERS = `
+local P, G = ARGV[1], ARGV[2]
+local function field(fields, name)
+  for i = 1, #fields, 2 do if fields[i] == name then return fields[i + 1] end end
+  return false
+end
+local function inPel(sk, eid)
+  return #redis.call('XPENDING', sk, G, eid, eid, 1) > 0
+end
+local function finish(ck, id, now)
+  redis.call('HSET', ck, 'fin', now)
+  redis.call('ZADD', P .. 'fin', now, id)
+end
+`;
+
+/** ARGV: P G stream id fn version rows createdAt, then (index enqueuedAt values) per row. */
+const ADD_CALL = `${HELPERS}
+local stream, id = ARGV[3], ARGV[4]
+local ck = P .. 'c:' .. id
+if redis.call('EXISTS', ck) == 1 then return redis.error_reply('ERR call id ' .. id .. ' already exists') end
+local sk = P .. 's:' .. stream
+if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
+redis.call('SADD', P .. 'streams', stream)
+local rows = tonumber(ARGV[7])
+redis.call('HSET', ck, 'fn', ARGV[5], 'ver', ARGV[6], 'rows', ARGV[7], 'created', ARGV[8], 'stream', stream,
+  'state', (rows == 0) and 'done' or 'pending', 'done', 0, 'failed', 0)
+if rows == 0 then finish(ck, id, ARGV[8]) end
+local ek = P .. 'e:' .. id
+local n = 0
+for i = 9, #ARGV, 3 do
+  local eid = redis.call('XADD', sk, '*', 'c', id, 'i', ARGV[i], 't', ARGV[i + 1], 'v', ARGV[i + 2])
+  redis.call('HSET', ek, ARGV[i], eid)
+  n = n + 1
+end
+if n > 0 then redis.call('INCRBY', P .. 'n:' .. stream, n) end
+return n
+`;
+
+/**
+ * ARGV: P G stream consumer reclaimIdleMs. First hands rows of lost workers (in the PEL, idle past
+ * reclaimIdleMs: no heartbeat) back to the head, then answers { waiting rows, oldest enqueuedAt }.
+ */
+const PENDING = `${HELPERS}
+local stream = ARGV[3]
+local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+if redis.call('EXISTS', sk) == 0 then return {0, false} end
+local idle = tonumber(ARGV[5])
+if idle > 0 then
+  local ids = redis.call('XAUTOCLAIM', sk, G, ARGV[4], idle, '0-0', 'COUNT', 1000, 'JUSTID')[2]
+  for j = #ids, 1, -1 do
+    if not redis.call('LPOS', rel, ids[j]) then redis.call('LPUSH', rel, ids[j]) end
+  end
+end
+local nrel = redis.call('LLEN', rel)
+local n = tonumber(redis.call('GET', P .. 'n:' .. stream) or '0')
+local e = false
+if nrel > 0 then
+  local head = redis.call('LINDEX', rel, 0)
+  e = redis.call('XRANGE', sk, head, head)
+elseif n > 0 then
+  e = redis.call('XRANGE', sk, '(' .. (redis.call('GET', P .. 'ld:' .. stream) or '0-0'), '+', 'COUNT', 1)
+end
+local oldest = false
+if e and e[1] then oldest = field(e[1][2], 't') end
+return {n + nrel, oldest}
+`;
+
+/** ARGV: P G stream consumer max. Handed-back rows first (XCLAIM), then new ones (XREADGROUP >). */
+const CLAIM = `${HELPERS}
+local stream, me, max = ARGV[3], ARGV[4], tonumber(ARGV[5])
+local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+if redis.call('EXISTS', sk) == 0 then return {} end
+local out = {}
+while #out < max do
+  local eid = redis.call('LPOP', rel)
+  if not eid then break end
+  local c = redis.call('XCLAIM', sk, G, me, 0, eid)
+  if c[1] then out[#out + 1] = c[1] end
+end
+local nk = P .. 'n:' .. stream
+if #out < max and tonumber(redis.call('GET', nk) or '0') > 0 then
+  local r = redis.call('XREADGROUP', 'GROUP', G, me, 'COUNT', max - #out, 'STREAMS', sk, '>')
+  if r and r[1] then
+    local es = r[1][2]
+    for j = 1, #es do out[#out + 1] = es[j] end
+    if #es > 0 then
+      redis.call('SET', P .. 'ld:' .. stream, es[#es][1])
+      redis.call('DECRBY', nk, #es)
+    end
+  end
+end
+return out
+`;
+
+/** ARGV: P G stream, then (callId index) per row, in order. In-flight rows of pending calls go back to the head. */
+const RELEASE = `${HELPERS}
+local stream = ARGV[3]
+local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+for j = #ARGV - 1, 4, -2 do
+  local cid, idx = ARGV[j], ARGV[j + 1]
+  local eid = redis.call('HGET', P .. 'e:' .. cid, idx)
+  if eid and inPel(sk, eid) and not redis.call('LPOS', rel, eid) then
+    if redis.call('HGET', P .. 'c:' .. cid, 'state') == 'pending' then
+      redis.call('LPUSH', rel, eid)
+    else
+      redis.call('XACK', sk, G, eid)
+      redis.call('XDEL', sk, eid)
+    end
+  end
+end
+return 0
+`;
+
+/**
+ * ARGV: P G stream now, then (callId index kind payload) per outcome; kind 'v' = value (encoded),
+ * 'e' = error text. HSETNX on the status makes the first outcome win. Returns calls now complete.
+ */
+const COMPLETE = `${HELPERS}
+local stream, now = ARGV[3], ARGV[4]
+local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+local finished = {}
+for j = 5, #ARGV, 4 do
+  local cid, idx, kind, payload = ARGV[j], ARGV[j + 1], ARGV[j + 2], ARGV[j + 3]
+  local eid = redis.call('HGET', P .. 'e:' .. cid, idx)
+  if eid then
+    local acked = redis.call('XACK', sk, G, eid)
+    redis.call('LREM', rel, 0, eid)
+    if redis.call('XDEL', sk, eid) == 1 and acked == 0 then redis.call('DECR', P .. 'n:' .. stream) end
+  end
+  local ck = P .. 'c:' .. cid
+  local status = 'ok'
+  if kind == 'e' then status = payload end
+  if redis.call('EXISTS', ck) == 1 and redis.call('HSETNX', P .. 'st:' .. cid, idx, status) == 1 then
+    if kind == 'e' then redis.call('HINCRBY', ck, 'failed', 1) else redis.call('HSET', P .. 'v:' .. cid, idx, payload) end
+    local done = redis.call('HINCRBY', ck, 'done', 1)
+    if done == tonumber(redis.call('HGET', ck, 'rows')) then
+      local state = redis.call('HGET', ck, 'state')
+      if state == 'pending' then
+        redis.call('HSET', ck, 'state', 'done')
+        finish(ck, cid, now)
+        finished[#finished + 1] = cid
+      elseif state == 'cancelled' and redis.call('HEXISTS', ck, 'fin') == 0 then
+        finish(ck, cid, now)
+        finished[#finished + 1] = cid
+      end
+    end
+  end
+end
+return finished
+`;
+
+/** ARGV: P G id status now. Waiting rows (never delivered, or handed back) get `status`; returns 1 if complete. */
+const CANCEL = `${HELPERS}
+local id, status, now = ARGV[3], ARGV[4], ARGV[5]
+local ck = P .. 'c:' .. id
+if redis.call('EXISTS', ck) == 0 or redis.call('HEXISTS', ck, 'fin') == 1 then return 0 end
+redis.call('HSET', ck, 'state', 'cancelled')
+local stream = redis.call('HGET', ck, 'stream')
+local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+local ek, stk = P .. 'e:' .. id, P .. 'st:' .. id
+local rows = tonumber(redis.call('HGET', ck, 'rows'))
+local dropped = 0
+for idx = 0, rows - 1 do
+  if redis.call('HEXISTS', stk, idx) == 0 then
+    local eid = redis.call('HGET', ek, idx)
+    local waiting = false
+    if eid then
+      if redis.call('LREM', rel, 0, eid) > 0 then
+        waiting = true
+        redis.call('XACK', sk, G, eid)
+        redis.call('XDEL', sk, eid)
+      elseif not inPel(sk, eid) and redis.call('XDEL', sk, eid) == 1 then
+        waiting = true
+        redis.call('DECR', P .. 'n:' .. stream)
+      end
+    end
+    if waiting then
+      redis.call('HSET', stk, idx, status)
+      dropped = dropped + 1
+    end
+  end
+end
+if dropped > 0 then
+  redis.call('HINCRBY', ck, 'failed', dropped)
+  redis.call('HINCRBY', ck, 'done', dropped)
+end
+if tonumber(redis.call('HGET', ck, 'done')) == rows then
+  finish(ck, id, now)
+  return 1
+end
+return 0
+`;
+
+/** ARGV: P G id. Forgets the call, its rows waiting or in flight, and its result. */
+const DELETE_CALL = `${HELPERS}
+local id = ARGV[3]
+local ck = P .. 'c:' .. id
+local stream = redis.call('HGET', ck, 'stream')
+if stream then
+  local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+  for _, eid in ipairs(redis.call('HVALS', P .. 'e:' .. id)) do
+    redis.call('LREM', rel, 0, eid)
+    local acked = redis.call('XACK', sk, G, eid)
+    if redis.call('XDEL', sk, eid) == 1 and acked == 0 then redis.call('DECR', P .. 'n:' .. stream) end
+  end
+end
+redis.call('DEL', ck, P .. 'v:' .. id, P .. 'st:' .. id, P .. 'e:' .. id)
+redis.call('ZREM', P .. 'fin', id)
+return 0
+`;
+
+/** ARGV: P G mode stream; mode 'one' = that stream, 'all' = every stream. Waiting + in flight. */
+const DEPTH = `${HELPERS}
+local function one(stream)
+  local sk = P .. 's:' .. stream
+  if redis.call('EXISTS', sk) == 0 then return 0 end
+  return tonumber(redis.call('GET', P .. 'n:' .. stream) or '0') + redis.call('XPENDING', sk, G)[1]
+end
+if ARGV[3] == 'one' then return one(ARGV[4]) end
+local total = 0
+for _, s in ipairs(redis.call('SMEMBERS', P .. 'streams')) do total = total + one(s) end
+return total
+`;
+
+export const SCRIPTS = {
+  ebAddCall: ADD_CALL,
+  ebPending: PENDING,
+  ebClaim: CLAIM,
+  ebRelease: RELEASE,
+  ebComplete: COMPLETE,
+  ebCancel: CANCEL,
+  ebDeleteCall: DELETE_CALL,
+  ebDepth: DEPTH,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
