@@ -1,12 +1,17 @@
 // CSV cell text → typed Arrow columns. Type inference is a small lattice per column:
-//   null < bool;  null < int < float < utf8;  bool ⊔ number = utf8.
-// Empty cells are null in every type. Integers with leading zeros ("007") and integers beyond
+//   null < empty < bool;  null < empty < int < float < utf8;  bool ⊔ number = utf8.
+// Cells are `null` for an unquoted empty field and "" for a quoted one (PostgreSQL's CSV
+// convention, see csv-tokenizer.ts). A null cell is null in every type. A quoted empty cell is the
+// empty string in a text column, and null in a bool/int/float column (there is no empty number);
+// a column whose only non-null cells are "" is text ('empty' kind → Utf8), not an all-null column. Integers with leading zeros ("007") and integers beyond
 // 2^53 stay text, so IDs and zip codes are never mangled; integers beyond int32 become float64
 // (exact up to 2^53).
 import { Bool, Data, Float64, Int32, Utf8, makeData } from 'apache-arrow';
 import type { DataType } from 'apache-arrow';
+import type { CsvField } from './csv-tokenizer';
 
-export type CsvKind = 'null' | 'bool' | 'int' | 'float' | 'utf8';
+/** 'empty': no cell so far but null or "" (quoted empty): text unless other cells say otherwise. */
+export type CsvKind = 'null' | 'empty' | 'bool' | 'int' | 'float' | 'utf8';
 
 const INT_RE = /^-?(?:0|[1-9]\d*)$/;
 const FLOAT_RE = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
@@ -42,21 +47,21 @@ export function kindOfCell(s: string): CsvKind {
 
 export function joinKinds(a: CsvKind, b: CsvKind): CsvKind {
   if (a === b) return a;
-  if (a === 'null') return b;
-  if (b === 'null') return a;
+  if (a === 'null' || a === 'empty') return b === 'null' ? a : b;
+  if (b === 'null' || b === 'empty') return a;
   if (a === 'utf8' || b === 'utf8') return 'utf8';
   if (a === 'bool' || b === 'bool') return 'utf8';
   return 'float'; // int ⊔ float
 }
 
 /** The join of the current kind and every cell; stops early once the column is text. */
-export function inferKind(cells: readonly string[], start: CsvKind): CsvKind {
+export function inferKind(cells: readonly CsvField[], start: CsvKind): CsvKind {
   let kind = start;
   if (kind === 'utf8') return kind;
   for (let i = 0; i < cells.length; i++) {
     const s = cells[i];
-    if (s.length === 0) continue;
-    kind = joinKinds(kind, kindOfCell(s));
+    if (s === null) continue;
+    kind = joinKinds(kind, s.length === 0 ? 'empty' : kindOfCell(s));
     if (kind === 'utf8') break;
   }
   return kind;
@@ -71,42 +76,48 @@ export function arrowTypeOf(kind: CsvKind): DataType {
     case 'float':
       return new Float64();
     default:
-      return new Utf8(); // 'null' columns (all blank so far) are text: the most permissive
+      return new Utf8(); // 'null'/'empty' columns (all blank so far) are text: the most permissive
   }
 }
 
-/** Validity bitmap (bit set = valid) for cells, or undefined when none is empty. */
-function validity(cells: readonly string[]): { bitmap: Uint8Array | undefined; nullCount: number } {
+/** True when a cell is null in a column of this kind ("" is a value only in text columns). */
+function isNullCell(s: CsvField, text: boolean): s is null | '' {
+  return s === null || (!text && s.length === 0);
+}
+
+/** Validity bitmap (bit set = valid) for cells, or undefined when none is null. */
+function validity(cells: readonly CsvField[], text: boolean): { bitmap: Uint8Array | undefined; nullCount: number } {
   let nullCount = 0;
-  for (let i = 0; i < cells.length; i++) if (cells[i].length === 0) nullCount++;
+  for (let i = 0; i < cells.length; i++) if (isNullCell(cells[i], text)) nullCount++;
   if (nullCount === 0) return { bitmap: undefined, nullCount };
   const bitmap = new Uint8Array((cells.length + 7) >> 3);
-  for (let i = 0; i < cells.length; i++) if (cells[i].length !== 0) bitmap[i >> 3] |= 1 << (i & 7);
+  for (let i = 0; i < cells.length; i++) if (!isNullCell(cells[i], text)) bitmap[i >> 3] |= 1 << (i & 7);
   return { bitmap, nullCount };
 }
 
 const encoder = new TextEncoder();
 
 /** Builds one Arrow column from cell text. Cells must already fit `kind` (see inferKind). */
-export function buildColumn(cells: readonly string[], kind: CsvKind): Data {
+export function buildColumn(cells: readonly CsvField[], kind: CsvKind): Data {
   const length = cells.length;
-  const { bitmap, nullCount } = validity(cells);
+  const text = kind === 'utf8' || kind === 'empty' || kind === 'null';
+  const { bitmap, nullCount } = validity(cells, text);
   switch (kind) {
     case 'int': {
       const values = new Int32Array(length);
-      for (let i = 0; i < length; i++) if (cells[i].length !== 0) values[i] = Number(cells[i]);
+      for (let i = 0; i < length; i++) if (cells[i]) values[i] = Number(cells[i]);
       return makeData({ type: new Int32(), length, nullCount, nullBitmap: bitmap, data: values });
     }
     case 'float': {
       const values = new Float64Array(length);
-      for (let i = 0; i < length; i++) if (cells[i].length !== 0) values[i] = Number(cells[i]);
+      for (let i = 0; i < length; i++) if (cells[i]) values[i] = Number(cells[i]);
       return makeData({ type: new Float64(), length, nullCount, nullBitmap: bitmap, data: values });
     }
     case 'bool': {
       const values = new Uint8Array((length + 7) >> 3);
       for (let i = 0; i < length; i++) {
         const s = cells[i];
-        if (s.length === 4) values[i >> 3] |= 1 << (i & 7); // only "true" (any case) has 4 chars
+        if (s !== null && s.length === 4) values[i >> 3] |= 1 << (i & 7); // only "true" (any case) has 4 chars
       }
       return makeData({ type: new Bool(), length, nullCount, nullBitmap: bitmap, data: values });
     }
@@ -115,17 +126,17 @@ export function buildColumn(cells: readonly string[], kind: CsvKind): Data {
   }
 }
 
-function buildUtf8(cells: readonly string[], bitmap: Uint8Array | undefined, nullCount: number): Data<Utf8> {
+function buildUtf8(cells: readonly CsvField[], bitmap: Uint8Array | undefined, nullCount: number): Data<Utf8> {
   const length = cells.length;
   let chars = 0;
-  for (let i = 0; i < length; i++) chars += cells[i].length;
+  for (let i = 0; i < length; i++) chars += cells[i]?.length ?? 0;
   // One UTF-16 unit encodes to at most 3 UTF-8 bytes.
   let bytes = new Uint8Array(Math.max(16, chars * 3));
   const offsets = new Int32Array(length + 1);
   let at = 0;
   for (let i = 0; i < length; i++) {
     const s = cells[i];
-    if (s.length !== 0) {
+    if (s !== null && s.length !== 0) {
       if (s.length < 64) {
         // Short strings: an ASCII fast path beats encodeInto's call overhead.
         let ascii = true;
@@ -159,11 +170,13 @@ export function widenColumn(data: Data, from: CsvKind, to: CsvKind): Data {
   if (from === to) return data;
   const length = data.length;
   const valid = (i: number): boolean => data.nullBitmap == null || data.nullBitmap.byteLength === 0 || ((data.nullBitmap[i >> 3] >> (i & 7)) & 1) === 1;
-  const cells: string[] = new Array<string>(length);
-  if (from === 'null') return buildColumn(new Array<string>(length).fill(''), to);
+  const cells: CsvField[] = new Array<CsvField>(length);
+  if (from === 'null') return buildColumn(new Array<CsvField>(length).fill(null), to);
+  // 'empty' columns hold only null and "" (a typed `to` turns "" into null, as in buildColumn).
+  if (from === 'empty') return buildColumn(Array.from({ length }, (_, i) => (valid(i) ? '' : null)), to);
   for (let i = 0; i < length; i++) {
     if (!valid(i)) {
-      cells[i] = '';
+      cells[i] = null;
       continue;
     }
     if (from === 'bool') cells[i] = ((data.values as Uint8Array)[i >> 3] >> (i & 7)) & 1 ? 'true' : 'false';

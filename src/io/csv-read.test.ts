@@ -25,6 +25,44 @@ describe('readCsv', () => {
     ]);
   });
 
+  it('reads an unquoted empty field as null and a quoted "" as the empty string (PostgreSQL convention), whatever the chunk size', async () => {
+    const csv = 'id,text,n,flag,blank\r\n1,"",7,true,""\r\n2,,"",,\r\n3,hi,,"",""\r\n';
+    const expected = [
+      { id: 1, text: '', n: 7, flag: true, blank: '' },
+      { id: 2, text: null, n: null, flag: null, blank: null },
+      { id: 3, text: 'hi', n: null, flag: null, blank: '' },
+    ];
+    const bytes = utf8(csv);
+    for (let cut = 0; cut <= bytes.byteLength; cut++) {
+      const { table } = await readCsv(chunked(bytes, [cut || bytes.byteLength]), { batchBytes: 7 });
+      expect(rowsOf(table)).toEqual(expected);
+    }
+    const { table, summary } = await readCsv(bytes);
+    // A column of quoted empties is text, not all-null; "" is null only in typed columns.
+    expect(summary.columns).toEqual([
+      { name: 'id', type: 'Int32', kind: 'int', nullCount: 0 },
+      { name: 'text', type: 'Utf8', kind: 'text', nullCount: 1 },
+      { name: 'n', type: 'Int32', kind: 'int', nullCount: 2 },
+      { name: 'flag', type: 'Bool', kind: 'bool', nullCount: 2 },
+      { name: 'blank', type: 'Utf8', kind: 'text', nullCount: 1 },
+    ]);
+    expect(table.getChild('text')!.nullCount).toBe(1);
+  });
+
+  it('types a column of quoted empties seen in the window by its later values ("" becomes null there)', async () => {
+    const lines = ['a,b,c'];
+    for (let i = 0; i < 20; i++) lines.push(`${i},"",""`);
+    lines.push('20,7,word');
+    const { table, summary } = await readCsv(utf8(lines.join('\n')), { batchBytes: 16, inferRows: 5 });
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual(['Int32', 'Int32', 'Utf8']);
+    expect(table.getChild('b')!.nullCount).toBe(20);
+    expect(table.getChild('b')!.get(20)).toBe(7);
+    expect(table.getChild('c')!.nullCount).toBe(0);
+    expect(table.getChild('c')!.get(0)).toBe('');
+    expect(table.getChild('c')!.get(20)).toBe('word');
+    expect(summary.widened).toEqual([]);
+  });
+
   it('keeps identifiers text: leading zeros, huge integers, mixed bool/number', async () => {
     const csv = 'zip,big,mixed,wide\n00501,12345678901234567890,1,3000000000\n02134,1,true,-1\n';
     const { table } = await readCsv(utf8(csv));

@@ -11,7 +11,7 @@ import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arro
 import type { Data } from 'apache-arrow';
 import { byteSourceName, byteSourceSize, iterateBytes, type ByteSource } from './byte-source';
 import { arrowTypeOf, buildColumn, inferKind, widenColumn, type CsvKind } from './csv-columns';
-import { CsvTokenizer } from './csv-tokenizer';
+import { CsvTokenizer, type CsvField } from './csv-tokenizer';
 import { summarizeTable, type DatasetReadResult, type ReadProgress, type WidenedColumn } from './dataset-summary';
 import { CsvRaggedRowError, EmptyFileError, ReadAbortedError } from './errors';
 import { StrictUtf8Decoder } from './utf8-decoder';
@@ -85,10 +85,10 @@ class CsvTableBuilder {
   private kinds: CsvKind[] = [];
   private forcedText: boolean[] = [];
   /** Cells of the batch being filled, column-major. */
-  private cells: string[][] = [];
+  private cells: CsvField[][] = [];
   private cellRows = 0;
   /** Batches inside the inference window, still as text. */
-  private windowed: string[][][] = [];
+  private windowed: CsvField[][][] = [];
   private windowOpen = true;
   private built: BuiltBatch[] = [];
   rows = 0;
@@ -103,7 +103,7 @@ class CsvTableBuilder {
     return this.built.length + this.windowed.length;
   }
 
-  addRow(fields: string[], line: number): void {
+  addRow(fields: CsvField[], line: number): void {
     if (this.names === undefined) {
       if (this.options.header === false) {
         this.setColumns(fields.map((_, i) => `column_${i + 1}`));
@@ -121,10 +121,10 @@ class CsvTableBuilder {
     this.rows++;
   }
 
-  private setColumns(raw: string[]): void {
+  private setColumns(raw: CsvField[]): void {
     const seen = new Map<string, number>();
     this.names = raw.map((name, i) => {
-      const base = name.trim() === '' ? `column_${i + 1}` : name;
+      const base = name === null || name.trim() === '' ? `column_${i + 1}` : name;
       const n = (seen.get(base) ?? 0) + 1;
       seen.set(base, n);
       return n === 1 ? base : `${base}_${n}`;
@@ -154,7 +154,8 @@ class CsvTableBuilder {
       const after = inferKind(cells[c], before);
       if (after !== before) {
         for (const b of this.built) b.children[c] = widenColumn(b.children[c], before, after);
-        if (before !== 'null') {
+        // null/'empty' → a type is a first real value, not a widening ("" in a typed column is null).
+        if (before !== 'null' && before !== 'empty') {
           this.widened.push({ column: this.names![c], from: String(arrowTypeOf(before)), to: String(arrowTypeOf(after)), atRow: firstRow + firstMismatch(cells[c], before) });
         }
         this.kinds[c] = after;
@@ -169,7 +170,7 @@ class CsvTableBuilder {
     this.windowed = [];
   }
 
-  private build(cells: string[][], length: number): BuiltBatch {
+  private build(cells: CsvField[][], length: number): BuiltBatch {
     return { length, children: cells.map((col, c) => buildColumn(col, this.kinds[c])) };
   }
 
@@ -188,9 +189,10 @@ class CsvTableBuilder {
 }
 
 /** Index (in this batch) of the first cell that does not fit `kind`. */
-function firstMismatch(cells: readonly string[], kind: CsvKind): number {
+function firstMismatch(cells: readonly CsvField[], kind: CsvKind): number {
   for (let i = 0; i < cells.length; i++) {
-    if (cells[i].length !== 0 && inferKind([cells[i]], kind) !== kind) return i;
+    const s = cells[i];
+    if (s !== null && s.length !== 0 && inferKind([s], kind) !== kind) return i;
   }
   return 0;
 }

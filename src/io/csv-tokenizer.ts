@@ -1,5 +1,10 @@
 // A small RFC 4180 state machine fed with decoded text chunks of any size.
 //
+// Null vs empty string follows PostgreSQL's CSV convention: an UNQUOTED empty field is null
+// (emitted as `null`), a QUOTED empty field ("") is the empty string. A field is "quoted" when its
+// first character is '"'; an incomplete row is always re-parsed from its start, so the
+// distinction never depends on where chunk boundaries fall.
+//
 // Why not udsv's incremental parser: tested here (udsv 0.7.3), a row delimiter inferred from the
 // first chunk turns later CRLF rows into values ending in '\r', and an unterminated quote at the
 // end of the input silently yields an empty field (a lost row, no error). We need the line where
@@ -19,7 +24,9 @@ const LF = 10;
 /** Rows longer than this are refused: V8 strings cap out near 512 MB and such rows are never real. */
 const MAX_PENDING_CHARS = 128 * 1024 * 1024;
 
-export type RowHandler = (fields: string[], line: number) => void;
+/** One row's fields: `null` for an unquoted empty field, the (unescaped) text otherwise. */
+export type CsvField = string | null;
+export type RowHandler = (fields: CsvField[], line: number) => void;
 
 export class CsvTokenizer {
   private readonly delim: string;
@@ -103,7 +110,7 @@ export class CsvTokenizer {
     let line = this.line;
     let rowStart = 0;
     let rowLine = line;
-    let row: string[] = [];
+    let row: CsvField[] = [];
     let nextDelim = -1;
     let nextNl = -1;
     let incomplete = false;
@@ -193,7 +200,7 @@ export class CsvTokenizer {
         if (nextNl < 0) nextNl = n;
       }
       if (nextDelim < nextNl) {
-        row.push(text.slice(pos, nextDelim));
+        row.push(nextDelim === pos ? null : text.slice(pos, nextDelim));
         pos = nextDelim + 1;
         if (pos >= n && !final) {
           incomplete = true;
@@ -212,7 +219,7 @@ export class CsvTokenizer {
           rowLine = line;
           continue;
         }
-        row.push(text.slice(pos, end));
+        row.push(end === pos ? null : text.slice(pos, end));
         pos = nextNl + 1;
         line++;
         this.onRow(row, rowLine);
@@ -227,7 +234,7 @@ export class CsvTokenizer {
       }
       let end = n;
       if (stripCr && end > pos && text.charCodeAt(end - 1) === CR) end--;
-      if (!(row.length === 0 && end === pos)) row.push(text.slice(pos, end));
+      if (!(row.length === 0 && end === pos)) row.push(end === pos ? null : text.slice(pos, end));
       pos = n;
     }
 
@@ -239,8 +246,8 @@ export class CsvTokenizer {
       return;
     }
     if (final && row.length > 0) {
-      // A trailing delimiter right before the end of the file means one more (empty) field.
-      if (text.charCodeAt(n - 1) === delimCode && pos >= n) row.push('');
+      // A trailing delimiter right before the end of the file means one more (empty, so null) field.
+      if (text.charCodeAt(n - 1) === delimCode && pos >= n) row.push(null);
       this.onRow(row, rowLine);
     }
     this.line = line;
