@@ -6,6 +6,8 @@ import { Redis } from 'ioredis';
 import { RedisStreamsQueueStore, RedisUnavailableError, type RedisStoreOptions } from './redis-store';
 import { queueStoreContract } from './store-contract';
 import type { QueuedRow } from './store';
+import { LENGTH_BUNDLE } from './test-fixtures/handlers';
+import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
 
 const REDIS_URL = process.env.REDIS_URL;
 const SKIP = process.env.EMBEDBOOK_SKIP_REDIS === '1';
@@ -144,5 +146,38 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(s.prefix).toBe(prefix);
     await s.addCall(newCall('p', 1), 'f@1', rowsOf('p', [['x']]));
     expect(await s.redis.exists(`${prefix}c:p`)).toBe(1);
+  });
+});
+
+describe.skipIf(!REDIS_URL)('two servers ("machines") sharing one Redis', () => {
+  afterAll(cleanUp);
+
+  test('calls submitted to either are processed once, in row order, and readable from both', async () => {
+    const prefix = newPrefix();
+    const fn = { definition: { name: 'len', maxBatchingSize: 4, maxBufferDuration: 20, output: 'float64' }, bundle: LENGTH_BUNDLE };
+    const servers: Running[] = [];
+    try {
+      for (let i = 0; i < 2; i++) servers.push(await start({ store: await openStore(prefix), functions: [fn], resultTtlMs: 60_000 }));
+      const [a, b] = servers;
+      const texts = (n: number, salt: number) => Array.from({ length: n }, (_, i) => 'x'.repeat((i * 7 + salt) % 17));
+      const calls = [
+        { texts: texts(37, 1), via: a, readFrom: b },
+        { texts: texts(29, 5), via: b, readFrom: a },
+        { texts: texts(11, 9), via: a, readFrom: a },
+      ];
+      const ids = await Promise.all(calls.map(async (c) => callId(await submit(c.via.url, 'len', textTable(c.texts)))));
+      for (const [i, c] of calls.entries()) {
+        // A 1 s long-poll re-reads the shared store, so a call finished by the other machine shows up.
+        const { table } = await result(c.readFrom.url, ids[i], undefined, 1);
+        expect(column(table, 'result')).toEqual(c.texts.map((t) => t.length));
+        expect(column(table, 'status')).toEqual(c.texts.map(() => 'ok'));
+      }
+      // Exactly once: the rows the two machines' handlers finished add up to the rows submitted.
+      const done = await Promise.all(servers.map(async (s) => (await s.server.queue.list())[0].stats.doneRows));
+      expect(done[0] + done[1]).toBe(37 + 29 + 11);
+      expect(await servers[0].server.queue.store.depth()).toBe(0);
+    } finally {
+      for (const s of servers) await s.close();
+    }
   });
 });
