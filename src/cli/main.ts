@@ -74,6 +74,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--admin-key <key>', 'key for deploy/delete (default: the API key; or EMBEDBOOK_ADMIN_KEY)')
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
+    .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
     .action(async (flags) => {
       const { runServe } = await import('./serve-command');
       done(await runServe(flags, io));

@@ -2,6 +2,7 @@
 // drains in-flight calls before exiting. The built-in "embed" function (default model) is
 // deployed at start unless --no-default-function, so a fresh server is useful at once.
 import { createServer } from '../server/create-server';
+import { InvalidStoreSpecError, openQueueStore } from '../server/redis/open-store';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
 
@@ -12,6 +13,8 @@ export interface ServeFlags {
   adminKey?: string;
   corsOrigin?: string[];
   defaultFunction?: boolean;
+  /** 'memory' (default) or a Redis URL: servers on one Redis share the queue (docs/distributed-queue.md). */
+  store?: string;
 }
 
 export const DEFAULT_FUNCTION = { definition: { name: 'embed', model: 'default', maxBatchingSize: 32, maxBufferDuration: 50 } };
@@ -32,7 +35,15 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
       throw new CliUsageError(`--cors-origin must be an origin like http://localhost:5173 (scheme://host[:port], no path), got ${JSON.stringify(origin)}.`, 'cors-origin');
     }
   }
+  let opened;
+  try {
+    opened = await openQueueStore(flags.store ?? process.env.EMBEDBOOK_STORE);
+  } catch (err) {
+    if (err instanceof InvalidStoreSpecError) throw new CliUsageError(err.message, 'store');
+    throw err;
+  }
   const server = createServer({
+    store: opened.store,
     host: flags.host,
     port,
     apiKey,
@@ -45,12 +56,14 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     ({ url } = await server.listen());
   } catch (err) {
     await server.close().catch(() => undefined);
+    await opened.close();
     throw listenError(err, flags.host, port);
   }
   const fns = await server.queue.list();
   io.stderr(
     `embedbook server listening on ${url}\n` +
       `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
+      `  store: ${opened.description}\n` +
       `  auth: ${apiKey ? 'API key required' : 'open (no --api-key)'}${adminKey || apiKey ? ', admin key for deploy' : ''}\n` +
       `  Ctrl-C drains in-flight calls and stops.\n`,
   );
@@ -62,6 +75,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
   });
   io.stderr('Stopping: draining in-flight calls…\n');
   await server.close();
+  await opened.close();
   io.stderr('Stopped.\n');
   return 0;
 }

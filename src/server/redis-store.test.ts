@@ -8,6 +8,7 @@ import { queueStoreContract } from './store-contract';
 import type { QueuedRow } from './store';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { main, type CliIO } from '../cli/main';
 
 const REDIS_URL = process.env.REDIS_URL;
 const SKIP = process.env.EMBEDBOOK_SKIP_REDIS === '1';
@@ -179,5 +180,29 @@ describe.skipIf(!REDIS_URL)('two servers ("machines") sharing one Redis', () => 
     } finally {
       for (const s of servers) await s.close();
     }
+  });
+});
+
+describe.skipIf(!REDIS_URL)('embedbook serve --store', () => {
+  afterAll(cleanUp);
+  const capture = (signal?: AbortSignal) => {
+    const io = { out: '', err: '', isTTY: false, signal, stdout: (t: string) => void (io.out += t), stderr: (t: string) => void (io.err += t) };
+    return io satisfies CliIO;
+  };
+
+  test('a Redis URL selects the Redis Streams store; a bad value is a usage error naming it', async () => {
+    const url = new URL(REDIS_URL as string);
+    url.searchParams.set('prefix', newPrefix());
+    const stop = new AbortController();
+    const io = capture(stop.signal);
+    const served = main(['serve', '--port', '0', '--no-default-function', '--store', url.toString()], io);
+    for (let i = 0; i < 400 && !io.out; i++) await sleep(25);
+    stop.abort();
+    expect(await served).toBe(0);
+    expect(io.err).toMatch(/store: redis streams at redis:\/\/127\.0\.0\.1:\d+\/? \(key prefix "embedbook-test:/);
+
+    const bad = capture();
+    expect(await main(['serve', '--port', '0', '--store', 'postgres://x'], bad)).toBe(2);
+    expect(bad.err).toMatch(/--store must be "memory" or a Redis URL .* got "postgres:\/\/x"/);
   });
 });
