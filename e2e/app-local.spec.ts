@@ -28,6 +28,8 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
   await dropFile(page, '[data-testid=cell-dataset]', { name: 'docs.csv', bytes: utf8(toCsv(rows)), type: 'text/csv' });
   await expect.poll(() => page.getByTestId('dataset-rows').textContent(), { timeout: 60_000 }).toBe(ROWS.toLocaleString('en-US'));
   expect(await page.getByTestId('dataset-text-column').inputValue()).toBe('text');
+  // The quoted empty text ("") is a value, not a null: no "rows have no text" warning.
+  expect(await page.getByTestId('dataset-null-hint').count()).toBe(0);
   await expect.poll(() => page.getByTestId('dataset-preview-row').count()).toBeGreaterThan(3);
 
   await setChunking(page, { chunkSize: Math.ceil(ROWS / 10), concurrent: 2 });
@@ -59,18 +61,20 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
   expect(name).toBe('docs.embeddings.parquet');
   expect(out).toHaveLength(ROWS);
   expect(out.map((r) => r.id)).toEqual(rows.map((r) => r.id));
-  expect(Object.keys(out[0])).toEqual(['id', 'text', 'group', 'embedding', 'status']);
-  // The CSV's one empty cell is null (CSV cannot tell "" from missing): that row fails, clearly.
-  expect(out[5].status).toMatch(/no text: the cell is empty \(null\)/);
-  expect(out[5].embedding ?? null).toBeNull();
-  expect(out.filter((r) => r.status !== 'ok')).toHaveLength(1);
+  // The CSV's one empty text is written `""` (a quoted empty field is the empty string; an
+  // unquoted one would be null): it embeds like any other row, so no row failed and the export
+  // has no `status` column (it is written only when some row failed).
+  expect(Object.keys(out[0])).toEqual(['id', 'text', 'group', 'embedding']);
+  expect(out.filter((r) => 'status' in r)).toHaveLength(0);
+  expect(out[5].text).toBe('');
+  expect(await page.getByTestId('results-failed').textContent()).toBe('0');
   // Texts survive the round trip (quoted commas, newlines, quotes, unicode).
-  for (const i of [1, 2, 3, 4, 1999 % ROWS]) expect(out[i].text).toBe(rows[i].text);
+  for (const i of [1, 2, 3, 4, 5, 1999 % ROWS]) expect(out[i].text).toBe(rows[i].text);
 
   const ref = await nodeEmbeddings(out.map((r) => (typeof r.text === 'string' ? r.text : null)));
   let worst = 0;
+  expect(ref[5]).toHaveLength(512); // the Node backend embeds "" too
   for (let i = 0; i < ROWS; i++) {
-    if (i === 5) continue;
     expect(out[i].embedding).toHaveLength(512);
     worst = Math.max(worst, maxAbsDiff(out[i].embedding as number[], ref[i] as Float32Array));
   }
