@@ -6,3 +6,5 @@ export { defineFunction, toFunctionSpec, validateSpec, type FunctionDefinition, 
 export { MemoryQueueStore } from './memory-store';
 export type { QueueStore, QueuedRow, RowOutcome, CallRecord, NewCall, PendingInfo } from './store';
 export * from './errors';
+export { RedisStreamsQueueStore, RedisUnavailableError, DEFAULT_REDIS_PREFIX, type RedisStoreOptions } from './redis-store';
+export { openQueueStore, InvalidStoreSpecError, type OpenedStore } from './redis/open-store';
