@@ -133,6 +133,23 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect((await live.getCall('a'))?.values).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test('watch() tells every process sharing the prefix about appended rows and finished calls', async () => {
+    const prefix = newPrefix();
+    const [a, b] = [await openStore(prefix), await openStore(prefix)];
+    const seen: string[] = [];
+    const stop = await a.watch({ appended: (s) => seen.push(`appended ${s}`), finished: (ids) => seen.push(`finished ${ids.join(',')}`) });
+    await b.addCall(newCall('x', 2), 'f@1', rowsOf('x', [['0'], ['1']]));
+    await b.addCall(newCall('y', 1), 'f@1', rowsOf('y', [['0']]));
+    const rows = await b.claim('f@1', 3);
+    await b.complete('f@1', rows.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+    await expect.poll(() => seen, { timeout: 5000 }).toEqual(['appended f@1', 'appended f@1', 'finished x,y']);
+    stop();
+    await b.addCall(newCall('z', 1), 'f@1', rowsOf('z', [['0']]));
+    await b.getCall('z'); // a round trip after the publish: an event for a stopped watcher would have arrived
+    await sleep(50);
+    expect(seen).toHaveLength(3);
+  });
+
   test('connect names the problem: unreachable server, wrong scheme', async () => {
     await expect(RedisStreamsQueueStore.connect('redis://127.0.0.1:1', {}, { connectTimeout: 500, retryStrategy: () => null })).rejects.toThrow(RedisUnavailableError);
     await expect(RedisStreamsQueueStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\/, got http:/);

@@ -36,6 +36,14 @@ export interface RedisStoreOptions {
   now?: () => number;
 }
 
+/** Cross-process news from every server sharing the prefix (this one included). */
+export interface QueueEvents {
+  /** Rows became claimable in `stream` (appended, handed back, or reclaimed from a lost process). */
+  appended?(stream: string): void;
+  /** These calls just got their last outcome (or were cancelled complete). */
+  finished?(callIds: string[]): void;
+}
+
 type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
 
 const rowKey = (callId: string, index: number) => `${callId}#${index}`;
@@ -59,6 +67,8 @@ export class RedisStreamsQueueStore implements QueueStore {
   /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
   private readonly mine = new Map<string, Map<string, string>>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private subscriber: Redis | undefined;
+  private readonly watchers = new Set<QueueEvents>();
   private closed = false;
 
   /** Wraps a connected ioredis client; `ownsClient` lets close() quit it. */
@@ -206,6 +216,36 @@ export class RedisStreamsQueueStore implements QueueStore {
     return Number(await this.run('ebDepth', stream === undefined ? ['all', ''] : ['one', stream]));
   }
 
+  /**
+   * Subscribes to the queue's events from every process (Redis pub/sub on `<prefix>events`), so a
+   * server can wake its long-polls for calls another machine finished and let its batcher look at
+   * rows another machine appended. Resolves once subscribed; returns the unsubscribe function.
+   * Pub/sub is at-most-once: a missed event only delays the reader until its own timer or poll.
+   */
+  async watch(events: QueueEvents): Promise<() => void> {
+    this.watchers.add(events);
+    if (!this.subscriber) {
+      const sub = (this.subscriber = this.redis.duplicate());
+      sub.on('error', () => undefined);
+      sub.on('message', (_channel: string, message: string) => this.dispatch(message));
+      await sub.subscribe(`${this.prefix}events`);
+    }
+    return () => void this.watchers.delete(events);
+  }
+
+  private dispatch(message: string): void {
+    const kind = message.slice(0, 2);
+    const body = message.slice(2);
+    for (const w of this.watchers) {
+      try {
+        if (kind === 'a ') w.appended?.(body);
+        else if (kind === 'f ') w.finished?.(body.split(' '));
+      } catch {
+        // A listener's bug must not stop the others or the subscription.
+      }
+    }
+  }
+
   /** Re-touches (XCLAIM to ourselves, idle reset) the rows this process is running. */
   private startHeartbeat(): void {
     if (this.heartbeat || this.closed || this.reclaimIdleMs <= 0) return;
@@ -233,6 +273,9 @@ export class RedisStreamsQueueStore implements QueueStore {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
+    this.watchers.clear();
+    if (this.subscriber) await this.subscriber.quit().catch(() => this.subscriber?.disconnect());
+    this.subscriber = undefined;
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

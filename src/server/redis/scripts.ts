@@ -12,6 +12,7 @@
 //   P c:<id>        call hash: fn ver rows created stream state done failed [fin]
 //   P v:<id>        row index -> encoded result value       P st:<id>  row index -> 'ok' | error text
 //   P e:<id>        row index -> stream entry id            P fin      zset call id by finishedAt
+//   P events        pub/sub channel: 'a <stream>' rows became claimable, 'f <id> <id>…' calls finished
 
 const HELPERS = `
 local P, G = ARGV[1], ARGV[2]
@@ -47,7 +48,10 @@ for i = 9, #ARGV, 3 do
   redis.call('HSET', ek, ARGV[i], eid)
   n = n + 1
 end
-if n > 0 then redis.call('INCRBY', P .. 'n:' .. stream, n) end
+if n > 0 then
+  redis.call('INCRBY', P .. 'n:' .. stream, n)
+  redis.call('PUBLISH', P .. 'events', 'a ' .. stream)
+end
 return n
 `;
 
@@ -62,9 +66,14 @@ if redis.call('EXISTS', sk) == 0 then return {0, false} end
 local idle = tonumber(ARGV[5])
 if idle > 0 then
   local ids = redis.call('XAUTOCLAIM', sk, G, ARGV[4], idle, '0-0', 'COUNT', 1000, 'JUSTID')[2]
+  local back = 0
   for j = #ids, 1, -1 do
-    if not redis.call('LPOS', rel, ids[j]) then redis.call('LPUSH', rel, ids[j]) end
+    if not redis.call('LPOS', rel, ids[j]) then
+      redis.call('LPUSH', rel, ids[j])
+      back = back + 1
+    end
   end
+  if back > 0 then redis.call('PUBLISH', P .. 'events', 'a ' .. stream) end
 end
 local nrel = redis.call('LLEN', rel)
 local n = tonumber(redis.call('GET', P .. 'n:' .. stream) or '0')
@@ -123,6 +132,7 @@ for j = #ARGV - 1, 4, -2 do
     end
   end
 end
+redis.call('PUBLISH', P .. 'events', 'a ' .. stream)
 return 0
 `;
 
@@ -161,6 +171,7 @@ for j = 5, #ARGV, 4 do
     end
   end
 end
+if #finished > 0 then redis.call('PUBLISH', P .. 'events', 'f ' .. table.concat(finished, ' ')) end
 return finished
 `;
 
@@ -201,6 +212,7 @@ if dropped > 0 then
 end
 if tonumber(redis.call('HGET', ck, 'done')) == rows then
   finish(ck, id, now)
+  redis.call('PUBLISH', P .. 'events', 'f ' .. id)
   return 1
 end
 return 0
