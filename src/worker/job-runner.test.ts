@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import type { BatchFunction } from '../core/types';
 import type { RunEvent, RunSettings } from './api';
 import { memoryChunkCache } from './chunk-cache';
+import { readDataset } from './dataset-reader';
 import type { EmbedBackend } from './embed-backend';
 import { runJob } from './job-runner';
 
@@ -81,6 +82,30 @@ describe('runJob', () => {
     expect(out.matrix[39_999 * 3]).toBe(0);
     expect(out.errors[39_999]).toMatch(/null/);
     expect(out.failedRows).toBe(1);
+  });
+
+  test('a CSV\'s unquoted empty text is null and fails alone with a clear message; a quoted "" embeds', async () => {
+    // PostgreSQL's CSV convention (src/io): row 1's unquoted empty field is null, row 2's "" is text.
+    const csv = 'id,body\n0,"hello, world"\n1,\n2,""\n3,bye\n';
+    const { table: t, info } = await readDataset(new Blob([csv]), 'docs.csv', () => undefined);
+    expect(info.columns.find((c) => c.name === 'body')).toMatchObject({ isText: true, nullCount: 1 });
+    // A backend that words a non-string row exactly as the real embedder does (src/model/pipeline/embedder.ts).
+    const embedBatch: BatchFunction<Float32Array> = async (args) => {
+      const texts = args.getChild('text')!.toArray() as Array<string | null>;
+      const values = texts.map((x) => (typeof x === 'string' ? Float32Array.from([x.length, 1, 1]) : null));
+      const errors = texts.map((x, i) => (typeof x === 'string' ? null : `row ${i}: expected a string, got null`));
+      return errors.some((e) => e) ? { values, errors } : { values };
+    };
+    const out = await runJob(
+      { table: t, settings: { ...settings, chunking: { mode: 'chunkSize', chunkSize: 2 } }, jobKey: 'csv', signal: new AbortController().signal, emit: () => undefined },
+      { cache: memoryChunkCache(), backend: { ...backend(), embedBatch }, flushMs: 1 },
+    );
+    expect(out.errors).toEqual([null, 'no text: the cell is empty (null), so there is nothing to embed', null, null]);
+    expect(out.failedRows).toBe(1);
+    expect(out.groups).toEqual([{ message: 'no text: the cell is empty (null), so there is nothing to embed', rows: [1] }]);
+    expect(Array.from(out.matrix.subarray(6, 9))).toEqual([0, 1, 1]); // "" → embedded (length 0)
+    expect(out.matrix[0]).toBe('hello, world'.length);
+    expect(out.matrix[9]).toBe(3);
   });
 
   test('a missing text column is a clear error', async () => {
