@@ -29,7 +29,8 @@ function docText(i: number): string {
   const extra = i % 3 === 0 ? ', with a comma' : i % 3 === 1 ? '\nand a second line' : ' "quoted" ünïcødé ✓';
   return `Doc ${i} about topic ${i % 11}${extra}`;
 }
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+/** RFC 4180 quoting; "" is written quoted (an unquoted empty field reads as null). */
+const csvCell = (s: string) => (s === '' || /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 function writeCsv(name: string, n: number): string {
   const lines = ['id,text,score'];
@@ -44,24 +45,25 @@ async function readBack(path: string) {
 }
 
 describe('embedbook embed (local default model)', () => {
-  test('CSV → Parquet: rows in order, every input column kept, 512-d unit vectors; the empty (null) cell gets a status', async () => {
+  test('CSV → Parquet: rows in order, every input column kept, 512-d unit vectors; the quoted empty text embeds', async () => {
     const input = writeCsv('docs.csv', 230);
     const output = join(dir, 'docs.parquet');
     const io = capture();
     const code = await main(['embed', input, '--column', 'text', '--chunk-size', '40', '--concurrent-chunks', '2', '--timeout', '300', '-o', output], io);
     expect(io.err).not.toMatch(/embedbook: /);
-    expect(code).toBe(3); // row 5's empty CSV cell reads as null: that row fails, alone
-    expect(io.out).toMatch(/^Wrote .*docs\.parquet: 230 rows × 512-d embeddings \+ 3 input columns \(1 rows failed.* rows\/s over 6 chunks/);
+    expect(code).toBe(0); // row 5's `""` is the empty string, not null: it embeds like the rest
+    expect(io.out).toMatch(/^Wrote .*docs\.parquet: 230 rows × 512-d embeddings \+ 3 input columns/);
+    expect(io.out).not.toMatch(/failed/);
     expect(io.err).toMatch(/100% · 230\/230 rows · chunks 6\/6 · [\d,.]+ rows\/s · in \d+s/);
     const rows = await readBack(output);
     expect(rows.length).toBe(230);
-    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status']);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding']); // no failed row, no status
     rows.forEach((r, i) => {
       expect(Number(r.id)).toBe(i);
-      expect(r.text ?? '').toBe(docText(i));
-      expect(r.status === 'ok').toBe(i !== 5);
-      expect((r.embedding as number[] | undefined)?.length ?? 0).toBe(i === 5 ? 0 : 512);
+      expect(r.text).toBe(docText(i));
+      expect((r.embedding as number[] | undefined)?.length ?? 0).toBe(512);
     });
+    expect(rows[5].text).toBe('');
     const emb = rows[7].embedding as number[];
     expect(emb.length).toBe(512);
     expect(Math.hypot(...emb)).toBeCloseTo(1, 4);
@@ -81,16 +83,34 @@ describe('embedbook embed (local default model)', () => {
     const out1 = join(dir, 'from-parquet.parquet');
     const out2 = join(dir, 'from-csv.parquet');
     expect(await main(['embed', input, '--num-chunks', '4', '-o', out1, '-q'], capture())).toBe(0);
-    // The CSV's empty cell (row 5) reads as null and fails; Parquet keeps "" and embeds it.
-    expect(await main(['embed', writeCsv('small.csv', n), '--chunk-size', '7', '-o', out2, '-q'], capture())).toBe(3);
+    // The CSV's `""` (row 5) is the empty string, as in Parquet: both embed it, to the same vector.
+    expect(await main(['embed', writeCsv('small.csv', n), '--chunk-size', '7', '-o', out2, '-q'], capture())).toBe(0);
     const [a, b] = [await readBack(out1), await readBack(out2)];
-    expect(a.map((r) => r.text ?? '')).toEqual(b.map((r) => r.text ?? ''));
+    expect(a.map((r) => r.text)).toEqual(b.map((r) => r.text));
+    expect(b[5].text).toBe('');
     expect((a[5].embedding as number[]).length).toBe(512);
     for (let i = 0; i < n; i++) {
-      if (i === 5) continue;
       const [x, y] = [a[i].embedding as number[], b[i].embedding as number[]];
       expect(Math.max(...x.map((v, k) => Math.abs(v - y[k])))).toBeLessThan(1e-5);
     }
+  });
+});
+
+describe('embedbook embed: CSV null vs empty text (PostgreSQL convention)', () => {
+  test('an unquoted empty text is null and fails alone with a status; a quoted "" is embedded', async () => {
+    const input = join(dir, 'blanks.csv');
+    writeFileSync(input, 'id,text\n0,first doc\n1,\n2,""\n3,last doc\n');
+    const output = join(dir, 'blanks.parquet');
+    const io = capture();
+    expect(await main(['embed', input, '-o', output], io)).toBe(3);
+    expect(io.out).toMatch(/1 rows failed/);
+    const rows = await readBack(output);
+    expect(rows.map((r) => r.text ?? null)).toEqual(['first doc', null, '', 'last doc']);
+    expect(rows.map((r) => r.status)).toEqual(['ok', expect.stringMatching(/expected a string, got null/), 'ok', 'ok']);
+    expect(rows[1].embedding ?? null).toBeNull();
+    expect((rows[2].embedding as number[]).length).toBe(512);
+    expect(Math.hypot(...(rows[2].embedding as number[]))).toBeCloseTo(1, 4);
+    expect(rows[2].embedding).not.toEqual(rows[0].embedding);
   });
 });
 
