@@ -1,45 +1,55 @@
-// Benchmark page (bench/local.bench.ts): our browser LocalRuntime on WASM, texts fed through
-// chunkedCall over an Arrow table exactly as the app's worker does.
+// Benchmark page (bench/local.bench.ts): our browser LocalRuntime on WASM, each batch fed through
+// chunkedCall over an Arrow table exactly as the app's worker does. The bench alternates batches
+// between this page and the peer's, so both see the same machine load.
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { LocalRuntime } from '../../src/client/local-runtime-web';
 
-export interface BenchRequest {
+export interface BenchInit {
   modelUrl: string;
-  texts: string[];
-  batch: number;
-  /** Rows whose vectors are returned for cross-checking against the peer. */
-  sample: number;
+  /** WASM threads (the peer is given the same number). */
+  threads?: number;
 }
 
-export interface BenchResult {
-  ms: number;
+export interface BenchInfo {
   loadMs: number;
   threads: number;
   detail: string;
-  sample: number[][];
 }
 
-async function run(req: BenchRequest): Promise<BenchResult> {
-  const t0 = performance.now();
-  const rt = new LocalRuntime({ model: { url: req.modelUrl }, device: 'wasm' });
-  const info = await rt.info();
-  await rt.embedTexts(req.texts.slice(0, 4)); // warm-up: first-run allocations
-  const loadMs = performance.now() - t0;
-  const table = new Table({ text: vectorFromArray(req.texts, new Utf8()) });
-  const t1 = performance.now();
-  const res = await rt.function('embed').chunkedCall(table, { chunkSize: req.batch });
-  const ms = performance.now() - t1;
-  if (res.failedRows) throw new Error(`${res.failedRows} rows failed`);
-  const col = res.table.getChild('result')!;
-  const sample = Array.from({ length: req.sample }, (_, i) => Array.from(col.get(i)!.toArray() as Float32Array));
-  await rt.dispose();
-  return { ms, loadMs, threads: Number(/(\d+) threads/.exec(info.deviceReason)?.[1] ?? 1), detail: info.deviceReason, sample };
+export interface BenchPage {
+  init(req: BenchInit): Promise<BenchInfo>;
+  /** Embeds one batch; returns the time it took (ms) and the first `sample` vectors. */
+  run(texts: string[], sample: number): Promise<{ ms: number; vectors: number[][] }>;
+  dispose(): Promise<void>;
 }
+
+let rt: LocalRuntime | undefined;
+
+const page: BenchPage = {
+  async init(req) {
+    const t0 = performance.now();
+    rt = new LocalRuntime({ model: { url: req.modelUrl }, device: 'wasm' });
+    const info = await rt.info();
+    await rt.embedTexts(['warm up', 'the first run allocates']);
+    return { loadMs: performance.now() - t0, threads: Number(/(\d+) threads/.exec(info.deviceReason)?.[1] ?? 1), detail: info.deviceReason };
+  },
+  async run(texts, sample) {
+    const t = performance.now();
+    const res = await rt!.function('embed').chunkedCall(new Table({ text: vectorFromArray(texts, new Utf8()) }), { chunkSize: texts.length });
+    const ms = performance.now() - t;
+    if (res.failedRows) throw new Error(`${res.failedRows} rows failed`);
+    const col = res.table.getChild('result')!;
+    return { ms, vectors: Array.from({ length: sample }, (_, i) => Array.from(col.get(i)!.toArray() as Float32Array)) };
+  },
+  async dispose() {
+    await rt?.dispose();
+  },
+};
 
 declare global {
   interface Window {
-    benchOurs: typeof run;
+    benchPage: BenchPage;
   }
 }
-window.benchOurs = run;
+window.benchPage = page;
 document.body.dataset.ready = 'true';
