@@ -100,9 +100,9 @@ describe('runJob', () => {
       { table: t, settings: { ...settings, chunking: { mode: 'chunkSize', chunkSize: 2 } }, jobKey: 'csv', signal: new AbortController().signal, emit: () => undefined },
       { cache: memoryChunkCache(), backend: { ...backend(), embedBatch }, flushMs: 1 },
     );
-    expect(out.errors).toEqual([null, 'no text: the cell is empty (null), so there is nothing to embed', null, null]);
+    expect(out.errors).toEqual([null, 'no text: the cell is empty (null), so there is nothing to embed (in CSV, write "" for an empty text)', null, null]);
     expect(out.failedRows).toBe(1);
-    expect(out.groups).toEqual([{ message: 'no text: the cell is empty (null), so there is nothing to embed', rows: [1] }]);
+    expect(out.groups).toEqual([{ message: 'no text: the cell is empty (null), so there is nothing to embed (in CSV, write "" for an empty text)', rows: [1] }]);
     expect(Array.from(out.matrix.subarray(6, 9))).toEqual([0, 1, 1]); // "" → embedded (length 0)
     expect(out.matrix[0]).toBe('hello, world'.length);
     expect(out.matrix[9]).toBe(3);

@@ -147,9 +147,11 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   return collect(result.table, rows, dim, plan.length);
 }
 
-/** Says what a null text means for a user (CSV has no other way to write an empty cell). */
+/** Says what a null text means for a user: in CSV an unquoted empty cell is null, while "" embeds as the empty string. */
 function friendly(message: string): string {
-  return /^expected a string, got (null|undefined)/.test(message) ? 'no text: the cell is empty (null), so there is nothing to embed' : message;
+  return /^expected a string, got (null|undefined)/.test(message)
+    ? 'no text: the cell is empty (null), so there is nothing to embed (in CSV, write "" for an empty text)'
+    : message;
 }
 
 /** Flattens the engine's `result` (list<float32>) + `status` columns into a matrix and errors. */
