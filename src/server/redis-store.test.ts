@@ -133,6 +133,29 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect((await live.getCall('a'))?.values).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test('cancel and delete keep the waiting / in-flight counts right for handed-back, running and never-claimed rows', async () => {
+    const s = await openStore(newPrefix());
+    await s.addCall(newCall('a', 4), 'f@1', rowsOf('a', [['0'], ['1'], ['2'], ['3']]));
+    const claimed = await s.claim('f@1', 2);
+    await s.release('f@1', claimed.slice(0, 1)); // a:0 handed back, a:1 still running
+    expect(await s.pending('f@1')).toMatchObject({ rows: 3 });
+    expect(await s.cancelCall('a', 'cancelled')).toBe(false);
+    expect(await s.pending('f@1')).toEqual({ rows: 0, oldestAt: null });
+    expect(await s.depth('f@1')).toBe(1);
+    expect((await s.getCall('a'))?.statuses).toEqual(['cancelled', null, 'cancelled', 'cancelled']);
+    expect(await s.complete('f@1', [{ callId: 'a', index: 1, value: 'v' }])).toEqual(['a']);
+    expect(await s.depth()).toBe(0);
+
+    await s.addCall(newCall('b', 3), 'f@1', rowsOf('b', [['0'], ['1'], ['2']]));
+    await s.claim('f@1', 1);
+    await s.deleteCall('b');
+    expect(await s.depth()).toBe(0);
+    expect(await s.pending('f@1')).toEqual({ rows: 0, oldestAt: null });
+    expect(await s.finishedBefore(Number.MAX_SAFE_INTEGER)).toEqual(['a']);
+    await s.deleteCall('a');
+    expect(await s.redis.keys(`${s.prefix}*:a`)).toEqual([]);
+  });
+
   test('watch() tells every process sharing the prefix about appended rows and finished calls', async () => {
     const prefix = newPrefix();
     const [a, b] = [await openStore(prefix), await openStore(prefix)];

@@ -44,7 +44,7 @@ export interface QueueEvents {
   finished?(callIds: string[]): void;
 }
 
-type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
+type ScriptFn = (args: Array<string | Buffer | number>) => Promise<unknown>;
 
 const rowKey = (callId: string, index: number) => `${callId}#${index}`;
 
@@ -110,11 +110,13 @@ export class RedisStreamsQueueStore implements QueueStore {
     return new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
   }
 
+  // The argument list goes as ONE array (ioredis flattens it): spreading a 100,000-row call's
+  // 300,000 arguments would overflow the JS stack.
   private run(name: ScriptName, args: Array<string | Buffer | number>): Promise<unknown> {
-    return (this.redis as unknown as Record<string, ScriptFn>)[name](this.prefix, GROUP, ...args);
+    return (this.redis as unknown as Record<string, ScriptFn>)[name]([this.prefix, GROUP, ...args]);
   }
   private runBuffer(name: ScriptName, args: Array<string | Buffer | number>): Promise<unknown> {
-    return (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`](this.prefix, GROUP, ...args);
+    return (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`]([this.prefix, GROUP, ...args]);
   }
 
   async addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void> {

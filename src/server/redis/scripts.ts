@@ -23,6 +23,25 @@ end
 local function inPel(sk, eid)
   return #redis.call('XPENDING', sk, G, eid, eid, 1) > 0
 end
+-- stream entry id a > b ('ms-seq'; ms fits a Lua double exactly)
+local function after(a, b)
+  local am, as = string.match(a, '(%d+)-(%d+)')
+  local bm, bs = string.match(b, '(%d+)-(%d+)')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am > bm or (am == bm and as > bs)
+end
+-- runs cmd(key, [pre...], items...) in chunks (Lua's unpack has a stack limit); sums the replies
+local function chunked(cmd, key, pre, items)
+  local total = 0
+  for i = 1, #items, 1000 do
+    local args = {}
+    for _, x in ipairs(pre) do args[#args + 1] = x end
+    for j = i, math.min(i + 999, #items) do args[#args + 1] = items[j] end
+    local r = redis.call(cmd, key, unpack(args))
+    if type(r) == 'number' then total = total + r end
+  end
+  return total
+end
 local function finish(ck, id, now)
   redis.call('HSET', ck, 'fin', now)
   redis.call('ZADD', P .. 'fin', now, id)
@@ -41,14 +60,15 @@ local rows = tonumber(ARGV[7])
 redis.call('HSET', ck, 'fn', ARGV[5], 'ver', ARGV[6], 'rows', ARGV[7], 'created', ARGV[8], 'stream', stream,
   'state', (rows == 0) and 'done' or 'pending', 'done', 0, 'failed', 0)
 if rows == 0 then finish(ck, id, ARGV[8]) end
-local ek = P .. 'e:' .. id
+local emap = {}
 local n = 0
 for i = 9, #ARGV, 3 do
-  local eid = redis.call('XADD', sk, '*', 'c', id, 'i', ARGV[i], 't', ARGV[i + 1], 'v', ARGV[i + 2])
-  redis.call('HSET', ek, ARGV[i], eid)
+  emap[#emap + 1] = ARGV[i]
+  emap[#emap + 1] = redis.call('XADD', sk, '*', 'c', id, 'i', ARGV[i], 't', ARGV[i + 1], 'v', ARGV[i + 2])
   n = n + 1
 end
 if n > 0 then
+  chunked('HSET', P .. 'e:' .. id, {}, emap)
   redis.call('INCRBY', P .. 'n:' .. stream, n)
   redis.call('PUBLISH', P .. 'events', 'a ' .. stream)
 end
@@ -183,30 +203,44 @@ if redis.call('EXISTS', ck) == 0 or redis.call('HEXISTS', ck, 'fin') == 1 then r
 redis.call('HSET', ck, 'state', 'cancelled')
 local stream = redis.call('HGET', ck, 'stream')
 local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-local ek, stk = P .. 'e:' .. id, P .. 'st:' .. id
+local stk = P .. 'st:' .. id
 local rows = tonumber(redis.call('HGET', ck, 'rows'))
-local dropped = 0
-for idx = 0, rows - 1 do
-  if redis.call('HEXISTS', stk, idx) == 0 then
-    local eid = redis.call('HGET', ek, idx)
-    local waiting = false
-    if eid then
-      if redis.call('LREM', rel, 0, eid) > 0 then
-        waiting = true
-        redis.call('XACK', sk, G, eid)
-        redis.call('XDEL', sk, eid)
-      elseif not inPel(sk, eid) and redis.call('XDEL', sk, eid) == 1 then
-        waiting = true
-        redis.call('DECR', P .. 'n:' .. stream)
-      end
+-- Whole-call reads and chunked writes: a 100,000-row cancel is a few dozen commands, not 500,000.
+local has = {}
+for _, k in ipairs(redis.call('HKEYS', stk)) do has[k] = true end
+local relset = {}
+if redis.call('LLEN', rel) > 0 then
+  for _, e in ipairs(redis.call('LRANGE', rel, 0, -1)) do relset[e] = true end
+end
+local ld = redis.call('GET', P .. 'ld:' .. stream) or '0-0'
+local waiting, handed, statuses = {}, {}, {}
+local emap = redis.call('HGETALL', P .. 'e:' .. id)
+for j = 1, #emap, 2 do
+  local idx, eid = emap[j], emap[j + 1]
+  if not has[idx] then
+    local drop = false
+    if relset[eid] then
+      handed[#handed + 1] = eid
+      drop = true
+    elseif after(eid, ld) then
+      waiting[#waiting + 1] = eid
+      drop = true
     end
-    if waiting then
-      redis.call('HSET', stk, idx, status)
-      dropped = dropped + 1
+    -- else: in a running batch; its outcome completes the call later
+    if drop then
+      statuses[#statuses + 1] = idx
+      statuses[#statuses + 1] = status
     end
   end
 end
+local removed = chunked('XDEL', sk, {}, waiting)
+if removed > 0 then redis.call('DECRBY', P .. 'n:' .. stream, removed) end
+for _, eid in ipairs(handed) do redis.call('LREM', rel, 0, eid) end
+chunked('XACK', sk, {G}, handed)
+chunked('XDEL', sk, {}, handed)
+local dropped = #statuses / 2
 if dropped > 0 then
+  chunked('HSET', stk, {}, statuses)
   redis.call('HINCRBY', ck, 'failed', dropped)
   redis.call('HINCRBY', ck, 'done', dropped)
 end
@@ -225,11 +259,26 @@ local ck = P .. 'c:' .. id
 local stream = redis.call('HGET', ck, 'stream')
 if stream then
   local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-  for _, eid in ipairs(redis.call('HVALS', P .. 'e:' .. id)) do
-    redis.call('LREM', rel, 0, eid)
-    local acked = redis.call('XACK', sk, G, eid)
-    if redis.call('XDEL', sk, eid) == 1 and acked == 0 then redis.call('DECR', P .. 'n:' .. stream) end
+  local ld = redis.call('GET', P .. 'ld:' .. stream) or '0-0'
+  -- Rows with an outcome were acknowledged and deleted then: only the others need touching, so
+  -- expiring a finished call costs no stream work at all.
+  local has = {}
+  for _, k in ipairs(redis.call('HKEYS', P .. 'st:' .. id)) do has[k] = true end
+  local waiting, delivered = {}, {}
+  local emap = redis.call('HGETALL', P .. 'e:' .. id)
+  for j = 1, #emap, 2 do
+    local eid = emap[j + 1]
+    if not has[emap[j]] then
+      if after(eid, ld) then waiting[#waiting + 1] = eid else delivered[#delivered + 1] = eid end
+    end
   end
+  local removed = chunked('XDEL', sk, {}, waiting)
+  if removed > 0 then redis.call('DECRBY', P .. 'n:' .. stream, removed) end
+  if redis.call('LLEN', rel) > 0 then
+    for _, eid in ipairs(delivered) do redis.call('LREM', rel, 0, eid) end
+  end
+  chunked('XACK', sk, {G}, delivered)
+  chunked('XDEL', sk, {}, delivered)
 end
 redis.call('DEL', ck, P .. 'v:' .. id, P .. 'st:' .. id, P .. 'e:' .. id)
 redis.call('ZREM', P .. 'fin', id)
