@@ -91,6 +91,16 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect((await s.getCall('a'))?.rows).toBe(2);
   });
 
+  test('a 50,000-row call is added in one script (its arguments never spread onto the JS stack)', async () => {
+    const s = await openStore(newPrefix());
+    const n = 50_000;
+    await s.addCall(newCall('big', n), 'f@1', rowsOf('big', Array.from({ length: n }, (_, i) => [i])));
+    expect(await s.depth('f@1')).toBe(n);
+    expect((await s.claim('f@1', 3)).map((r) => r.values)).toEqual([[0], [1], [2]]);
+    await s.deleteCall('big');
+    expect(await s.depth()).toBe(0);
+  });
+
   test('two processes sharing one Redis never claim the same row, and a row racing to complete twice counts once', async () => {
     const prefix = newPrefix();
     const [a, b] = [await openStore(prefix), await openStore(prefix)];
