@@ -185,6 +185,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
 
   test('connect names the problem: unreachable server, wrong scheme', async () => {
     await expect(RedisStreamsQueueStore.connect('redis://127.0.0.1:1', {}, { connectTimeout: 500, retryStrategy: () => null })).rejects.toThrow(RedisUnavailableError);
+    await expect(RedisStreamsQueueStore.connect('redis://127.0.0.1:1', {}, { retryStrategy: () => null })).rejects.toThrow(/at redis:\/\/127.0.0.1:1: connect ECONNREFUSED/);
     await expect(RedisStreamsQueueStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\/, got http:/);
   });
 

@@ -97,7 +97,10 @@ export class RedisStreamsQueueStore implements QueueStore {
     const prefix = parsed.searchParams.get('prefix') ?? opts.prefix;
     parsed.searchParams.delete('prefix');
     const redis = new Redis(parsed.toString(), { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, ...clientOptions });
-    redis.on('error', () => undefined); // reconnects are ioredis's job; failed commands reject on their own
+    // Reconnects are ioredis's job and failed commands reject on their own; the last socket error
+    // is kept only to name the real cause (ECONNREFUSED…) if the first connect fails.
+    let lastError: Error | undefined;
+    redis.on('error', (err: Error) => (lastError = err));
     try {
       await redis.connect();
       const info = await redis.info('server');
@@ -105,7 +108,8 @@ export class RedisStreamsQueueStore implements QueueStore {
       if (major < 7) throw new Error(`Redis ${/redis_version:([\d.]+)/.exec(info)?.[1] ?? '?'} is too old: the queue needs 7.0 or newer`);
     } catch (err) {
       redis.disconnect();
-      throw new RedisUnavailableError(shownUrl(url), err instanceof Error ? err.message : String(err));
+      const why = lastError?.message ?? (err instanceof Error ? err.message : String(err));
+      throw new RedisUnavailableError(shownUrl(url), why.replace(/\.+$/, ''));
     }
     return new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
   }
