@@ -234,6 +234,31 @@ describe.skipIf(!REDIS_URL)('two servers ("machines") sharing one Redis', () => 
   });
 });
 
+describe.skipIf(!REDIS_URL)('one batch across machines', () => {
+  afterAll(cleanUp);
+
+  test("rows submitted to one server are batched with another server's rows and run there, once", async () => {
+    const prefix = newPrefix();
+    // Batches of 8, and a buffer that would otherwise wait a minute: only the size trigger cuts.
+    const fn = { definition: { name: 'len', maxBatchingSize: 8, maxBufferDuration: 60_000, output: 'float64' }, bundle: LENGTH_BUNDLE };
+    const servers: Running[] = [];
+    try {
+      for (let i = 0; i < 2; i++) servers.push(await start({ store: await openStore(prefix), functions: [fn] }));
+      const [a, b] = servers;
+      const x = ['a', 'bb', 'ccc', 'dddd', 'eeeee'];
+      const y = ['123456', '1234567', '12345678'];
+      const xId = await callId(await submit(a.url, 'len', textTable(x))); // 5 rows wait on A: under the batch size
+      const yId = await callId(await submit(b.url, 'len', textTable(y))); // B now sees 8 waiting rows: one batch
+      expect(column((await result(a.url, xId, undefined, 1)).table, 'result')).toEqual([1, 2, 3, 4, 5]);
+      expect(column((await result(a.url, yId, undefined, 1)).table, 'result')).toEqual([6, 7, 8]);
+      const stats = await Promise.all(servers.map(async (s) => (await s.server.queue.list())[0].stats));
+      expect(stats.map((st) => [st.batches, st.doneRows])).toEqual([[0, 0], [1, 8]]);
+    } finally {
+      for (const s of servers) await s.close();
+    }
+  });
+});
+
 describe.skipIf(!REDIS_URL)('embedbook serve --store', () => {
   afterAll(cleanUp);
   const capture = (signal?: AbortSignal) => {
