@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Remote } from '../client/remote';
 import { main, type CliIO } from './main';
@@ -27,7 +27,11 @@ beforeAll(async () => {
     stdout: (t) => void (serveLog.out += t),
     stderr: (t) => void (serveLog.err += t),
   };
-  served = main(['serve', '--port', '0', '--api-key', 'user', '--admin-key', 'admin', '--no-default-function'], io);
+  served = main(
+    ['serve', '--port', '0', '--api-key', 'user', '--admin-key', 'admin', '--no-default-function',
+      '--workers', '1', '--threads-per-worker', '1', '--max-queued-rows', '500', '--body-limit', '64KiB', '--allow-cpu-fallback'],
+    io,
+  );
   for (let i = 0; i < 200 && !serveLog.out; i++) await new Promise((r) => setTimeout(r, 25));
   url = serveLog.out.trim();
 });
@@ -91,6 +95,54 @@ export default defineFunction({
     const nd = capture();
     expect(await main(['deploy', noDefault, '--url', url, '--admin-key', 'admin'], nd)).toBe(1);
     expect(nd.err).toMatch(/must `export default defineFunction\(\{ name, \.\.\. \}\)`; its default export is missing/);
+  });
+
+  test('serve passes --workers, --max-queued-rows, --body-limit and --allow-cpu-fallback to the server', async () => {
+    expect(serveLog.err).toMatch(/pool: 1 worker × 1 ORT thread, CPU fallback on\n/);
+    const user = { authorization: 'Bearer user' };
+    const health = (await (await fetch(`${url}/health`, { headers: user })).json()) as { workers: number };
+    expect(health.workers).toBe(1);
+
+    // --allow-cpu-fallback: a function asking for a GPU this server lacks deploys (409 without the flag).
+    const definition = { name: 'len', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 16, maxBufferDuration: 5, resources: { gpu: 'nvidia-l4' } };
+    const deployed = await fetch(`${url}/functions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer admin' },
+      body: JSON.stringify({ definition, bundle: 'export default { handler: async (text) => text.map((t) => t.length) };' }),
+    });
+    expect(deployed.status).toBe(201);
+
+    const call = (texts: string[]) =>
+      fetch(`${url}/functions/len/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/vnd.apache.arrow.stream', ...user },
+        body: tableToIPC(new Table({ text: vectorFromArray(texts, new Utf8()) }), 'stream') as unknown as BodyInit,
+      });
+    // --max-queued-rows 500: one call of 600 rows can never fit.
+    const tooMany = await call(Array.from({ length: 600 }, (_, i) => `r${i}`));
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.text()).toMatch(/600 rows but the server's maxQueuedRows is 500/);
+    // --body-limit 64KiB = 65536 bytes: a 100 KB body is refused, a small one accepted.
+    const tooBig = await call(['x'.repeat(100_000)]);
+    expect(tooBig.status).toBe(413);
+    expect(await tooBig.text()).toMatch(/bodyLimit of 65536 bytes/);
+    expect((await call(['abc'])).status).toBe(202);
+  });
+
+  test('serve rejects bad pool and limit flags with a usage error (exit 2)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--workers', '0'], /--workers must be a whole number from 1 to 256 \(worker threads\), got "0"/],
+      [['--workers', '2', '--gpus', '1'], /--workers 2 and --gpus 1 were both given/],
+      [['--gpus', 'nvidia l4'], /--gpus takes a count .*"nvidia l4" is not a kind name/],
+      [['--max-queued-rows', '1e3'], /--max-queued-rows must be a whole number/],
+      [['--body-limit', '12'], /--body-limit must be a size from 1KiB to 2GiB.*got "12"/],
+      [['--threads-per-worker', 'many'], /--threads-per-worker must be a whole number/],
+    ];
+    for (const [flags, message] of cases) {
+      const io = capture();
+      expect(await main(['serve', '--port', '0', '--no-default-function', ...flags], io), flags.join(' ')).toBe(2);
+      expect(io.err).toMatch(message);
+    }
   });
 
   test('serve rejects a bad port or CORS origin before listening', async () => {

@@ -75,6 +75,12 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
     .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
+    .option('--workers <n>', 'worker threads running handlers (default: one per core)')
+    .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
+    .option('--threads-per-worker <n>', 'onnxruntime intra-op threads per worker (default: cores / workers)')
+    .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers instead of refusing them')
+    .option('--max-queued-rows <n>', 'accepted-but-unfinished rows before submits get 429 (default 100000)')
+    .option('--body-limit <bytes>', 'max request body: bytes or 512KiB / 64MiB / 1GiB (default 32MiB)')
     .action(async (flags) => {
       const { runServe } = await import('./serve-command');
       done(await runServe(flags, io));

@@ -1,12 +1,14 @@
 // `embedbook serve`: the function-queue server (src/server's createServer) until Ctrl-C, which
 // drains in-flight calls before exiting. The built-in "embed" function (default model) is
 // deployed at start unless --no-default-function, so a fresh server is useful at once.
+import { availableParallelism } from 'node:os';
 import { createServer } from '../server/create-server';
 import { InvalidStoreSpecError, openQueueStore } from '../server/redis/open-store';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
+import { describePool, parseServeTuning, type RawServeTuning } from './serve-options';
 
-export interface ServeFlags {
+export interface ServeFlags extends RawServeTuning {
   host: string;
   port: string;
   apiKey?: string;
@@ -28,6 +30,7 @@ export function parsePort(raw: string, flag = 'port'): number {
 /** Resolves once the server has stopped (on io.signal). */
 export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
   const port = parsePort(flags.port);
+  const tuning = parseServeTuning(flags);
   const apiKey = flags.apiKey ?? process.env.EMBEDBOOK_API_KEY;
   const adminKey = flags.adminKey ?? process.env.EMBEDBOOK_ADMIN_KEY;
   for (const origin of flags.corsOrigin ?? []) {
@@ -43,6 +46,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     throw err;
   }
   const server = createServer({
+    ...tuning,
     store: opened.store,
     host: flags.host,
     port,
@@ -64,6 +68,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     `embedbook server listening on ${url}\n` +
       `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
       `  store: ${opened.description}\n` +
+      `  pool: ${describePool(tuning, server.queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / server.queue.pool.size)))}\n` +
       `  auth: ${apiKey ? 'API key required' : 'open (no --api-key)'}${adminKey || apiKey ? ', admin key for deploy' : ''}\n` +
       `  Ctrl-C drains in-flight calls and stops.\n`,
   );
