@@ -2,6 +2,7 @@
 // `npm start` can instead register `queueRoutes` under /api on the app's own fastify instance.
 import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { trackConnections } from './close-connections';
 import { FunctionQueue, type QueueOptions } from './function-queue';
 import { queueRoutes } from './routes';
 
@@ -50,6 +51,7 @@ export function createServer(opts: ServerOptions = {}): EmbedbookServer {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = opts.app ?? Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' });
   const queue = new FunctionQueue(opts);
+  const connections = trackConnections(app.server);
   void app.register(queueRoutes, {
     prefix: opts.prefix ?? '',
     queue,
@@ -76,7 +78,11 @@ export function createServer(opts: ServerOptions = {}): EmbedbookServer {
       closed ??= (async () => {
         // Queue first: pending long-polls get their final answers while HTTP still runs.
         await queue.close(opts.shutdownGraceMs ?? 10_000);
+        // Every long-poll now has its answer: end connections as their responses go out (not only
+        // the ones Node deems idle — see close-connections.ts); a stuck reader gets 5 s.
+        connections.closeAll(5_000);
         await app.close();
+        connections.dispose();
       })();
       return closed;
     },

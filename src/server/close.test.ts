@@ -1,0 +1,67 @@
+// Regression: close() on a server from createServer used to wait ~70 s (headersTimeout / keep-alive)
+// after a client aborted a long-poll and sent DELETE, because a connection that has not sent a
+// request yet is not "idle" to Node's closeIdleConnections. Real HTTP; close must finish in a
+// bounded time and the long-poll that is still waiting must get its complete answer first.
+import { connect, type Socket } from 'node:net';
+import { afterEach, expect, test } from 'vitest';
+import { slowBundle } from './test-fixtures/handlers';
+import { callId, deploy, start, submit, textTable, type Running } from './test-fixtures/http';
+
+let running: Running | undefined;
+afterEach(async () => {
+  // Not awaited on purpose when a test failed mid-way: the old behaviour would hold the suite ~70 s.
+  void running?.close();
+  running = undefined;
+});
+
+/** Resolves with close()'s duration, or 'hung' after `limitMs`. */
+async function timedClose(r: Running, limitMs: number): Promise<number | 'hung'> {
+  const t0 = Date.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const out = await Promise.race([
+    r.close().then(() => Date.now() - t0),
+    new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), limitMs))),
+  ]);
+  clearTimeout(timer);
+  return out;
+}
+
+function openSocket(url: string): Promise<Socket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = connect(Number(port), hostname, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+test('close() after an aborted long-poll + DELETE, with a connection that never sent a request, does not wait for keep-alive', async () => {
+  const r = (running = await start({ shutdownGraceMs: 2_000 }));
+  expect((await deploy(r.url, { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 5 }, slowBundle(400))).status).toBe(201);
+
+  // 1. A long-poll aborted by its client, then the call cancelled (what Remote does on cancel).
+  const aborted = await callId(await submit(r.url, 'slow', textTable(['a', 'b'])));
+  const ac = new AbortController();
+  const poll = fetch(`${r.url}/calls/${aborted}?timeout=60`, { signal: ac.signal }).catch((e: Error) => e.name);
+  await new Promise((res) => setTimeout(res, 100));
+  ac.abort();
+  expect(await poll).toBe('AbortError');
+  expect((await fetch(`${r.url}/calls/${aborted}`, { method: 'DELETE' })).status).toBe(204);
+
+  // 2. A connection that is open but has not sent a request (what an agent's fresh socket looks like).
+  const bare = await openSocket(r.url);
+  const bareClosed = new Promise<void>((res) => bare.once('close', () => res()));
+
+  // 3. A long-poll still waiting when close() starts: it must get a complete answer, not a reset.
+  const waiting = await callId(await submit(r.url, 'slow', textTable(['ccc'])));
+  const answer = fetch(`${r.url}/calls/${waiting}?timeout=60`);
+  await new Promise((res) => setTimeout(res, 50));
+
+  const took = await timedClose(r, 15_000);
+  expect(took, 'close() hung on an open connection (old behaviour: ~70 s)').not.toBe('hung');
+  running = undefined;
+  await bareClosed;
+  const res = await answer;
+  expect(res.status).toBe(200);
+  expect(res.headers.get('x-call-status')).toMatch(/^(done|failed)$/);
+  expect(new Uint8Array(await res.arrayBuffer()).byteLength).toBeGreaterThan(0);
+}, 30_000);
