@@ -21,6 +21,12 @@ export interface NodeSessionOptions {
   onProgress?: (p: ModelLoadProgress) => void;
   /** Name used in errors and progress (defaults to the path, or 'model.onnx'). */
   label?: string;
+  /**
+   * Whether idle intra-op threads spin-wait for the next run (onnxruntime's default: true). Pass
+   * false when the process does other work between runs (the queue server's worker threads share
+   * the cores with the HTTP thread): spinning threads then steal that time.
+   */
+  allowSpinning?: boolean;
 }
 
 /** Where onnxruntime-node's CUDA provider library would be if the CUDA install step had run. */
@@ -53,6 +59,9 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Session config key "session.intra_op.allow_spinning" (onnxruntime_session_options_config_keys.h);
+    // onnxruntime-node flattens `extra` with dots.
+    ...(opts.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   };
 
   let resolved: ResolvedDevice = 'cpu';
