@@ -43,7 +43,18 @@ export interface BatcherOptions {
    */
   maxInFlight?: number;
   events?: BatcherEvents;
+  /**
+   * A store call failed (e.g. Redis is down). The batcher never lets it escape: it retries with
+   * backoff on its own (claimed rows keep their outcomes until the store takes them).
+   */
+  onStoreError?(err: unknown, where: string): void;
+  /** A store call succeeded (after a failure this marks the store healthy again). */
+  onStoreOk?(): void;
 }
+
+/** Base and cap of the backoff between store retries while the store is unreachable. */
+const STORE_RETRY_BASE_MS = 200;
+const STORE_RETRY_CAP_MS = 5_000;
 
 function message(err: unknown): string {
   if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
@@ -60,6 +71,15 @@ export class Batcher {
   private flushing = false;
   private readonly running = new Set<QueuedRow[]>();
   private drainWaiters: Array<() => void> = [];
+  /** Running rows were released to the shared stream (shutdown): their late outcomes are dropped. */
+  private released = false;
+  /** Shutdown began: cut no new batches (running ones go on). */
+  private halted = false;
+  /** Settles when a running batch has recorded its outcomes (or given up). */
+  private readonly tasks = new Map<QueuedRow[], Promise<void>>();
+  /** Consecutive failed store calls of evaluate(), for the retry backoff. */
+  private storeFailures = 0;
+  private retryTimer: unknown = undefined;
 
   constructor(private readonly opts: BatcherOptions) {}
 
@@ -80,30 +100,73 @@ export class Batcher {
   private async evaluate(): Promise<void> {
     this.evaluating = true;
     try {
-      do {
-        this.again = false;
-        if (this.stopped) break;
-        const { store, stream, maxBatchingSize, maxBufferDuration, timers } = this.opts;
-        const { rows, oldestAt } = await store.pending(stream);
-        if (rows === 0 || oldestAt === null) {
-          this.clearTimer();
-          break;
-        }
-        if (this.running.size >= (this.opts.maxInFlight ?? Infinity)) break; // a finishing batch re-notifies
-        const now = timers.now();
-        const due = oldestAt + maxBufferDuration;
-        if (rows >= maxBatchingSize || now >= due || this.flushing) {
-          const batch = await store.claim(stream, maxBatchingSize);
-          if (batch.length) this.launch(batch);
-          this.again = true;
-        } else {
-          this.armTimer(due, due - now);
-        }
-      } while (this.again);
+      await this.evaluateLoop();
+      this.storeFailures = 0;
+    } catch (err) {
+      // The store failed (pending or claim): nothing to cut now; look again after a backoff.
+      this.storeFailed(err, 'evaluate');
     } finally {
       this.evaluating = false;
+      // A notify() that came after evaluateLoop's last check (between its return and here) would
+      // otherwise be lost; after a store failure the retry timer looks again instead.
+      if (this.again && this.retryTimer === undefined) this.notify();
       this.checkDrained();
     }
+  }
+
+  private storeFailed(err: unknown, where: string): void {
+    this.opts.onStoreError?.(err, where);
+    if (this.stopped || this.retryTimer !== undefined) return;
+    this.storeFailures++;
+    const delay = Math.min(STORE_RETRY_CAP_MS, backoffDelayMs(this.storeFailures, STORE_RETRY_BASE_MS, this.opts.timers.random) + STORE_RETRY_BASE_MS / 2);
+    this.retryTimer = this.opts.timers.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.notify();
+    }, delay);
+  }
+
+  /**
+   * Runs a store call until it succeeds, backing off while the store is down: outcomes of a batch
+   * that ran must reach the store, not be dropped. Gives up (rethrows) only once stopped.
+   */
+  private async persist<T>(where: string, op: () => Promise<T>): Promise<T> {
+    for (let failures = 1; ; failures++) {
+      try {
+        const out = await op();
+        if (failures > 1) this.opts.onStoreOk?.();
+        return out;
+      } catch (err) {
+        this.opts.onStoreError?.(err, where);
+        if (this.stopped) throw err;
+        const delay = Math.min(STORE_RETRY_CAP_MS, backoffDelayMs(failures, STORE_RETRY_BASE_MS, this.opts.timers.random) + STORE_RETRY_BASE_MS / 2);
+        await sleep(delay, this.opts.timers);
+        if (this.stopped) throw err;
+      }
+    }
+  }
+
+  private async evaluateLoop(): Promise<void> {
+    do {
+      this.again = false;
+      if (this.stopped || this.halted) break;
+      const { store, stream, maxBatchingSize, maxBufferDuration, timers } = this.opts;
+      const { rows, oldestAt } = await store.pending(stream);
+      if (rows === 0 || oldestAt === null) {
+        this.clearTimer();
+        break;
+      }
+      if (this.running.size >= (this.opts.maxInFlight ?? Infinity)) break; // a finishing batch re-notifies
+      const now = timers.now();
+      const due = oldestAt + maxBufferDuration;
+      if (rows >= maxBatchingSize || now >= due || this.flushing) {
+        const batch = await store.claim(stream, maxBatchingSize);
+        if (batch.length) this.launch(batch);
+        this.again = true;
+      } else {
+        this.armTimer(due, due - now);
+      }
+    } while (this.again);
+    if (this.storeFailures) this.opts.onStoreOk?.();
   }
 
   private armTimer(due: number, ms: number): void {
@@ -119,17 +182,22 @@ export class Batcher {
   private clearTimer(): void {
     if (this.timer !== undefined) this.opts.timers.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.retryTimer !== undefined) this.opts.timers.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
   }
 
   private launch(rows: QueuedRow[]): void {
     this.running.add(rows);
-    void this.runBatch(rows)
-      .catch(() => undefined) // runBatch records every failure as row statuses; nothing escapes.
+    const task = this.runBatch(rows)
+      // runBatch records every failure as row statuses and retries the store until stopped.
+      .catch(() => undefined)
       .finally(() => {
         this.running.delete(rows);
+        this.tasks.delete(rows);
         if (this.opts.maxInFlight !== undefined) this.notify();
         this.checkDrained();
       });
+    this.tasks.set(rows, task);
   }
 
   private async runBatch(rows: QueuedRow[]): Promise<void> {
@@ -140,18 +208,20 @@ export class Batcher {
     const states = new Map<string, boolean>();
     for (const r of rows) {
       let ok = states.get(r.callId);
-      if (ok === undefined) states.set(r.callId, (ok = (await store.getCall(r.callId))?.state === 'pending'));
+      if (ok === undefined) states.set(r.callId, (ok = (await this.persist('getCall', () => store.getCall(r.callId)))?.state === 'pending'));
       if (ok) live.push(r);
       else dropped.push({ callId: r.callId, index: r.index, value: null, error: CANCELLED_STATUS });
     }
-    if (dropped.length) this.finish(await store.complete(stream, dropped));
+    if (dropped.length) this.finish(await this.persist('complete', () => store.complete(stream, dropped)));
     if (!live.length) return;
     this.opts.events?.batchStarted?.(live.length);
     const outcomes = await this.runIsolating(live, this.opts.retries);
+    // Released at shutdown: another server runs these rows now and records their outcomes.
+    if (this.released) return;
     const failed = outcomes.filter((o) => o.error).length;
     if (failed) this.opts.events?.rowsFailed?.(failed);
     this.opts.events?.rowsDone?.(outcomes.length);
-    this.finish(await store.complete(stream, outcomes));
+    this.finish(await this.persist('complete', () => store.complete(stream, outcomes)));
   }
 
   private finish(callIds: string[]): void {
@@ -203,12 +273,13 @@ export class Batcher {
 
   private checkDrained(): void {
     if (!this.drainWaiters.length) return;
+    // A store failure here is not idle: the retrying evaluate() calls this again.
     void this.isIdle().then((idle) => {
       if (!idle) return;
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
       for (const w of waiters) w();
-    });
+    }, () => undefined);
   }
 
   /**
@@ -221,13 +292,48 @@ export class Batcher {
     this.clearTimer();
     const { store, stream } = this.opts;
     const outcomes: RowOutcome[] = [];
-    for (;;) {
-      const rows = await store.claim(stream, 4096);
-      if (!rows.length) break;
-      for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
+    try {
+      for (;;) {
+        const rows = await store.claim(stream, 4096);
+        if (!rows.length) break;
+        for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
+      }
+      for (const rows of this.running) for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
+      if (outcomes.length) this.finish(await store.complete(stream, outcomes));
+    } catch (err) {
+      // The store is down: nothing more can be recorded; shutdown goes on.
+      this.opts.onStoreError?.(err, 'handBack');
     }
-    for (const rows of this.running) for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
-    if (outcomes.length) this.finish(await store.complete(stream, outcomes));
+    this.wakeDrainWaiters();
+  }
+
+  /**
+   * Shutdown on a SHARED store: stops cutting batches and puts the rows of batches still running
+   * back at the head of the stream (in order) for the other servers; their late outcomes here are
+   * dropped. Waiting rows are left alone: they belong to the queue, not to this server.
+   */
+  async releaseInFlight(): Promise<void> {
+    this.stopped = true;
+    this.released = true;
+    this.clearTimer();
+    const rows = [...this.running].flat();
+    try {
+      if (rows.length) await this.opts.store.release(this.opts.stream, rows);
+    } catch (err) {
+      // Not lost: a shared store hands a gone process's rows to the others after its reclaim timeout.
+      this.opts.onStoreError?.(err, 'release');
+    }
+    this.wakeDrainWaiters();
+  }
+
+  /** Waits (until `until` resolves) for the batches running now; cuts no new ones. */
+  async settle(until: Promise<void>): Promise<void> {
+    this.halted = true;
+    this.clearTimer();
+    await Promise.race([Promise.all(this.tasks.values()), until]);
+  }
+
+  private wakeDrainWaiters(): void {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();

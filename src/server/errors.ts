@@ -142,6 +142,21 @@ export class ServerShuttingDownError extends ServerError {
   }
 }
 
+/**
+ * The queue store (e.g. Redis) failed or did not answer: the request was not carried out (or, for
+ * a submit that timed out, may have been). Retry after a few seconds; /health says when it is back.
+ */
+export class StoreUnavailableError extends ServerError {
+  override readonly name = 'StoreUnavailableError';
+  readonly statusCode = 503;
+  constructor(readonly reason: string, readonly retryAfterS = 5) {
+    super(`The queue store is unavailable (${reason}): the request could not be carried out. Retry in ${retryAfterS} s; GET /health reports when the store is back.`);
+  }
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterS) };
+  }
+}
+
 /** The per-row status text of rows the server handed back unprocessed while shutting down. */
 export const SHUTTING_DOWN_STATUS = 'server shutting down: row not processed, submit it again';
 /** The per-row status text of rows dropped by a cancel. */

@@ -13,11 +13,12 @@ import { Batcher } from './batcher';
 import { validateSpec, type FunctionSpec } from './define-function';
 import {
   BadRequestError, InvalidBundleError, InvalidDefinitionError, QueueFullError, ServerShuttingDownError,
-  SHUTTING_DOWN_STATUS, CANCELLED_STATUS, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,
+  SHUTTING_DOWN_STATUS, CANCELLED_STATUS, StoreUnavailableError, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,
 } from './errors';
 import { extractColumns, resultIpc } from './arrow-io';
 import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
+import { StoreHealth, type StoreHealthSnapshot } from './store-health';
 import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
 import { WorkerPool } from './worker-pool';
 import type { FnRef, ModelSource } from './worker/protocol';
@@ -57,6 +58,13 @@ export interface QueueOptions {
   models?: Record<string, ModelEntry>;
   /** Intra-op threads per worker for model handlers (default: cores / workers). */
   threadsPerWorker?: number;
+  /**
+   * A request's store call that takes longer than this answers 503 (default 10 s on a shared store
+   * such as Redis; none for the in-memory store, which cannot hang).
+   */
+  storeTimeoutMs?: number;
+  /** Where store outages are reported, once per outage (default console.error). */
+  log?: (line: string) => void;
 }
 
 interface Entry {
@@ -112,6 +120,11 @@ export class FunctionQueue {
   /** Rows finished per second, smoothed: sizes Retry-After. */
   private rate = 0;
   private rateAt = 0;
+  /** Whether the store answers; fed by every store call. */
+  readonly storeHealth: StoreHealth;
+  /** Settles once subscribed to the store's cross-server events (at once when it has none). */
+  private watching: Promise<void> = Promise.resolve();
+  private unwatch: (() => void) | undefined;
 
   constructor(private readonly opts: QueueOptions = {}) {
     this.timers = opts.timers ?? defaultTimers;
@@ -129,6 +142,73 @@ export class FunctionQueue {
       events: { workerLost: () => this.metrics.workerRestarts++ },
     });
     this.bundleDir = opts.bundleDir ?? (existsSync('node_modules') ? join(process.cwd(), 'node_modules', '.cache', 'embedbook', 'functions') : join(tmpdir(), 'embedbook-functions'));
+    this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => Date.now());
+    if (this.store.watch) this.watching = this.watchStore(1);
+  }
+
+  /**
+   * Subscribes to the shared store's events: a call finished by another server wakes this one's
+   * long-polls at once, and rows appended through another server wake this one's batcher (an idle
+   * server then joins in). Retries with backoff while the store is down; never rejects.
+   */
+  private async watchStore(attempt: number): Promise<void> {
+    try {
+      const stop = await this.store.watch?.({
+        finished: (ids) => this.wake(ids),
+        appended: (stream) => this.entryByStream(stream)?.batcher.notify(),
+      });
+      if (this.closing) stop?.();
+      else this.unwatch = stop;
+    } catch (err) {
+      this.storeHealth.failed(err, 'watch');
+      if (this.closing) return;
+      // Pollers meanwhile wake at their own timeouts; batchers on their own timers.
+      const delay = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
+      await new Promise<void>((resolve) => this.timers.setTimeout(resolve, delay));
+      if (!this.closing) return this.watchStore(attempt + 1);
+    }
+  }
+
+  private entryByStream(stream: string): Entry | undefined {
+    for (const e of this.active.values()) if (e.stream === stream) return e;
+    for (const e of this.draining) if (e.stream === stream) return e;
+    return undefined;
+  }
+
+  /**
+   * Runs a store call for a request: a failure (or no answer within storeTimeoutMs) becomes a 503
+   * StoreUnavailableError naming the cause, and is reported to storeHealth.
+   */
+  private async guard<T>(where: string, op: () => Promise<T>): Promise<T> {
+    const limit = this.opts.storeTimeoutMs ?? (this.store.shared ? 10_000 : 0);
+    let timer: unknown;
+    try {
+      const out = await (limit > 0
+        ? Promise.race([
+            op(),
+            new Promise<never>((_, reject) => {
+              timer = this.timers.setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit);
+            }),
+          ])
+        : op());
+      this.storeHealth.succeeded();
+      return out;
+    } catch (err) {
+      this.storeHealth.failed(err, where);
+      throw new StoreUnavailableError(err instanceof Error ? err.message : String(err));
+    } finally {
+      if (timer !== undefined) this.timers.clearTimeout(timer);
+    }
+  }
+
+  /** For /health: asks the store once (a cheap depth query) and reports what it found. */
+  async checkStore(): Promise<StoreHealthSnapshot> {
+    try {
+      await this.guard('health', () => this.store.depth());
+    } catch {
+      // Recorded in storeHealth by guard.
+    }
+    return this.storeHealth.snapshot();
   }
 
   get isClosing(): boolean {
@@ -183,6 +263,9 @@ export class FunctionQueue {
     const old = this.active.get(spec.name);
     this.active.set(spec.name, entry);
     if (old) void this.retire(old, false);
+    // On a shared store rows may already wait in this stream (submitted through another server, or
+    // left by one that shut down): look at once instead of at the next event.
+    if (this.store.shared) entry.batcher.notify();
     return { name: spec.name, version };
   }
 
@@ -217,6 +300,8 @@ export class FunctionQueue {
       retryBackoffMs: this.opts.retryBackoffMs,
       maxInFlight: this.pool.size,
       onCallsFinished: (ids) => this.wake(ids),
+      onStoreError: (err, where) => this.storeHealth.failed(err, where),
+      onStoreOk: () => this.storeHealth.succeeded(),
       events: {
         batchStarted: (rows) => {
           m.batches++;
@@ -269,7 +354,7 @@ export class FunctionQueue {
     }
     // Rows of submits between their check and their addCall count too, so concurrent submits
     // cannot all pass the check against the same depth.
-    const depth = (await this.store.depth()) + this.reserved;
+    const depth = (await this.guard('depth', () => this.store.depth())) + this.reserved;
     if (depth + rows > limit) {
       this.metrics.rejectedFull++;
       const excess = depth + rows - limit;
@@ -282,7 +367,7 @@ export class FunctionQueue {
     try {
       const queued: QueuedRow[] = new Array(rows);
       for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
-      await this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued);
+      await this.guard('addCall', () => this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued));
     } finally {
       this.reserved -= rows;
     }
@@ -299,15 +384,22 @@ export class FunctionQueue {
     const now = this.timers.now();
     if (now - this.lastSweep < 10_000) return;
     this.lastSweep = now;
-    for (const id of await this.store.finishedBefore(now - (this.opts.resultTtlMs ?? 600_000))) {
-      await this.store.deleteCall(id);
-      this.handlerMsByCall.delete(id);
+    try {
+      for (const id of await this.store.finishedBefore(now - (this.opts.resultTtlMs ?? 600_000))) {
+        await this.store.deleteCall(id);
+        this.handlerMsByCall.delete(id);
+      }
+    } catch (err) {
+      // Expiry waits for the next sweep; the submit that triggered it was accepted and stays so.
+      this.storeHealth.failed(err, 'sweep');
     }
   }
 
   /** Waits up to `timeoutMs` for a call to finish; its result IPC when done, else its progress. */
   async poll(callId: string, timeoutMs: number): Promise<CallView> {
-    let call = await this.store.getCall(callId);
+    // Subscribed to other servers' "finished" news before reading, so none is missed in between.
+    await this.watching;
+    let call = await this.guard('getCall', () => this.store.getCall(callId));
     if (!call) throw new UnknownCallError(callId);
     if (call.finishedAt === undefined && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
@@ -324,7 +416,7 @@ export class FunctionQueue {
         }, timeoutMs);
         set.add(done);
       });
-      call = await this.store.getCall(callId);
+      call = await this.guard('getCall', () => this.store.getCall(callId));
       if (!call) throw new UnknownCallError(callId);
     }
     if (call.finishedAt === undefined) return { done: false, call };
@@ -338,15 +430,15 @@ export class FunctionQueue {
 
   /** Drops the call's rows that have not started; a finished call is deleted instead. */
   async cancel(callId: string): Promise<void> {
-    const call = await this.store.getCall(callId);
+    const call = await this.guard('getCall', () => this.store.getCall(callId));
     if (!call) throw new UnknownCallError(callId);
     if (call.finishedAt !== undefined) {
-      await this.store.deleteCall(callId);
+      await this.guard('deleteCall', () => this.store.deleteCall(callId));
       this.handlerMsByCall.delete(callId);
       this.wake([callId]);
       return;
     }
-    if (await this.store.cancelCall(callId, CANCELLED_STATUS)) this.wake([callId]);
+    if (await this.guard('cancelCall', () => this.store.cancelCall(callId, CANCELLED_STATUS))) this.wake([callId]);
     // Its rows left the buffer: let the batcher re-arm its timer and notice a finished drain.
     this.entryOf(call)?.batcher.notify();
   }
@@ -372,7 +464,7 @@ export class FunctionQueue {
           calls: m.calls, rows: m.rows, doneRows: m.doneRows, failedRows: m.failedRows, retries: m.retries, batches: m.batches,
           meanBatchSize: m.batchSize.count ? m.batchSize.sum / m.batchSize.count : 0,
           meanHandlerMs: m.handlerSeconds.count ? (1000 * m.handlerSeconds.sum) / m.handlerSeconds.count : 0,
-          queuedRows: await this.store.depth(e.stream),
+          queuedRows: await this.guard('depth', () => this.store.depth(e.stream)),
         },
       });
     }
@@ -381,24 +473,43 @@ export class FunctionQueue {
 
   async renderMetrics(): Promise<string> {
     const depth = new Map<string, number>();
-    for (const e of [...this.active.values(), ...this.draining]) depth.set(e.spec.name, (depth.get(e.spec.name) ?? 0) + (await this.store.depth(e.stream)));
-    return this.metrics.render(depth, { size: this.pool.size, busy: this.pool.busy, queuedBatches: this.pool.queued });
+    try {
+      for (const e of [...this.active.values(), ...this.draining]) depth.set(e.spec.name, (depth.get(e.spec.name) ?? 0) + (await this.guard('depth', () => this.store.depth(e.stream))));
+    } catch {
+      // Store down: metrics still answer, without queue depth and with embedbook_store_up 0.
+      depth.clear();
+    }
+    const h = this.storeHealth;
+    return this.metrics.render(depth, { size: this.pool.size, busy: this.pool.busy, queuedBatches: this.pool.queued }, { up: h.ok, errors: h.errors, outages: h.outages });
   }
 
   /**
-   * Graceful stop: refuse new work, send every buffered row now and let running batches finish
-   * for up to `graceMs`; whatever is still unfinished is handed back with the status
-   * SHUTTING_DOWN_STATUS, so every waiting poller gets a complete answer. Then stops the workers.
+   * Graceful stop: refuse new work, then
+   * - private store (in-memory: nothing outlives this process): send every buffered row now and let
+   *   running batches finish for up to `graceMs`; whatever is still unfinished is handed back with
+   *   the status SHUTTING_DOWN_STATUS, so every waiting poller gets a complete answer;
+   * - shared store (Redis: other servers go on): cut no new batches, let running ones finish for
+   *   up to `graceMs`, then release the rows still running back to the head of their stream for the
+   *   other servers; waiting rows (this server's submits and everyone else's) stay queued.
+   * Then stops the workers.
    */
   async close(graceMs = 10_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.unwatch?.();
+    this.unwatch = undefined;
     const entries = [...this.active.values(), ...this.draining];
     let timer: unknown;
     const grace = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, graceMs)));
-    await Promise.race([Promise.all(entries.map((e) => e.batcher.drain({ flush: true }))), grace]);
-    this.timers.clearTimeout(timer);
-    for (const e of entries) await e.batcher.handBack(SHUTTING_DOWN_STATUS);
+    if (this.store.shared) {
+      await Promise.all(entries.map((e) => e.batcher.settle(grace)));
+      this.timers.clearTimeout(timer);
+      for (const e of entries) await e.batcher.releaseInFlight();
+    } else {
+      await Promise.race([Promise.all(entries.map((e) => e.batcher.drain({ flush: true }))), grace]);
+      this.timers.clearTimeout(timer);
+      for (const e of entries) await e.batcher.handBack(SHUTTING_DOWN_STATUS);
+    }
     for (const e of entries) e.batcher.dispose();
     // Anyone still waiting (e.g. on a call of a removed function) gets woken to read the final state.
     this.wake([...this.waiters.keys()]);

@@ -43,6 +43,8 @@ class RowQueue {
 const rowId = (callId: string, index: number) => `${callId}#${index}`;
 
 export class MemoryQueueStore implements QueueStore {
+  /** Private to this process: nothing survives it, so shutdown answers waiting rows itself. */
+  readonly shared = false;
   /** `now` stamps finishedAt (result expiry); pass the server's TimerApi.now in tests. */
   constructor(private readonly now: () => number = () => Date.now()) {}
 

@@ -44,8 +44,11 @@ export class Metrics {
     return c;
   }
 
-  /** Renders everything; `depth` gives queued rows per function and `workers` the pool's state. */
-  render(depth: Map<string, number>, workers: { size: number; busy: number; queuedBatches: number }): string {
+  /**
+   * Renders everything; `depth` gives queued rows per function (empty while the store is down),
+   * `workers` the pool's state and `store` whether the queue store answers.
+   */
+  render(depth: Map<string, number>, workers: { size: number; busy: number; queuedBatches: number }, store?: { up: boolean; errors: number; outages: number }): string {
     const out: string[] = [];
     const metric = (name: string, type: string, help: string, lines: string[]) => {
       out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, ...lines);
@@ -74,6 +77,11 @@ export class Metrics {
     metric('embedbook_workers', 'gauge', 'Worker threads in the pool.', [`embedbook_workers ${workers.size}`]);
     metric('embedbook_workers_busy', 'gauge', 'Workers running a batch.', [`embedbook_workers_busy ${workers.busy}`]);
     metric('embedbook_batches_waiting', 'gauge', 'Cut batches waiting for a free worker.', [`embedbook_batches_waiting ${workers.queuedBatches}`]);
+    if (store) {
+      metric('embedbook_store_up', 'gauge', 'Whether the queue store (e.g. Redis) answered the last call (1) or is failing (0).', [`embedbook_store_up ${store.up ? 1 : 0}`]);
+      metric('embedbook_store_errors_total', 'counter', 'Queue store calls that failed.', [`embedbook_store_errors_total ${store.errors}`]);
+      metric('embedbook_store_outages_total', 'counter', 'Times the queue store went from answering to failing.', [`embedbook_store_outages_total ${store.outages}`]);
+    }
     return out.join('\n') + '\n';
   }
 }

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { decodeValue, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
-import type { CallRecord, CallState, NewCall, PendingInfo, QueueStore, QueuedRow, RowOutcome } from './store';
+import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowOutcome } from './store';
 
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
 const GROUP = 'embedbook-workers';
@@ -36,13 +36,7 @@ export interface RedisStoreOptions {
   now?: () => number;
 }
 
-/** Cross-process news from every server sharing the prefix (this one included). */
-export interface QueueEvents {
-  /** Rows became claimable in `stream` (appended, handed back, or reclaimed from a lost process). */
-  appended?(stream: string): void;
-  /** These calls just got their last outcome (or were cancelled complete). */
-  finished?(callIds: string[]): void;
-}
+export type { QueueEvents } from './store';
 
 type ScriptFn = (args: Array<string | Buffer | number>) => Promise<unknown>;
 
@@ -60,6 +54,8 @@ function shownUrl(url: string): string {
 }
 
 export class RedisStreamsQueueStore implements QueueStore {
+  /** Every server process on the same Redis and prefix shares the streams. */
+  readonly shared = true;
   readonly prefix: string;
   readonly consumer: string;
   private readonly reclaimIdleMs: number;

@@ -88,12 +88,17 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return sendError(reply, 500, 'InternalServerError', err.message);
   });
 
-  app.get('/health', async () => ({
-    ok: !queue.isClosing,
-    version: opts.version,
-    functions: queue.functionNames().length,
-    workers: queue.pool.size,
-  }));
+  // Asks the store once, so an idle server notices a store outage (and its end) too.
+  app.get('/health', async () => {
+    const store = await queue.checkStore();
+    return {
+      ok: !queue.isClosing && store.ok,
+      version: opts.version,
+      functions: queue.functionNames().length,
+      workers: queue.pool.size,
+      store,
+    };
+  });
 
   app.get('/functions', async () => queue.list());
 

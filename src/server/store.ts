@@ -58,7 +58,22 @@ export function streamKey(functionName: string, version: number): string {
   return `${functionName}@${version}`;
 }
 
+/** Cross-process news from every server sharing a store (this one included); see QueueStore.watch. */
+export interface QueueEvents {
+  /** Rows became claimable in `stream` (appended, handed back, or reclaimed from a lost process). */
+  appended?(stream: string): void;
+  /** These calls just got their last outcome (or were cancelled complete). */
+  finished?(callIds: string[]): void;
+}
+
 export interface QueueStore {
+  /**
+   * True when other server processes use the same store (their calls' rows live in the same
+   * streams, e.g. Redis). Shutdown then releases only this process's in-flight rows and leaves
+   * waiting rows to the survivors; with a private store (false: in-memory) nothing survives the
+   * process, so shutdown answers every unfinished row with the shutting-down status instead.
+   */
+  readonly shared: boolean;
   /** Records a call and appends its rows to the stream `stream`, atomically. */
   addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void>;
   /** How many rows wait (unclaimed) in a stream, and when the oldest arrived. */
@@ -84,4 +99,11 @@ export interface QueueStore {
   finishedBefore(before: number): Promise<string[]>;
   /** Rows accepted and not yet finished (waiting + in flight), for one stream or all. */
   depth(stream?: string): Promise<number>;
+  /**
+   * Optional: subscribes to appends and completions made by any process sharing the store, so a
+   * server wakes its long-polls for calls another server finished and its batchers for rows another
+   * server appended. Resolves once subscribed, with the unsubscribe function. At-most-once: a
+   * missed event only delays a reader until its own timer or poll timeout.
+   */
+  watch?(events: QueueEvents): Promise<() => void>;
 }
