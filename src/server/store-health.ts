@@ -36,7 +36,7 @@ export class StoreHealth {
     this.errors++;
     if (this.down) return;
     this.outages++;
-    this.down = { error: describe(err), since: this.now(), where };
+    this.down = { error: describe(err).replace(/\.+$/, ''), since: this.now(), where };
     this.log(
       `embedbook: the queue store failed (${where}): ${this.down.error}. Requests that need it get 503 ` +
         'and batching retries with backoff until it answers again.',

@@ -1,0 +1,232 @@
+// FunctionQueue on a SHARED store (RedisStreamsQueueStore on a real redis-server, REDIS_URL):
+// cross-server wake-ups through watch(), shutdown of one server while others go on, and Redis
+// itself going away mid-test (a private redis-server this file starts and stops, so the shared
+// REDIS_URL server other test files use is never touched). Without REDIS_URL this file FAILS,
+// unless EMBEDBOOK_SKIP_REDIS=1 says to skip it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer as createNetServer } from 'node:net';
+import { afterAll, describe, expect, test } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisStreamsQueueStore } from './redis-store';
+import { SHUTTING_DOWN_STATUS } from './errors';
+import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
+import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
+
+const REDIS_URL = process.env.REDIS_URL;
+const SKIP = process.env.EMBEDBOOK_SKIP_REDIS === '1';
+if (!REDIS_URL && !SKIP) {
+  throw new Error(
+    'REDIS_URL is not set: the shared-queue tests need a redis-server (7+). Start one, e.g. ' +
+      "`redis-server --port 6390 --save '' --appendonly no --daemonize yes` and run with REDIS_URL=redis://127.0.0.1:6390, " +
+      'or set EMBEDBOOK_SKIP_REDIS=1 to skip them explicitly.',
+  );
+}
+
+const stores: RedisStreamsQueueStore[] = [];
+const prefixes: string[] = [];
+const servers: Running[] = [];
+
+function newPrefix(): string {
+  const p = `embedbook-test:${randomUUID().slice(0, 8)}:`;
+  prefixes.push(p);
+  return p;
+}
+
+async function openStore(prefix: string, url = REDIS_URL as string): Promise<RedisStreamsQueueStore> {
+  const s = await RedisStreamsQueueStore.connect(url, { prefix });
+  stores.push(s);
+  return s;
+}
+
+async function serve(opts: Parameters<typeof start>[0]): Promise<Running> {
+  const r = await start(opts);
+  servers.push(r);
+  return r;
+}
+
+afterAll(async () => {
+  for (const s of servers.splice(0)) await s.close();
+  for (const s of stores.splice(0)) await s.close();
+  if (!REDIS_URL) return;
+  const r = new Redis(REDIS_URL);
+  try {
+    for (const p of prefixes.splice(0)) {
+      const keys = await r.keys(`${p}*`);
+      if (keys.length) await r.del(...keys);
+    }
+  } finally {
+    r.disconnect();
+  }
+});
+
+const texts = (n: number, salt: number) => Array.from({ length: n }, (_, i) => `${'x'.repeat((i * 5 + salt) % 13)}${i}`);
+
+describe.skipIf(!REDIS_URL)('cross-server wake-ups (watch)', () => {
+  test('a long-poll on server B answers as soon as server A finishes the call, not at its timeout', async () => {
+    const prefix = newPrefix();
+    const fn = { definition: { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 8, maxBufferDuration: 10 }, bundle: slowBundle(800) };
+    const a = await serve({ store: await openStore(prefix), functions: [fn] });
+    const b = await serve({ store: await openStore(prefix) }); // nothing deployed: B cannot run it itself
+    const rows = texts(5, 1);
+    const id = await callId(await submit(a.url, 'slow', textTable(rows)));
+    expect((await fetch(`${b.url}/calls/${id}?timeout=0`)).status).toBe(202); // still running on A
+    const pollS = 20;
+    const t0 = Date.now();
+    const res = await fetch(`${b.url}/calls/${id}?timeout=${pollS}`);
+    const took = Date.now() - t0;
+    expect(res.status).toBe(200);
+    expect(took, 'woken by A\'s "finished" event, not by the poll timeout').toBeLessThan((pollS * 1000) / 2);
+    const { table } = await result(b.url, id);
+    expect(column(table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+
+  test('an idle server picks up rows appended through a busy one at once', async () => {
+    const prefix = newPrefix();
+    // Batches of 4 and a minute-long buffer: only the size trigger cuts. Each server has 1 worker.
+    const fn = { definition: { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 60_000 }, bundle: slowBundle(1500) };
+    const a = await serve({ store: await openStore(prefix), functions: [fn] });
+    const b = await serve({ store: await openStore(prefix), functions: [fn] });
+    const rows = texts(8, 2);
+    // Two full batches submitted to A: A's one worker takes the first; B (never called) must be
+    // woken by the "appended" event to take the second while A is still busy.
+    const id = await callId(await submit(a.url, 'slow', textTable(rows)));
+    await expect.poll(async () => (await b.server.queue.list())[0].stats.batches, { timeout: 1200, interval: 50 }).toBe(1);
+    const { table } = await result(b.url, id);
+    expect(column(table, 'result')).toEqual(rows.map((t) => t.length));
+    const stats = await Promise.all([a, b].map(async (s) => (await s.server.queue.list())[0].stats));
+    expect(stats.map((s) => [s.batches, s.doneRows]).sort()).toEqual([[1, 4], [1, 4]]);
+  }, 60_000);
+});
+
+describe.skipIf(!REDIS_URL)('shutdown on a shared store', () => {
+  test('server A closes with rows running and waiting: nothing is failed, server B completes every row exactly once, in order', async () => {
+    const prefix = newPrefix();
+    const storeA = await openStore(prefix);
+    const fn = { definition: { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 10 }, bundle: slowBundle(600) };
+    // A short grace: the batch A is running when it closes cannot finish and must be released.
+    const a = await start({ store: storeA, functions: [fn], shutdownGraceMs: 50 });
+    const calls = [texts(6, 1), texts(5, 3), texts(7, 5)];
+    const ids: string[] = [];
+    for (const c of calls) ids.push(await callId(await submit(a.url, 'slow', textTable(c))));
+    await expect.poll(() => a.server.queue.pool.busy, { timeout: 10_000 }).toBe(1);
+    await a.close();
+    const statsA = (await a.server.queue.list())[0].stats;
+
+    // Nothing was answered "shutting down" and no row was lost: all 18 are still queued.
+    for (const id of ids) {
+      const call = await storeA.getCall(id);
+      expect(call?.state).toBe('pending');
+      expect(call?.statuses.filter((s) => s === SHUTTING_DOWN_STATUS)).toEqual([]);
+    }
+    expect(statsA.doneRows).toBe(0);
+    expect(await storeA.depth()).toBe(18);
+    expect((await storeA.pending('slow@1')).rows).toBe(18); // the running batch's rows are back, claimable
+
+    const b = await serve({ store: await openStore(prefix), functions: [fn] });
+    for (const [i, c] of calls.entries()) {
+      const { table } = await result(b.url, ids[i]);
+      expect(column(table, 'result')).toEqual(c.map((t) => t.length));
+      expect(column(table, 'status')).toEqual(c.map(() => 'ok'));
+    }
+    const statsB = (await b.server.queue.list())[0].stats;
+    expect(statsA.doneRows + statsB.doneRows).toBe(18); // each row ran to an outcome once
+    expect(await storeA.depth()).toBe(0);
+  }, 60_000);
+
+  test("closing A leaves B's waiting rows alone (the old hand-back failed every row of the stream)", async () => {
+    const prefix = newPrefix();
+    const fn = { definition: { name: 'len', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 100, maxBufferDuration: 1500 }, bundle: LENGTH_BUNDLE };
+    const a = await start({ store: await openStore(prefix), functions: [fn], shutdownGraceMs: 50 });
+    const b = await serve({ store: await openStore(prefix), functions: [fn] });
+    const rows = texts(9, 4);
+    const id = await callId(await submit(b.url, 'len', textTable(rows))); // waits 1.5 s in the shared buffer
+    await a.close();
+    const { table } = await result(b.url, id);
+    expect(column(table, 'status')).toEqual(rows.map(() => 'ok'));
+    expect(column(table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+});
+
+/** A free TCP port on 127.0.0.1. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createNetServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
+    });
+  });
+}
+
+/** Starts a private, non-persistent redis-server on `port`; resolves once it accepts connections. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  probe.on('error', () => undefined); // refused until the server is up: the loop retries
+  try {
+    for (let i = 0; i < 100; i++) {
+      try {
+        await probe.connect();
+        await probe.ping();
+        return child;
+      } catch {
+        probe.disconnect();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  } finally {
+    probe.disconnect();
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not start on port ${port}`);
+}
+
+function stopRedis(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL'); // as if the Redis machine died
+  });
+}
+
+describe.skipIf(!REDIS_URL)('Redis going away mid-test', () => {
+  test('requests get 503 (not a hang), /health says why, batching retries; once Redis is back the server works again', async () => {
+    const port = await freePort();
+    let redis = await startRedis(port);
+    const logs: string[] = [];
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const fn = { definition: { name: 'len', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 200 }, bundle: LENGTH_BUNDLE };
+      const r = await serve({ store: await openStore('embedbook-test:down:', url), functions: [fn], storeTimeoutMs: 3_000, log: (l) => logs.push(l), shutdownGraceMs: 200 });
+      const ok = await callId(await submit(r.url, 'len', textTable(['a', 'bb'])));
+      expect(column((await result(r.url, ok)).table, 'result')).toEqual([1, 2]);
+      await submit(r.url, 'len', textTable(['ccc'])); // waits 200 ms: the batcher's timer fires into a dead Redis
+
+      await stopRedis(redis);
+      const t0 = Date.now();
+      const refused = await submit(r.url, 'len', textTable(['x']));
+      expect(refused.status).toBe(503);
+      expect(Date.now() - t0).toBeLessThan(10_000); // answered, not hung
+      expect(((await refused.json()) as { error: { name: string } }).error.name).toBe('StoreUnavailableError');
+      expect((await fetch(`${r.url}/calls/${ok}`)).status).toBe(503);
+      const health = (await (await fetch(`${r.url}/health`)).json()) as { ok: boolean; store: { ok: boolean; error: string } };
+      expect(health.ok).toBe(false);
+      expect(health.store.ok).toBe(false);
+      expect(health.store.error.length).toBeGreaterThan(0);
+      await new Promise((res) => setTimeout(res, 500)); // the batcher keeps failing meanwhile
+      expect(logs.filter((l) => /queue store failed/.test(l))).toHaveLength(1);
+
+      // Redis comes back (empty: it had no persistence); the client reconnects on its own.
+      redis = await startRedis(port);
+      await expect.poll(async () => ((await (await fetch(`${r.url}/health`)).json()) as { ok: boolean }).ok, { timeout: 15_000, interval: 200 }).toBe(true);
+      const again = await callId(await submit(r.url, 'len', textTable(['dddd', 'e'])));
+      expect(column((await result(r.url, again)).table, 'result')).toEqual([4, 1]);
+      expect(logs.filter((l) => /answers again after/.test(l))).toHaveLength(1);
+    } finally {
+      for (const s of servers.splice(0)) await s.close();
+      await stopRedis(redis);
+    }
+  }, 60_000);
+});
