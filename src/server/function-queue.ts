@@ -125,6 +125,7 @@ export class FunctionQueue {
   /** Settles once subscribed to the store's cross-server events (at once when it has none). */
   private watching: Promise<void> = Promise.resolve();
   private unwatch: (() => void) | undefined;
+  private watchRetry: unknown;
 
   constructor(private readonly opts: QueueOptions = {}) {
     this.timers = opts.timers ?? defaultTimers;
@@ -162,10 +163,13 @@ export class FunctionQueue {
     } catch (err) {
       this.storeHealth.failed(err, 'watch');
       if (this.closing) return;
-      // Pollers meanwhile wake at their own timeouts; batchers on their own timers.
+      // Retried in the background (polls do not wait for it): meanwhile pollers wake at their own
+      // timeouts and batchers on their own timers.
       const delay = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
-      await new Promise<void>((resolve) => this.timers.setTimeout(resolve, delay));
-      if (!this.closing) return this.watchStore(attempt + 1);
+      this.watchRetry = this.timers.setTimeout(() => {
+        this.watchRetry = undefined;
+        if (!this.closing) void this.watchStore(attempt + 1);
+      }, delay);
     }
   }
 
@@ -498,6 +502,7 @@ export class FunctionQueue {
     this.closing = true;
     this.unwatch?.();
     this.unwatch = undefined;
+    if (this.watchRetry !== undefined) this.timers.clearTimeout(this.watchRetry);
     const entries = [...this.active.values(), ...this.draining];
     let timer: unknown;
     const grace = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, graceMs)));

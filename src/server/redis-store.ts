@@ -225,13 +225,20 @@ export class RedisStreamsQueueStore implements QueueStore {
    * Pub/sub is at-most-once: a missed event only delays the reader until its own timer or poll.
    */
   async watch(events: QueueEvents): Promise<() => void> {
-    this.watchers.add(events);
     if (!this.subscriber) {
       const sub = (this.subscriber = this.redis.duplicate());
       sub.on('error', () => undefined);
       sub.on('message', (_channel: string, message: string) => this.dispatch(message));
-      await sub.subscribe(`${this.prefix}events`);
+      try {
+        await sub.subscribe(`${this.prefix}events`);
+      } catch (err) {
+        // Not subscribed (Redis down): drop this connection so a retried watch() subscribes afresh.
+        if (this.subscriber === sub) this.subscriber = undefined;
+        sub.disconnect();
+        throw err;
+      }
     }
+    this.watchers.add(events);
     return () => void this.watchers.delete(events);
   }
 

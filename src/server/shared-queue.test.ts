@@ -199,7 +199,8 @@ describe.skipIf(!REDIS_URL)('Redis going away mid-test', () => {
     try {
       const url = `redis://127.0.0.1:${port}`;
       const fn = { definition: { name: 'len', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 200 }, bundle: LENGTH_BUNDLE };
-      const r = await serve({ store: await openStore('embedbook-test:down:', url), functions: [fn], storeTimeoutMs: 3_000, log: (l) => logs.push(l), shutdownGraceMs: 200 });
+      const store = await openStore('embedbook-test:down:', url);
+      const r = await serve({ store, functions: [fn], storeTimeoutMs: 3_000, log: (l) => logs.push(l), shutdownGraceMs: 200 });
       const ok = await callId(await submit(r.url, 'len', textTable(['a', 'bb'])));
       expect(column((await result(r.url, ok)).table, 'result')).toEqual([1, 2]);
       await submit(r.url, 'len', textTable(['ccc'])); // waits 200 ms: the batcher's timer fires into a dead Redis
@@ -215,6 +216,9 @@ describe.skipIf(!REDIS_URL)('Redis going away mid-test', () => {
       expect(health.ok).toBe(false);
       expect(health.store.ok).toBe(false);
       expect(health.store.error.length).toBeGreaterThan(0);
+      // A server started while Redis is down (its watch() cannot subscribe) answers too, not hangs.
+      const late = await serve({ store, storeTimeoutMs: 3_000, log: () => undefined });
+      expect((await fetch(`${late.url}/calls/${ok}?timeout=1`)).status).toBe(503);
       await new Promise((res) => setTimeout(res, 500)); // the batcher keeps failing meanwhile
       expect(logs.filter((l) => /queue store failed/.test(l))).toHaveLength(1);
 
