@@ -7,9 +7,13 @@
 // measured (Server-Timing: handler;dur=…) — i.e. everything the queue adds (target p50 < 2 ms).
 // Then (c) the server's default pool (one single-threaded worker per core) on the same chunks.
 // Also: the same overhead with POST ?wait (result in the submit answer: one round trip), and with a
-// handler that does nothing (the queue's own cost).
+// handler that does nothing (the queue's own cost); with a lean node:http client instead of fetch;
+// a bare GET round trip (the HTTP floor); and a per-phase breakdown of one chunk's overhead.
+// The direct loop runs twice per pair: onnxruntime defaults, and without spin-waiting threads (the
+// option the queue's workers use) — the second is the fairer baseline.
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +75,114 @@ async function callChunk(url: string, fn: string, chunk: string[], mode: 'poll' 
   }
 }
 
+/** node:http with a keep-alive agent: the same requests as fetch, minus undici's per-request cost. */
+const leanAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+function leanRequest(url: string, method: string, body?: Uint8Array, type?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent: leanAgent, headers: body ? { 'content-type': type ?? ARROW, 'content-length': body.byteLength } : {} }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** callChunk's 'poll' mode over leanRequest. */
+async function leanCallChunk(url: string, fn: string, chunk: string[]): Promise<{ ms: number; handlerMs: number }> {
+  const t0 = performance.now();
+  const body = tableToIPC(new Table({ text: vectorFromArray(chunk, new Utf8()) }), 'stream');
+  const sub = await leanRequest(`${url}/functions/${fn}/calls`, 'POST', body);
+  if (sub.status !== 202) throw new Error(`submit ${sub.status}: ${sub.body.toString()}`);
+  const { callId } = JSON.parse(sub.body.toString()) as { callId: string };
+  for (;;) {
+    const res = await leanRequest(`${url}/calls/${callId}?timeout=60`, 'GET');
+    if (res.status === 202) continue;
+    const table = tableFromIPC(new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength));
+    const ms = performance.now() - t0;
+    if (table.numRows !== chunk.length) throw new Error(`expected ${chunk.length} rows, got ${table.numRows}`);
+    const timing = res.headers['server-timing'];
+    return { ms, handlerMs: Number(/handler;dur=([\d.]+)/.exec(String(timing ?? ''))?.[1] ?? NaN) };
+  }
+}
+
+/** Median round trip of a bare GET /health: the HTTP floor per request on this machine. */
+async function rttMs(url: string, lean: boolean): Promise<number> {
+  const xs: number[] = [];
+  for (let i = 0; i < 60; i++) {
+    const t0 = performance.now();
+    if (lean) await leanRequest(`${url}/health`, 'GET');
+    else await (await fetch(`${url}/health`)).arrayBuffer();
+    if (i >= 10) xs.push(performance.now() - t0);
+  }
+  return pct(xs, 50);
+}
+
+type Phase = 'clientEncode' | 'postToSubmit' | 'submit' | 'submitToWorker' | 'workerHop' | 'completeAndWake' | 'pollToAnswer' | 'answerToClient' | 'clientDecode';
+const PHASES: Phase[] = ['clientEncode', 'postToSubmit', 'submit', 'submitToWorker', 'workerHop', 'completeAndWake', 'pollToAnswer', 'answerToClient', 'clientDecode'];
+
+/**
+ * Where one sequential chunk's overhead goes (client, server and worker share this process, so one
+ * clock): timestamps around the queue's public methods, taken for this measurement only.
+ * workerHop = pool.run time − handler time (postMessage both ways, clone, waking the worker and
+ * the server thread); pollToAnswer = the woken long-poll reading the call and encoding the result.
+ */
+async function phases(server: ReturnType<typeof createServer>, url: string, fn: string, chunks: string[][]): Promise<Record<Phase, number>> {
+  const q = server.queue;
+  const t: Record<string, number> = {};
+  let handlerMs = 0;
+  const restore: Array<() => void> = [];
+  const wrap = <O extends object, K extends keyof O>(obj: O, key: K, before: string, after: string, seen?: (r: unknown) => void) => {
+    const orig = obj[key] as unknown as (...a: unknown[]) => Promise<unknown>;
+    (obj as Record<K, unknown>)[key] = async (...a: unknown[]) => {
+      t[before] = performance.now();
+      const r = await orig.apply(obj, a);
+      t[after] = performance.now();
+      seen?.(r);
+      return r;
+    };
+    restore.push(() => ((obj as Record<K, unknown>)[key] = orig));
+  };
+  wrap(q, 'submit', 'submit0', 'submit1');
+  wrap(q.pool, 'run', 'run0', 'run1', (r) => (handlerMs = (r as { handlerMs: number }).handlerMs));
+  wrap(q.store, 'complete', 'complete0', 'complete1');
+  wrap(q, 'poll', 'poll0', 'poll1');
+  const out = Object.fromEntries(PHASES.map((p) => [p, [] as number[]])) as Record<Phase, number[]>;
+  try {
+    for (const chunk of chunks) {
+      const t0 = performance.now();
+      const body = tableToIPC(new Table({ text: vectorFromArray(chunk, new Utf8()) }), 'stream');
+      const tBody = performance.now();
+      const sub = await fetch(`${url}/functions/${fn}/calls`, { method: 'POST', headers: { 'content-type': ARROW }, body: body as unknown as BodyInit });
+      const { callId } = (await sub.json()) as { callId: string };
+      let res: Response;
+      for (;;) {
+        res = await fetch(`${url}/calls/${callId}?timeout=60`);
+        if (res.status !== 202) break;
+        await res.arrayBuffer();
+      }
+      const tHeaders = performance.now();
+      tableFromIPC(new Uint8Array(await res.arrayBuffer()));
+      const t1 = performance.now();
+      // The POST's answer travels while the batch runs: not on the critical path, not counted.
+      out.clientEncode.push(tBody - t0);
+      out.postToSubmit.push(t.submit0 - tBody);
+      out.submit.push(t.submit1 - t.submit0);
+      out.submitToWorker.push(t.run0 - t.submit1);
+      out.workerHop.push(t.run1 - t.run0 - handlerMs);
+      out.completeAndWake.push(t.complete1 - t.run1);
+      out.pollToAnswer.push(t.poll1 - t.complete1);
+      out.answerToClient.push(tHeaders - t.poll1);
+      out.clientDecode.push(t1 - tHeaders);
+    }
+  } finally {
+    for (const r of restore) r();
+  }
+  return Object.fromEntries(PHASES.map((p) => [p, Number(pct(out[p], 50).toFixed(2))])) as Record<Phase, number>;
+}
+
 async function pipelined(chunks: string[][], concurrency: number, run: (c: string[]) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   let next = 0;
@@ -104,6 +216,10 @@ export async function main(args: string[]): Promise<void> {
   const loaded = await loadNodeModel(source);
   const session = await createNodeSession(loaded.model, { device: 'cpu', threads });
   const embedder = new Embedder(loaded.tokenizer, session);
+  // The same loop with the session option the queue's workers use (no spin-waiting threads): the
+  // fair baseline for what the queue adds, since spinning alone changes speed on a shared machine.
+  const quietSession = await createNodeSession(loaded.model, { device: 'cpu', threads, allowSpinning: false });
+  const quietEmbedder = new Embedder(loaded.tokenizer, quietSession);
   // (b) The queue server: one worker with the same thread count; batches cut by size only.
   const server = createServer({
     port: 0,
@@ -119,6 +235,7 @@ export async function main(args: string[]): Promise<void> {
   const { url } = await server.listen();
 
   const results: Array<Record<string, number | string>> = [];
+  const floor = { fetchRttMs: Number((await rttMs(url, false)).toFixed(2)), httpRttMs: Number((await rttMs(url, true)).toFixed(2)) };
   const f = (x: number) => Number(x.toFixed(2));
   /** Through the FunctionQueue directly (no HTTP): what batching + the worker hop cost. */
   const inProcess = async (fn: string, chunk: string[]): Promise<number> => {
@@ -152,11 +269,13 @@ export async function main(args: string[]): Promise<void> {
       // Alternate direct and queue passes; the ratio is the median of each adjacent pair's ratio,
       // since on a shared machine the load drifts by more than the effect being measured.
       const n = chunks.length * b;
-      const pairs: Array<{ direct: number; queue: number }> = [];
+      const pairs: Array<{ direct: number; queue: number; quiet: number }> = [];
+      for (const c of chunks.slice(0, 3)) await quietEmbedder.embed(c);
       for (let r = 0; r < rounds; r++) {
         const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
         const queue = n / ((await pipelined(chunks, concurrency, (c) => callChunk(url, `embed-${b}`, c))) / 1000);
-        pairs.push({ direct, queue });
+        const quiet = n / ((await pipelined(chunks, 1, (c) => quietEmbedder.embed(c))) / 1000);
+        pairs.push({ direct, queue, quiet });
       }
       const directRps = pct(pairs.map((p) => p.direct), 50);
       const queueRps = pct(pairs.map((p) => p.queue), 50);
@@ -171,6 +290,12 @@ export async function main(args: string[]): Promise<void> {
         overhead.wait.push(w.ms - w.handlerMs);
         overhead.inproc.push(await inProcess(`embed-${b}`, c));
       }
+      const lean: number[] = [];
+      for (const c of chunks) {
+        const z = await leanCallChunk(url, `embed-${b}`, c);
+        lean.push(z.ms - z.handlerMs);
+      }
+      const phase = await phases(server, url, `embed-${b}`, chunks);
       const nb = noop.get(b) ?? { http: [NaN], inproc: [NaN] };
       results.push({
         batch: b,
@@ -179,6 +304,9 @@ export async function main(args: string[]): Promise<void> {
         queueRowsPerS: Math.round(queueRps),
         ratio: Number(ratio.toFixed(3)),
         ratioRange: `${Math.min(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}–${Math.max(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}`,
+        directNoSpinRowsPerS: Math.round(pct(pairs.map((p) => p.quiet), 50)),
+        ratioNoSpin: Number(pct(pairs.map((p) => p.queue / p.quiet), 50).toFixed(3)),
+        ratioNoSpinRange: `${Math.min(...pairs.map((p) => p.queue / p.quiet)).toFixed(2)}–${Math.max(...pairs.map((p) => p.queue / p.quiet)).toFixed(2)}`,
         e2eP50Ms: f(pct(e2e, 50)),
         overheadP50Ms: f(pct(overhead.poll, 50)),
         overheadP99Ms: f(pct(overhead.poll, 99)),
@@ -187,6 +315,9 @@ export async function main(args: string[]): Promise<void> {
         inProcessOverheadP50Ms: f(pct(overhead.inproc, 50)),
         noopHttpOverheadP50Ms: f(pct(nb.http, 50)),
         noopInProcessOverheadP50Ms: f(pct(nb.inproc, 50)),
+        leanOverheadP50Ms: f(pct(lean, 50)),
+        leanOverheadP99Ms: f(pct(lean, 99)),
+        ...Object.fromEntries(Object.entries(phase).map(([k, v]) => [`phase_${k}`, v])),
       });
     }
   } finally {
@@ -230,6 +361,7 @@ export async function main(args: string[]): Promise<void> {
   } finally {
     await pool.close();
     await session.dispose();
+    await quietSession.dispose();
   }
 
   console.table(results);
@@ -241,6 +373,7 @@ export async function main(args: string[]): Promise<void> {
     threads,
     concurrency,
     targets: { ratio: '>= 0.95', overheadP50Ms: '< 2' },
+    httpRoundTripFloor: floor,
     results,
   };
   const outDir = path.join(here, 'results');
@@ -251,6 +384,12 @@ export async function main(args: string[]): Promise<void> {
     '',
     `${summary.date} · model: ${modelLabel} · ${summary.machine.cores} cores (${summary.machine.cpu}), load avg ${summary.machine.loadAvg1m} · ${threads} ORT threads · ${concurrency} chunks in flight · Node ${process.version}`,
     '',
+    `Direct loop: onnxruntime-node defaults (intra-op threads spin). Queue workers: allowSpinning false; the same loop with allowSpinning false, run in the same alternation, is the fairer baseline:`,
+    '',
+    '| batch | direct rows/s (default / no spinning) | queue rows/s | queue ÷ direct default [range] | queue ÷ direct no spinning [range] |',
+    '|---:|---:|---:|---:|---:|',
+    ...results.map((r) => `| ${r.batch} | ${r.directRowsPerS} / ${r.directNoSpinRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.ratioNoSpin} [${r.ratioNoSpinRange}] |`),
+    '',
     '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) [range] | e2e p50 ms | overhead p50 ms (< 2) | overhead p99 ms | ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.e2eP50Ms} | ${r.overheadP50Ms} | ${r.overheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
@@ -260,6 +399,14 @@ export async function main(args: string[]): Promise<void> {
     '| batch | queue rows/s | queue/direct | overhead p50 / p99 ms |',
     '|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.batch} | ${r.poolRowsPerS} | ${r.poolRatio} | ${r.poolOverheadP50Ms} / ${r.poolOverheadP99Ms} |`),
+    '',
+    `Where the overhead goes (median per sequential chunk, ms; same run; fetch client): a bare GET /health round trip costs ${floor.fetchRttMs} ms with fetch and ${floor.httpRttMs} ms with node:http keep-alive here, and a chunk takes two (POST, long-poll GET).`,
+    '',
+    `| batch | ${PHASES.join(' | ')} | sum | lean client (node:http) overhead p50 / p99 |`,
+    `|---:|${PHASES.map(() => '---:').join('|')}|---:|---:|`,
+    ...results.map((r) => `| ${r.batch} | ${PHASES.map((p) => r[`phase_${p}`]).join(' | ')} | ${f(PHASES.reduce((a, p) => a + Number(r[`phase_${p}`]), 0))} | ${r.leanOverheadP50Ms} / ${r.leanOverheadP99Ms} |`),
+    '',
+    'Phases: clientEncode (Arrow IPC of the chunk) · postToSubmit (fetch sends, fastify parses, IPC decode) · submit (validate + store) · submitToWorker (batch cut, claim, postMessage) · workerHop (pool.run − handler: clone, both messages, waking the worker and the server thread) · completeAndWake (store.complete, long-poll woken) · pollToAnswer (read the call, encode the result IPC) · answerToClient (fastify send → fetch has the headers) · clientDecode (body + Arrow decode). The POST answer travels while the batch runs and is not on the critical path.',
     '',
     'Overhead = end-to-end chunk latency over loopback HTTP (Arrow IPC POST + long-poll GET, sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. In-process: FunctionQueue.submit + poll without HTTP. No-op handler: the same chunks through a handler that does nothing, measured before the model first runs. Throughput: median over alternating direct/queue passes (queue chunks pipelined); the ratio is the median of the ratios of adjacent pairs, its range in brackets.',
     '',
