@@ -84,14 +84,15 @@ describe.skipIf(!REDIS_URL)('cross-server wake-ups (watch)', () => {
   test('an idle server picks up rows appended through a busy one at once', async () => {
     const prefix = newPrefix();
     // Batches of 4 and a minute-long buffer: only the size trigger cuts. Each server has 1 worker.
-    const fn = { definition: { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 60_000 }, bundle: slowBundle(1500) };
+    const fn = { definition: { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 60_000 }, bundle: slowBundle(3000) };
     const a = await serve({ store: await openStore(prefix), functions: [fn] });
     const b = await serve({ store: await openStore(prefix), functions: [fn] });
     const rows = texts(8, 2);
     // Two full batches submitted to A: A's one worker takes the first; B (never called) must be
     // woken by the "appended" event to take the second while A is still busy.
     const id = await callId(await submit(a.url, 'slow', textTable(rows)));
-    await expect.poll(async () => (await b.server.queue.list())[0].stats.batches, { timeout: 1200, interval: 50 }).toBe(1);
+    // Well inside A's 3 s batch: had B not been woken, A would take both batches, one after the other.
+    await expect.poll(async () => (await b.server.queue.list())[0].stats.batches, { timeout: 2500, interval: 50 }).toBe(1);
     const { table } = await result(b.url, id);
     expect(column(table, 'result')).toEqual(rows.map((t) => t.length));
     const stats = await Promise.all([a, b].map(async (s) => (await s.server.queue.list())[0].stats));
