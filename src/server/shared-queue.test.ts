@@ -164,10 +164,13 @@ function freePort(): Promise<number> {
 /** Starts a private, non-persistent redis-server on `port`; resolves once it accepts connections. */
 async function startRedis(port: number): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
   probe.on('error', () => undefined); // refused until the server is up: the loop retries
   try {
     for (let i = 0; i < 100; i++) {
+      if (spawnError) throw new Error(`this test starts its own redis-server and needs it on PATH: ${spawnError.message}`);
       try {
         await probe.connect();
         await probe.ping();
