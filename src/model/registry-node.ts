@@ -1,8 +1,9 @@
 // Node file access for the model registry: folders on disk, and 'default' → public/models/default.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL } from './use/default-model';
+import { readModelFile } from './sources/node-folder-source';
 import { checkSpec, filesSource, loadModelFiles, urlSource, ModelSourceError, type LoadedModel, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
@@ -13,19 +14,11 @@ export function defaultModelDir(): string {
   return process.env.EMBEDBOOK_DEFAULT_MODEL_DIR ?? join(REPO_ROOT, 'public', DEFAULT_MODEL.publicDir);
 }
 
+/** A source over a model folder on disk; the reading itself is sources/node-folder-source's. */
 export function folderSource(folder: string): ModelFileSource {
   const root = resolve(folder);
   if (!existsSync(root)) throw new ModelSourceError(`{ folder: ${JSON.stringify(folder)} }`, `folder ${root} does not exist`);
-  return {
-    label: root,
-    async read(path, onProgress) {
-      const file = join(root, path);
-      if (!existsSync(file)) return undefined;
-      const bytes = readFileSync(file);
-      onProgress?.({ status: 'download', file: path, loaded: bytes.byteLength, total: bytes.byteLength });
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    },
-  };
+  return { label: root, read: (path, onProgress) => readModelFile(root, path, onProgress) };
 }
 
 export function nodeModelSource(spec: ModelSpec): ModelFileSource {

@@ -4,6 +4,9 @@
 import { EmbedbookError } from '../core/errors';
 import { createWordPieceTokenizer } from './bert/wordpiece-tokenizer';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
+import { ModelDownloadError } from './sources/errors';
+import { readDroppedFile } from './sources/file-list-source';
+import { fetchModelFile } from './sources/url-source';
 import type { ModelLoadProgress, Tokenizer } from './types';
 
 /** What users pass as `model`: the built-in default, or a Hugging Face-layout model somewhere. */
@@ -132,50 +135,30 @@ export function filesSource(files: ReadonlyArray<File> | Readonly<Record<string,
     async read(path, onProgress) {
       // Dropped folders carry their top folder name ("all-MiniLM-L6-v2/onnx/model.onnx").
       const hit = norm.find(([p]) => p === path || p.endsWith(`/${path}`));
-      if (!hit) return undefined;
-      const f = hit[1];
-      const bytes = f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
-      onProgress?.({ status: 'download', file: path, loaded: bytes.byteLength, total: bytes.byteLength });
-      return bytes;
+      return hit ? readDroppedFile(hit[1], path, onProgress) : undefined;
     },
   };
 }
 
-/** A source over HTTP(S): `base` is the model folder URL; fetch is injected for tests. */
+/**
+ * A source over HTTP(S): `base` is the model folder URL (relative URLs resolve against the page);
+ * fetch is injected for tests. The download itself is sources/url-source's fetchModelFile; its
+ * ModelDownloadError is reported here as a ModelSourceError naming the folder.
+ */
 export function urlSource(base: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): ModelFileSource {
   const root = base.endsWith('/') ? base : `${base}/`;
+  const absolute = new URL(root, globalThis.location?.href ?? 'http://localhost/').href;
   return {
     label: root,
     async read(path, onProgress) {
-      const url = new URL(path, new URL(root, globalThis.location?.href ?? 'http://localhost/')).href;
-      let res: Response;
       try {
-        res = await fetchFn(url);
+        return (await fetchModelFile(absolute, path, { onProgress }, fetchFn)) ?? undefined;
       } catch (err) {
-        throw new ModelSourceError(root, `fetching ${url} failed (${err instanceof Error ? err.message : String(err)})`);
+        if (!(err instanceof ModelDownloadError)) throw err;
+        if (err.status !== undefined) throw new ModelSourceError(root, `GET ${err.url} answered ${err.status} ${err.statusText ?? ''}`.trimEnd());
+        const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.message);
+        throw new ModelSourceError(root, `fetching ${err.url} failed (${cause})`);
       }
-      if (res.status === 404) return undefined;
-      if (!res.ok) throw new ModelSourceError(root, `GET ${url} answered ${res.status} ${res.statusText}`);
-      const total = Number(res.headers.get('content-length')) || undefined;
-      if (!onProgress || !res.body) return new Uint8Array(await res.arrayBuffer());
-      // Stream with progress: model files are tens of MB.
-      const parts: Uint8Array[] = [];
-      let loaded = 0;
-      const reader = res.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parts.push(value);
-        loaded += value.byteLength;
-        onProgress({ status: 'download', file: path, loaded, total });
-      }
-      const out = new Uint8Array(loaded);
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.byteLength;
-      }
-      return out;
     },
   };
 }

@@ -35,7 +35,10 @@ export class ModelDownloadError extends Error {
     message: string,
     readonly url: string,
     readonly status?: number,
+    /** The HTTP status text, when the server answered. */
+    readonly statusText?: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }

@@ -44,6 +44,20 @@ function pickModel(files: NamedBlob[], variant: ModelVariant): NamedBlob | undef
   return undefined;
 }
 
+/**
+ * The bytes of one dropped/picked file (or bytes already in memory), reported as a single
+ * 'download' progress event. Shared by loadModelFromFiles and the registry's filesSource.
+ */
+export async function readDroppedFile(
+  f: Pick<Blob, 'arrayBuffer'> | Uint8Array,
+  file: string,
+  onProgress?: (p: ModelLoadProgress) => void,
+): Promise<Uint8Array> {
+  const bytes = f instanceof Uint8Array ? f : new Uint8Array(await f.arrayBuffer());
+  onProgress?.({ status: 'download', file, loaded: bytes.byteLength, total: bytes.byteLength });
+  return bytes;
+}
+
 export async function loadModelFromFiles(list: ArrayLike<NamedBlob> | Iterable<NamedBlob>, opts: FileListSourceOptions = {}): Promise<ModelFiles> {
   const files = Array.from(list as Iterable<NamedBlob>);
   const variant = opts.variant ?? 'auto';
@@ -58,11 +72,7 @@ export async function loadModelFromFiles(list: ArrayLike<NamedBlob> | Iterable<N
     ...(config ? [] : ['config.json']),
   ];
   if (missing.length || !model || !tokenizer || !config) throw missingFilesError('dropped files', missing, files.map(displayName), variant);
-  const read = async (f: NamedBlob): Promise<Uint8Array> => {
-    const bytes = new Uint8Array(await f.arrayBuffer());
-    opts.onProgress?.({ status: 'download', file: displayName(f), loaded: bytes.byteLength, total: f.size });
-    return bytes;
-  };
+  const read = (f: NamedBlob): Promise<Uint8Array> => readDroppedFile(f, displayName(f), opts.onProgress);
   const dec = new TextDecoder();
   const [modelBytes, tok, cfg, tcfg] = await Promise.all([
     read(model),

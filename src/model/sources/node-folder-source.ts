@@ -23,6 +23,23 @@ async function listFiles(dir: string, depth = 2): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * One file of a model folder on disk, reported as a single 'download' progress event; undefined
+ * when the file does not exist. Shared by loadModelFromFolder and the registry's folderSource.
+ */
+export async function readModelFile(dir: string, file: string, onProgress?: (p: ModelLoadProgress) => void): Promise<Uint8Array | undefined> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(join(dir, file));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  onProgress?.({ status: 'download', file, loaded: bytes.byteLength, total: bytes.byteLength });
+  return bytes;
+}
+
 export async function loadModelFromFolder(dir: string, opts: FolderSourceOptions = {}): Promise<ModelFiles> {
   const variant = opts.variant ?? 'auto';
   let isDir = false;
@@ -42,8 +59,8 @@ export async function loadModelFromFolder(dir: string, opts: FolderSourceOptions
   ];
   if (missing.length || !modelFile) throw missingFilesError(dir, missing, found, variant);
   const read = async (f: string): Promise<Uint8Array> => {
-    const bytes = new Uint8Array(await readFile(join(dir, f)));
-    opts.onProgress?.({ status: 'download', file: f, loaded: bytes.byteLength, total: bytes.byteLength });
+    const bytes = await readModelFile(dir, f, opts.onProgress);
+    if (!bytes) throw new ModelFilesMissingError(`model folder ${dir}: ${f} disappeared while loading.`, [f], found);
     return bytes;
   };
   const readText = async (f: string): Promise<string> => new TextDecoder().decode(await read(f));

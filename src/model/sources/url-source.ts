@@ -18,8 +18,12 @@ function join(base: string, file: string): string {
   return `${base.replace(/\/+$/, '')}/${file}`;
 }
 
-/** null on 404 (the caller decides whether that file was optional); throws on other failures. */
-async function fetchFile(
+/**
+ * One file of a model folder over HTTP(S), streamed with per-file byte progress: null on 404 (the
+ * caller decides whether that file was optional); throws ModelDownloadError on other failures.
+ * Shared by loadModelFromUrl and the model registry's urlSource.
+ */
+export async function fetchModelFile(
   base: string,
   file: string,
   opts: UrlSourceOptions,
@@ -31,7 +35,7 @@ async function fetchFile(
     res = await fetchFn(url, { signal: opts.signal });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw e;
-    throw new ModelDownloadError(`could not fetch ${url}: ${(e as Error).message}`, url);
+    throw new ModelDownloadError(`could not fetch ${url}: ${(e as Error).message}`, url, undefined, undefined, { cause: e });
   }
   if (res.status === 404) {
     await res.body?.cancel();
@@ -39,7 +43,7 @@ async function fetchFile(
   }
   if (!res.ok) {
     await res.body?.cancel();
-    throw new ModelDownloadError(`fetching ${url} failed: HTTP ${res.status} ${res.statusText}`.trim(), url, res.status);
+    throw new ModelDownloadError(`fetching ${url} failed: HTTP ${res.status} ${res.statusText}`.trim(), url, res.status, res.statusText);
   }
   const lengthHeader = Number(res.headers.get('content-length'));
   // Compressed responses report the compressed length: only trust it as a total when identity.
@@ -77,7 +81,7 @@ export async function loadModelFromUrl(baseUrl: string, opts: UrlSourceOptions =
   const text = (b: Uint8Array | null): string | undefined => (b ? new TextDecoder().decode(b) : undefined);
   // Small JSON files first, so a wrong URL fails before a large download starts.
   const [tokenizer, config, tokenizerConfig] = await Promise.all(
-    ['tokenizer.json', 'config.json', 'tokenizer_config.json'].map((f) => fetchFile(baseUrl, f, opts, fetchFn)),
+    ['tokenizer.json', 'config.json', 'tokenizer_config.json'].map((f) => fetchModelFile(baseUrl, f, opts, fetchFn)),
   );
   const tried: string[] = [];
   let modelFile: string | undefined;
@@ -85,7 +89,7 @@ export async function loadModelFromUrl(baseUrl: string, opts: UrlSourceOptions =
   if (tokenizer && config) {
     for (const candidate of modelFileCandidates(variant)) {
       tried.push(candidate);
-      modelBytes = await fetchFile(baseUrl, candidate, opts, fetchFn);
+      modelBytes = await fetchModelFile(baseUrl, candidate, opts, fetchFn);
       if (modelBytes) {
         modelFile = candidate;
         break;
