@@ -20,7 +20,7 @@ import { copyOrtAssets } from '../scripts/copy-ort-assets';
 import { LocalRuntime } from '../src/client/local-runtime-node';
 import { loadBertBaseUncasedVocab } from '../src/model/bert/bert-base-uncased-vocab';
 import { ensureSyntheticBert } from '../src/model/bert/generate';
-import { mulberry32 } from '../src/model/bert/prng';
+import { mulberry32 } from '../src/core/prng';
 import { createWordPieceTokenizer } from '../src/model/bert/wordpiece-tokenizer';
 import { planSubBatches } from '../src/model/pipeline/batching';
 import { meanPoolNormalize } from '../src/model/pooling';

@@ -8,20 +8,12 @@ import { backoffCeilingMs } from './backoff';
 import { chunkedCall } from './chunked-call';
 import { CancelledError, ChunkFailedError } from './errors';
 import { planChunks } from './plan-chunks';
+import { mulberry32 } from './prng';
 import { defaultTimers } from './timers';
 import type { BatchFunction, ChunkingOptions, ChunkProgressEvent, TimerApi } from './types';
 
-/** mulberry32: a tiny seeded PRNG so every run is reproducible from fast-check's seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded from fast-check's seed so every run is reproducible. */
+const prng = mulberry32;
 
 function idTable(n: number): Table {
   return new Table({ id: makeVector(Int32Array.from({ length: n }, (_, i) => i)) });

@@ -1,18 +1,10 @@
 // Deterministic fixtures for the io tests and bench/io.bench.ts (no committed data files).
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { decompress } from 'fzstd';
+import { mulberry32 } from '../core/prng';
 
-/** mulberry32: a tiny seeded PRNG, uniform [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG, uniform [0, 1) (core/prng's mulberry32). */
+export const rng = mulberry32;
 
 const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'embedding', 'vector', 'naïve', 'café', 'über', '日本語', 'emoji 🎉', 'the', 'quick', 'brown', 'fox'];
 

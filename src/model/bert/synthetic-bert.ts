@@ -3,7 +3,7 @@
 // token_type_ids → last_hidden_state [batch, seq, hidden], unfused standard ops (opset 17), so
 // onnxruntime applies the same graph fusions and the speed equals a real model of that shape.
 import { DataType, encodeModel, float, graph, node, tensor, valueInfo, type onnx } from '../onnx/builder';
-import { mulberry32, uniformSampler } from './prng';
+import { mulberry32, uniformSampler } from '../../core/prng';
 
 export interface BertShape {
   vocabSize: number;

@@ -1,6 +1,8 @@
 // The fixed, deterministic sentence set for the default model's fidelity tests: hand-picked edge
 // cases plus seeded random sentences, 240 in all. Same list on every run and every machine.
 
+import { mulberry32 } from '../../core/prng';
+
 const HAND_PICKED: readonly string[] = [
   '',
   ' ',
@@ -119,17 +121,8 @@ const WORDS: readonly string[] = (
 const PUNCT: readonly string[] = ['.', '!', '?', ',', ';', ':', ' -', '...', ''];
 const EXTRAS: readonly string[] = ['é', 'ñ', 'ü', 'ß', '中文', '日本', '🙂', '🚀', '™', '€', '°C', '½'];
 
-/** mulberry32: a tiny seeded PRNG, so the generated sentences never change. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so the generated sentences never change. */
+const rng = mulberry32;
 
 function generated(count: number, seed: number): string[] {
   const rand = rng(seed);

@@ -1,6 +1,6 @@
 // A deterministic, varied set of test sentences for tokenizer and model parity tests:
 // handwritten edge cases plus seeded random mixes (same list every run).
-import { mulberry32 } from '../prng';
+import { mulberry32 } from '../../../core/prng';
 
 const HANDWRITTEN: readonly string[] = [
   '',
