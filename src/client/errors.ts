@@ -96,3 +96,29 @@ export class RemoteHttpError extends RemoteError {
 export class RemoteProtocolError extends RemoteError {
   override readonly name = 'RemoteProtocolError';
 }
+
+/**
+ * A 503 StoreUnavailableError: the server's queue store (e.g. Redis) failed or did not answer.
+ * Transient; the caller waits Retry-After and asks again (internal, but exported for tests).
+ */
+export class StoreUnavailableError extends RemoteError {
+  override readonly name = 'StoreUnavailableError';
+  /** How long the server asked us to wait, in ms. */
+  readonly retryAfterMs: number;
+  constructor(url: string, retryAfterMs: number, serverMessage: string) {
+    super(`The server at ${url} cannot reach its queue store (503)${serverMessage ? `: ${serverMessage}` : ''}; retry after ${Math.round(retryAfterMs)} ms.`, { status: 503 });
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** 503 StoreUnavailableError that did not clear after the allowed number of waits. */
+export class ServerUnavailableError extends RemoteError {
+  override readonly name = 'ServerUnavailableError';
+  constructor(functionName: string, waits: number, waitedMs: number, url: string, last: string) {
+    super(
+      `The server at ${url} could not reach its queue store for "${functionName}" through ${waits} waits (${Math.round(waitedMs / 1000)} s): ${last} ` +
+        `Check GET ${url}/health (its "store" field) and the store (e.g. Redis), then run the call again.`,
+      { status: 503 },
+    );
+  }
+}

@@ -5,7 +5,7 @@
 // gets, with its clear message. Row-level and transient failures still go through the engine.
 import { CancelledError } from '../core/errors';
 import type { BatchFunction } from '../core/types';
-import { QueueFullError, RemoteAuthError, RemoteHttpError, RemoteNetworkError, RemoteProtocolError, UnknownFunctionError } from './errors';
+import { QueueFullError, RemoteAuthError, RemoteHttpError, RemoteNetworkError, RemoteProtocolError, ServerUnavailableError, UnknownFunctionError } from './errors';
 
 /** True for errors that every chunk of this call would hit the same way. */
 export function isCallFatal(err: unknown, serverReached: boolean): boolean {
@@ -13,6 +13,8 @@ export function isCallFatal(err: unknown, serverReached: boolean): boolean {
   // The queue stayed full through every Retry-After we were willing to wait: bisecting would only
   // wait again per half. Fail the call; the caller lowers concurrency or comes back later.
   if (err instanceof QueueFullError) return true;
+  // Likewise a queue store that stayed down through every Retry-After: every chunk needs it.
+  if (err instanceof ServerUnavailableError) return true;
   // 400 = schema mismatch / malformed input: the same columns go with every chunk.
   if (err instanceof RemoteHttpError && err.status === 400) return true;
   // Unreachable before any answer: a wrong URL or a server that is down, not a blip mid-run.

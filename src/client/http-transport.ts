@@ -7,6 +7,7 @@ import {
   RemoteHttpError,
   RemoteNetworkError,
   RemoteProtocolError,
+  StoreUnavailableError,
 } from './errors';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
@@ -101,6 +102,9 @@ export class HttpTransport {
       throw new RateLimitedError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
     }
     const { name, message } = await readServerError(res);
+    if (res.status === 503 && name === 'StoreUnavailableError') {
+      throw new StoreUnavailableError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()), message);
+    }
     if (res.status === 401 || res.status === 403) {
       throw new RemoteAuthError(url, res.status, message, init.admin ? 'admin key' : 'API key', Boolean(key));
     }
@@ -125,15 +129,37 @@ export class HttpTransport {
     return this.json<FunctionInfo[]>('GET', '/functions', { signal });
   }
 
-  /** POST /functions/:name/calls with the batch as an Arrow IPC stream; the call id comes back at once. */
-  async submit(name: string, args: Table, signal?: AbortSignal): Promise<{ callId: string; rows: number }> {
+  /**
+   * POST /functions/:name/calls with the batch as an Arrow IPC stream; the call id comes back at once.
+   * With `waitS`, sends `?wait=S`: a call that finishes within S seconds comes back with its result
+   * table (one round trip); otherwise only the id (then poll).
+   */
+  async submit(name: string, args: Table, signal?: AbortSignal, waitS?: number): Promise<{ callId: string; rows: number; table?: Table }> {
     const body = tableToIPC(args, 'stream');
-    const out = await this.json<{ callId?: string; rows?: number }>('POST', `/functions/${encodeURIComponent(name)}/calls`, {
+    const query = waitS === undefined ? '' : `?wait=${Number(Math.max(0, Math.min(300, waitS)).toFixed(3))}`;
+    const path = `/functions/${encodeURIComponent(name)}/calls${query}`;
+    const res = await this.request('POST', path, {
       body: body as unknown as BodyInit, // a Uint8Array is a valid body; lib.dom's BodyInit typing lags behind.
       contentType: ARROW_STREAM,
       signal,
     });
-    if (typeof out.callId !== 'string') throw new RemoteProtocolError(`POST ${this.url(`/functions/${name}/calls`)} did not return a callId.`);
+    if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith(ARROW_STREAM)) {
+      const callId = res.headers.get('x-call-id') ?? '';
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      try {
+        return { callId, rows: args.numRows, table: tableFromIPC(bytes) };
+      } catch (err) {
+        throw new RemoteProtocolError(`POST ${this.url(path)} returned a body that is not an Arrow IPC stream (${bytes.byteLength} bytes).`, { status: res.status, cause: err });
+      }
+    }
+    const text = await res.text();
+    let out: { callId?: unknown; rows?: number };
+    try {
+      out = JSON.parse(text) as { callId?: unknown; rows?: number };
+    } catch (err) {
+      throw new RemoteProtocolError(`POST ${this.url(path)} answered ${res.status} with a body that is not JSON: ${text.slice(0, 120)}`, { status: res.status, cause: err });
+    }
+    if (typeof out.callId !== 'string') throw new RemoteProtocolError(`POST ${this.url(path)} did not return a callId.`);
     return { callId: out.callId, rows: out.rows ?? args.numRows };
   }
 

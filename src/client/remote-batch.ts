@@ -1,11 +1,13 @@
 // The remote backend's BatchFunction: one chunk = one call on the server. Submit the chunk as an
-// Arrow IPC stream, long-poll for the result, cancel the call on the server when the engine aborts
-// (cancel or per-chunk timeout), and wait out 429s under the shared AIMD limiter.
+// Arrow IPC stream with `?wait=S` (a fast chunk comes back in that one round trip), long-poll for the
+// result otherwise, cancel the call on the server when the engine aborts (cancel or per-chunk
+// timeout), wait out 429s under the shared AIMD limiter and 503 StoreUnavailableError (store outage)
+// without spending the chunk's retries.
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
 import { abortReason, defaultTimers, sleep } from '../core/timers';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
-import { QueueFullError, RateLimitedError, RemoteHttpError, RemoteProtocolError, UnknownFunctionError } from './errors';
+import { QueueFullError, RateLimitedError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import type { HttpTransport } from './http-transport';
 
 export interface RemoteBatchOptions {
@@ -17,6 +19,10 @@ export interface RemoteBatchOptions {
   pollSeconds?: number;
   /** Consecutive 429 answers one chunk waits out before failing with QueueFullError (default 50). */
   maxRateLimitWaits?: number;
+  /** 503 StoreUnavailableError answers one chunk waits out before failing with ServerUnavailableError (default 12). */
+  maxStoreWaits?: number;
+  /** Seconds the POST may wait for the result (`?wait=S`, default = pollSeconds; 0 turns it off). */
+  submitWaitSeconds?: number;
   /** Called for each 429 waited out (for logs / progress UIs). */
   onRateLimited?: (info: { chunkIndex: number; retryAfterMs: number; limit: number }) => void;
 }
@@ -62,8 +68,12 @@ export function decodeCallResult<T>(table: Table, expectedRows: number, where: s
 
 /** The two halves of a remote call, shared by the engine's BatchFunction and deferBatch handles. */
 export interface RemoteCaller {
-  /** Submits under the limiter, waiting out 429s; resolves once the server accepted the call. */
-  submit(args: Table, signal: AbortSignal | undefined, chunkIndex: number): Promise<{ callId: string; permit: Permit }>;
+  /**
+   * Submits under the limiter, waiting out 429s and 503s; resolves once the server accepted the call,
+   * with its result `table` when it finished within the `?wait` (`waitS()` seconds, read just before
+   * each POST; undefined or ≤ 0 sends a plain submit).
+   */
+  submit(args: Table, signal: AbortSignal | undefined, chunkIndex: number, waitS?: () => number | undefined): Promise<{ callId: string; permit: Permit; table?: Table }>;
   /** Long-polls until the result is back; on abort or failure cancels the call on the server. */
   await<T>(callId: string, rows: number, signal: AbortSignal | undefined, where: string): Promise<BatchOutput<T>>;
 }
@@ -83,33 +93,54 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
     }
   }
 
+  const maxStoreWaits = opts.maxStoreWaits ?? 12;
+  const submitWait = opts.submitWaitSeconds ?? pollSeconds;
+
+  /**
+   * One 503 StoreUnavailableError: wait its Retry-After (capped, so a wild header cannot park a
+   * chunk) or fail with ServerUnavailableError once `waits` reaches the bound. Does not count as a
+   * try of the chunk: the rows never ran.
+   */
+  async function waitOutStore(err: StoreUnavailableError, state: { waits: number; waitedMs: number }, signal: AbortSignal | undefined): Promise<void> {
+    if (state.waits >= maxStoreWaits) throw new ServerUnavailableError(functionName, state.waits, state.waitedMs, transport.baseUrl, err.message);
+    const ms = Math.min(MAX_STORE_WAIT_MS, err.retryAfterMs);
+    state.waits++;
+    state.waitedMs += ms;
+    await sleep(ms, timers, signal);
+  }
+
   return {
-    async submit(args, signal, chunkIndex) {
-      for (let waits = 0; ; waits++) {
+    async submit(args, signal, chunkIndex, waitS) {
+      const store = { waits: 0, waitedMs: 0 };
+      for (let waits = 0; ; ) {
         const permit = await limiter.acquire(signal);
         try {
-          // The POST is not aborted with the signal: the server answers it at once, and aborting
-          // it mid-flight could leave a call running there whose id we never learn (so could
-          // never DELETE). The engine stops waiting on abort anyway; we cancel what was created.
-          const { callId } = await transport.submit(functionName, args);
-          if (signal?.aborted) {
-            permit.release();
-            transport.cancel(callId).catch(() => undefined);
-            throw abortReason(signal);
-          }
+          const w = submitWait > 0 ? waitS?.() : undefined;
+          const wait = w === undefined ? undefined : Math.min(submitWait, w);
+          // The POST is not aborted with the signal: aborting it mid-flight could leave a call
+          // running on the server whose id we never learn (so could never DELETE). Instead the
+          // chunk stops waiting on abort at once, and the call is cancelled as soon as its id comes
+          // (with ?wait=S: when the call finishes or S passes, whichever is first).
+          const sent = transport.submit(functionName, args, undefined, wait !== undefined && wait >= 0.001 ? wait : undefined);
+          void sent.then((r) => {
+            if (signal?.aborted) transport.cancel(r.callId).catch(() => undefined);
+          }, () => undefined);
+          const out = await untilAborted(sent, signal);
           permit.accepted();
-          return { callId, permit };
+          return { callId: out.callId, permit, table: out.table };
         } catch (err) {
-          if (signal?.aborted) {
-            permit.release();
-            throw err;
-          }
           permit.release();
+          if (signal?.aborted) throw err;
           if (err instanceof RateLimitedError) {
             permit.rateLimited();
             if (waits >= maxWaits) throw new QueueFullError(functionName, waits, transport.baseUrl);
+            waits++;
             opts.onRateLimited?.({ chunkIndex, retryAfterMs: err.retryAfterMs, limit: limiter.limit });
             await sleep(err.retryAfterMs, timers, signal);
+            continue;
+          }
+          if (err instanceof StoreUnavailableError) {
+            await waitOutStore(err, store, signal);
             continue;
           }
           if (err instanceof RemoteHttpError && err.status === 404) throw await unknownFunction(err);
@@ -118,9 +149,19 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
       }
     },
     async await<T>(callId: string, rows: number, signal: AbortSignal | undefined, where: string) {
+      const store = { waits: 0, waitedMs: 0 };
       try {
         for (;;) {
-          const r = await transport.poll(callId, pollSeconds, signal);
+          let r;
+          try {
+            r = await transport.poll(callId, pollSeconds, signal);
+          } catch (err) {
+            if (err instanceof StoreUnavailableError && !signal?.aborted) {
+              await waitOutStore(err, store, signal);
+              continue;
+            }
+            throw err;
+          }
           if (r.done) return decodeCallResult<T>(r.table, rows, where);
         }
       } catch (err) {
@@ -133,12 +174,44 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
   };
 }
 
-/** The remote backend as an engine BatchFunction: one chunk = one call on the server. */
-export function createRemoteBatchFunction<T>(caller: RemoteCaller, functionName: string): BatchFunction<T> {
+/** Longest single wait on a 503's Retry-After (the server sends 5 s). */
+const MAX_STORE_WAIT_MS = 30_000;
+
+/** `p`, or the signal's abort reason as soon as it aborts (p keeps running). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
+export interface RemoteBatchFunctionOptions {
+  /** The engine's per-chunk timeout in seconds: bounds the `?wait` so the POST ends before it. */
+  timeoutS?: number;
+  timers?: TimerApi;
+}
+
+/**
+ * The remote backend as an engine BatchFunction: one chunk = one call on the server. The submit
+ * carries `?wait=S`, S = min(time left of the chunk's timeout, the poll interval), so a fast chunk
+ * is one round trip; a slower one goes on with the long-poll GET.
+ */
+export function createRemoteBatchFunction<T>(caller: RemoteCaller, functionName: string, opts: RemoteBatchFunctionOptions = {}): BatchFunction<T> {
+  const timers = opts.timers ?? defaultTimers;
   return async (args, ctx) => {
-    const { callId, permit } = await caller.submit(args, ctx.signal, ctx.chunkIndex);
+    const t0 = timers.now();
+    const waitS = () => (opts.timeoutS === undefined ? Infinity : opts.timeoutS - (timers.now() - t0) / 1000);
+    const { callId, permit, table } = await caller.submit(args, ctx.signal, ctx.chunkIndex, waitS);
+    const where = `call ${callId} of "${functionName}" (chunk ${ctx.chunkIndex})`;
     try {
-      return await caller.await<T>(callId, args.numRows, ctx.signal, `call ${callId} of "${functionName}" (chunk ${ctx.chunkIndex})`);
+      if (table) return decodeCallResult<T>(table, args.numRows, where);
+      return await caller.await<T>(callId, args.numRows, ctx.signal, where);
     } finally {
       permit.release();
     }

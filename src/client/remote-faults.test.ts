@@ -2,7 +2,7 @@
 // made to produce on demand. Responses are canned per route; timers are manual so waits are exact.
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { RemoteAuthError, RemoteNetworkError, UnknownFunctionError, QueueFullError } from './errors';
+import { RemoteAuthError, RemoteNetworkError, UnknownFunctionError, QueueFullError, ServerUnavailableError } from './errors';
 import { faultFetch, flush, jsonResponse, manualTimers, resultIpc, type Recorded } from './fault-fetch.test-helpers';
 import { parseRetryAfter, type FetchLike } from './http-transport';
 import { Remote } from './remote';
@@ -76,6 +76,67 @@ describe('429 and Retry-After', () => {
     expect(parseRetryAfter('soon', 0)).toBe(1000);
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5000);
+  });
+});
+
+describe('503 StoreUnavailableError (queue store down)', () => {
+  const down = () => jsonResponse(503, { error: { name: 'StoreUnavailableError', message: 'queue store unavailable: connect ECONNREFUSED 127.0.0.1:6379' } }, { 'retry-after': '5' });
+
+  test('submit and poll wait Retry-After and ask again, without spending the chunk\'s retries', async () => {
+    const timers = manualTimers();
+    let n = 0;
+    const { fetch, log } = faultFetch(unreachable, (req) => {
+      n++;
+      if (req.method === 'POST') return n === 1 ? down() : jsonResponse(202, { callId: 'c1', rows: 2 });
+      if (n === 3) return down(); // the first poll
+      return okCall(req, 2);
+    });
+    const remote = new Remote({ url: URL, fetch, timers, maxConcurrency: 8 });
+    const statuses: string[] = [];
+    const handle = remote.function('embed').deferBatch(texts(2), { retries: 0, onProgress: (e) => statuses.push(e.status) });
+    await flush();
+    expect(timers.pending()).toEqual([5000]);
+    await timers.advance(4999);
+    expect(log).toHaveLength(1); // not a millisecond early
+    await timers.advance(1);
+    expect(timers.pending()).toEqual([5000]); // the poll got a 503 too
+    await timers.advance(5000);
+    const out = await handle.get();
+    expect(out.values.map((v) => Array.from(v as Float32Array))).toEqual([[0, 1], [1, 1]]);
+    expect(log.map((r) => r.method)).toEqual(['POST', 'POST', 'GET', 'GET']);
+    expect(statuses).not.toContain('retrying'); // retries: 0 and it still succeeded: the waits were no tries
+    expect(statuses).toContain('done');
+    expect(remote.limiter('embed')?.limit).toBeGreaterThan(1); // a store outage is not a full queue: no AIMD halving
+  });
+
+  test('a store that stays down fails the call with ServerUnavailableError after maxStoreWaits', async () => {
+    const timers = manualTimers();
+    const { fetch, log } = faultFetch(unreachable, () => down());
+    const handle = new Remote({ url: URL, fetch, timers }).function('embed', { maxStoreWaits: 3 }).deferBatch(texts(1), { retries: 2 });
+    const settled = handle.get().catch((e: unknown) => e);
+    await flush();
+    for (let i = 0; i < 3; i++) await timers.advance(5000);
+    const err = await settled;
+    expect(err).toBeInstanceOf(ServerUnavailableError);
+    expect((err as Error).message).toContain('through 3 waits (15 s)');
+    expect((err as Error).message).toContain('ECONNREFUSED');
+    expect((err as Error).message).toContain(`${URL}/health`);
+    expect(log).toHaveLength(4); // the first try and 3 waits; no engine retries of a call-fatal error
+    expect(handle.status).toBe('failed');
+  });
+
+  test('a huge Retry-After is capped at 30 s per wait', async () => {
+    const timers = manualTimers();
+    let posts = 0;
+    const { fetch } = faultFetch(unreachable, (req) => {
+      if (req.method === 'POST') return ++posts === 1 ? jsonResponse(503, { error: { name: 'StoreUnavailableError', message: 'down' } }, { 'retry-after': '3600' }) : jsonResponse(202, { callId: 'c1', rows: 1 });
+      return okCall(req, 1);
+    });
+    const handle = new Remote({ url: URL, fetch, timers }).function('embed').deferBatch(texts(1));
+    await flush();
+    expect(timers.pending()).toEqual([30_000]);
+    await timers.advance(30_000);
+    expect((await handle.get()).values).toHaveLength(1);
   });
 });
 

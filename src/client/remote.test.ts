@@ -156,8 +156,38 @@ describe('Remote against a real server', () => {
     handle.cancel();
     await expect(handle.get()).rejects.toBeInstanceOf(CancelledError);
     expect(handle.status).toBe('cancelled');
-    await new Promise((r) => setTimeout(r, 100));
-    expect(log.some((r) => r.method === 'DELETE')).toBe(true);
+    // The POST carried ?wait: its id (hence the DELETE) comes when it answers, here once the 250 ms batch ends.
+    for (let i = 0; i < 100 && !log.some((r) => r.method === 'DELETE'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(log.map((r) => r.method)).toEqual(['POST', 'DELETE']);
+  });
+
+  test('a fast call is ONE request: POST ?wait answers with the result', async () => {
+    const { fetch, log } = faultFetch(globalFetch, () => undefined);
+    const out = await new Remote({ url, apiKey: KEY, fetch }).function('toy').deferBatch(texts(3)).get();
+    expect(out.values.map((v) => Array.from(v as Float32Array))).toEqual([[0, 2], [1, 2], [2, 2]]);
+    expect(log).toHaveLength(1);
+    expect(log[0].method).toBe('POST');
+    expect(log[0].url).toMatch(/\/functions\/toy\/calls\?wait=30$/);
+  });
+
+  test('the ?wait is capped by the chunk timeout left', async () => {
+    const { fetch, log } = faultFetch(globalFetch, () => undefined);
+    const out = await new Remote({ url, apiKey: KEY, fetch }).function('toy').chunkedCall(texts(4), { chunkSize: 4, timeout: 5 });
+    expect(out.table.numRows).toBe(4);
+    expect(log).toHaveLength(1);
+    const wait = Number(/\?wait=([\d.]+)$/.exec(log[0].url)?.[1]);
+    expect(wait).toBeGreaterThan(4);
+    expect(wait).toBeLessThanOrEqual(5);
+  });
+
+  test('a call slower than the ?wait goes on with the long-poll GET', async () => {
+    const { fetch, log } = faultFetch(globalFetch, () => undefined);
+    const fn = new Remote({ url, apiKey: KEY, fetch }).function('slow', { submitWaitSeconds: 0.05 });
+    const out = await fn.deferBatch(texts(3)).get();
+    expect(out.values.map((v) => Array.from(v as Float32Array))).toEqual([[2], [2], [2]]);
+    expect(log.map((r) => r.method)).toEqual(['POST', 'GET']);
+    expect(log[0].url).toMatch(/\?wait=0\.05$/);
+    expect(log[1].url).toMatch(/\/calls\/[^/?]+\?timeout=30$/);
   });
 });
 

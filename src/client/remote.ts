@@ -38,6 +38,13 @@ export interface RemoteFunctionOptions {
   pollSeconds?: number;
   /** Consecutive 429s one chunk waits out before failing (default 50). */
   maxRateLimitWaits?: number;
+  /** 503 StoreUnavailableError answers one chunk waits out (Retry-After each) before failing (default 12). */
+  maxStoreWaits?: number;
+  /**
+   * Seconds the submit may wait for the result (`?wait=S`; default pollSeconds, capped by the
+   * chunk's remaining timeout): a fast chunk is one round trip. 0 = plain submit + long-poll.
+   */
+  submitWaitSeconds?: number;
   onRateLimited?: RemoteBatchOptions['onRateLimited'];
 }
 
@@ -48,13 +55,19 @@ export class RemoteFunction<T = unknown> {
 
   constructor(
     readonly name: string,
-    caller: RemoteCaller,
+    private readonly caller: RemoteCaller,
     outputType: DataType,
     private readonly timers: TimerApi | undefined,
     private readonly answered: () => number,
   ) {
     this.outputType = outputType;
-    this.batchFunction = createRemoteBatchFunction<T>(caller, name);
+    this.batchFunction = createRemoteBatchFunction<T>(caller, name, { timers });
+  }
+
+  /** The batch function for one call: its `?wait` ends before the per-chunk timeout does. */
+  private forTimeout(timeoutS: number | undefined): BatchFunction<T> {
+    if (timeoutS === undefined || timeoutS === null) return this.batchFunction;
+    return createRemoteBatchFunction<T>(this.caller, this.name, { timeoutS, timers: this.timers });
   }
 
   /**
@@ -63,7 +76,7 @@ export class RemoteFunction<T = unknown> {
    * whose `result` row i belongs to input row i.
    */
   async chunkedCall(args: Table, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
-    const guard = guardFatal(this.batchFunction, opts.signal, this.answered);
+    const guard = guardFatal(this.forTimeout(opts.timeout), opts.signal, this.answered);
     try {
       return await chunkedCall(args, guard.fn, { timers: this.timers, ...opts, signal: guard.signal, outputType: this.outputType });
     } catch (err) {
@@ -79,7 +92,7 @@ export class RemoteFunction<T = unknown> {
    * (sends DELETE /calls/:id), `handle.status`. Same per-batch timeout/retries as chunkedCall.
    */
   deferBatch(batch: RecordBatch | Table, opts: DeferBatchOptions = {}): BatchHandle<T> {
-    const guard = guardFatal(this.batchFunction, opts.signal, this.answered);
+    const guard = guardFatal(this.forTimeout(opts.timeout), opts.signal, this.answered);
     const inner = deferBatch<T>(batch, guard.fn, { timers: this.timers, ...opts, signal: guard.signal, outputType: this.outputType });
     const settled = inner.get().then(
       (v) => (guard.dispose(), v),
@@ -131,6 +144,8 @@ export class Remote {
       timers: this.opts.timers,
       pollSeconds: fnOpts.pollSeconds,
       maxRateLimitWaits: fnOpts.maxRateLimitWaits,
+      maxStoreWaits: fnOpts.maxStoreWaits,
+      submitWaitSeconds: fnOpts.submitWaitSeconds,
       onRateLimited: fnOpts.onRateLimited,
     });
     return new RemoteFunction<T>(name, caller, fnOpts.outputType ?? embeddingType(), this.opts.timers, () => this.transport.answers);
