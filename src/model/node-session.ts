@@ -6,11 +6,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as ort from 'onnxruntime-node';
-import type { DenseBatch, Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
-import { DeviceUnavailableError, InvalidModelError, SessionDisposedError, UnknownDeviceError } from './pipeline/errors';
-import { readSignature, type ModelSignature } from './pipeline/signature';
-import { toSentenceEmbeddings } from './pipeline/postprocess';
-import { toFeeds } from './pipeline/feeds';
+import type { Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
+import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from './pipeline/errors';
+import { readSignature } from './pipeline/signature';
+import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
 
 export const NODE_DEVICES = ['auto', 'cpu', 'cuda'] as const;
 
@@ -76,8 +75,8 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
         resolved = 'cuda';
         reason = device === 'cuda' ? 'CUDA requested and available' : 'auto: CUDA provider and GPU found';
       } catch (err) {
-        if (device === 'cuda') throw new DeviceUnavailableError('cuda', `onnxruntime-node failed to start CUDA: ${message(err)}`);
-        reason = `auto: CUDA failed to start (${message(err)}), using CPU with ${threads} threads`;
+        if (device === 'cuda') throw new DeviceUnavailableError('cuda', `onnxruntime-node failed to start CUDA: ${errorLine(err)}`);
+        reason = `auto: CUDA failed to start (${errorLine(err)}), using CPU with ${threads} threads`;
       }
     } else if (device === 'cuda') {
       throw new DeviceUnavailableError('cuda', why);
@@ -91,11 +90,11 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
     try {
       session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
     } catch (err) {
-      throw new InvalidModelError(label, message(err));
+      throw new InvalidModelError(label, errorLine(err));
     }
   }
   const sig = readSignature(label, session.inputMetadata, session.outputMetadata);
-  const adapter = new NodeEmbeddingSession(session, sig, resolved, reason!);
+  const adapter = new SessionAdapter(nodeRuntime(session), sig, { device: resolved, deviceReason: reason!, warmUp: 'if-needed', warmUpId: 0n });
   await adapter.init();
   opts.onProgress?.({ status: 'ready', device: resolved, deviceReason: adapter.deviceReason });
   return adapter;
@@ -106,52 +105,20 @@ function readModelFile(path: string, label: string, onProgress: NodeSessionOptio
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new InvalidModelError(label, `cannot read the file (${message(err)})`);
+    throw new InvalidModelError(label, `cannot read the file (${errorLine(err)})`);
   }
   onProgress?.({ status: 'download', file: label, loaded: bytes.byteLength, total: bytes.byteLength });
   return bytes;
 }
 
-function message(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
-}
-
-class NodeEmbeddingSession implements EmbeddingSession {
-  dimension = 0;
-  private disposed = false;
-
-  constructor(
-    private readonly session: ort.InferenceSession,
-    private readonly sig: ModelSignature,
-    readonly device: ResolvedDevice,
-    readonly deviceReason: string,
-  ) {}
-
-  /** Learns the output width: from metadata when stated, else from a one-token warm-up run. */
-  async init(): Promise<void> {
-    if (this.sig.dimension) {
-      this.dimension = this.sig.dimension;
-      return;
-    }
-    const one = { inputIds: new BigInt64Array(1), attentionMask: new BigInt64Array([1n]), batch: 1, seqLen: 1 };
-    this.dimension = (await this.raw(one)).dims.at(-1) ?? 0;
-  }
-
-  private async raw(batch: DenseBatch): Promise<ort.Tensor> {
-    if (this.disposed) throw new SessionDisposedError();
-    const feeds = toFeeds(this.sig, batch, (type, data, dims) => new ort.Tensor(type, data, dims));
-    const out = await this.session.run(feeds, [this.sig.output]);
-    return out[this.sig.output];
-  }
-
-  async run(batch: DenseBatch): Promise<Float32Array> {
-    const t = await this.raw(batch);
-    return toSentenceEmbeddings(this.sig, batch, t.data as Float32Array, t.dims);
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    await this.session.release();
-  }
+/** onnxruntime-node as a SessionRuntime: CPU tensors, read in place, nothing to free. */
+function nodeRuntime(session: ort.InferenceSession): SessionRuntime<ort.Tensor> {
+  return {
+    makeTensor: (type, data, dims) => new ort.Tensor(type, data, dims),
+    async runRaw(feeds, output) {
+      const t = (await session.run(feeds, [output]))[output];
+      return { dims: t.dims, read: async () => t.data as Float32Array, dispose: () => {} };
+    },
+    release: () => session.release(),
+  };
 }

@@ -2,11 +2,10 @@
 // WebGPU when navigator.gpu hands out an adapter, else multi-threaded SIMD WASM. This file and
 // node-session.ts are the only ones that import onnxruntime.
 import * as ort from 'onnxruntime-web';
-import type { DenseBatch, Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
-import { DeviceUnavailableError, InvalidModelError, SessionDisposedError, UnknownDeviceError } from './pipeline/errors';
-import { readSignature, type ModelSignature } from './pipeline/signature';
-import { toSentenceEmbeddings } from './pipeline/postprocess';
-import { toFeeds } from './pipeline/feeds';
+import type { Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
+import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from './pipeline/errors';
+import { readSignature } from './pipeline/signature';
+import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
 
 export const WEB_DEVICES = ['auto', 'webgpu', 'wasm'] as const;
 
@@ -57,7 +56,7 @@ async function hasWebGpuAdapter(): Promise<string | undefined> {
   try {
     return (await gpu.requestAdapter()) ? undefined : 'navigator.gpu.requestAdapter() returned no adapter';
   } catch (err) {
-    return `navigator.gpu.requestAdapter() failed: ${message(err)}`;
+    return `navigator.gpu.requestAdapter() failed: ${errorLine(err)}`;
   }
 }
 
@@ -92,55 +91,24 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
       logSeverityLevel: 3,
     });
   } catch (err) {
-    throw new InvalidModelError(label, message(err));
+    throw new InvalidModelError(label, errorLine(err));
   }
   const sig = readSignature(label, session.inputMetadata, session.outputMetadata);
-  const adapter = new WebEmbeddingSession(session, sig, resolved, reason);
+  const adapter = new SessionAdapter(webRuntime(session), sig, { device: resolved, deviceReason: reason, warmUp: 'always', warmUpId: 1n });
   // A first run compiles kernels (WebGPU shaders) and learns the width when metadata omits it.
   await adapter.init();
   opts.onProgress?.({ status: 'ready', device: resolved, deviceReason: reason });
   return adapter;
 }
 
-function message(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
-}
-
-class WebEmbeddingSession implements EmbeddingSession {
-  dimension = 0;
-  private disposed = false;
-
-  constructor(
-    private readonly session: ort.InferenceSession,
-    private readonly sig: ModelSignature,
-    readonly device: ResolvedDevice,
-    readonly deviceReason: string,
-  ) {}
-
-  async init(): Promise<void> {
-    const one = { inputIds: new BigInt64Array([1n]), attentionMask: new BigInt64Array([1n]), batch: 1, seqLen: 1 };
-    const t = await this.raw(one);
-    this.dimension = this.sig.dimension ?? t.dims.at(-1) ?? 0;
-  }
-
-  private async raw(batch: DenseBatch): Promise<ort.Tensor> {
-    if (this.disposed) throw new SessionDisposedError();
-    const feeds = toFeeds(this.sig, batch, (type, data, dims) => new ort.Tensor(type, data, dims));
-    const out = await this.session.run(feeds, [this.sig.output]);
-    return out[this.sig.output];
-  }
-
-  async run(batch: DenseBatch): Promise<Float32Array> {
-    const t = await this.raw(batch);
-    const data = (await t.getData()) as Float32Array;
-    const out = toSentenceEmbeddings(this.sig, batch, data, t.dims);
-    t.dispose();
-    return out;
-  }
-
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    await this.session.release();
-  }
+/** onnxruntime-web as a SessionRuntime: output may live on the GPU, so read with getData and free it. */
+function webRuntime(session: ort.InferenceSession): SessionRuntime<ort.Tensor> {
+  return {
+    makeTensor: (type, data, dims) => new ort.Tensor(type, data, dims),
+    async runRaw(feeds, output) {
+      const t = (await session.run(feeds, [output]))[output];
+      return { dims: t.dims, read: async () => (await t.getData()) as Float32Array, dispose: () => t.dispose() };
+    },
+    release: () => session.release(),
+  };
 }
