@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'bench/**/*.test.ts'],
     environment: 'node',
+    globalSetup: ['src/server/test-fixtures/redis-global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Two cores in CI: model-heavy suites must not all start at once.
