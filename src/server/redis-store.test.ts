@@ -1,55 +1,19 @@
-// RedisStreamsQueueStore against a real redis-server (REDIS_URL, e.g. redis://127.0.0.1:6390; .ci/run
-// starts one). Without REDIS_URL this file FAILS, unless EMBEDBOOK_SKIP_REDIS=1 says to skip it.
-import { randomUUID } from 'node:crypto';
+// RedisStreamsQueueStore against a real redis-server (REDIS_URL; the Vitest global setup starts one).
+// Without it this file FAILS, unless EMBEDBOOK_SKIP_REDIS=1 says to skip it.
 import { afterAll, describe, expect, test } from 'vitest';
-import { Redis } from 'ioredis';
 import { RedisStreamsQueueStore, RedisUnavailableError, type RedisStoreOptions } from './redis-store';
+import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { queueStoreContract } from './store-contract';
 import type { QueuedRow } from './store';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { main, type CliIO } from '../cli/main';
 
-const REDIS_URL = process.env.REDIS_URL;
-const SKIP = process.env.EMBEDBOOK_SKIP_REDIS === '1';
-if (!REDIS_URL && !SKIP) {
-  throw new Error(
-    'REDIS_URL is not set: the Redis queue store tests need a redis-server (7+). Start one, e.g. ' +
-      "`redis-server --port 6390 --save '' --appendonly no --daemonize yes` and run with REDIS_URL=redis://127.0.0.1:6390, " +
-      'or set EMBEDBOOK_SKIP_REDIS=1 to skip them explicitly.',
-  );
-}
-
-const stores: RedisStreamsQueueStore[] = [];
-const prefixes: string[] = [];
-
-/** A fresh key prefix per test: tests never see each other's keys. */
-function newPrefix(): string {
-  const p = `embedbook-test:${randomUUID().slice(0, 8)}:`;
-  prefixes.push(p);
-  return p;
-}
-
-async function openStore(prefix: string, opts: RedisStoreOptions = {}): Promise<RedisStreamsQueueStore> {
-  const s = await RedisStreamsQueueStore.connect(REDIS_URL as string, { prefix, ...opts });
-  stores.push(s);
-  return s;
-}
-
-/** Closes every store opened here and deletes the test keys. */
-async function cleanUp(): Promise<void> {
-  for (const s of stores.splice(0)) await s.close();
-  if (!REDIS_URL) return;
-  const r = new Redis(REDIS_URL);
-  try {
-    for (const p of prefixes.splice(0)) {
-      const keys = await r.keys(`${p}*`);
-      if (keys.length) await r.del(...keys);
-    }
-  } finally {
-    r.disconnect();
-  }
-}
+const REDIS_URL = redisUrlForTests('the Redis queue store tests');
+const keys = new RedisTestKeys(REDIS_URL);
+const newPrefix = () => keys.newPrefix();
+const openStore = (prefix: string, opts: RedisStoreOptions = {}) => keys.openStore(prefix, opts);
+const cleanUp = () => keys.cleanUp();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ids = (rows: QueuedRow[]) => rows.map((r) => `${r.callId}:${r.index}`);
@@ -193,8 +157,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     const prefix = newPrefix();
     const url = new URL(REDIS_URL as string);
     url.searchParams.set('prefix', prefix);
-    const s = await RedisStreamsQueueStore.connect(url.toString());
-    stores.push(s);
+    const s = keys.track(await RedisStreamsQueueStore.connect(url.toString()));
     expect(s.prefix).toBe(prefix);
     await s.addCall(newCall('p', 1), 'f@1', rowsOf('p', [['x']]));
     expect(await s.redis.exists(`${prefix}c:p`)).toBe(1);

@@ -4,40 +4,19 @@
 // REDIS_URL server other test files use is never touched). Without REDIS_URL this file FAILS,
 // unless EMBEDBOOK_SKIP_REDIS=1 says to skip it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisStreamsQueueStore } from './redis-store';
 import { SHUTTING_DOWN_STATUS } from './errors';
 import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
+import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
 
-const REDIS_URL = process.env.REDIS_URL;
-const SKIP = process.env.EMBEDBOOK_SKIP_REDIS === '1';
-if (!REDIS_URL && !SKIP) {
-  throw new Error(
-    'REDIS_URL is not set: the shared-queue tests need a redis-server (7+). Start one, e.g. ' +
-      "`redis-server --port 6390 --save '' --appendonly no --daemonize yes` and run with REDIS_URL=redis://127.0.0.1:6390, " +
-      'or set EMBEDBOOK_SKIP_REDIS=1 to skip them explicitly.',
-  );
-}
-
-const stores: RedisStreamsQueueStore[] = [];
-const prefixes: string[] = [];
+const REDIS_URL = redisUrlForTests('the shared-queue tests');
+const keys = new RedisTestKeys(REDIS_URL);
 const servers: Running[] = [];
-
-function newPrefix(): string {
-  const p = `embedbook-test:${randomUUID().slice(0, 8)}:`;
-  prefixes.push(p);
-  return p;
-}
-
-async function openStore(prefix: string, url = REDIS_URL as string): Promise<RedisStreamsQueueStore> {
-  const s = await RedisStreamsQueueStore.connect(url, { prefix });
-  stores.push(s);
-  return s;
-}
+const newPrefix = () => keys.newPrefix();
+const openStore = (prefix: string, url?: string) => keys.openStore(prefix, {}, url);
 
 async function serve(opts: Parameters<typeof start>[0]): Promise<Running> {
   const r = await start(opts);
@@ -47,17 +26,7 @@ async function serve(opts: Parameters<typeof start>[0]): Promise<Running> {
 
 afterAll(async () => {
   for (const s of servers.splice(0)) await s.close();
-  for (const s of stores.splice(0)) await s.close();
-  if (!REDIS_URL) return;
-  const r = new Redis(REDIS_URL);
-  try {
-    for (const p of prefixes.splice(0)) {
-      const keys = await r.keys(`${p}*`);
-      if (keys.length) await r.del(...keys);
-    }
-  } finally {
-    r.disconnect();
-  }
+  await keys.cleanUp();
 });
 
 const texts = (n: number, salt: number) => Array.from({ length: n }, (_, i) => `${'x'.repeat((i * 5 + salt) % 13)}${i}`);
