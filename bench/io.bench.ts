@@ -12,7 +12,7 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import Papa from 'papaparse';
 import { readCsv } from '../src/io/csv-read';
 import { writeEmbeddingsParquet } from '../src/io/embedding-output';
-import { chunked, rng, sentence } from '../src/io/test-fixtures';
+import { ID_TEXT_EMBEDDING_PARQUET_SCHEMA, chunked, rng, sentence } from '../src/io/test-fixtures';
 
 interface Row {
   task: string;
@@ -145,14 +145,7 @@ export async function main(args: string[]): Promise<void> {
         { name: 'text', data: n === rows ? texts : texts.slice(0, n) },
         { name: 'embedding', data: n === rows ? embRows : embRows.slice(0, n) },
       ],
-      schema: [
-        { name: 'root', num_children: 3 },
-        { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
-        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-      ],
+      schema: [...ID_TEXT_EMBEDDING_PARQUET_SCHEMA],
     });
   hyparquetWrite(Math.min(rows, 1000));
   const hyparquet = await time(parquetReps, () => {

@@ -8,7 +8,7 @@ import { DatasetError } from './errors';
 import { readParquet } from './parquet-read';
 import { loadParquetWasm } from './parquet-wasm';
 import { writeParquetBuffer, writeParquetChunks } from './parquet-write';
-import { collect, concatBytes, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
+import { ID_TEXT_EMBEDDING_PARQUET_SCHEMA, collect, concatBytes, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
 
 /** Deterministic embedding for row i: dim values that identify the row. */
 const embeddingOf = (i: number, dim: number): Float32Array => Float32Array.from({ length: dim }, (_, k) => Math.fround(i + k / 1000));
@@ -167,14 +167,7 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
         { name: 'text', data: Array.from({ length: n }, (_, i) => (i === 3 ? null : `text ${i} ü`)) },
         { name: 'embedding', data: Array.from({ length: n }, (_, i) => Array.from(embeddingOf(i, 4))) },
       ],
-      schema: [
-        { name: 'root', num_children: 3 },
-        { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
-        { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
-        { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
-        { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-        { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
-      ],
+      schema: [...ID_TEXT_EMBEDDING_PARQUET_SCHEMA],
       rowGroupSize: 20,
     });
     const { table, summary } = await readParquet(new Uint8Array(buf), { fileName: 'other.parquet' });

@@ -76,3 +76,13 @@ export function hyparquetLayout(bytes: Uint8Array): { rowGroups: number[]; codec
     columns: meta.schema.slice(1).filter((s) => s.num_children === undefined).map((s) => s.name),
   };
 }
+
+/** hyparquet-writer's schema for an `id` (int32), `text` (utf8) and `embedding` (list<float>) file. */
+export const ID_TEXT_EMBEDDING_PARQUET_SCHEMA = [
+  { name: 'root', num_children: 3 },
+  { name: 'id', type: 'INT32', repetition_type: 'REQUIRED' },
+  { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+  { name: 'embedding', repetition_type: 'OPTIONAL', converted_type: 'LIST', num_children: 1 },
+  { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+  { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED' },
+] as const;
