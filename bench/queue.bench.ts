@@ -31,8 +31,9 @@ import { ensureSyntheticBert } from '../src/model/bert/generate';
 import { FIDELITY_SENTENCES } from '../src/model/use/fidelity-sentences';
 import { createServer } from '../src/server/create-server';
 import type { ModelSource } from '../src/server/worker/protocol';
-import { Remote } from '../src/client/remote';
+import { Remote } from '../src/client/remote-node';
 import type { FetchLike } from '../src/client/http-transport';
+import { createNodeHttpFetch } from '../src/client/node-http-fetch';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARROW = 'application/vnd.apache.arrow.stream';
@@ -249,8 +250,10 @@ export async function main(args: string[]): Promise<void> {
 
   // The real client, with a fetch that notes the handler time the server reports, and fastify
   // hooks that add up each request's arrival → response-sent time (sequential chunks only).
+  // The Node client's own transport (node:http keep-alive), as `new Remote({ url })` uses it.
+  const nodeFetch = createNodeHttpFetch();
   const notingFetch: FetchLike = async (u, init) => {
-    const res = await fetch(u, init);
+    const res = await nodeFetch(u, init);
     const h = /handler;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
     if (h) timing.handlerMs = Number(h[1]);
     return res;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
-import { Remote } from '../client/remote';
+import { Remote } from '../client/remote-node';
 import { toFunctionSpec, type FunctionDefinition } from '../server/define-function';
 import { CliUsageError, InputFileError } from './errors';
 import type { CliIO } from './main';

@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { Table } from 'apache-arrow';
 import { CancelledError } from '../core/errors';
 import type { ChunkedCallOptions, ChunkedCallResult } from '../core/types';
-import { Remote } from '../client/remote';
+import { Remote } from '../client/remote-node';
 import { parseEmbedFlags, type EmbedPlan, type RawEmbedFlags } from './embed-options';
 import type { CliIO } from './main';
 import { formatDuration, formatRate, ProgressBar } from './progress-bar';

@@ -3,7 +3,7 @@
 export { Remote, RemoteFunction, embeddingType, type RemoteOptions, type RemoteFunctionOptions } from './remote';
 export { LocalFunction, TextColumnError, MissingBackendError, type LocalRuntimeOptions, type LocalBackend } from './local-runtime';
 export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './adaptive-limiter';
-export type { FunctionInfo, HealthInfo, FetchLike } from './http-transport';
+export type { FunctionInfo, HealthInfo, FetchLike, WireResponse } from './http-transport';
 export {
   RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, RateLimitedError,
   RemoteHttpError, RemoteProtocolError, StoreUnavailableError, ServerUnavailableError,

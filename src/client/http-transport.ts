@@ -1,6 +1,7 @@
 // The wire protocol of docs/http-api.md, one method per route. Knows HTTP, Arrow IPC bytes and error
 // mapping; knows nothing about chunks, retries or concurrency (remote-function.ts does that).
-import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
+import { decodeCallAnswer, encodeCallArgs, type CallAnswer } from './call-codec';
 import {
   RateLimitedError,
   RemoteAuthError,
@@ -12,7 +13,22 @@ import {
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+/**
+ * The part of a fetch Response the transport reads. A real Response is one; so is the Node
+ * client's node:http answer (node-http-fetch.ts), which skips undici's per-request cost.
+ */
+export interface WireResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  /** Present on fetch Responses; cancelling it drops an unread body. */
+  readonly body?: { cancel(): Promise<void> } | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+}
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<WireResponse>;
 
 export interface HealthInfo {
   ok: boolean;
@@ -34,7 +50,7 @@ export interface FunctionInfo {
 }
 
 export type PollResult =
-  | { done: true; table: Table }
+  | { done: true; table: CallAnswer }
   | { done: false; doneRows: number; rows: number };
 
 export interface TransportOptions {
@@ -82,13 +98,13 @@ export class HttpTransport {
   }
 
   /** Sends one request; maps network failures, 401/403 and 429 and other non-2xx to client errors. */
-  async request(method: string, path: string, init: { body?: BodyInit; contentType?: string; signal?: AbortSignal; admin?: boolean; allow?: number[] } = {}): Promise<Response> {
+  async request(method: string, path: string, init: { body?: BodyInit; contentType?: string; signal?: AbortSignal; admin?: boolean; allow?: number[] } = {}): Promise<WireResponse> {
     const url = this.url(path);
     const headers: Record<string, string> = {};
     const key = init.admin ? (this.adminKey ?? this.apiKey) : this.apiKey;
     if (key) headers.authorization = `Bearer ${key}`;
     if (init.contentType) headers['content-type'] = init.contentType;
-    let res: Response;
+    let res: WireResponse;
     try {
       res = await this.fetchFn(url, { method, headers, body: init.body, signal: init.signal });
     } catch (err) {
@@ -134,8 +150,8 @@ export class HttpTransport {
    * With `waitS`, sends `?wait=S`: a call that finishes within S seconds comes back with its result
    * table (one round trip); otherwise only the id (then poll).
    */
-  async submit(name: string, args: Table, signal?: AbortSignal, waitS?: number): Promise<{ callId: string; rows: number; table?: Table }> {
-    const body = tableToIPC(args, 'stream');
+  async submit(name: string, args: Table, signal?: AbortSignal, waitS?: number): Promise<{ callId: string; rows: number; table?: CallAnswer }> {
+    const body = encodeCallArgs(args);
     const query = waitS === undefined ? '' : `?wait=${Number(Math.max(0, Math.min(300, waitS)).toFixed(3))}`;
     const path = `/functions/${encodeURIComponent(name)}/calls${query}`;
     const res = await this.request('POST', path, {
@@ -147,7 +163,7 @@ export class HttpTransport {
       const callId = res.headers.get('x-call-id') ?? '';
       const bytes = new Uint8Array(await res.arrayBuffer());
       try {
-        return { callId, rows: args.numRows, table: tableFromIPC(bytes) };
+        return { callId, rows: args.numRows, table: decodeCallAnswer(bytes) };
       } catch (err) {
         throw new RemoteProtocolError(`POST ${this.url(path)} returned a body that is not an Arrow IPC stream (${bytes.byteLength} bytes).`, { status: res.status, cause: err });
       }
@@ -173,7 +189,7 @@ export class HttpTransport {
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
     try {
-      return { done: true, table: tableFromIPC(bytes) };
+      return { done: true, table: decodeCallAnswer(bytes) };
     } catch (err) {
       throw new RemoteProtocolError(`GET ${this.url(path)} returned a body that is not an Arrow IPC stream (${bytes.byteLength} bytes).`, { status: res.status, cause: err });
     }
@@ -195,7 +211,7 @@ export class HttpTransport {
   }
 }
 
-async function readServerError(res: Response): Promise<{ name?: string; message: string }> {
+async function readServerError(res: WireResponse): Promise<{ name?: string; message: string }> {
   const text = await res.text().catch(() => '');
   try {
     const body = JSON.parse(text) as { error?: { name?: string; message?: string } | string; message?: string };

@@ -4,3 +4,6 @@
 // server (`createServer`) and the CLI are not re-exported: import src/server or run `embedbook`.
 export * from './common-exports';
 export { LocalRuntime, nodeBackend } from './local-runtime-node';
+// Shadows common-exports' Remote (an explicit export wins over `export *`): same class, node:http.
+export { Remote } from './remote-node';
+export { createNodeHttpFetch, type NodeHttpFetchOptions } from './node-http-fetch';

@@ -4,6 +4,8 @@
 // timeout), wait out 429s under the shared AIMD limiter and 503 StoreUnavailableError (store outage)
 // without spending the chunk's retries.
 import { DataType, type Table, type Vector } from 'apache-arrow';
+import { isWireBatch, type CallAnswer } from './call-codec';
+import { listValue, utf8Value, type WireBatch } from '../wire/columns';
 import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
 import { abortReason, defaultTimers, sleep } from '../core/timers';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
@@ -36,17 +38,50 @@ function cellValue(v: unknown): unknown {
   return v;
 }
 
-/** Turns the server's `result` + `status` table into the engine's BatchOutput, checking its shape. */
-export function decodeCallResult<T>(table: Table, expectedRows: number, where: string): BatchOutput<T> {
+/** Turns the server's `result` + `status` answer into the engine's BatchOutput, checking its shape. */
+export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, where: string): BatchOutput<T> {
+  return isWireBatch(answer) ? decodeWire<T>(answer, expectedRows, where) : decodeTable<T>(answer, expectedRows, where);
+}
+
+function checkRows(rows: number, expectedRows: number, where: string): void {
+  if (rows !== expectedRows) {
+    throw new RemoteProtocolError(`${where}: the server returned ${rows} rows for a call of ${expectedRows}; refusing to misplace rows.`);
+  }
+}
+
+function decodeWire<T>(batch: WireBatch, expectedRows: number, where: string): BatchOutput<T> {
+  const result = batch.columns.find((c) => c.name === 'result');
+  const status = batch.columns.find((c) => c.name === 'status');
+  if (!result) {
+    throw new RemoteProtocolError(`${where}: the result table has no "result" column (columns: ${batch.columns.map((c) => c.name).join(', ') || 'none'}).`);
+  }
+  checkRows(batch.rows, expectedRows, where);
+  const values = new Array<T | null>(expectedRows);
+  const errors = new Array<string | null>(expectedRows);
+  let anyError = false;
+  for (let i = 0; i < expectedRows; i++) {
+    // A status column of another type is not one the server sends: read such rows as ok.
+    const s = status?.type === 'utf8' ? utf8Value(status, i) : 'ok';
+    if (s === 'ok' || s === null) {
+      values[i] = (result.type === 'utf8' ? utf8Value(result, i) : listValue(result, i)) as T | null;
+      errors[i] = null;
+    } else {
+      values[i] = null;
+      errors[i] = s;
+      anyError = true;
+    }
+  }
+  return anyError ? { values, errors } : { values };
+}
+
+function decodeTable<T>(table: Table, expectedRows: number, where: string): BatchOutput<T> {
   const result = table.getChild('result');
   const status = table.getChild('status');
   if (!result) {
     const names = table.schema.fields.map((f) => f.name).join(', ');
     throw new RemoteProtocolError(`${where}: the result table has no "result" column (columns: ${names || 'none'}).`);
   }
-  if (table.numRows !== expectedRows) {
-    throw new RemoteProtocolError(`${where}: the server returned ${table.numRows} rows for a call of ${expectedRows}; refusing to misplace rows.`);
-  }
+  checkRows(table.numRows, expectedRows, where);
   const values = new Array<T | null>(expectedRows);
   const errors = new Array<string | null>(expectedRows);
   let anyError = false;
@@ -73,7 +108,7 @@ export interface RemoteCaller {
    * with its result `table` when it finished within the `?wait` (`waitS()` seconds, read just before
    * each POST; undefined or ≤ 0 sends a plain submit).
    */
-  submit(args: Table, signal: AbortSignal | undefined, chunkIndex: number, waitS?: () => number | undefined): Promise<{ callId: string; permit: Permit; table?: Table }>;
+  submit(args: Table, signal: AbortSignal | undefined, chunkIndex: number, waitS?: () => number | undefined): Promise<{ callId: string; permit: Permit; table?: CallAnswer }>;
   /** Long-polls until the result is back; on abort or failure cancels the call on the server. */
   await<T>(callId: string, rows: number, signal: AbortSignal | undefined, where: string): Promise<BatchOutput<T>>;
 }

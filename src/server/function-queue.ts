@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Table } from 'apache-arrow';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { Batcher } from './batcher';
@@ -15,7 +14,7 @@ import {
   BadRequestError, InvalidBundleError, InvalidDefinitionError, QueueFullError, ServerShuttingDownError,
   SHUTTING_DOWN_STATUS, CANCELLED_STATUS, StoreUnavailableError, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,
 } from './errors';
-import { extractColumns, resultIpc } from './arrow-io';
+import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
@@ -58,6 +57,11 @@ export interface QueueOptions {
   models?: Record<string, ModelEntry>;
   /** Intra-op threads per worker for model handlers (default: cores / workers). */
   threadsPerWorker?: number;
+  /**
+   * Batches handed to each worker behind the one it runs (default 1), so it starts the next without
+   * waiting on the server thread. Rows of such a batch are committed: a cancel no longer drops them.
+   */
+  workerPrefetch?: number;
   /**
    * A request's store call that takes longer than this answers 503 (default 10 s on a shared store
    * such as Redis; none for the in-memory store, which cannot hang).
@@ -140,6 +144,7 @@ export class FunctionQueue {
       timers: this.timers,
       batchTimeoutMs: opts.batchTimeoutMs ?? 300_000,
       maxCrashReruns: opts.maxCrashReruns ?? 2,
+      prefetch: opts.workerPrefetch,
       events: { workerLost: () => this.metrics.workerRestarts++ },
     });
     this.bundleDir = opts.bundleDir ?? (existsSync('node_modules') ? join(process.cwd(), 'node_modules', '.cache', 'embedbook', 'functions') : join(tmpdir(), 'embedbook-functions'));
@@ -302,7 +307,7 @@ export class FunctionQueue {
       store: this.store,
       timers: this.timers,
       retryBackoffMs: this.opts.retryBackoffMs,
-      maxInFlight: this.pool.size,
+      maxInFlight: this.pool.capacity,
       onCallsFinished: (ids) => this.wake(ids),
       onStoreError: (err, where) => this.storeHealth.failed(err, where),
       onStoreOk: () => this.storeHealth.succeeded(),
@@ -346,12 +351,12 @@ export class FunctionQueue {
   }
 
   /** Validates and enqueues one batch of rows; answers at once with the call id. */
-  async submit(name: string, table: Table): Promise<{ callId: string; rows: number }> {
+  async submit(name: string, table: CallInput): Promise<{ callId: string; rows: number }> {
     if (this.closing) throw new ServerShuttingDownError();
     const entry = this.active.get(name);
     if (!entry) throw new UnknownFunctionError(name, this.functionNames());
     const columns = extractColumns(entry.spec, table);
-    const rows = table.numRows;
+    const rows = inputRows(table);
     const limit = this.opts.maxQueuedRows ?? 100_000;
     if (rows > limit) {
       throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);

@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import { ARROW_STREAM, readIpc } from './arrow-io';
+import { ARROW_STREAM, readCallBody } from './arrow-io';
 import { BadRequestError, ServerError, UnauthorizedError } from './errors';
 import type { CallView, FunctionQueue } from './function-queue';
 
@@ -143,8 +143,8 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       return sendError(reply, 415, 'UnsupportedMediaTypeError', `Calls must be sent as ${ARROW_STREAM}, got ${JSON.stringify(type)}.`);
     }
     const wait = seconds('wait', req.query.wait);
-    const table = readIpc(req.body as Buffer | undefined);
-    const out = await queue.submit(req.params.name, table);
+    const input = readCallBody(req.body as Buffer | undefined);
+    const out = await queue.submit(req.params.name, input);
     // ?wait=S (optional): answer with the result itself when the call finishes within S seconds,
     // saving the poll round trip; otherwise the usual 202 with the call id.
     if (wait === undefined) return reply.code(202).send(out);

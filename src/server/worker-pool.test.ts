@@ -23,3 +23,55 @@ test('workers that die before they start make the pool fail work with the reason
   expect(pool.restarts).toBe(5);
   await expect(pool.run(fn, [['a']], 1, 1)).rejects.toThrow(/fail to start/);
 });
+
+const slowFn = (ms: number, key = `slow${ms}@1`) => ({
+  ...fn,
+  key,
+  bundleUrl: `data:text/javascript,export default { handler: async (t) => { if (t.includes('kill')) process.exit(7); await new Promise((r) => setTimeout(r, ${ms})); return t.map((x) => x.length); } }`,
+});
+
+test('a worker holds the next batch behind the one it runs (prefetch 1); the rest wait in the pool; results keep their batches', async () => {
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 30_000, maxCrashReruns: 1 });
+  await pool.ready();
+  expect(pool.capacity).toBe(2);
+  const f = slowFn(150);
+  const runs = [['a'], ['bb', 'ccc'], ['dddd']].map((texts) => pool!.run(f, [texts], texts.length, 1));
+  expect(pool.busy).toBe(1);
+  expect(pool.queued).toBe(1); // the second went to the worker, the third waits here
+  const out = await Promise.all(runs);
+  expect(out.map((o) => o.values)).toEqual([[1], [2, 3], [4]]);
+});
+
+test('prefetch 0: one batch per worker at a time', async () => {
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 30_000, maxCrashReruns: 1, prefetch: 0 });
+  await pool.ready();
+  expect(pool.capacity).toBe(1);
+  const f = slowFn(50);
+  const runs = [['a'], ['bb']].map((texts) => pool!.run(f, [texts], 1, 1));
+  expect(pool.queued).toBe(1);
+  expect((await Promise.all(runs)).map((o) => o.values)).toEqual([[1], [2]]);
+});
+
+test('a queued batch\'s deadline counts from its own start, not from when it was handed over', async () => {
+  // Two 250 ms batches handed over together: the second ends 500 ms after hand-over, past the
+  // 400 ms deadline, but only 250 ms after it started.
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 400, maxCrashReruns: 0 });
+  await pool.ready();
+  const f = slowFn(250);
+  await pool.run(f, [['warm']], 1, 1); // the handler is loaded: no load grace hides the deadline below
+  const out = await Promise.all([pool.run(f, [['a']], 1, 1), pool.run(f, [['bb']], 1, 1)]);
+  expect(out.map((o) => o.values)).toEqual([[1], [2]]);
+  expect(pool.restarts).toBe(0);
+});
+
+test('when a worker dies, the batch queued behind the lost one runs once on the replacement, not counted as a re-run', async () => {
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 30_000, maxCrashReruns: 0 });
+  await pool.ready();
+  const f = slowFn(20);
+  const lost = pool.run(f, [['kill']], 1, 1).catch((e: unknown) => e);
+  const behind = pool.run(f, [['after']], 1, 1);
+  expect(pool.queued).toBe(0); // both are in the worker
+  expect(await lost).toBeInstanceOf(WorkerLostError);
+  expect((await behind).values).toEqual([5]);
+  expect(pool.restarts).toBe(1);
+});

@@ -9,10 +9,10 @@ import type { ModelHandlerFactory } from './protocol';
 
 export const createModelHandler: ModelHandlerFactory = async ({ model, source, device, threads }) => {
   const loaded = await loadNodeModel(source ?? (model === 'default' ? 'default' : { folder: model }));
-  // No spin-waiting: between batches the worker's intra-op threads would burn the cores the
-  // server thread needs to decode, route and answer (measured: handler and queue overhead p50 fell
-  // several-fold on 2 shared cores; docs/server.md).
-  const session = await createNodeSession(loaded.model, { device, threads, allowSpinning: false, label: `${loaded.name}/${loaded.modelFile}` });
+  // onnxruntime's defaults, spin-waiting intra-op threads included, as a direct loop has them: with
+  // the next batch already in the worker (pool prefetch) the threads go straight on to it, and
+  // turning spinning off cost about 8% of throughput with no gain in queue overhead (docs/server.md).
+  const session = await createNodeSession(loaded.model, { device, threads, label: `${loaded.name}/${loaded.modelFile}` });
   const embedder = new Embedder(loaded.tokenizer, session);
   return (texts) => embedder.embed(texts);
 };

@@ -92,6 +92,31 @@ function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
+async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
+  try {
+    const h = await handlerFor(msg.fn);
+    send({ type: 'started', id: msg.id });
+    const ctx: HandlerContext = {
+      functionName: msg.fn.name,
+      version: msg.fn.version,
+      attempt: msg.attempt,
+      rows: msg.rows,
+      device: init.device,
+      ...(init.gpu ? { gpu: init.gpu } : {}),
+    };
+    const t0 = performance.now();
+    const out = normalise(await h.run(msg.columns, ctx), msg.rows);
+    const handlerMs = performance.now() - t0;
+    const packed = pack(out.values);
+    if (packed) send({ type: 'result', id: msg.id, packed, errors: out.errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
+    else send({ type: 'result', id: msg.id, values: out.values, errors: out.errors, handlerMs });
+  } catch (err) {
+    send({ type: 'error', id: msg.id, error: toPlainError(err) });
+  }
+}
+
+let batches: Promise<void> = Promise.resolve();
+
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'unload') {
     handlers.delete(msg.key);
@@ -104,28 +129,10 @@ port.on('message', (msg: ToWorker) => {
     );
     return;
   }
-  void (async () => {
-    try {
-      const h = await handlerFor(msg.fn);
-      send({ type: 'started', id: msg.id });
-      const ctx: HandlerContext = {
-        functionName: msg.fn.name,
-        version: msg.fn.version,
-        attempt: msg.attempt,
-        rows: msg.rows,
-        device: init.device,
-        ...(init.gpu ? { gpu: init.gpu } : {}),
-      };
-      const t0 = performance.now();
-      const out = normalise(await h.run(msg.columns, ctx), msg.rows);
-      const handlerMs = performance.now() - t0;
-      const packed = pack(out.values);
-      if (packed) send({ type: 'result', id: msg.id, packed, errors: out.errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
-      else send({ type: 'result', id: msg.id, values: out.values, errors: out.errors, handlerMs });
-    } catch (err) {
-      send({ type: 'error', id: msg.id, error: toPlainError(err) });
-    }
-  })();
+  // Batches run one after another, in the order the pool sent them: the pool hands a worker its
+  // next batch before this one ends, so it can start it the moment it posts this one's result.
+  const run = msg;
+  batches = batches.then(() => runBatch(run));
 });
 
 send({ type: 'ready' });

@@ -1,0 +1,26 @@
+// The bytes of one remote call, both ways: the chunk out (Arrow IPC), the answer back (a
+// `result` + `status` table). Text chunks and vector answers — every embedding call — take the
+// lean codec in src/wire; any other shape goes through apache-arrow. Same bytes on the wire either
+// way: the server and other Arrow clients cannot tell.
+import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { wireColumnsFromTable } from '../wire/from-arrow';
+import { readIpcStream } from '../wire/ipc-read';
+import { writeIpcStream } from '../wire/ipc-write';
+import type { WireBatch } from '../wire/columns';
+
+/** A call's answer: decoded by the lean reader, or an apache-arrow Table for other shapes. */
+export type CallAnswer = WireBatch | Table;
+
+export function isWireBatch(a: CallAnswer): a is WireBatch {
+  return Array.isArray((a as WireBatch).columns);
+}
+
+export function encodeCallArgs(args: Table): Uint8Array {
+  const wire = wireColumnsFromTable(args);
+  return wire ? writeIpcStream(wire, args.numRows) : tableToIPC(args, 'stream');
+}
+
+/** Throws apache-arrow's error when the bytes are not an Arrow IPC stream at all. */
+export function decodeCallAnswer(bytes: Uint8Array): CallAnswer {
+  return readIpcStream(bytes) ?? tableFromIPC(bytes);
+}
