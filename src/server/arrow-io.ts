@@ -6,6 +6,7 @@ import {
 import type { ArgType, FunctionSpec, OutputType } from './define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
 import { floatListColumn, listValue, utf8Column, utf8Values, type WireBatch, type WireColumn } from '../wire/columns';
+import { ipcStreamProblem } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
 import { writeIpcStream } from '../wire/ipc-write';
 
@@ -28,6 +29,9 @@ export function readCallBody(body: Uint8Array | undefined): CallInput {
 /** Decodes an IPC stream body with apache-arrow; anything unreadable is a MalformedIpcError naming the cause. */
 export function readIpc(body: Uint8Array | undefined): Table {
   if (!body || body.byteLength === 0) throw new MalformedIpcError('the body is empty (send the batch as an Arrow IPC stream)');
+  // apache-arrow believes the lengths in the metadata: a damaged one could stall this thread.
+  const problem = ipcStreamProblem(body);
+  if (problem) throw new MalformedIpcError(problem);
   let table: Table;
   try {
     table = tableFromIPC(body);

@@ -72,9 +72,23 @@ export function utf8Value(col: Utf8Column, i: number): string | null {
   return decoder.decode(col.data.subarray(col.offsets[i], col.offsets[i + 1]));
 }
 
+function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] > 0x7f) return false;
+  return true;
+}
+
 /** Every row of a utf8 column as strings. */
 export function utf8Values(col: Utf8Column): (string | null)[] {
   const out = new Array<string | null>(col.length);
+  const { offsets, data } = col;
+  const used = data.subarray(offsets[0], offsets[col.length]);
+  if (isAscii(used)) {
+    // One decode for the whole column: in ASCII a byte offset is a character offset.
+    const all = decoder.decode(used);
+    const base = offsets[0];
+    for (let i = 0; i < col.length; i++) out[i] = isValid(col.validity, i) ? all.slice(offsets[i] - base, offsets[i + 1] - base) : null;
+    return out;
+  }
   for (let i = 0; i < col.length; i++) out[i] = utf8Value(col, i);
   return out;
 }

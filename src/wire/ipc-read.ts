@@ -74,7 +74,9 @@ function offsetsOk(o: Int32Array, length: number, limit: number): boolean {
  */
 export function readIpcStream(bytes: Uint8Array): WireBatch | undefined {
   try {
-    return read(bytes);
+    // A plain view: Node's Buffer.subarray (what a server body is) costs several times a
+    // Uint8Array's, and every column below is a subarray.
+    return read(Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch {
     return undefined;
   }
