@@ -4,6 +4,7 @@
 // way: the server and other Arrow clients cannot tell.
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { wireColumnsFromTable } from '../wire/from-arrow';
+import { ipcStreamProblem } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
 import { writeIpcStream } from '../wire/ipc-write';
 import type { WireBatch } from '../wire/columns';
@@ -20,7 +21,12 @@ export function encodeCallArgs(args: Table): Uint8Array {
   return wire ? writeIpcStream(wire, args.numRows) : tableToIPC(args, 'stream');
 }
 
-/** Throws apache-arrow's error when the bytes are not an Arrow IPC stream at all. */
+/** Throws (apache-arrow's error, or why the metadata cannot be right) when the bytes are not a readable IPC stream. */
 export function decodeCallAnswer(bytes: Uint8Array): CallAnswer {
-  return readIpcStream(bytes) ?? tableFromIPC(bytes);
+  const lean = readIpcStream(bytes);
+  if (lean) return lean;
+  // Damaged metadata can stall apache-arrow's reader (src/wire/ipc-guard.ts): refuse it first.
+  const problem = ipcStreamProblem(bytes);
+  if (problem) throw new Error(problem);
+  return tableFromIPC(bytes);
 }
