@@ -11,12 +11,11 @@
 // measured (Server-Timing: handler;dur=…) — i.e. everything the queue adds (target p50 < 2 ms).
 // Its server-side part: for each request of the chunk, fastify's request arrival (onRequest) →
 // response sent (onResponse, reply.elapsedTime), summed, minus the handler time.
-// Then (c) the server's default pool (one single-threaded worker per core) on the same chunks.
+// Then (c) the server as `embedbook serve` starts it — its default pool, one single-threaded worker
+// per core, each holding the next batch — through the real client: the headline throughput.
 // Also: the same overhead with POST ?wait (result in the submit answer: one round trip), and with a
 // handler that does nothing (the queue's own cost); with a lean node:http client instead of fetch;
 // a bare GET round trip (the HTTP floor); and a per-phase breakdown of one chunk's overhead.
-// The direct loop runs twice per pair: onnxruntime defaults, and without spin-waiting threads (the
-// option the queue's workers use) — the second is the fairer baseline.
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -39,6 +38,10 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const ARROW = 'application/vnd.apache.arrow.stream';
 const SIZES = [25, 64];
 const NOOP_BUNDLE = 'export default { handler: (text) => text.map(() => 0) };';
+/** Handlers that do nothing for `ms` (the threads sleep) and answer 512-d vectors, as the model would. */
+const IDLE_MS = [0, 5, 20, 40];
+const idleBundle = (ms: number) =>
+  `export default { handler: async (text) => { ${ms ? `await new Promise((r) => setTimeout(r, ${ms}));` : ''} return text.map(() => new Float32Array(512).fill(0.5)); } };`;
 
 function arg(args: string[], name: string, dflt: number): number {
   const i = args.indexOf(`--${name}`);
@@ -225,10 +228,6 @@ export async function main(args: string[]): Promise<void> {
   const loaded = await loadNodeModel(source);
   const session = await createNodeSession(loaded.model, { device: 'cpu', threads });
   const embedder = new Embedder(loaded.tokenizer, session);
-  // The same loop with the session option the queue's workers use (no spin-waiting threads): the
-  // fair baseline for what the queue adds, since spinning alone changes speed on a shared machine.
-  const quietSession = await createNodeSession(loaded.model, { device: 'cpu', threads, allowSpinning: false });
-  const quietEmbedder = new Embedder(loaded.tokenizer, quietSession);
   // (b) The queue server: one worker with the same thread count; batches cut by size only.
   const server = createServer({
     port: 0,
@@ -239,7 +238,7 @@ export async function main(args: string[]): Promise<void> {
       { definition: { name: `embed-${b}`, model: 'bench', maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0 } },
       // The same chunks through a handler that does nothing: the queue's own cost, model aside.
       { definition: { name: `noop-${b}`, maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0, output: 'float64' }, bundle: NOOP_BUNDLE },
-    ]),
+    ]).concat(IDLE_MS.map((ms) => ({ definition: { name: `idle-${ms}`, maxBatchingSize: 25, maxBufferDuration: 10_000, retries: 0, output: 'float32[]' }, bundle: idleBundle(ms) }))),
   });
   // Hooks go in before listen: fastify refuses them on a started instance.
   const timing = { handlerMs: NaN, serverMs: 0 };
@@ -269,10 +268,10 @@ export async function main(args: string[]): Promise<void> {
     if (out.values.length !== chunk.length || out.errors?.some((e) => e !== null)) throw new Error(`expected ${chunk.length} ok rows`);
     return { ms, handlerMs: timing.handlerMs, serverMs: timing.serverMs - timing.handlerMs };
   };
-  /** All chunks through Remote.chunkedCall with `concurrency` chunks in flight. */
-  const remoteAll = async (fn: string, chunks: string[][], b: number): Promise<number> => {
+  /** All chunks through Remote.chunkedCall with `inFlight` chunks in flight; wall ms. */
+  const remoteAll = async (on: Remote, fn: string, chunks: string[][], b: number, inFlight: number): Promise<number> => {
     const t0 = performance.now();
-    const res = await remote.function(fn).chunkedCall(new Table({ text: vectorFromArray(chunks.flat(), new Utf8()) }), { chunkSize: b, concurrentChunks: concurrency });
+    const res = await on.function(fn).chunkedCall(new Table({ text: vectorFromArray(chunks.flat(), new Utf8()) }), { chunkSize: b, concurrentChunks: inFlight });
     if (res.failedRows !== 0 || res.table.numRows !== chunks.length * b) throw new Error('chunkedCall lost rows');
     return performance.now() - t0;
   };
@@ -289,7 +288,21 @@ export async function main(args: string[]): Promise<void> {
     return performance.now() - t0 - view.handlerMs;
   };
   const noop = new Map<number, { http: number[]; inproc: number[] }>();
+  const idleFloor: Array<{ sleepMs: number; overheadP50Ms: number; overheadP99Ms: number }> = [];
   try {
+    // The same per-chunk path (Remote client, 25 rows, 512-d answers) through handlers that only
+    // sleep: what the queue costs with the machine awake (0 ms) and after its threads idled as long
+    // as a model batch takes — the idle-to-busy cost of this machine, not of the queue's work.
+    for (const ms of IDLE_MS) {
+      const chunks = chunksOf(texts, 25).slice(0, 24);
+      for (const c of chunks.slice(0, 4)) await remoteChunk(`idle-${ms}`, c);
+      const xs: number[] = [];
+      for (const c of chunks) {
+        const x = await remoteChunk(`idle-${ms}`, c);
+        xs.push(x.ms - x.handlerMs);
+      }
+      idleFloor.push({ sleepMs: ms, overheadP50Ms: f(pct(xs, 50)), overheadP99Ms: f(pct(xs, 99)) });
+    }
     // The queue's own cost first, while no model has run yet (its spinning threads would share the cores).
     for (const b of SIZES) {
       const chunks = chunksOf(texts, b).filter((c) => c.length === b);
@@ -313,13 +326,11 @@ export async function main(args: string[]): Promise<void> {
       // Alternate direct and queue passes; the ratio is the median of each adjacent pair's ratio,
       // since on a shared machine the load drifts by more than the effect being measured.
       const n = chunks.length * b;
-      const pairs: Array<{ direct: number; queue: number; quiet: number }> = [];
-      for (const c of chunks.slice(0, 3)) await quietEmbedder.embed(c);
+      const pairs: Array<{ direct: number; queue: number }> = [];
       for (let r = 0; r < rounds; r++) {
         const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
-        const queue = n / ((await remoteAll(`embed-${b}`, chunks, b)) / 1000);
-        const quiet = n / ((await pipelined(chunks, 1, (c) => quietEmbedder.embed(c))) / 1000);
-        pairs.push({ direct, queue, quiet });
+        const queue = n / ((await remoteAll(remote, `embed-${b}`, chunks, b, concurrency)) / 1000);
+        pairs.push({ direct, queue });
       }
       const directRps = pct(pairs.map((p) => p.direct), 50);
       const queueRps = pct(pairs.map((p) => p.queue), 50);
@@ -351,9 +362,6 @@ export async function main(args: string[]): Promise<void> {
         queueRowsPerS: Math.round(queueRps),
         ratio: Number(ratio.toFixed(3)),
         ratioRange: `${Math.min(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}–${Math.max(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}`,
-        directNoSpinRowsPerS: Math.round(pct(pairs.map((p) => p.quiet), 50)),
-        ratioNoSpin: Number(pct(pairs.map((p) => p.queue / p.quiet), 50).toFixed(3)),
-        ratioNoSpinRange: `${Math.min(...pairs.map((p) => p.queue / p.quiet)).toFixed(2)}–${Math.max(...pairs.map((p) => p.queue / p.quiet)).toFixed(2)}`,
         e2eP50Ms: f(pct(e2e, 50)),
         overheadP50Ms: f(pct(overhead.remote, 50)),
         overheadP99Ms: f(pct(overhead.remote, 99)),
@@ -375,44 +383,48 @@ export async function main(args: string[]): Promise<void> {
     await server.close();
   }
 
-  // (c) The server's default pool: one single-threaded worker per core (no ORT spinning threads;
-  // batches run in parallel), chunks pipelined workers + 1 deep. Same chunks, same direct loop.
+  // (c) The server as `embedbook serve` starts it: its default pool (one single-threaded worker per
+  // core, each holding one batch behind the one it runs), through the real client with two chunks
+  // per worker in flight (what fills the pool). Same chunks, alternated with the same direct loop.
   const pool = createServer({
     port: 0,
     models: { bench: source },
     functions: SIZES.map((b) => ({ definition: { name: `embed-${b}`, model: 'bench', maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0 } })),
   });
   const poolUrl = (await pool.listen()).url;
+  const poolRemote = new Remote({ url: poolUrl });
   const workers = pool.queue.pool.size;
+  const poolInFlight = 2 * workers;
   try {
     for (const r of results) {
       const b = Number(r.batch);
       const chunks = chunksOf(texts, b).filter((c) => c.length === b);
-      for (const c of chunks.slice(0, 2 * workers)) await Promise.all([callChunk(poolUrl, `embed-${b}`, c), embedder.embed(c)]);
+      await remoteAll(poolRemote, `embed-${b}`, chunks, b, poolInFlight); // loads the model in every worker
       const n = chunks.length * b;
-      const ratios: number[] = [];
-      const rps: number[] = [];
-      for (let k = 0; k < Math.max(1, Math.ceil(rounds / 2)); k++) {
+      const pairs: Array<{ direct: number; queue: number }> = [];
+      for (let k = 0; k < rounds; k++) {
         const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
-        const queued = n / ((await pipelined(chunks, workers + 1, (c) => callChunk(poolUrl, `embed-${b}`, c))) / 1000);
-        ratios.push(queued / direct);
-        rps.push(queued);
+        const queue = n / ((await remoteAll(poolRemote, `embed-${b}`, chunks, b, poolInFlight)) / 1000);
+        pairs.push({ direct, queue });
       }
       const overhead: number[] = [];
       for (const c of chunks) {
-        const x = await callChunk(poolUrl, `embed-${b}`, c);
+        const x = await callChunk(poolUrl, `embed-${b}`, c, 'wait');
         overhead.push(x.ms - x.handlerMs);
       }
+      const ratios = pairs.map((p) => p.queue / p.direct);
       r.poolWorkers = workers;
-      r.poolRowsPerS = Math.round(pct(rps, 50));
+      r.poolInFlight = poolInFlight;
+      r.poolDirectRowsPerS = Math.round(pct(pairs.map((p) => p.direct), 50));
+      r.poolRowsPerS = Math.round(pct(pairs.map((p) => p.queue), 50));
       r.poolRatio = Number(pct(ratios, 50).toFixed(3));
+      r.poolRatioRange = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
       r.poolOverheadP50Ms = f(pct(overhead, 50));
       r.poolOverheadP99Ms = f(pct(overhead, 99));
     }
   } finally {
     await pool.close();
     await session.dispose();
-    await quietSession.dispose();
   }
 
   console.table(results);
@@ -425,6 +437,7 @@ export async function main(args: string[]): Promise<void> {
     concurrency,
     targets: { ratio: '>= 0.95', overheadP50Ms: '< 2' },
     httpRoundTripFloor: floor,
+    idleFloor,
     results,
   };
   const outDir = path.join(here, 'results');
@@ -435,23 +448,25 @@ export async function main(args: string[]): Promise<void> {
     '',
     `${summary.date} · model: ${modelLabel} · ${summary.machine.cores} cores (${summary.machine.cpu}), load avg ${summary.machine.loadAvg1m} · ${threads} ORT threads · ${concurrency} chunks in flight · Node ${process.version}`,
     '',
-    `Direct loop: onnxruntime-node defaults (intra-op threads spin). Queue workers: allowSpinning false; the same loop with allowSpinning false, run in the same alternation, is the fairer baseline:`,
+    `Direct loop: an in-process onnxruntime-node loop (Embedder + session, onnxruntime defaults, ${threads} intra-op threads) over the same chunks, one after another. Every queue pass runs right after a direct pass; a ratio is the median of those pairs' ratios (range in brackets), since the load on a shared machine drifts by more than the effect measured.`,
     '',
-    '| batch | direct rows/s (default / no spinning) | queue rows/s | queue ÷ direct default [range] | queue ÷ direct no spinning [range] |',
+    `**Throughput, the server as \`embedbook serve\` starts it** (its default pool: ${results[0]?.poolWorkers ?? '?'} single-threaded workers, one per core, each holding the next batch; Remote.chunkedCall, node:http, ${results[0]?.poolInFlight ?? '?'} chunks in flight):`,
+    '',
+    '| batch | direct rows/s | queue rows/s | queue ÷ direct (target ≥ 0.95) [range] | overhead p50 / p99 ms (POST ?wait, sequential chunks) |',
     '|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.batch} | ${r.directRowsPerS} / ${r.directNoSpinRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.ratioNoSpin} [${r.ratioNoSpinRange}] |`),
+    ...results.map((r) => `| ${r.batch} | ${r.poolDirectRowsPerS} | ${r.poolRowsPerS} | ${r.poolRatio} [${r.poolRatioRange}] | ${r.poolOverheadP50Ms} / ${r.poolOverheadP99Ms} |`),
     '',
-    'Queue rows/s: Remote.chunkedCall (the real client). Overhead: the Remote client\'s per-chunk path (POST ?wait=S, one round trip when the chunk finishes in time) — end-to-end chunk latency minus handler time; its server-side part is, per request, fastify arrival → response sent, minus handler time. Raw columns: plain fetch, no client library.',
+    `**Like for like: one worker with the direct loop's ${threads} threads** (Remote.chunkedCall, ${concurrency} chunks in flight), and the **per-chunk overhead** on it. Overhead: the Remote client's per-chunk path (POST ?wait=S: one round trip when the chunk finishes in time) — end-to-end chunk latency over loopback minus the handler time the worker measured (Server-Timing); its server-side part is, per request, fastify arrival → response sent, minus handler time; in-process: FunctionQueue.submit + poll, no HTTP. Raw columns: plain fetch, no client library.`,
     '',
-    '| batch | rows | direct rows/s | queue rows/s | queue/direct (≥ 0.95) [range] | e2e p50 ms | overhead end-to-end p50 / p99 ms (< 2) | server-side part p50 / p99 ms | raw fetch POST + long-poll GET overhead p50 / p99 ms | raw fetch POST ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
+    '| batch | rows | direct rows/s | queue rows/s | queue/direct [range] | e2e p50 ms | overhead end-to-end p50 / p99 ms (target p50 < 2) | server-side part p50 / p99 ms | raw fetch POST + long-poll GET overhead p50 / p99 ms | raw fetch POST ?wait overhead p50 / p99 ms | in-process overhead p50 ms | no-op handler: HTTP / in-process p50 ms |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.e2eP50Ms} | ${r.overheadP50Ms} / ${r.overheadP99Ms} | ${r.serverOverheadP50Ms} / ${r.serverOverheadP99Ms} | ${r.rawPollOverheadP50Ms} / ${r.rawPollOverheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
     '',
-    `Default pool (${results[0]?.poolWorkers ?? '?'} single-threaded workers, chunks pipelined workers + 1 deep):`,
+    `**The same per-chunk path with the machine awake, and after it idled** — handlers that only sleep (no model) and answer 25 × 512-d vectors, through the Remote client: the overhead grows with how long the threads slept, which is this machine's idle-to-busy cost, not the queue's work.`,
     '',
-    '| batch | queue rows/s | queue/direct | overhead p50 / p99 ms (raw fetch POST + long-poll GET) |',
-    '|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.batch} | ${r.poolRowsPerS} | ${r.poolRatio} | ${r.poolOverheadP50Ms} / ${r.poolOverheadP99Ms} |`),
+    `| handler sleeps | ${idleFloor.map((x) => `${x.sleepMs} ms`).join(' | ')} |`,
+    `|---|${idleFloor.map(() => '---:').join('|')}|`,
+    `| overhead p50 / p99 ms | ${idleFloor.map((x) => `${x.overheadP50Ms} / ${x.overheadP99Ms}`).join(' | ')} |`,
     '',
     `Where the overhead goes (median per sequential chunk, ms; same run; fetch client): a bare GET /health round trip costs ${floor.fetchRttMs} ms with fetch and ${floor.httpRttMs} ms with node:http keep-alive here, and a chunk takes two (POST, long-poll GET).`,
     '',

@@ -241,28 +241,42 @@ describe('connections', () => {
     expect(s.connections()).toBe(2);
   });
 
-  test('a reused connection reset by the server before it answers is retried once on a fresh connection (even when the server had read the request)', async () => {
-    let resets = 0;
+  /** A server that answers the first request on connection 1 and resets the connection on the next. */
+  const resettingSecond = async () => {
+    const state = { resets: 0 };
     const s = await serve((req, res, seen) => {
-      // The first request on connection 1 is answered; the next one on it finds the socket reset,
-      // the way a server that dropped the idle connection at that instant looks to the client.
       if (seen.connection === 1 && s.seen.filter((r) => r.connection === 1).length === 2) {
-        resets++;
+        state.resets++;
         req.socket.destroy();
         return;
       }
       echo(req, res, seen);
     });
+    return { s, state };
+  };
+
+  test('a GET on a reused connection that the server resets is sent once more on a fresh connection', async () => {
+    const { s, state } = await resettingSecond();
     const f = createNodeHttpFetch();
     expect((await f(`${s.url}/first`)).status).toBe(200);
-    const res = await f(`${s.url}/second`, { method: 'POST', body: 'payload' });
-    expect(await res.json()).toMatchObject({ url: '/second', body: 'payload' });
-    expect(resets).toBe(1);
+    const res = await f(`${s.url}/second`);
+    expect(await res.json()).toMatchObject({ url: '/second' });
+    expect(state.resets).toBe(1);
     expect(s.seen.map((r) => [r.url, r.connection])).toEqual([
       ['/first', 1],
       ['/second', 1],
       ['/second', 2],
     ]);
+  });
+
+  test('a POST on a reused connection that the server resets is not sent again (the server may have taken it): it rejects', async () => {
+    const { s, state } = await resettingSecond();
+    const f = createNodeHttpFetch();
+    expect((await f(`${s.url}/first`)).status).toBe(200);
+    const err = await f(`${s.url}/second`, { method: 'POST', body: 'payload' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(state.resets).toBe(1);
+    expect(s.seen.map((r) => r.url)).toEqual(['/first', '/second']);
   });
 
   test('a fresh connection reset before an answer is not retried: it rejects with a TypeError', async () => {

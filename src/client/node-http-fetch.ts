@@ -49,6 +49,8 @@ class NodeWireResponse implements WireResponse {
   readonly body = { cancel: async (): Promise<void> => undefined };
 }
 
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
 function abortError(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
@@ -99,9 +101,12 @@ export function createNodeHttpFetch(opts: NodeHttpFetchOptions = {}): FetchLike 
         res.on('error', (err) => finish(() => reject(err)));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        // A kept-alive connection the server closed while idle fails at once on reuse, before the
-        // server read anything: send once more on a fresh connection (what Node's docs advise).
-        const stale = req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal?.aborted;
+        // A kept-alive connection the server closed while idle fails at once on reuse: send once
+        // more on a fresh connection (what Node's docs advise) — but only requests that may run
+        // twice. A reset POST may have reached the server (a call submitted), so it fails instead
+        // and the engine's chunk retry decides. (Node's agent also retires idle sockets before the
+        // server's advertised Keep-Alive timeout, which makes this race rare.)
+        const stale = req.reusedSocket && IDEMPOTENT.has(method) && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !signal?.aborted;
         finish(() => (stale ? resolve({ retry: true }) : reject(signal?.aborted ? abortError(signal) : new TypeError(err.message, { cause: err }))));
       });
       if (body !== null && body !== undefined) {

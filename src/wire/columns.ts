@@ -34,7 +34,9 @@ export interface WireBatch {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: a text that starts with U+FEFF keeps it (a default TextDecoder drops it, so the
+// model would see a different text than the one sent).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export function isValid(validity: Uint8Array | null, i: number): boolean {
   return validity === null || (validity[i >> 3] & (1 << (i & 7))) !== 0;
@@ -99,6 +101,15 @@ export function listValue(col: FloatListColumn, i: number): Float32Array | Float
   return col.values.subarray(col.offsets[i], col.offsets[i + 1]);
 }
 
+/** A typed array of numbers (not BigInt, not a DataView) or an array of numbers. */
+function isNumberVector(v: unknown): v is ArrayLike<number> {
+  if (v instanceof Float32Array || v instanceof Float64Array) return true;
+  if (ArrayBuffer.isView(v)) return !(v instanceof DataView || v instanceof BigInt64Array || v instanceof BigUint64Array);
+  if (!Array.isArray(v)) return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'number') return false;
+  return true;
+}
+
 /**
  * A list<float32|float64> column from per-row vectors; a row that is null, undefined or not a
  * number array is null (and reported through `notVector`, so the caller can give it a status).
@@ -111,14 +122,14 @@ export function floatListColumn(name: string, rows: ReadonlyArray<unknown>, f64:
   let total = 0;
   for (let i = 0; i < n; i++) {
     const v = rows[i];
-    const ok = v !== null && v !== undefined && (ArrayBuffer.isView(v) || Array.isArray(v));
+    const ok = isNumberVector(v);
     if (!ok) {
       if (v !== null && v !== undefined) notVector?.(i, v);
       if (!validity) validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
       validity[i >> 3] &= ~(1 << (i & 7));
       nullCount++;
     } else {
-      total += (v as ArrayLike<number>).length;
+      total += v.length;
     }
     offsets[i + 1] = total;
   }

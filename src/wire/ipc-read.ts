@@ -42,7 +42,7 @@ function fieldShape(f: Field): FieldShape | undefined {
   if (t === Type.Utf8 && f.childrenLength() === 0) return { name, type: 'utf8' };
   if (t === Type.List && f.childrenLength() === 1) {
     const child = f.children(0);
-    if (!child || child.typeType() !== Type.FloatingPoint || child.dictionary() !== null) return undefined;
+    if (!child || child.typeType() !== Type.FloatingPoint || child.dictionary() !== null || child.childrenLength() !== 0) return undefined;
     const fp = child.type(new FloatingPoint()) as FloatingPoint | null;
     const p = fp?.precision();
     if (p === Precision.SINGLE) return { name, type: 'list<float32>' };
@@ -97,7 +97,8 @@ function read(bytes: Uint8Array): WireBatch | undefined {
   }
   const schemaBody = Number(first.message.bodyLength());
   const second = nextMessage(bytes, view, first.bodyStart + schemaBody);
-  if (!second || second.message.headerType() !== MessageHeader.RecordBatch) return undefined;
+  // Before V4 a batch used another buffer layout: leave such (old) streams to apache-arrow.
+  if (!second || second.message.headerType() !== MessageHeader.RecordBatch || second.message.version() < MetadataVersion.V4) return undefined;
   const batch = second.message.header(new RecordBatch()) as RecordBatch | null;
   if (!batch || batch.compression() !== null) return undefined;
   const bodyLength = Number(second.message.bodyLength());
@@ -115,12 +116,14 @@ function read(bytes: Uint8Array): WireBatch | undefined {
     if (!n) throw new RangeError('missing field node');
     return { length: Number(n.length()), nullCount: Number(n.nullCount()) };
   };
-  const takeBuffer = () => {
+  /** The next buffer; its start must be aligned to `width` bytes in the stream, as Arrow requires. */
+  const takeBuffer = (width = 1) => {
     const b = batch.buffers(buf++);
     if (!b) throw new RangeError('missing buffer');
     const offset = Number(b.offset());
     const length = Number(b.length());
     if (offset < 0 || length < 0 || offset + length > bodyLength) throw new RangeError('buffer outside the body');
+    if ((bodyStart + offset) % width !== 0) throw new RangeError('misaligned buffer');
     return { start: bodyStart + offset, length };
   };
   const validity = (length: number, nullCount: number, b: { start: number; length: number }): Uint8Array | null | undefined => {
@@ -135,7 +138,7 @@ function read(bytes: Uint8Array): WireBatch | undefined {
     if (length !== rows || nullCount < 0 || nullCount > length) return undefined;
     const valid = validity(length, nullCount, takeBuffer());
     if (valid === undefined) return undefined;
-    const ob = takeBuffer();
+    const ob = takeBuffer(4);
     if (ob.length < (length + 1) * 4) return undefined;
     const offsets = typed(Int32Array, bytes, ob.start, length + 1);
     if (shape.type === 'utf8') {
@@ -147,8 +150,8 @@ function read(bytes: Uint8Array): WireBatch | undefined {
     }
     const child = takeNode();
     takeBuffer(); // the child's validity: unused, since it must have no nulls
-    const vb = takeBuffer();
     const width = shape.type === 'list<float64>' ? 8 : 4;
+    const vb = takeBuffer(width);
     // Null floats inside a vector have no JS value here: the general reader handles those.
     if (child.nullCount !== 0) return undefined;
     if (!offsetsOk(offsets, length, child.length) || vb.length < child.length * width) return undefined;
