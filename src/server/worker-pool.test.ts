@@ -53,11 +53,11 @@ test('prefetch 0: one batch per worker at a time', async () => {
 });
 
 test('a queued batch\'s deadline counts from its own start, not from when it was handed over', async () => {
-  // Two 250 ms batches handed over together: the second ends 500 ms after hand-over, past the
-  // 400 ms deadline, but only 250 ms after it started.
-  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 400, maxCrashReruns: 0 });
+  // Two 700 ms batches handed over together: the second ends 1,400 ms after hand-over, well past
+  // the 1,000 ms deadline, but only 700 ms after it started (300 ms of slack for a loaded machine).
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 1000, maxCrashReruns: 0 });
   await pool.ready();
-  const f = slowFn(250);
+  const f = slowFn(700);
   await pool.run(f, [['warm']], 1, 1); // the handler is loaded: no load grace hides the deadline below
   const out = await Promise.all([pool.run(f, [['a']], 1, 1), pool.run(f, [['bb']], 1, 1)]);
   expect(out.map((o) => o.values)).toEqual([[1], [2]]);
