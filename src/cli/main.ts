@@ -1,4 +1,4 @@
-// `embedbook` command line: serve, deploy, embed, start. Each command lives in its own module and is
+// `embedbook` command line: serve, deploy, embed, start, bench. Each command lives in its own module and is
 // imported lazily, so `embedbook --help` or `embedbook deploy` never loads onnxruntime.
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors';
@@ -95,6 +95,18 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .action(async (file: string, flags) => {
       const { runDeploy } = await import('./deploy-command');
       done(await runDeploy(file, flags, io));
+    });
+
+  program
+    .command('bench')
+    .description('Run a benchmark from bench/ (what `npm run bench -- <name>` runs); with no name, list them.')
+    .argument('[name]', 'benchmark to run, or "all"')
+    .argument('[args...]', 'its own flags, e.g. --rows 640 (see the top of bench/<name>.bench.ts)')
+    .allowUnknownOption()
+    .helpOption('-h, --help', 'this help (flags after the name go to the benchmark)')
+    .action(async (name: string | undefined, args: string[]) => {
+      const { runBenchCommand } = await import('./bench-command');
+      done(await runBenchCommand(name, args, io));
     });
 
   program
