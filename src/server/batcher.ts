@@ -38,8 +38,9 @@ export interface BatcherOptions {
   /** Base of exponential backoff with full jitter between retries (default 100 ms). */
   retryBackoffMs?: number;
   /**
-   * Batches running at once (default unlimited). The queue sets the pool size: rows then wait in
-   * the store, not in a worker queue, so a cancel can still drop them and late rows still join.
+   * Batches running at once (default unlimited). The queue sets the pool's capacity (workers × the
+   * batches each holds): rows beyond it wait in the store, not in a worker queue, so a cancel can
+   * still drop them and late rows still join.
    */
   maxInFlight?: number;
   events?: BatcherEvents;

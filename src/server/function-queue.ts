@@ -437,7 +437,7 @@ export class FunctionQueue {
     return (this.entryOf(call) ?? this.active.get(call.functionName))?.spec.output;
   }
 
-  /** Drops the call's rows that have not started; a finished call is deleted instead. */
+  /** Drops the call's rows not yet handed to a worker; a finished call is deleted instead. */
   async cancel(callId: string): Promise<void> {
     const call = await this.guard('getCall', () => this.store.getCall(callId));
     if (!call) throw new UnknownCallError(callId);
