@@ -60,106 +60,93 @@ function accepts(arg: ArgType, t: DataType): boolean {
 
 const num = (v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
 
-function toJs(arg: ArgType, vec: Vector, name: string): unknown[] {
-  const out = new Array<unknown>(vec.length);
-  for (let i = 0; i < vec.length; i++) {
-    const v: unknown = vec.get(i);
-    if (v === null || v === undefined) out[i] = null;
-    else if (arg === 'number[]') out[i] = num(v);
-    else if (arg === 'number[][]') out[i] = Array.from((v as Vector).toArray() as ArrayLike<unknown>, num);
-    else if (arg === 'json[]') {
-      try {
-        out[i] = JSON.parse(v as string);
-      } catch {
-        throw new SchemaMismatchError('', [], [], [`column "${name}" row ${i} is not JSON text`]);
+/**
+ * One column of a call body as the argument check sees it, whichever reader decoded it: its
+ * name, its type as Arrow names it, whether an argument type accepts it, and its cells as JS values
+ * (json[] text still unparsed).
+ */
+interface ArgColumn {
+  name: string;
+  typeName: string;
+  accepts(arg: ArgType): boolean;
+  values(arg: ArgType): unknown[];
+}
+
+function tableColumn(table: Table, j: number): ArgColumn {
+  const field = table.schema.fields[j];
+  const vec = table.getChildAt(j) as Vector;
+  return {
+    name: field.name,
+    typeName: String(field.type),
+    accepts: (arg) => accepts(arg, field.type),
+    values: (arg) => {
+      const out = new Array<unknown>(vec.length);
+      for (let i = 0; i < vec.length; i++) {
+        const v: unknown = vec.get(i);
+        if (v === null || v === undefined) out[i] = null;
+        else if (arg === 'number[]') out[i] = num(v);
+        else if (arg === 'number[][]') out[i] = Array.from((v as Vector).toArray() as ArrayLike<unknown>, num);
+        else out[i] = v;
       }
-    } else out[i] = v;
-  }
-  return out;
+      return out;
+    },
+  };
 }
 
 const wireTypeName: Record<WireColumn['type'], string> = { utf8: 'Utf8', 'list<float32>': 'List<Float32>', 'list<float64>': 'List<Float64>' };
 
-function wireAccepts(arg: ArgType, c: WireColumn): boolean {
-  if (arg === 'string[]' || arg === 'json[]') return c.type === 'utf8';
-  return arg === 'number[][]' && c.type !== 'utf8';
-}
-
-function wireToJs(arg: ArgType, c: WireColumn, name: string): unknown[] {
-  if (c.type === 'utf8') {
-    const strings = utf8Values(c);
-    if (arg !== 'json[]') return strings;
-    return strings.map((v, i) => {
-      if (v === null) return null;
-      try {
-        return JSON.parse(v) as unknown;
-      } catch {
-        throw new SchemaMismatchError('', [], [], [`column "${name}" row ${i} is not JSON text`]);
+function wireColumn(c: WireColumn): ArgColumn {
+  return {
+    name: c.name,
+    typeName: wireTypeName[c.type],
+    accepts: (arg) => (arg === 'string[]' || arg === 'json[]' ? c.type === 'utf8' : arg === 'number[][]' && c.type !== 'utf8'),
+    values: () => {
+      if (c.type === 'utf8') return utf8Values(c);
+      const out = new Array<unknown>(c.length);
+      for (let i = 0; i < c.length; i++) {
+        const v = listValue(c, i);
+        out[i] = v === null ? null : Array.from(v);
       }
-    });
-  }
-  const out = new Array<unknown>(c.length);
-  for (let i = 0; i < c.length; i++) {
-    const v = listValue(c, i);
-    out[i] = v === null ? null : Array.from(v);
-  }
-  return out;
+      return out;
+    },
+  };
 }
 
 /** Checks the call's columns against the declared arguments (names and types) and extracts them. */
 export function extractColumns(spec: FunctionSpec, input: CallInput): unknown[][] {
-  if ('columns' in input && Array.isArray(input.columns)) return extractWireColumns(spec, input);
-  return extractTableColumns(spec, input as Table);
-}
-
-function extractWireColumns(spec: FunctionSpec, batch: WireBatch): unknown[][] {
+  const columns = isWire(input) ? input.columns.map(wireColumn) : input.schema.fields.map((_, j) => tableColumn(input, j));
   const declared = Object.keys(spec.args);
-  const present = batch.columns.map((c) => c.name);
+  const present = columns.map((c) => c.name);
   const missing = declared.filter((n) => !present.includes(n));
   const extra = present.filter((n) => !declared.includes(n));
   const wrongType: string[] = [];
-  for (const c of batch.columns) {
+  for (const c of columns) {
     const arg = spec.args[c.name];
-    if (arg && !wireAccepts(arg, c)) wrongType.push(`column "${c.name}" is ${wireTypeName[c.type]} but the function declares ${arg}`);
+    if (arg && !c.accepts(arg)) wrongType.push(`column "${c.name}" is ${c.typeName} but the function declares ${arg}`);
   }
   if (missing.length || extra.length || wrongType.length) throw new SchemaMismatchError(spec.name, missing, extra, wrongType);
   return declared.map((name) => {
-    const col = batch.columns.find((c) => c.name === name) as WireColumn;
-    try {
-      return wireToJs(spec.args[name], col, name);
-    } catch (err) {
-      if (err instanceof SchemaMismatchError) throw new SchemaMismatchError(spec.name, [], [], err.wrongType);
-      throw err;
-    }
+    const arg = spec.args[name];
+    const cells = (columns.find((c) => c.name === name) as ArgColumn).values(arg);
+    if (arg !== 'json[]') return cells;
+    return cells.map((v, i) => {
+      if (v === null) return null;
+      try {
+        return JSON.parse(v as string) as unknown;
+      } catch {
+        throw new SchemaMismatchError(spec.name, [], [], [`column "${name}" row ${i} is not JSON text`]);
+      }
+    });
   });
+}
+
+function isWire(input: CallInput): input is WireBatch {
+  return Array.isArray((input as WireBatch).columns);
 }
 
 /** The number of rows of a decoded call body. */
 export function inputRows(input: CallInput): number {
-  return 'rows' in input && typeof input.rows === 'number' ? input.rows : (input as Table).numRows;
-}
-
-function extractTableColumns(spec: FunctionSpec, table: Table): unknown[][] {
-  const declared = Object.keys(spec.args);
-  const present = table.schema.fields.map((f) => f.name);
-  const missing = declared.filter((n) => !present.includes(n));
-  const extra = present.filter((n) => !declared.includes(n));
-  const wrongType: string[] = [];
-  for (const f of table.schema.fields) {
-    const arg = spec.args[f.name];
-    if (arg && !accepts(arg, f.type)) wrongType.push(`column "${f.name}" is ${String(f.type)} but the function declares ${arg}`);
-  }
-  if (missing.length || extra.length || wrongType.length) throw new SchemaMismatchError(spec.name, missing, extra, wrongType);
-  return declared.map((name) => {
-    const vec = table.getChild(name);
-    if (!vec) throw new SchemaMismatchError(spec.name, [name], []);
-    try {
-      return toJs(spec.args[name], vec, name);
-    } catch (err) {
-      if (err instanceof SchemaMismatchError) throw new SchemaMismatchError(spec.name, [], [], err.wrongType);
-      throw err;
-    }
-  });
+  return isWire(input) ? input.rows : input.numRows;
 }
 
 /** The output type to use for a call: declared, or inferred from its first non-null value. */
