@@ -38,63 +38,61 @@ function cellValue(v: unknown): unknown {
   return v;
 }
 
-/** Turns the server's `result` + `status` answer into the engine's BatchOutput, checking its shape. */
-export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, where: string): BatchOutput<T> {
-  return isWireBatch(answer) ? decodeWire<T>(answer, expectedRows, where) : decodeTable<T>(answer, expectedRows, where);
+/** A call answer's `result` and `status` cells, whichever reader decoded it (undefined: no such column). */
+interface AnswerCells {
+  names: string[];
+  rows: number;
+  result?: (i: number) => unknown;
+  status?: (i: number) => string | null;
 }
 
-function checkRows(rows: number, expectedRows: number, where: string): void {
-  if (rows !== expectedRows) {
-    throw new RemoteProtocolError(`${where}: the server returned ${rows} rows for a call of ${expectedRows}; refusing to misplace rows.`);
-  }
-}
-
-function decodeWire<T>(batch: WireBatch, expectedRows: number, where: string): BatchOutput<T> {
+function wireCells(batch: WireBatch): AnswerCells {
   const result = batch.columns.find((c) => c.name === 'result');
   const status = batch.columns.find((c) => c.name === 'status');
+  return {
+    names: batch.columns.map((c) => c.name),
+    rows: batch.rows,
+    result: result && ((i) => (result.type === 'utf8' ? utf8Value(result, i) : listValue(result, i))),
+    // A status column of another type is not one the server sends: such rows read as ok.
+    status: status?.type === 'utf8' ? (i) => utf8Value(status, i) : undefined,
+  };
+}
+
+const nullableString = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+function tableCells(table: Table): AnswerCells {
+  const result = table.getChild('result');
+  const status = table.getChild('status');
+  const isList = result !== null && (DataType.isList(result.type) || DataType.isFixedSizeList(result.type));
+  return {
+    names: table.schema.fields.map((f) => f.name),
+    rows: table.numRows,
+    result: result ? (i) => (isList ? cellValue(result.get(i)) : result.get(i)) : undefined,
+    status: status ? (i) => nullableString(status.get(i)) : undefined,
+  };
+}
+
+/** Turns the server's `result` + `status` answer into the engine's BatchOutput, checking its shape. */
+export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, where: string): BatchOutput<T> {
+  const cells = isWireBatch(answer) ? wireCells(answer) : tableCells(answer);
+  const { result, status } = cells;
   if (!result) {
-    throw new RemoteProtocolError(`${where}: the result table has no "result" column (columns: ${batch.columns.map((c) => c.name).join(', ') || 'none'}).`);
+    throw new RemoteProtocolError(`${where}: the result table has no "result" column (columns: ${cells.names.join(', ') || 'none'}).`);
   }
-  checkRows(batch.rows, expectedRows, where);
+  if (cells.rows !== expectedRows) {
+    throw new RemoteProtocolError(`${where}: the server returned ${cells.rows} rows for a call of ${expectedRows}; refusing to misplace rows.`);
+  }
   const values = new Array<T | null>(expectedRows);
   const errors = new Array<string | null>(expectedRows);
   let anyError = false;
   for (let i = 0; i < expectedRows; i++) {
-    // A status column of another type is not one the server sends: read such rows as ok.
-    const s = status?.type === 'utf8' ? utf8Value(status, i) : 'ok';
+    const s = status ? status(i) : 'ok';
     if (s === 'ok' || s === null) {
-      values[i] = (result.type === 'utf8' ? utf8Value(result, i) : listValue(result, i)) as T | null;
+      values[i] = result(i) as T | null;
       errors[i] = null;
     } else {
       values[i] = null;
       errors[i] = s;
-      anyError = true;
-    }
-  }
-  return anyError ? { values, errors } : { values };
-}
-
-function decodeTable<T>(table: Table, expectedRows: number, where: string): BatchOutput<T> {
-  const result = table.getChild('result');
-  const status = table.getChild('status');
-  if (!result) {
-    const names = table.schema.fields.map((f) => f.name).join(', ');
-    throw new RemoteProtocolError(`${where}: the result table has no "result" column (columns: ${names || 'none'}).`);
-  }
-  checkRows(table.numRows, expectedRows, where);
-  const values = new Array<T | null>(expectedRows);
-  const errors = new Array<string | null>(expectedRows);
-  let anyError = false;
-  const isList = DataType.isList(result.type) || DataType.isFixedSizeList(result.type);
-  for (let i = 0; i < expectedRows; i++) {
-    const s = status ? (status.get(i) as string | null) : 'ok';
-    if (s === 'ok' || s === null) {
-      const v = result.get(i);
-      values[i] = (isList ? cellValue(v) : v) as T | null;
-      errors[i] = null;
-    } else {
-      values[i] = null;
-      errors[i] = String(s);
       anyError = true;
     }
   }
