@@ -4,13 +4,13 @@
 // streams; the server reads request bodies from anyone). Every vector of N entries needs at least
 // N × 4 bytes inside its message's metadata, so a length past that is impossible and the stream is
 // refused here with the reason.
-import { ByteBuffer } from 'flatbuffers';
 import { Field } from 'apache-arrow/fb/field';
-import { Message } from 'apache-arrow/fb/message';
+import type { Message } from 'apache-arrow/fb/message';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { DictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
+import { readFrame } from './ipc-frame';
 
 const MAX_DEPTH = 64;
 
@@ -88,25 +88,13 @@ export function ipcStreamProblem(bytes: Uint8Array): string | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 0;
   try {
-    while (pos + 4 <= bytes.byteLength) {
-      let len = view.getInt32(pos, true);
-      let metaStart = pos + 4;
-      if (len === -1) {
-        if (pos + 8 > bytes.byteLength) return undefined;
-        len = view.getInt32(pos + 4, true);
-        metaStart = pos + 8;
-      }
-      if (len === 0) return undefined; // end of stream
-      if (len < 0 || metaStart + len > bytes.byteLength) return `message metadata of ${len} bytes at byte ${pos} runs past the end of the ${bytes.byteLength}-byte body`;
-      const meta = bytes.subarray(metaStart, metaStart + len);
-      const root = new DataView(meta.buffer, meta.byteOffset, meta.byteLength).getInt32(0, true);
-      if (root < 0 || root + 4 > len) return `message metadata at byte ${pos} does not start with a valid table offset`;
-      const message = Message.getRootAsMessage(new ByteBuffer(meta));
-      const bodyStart = metaStart + len;
-      checkMessage(message, len, bytes.byteLength - bodyStart);
-      pos = bodyStart + Number(message.bodyLength());
+    for (;;) {
+      const f = readFrame(bytes, view, pos);
+      if (f.kind === 'end') return undefined;
+      if (f.kind === 'damaged') return f.why;
+      checkMessage(f.message, f.metaLength, bytes.byteLength - f.bodyStart);
+      pos = f.bodyStart + Number(f.message.bodyLength());
     }
-    return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
   }

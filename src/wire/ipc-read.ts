@@ -3,10 +3,9 @@
 // WireColumns that are views of the received bytes. Anything else (more batches, other types,
 // damaged bytes) returns undefined and the caller reads it with apache-arrow, which handles every
 // stream and words the errors; this reader only has to be right about what it accepts.
-import { ByteBuffer } from 'flatbuffers';
 import { Field } from 'apache-arrow/fb/field';
 import { FloatingPoint } from 'apache-arrow/fb/floating-point';
-import { Message } from 'apache-arrow/fb/message';
+import type { Message } from 'apache-arrow/fb/message';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { MetadataVersion } from 'apache-arrow/fb/metadata-version';
 import { Precision } from 'apache-arrow/fb/precision';
@@ -14,25 +13,14 @@ import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
 import { Type } from 'apache-arrow/fb/type';
 import type { FloatListColumn, Utf8Column, WireBatch, WireColumn } from './columns';
+import { readFrame } from './ipc-frame';
 
 type FieldShape = { name: string; type: WireColumn['type'] };
 
-const CONTINUATION = -1;
-
-/** The next message's metadata and where its body starts, or null at end of stream. */
+/** The next message's metadata and where its body starts; null at end of stream, undefined when damaged. */
 function nextMessage(bytes: Uint8Array, view: DataView, pos: number): { message: Message; bodyStart: number } | null | undefined {
-  if (pos + 4 > bytes.byteLength) return null; // a stream may end without the end-of-stream marker
-  let len = view.getInt32(pos, true);
-  let metaStart = pos + 4;
-  if (len === CONTINUATION) {
-    if (pos + 8 > bytes.byteLength) return undefined;
-    len = view.getInt32(pos + 4, true);
-    metaStart = pos + 8;
-  }
-  if (len === 0) return null;
-  if (len < 0 || metaStart + len > bytes.byteLength) return undefined;
-  const message = Message.getRootAsMessage(new ByteBuffer(bytes.subarray(metaStart, metaStart + len)));
-  return { message, bodyStart: metaStart + len };
+  const f = readFrame(bytes, view, pos);
+  return f.kind === 'end' ? null : f.kind === 'damaged' ? undefined : f;
 }
 
 function fieldShape(f: Field): FieldShape | undefined {

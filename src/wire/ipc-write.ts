@@ -22,44 +22,30 @@ import type { WireColumn } from './columns';
 const CONTINUATION = 0xffffffff;
 const pad8 = (n: number) => (n + 7) & ~7;
 
-function floatField(b: Builder, name: string, f64: boolean): number {
-  FloatingPoint.startFloatingPoint(b);
-  FloatingPoint.addPrecision(b, f64 ? Precision.DOUBLE : Precision.SINGLE);
-  const type = FloatingPoint.endFloatingPoint(b);
+/** A nullable field; `type` is the finished type table, `children` an optional field vector. */
+function field(b: Builder, name: string, typeType: Type, type: number, children?: number): number {
   const nameOff = b.createString(name);
   Field.startField(b);
   Field.addName(b, nameOff);
   Field.addNullable(b, true);
-  Field.addTypeType(b, Type.FloatingPoint);
+  Field.addTypeType(b, typeType);
   Field.addType(b, type);
+  if (children !== undefined) Field.addChildren(b, children);
   return Field.endField(b);
 }
 
 function columnField(b: Builder, col: WireColumn): number {
   if (col.type === 'utf8') {
     Utf8.startUtf8(b);
-    const type = Utf8.endUtf8(b);
-    const name = b.createString(col.name);
-    Field.startField(b);
-    Field.addName(b, name);
-    Field.addNullable(b, true);
-    Field.addTypeType(b, Type.Utf8);
-    Field.addType(b, type);
-    return Field.endField(b);
+    return field(b, col.name, Type.Utf8, Utf8.endUtf8(b));
   }
+  FloatingPoint.startFloatingPoint(b);
+  FloatingPoint.addPrecision(b, col.type === 'list<float64>' ? Precision.DOUBLE : Precision.SINGLE);
   // The child is named "item", as apache-arrow and pyarrow name it.
-  const child = floatField(b, 'item', col.type === 'list<float64>');
+  const child = field(b, 'item', Type.FloatingPoint, FloatingPoint.endFloatingPoint(b));
   const children = Field.createChildrenVector(b, [child]);
   List.startList(b);
-  const type = List.endList(b);
-  const name = b.createString(col.name);
-  Field.startField(b);
-  Field.addName(b, name);
-  Field.addNullable(b, true);
-  Field.addTypeType(b, Type.List);
-  Field.addType(b, type);
-  Field.addChildren(b, children);
-  return Field.endField(b);
+  return field(b, col.name, Type.List, List.endList(b), children);
 }
 
 /** One encapsulated message: continuation marker, metadata length, metadata padded to 8. */
