@@ -18,7 +18,6 @@
 // a bare GET round trip (the HTTP floor); and a per-phase breakdown of one chunk's overhead.
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +30,7 @@ import { FIDELITY_SENTENCES } from '../src/model/use/fidelity-sentences';
 import { createServer } from '../src/server/create-server';
 import type { ModelSource } from '../src/server/worker/protocol';
 import { Remote } from '../src/client/remote-node';
-import type { FetchLike } from '../src/client/http-transport';
+import type { FetchLike, WireResponse } from '../src/client/http-transport';
 import { createNodeHttpFetch } from '../src/client/node-http-fetch';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -61,19 +60,23 @@ function chunksOf(texts: string[], size: number): string[][] {
   return out;
 }
 
+/** The Node client's transport (node:http keep-alive): the same requests as fetch, minus undici's cost. */
+const nodeHttp = createNodeHttpFetch();
+
 /**
- * One chunk through the queue. 'poll': POST (202 + call id) then long-poll GET, as docs/http-api.md
- * describes. 'wait': POST ?wait=60 answers with the result itself (one round trip).
+ * One chunk through the queue, raw HTTP (no client library), over `send` (global fetch by default).
+ * 'poll': POST (202 + call id) then long-poll GET, as docs/http-api.md describes. 'wait': POST
+ * ?wait=60 answers with the result itself (one round trip).
  */
-async function callChunk(url: string, fn: string, chunk: string[], mode: 'poll' | 'wait' = 'poll'): Promise<{ ms: number; handlerMs: number }> {
+async function callChunk(url: string, fn: string, chunk: string[], mode: 'poll' | 'wait' = 'poll', send: FetchLike = fetch): Promise<{ ms: number; handlerMs: number }> {
   const t0 = performance.now();
   const body = tableToIPC(new Table({ text: vectorFromArray(chunk, new Utf8()) }), 'stream');
-  const sub = await fetch(`${url}/functions/${fn}/calls${mode === 'wait' ? '?wait=60' : ''}`, { method: 'POST', headers: { 'content-type': ARROW }, body: body as unknown as BodyInit });
+  const sub = await send(`${url}/functions/${fn}/calls${mode === 'wait' ? '?wait=60' : ''}`, { method: 'POST', headers: { 'content-type': ARROW }, body: body as unknown as BodyInit });
   if (sub.status !== 202 && sub.status !== 200) throw new Error(`submit ${sub.status}: ${await sub.text()}`);
-  let first: Response | undefined = sub.status === 200 ? sub : undefined;
+  let first: WireResponse | undefined = sub.status === 200 ? sub : undefined;
   const callId = first ? (sub.headers.get('x-call-id') ?? '') : ((await sub.json()) as { callId: string }).callId;
   for (;;) {
-    const res = first ?? (await fetch(`${url}/calls/${callId}?timeout=60`));
+    const res = first ?? (await send(`${url}/calls/${callId}?timeout=60`));
     first = undefined;
     if (res.status === 202) {
       await res.arrayBuffer();
@@ -87,46 +90,12 @@ async function callChunk(url: string, fn: string, chunk: string[], mode: 'poll' 
   }
 }
 
-/** node:http with a keep-alive agent: the same requests as fetch, minus undici's per-request cost. */
-const leanAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-function leanRequest(url: string, method: string, body?: Uint8Array, type?: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent: leanAgent, headers: body ? { 'content-type': type ?? ARROW, 'content-length': body.byteLength } : {} }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** callChunk's 'poll' mode over leanRequest. */
-async function leanCallChunk(url: string, fn: string, chunk: string[]): Promise<{ ms: number; handlerMs: number }> {
-  const t0 = performance.now();
-  const body = tableToIPC(new Table({ text: vectorFromArray(chunk, new Utf8()) }), 'stream');
-  const sub = await leanRequest(`${url}/functions/${fn}/calls`, 'POST', body);
-  if (sub.status !== 202) throw new Error(`submit ${sub.status}: ${sub.body.toString()}`);
-  const { callId } = JSON.parse(sub.body.toString()) as { callId: string };
-  for (;;) {
-    const res = await leanRequest(`${url}/calls/${callId}?timeout=60`, 'GET');
-    if (res.status === 202) continue;
-    const table = tableFromIPC(new Uint8Array(res.body.buffer, res.body.byteOffset, res.body.byteLength));
-    const ms = performance.now() - t0;
-    if (table.numRows !== chunk.length) throw new Error(`expected ${chunk.length} rows, got ${table.numRows}`);
-    const timing = res.headers['server-timing'];
-    return { ms, handlerMs: Number(/handler;dur=([\d.]+)/.exec(String(timing ?? ''))?.[1] ?? NaN) };
-  }
-}
-
 /** Median round trip of a bare GET /health: the HTTP floor per request on this machine. */
-async function rttMs(url: string, lean: boolean): Promise<number> {
+async function rttMs(url: string, send: FetchLike): Promise<number> {
   const xs: number[] = [];
   for (let i = 0; i < 60; i++) {
     const t0 = performance.now();
-    if (lean) await leanRequest(`${url}/health`, 'GET');
-    else await (await fetch(`${url}/health`)).arrayBuffer();
+    await (await send(`${url}/health`)).arrayBuffer();
     if (i >= 10) xs.push(performance.now() - t0);
   }
   return pct(xs, 50);
@@ -250,9 +219,8 @@ export async function main(args: string[]): Promise<void> {
   // The real client, with a fetch that notes the handler time the server reports, and fastify
   // hooks that add up each request's arrival → response-sent time (sequential chunks only).
   // The Node client's own transport (node:http keep-alive), as `new Remote({ url })` uses it.
-  const nodeFetch = createNodeHttpFetch();
   const notingFetch: FetchLike = async (u, init) => {
-    const res = await nodeFetch(u, init);
+    const res = await nodeHttp(u, init);
     const h = /handler;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
     if (h) timing.handlerMs = Number(h[1]);
     return res;
@@ -277,7 +245,7 @@ export async function main(args: string[]): Promise<void> {
   };
 
   const results: Array<Record<string, number | string>> = [];
-  const floor = { fetchRttMs: Number((await rttMs(url, false)).toFixed(2)), httpRttMs: Number((await rttMs(url, true)).toFixed(2)) };
+  const floor = { fetchRttMs: Number((await rttMs(url, fetch)).toFixed(2)), httpRttMs: Number((await rttMs(url, nodeHttp)).toFixed(2)) };
   const f = (x: number) => Number(x.toFixed(2));
   /** Through the FunctionQueue directly (no HTTP): what batching + the worker hop cost. */
   const inProcess = async (fn: string, chunk: string[]): Promise<number> => {
@@ -350,7 +318,7 @@ export async function main(args: string[]): Promise<void> {
       }
       const lean: number[] = [];
       for (const c of chunks) {
-        const z = await leanCallChunk(url, `embed-${b}`, c);
+        const z = await callChunk(url, `embed-${b}`, c, 'poll', nodeHttp);
         lean.push(z.ms - z.handlerMs);
       }
       const phase = await phases(server, url, `embed-${b}`, chunks);
