@@ -5,7 +5,7 @@
 // without spending the chunk's retries.
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import { isWireBatch, type CallAnswer } from './call-codec';
-import { listValue, utf8Value, type WireBatch } from '../wire/columns';
+import { listValue, utf8Value, utf8Values, type Utf8Column, type WireBatch } from '../wire/columns';
 import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
 import { abortReason, defaultTimers, sleep } from '../core/timers';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
@@ -46,6 +46,12 @@ interface AnswerCells {
   status?: (i: number) => string | null;
 }
 
+/** Every status decoded at once (one text decode for the usual all-ASCII column, not one per row). */
+function statusCells(column: Utf8Column): (i: number) => string | null {
+  const statuses = utf8Values(column);
+  return (i) => statuses[i];
+}
+
 function wireCells(batch: WireBatch): AnswerCells {
   const result = batch.columns.find((c) => c.name === 'result');
   const status = batch.columns.find((c) => c.name === 'status');
@@ -54,7 +60,7 @@ function wireCells(batch: WireBatch): AnswerCells {
     rows: batch.rows,
     result: result && ((i) => (result.type === 'utf8' ? utf8Value(result, i) : listValue(result, i))),
     // A status column of another type is not one the server sends: such rows read as ok.
-    status: status?.type === 'utf8' ? (i) => utf8Value(status, i) : undefined,
+    status: status?.type === 'utf8' ? statusCells(status) : undefined,
   };
 }
 

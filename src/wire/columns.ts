@@ -46,20 +46,40 @@ export function isValid(validity: Uint8Array | null, i: number): boolean {
 export function utf8Column(name: string, values: ReadonlyArray<string | null | undefined>): Utf8Column {
   const n = values.length;
   const offsets = new Int32Array(n + 1);
-  const bytes: Uint8Array[] = new Array(n);
   let validity: Uint8Array | null = null;
   let nullCount = 0;
-  let total = 0;
+  let ascii = true;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     if (v === null || v === undefined) {
       if (!validity) validity = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
       validity[i >> 3] &= ~(1 << (i & 7));
       nullCount++;
-      bytes[i] = new Uint8Array(0);
-    } else {
-      bytes[i] = encoder.encode(v);
+    } else if (ascii) {
+      for (let k = 0; k < v.length; k++) {
+        if (v.charCodeAt(k) > 0x7f) {
+          ascii = false;
+          break;
+        }
+      }
     }
+  }
+  if (ascii) {
+    // One encode for the whole column (in ASCII a character is a byte): per-row encodes each
+    // cross into the runtime, which costs tens of microseconds apiece on a cold path.
+    let joined = '';
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined) joined += v;
+      offsets[i + 1] = joined.length;
+    }
+    return { type: 'utf8', name, length: n, nullCount, validity, offsets, data: encoder.encode(joined) };
+  }
+  const bytes: Uint8Array[] = new Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    bytes[i] = v === null || v === undefined ? new Uint8Array(0) : encoder.encode(v);
     total += bytes[i].length;
     offsets[i + 1] = total;
   }
@@ -133,9 +153,28 @@ export function floatListColumn(name: string, rows: ReadonlyArray<unknown>, f64:
     }
     offsets[i + 1] = total;
   }
-  const values = f64 ? new Float64Array(total) : new Float32Array(total);
-  for (let i = 0; i < n; i++) {
-    if (offsets[i + 1] > offsets[i]) values.set(rows[i] as ArrayLike<number>, offsets[i]);
+  const shared = nullCount === 0 ? adjacentViews(rows, total, f64) : undefined;
+  const values = shared ?? (f64 ? new Float64Array(total) : new Float32Array(total));
+  if (!shared) {
+    for (let i = 0; i < n; i++) {
+      if (offsets[i + 1] > offsets[i]) values.set(rows[i] as ArrayLike<number>, offsets[i]);
+    }
   }
   return { type: f64 ? 'list<float64>' : 'list<float32>', name, length: n, nullCount, validity, offsets, values };
+}
+
+/**
+ * One view over rows that already lie end to end in one buffer, in row order (a batch's vectors as
+ * the worker pool hands them back), so the column needs no copy; undefined when they do not.
+ */
+function adjacentViews(rows: ReadonlyArray<unknown>, total: number, f64: boolean): Float32Array | Float64Array | undefined {
+  const Kind = f64 ? Float64Array : Float32Array;
+  const first = rows[0];
+  if (rows.length === 0 || !(first instanceof Kind)) return undefined;
+  let end = first.byteOffset;
+  for (const v of rows) {
+    if (!(v instanceof Kind) || v.buffer !== first.buffer || v.byteOffset !== end) return undefined;
+    end += v.byteLength;
+  }
+  return new Kind(first.buffer as ArrayBuffer, first.byteOffset, total);
 }

@@ -294,6 +294,45 @@ describe('writeIpcStream', () => {
     );
   });
 
+  test('ASCII-only utf8 columns (encoded in one piece) and mixed ones read back exactly, nulls and empty strings in place', () => {
+    const ascii = fc.option(fc.string({ unit: 'binary-ascii', maxLength: 20 }), { nil: null, freq: 5 });
+    const mixed = fc.oneof(ascii, textCell);
+    for (const cell of [ascii, mixed]) {
+      fc.assert(
+        fc.property(fc.array(cell, { maxLength: 80 }), (cells) => {
+          const col = utf8Column('s', cells);
+          expect(utf8Values(col)).toEqual(cells);
+          expect(Array.from(tableFromIPC(writeIpcStream([col], cells.length)).getChild('s') ?? [])).toEqual(cells);
+        }),
+        { numRuns: 150 },
+      );
+    }
+  });
+
+  test('vectors that lie end to end in one buffer (a batch as the worker pool returns it) become the column without a copy; any other layout is copied', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 16 }), fc.boolean(), fc.integer({ min: 0, max: 3 }), (rows, dim, f64, lead) => {
+        const fill = (_: unknown, k: number) => k / 8;
+        const length = (rows + lead) * dim;
+        const backing: Float32Array | Float64Array = f64 ? Float64Array.from({ length }, fill) : Float32Array.from({ length }, fill);
+        const views = Array.from({ length: rows }, (_, i) => backing.subarray((lead + i) * dim, (lead + i + 1) * dim));
+        const expected = views.map((v) => Array.from(v));
+        const col = floatListColumn('v', views, f64);
+        expect(col.values.buffer).toBe(backing.buffer);
+        expect(plainTable(tableFromIPC(writeIpcStream([col], rows))).values).toEqual([expected]);
+
+        // Out of order, or with a gap: copied, still the right rows.
+        const shuffled = [...views].reverse();
+        const copied = floatListColumn('v', shuffled, f64);
+        if (rows > 1) expect(copied.values.buffer).not.toBe(backing.buffer);
+        expect(plainTable(tableFromIPC(writeIpcStream([copied], rows))).values).toEqual([[...expected].reverse()]);
+        const gapped = views.map((v, i) => (i === 0 && rows > 1 ? backing.subarray(0, dim) : v));
+        if (lead > 0 && rows > 1) expect(floatListColumn('v', gapped, f64).values.buffer).not.toBe(backing.buffer);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('a column whose length is not the batch row count is refused', () => {
     expect(() => writeIpcStream([utf8Column('a', ['x', 'y'])], 3)).toThrow(RangeError);
   });
