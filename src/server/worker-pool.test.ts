@@ -75,3 +75,26 @@ test('when a worker dies, the batch queued behind the lost one runs once on the 
   expect((await behind).values).toEqual([5]);
   expect(pool.restarts).toBe(1);
 });
+
+test('a batch that hangs in a worker that has its handler loaded is caught at the batch deadline, not after the load grace', async () => {
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 400, maxCrashReruns: 0 });
+  await pool.ready();
+  const hangs = { ...fn, key: 'hang@1', bundleUrl: 'data:text/javascript,export default { handler: async (t) => { if (t.includes("hang")) await new Promise(() => {}); return t.map((x) => x.length); } }' };
+  expect((await pool.run(hangs, [['ok']], 1, 1)).values).toEqual([2]);
+  const t0 = performance.now();
+  const err = await pool.run(hangs, [['hang']], 1, 1).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkerLostError);
+  expect((err as Error).message).toMatch(/batch deadline of 400 ms passed/);
+  // The load grace is two minutes; a generous bound still tells the two apart on a loaded machine.
+  expect(performance.now() - t0).toBeLessThan(30_000);
+});
+
+test('after a function version is unloaded, a worker that runs it again is sent its whole definition again', async () => {
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 30_000, maxCrashReruns: 0 });
+  await pool.ready();
+  expect((await pool.run(fn, [['a']], 1, 1)).values).toEqual([1]);
+  expect((await pool.run(fn, [['bb']], 1, 1)).values).toEqual([2]); // by key only
+  pool.unload(fn.key);
+  expect((await pool.run(fn, [['ccc']], 1, 1)).values).toEqual([3]);
+  expect(pool.restarts).toBe(0);
+});

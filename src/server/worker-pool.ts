@@ -40,9 +40,12 @@ export interface RunResult {
   workerIndex: number;
 }
 
+/** A run or inspect message as the pool keeps it: always with the whole FnRef (see `wire`). */
+type TaskMessage = (ToWorker & { type: 'inspect' }) | (ToWorker & { type: 'run'; fn: FnRef });
+
 interface Task {
   id: number;
-  msg: ToWorker & { type: 'run' | 'inspect' };
+  msg: TaskMessage;
   gpu?: string;
   timeoutMs: number;
   reruns: number;
@@ -60,6 +63,10 @@ interface Slot {
   deadline?: unknown;
   /** Set when we terminate it on purpose, so its exit is not counted as a crash twice. */
   retired: boolean;
+  /** Function versions whose FnRef this worker has: their batches carry only the key. */
+  sent: Set<string>;
+  /** Function versions whose handler this worker has loaded: their batches start at once. */
+  loaded: Set<string>;
 }
 
 function unpack(p: PackedVectors, rows: number): unknown[] {
@@ -110,7 +117,7 @@ export class WorkerPool {
 
   private spawn(init: WorkerInit): Slot {
     const worker = new Worker(this.opts.bootUrl ?? BOOT_URL, { workerData: init });
-    const slot: Slot = { index: init.index, init, worker, ready: false, retired: false, tasks: [] };
+    const slot: Slot = { index: init.index, init, worker, ready: false, retired: false, tasks: [], sent: new Set(), loaded: new Set() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.lose(slot, `worker threw: ${err.message}`));
     worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
@@ -127,14 +134,16 @@ export class WorkerPool {
     const task = slot.tasks[0];
     if (!task || task.id !== m.id) return; // a late answer from a batch we already re-ran elsewhere
     if (m.type === 'started') {
-      this.arm(slot, task, task.timeoutMs, `batch deadline of ${task.timeoutMs} ms passed (hung handler)`);
+      slot.loaded.add(task.msg.fn.key);
+      this.armBatch(slot, task);
       return;
     }
+    if (m.type === 'result' && task.msg.type === 'run') slot.loaded.add(task.msg.fn.key);
     slot.tasks.shift();
     if (slot.deadline !== undefined) this.opts.timers.clearTimeout(slot.deadline);
     slot.deadline = undefined;
     // The worker starts its next batch on its own: its deadline counts from now.
-    if (slot.tasks.length) this.armLoading(slot, slot.tasks[0]);
+    if (slot.tasks.length) this.armStart(slot, slot.tasks[0]);
     task.resolve(m);
     this.pump();
   }
@@ -196,15 +205,33 @@ export class WorkerPool {
       if (!slot) continue;
       this.queue.splice(q--, 1);
       slot.tasks.push(task);
-      if (slot.tasks.length === 1) this.armLoading(slot, task);
-      slot.worker.postMessage(task.msg);
+      if (slot.tasks.length === 1) this.armStart(slot, task);
+      slot.worker.postMessage(this.wire(slot, task.msg));
     }
   }
 
+  /** The message as this worker gets it: a run names a function version it already has by key. */
+  private wire(slot: Slot, msg: TaskMessage): ToWorker {
+    if (msg.type !== 'run') return msg;
+    if (slot.sent.has(msg.fn.key)) return { ...msg, fn: msg.fn.key };
+    slot.sent.add(msg.fn.key);
+    return msg;
+  }
+
+  /** The deadline of a batch becoming the worker's current one: the batch's own once its handler is loaded there. */
+  private armStart(slot: Slot, task: Task): void {
+    if (task.msg.type === 'run' && slot.loaded.has(task.msg.fn.key)) this.armBatch(slot, task);
+    else this.armLoading(slot, task);
+  }
+
+  private armBatch(slot: Slot, task: Task): void {
+    this.arm(slot, task, task.timeoutMs, `batch deadline of ${task.timeoutMs} ms passed (hung handler)`);
+  }
+
   /**
-   * The deadline of a batch that is about to start: loading its handler (first batch on this
-   * worker: import the bundle, load a model) may take longer than a batch may, so until the worker
-   * says 'started' the deadline is LOAD_GRACE_MS.
+   * The deadline of a batch that is about to start and may first load its handler (import the
+   * bundle, load a model), which may take longer than a batch may: until the worker says 'started'
+   * the deadline is LOAD_GRACE_MS.
    */
   private armLoading(slot: Slot, task: Task): void {
     const ms = task.msg.type === 'run' ? Math.max(task.timeoutMs, LOAD_GRACE_MS) : task.timeoutMs;
@@ -218,7 +245,7 @@ export class WorkerPool {
     }, ms);
   }
 
-  private submit(msg: ToWorker & { type: 'run' | 'inspect' }, gpu: string | undefined, timeoutMs: number): Promise<FromWorker> {
+  private submit(msg: TaskMessage, gpu: string | undefined, timeoutMs: number): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new WorkerLostError('the worker pool is closed'));
     if (this.broken) return Promise.reject(new WorkerLostError(this.broken));
     return new Promise((resolve, reject) => {
@@ -248,7 +275,11 @@ export class WorkerPool {
 
   /** Tells every worker to drop a function version's handler. */
   unload(key: string): void {
-    for (const s of this.slots) if (s.ready && !s.retired) s.worker.postMessage({ type: 'unload', key } satisfies ToWorker);
+    for (const s of this.slots) {
+      s.sent.delete(key);
+      s.loaded.delete(key);
+      if (s.ready && !s.retired) s.worker.postMessage({ type: 'unload', key } satisfies ToWorker);
+    }
   }
 
   /** Resolves when every worker has started (tests and benchmarks measure warm workers). */

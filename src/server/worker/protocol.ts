@@ -31,7 +31,11 @@ export interface WorkerInit {
 }
 
 export type ToWorker =
-  | { type: 'run'; id: number; fn: FnRef; columns: unknown[][]; rows: number; attempt: number }
+  /**
+   * `fn` is the whole FnRef the first time this worker hears of the function version, then its key
+   * only (the worker keeps the ref): nothing on the per-batch path is sent twice.
+   */
+  | { type: 'run'; id: number; fn: FnRef | string; columns: unknown[][]; rows: number; attempt: number }
   | { type: 'inspect'; id: number; fn: FnRef }
   | { type: 'unload'; key: string };
 
@@ -45,7 +49,11 @@ export interface PackedVectors {
 
 export type FromWorker =
   | { type: 'ready' }
-  /** The handler is loaded and the batch starts now: the batch deadline counts from here. */
+  /**
+   * The batch had to load its handler first (import a bundle, load a model) and starts now: the
+   * batch deadline counts from here. Not sent when the handler was loaded already; the pool then
+   * counts the deadline from the moment the batch became the worker's current one.
+   */
   | { type: 'started'; id: number }
   | {
       type: 'result';

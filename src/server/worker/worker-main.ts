@@ -13,6 +13,10 @@ if (!port) throw new Error('worker-main.ts must run in a worker thread');
 
 type Runner = (columns: unknown[][], ctx: HandlerContext) => Promise<unknown>;
 const handlers = new Map<string, Promise<{ run: Runner; arity: number }>>();
+/** Keys whose handler finished loading: their batches start without a 'started' message. */
+const loaded = new Set<string>();
+/** Function versions this worker was sent, by key: later batches name only the key. */
+const refs = new Map<string, FnRef>();
 
 async function load(fn: FnRef): Promise<{ run: Runner; arity: number }> {
   if (fn.model !== undefined) {
@@ -92,13 +96,24 @@ function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
+function refOf(fn: FnRef | string): FnRef {
+  if (typeof fn !== 'string') return fn;
+  const ref = refs.get(fn);
+  if (!ref) throw new HandlerError('ProtocolError', `batch for ${fn}, a function version this worker was never sent`);
+  return ref;
+}
+
 async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
   try {
-    const h = await handlerFor(msg.fn);
-    send({ type: 'started', id: msg.id });
+    const fn = refOf(msg.fn);
+    const h = await handlerFor(fn);
+    if (!loaded.has(fn.key)) {
+      loaded.add(fn.key);
+      send({ type: 'started', id: msg.id });
+    }
     const ctx: HandlerContext = {
-      functionName: msg.fn.name,
-      version: msg.fn.version,
+      functionName: fn.name,
+      version: fn.version,
       attempt: msg.attempt,
       rows: msg.rows,
       device: init.device,
@@ -120,6 +135,8 @@ let batches: Promise<void> = Promise.resolve();
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'unload') {
     handlers.delete(msg.key);
+    loaded.delete(msg.key);
+    refs.delete(msg.key);
     return;
   }
   if (msg.type === 'inspect') {
@@ -132,6 +149,7 @@ port.on('message', (msg: ToWorker) => {
   // Batches run one after another, in the order the pool sent them: the pool hands a worker its
   // next batch before this one ends, so it can start it the moment it posts this one's result.
   const run = msg;
+  if (typeof run.fn !== 'string') refs.set(run.fn.key, run.fn);
   batches = batches.then(() => runBatch(run));
 });
 
