@@ -16,6 +16,9 @@
 // Also: the same overhead with POST ?wait (result in the submit answer: one round trip), and with a
 // handler that does nothing (the queue's own cost); with a lean node:http client instead of fetch;
 // a bare GET round trip (the HTTP floor); and a per-phase breakdown of one chunk's overhead.
+// And this machine's share: the same path through handlers that only sleep, next to a bare fastify
+// route + node:http + one worker hop with the same sleeps and bytes (bench/floor.ts), and a probe of
+// what a 40 ms pause does to a few small operations.
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -32,6 +35,7 @@ import type { ModelSource } from '../src/server/worker/protocol';
 import { Remote } from '../src/client/remote-node';
 import type { FetchLike, WireResponse } from '../src/client/http-transport';
 import { createNodeHttpFetch } from '../src/client/node-http-fetch';
+import { bareFloor, coldProbe, type ColdRow, type FloorRow } from './floor';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARROW = 'application/vnd.apache.arrow.stream';
@@ -164,6 +168,37 @@ async function phases(server: ReturnType<typeof createServer>, url: string, fn: 
   return Object.fromEntries(PHASES.map((p) => [p, Number(pct(out[p], 50).toFixed(2))])) as Record<Phase, number>;
 }
 
+/**
+ * One chunk at a time through the Remote client's per-chunk path (what chunkedCall runs for each
+ * chunk: POST ?wait=S, Arrow decode into the engine's values) over the Node client's own transport
+ * (node:http keep-alive, as `new Remote({ url })` uses it), noting the handler time the server
+ * reports. The chunk's Arrow table and the function handle are made before the clock starts:
+ * chunkedCall hands each chunk over as a slice of the input table, and a handle is made once per run.
+ * `timing.serverMs` is added up by the caller's fastify hook, if any.
+ */
+function remoteChunker(url: string, timing: { handlerMs: number; serverMs: number }) {
+  const notingFetch: FetchLike = async (u, init) => {
+    const res = await nodeHttp(u, init);
+    const h = /handler;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
+    if (h) timing.handlerMs = Number(h[1]);
+    return res;
+  };
+  const remote = new Remote({ url, fetch: notingFetch });
+  const handles = new Map<string, ReturnType<Remote['function']>>();
+  return async (fn: string, chunk: string[]): Promise<{ ms: number; handlerMs: number; serverMs: number }> => {
+    timing.handlerMs = NaN;
+    timing.serverMs = 0;
+    const table = new Table({ text: vectorFromArray(chunk, new Utf8()) });
+    let handle = handles.get(fn);
+    if (!handle) handles.set(fn, (handle = remote.function(fn)));
+    const t0 = performance.now();
+    const out = await handle.batchFunction(table, { signal: new AbortController().signal, chunkIndex: 0, attempt: 1 });
+    const ms = performance.now() - t0;
+    if (out.values.length !== chunk.length || out.errors?.some((e) => e !== null)) throw new Error(`expected ${chunk.length} ok rows`);
+    return { ms, handlerMs: timing.handlerMs, serverMs: timing.serverMs - timing.handlerMs };
+  };
+}
+
 async function pipelined(chunks: string[][], concurrency: number, run: (c: string[]) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   let next = 0;
@@ -218,24 +253,8 @@ export async function main(args: string[]): Promise<void> {
 
   // The real client, with a fetch that notes the handler time the server reports, and fastify
   // hooks that add up each request's arrival → response-sent time (sequential chunks only).
-  // The Node client's own transport (node:http keep-alive), as `new Remote({ url })` uses it.
-  const notingFetch: FetchLike = async (u, init) => {
-    const res = await nodeHttp(u, init);
-    const h = /handler;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
-    if (h) timing.handlerMs = Number(h[1]);
-    return res;
-  };
-  const remote = new Remote({ url, fetch: notingFetch });
-  /** One chunk through the Remote client's per-chunk path (what chunkedCall runs for each chunk). */
-  const remoteChunk = async (fn: string, chunk: string[]): Promise<{ ms: number; handlerMs: number; serverMs: number }> => {
-    timing.handlerMs = NaN;
-    timing.serverMs = 0;
-    const t0 = performance.now();
-    const out = await remote.function(fn).batchFunction(new Table({ text: vectorFromArray(chunk, new Utf8()) }), { signal: new AbortController().signal, chunkIndex: 0, attempt: 1 });
-    const ms = performance.now() - t0;
-    if (out.values.length !== chunk.length || out.errors?.some((e) => e !== null)) throw new Error(`expected ${chunk.length} ok rows`);
-    return { ms, handlerMs: timing.handlerMs, serverMs: timing.serverMs - timing.handlerMs };
-  };
+  const remoteChunk = remoteChunker(url, timing);
+  const remote = new Remote({ url });
   /** All chunks through Remote.chunkedCall with `inFlight` chunks in flight; wall ms. */
   const remoteAll = async (on: Remote, fn: string, chunks: string[][], b: number, inFlight: number): Promise<number> => {
     const t0 = performance.now();
@@ -257,10 +276,12 @@ export async function main(args: string[]): Promise<void> {
   };
   const noop = new Map<number, { http: number[]; inproc: number[] }>();
   const idleFloor: Array<{ sleepMs: number; overheadP50Ms: number; overheadP99Ms: number }> = [];
+  let bare: FloorRow[] = [];
+  let cold: ColdRow[] = [];
   try {
     // The same per-chunk path (Remote client, 25 rows, 512-d answers) through handlers that only
-    // sleep: what the queue costs with the machine awake (0 ms) and after its threads idled as long
-    // as a model batch takes — the idle-to-busy cost of this machine, not of the queue's work.
+    // sleep: what the queue costs back to back (0 ms) and after its threads waited as long as a
+    // model batch takes, when the path runs from cold caches.
     for (const ms of IDLE_MS) {
       const chunks = chunksOf(texts, 25).slice(0, 24);
       for (const c of chunks.slice(0, 4)) await remoteChunk(`idle-${ms}`, c);
@@ -271,6 +292,10 @@ export async function main(args: string[]): Promise<void> {
       }
       idleFloor.push({ sleepMs: ms, overheadP50Ms: f(pct(xs, 50)), overheadP99Ms: f(pct(xs, 99)) });
     }
+    // The same sleeps with no queue at all (bare fastify + node:http + one worker hop), and what a
+    // pause does to a few small operations: this machine's share of the numbers above.
+    bare = (await bareFloor(IDLE_MS, 24)).map((r) => ({ sleepMs: r.sleepMs, p50Ms: f(r.p50Ms), p99Ms: f(r.p99Ms) }));
+    cold = await coldProbe();
     // The queue's own cost first, while no model has run yet (its spinning threads would share the cores).
     for (const b of SIZES) {
       const chunks = chunksOf(texts, b).filter((c) => c.length === b);
@@ -361,6 +386,7 @@ export async function main(args: string[]): Promise<void> {
   });
   const poolUrl = (await pool.listen()).url;
   const poolRemote = new Remote({ url: poolUrl });
+  const poolChunk = remoteChunker(poolUrl, { handlerMs: NaN, serverMs: 0 });
   const workers = pool.queue.pool.size;
   const poolInFlight = 2 * workers;
   try {
@@ -377,7 +403,7 @@ export async function main(args: string[]): Promise<void> {
       }
       const overhead: number[] = [];
       for (const c of chunks) {
-        const x = await callChunk(poolUrl, `embed-${b}`, c, 'wait');
+        const x = await poolChunk(`embed-${b}`, c);
         overhead.push(x.ms - x.handlerMs);
       }
       const ratios = pairs.map((p) => p.queue / p.direct);
@@ -406,6 +432,8 @@ export async function main(args: string[]): Promise<void> {
     targets: { ratio: '>= 0.95', overheadP50Ms: '< 2' },
     httpRoundTripFloor: floor,
     idleFloor,
+    bareFloor: bare,
+    coldProbe: cold,
     results,
   };
   const outDir = path.join(here, 'results');
@@ -420,7 +448,7 @@ export async function main(args: string[]): Promise<void> {
     '',
     `**Throughput, the server as \`embedbook serve\` starts it** (its default pool: ${results[0]?.poolWorkers ?? '?'} single-threaded workers, one per core, each holding the next batch; Remote.chunkedCall, node:http, ${results[0]?.poolInFlight ?? '?'} chunks in flight):`,
     '',
-    '| batch | direct rows/s | queue rows/s | queue ÷ direct (target ≥ 0.95) [range] | overhead p50 / p99 ms (POST ?wait, sequential chunks) |',
+    '| batch | direct rows/s | queue rows/s | queue ÷ direct (target ≥ 0.95) [range] | overhead p50 / p99 ms (Remote client, sequential chunks) |',
     '|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.batch} | ${r.poolDirectRowsPerS} | ${r.poolRowsPerS} | ${r.poolRatio} [${r.poolRatioRange}] | ${r.poolOverheadP50Ms} / ${r.poolOverheadP99Ms} |`),
     '',
@@ -430,11 +458,19 @@ export async function main(args: string[]): Promise<void> {
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map((r) => `| ${r.batch} | ${r.rows} | ${r.directRowsPerS} | ${r.queueRowsPerS} | ${r.ratio} [${r.ratioRange}] | ${r.e2eP50Ms} | ${r.overheadP50Ms} / ${r.overheadP99Ms} | ${r.serverOverheadP50Ms} / ${r.serverOverheadP99Ms} | ${r.rawPollOverheadP50Ms} / ${r.rawPollOverheadP99Ms} | ${r.waitOverheadP50Ms} / ${r.waitOverheadP99Ms} | ${r.inProcessOverheadP50Ms} | ${r.noopHttpOverheadP50Ms} / ${r.noopInProcessOverheadP50Ms} |`),
     '',
-    `**The same per-chunk path with the machine awake, and after it idled** — handlers that only sleep (no model) and answer 25 × 512-d vectors, through the Remote client: the overhead grows with how long the threads slept, which is this machine's idle-to-busy cost, not the queue's work.`,
+    `**The same per-chunk path after a pause as long as a model batch, and this machine's floor** — handlers that only sleep (no model) and answer 25 × 512-d vectors, through the Remote client; then the same sleeps with no queue at all: a bare fastify route, the same node:http client and one worker-thread hop carrying the same bytes (1.3 KB in, 51 KB out). Both grow with the pause; the floor alone is what any HTTP + worker-thread design pays here.`,
     '',
     `| handler sleeps | ${idleFloor.map((x) => `${x.sleepMs} ms`).join(' | ')} |`,
     `|---|${idleFloor.map(() => '---:').join('|')}|`,
-    `| overhead p50 / p99 ms | ${idleFloor.map((x) => `${x.overheadP50Ms} / ${x.overheadP99Ms}`).join(' | ')} |`,
+    `| queue path overhead p50 / p99 ms | ${idleFloor.map((x) => `${x.overheadP50Ms} / ${x.overheadP99Ms}`).join(' | ')} |`,
+    `| bare floor (no queue) p50 / p99 ms | ${bare.map((x) => `${x.p50Ms} / ${x.p99Ms}`).join(' | ')} |`,
+    `| the queue's own part, p50 ms | ${idleFloor.map((x, i) => f(x.overheadP50Ms - (bare[i]?.p50Ms ?? NaN))).join(' | ')} |`,
+    '',
+    'Why a pause costs: the same small operations (p50 µs) back to back, right after the thread slept 40 ms, and right after it spun 40 ms instead. Spinning does not help, so it is not the cost of waking an idle core: what has not run for a while runs from cold caches and TLBs, and fresh memory page-faults.',
+    '',
+    '| operation | back to back | after sleeping 40 ms | after spinning 40 ms |',
+    '|---|---:|---:|---:|',
+    ...cold.map((c) => `| ${c.op} | ${c.backToBackUs} | ${c.afterSleepUs} | ${c.afterSpinUs} |`),
     '',
     `Where the overhead goes (median per sequential chunk, ms; same run; fetch client): a bare GET /health round trip costs ${floor.fetchRttMs} ms with fetch and ${floor.httpRttMs} ms with node:http keep-alive here, and a chunk takes two (POST, long-poll GET).`,
     '',
