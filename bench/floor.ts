@@ -10,6 +10,7 @@
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import Fastify from 'fastify';
+import type { Table } from 'apache-arrow';
 import { createNodeHttpFetch } from '../src/client/node-http-fetch';
 
 const ROWS = 25;
@@ -164,5 +165,138 @@ export async function coldProbe(samples = 40): Promise<ColdRow[]> {
     return rows;
   } finally {
     tcp.close();
+  }
+}
+
+export interface StackRow {
+  server: string;
+  client: string;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * The real FunctionQueue and the lean Arrow codecs (a handler that sleeps `idleMs` and answers 25 ×
+ * 512-d vectors) behind different HTTP stacks: a bare node:http route or a fastify route on the
+ * server; a raw-socket HTTP/1.1 client (written here for this measurement only: one request at a
+ * time, Content-Length answers) or the Node client's node:http transport. Shows
+ * what each layer adds to a chunk once its threads have waited `idleMs`.
+ */
+export async function queueBehindStacks(idleMs: number, samples = 40): Promise<StackRow[]> {
+  const { FunctionQueue } = await import('../src/server/function-queue');
+  const { readCallBody, ARROW_STREAM } = await import('../src/server/arrow-io');
+  const { encodeCallArgs, decodeCallAnswer } = await import('../src/client/call-codec');
+  const { decodeCallResult } = await import('../src/client/remote-batch');
+  const arrow = await import('apache-arrow');
+  const http = await import('node:http');
+
+  const queue = new FunctionQueue({ workers: 1 });
+  await queue.deploy(
+    { name: 'idle', maxBatchingSize: ROWS, maxBufferDuration: 10_000, retries: 0, output: 'float32[]' },
+    `export default { handler: async (text) => { ${idleMs ? `await new Promise((r) => setTimeout(r, ${idleMs}));` : ''} return text.map(() => new Float32Array(${DIM}).fill(0.5)); } };`,
+  );
+  const answer = async (name: string, body: Uint8Array) => {
+    const { callId } = await queue.submit(name, readCallBody(body));
+    const view = await queue.poll(callId, 60_000);
+    if (!view.done) throw new Error('call did not finish');
+    return { bytes: Buffer.from(view.ipc.buffer, view.ipc.byteOffset, view.ipc.byteLength), timing: `handler;dur=${view.handlerMs.toFixed(3)}` };
+  };
+  const bare = http.createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (d: Buffer) => parts.push(d));
+    req.on('end', () => {
+      void answer('idle', Buffer.concat(parts)).then(({ bytes, timing }) => {
+        res.writeHead(200, { 'content-type': ARROW_STREAM, 'content-length': bytes.byteLength, 'server-timing': timing });
+        res.end(bytes);
+      });
+    });
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  const app = Fastify();
+  app.addContentTypeParser(ARROW_STREAM, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post('/functions/idle/calls', async (req, reply) => {
+    const { bytes, timing } = await answer('idle', req.body as Buffer);
+    return reply.type(ARROW_STREAM).header('server-timing', timing).send(bytes);
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const portOf = (s: net.Server) => {
+    const a = s.address();
+    return typeof a === 'object' && a ? a.port : 0;
+  };
+  const servers = { 'bare node:http route': portOf(bare), 'fastify route': portOf(app.server) };
+
+  type Call = (table: Table) => Promise<{ ms: number; handlerMs: number }>;
+  const handlerMsOf = (header: string | null | undefined) => Number(/handler;dur=([\d.]+)/.exec(header ?? '')?.[1] ?? NaN);
+  const rawClient = async (port: number): Promise<{ call: Call; close(): void }> => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setNoDelay(true);
+    await new Promise((r) => socket.once('connect', r));
+    let buf: Buffer = Buffer.alloc(0);
+    let done: (head: string, body: Buffer) => void = () => undefined;
+    socket.on('data', (d: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, d]) : d;
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buf.subarray(0, end).toString('latin1');
+      const length = Number(/content-length: *(\d+)/i.exec(head)?.[1]);
+      if (buf.length < end + 4 + length) return;
+      const body = buf.subarray(end + 4, end + 4 + length);
+      buf = Buffer.alloc(0);
+      done(head, body);
+    });
+    return {
+      call: (table) =>
+        new Promise((resolve, reject) => {
+          const t0 = performance.now();
+          const bytes = encodeCallArgs(table);
+          done = (head, body) => {
+            try {
+              const out = decodeCallResult(decodeCallAnswer(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)), table.numRows, 'raw');
+              if (out.values.length !== table.numRows) throw new Error('rows lost');
+              resolve({ ms: performance.now() - t0, handlerMs: handlerMsOf(/server-timing: *([^\r\n]+)/i.exec(head)?.[1]) });
+            } catch (err) {
+              reject(err);
+            }
+          };
+          socket.write(Buffer.concat([Buffer.from(`POST /functions/idle/calls HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${ARROW_STREAM}\r\ncontent-length: ${bytes.byteLength}\r\n\r\n`, 'latin1'), bytes]));
+        }),
+      close: () => socket.destroy(),
+    };
+  };
+  const nodeHttpClient = (port: number): Call => {
+    const send = createNodeHttpFetch();
+    return async (table) => {
+      const t0 = performance.now();
+      const res = await send(`http://127.0.0.1:${port}/functions/idle/calls`, { method: 'POST', headers: { 'content-type': ARROW_STREAM }, body: encodeCallArgs(table) as unknown as BodyInit });
+      const out = decodeCallResult(decodeCallAnswer(new Uint8Array(await res.arrayBuffer())), table.numRows, 'node:http');
+      if (out.values.length !== table.numRows) throw new Error('rows lost');
+      return { ms: performance.now() - t0, handlerMs: handlerMsOf(res.headers.get('server-timing')) };
+    };
+  };
+  const tables: Table[] = Array.from(
+    { length: samples + 5 },
+    (_, k) => new arrow.Table({ text: arrow.vectorFromArray(Array.from({ length: ROWS }, (_, i) => `row ${k}.${i}: a sentence of modest length to embed`), new arrow.Utf8()) }),
+  );
+  const measure = async (call: Call) => {
+    const xs: number[] = [];
+    for (let k = 0; k < tables.length; k++) {
+      const { ms, handlerMs } = await call(tables[k]);
+      if (k >= 5) xs.push(ms - handlerMs);
+    }
+    return { p50Ms: Number(pct(xs, 50).toFixed(2)), p99Ms: Number(pct(xs, 99).toFixed(2)) };
+  };
+  const rows: StackRow[] = [];
+  try {
+    for (const [server, port] of Object.entries(servers)) {
+      const raw = await rawClient(port);
+      rows.push({ server, client: 'raw socket (bench only)', ...(await measure(raw.call)) });
+      raw.close();
+      rows.push({ server, client: 'node:http (createNodeHttpFetch)', ...(await measure(nodeHttpClient(port))) });
+    }
+    return rows;
+  } finally {
+    await app.close();
+    bare.close();
+    await queue.close();
   }
 }

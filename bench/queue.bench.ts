@@ -17,8 +17,8 @@
 // handler that does nothing (the queue's own cost); with a lean node:http client instead of fetch;
 // a bare GET round trip (the HTTP floor); and a per-phase breakdown of one chunk's overhead.
 // And this machine's share: the same path through handlers that only sleep, next to a bare fastify
-// route + node:http + one worker hop with the same sleeps and bytes (bench/floor.ts), and a probe of
-// what a 40 ms pause does to a few small operations.
+// route + node:http + one worker hop with the same sleeps and bytes (bench/floor.ts), the queue
+// itself behind leaner HTTP stacks, and a probe of what a 40 ms pause does to a few small operations.
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -35,7 +35,7 @@ import type { ModelSource } from '../src/server/worker/protocol';
 import { Remote } from '../src/client/remote-node';
 import type { FetchLike, WireResponse } from '../src/client/http-transport';
 import { createNodeHttpFetch } from '../src/client/node-http-fetch';
-import { bareFloor, coldProbe, type ColdRow, type FloorRow } from './floor';
+import { bareFloor, coldProbe, queueBehindStacks, type ColdRow, type FloorRow, type StackRow } from './floor';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARROW = 'application/vnd.apache.arrow.stream';
@@ -278,6 +278,7 @@ export async function main(args: string[]): Promise<void> {
   const idleFloor: Array<{ sleepMs: number; overheadP50Ms: number; overheadP99Ms: number }> = [];
   let bare: FloorRow[] = [];
   let cold: ColdRow[] = [];
+  let stacks: StackRow[] = [];
   try {
     // The same per-chunk path (Remote client, 25 rows, 512-d answers) through handlers that only
     // sleep: what the queue costs back to back (0 ms) and after its threads waited as long as a
@@ -296,6 +297,7 @@ export async function main(args: string[]): Promise<void> {
     // pause does to a few small operations: this machine's share of the numbers above.
     bare = (await bareFloor(IDLE_MS, 24)).map((r) => ({ sleepMs: r.sleepMs, p50Ms: f(r.p50Ms), p99Ms: f(r.p99Ms) }));
     cold = await coldProbe();
+    stacks = await queueBehindStacks(40, 30);
     // The queue's own cost first, while no model has run yet (its spinning threads would share the cores).
     for (const b of SIZES) {
       const chunks = chunksOf(texts, b).filter((c) => c.length === b);
@@ -434,6 +436,7 @@ export async function main(args: string[]): Promise<void> {
     idleFloor,
     bareFloor: bare,
     coldProbe: cold,
+    queueBehindStacks: stacks,
     results,
   };
   const outDir = path.join(here, 'results');
@@ -465,6 +468,13 @@ export async function main(args: string[]): Promise<void> {
     `| queue path overhead p50 / p99 ms | ${idleFloor.map((x) => `${x.overheadP50Ms} / ${x.overheadP99Ms}`).join(' | ')} |`,
     `| bare floor (no queue) p50 / p99 ms | ${bare.map((x) => `${x.p50Ms} / ${x.p99Ms}`).join(' | ')} |`,
     `| the queue's own part, p50 ms | ${idleFloor.map((x, i) => f(x.overheadP50Ms - (bare[i]?.p50Ms ?? NaN))).join(' | ')} |`,
+    '',
+    `The queue itself (FunctionQueue, lean Arrow codecs, the same handler sleeping 40 ms) behind leaner HTTP stacks than the server's and the Remote client's, overhead p50 / p99 ms — what each layer adds after the pause (the raw-socket client exists only in this benchmark):`,
+    '',
+    '| server | client | overhead p50 / p99 ms |',
+    '|---|---|---:|',
+    ...stacks.map((r) => `| ${r.server} | ${r.client} | ${r.p50Ms} / ${r.p99Ms} |`),
+    `| embedbook's routes (fastify) | Remote (the product path, above) | ${idleFloor.find((x) => x.sleepMs === 40)?.overheadP50Ms ?? '?'} / ${idleFloor.find((x) => x.sleepMs === 40)?.overheadP99Ms ?? '?'} |`,
     '',
     'Why a pause costs: the same small operations (p50 µs) back to back, right after the thread slept 40 ms, and right after it spun 40 ms instead. Spinning does not help, so it is not the cost of waking an idle core: what has not run for a while runs from cold caches and TLBs, and fresh memory page-faults.',
     '',
