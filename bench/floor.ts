@@ -16,7 +16,8 @@ import { createNodeHttpFetch } from '../src/client/node-http-fetch';
 const ROWS = 25;
 const DIM = 512;
 
-const pct = (xs: number[], p: number) => {
+/** The p-th percentile (nearest rank) of xs. */
+export const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };

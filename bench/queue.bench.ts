@@ -35,7 +35,7 @@ import type { ModelSource } from '../src/server/worker/protocol';
 import { Remote } from '../src/client/remote-node';
 import type { FetchLike, WireResponse } from '../src/client/http-transport';
 import { createNodeHttpFetch } from '../src/client/node-http-fetch';
-import { bareFloor, coldProbe, queueBehindStacks, type ColdRow, type FloorRow, type StackRow } from './floor';
+import { bareFloor, coldProbe, pct, queueBehindStacks, type ColdRow, type FloorRow, type StackRow } from './floor';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ARROW = 'application/vnd.apache.arrow.stream';
@@ -52,11 +52,6 @@ function arg(args: string[], name: string, dflt: number): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got ${args[i + 1]}`);
   return v;
 }
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 
 function chunksOf(texts: string[], size: number): string[][] {
   const out: string[][] = [];
