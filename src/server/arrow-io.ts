@@ -6,7 +6,8 @@ import {
 import type { ArgType, FunctionSpec, OutputType } from './define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
 import { floatListColumn, listValue, utf8Column, utf8Values, type WireBatch, type WireColumn } from '../wire/columns';
-import { ipcStreamProblem } from '../wire/ipc-guard';
+import { columnDataProblem } from '../wire/arrow-data-check';
+import { ipcStreamProblem, type IpcLimits } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
 import { writeIpcStream } from '../wire/ipc-write';
 
@@ -17,20 +18,27 @@ export type CallInput = Table | WireBatch;
 
 /**
  * Decodes a call's IPC stream body: the lean reader first (the usual text chunk), apache-arrow for
- * every other stream; anything unreadable is a MalformedIpcError naming the cause.
+ * every other stream; anything unreadable, or with more rows than `limits.maxRows`, is a
+ * MalformedIpcError naming the cause. The lean reader sizes nothing from a count its buffers do not
+ * back; apache-arrow's path is checked by ipcStreamProblem before it runs.
  */
-export function readCallBody(body: Uint8Array | undefined): CallInput {
+export function readCallBody(body: Uint8Array | undefined, limits: IpcLimits = {}): CallInput {
   if (!body || body.byteLength === 0) throw new MalformedIpcError('the body is empty (send the batch as an Arrow IPC stream)');
   const wire = readIpcStream(body);
-  if (wire && wire.columns.length > 0) return wire;
-  return readIpc(body);
+  if (wire && wire.columns.length > 0) {
+    if (limits.maxRows !== undefined && wire.rows > limits.maxRows) {
+      throw new MalformedIpcError(`the stream claims ${wire.rows} rows, more than this server's limit of ${limits.maxRows} rows per call: send it in chunks of at most ${limits.maxRows} rows`);
+    }
+    return wire;
+  }
+  return readIpc(body, limits);
 }
 
 /** Decodes an IPC stream body with apache-arrow; anything unreadable is a MalformedIpcError naming the cause. */
-export function readIpc(body: Uint8Array | undefined): Table {
+export function readIpc(body: Uint8Array | undefined, limits: IpcLimits = {}): Table {
   if (!body || body.byteLength === 0) throw new MalformedIpcError('the body is empty (send the batch as an Arrow IPC stream)');
   // apache-arrow believes the lengths in the metadata: a damaged one could stall this thread.
-  const problem = ipcStreamProblem(body);
+  const problem = ipcStreamProblem(body, limits);
   if (problem) throw new MalformedIpcError(problem);
   let table: Table;
   try {
@@ -80,6 +88,11 @@ function tableColumn(table: Table, j: number): ArgColumn {
     typeName: String(field.type),
     accepts: (arg) => accepts(arg, field.type),
     values: (arg) => {
+      // Lengths come from the stream's field nodes: check them against the batch and the buffers
+      // before a single value is read.
+      if (vec.length !== table.numRows) throw new MalformedIpcError(`column "${field.name}" has ${vec.length} values but its batches claim ${table.numRows} rows`);
+      const problem = columnDataProblem(vec.data);
+      if (problem) throw new MalformedIpcError(`column "${field.name}" ${problem}`);
       const out = new Array<unknown>(vec.length);
       for (let i = 0; i < vec.length; i++) {
         const v: unknown = vec.get(i);

@@ -220,6 +220,11 @@ export class FunctionQueue {
     return this.storeHealth.snapshot();
   }
 
+  /** The most rows one call may carry (maxQueuedRows): bodies claiming more are refused unread. */
+  get maxRowsPerCall(): number {
+    return this.opts.maxQueuedRows ?? 100_000;
+  }
+
   get isClosing(): boolean {
     return this.closing;
   }
@@ -355,12 +360,13 @@ export class FunctionQueue {
     if (this.closing) throw new ServerShuttingDownError();
     const entry = this.active.get(name);
     if (!entry) throw new UnknownFunctionError(name, this.functionNames());
-    const columns = extractColumns(entry.spec, table);
+    // The row limit first: extracting a call's values walks every row it claims.
     const rows = inputRows(table);
-    const limit = this.opts.maxQueuedRows ?? 100_000;
+    const limit = this.maxRowsPerCall;
     if (rows > limit) {
       throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);
     }
+    const columns = extractColumns(entry.spec, table);
     // Rows of submits between their check and their addCall count too, so concurrent submits
     // cannot all pass the check against the same depth.
     const depth = (await this.guard('depth', () => this.store.depth())) + this.reserved;

@@ -143,7 +143,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       return sendError(reply, 415, 'UnsupportedMediaTypeError', `Calls must be sent as ${ARROW_STREAM}, got ${JSON.stringify(type)}.`);
     }
     const wait = seconds('wait', req.query.wait);
-    const input = readCallBody(req.body as Buffer | undefined);
+    const input = readCallBody(req.body as Buffer | undefined, { maxRows: queue.maxRowsPerCall });
     const out = await queue.submit(req.params.name, input);
     // ?wait=S (optional): answer with the result itself when the call finishes within S seconds,
     // saving the poll round trip; otherwise the usual 202 with the call id.

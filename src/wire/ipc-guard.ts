@@ -42,13 +42,62 @@ function checkField(f: Field, metaLen: number, depth: number, budget: Budget): v
   }
 }
 
-function checkBatch(b: RecordBatch, metaLen: number): void {
-  bound('a record batch\'s field nodes', b.nodesLength(), metaLen, 16);
-  bound('a record batch\'s buffers', b.buffersLength(), metaLen, 16);
-  bound('a record batch\'s variadic buffer counts', b.variadicBufferCountsLength(), metaLen, 8);
+/** Limits from the reader's configuration, checked before apache-arrow sees the stream. */
+export interface IpcLimits {
+  /** Rows the whole stream may hold (the record batches' row counts summed). */
+  maxRows?: number;
 }
 
-function checkMessage(m: Message, metaLen: number, bodyLeft: number): void {
+/** What one stream has claimed so far, against its limits. */
+interface Tally {
+  rows: number;
+  limits: IpcLimits;
+}
+
+/**
+ * A batch's counts against what its bytes can back: each buffer inside the message body, each
+ * node's null count within its length, and no node longer than the batch's rows or than one bit
+ * per body byte could describe (no readable type stores less). apache-arrow sizes Vectors from
+ * these numbers, and the server walks every row: a forged count must stop here.
+ */
+function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: Tally | undefined): void {
+  const nodes = b.nodesLength();
+  const buffers = b.buffersLength();
+  bound('a record batch\'s field nodes', nodes, metaLen, 16);
+  bound('a record batch\'s buffers', buffers, metaLen, 16);
+  bound('a record batch\'s variadic buffer counts', b.variadicBufferCountsLength(), metaLen, 8);
+  const rows = Number(b.length());
+  if (!Number.isSafeInteger(rows) || rows < 0) throw new Malformed(`a record batch claims ${rows} rows`);
+  if (tally) {
+    tally.rows += rows;
+    const max = tally.limits.maxRows;
+    if (max !== undefined && tally.rows > max) {
+      throw new Malformed(`the stream claims ${tally.rows} rows, more than this server's limit of ${max} rows per call: send it in chunks of at most ${max} rows`);
+    }
+  }
+  const maxLength = Math.max(rows, bodyLength * 8);
+  for (let i = 0; i < nodes; i++) {
+    const n = b.nodes(i);
+    if (!n) continue;
+    const length = Number(n.length());
+    const nulls = Number(n.nullCount());
+    if (!Number.isSafeInteger(length) || length < 0 || length > maxLength) {
+      throw new Malformed(`field node ${i} claims ${length} values, more than a ${rows}-row batch with a ${bodyLength}-byte body can hold`);
+    }
+    if (!Number.isSafeInteger(nulls) || nulls < 0 || nulls > length) throw new Malformed(`field node ${i} claims ${nulls} nulls in ${length} values`);
+  }
+  for (let i = 0; i < buffers; i++) {
+    const buf = b.buffers(i);
+    if (!buf) continue;
+    const offset = Number(buf.offset());
+    const length = Number(buf.length());
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bodyLength) {
+      throw new Malformed(`buffer ${i} (bytes ${offset}..${offset + length}) lies outside its message's ${bodyLength}-byte body`);
+    }
+  }
+}
+
+function checkMessage(m: Message, metaLen: number, bodyLeft: number, tally: Tally | undefined): void {
   bound('the message\'s custom metadata', m.customMetadataLength(), metaLen, 4);
   const body = Number(m.bodyLength());
   if (!Number.isSafeInteger(body) || body < 0 || body > bodyLeft) {
@@ -71,28 +120,33 @@ function checkMessage(m: Message, metaLen: number, bodyLeft: number): void {
     }
     case MessageHeader.RecordBatch: {
       const b = m.header(new RecordBatch()) as RecordBatch | null;
-      if (b) checkBatch(b, metaLen);
+      if (b) checkBatch(b, metaLen, body, tally);
       return;
     }
     case MessageHeader.DictionaryBatch: {
       const d = m.header(new DictionaryBatch()) as DictionaryBatch | null;
       const b = d?.data();
-      if (b) checkBatch(b, metaLen);
+      // A dictionary's entries are not rows of the call: bounded by its bytes only.
+      if (b) checkBatch(b, metaLen, body, undefined);
       return;
     }
   }
 }
 
-/** Why the stream's metadata cannot be right, or undefined when it is safe to hand to apache-arrow. */
-export function ipcStreamProblem(bytes: Uint8Array): string | undefined {
+/**
+ * Why the stream's metadata cannot be right, or undefined when it is safe to hand to apache-arrow.
+ * `limits` adds the reader's own bounds (e.g. rows per call) to the structural ones.
+ */
+export function ipcStreamProblem(bytes: Uint8Array, limits: IpcLimits = {}): string | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tally: Tally = { rows: 0, limits };
   let pos = 0;
   try {
     for (;;) {
       const f = readFrame(bytes, view, pos);
       if (f.kind === 'end') return undefined;
       if (f.kind === 'damaged') return f.why;
-      checkMessage(f.message, f.metaLength, bytes.byteLength - f.bodyStart);
+      checkMessage(f.message, f.metaLength, bytes.byteLength - f.bodyStart, tally);
       pos = f.bodyStart + Number(f.message.bodyLength());
     }
   } catch (err) {
