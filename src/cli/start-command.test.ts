@@ -50,6 +50,29 @@ describe('embedbook start', () => {
     expect(asset.headers.get('cache-control')).toContain('immutable');
   });
 
+  test('every answer (app, API, 404) carries nosniff, a CSP that allows wasm and workers, and Referrer-Policy', async () => {
+    for (const path of ['', 'ort/ort-wasm-simd-threaded.jsep.wasm', 'missing.js', 'api/health', 'api/nope']) {
+      const res = await fetch(`${app.url}${path}`);
+      await res.arrayBuffer();
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toMatch(/script-src [^;]*'wasm-unsafe-eval'/);
+      expect(csp).toMatch(/worker-src [^;]*'self'/);
+      expect(csp).toContain("object-src 'none'");
+      expect(csp).not.toMatch(/script-src [^;]*'unsafe-(inline|eval)'/);
+    }
+  });
+
+  test('other methods on unknown paths answer the documented JSON error shape', async () => {
+    for (const [method, path] of [['POST', 'nope'], ['DELETE', 'some/route'], ['POST', 'api/nope']]) {
+      const res = await fetch(`${app.url}${path}`, { method });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { name: 'NotFoundError', message: expect.stringContaining(`${method} /${path}`) } });
+    }
+  });
+
   test('client-side routes get index.html; missing assets and escapes are 404', async () => {
     expect(await (await fetch(`${app.url}some/route`)).text()).toContain('<h1>embedbook</h1>');
     expect((await fetch(`${app.url}missing.js`)).status).toBe(404);

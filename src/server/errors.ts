@@ -107,6 +107,24 @@ export class BadRequestError extends ServerError {
   readonly statusCode = 400;
 }
 
+/** No route for this method and path (the API's own 404, in the documented error shape). */
+export class RouteNotFoundError extends ServerError {
+  override readonly name = 'NotFoundError';
+  readonly statusCode = 404;
+  constructor(readonly method: string, readonly path: string) {
+    super(`No API route ${method} ${path}: see docs/http-api.md for the routes (e.g. POST /functions/:name/calls, GET /calls/:id).`);
+  }
+}
+
+/** The body's Content-Type is not the one the route reads (checked before the body is parsed). */
+export class UnsupportedMediaTypeError extends ServerError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly statusCode = 415;
+  constructor(readonly route: string, readonly expected: string, readonly got: string) {
+    super(`${route} takes ${expected}, got Content-Type ${JSON.stringify(got)}: send the body as ${expected}.`);
+  }
+}
+
 /** The bounded queue is full: back off for `retryAfterS` seconds. */
 export class QueueFullError extends ServerError {
   override readonly name = 'QueueFullError';

@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { ARROW_STREAM, readCallBody } from './arrow-io';
-import { BadRequestError, ServerError, UnauthorizedError } from './errors';
+import { BadRequestError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
 import type { CallView, FunctionQueue } from './function-queue';
 
 export interface QueueRoutesOptions {
@@ -41,6 +41,19 @@ function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
 
 function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
   return reply.code(status).headers(headers).type('application/json').send({ error: { name, message } });
+}
+
+/**
+ * A route-level onRequest hook: a body whose Content-Type is not `expected` gets 415 before any
+ * parser runs (otherwise e.g. Arrow bytes sent as application/json fail JSON parsing: a 400).
+ */
+function requireContentType(route: string, expected: string) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const got = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (got === expected) return;
+    const e = new UnsupportedMediaTypeError(route, expected, got);
+    return sendError(reply, e.statusCode, e.name, e.message);
+  };
 }
 
 export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions): Promise<void> {
@@ -88,6 +101,11 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return sendError(reply, 500, 'InternalServerError', err.message);
   });
 
+  app.setNotFoundHandler((req, reply) => {
+    const e = new RouteNotFoundError(req.method, req.url.split('?')[0]);
+    return sendError(reply, e.statusCode, e.name, e.message);
+  });
+
   // Asks the store once, so an idle server notices a store outage (and its end) too.
   app.get('/health', async () => {
     const store = await queue.checkStore();
@@ -102,7 +120,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
 
   app.get('/functions', async () => queue.list());
 
-  app.post('/functions', async (req, reply) => {
+  app.post('/functions', { onRequest: requireContentType('POST /functions', 'application/json') }, async (req, reply) => {
     const body = req.body as { definition?: unknown; bundle?: unknown } | undefined;
     if (!body || typeof body !== 'object') throw new BadRequestError('POST /functions expects a JSON body { definition, bundle }.');
     if (body.bundle !== undefined && typeof body.bundle !== 'string') throw new BadRequestError('`bundle` must be the ES module text of the bundled definition file.');
@@ -137,11 +155,8 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       .send(Buffer.from(view.ipc.buffer, view.ipc.byteOffset, view.ipc.byteLength));
   };
 
-  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/functions/:name/calls', async (req, reply) => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim();
-    if (type !== ARROW_STREAM) {
-      return sendError(reply, 415, 'UnsupportedMediaTypeError', `Calls must be sent as ${ARROW_STREAM}, got ${JSON.stringify(type)}.`);
-    }
+  const callsRoute = { onRequest: requireContentType('POST /functions/:name/calls', ARROW_STREAM) };
+  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/functions/:name/calls', callsRoute, async (req, reply) => {
     const wait = seconds('wait', req.query.wait);
     const input = readCallBody(req.body as Buffer | undefined, { maxRows: queue.maxRowsPerCall });
     const out = await queue.submit(req.params.name, input);
