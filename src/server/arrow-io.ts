@@ -47,6 +47,12 @@ export function readIpc(body: Uint8Array | undefined, limits: IpcLimits = {}): T
     throw new MalformedIpcError(err instanceof Error ? err.message : String(err));
   }
   if (table.schema.fields.length === 0) throw new MalformedIpcError(`no schema or no columns in ${body.byteLength} bytes`);
+  const fields = table.schema.fields.length;
+  table.batches.forEach((b, i) => {
+    // apache-arrow builds a batch from whatever nodes it finds: fewer columns than the schema
+    // would fail later, inside getChildAt.
+    if (b.data.children.length !== fields) throw new MalformedIpcError(`record batch ${i} has ${b.data.children.length} columns but the schema declares ${fields}`);
+  });
   return table;
 }
 

@@ -124,6 +124,27 @@ test('the same forged count in a lean (client-codec) stream is refused too', asy
   await stillServes();
 });
 
+test('a record batch with fewer columns than its schema is a 400, not a 500 (found by the fuzzer)', async () => {
+  // The schema message of a two-column stream, then the batch of a one-column one.
+  const messages = (b: Uint8Array) => {
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const out: Uint8Array[] = [];
+    for (let pos = 0; ; ) {
+      const f = readFrame(b, view, pos);
+      if (f.kind !== 'message') return out;
+      const end = f.bodyStart + Number(f.message.bodyLength());
+      out.push(b.slice(pos, end));
+      pos = end;
+    }
+  };
+  const two = messages(tableToIPC(new Table({ text: vectorFromArray(['a'], new Utf8()), other: vectorFromArray(['b'], new Utf8()) }), 'stream'));
+  const one = messages(tableToIPC(textTable(['a']), 'stream'));
+  const body = new Uint8Array([...two[0], ...one[1], 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+  const r = await refused(body);
+  expect(r.status).toBe(400);
+  expect(r.error.message).toMatch(/record batch 0 has 1 columns but the schema declares 2/);
+});
+
 test('a valid utf8 table still goes through both readers', async () => {
   const t = new Table({ text: vectorFromArray(['abc', null, ''], new Utf8()) });
   const id = await callId(await submit(s.url, 'len', t));
