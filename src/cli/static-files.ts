@@ -23,19 +23,30 @@ export const CROSS_ORIGIN_ISOLATION: Record<string, string> = {
  * and connections anywhere over http(s), since the Remote backend and model downloads may live on
  * other origins. No plugins, no framing, no <base> or form posts elsewhere.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval' blob:",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "connect-src 'self' http: https: data: blob:",
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+const policy = (scriptSrc: string) =>
+  [
+    "default-src 'self'",
+    `script-src ${scriptSrc}`,
+    "worker-src 'self' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self' http: https: data: blob:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+export const CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' blob:");
+
+/**
+ * A worker's script is served with its own policy (a dedicated worker takes the CSP of its script's
+ * response, not the page's): the same, plus 'unsafe-eval', because apache-arrow's builders
+ * (vectorFromArray, used by the worker's readers and exports) compile their null checks with
+ * `new Function`. The worker runs only the app's own bundled code; the page keeps no eval.
+ */
+export const WORKER_CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' 'unsafe-eval' blob:");
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -109,9 +120,10 @@ function send(reply: FastifyReply, file: { path: string; size: number; mtime: Da
 /** Adds the isolation and security headers to every response (API included) and serves `root` for GET/HEAD. */
 export function registerStatic(app: FastifyInstance, opts: StaticOptions): void {
   const apiPrefix = opts.apiPrefix ?? '/api';
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     for (const [k, v] of Object.entries(CROSS_ORIGIN_ISOLATION)) if (!reply.hasHeader(k)) reply.header(k, v);
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    if (req.headers['sec-fetch-dest'] === 'worker') reply.header('content-security-policy', WORKER_CONTENT_SECURITY_POLICY);
     return payload;
   });
   // Other methods on app paths (POST /x…): the same JSON error shape as the API's.
