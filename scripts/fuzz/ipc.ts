@@ -58,6 +58,8 @@ interface Child {
   url: URL;
   exited: () => string | undefined;
   stderr: () => string;
+  /** The server's own timing line, printed when it stops (see ipc-server.ts). */
+  stats: () => string | undefined;
 }
 
 async function startServer(config: { bodyLimit: number; maxQueuedRows: number }): Promise<Child> {
@@ -66,16 +68,16 @@ async function startServer(config: { bodyLimit: number; maxQueuedRows: number })
   let exit: string | undefined;
   proc.stderr?.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
   proc.on('exit', (code, signal) => (exit = `exited with ${signal ?? `code ${code}`}`));
+  let out = '';
   const url = await new Promise<URL>((resolve, reject) => {
-    let out = '';
     proc.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
+      out = (out + c.toString()).slice(-8000);
       const m = /READY (\S+)/.exec(out);
       if (m) resolve(new URL(m[1]));
     });
     proc.on('exit', () => reject(new Error(`the fuzz server did not start: ${err}`)));
   });
-  return { proc, url, exited: () => exit, stderr: () => err };
+  return { proc, url, exited: () => exit, stderr: () => err, stats: () => /STATS (.+)/.exec(out)?.[1] };
 }
 
 /** Whether an error answer has exactly the documented shape. */
@@ -119,6 +121,15 @@ export async function runIpcFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
   let server = await startServer({ bodyLimit: 1 << 20, maxQueuedRows: 2000 });
   const times: number[] = [];
   const slowest = new Map<string, number>();
+  // The slowest answers are replayed at the end: on a shared machine a slow answer can be the
+  // machine's doing; the best of a few replays is what the body itself costs.
+  const slowCases: Array<{ ms: number; i: number; path: string; type: string; body: Uint8Array }> = [];
+  const keepSlow = (c: (typeof slowCases)[number]) => {
+    if (slowCases.length >= 5 && c.ms <= slowCases[slowCases.length - 1].ms) return;
+    slowCases.push(c);
+    slowCases.sort((x, y) => y.ms - x.ms);
+    slowCases.length = Math.min(slowCases.length, 5);
+  };
   const t0 = performance.now();
   let healthChecks = 0;
   const health = async (): Promise<boolean> => {
@@ -156,6 +167,7 @@ export async function runIpcFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
       }
       times.push(a.ms);
       if (a.ms > report.slowestMs) report.slowestMs = a.ms;
+      keepSlow({ ms: a.ms, i, path, type, body });
       const key = `${seed.route} ${a.status}`;
       if (a.ms > (slowest.get(key) ?? 0)) slowest.set(key, a.ms);
       if (a.ms > SLOW_MS) fail(`answers slower than ${SLOW_MS / 1000} s`, i, seed, body, `${a.ms.toFixed(0)} ms, status ${a.status}`);
@@ -179,6 +191,12 @@ export async function runIpcFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
       if (i > 0 && i % 10_000 === 0) log(`  … ${i} cases, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
     if (!(await health())) report.failures['/health failures']++;
+    for (const c of slowCases) {
+      let best = Infinity;
+      for (let k = 0; k < 5; k++) best = Math.min(best, (await send(server.url, 'POST', c.path, c.type, c.body, 10_000)).ms);
+      report.replayedSlowestMs = Math.max(report.replayedSlowestMs ?? 0, best);
+      report.notes.push(`slow case ${c.i} (${c.body.byteLength} bytes → ${c.path}): ${c.ms.toFixed(1)} ms in the run, best of 5 replays ${best.toFixed(1)} ms`);
+    }
   } finally {
     const exited = new Promise((r) => server.proc.once('exit', r));
     if (!server.exited()) server.proc.kill('SIGTERM');
@@ -189,6 +207,15 @@ export async function runIpcFuzz(opts: FuzzRunOptions): Promise<FuzzReport> {
   report.seconds = (performance.now() - t0) / 1000;
   times.sort((x, y) => x - y);
   report.p99Ms = percentile(times, 0.99);
+  const stats = server.stats();
+  if (stats) {
+    const st = JSON.parse(stats) as { requests: number; p50Ms: number; p99Ms: number; maxMs: number; slowest: string; loopDelayMaxMs: number; loopDelayP99Ms: number };
+    report.serverMs = { p50: st.p50Ms, p99: st.p99Ms, max: st.maxMs, loopDelayMax: st.loopDelayMaxMs };
+    report.notes.push(
+      `inside the server (onRequest → onResponse, ${st.requests} requests): p50 ${st.p50Ms.toFixed(2)} ms, p99 ${st.p99Ms.toFixed(2)} ms, max ${st.maxMs.toFixed(1)} ms (${st.slowest}); ` +
+        `event-loop delay p99 ${st.loopDelayP99Ms.toFixed(1)} ms, max ${st.loopDelayMaxMs.toFixed(1)} ms`,
+    );
+  }
   report.notes.push(`slowest by route and status: ${[...slowest].sort().map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}`);
   report.notes.push(`/health asked ${healthChecks} times; the server ran in its own process (crashes restart it)`);
   return report;

@@ -11,6 +11,10 @@ export interface FuzzReport {
   outcomes: Map<string, number>;
   slowestMs: number;
   p99Ms: number;
+  /** The server's own view (IPC target): time per request and the event loop's longest delay. */
+  serverMs?: { p50: number; p99: number; max: number; loopDelayMax: number };
+  /** The slowest answers replayed (best of 5 each): what those bodies cost without machine noise. */
+  replayedSlowestMs?: number;
   /** Where failing inputs were written (to reproduce them). */
   saved: string[];
   notes: string[];
@@ -30,6 +34,7 @@ export function formatReport(r: FuzzReport): string {
     `fuzz ${r.target}: ${r.cases} cases in ${r.seconds.toFixed(1)} s (seed ${r.seed})`,
     ...Object.entries(r.failures).map(([k, n]) => `  ${k.padEnd(34)} ${n}`),
     `  ${'slowest answer'.padEnd(34)} ${r.slowestMs.toFixed(1)} ms (p99 ${r.p99Ms.toFixed(2)} ms)`,
+    ...(r.replayedSlowestMs === undefined ? [] : [`  ${'slowest answers, replayed'.padEnd(34)} ${r.replayedSlowestMs.toFixed(1)} ms (best of 5 each, the 5 slowest)`]),
     `  ${passed(r) ? 'PASS' : 'FAIL'}`,
     '  outcomes:',
     ...[...r.outcomes.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, n]) => `    ${String(n).padStart(7)}  ${k}`),
