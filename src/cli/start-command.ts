@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { createServer, DEFAULT_BODY_LIMIT } from '../server/create-server';
+import { edgeErrorOptions } from '../server/routes';
 import { buildApp, staleReason } from './app-build';
 import { listenError } from './errors';
 import type { CliIO } from './main';
@@ -48,7 +49,7 @@ export async function startApp(flags: StartFlags, io: Pick<CliIO, 'stderr'>): Pr
   }
   // One fastify app for both. forceCloseConnections: a browser keeps long-polls and keep-alive
   // sockets open; Ctrl-C must not wait for them once the queue has answered every poll.
-  const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT, forceCloseConnections: true });
+  const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT, forceCloseConnections: true, ...edgeErrorOptions });
   registerStatic(app, { root: distDir, apiPrefix: API_PREFIX });
   const server = createServer({ app, host: flags.host, port, prefix: API_PREFIX, functions: [DEFAULT_FUNCTION] });
   let listening: Awaited<ReturnType<typeof server.listen>>;

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { trackConnections } from './close-connections';
 import { FunctionQueue, type QueueOptions } from './function-queue';
-import { queueRoutes } from './routes';
+import { edgeErrorOptions, queueRoutes } from './routes';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7711;
@@ -49,7 +49,7 @@ function packageVersion(): string {
 
 export function createServer(opts: ServerOptions = {}): EmbedbookServer {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = opts.app ?? Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' });
+  const app = opts.app ?? Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle', ...edgeErrorOptions });
   const queue = new FunctionQueue(opts);
   const connections = trackConnections(app.server);
   void app.register(queueRoutes, {

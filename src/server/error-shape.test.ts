@@ -1,6 +1,7 @@
 // Every error answer of the queue API in the documented shape `{ error: { name, message } }`
 // (docs/http-api.md), over real HTTP: unknown routes, wrong content types (415 before any parser
 // runs), bad JSON, empty bodies. Issue #10 point 6.
+import { connect } from 'node:net';
 import { tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
@@ -96,5 +97,32 @@ describe('bad bodies keep the shape', () => {
     const res = await fetch(`${s.url}/functions/len/calls`, { method: 'POST', headers: { 'content-type': ARROW }, body: new Uint8Array(0) as unknown as BodyInit });
     expect(res.status).toBe(400);
     expect((await errorAnswer(res)).name).toBe('MalformedIpcError');
+  });
+});
+
+/** One raw HTTP exchange (what fetch cannot send: bad URL escapes, broken framing). */
+function raw(base: string, request: string): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(u.port), u.hostname, () => sock.end(request));
+    let out = '';
+    sock.on('data', (c: Buffer) => (out += c.toString()));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const [head, ...rest] = out.split('\r\n\r\n');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1]), body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+describe('errors before any route runs keep the shape', () => {
+  test.each([
+    ['a URL that does not decode', 'GET /calls/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', /not a valid url/],
+    ['a broken chunked body', 'POST /functions/len/calls HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.apache.arrow.stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n', /could not be read/],
+    ['a body shorter than its Content-Length', 'POST /functions/len/calls HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.apache.arrow.stream\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc', /could not be read/],
+  ])('%s → 400 BadRequestError', async (_what, request, message) => {
+    const { status, body } = await raw(s.url, request);
+    expect(status).toBe(400);
+    expect(JSON.parse(body)).toEqual({ error: { name: 'BadRequestError', message: expect.stringMatching(message) } });
   });
 });

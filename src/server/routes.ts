@@ -2,6 +2,7 @@
 // (`embedbook serve`) or under a prefix on another app (`npm start` mounts it at /api). Auth, the
 // Arrow content-type parser, CORS and error mapping apply to these routes only.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { ARROW_STREAM, readCallBody } from './arrow-io';
@@ -42,6 +43,25 @@ function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
 function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
   return reply.code(status).headers(headers).type('application/json').send({ error: { name, message } });
 }
+
+/**
+ * Fastify options for the errors raised before any route or plugin runs (a URL that does not
+ * decode, a request line or body Node cannot read): the same `{ error: { name, message } }` shape
+ * as every other answer. Pass them to `Fastify({...})` wherever an app serving these routes is made.
+ */
+export const edgeErrorOptions = {
+  frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply) {
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 400;
+    return sendError(reply, status, 'BadRequestError', `The request could not be routed: ${err.message}`);
+  },
+  clientErrorHandler(err: Error & { code?: string }, socket: Socket) {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, text] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ error: { name: 'BadRequestError', message: `The HTTP request could not be read (${err.code ?? err.message}): check its framing (Content-Length, chunked encoding) and headers.` } });
+    if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
+    socket.destroy(err);
+  },
+};
 
 /**
  * A route-level onRequest hook: a body whose Content-Type is not `expected` gets 415 before any
