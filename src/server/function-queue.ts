@@ -59,6 +59,8 @@ export interface QueueOptions {
   bundleDir?: string;
   /** Workers one function may hold at once (default: all but one when there are ≥ 2 workers). */
   maxWorkersPerFunction?: number;
+  /** See PoolOptions.recycleUnloaded (default true; false only for the redeploy benchmark's baseline). */
+  recycleUnloadedWorkers?: boolean;
   /** Extra or replacement built-in models, e.g. `{ minilm: { folder: '/models/all-MiniLM-L6-v2' } }`. */
   models?: Record<string, ModelEntry>;
   /** Intra-op threads per worker for model handlers (default: cores / workers). */
@@ -152,6 +154,7 @@ export class FunctionQueue {
       maxCrashReruns: opts.maxCrashReruns ?? 2,
       prefetch: opts.workerPrefetch,
       maxWorkersPerFunction: opts.maxWorkersPerFunction,
+      recycleUnloaded: opts.recycleUnloadedWorkers,
       events: { workerLost: () => this.metrics.workerRestarts++ },
     });
     this.bundleDir = processBundleDir(

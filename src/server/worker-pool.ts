@@ -49,6 +49,11 @@ export interface PoolOptions {
   memoryMb?: number;
   /** Workers one function may hold at once (default: all but one when there are ≥ 2, else 1). */
   maxWorkersPerFunction?: number;
+  /**
+   * Replace a worker once idle after a bundle it imported is unloaded (default true). False keeps
+   * it, and with it every unloaded bundle's module: only the redeploy benchmark's baseline does that.
+   */
+  recycleUnloaded?: boolean;
 }
 
 /** How a worker was lost: decides whether its batch is re-run or fails. */
@@ -445,7 +450,7 @@ export class WorkerPool {
       s.sent.delete(key);
       s.loaded.delete(key);
       if (s.retired) continue;
-      if (s.imported.delete(key)) {
+      if (s.imported.delete(key) && this.opts.recycleUnloaded !== false) {
         s.recycle = true;
         if (!s.tasks.length) this.recycleSlot(s);
       } else if (s.ready) {
