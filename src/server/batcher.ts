@@ -55,7 +55,7 @@ export interface BatcherOptions {
    * batches each holds): rows beyond it wait in the store, not in a worker queue, so a cancel can
    * still drop them and late rows still join.
    */
-  maxInFlight?: number;
+  maxInFlight?: number | (() => number);
   events?: BatcherEvents;
   /**
    * A store call failed (e.g. Redis is down). The batcher never lets it escape: it retries with
@@ -105,6 +105,11 @@ export class Batcher {
   private retryTimer: unknown = undefined;
 
   constructor(private readonly opts: BatcherOptions) {}
+
+  private maxInFlight(): number {
+    const m = this.opts.maxInFlight;
+    return typeof m === 'function' ? m() : (m ?? Infinity);
+  }
 
   /** Batches currently running (or waiting for a worker). */
   get inFlightBatches(): number {
@@ -178,7 +183,7 @@ export class Batcher {
         this.clearTimer();
         break;
       }
-      if (this.running.size >= (this.opts.maxInFlight ?? Infinity)) break; // a finishing batch re-notifies
+      if (this.running.size >= this.maxInFlight()) break; // a finishing batch re-notifies
       const now = timers.now();
       const due = oldestAt + maxBufferDuration;
       if (rows >= maxBatchingSize || now >= due || this.flushing) {

@@ -283,6 +283,7 @@ export class FunctionQueue {
     const entry: Entry = { spec, version, stream: key, ref, deployedAt: this.timers.now(), batcher: this.makeBatcher(spec, key, ref) };
     const old = this.active.get(spec.name);
     this.active.set(spec.name, entry);
+    this.countFunctions();
     if (old) void this.retire(old, false);
     // On a shared store rows may already wait in this stream (submitted through another server, or
     // left by one that shut down): look at once instead of at the next event.
@@ -297,8 +298,14 @@ export class FunctionQueue {
     entry.batcher.dispose();
     this.pool.unload(entry.ref.key);
     this.draining.delete(entry);
+    this.countFunctions();
     // The module stays cached in workers that loaded it, but its file is no longer needed.
     if (entry.ref.bundleUrl) rmSync(fileURLToPath(entry.ref.bundleUrl), { force: true });
+  }
+
+  /** The per-function worker cap applies while two or more functions (draining ones too) are deployed. */
+  private countFunctions(): void {
+    this.pool.setFunctionCount(new Set([...this.active.keys(), ...[...this.draining].map((e) => e.spec.name)]).size);
   }
 
   /** Removes a function after draining its in-flight work. */
@@ -322,7 +329,7 @@ export class FunctionQueue {
       retryBackoffMs: this.opts.retryBackoffMs,
       // A function holds at most maxWorkersPerFunction workers: rows beyond what they hold wait in
       // the store, where a cancel still drops them.
-      maxInFlight: this.pool.capacityPerFunction,
+      maxInFlight: () => this.pool.capacityPerFunction,
       onCallsFinished: (ids) => this.wake(ids),
       onStoreError: (err, where) => this.storeHealth.failed(err, where),
       onStoreOk: () => this.storeHealth.succeeded(),

@@ -36,18 +36,19 @@ describe('two workers', () => {
       workers: 2,
       functions: [
         { definition: { name: 'len', maxBatchingSize: 8, maxBufferDuration: 5, output: 'float64' }, bundle: LENGTH_BUNDLE },
-        { definition: { name: 'hog', maxBatchingSize: 4, maxBufferDuration: 20, retries: 3, output: 'float64', resources: { memory: '96Mi' } }, bundle: HOG_BUNDLE },
+        { definition: { name: 'hog', maxBatchingSize: 4, maxBufferDuration: 20, retries: 3, output: 'float64', resources: { memory: '64Mi' } }, bundle: HOG_BUNDLE },
         { definition: { name: 'spin', maxBatchingSize: 4, maxBufferDuration: 20, retries: 3, output: 'float64', batchTimeoutMs: 1500 }, bundle: SPIN_BUNDLE },
       ],
     });
   });
   afterAll(async () => s?.close());
 
-  test('a handler that allocates without end fails its own row with its memory limit named; the neighbours, the server and other functions go on', async () => {
+  // Each out-of-memory death fills 64 MiB and starts a fresh worker: seconds apiece on a loaded machine.
+  test('a handler that allocates without end fails its own row with its memory limit named; the neighbours, the server and other functions go on', { timeout: 300_000 }, async () => {
     const restarts = await metric(s.url, 'embedbook_worker_restarts_total');
     const hog = await run(s.url, 'hog', ['a', 'hog', 'ccc', 'dd']);
     expect(hog.result).toEqual([1, null, 3, 2]);
-    expect(hog.status[1]).toMatch(/^WorkerOutOfMemoryError: .*memory limit of 96 MiB of JavaScript heap \(resources\.memory\)/);
+    expect(hog.status[1]).toMatch(/^WorkerOutOfMemoryError: .*memory limit of 64 MiB of JavaScript heap \(resources\.memory\)/);
     expect([hog.status[0], hog.status[2], hog.status[3]]).toEqual(['ok', 'ok', 'ok']);
     // Out of memory is not retried whole: the batch, then its half with the row, then the row: 3.
     expect(await metric(s.url, 'embedbook_worker_restarts_total')).toBe(restarts + 3);

@@ -9,9 +9,10 @@
 //   re-run on a fresh worker, up to maxCrashReruns;
 // - a batch whose calls were all cancelled is stopped: taken off the queue, skipped in the worker,
 //   or, when it runs, its worker is terminated and replaced;
-// - one function holds at most `maxWorkersPerFunction` workers (default: all but one), and a free
-//   worker goes to the function holding the fewest workers, oldest batch first (FIFO per function),
-//   so a hung or slow function cannot starve another;
+// - while two or more functions are deployed, one function holds at most `maxWorkersPerFunction`
+//   workers (default: all but one), and a free worker goes to the function holding the fewest
+//   workers, oldest batch first (FIFO per function), so a hung or slow function cannot starve
+//   another (a function deployed alone uses every worker: there is nobody to starve);
 // - a worker that imported a bundle version that was since unloaded (redeploy, removal) is replaced
 //   once idle: an ES module cannot be unloaded from a thread, only the thread can go.
 // Each worker also holds `prefetch` batches (default 1) of the same function behind the one it runs
@@ -127,8 +128,10 @@ export class WorkerPool {
   private broken: string | undefined;
   private readonly depth: number;
   private readonly memoryMb: number;
-  /** Workers one function may hold at once. */
+  /** Workers one function may hold at once while several functions are deployed. */
   readonly maxWorkersPerFunction: number;
+  /** Functions deployed (set by the queue): the per-function cap applies from two on. */
+  private functions = 0;
   /** Workers replaced because they had crashed, run out of memory or hung (not recycled ones). */
   restarts = 0;
   /** Workers replaced on purpose: after an unload (their old bundles) or a cancelled batch. */
@@ -161,9 +164,18 @@ export class WorkerPool {
   get capacity(): number {
     return this.slots.length * this.depth;
   }
+  /** Workers one function may hold now: the cap while ≥ 2 functions are deployed, else all. */
+  get workerCap(): number {
+    return this.functions >= 2 ? this.maxWorkersPerFunction : this.slots.length;
+  }
   /** Batches one function can have in workers at once (its worker cap × the batches each holds). */
   get capacityPerFunction(): number {
-    return this.maxWorkersPerFunction * this.depth;
+    return this.workerCap * this.depth;
+  }
+  /** The queue tells the pool how many functions are deployed (draining ones included). */
+  setFunctionCount(n: number): void {
+    this.functions = n;
+    this.pump();
   }
   get queued(): number {
     return this.queue.length;
@@ -286,7 +298,7 @@ export class WorkerPool {
       // another; another function's would wait behind a hung one); a deploy-time inspect waits for
       // an idle worker, and nothing queues behind it.
       if (task.msg.type !== 'run' || slot.tasks.some((t) => t.msg.type !== 'run' || t.fnName !== task.fnName)) return false;
-    } else if (task.fnName !== undefined && this.held(task.fnName) >= this.maxWorkersPerFunction) {
+    } else if (task.fnName !== undefined && this.held(task.fnName) >= this.workerCap) {
       return false;
     }
     return this.fitsGpu(slot, task);
@@ -334,7 +346,7 @@ export class WorkerPool {
    * with this limit, up to the per-function cap of workers per limit, one start at a time.
    */
   private resizeFor(task: Task): void {
-    if (task.fnName !== undefined && this.held(task.fnName) >= this.maxWorkersPerFunction) return;
+    if (task.fnName !== undefined && this.held(task.fnName) >= this.workerCap) return;
     const live = this.slots.filter((s) => !s.retired);
     const same = live.filter((s) => s.init.memoryMb === task.memoryMb);
     if (same.length >= this.maxWorkersPerFunction || same.some((s) => !s.ready)) return;
