@@ -417,8 +417,9 @@ export class WorkerPool {
       const i = slot.tasks.indexOf(task);
       if (i < 0) continue;
       if (i > 0) {
-        // Handed over behind the running batch: the worker skips it.
-        slot.tasks.splice(i, 1);
+        // Handed over behind the running batch: the worker skips it and answers at once. It stays in
+        // the slot's list until then, so the list keeps matching the worker's order even if the
+        // worker had already started it (its answer is then dropped).
         slot.worker.postMessage({ type: 'skip', id: task.id } satisfies ToWorker);
       } else {
         // Running: only terminating the thread stops a handler. The batches behind it go back to

@@ -42,7 +42,7 @@ export type ToWorker =
   | { type: 'run'; id: number; fn: FnRef | string; columns: unknown[][]; rows: number; attempt: number }
   | { type: 'inspect'; id: number; fn: FnRef }
   | { type: 'unload'; key: string }
-  /** A batch handed over behind the running one was cancelled: skip it, answer nothing. */
+  /** A batch handed over behind the running one was cancelled: skip it (answered with an error). */
   | { type: 'skip'; id: number };
 
 /** Equal-length float vectors, packed row-major: row i = data[i*dim, (i+1)*dim). */

@@ -18,7 +18,7 @@ const handlers = new Map<string, Promise<{ run: Runner; arity: number }>>();
 const loaded = new Set<string>();
 /** Function versions this worker was sent, by key: later batches name only the key. */
 const refs = new Map<string, FnRef>();
-/** Batches handed over behind the running one and cancelled since: skipped without an answer. */
+/** Batches handed over behind the running one and cancelled since: answered as cancelled, not run. */
 const skipped = new Set<number>();
 
 async function load(fn: FnRef): Promise<{ run: Runner; arity: number }> {
@@ -107,7 +107,10 @@ function refOf(fn: FnRef | string): FnRef {
 }
 
 async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
-  if (skipped.delete(msg.id)) return;
+  if (skipped.delete(msg.id)) {
+    send({ type: 'error', id: msg.id, error: { name: 'BatchCancelledError', message: 'every call in this batch was cancelled' } });
+    return;
+  }
   try {
     const fn = refOf(msg.fn);
     const h = await handlerFor(fn);
