@@ -74,16 +74,24 @@ describe('two workers', () => {
   });
 });
 
+/**
+ * A server with `len` and `stuck` (rows 'hang' spin; a deadline of 10 min, far beyond any test's
+ * timeout: only a cancel or another worker gets past them).
+ */
+function startWithStuck(workers: number, maxBatchingSize: number): Promise<Running> {
+  return start({
+    workers,
+    functions: [
+      { definition: { name: 'len', maxBatchingSize: 8, maxBufferDuration: 5, output: 'float64' }, bundle: LENGTH_BUNDLE },
+      { definition: { name: 'stuck', maxBatchingSize, maxBufferDuration: 0, retries: 0, output: 'float64', batchTimeoutMs: 600_000 }, bundle: SPIN_BUNDLE },
+    ],
+  });
+}
+
 test('a hung function holds at most all workers but one: another function\'s call goes through, and cancelling the hung calls frees their workers', async () => {
   // Deadline far beyond the test's timeout: if the hung rows could hold both workers, `len` would
   // wait for it and the test would time out.
-  const s = await start({
-    workers: 2,
-    functions: [
-      { definition: { name: 'len', maxBatchingSize: 8, maxBufferDuration: 5, output: 'float64' }, bundle: LENGTH_BUNDLE },
-      { definition: { name: 'stuck', maxBatchingSize: 1, maxBufferDuration: 0, retries: 0, output: 'float64', batchTimeoutMs: 600_000 }, bundle: SPIN_BUNDLE },
-    ],
-  });
+  const s = await startWithStuck(2, 1);
   try {
     const hung = await Promise.all([callId(await submit(s.url, 'stuck', textTable(['hang']))), callId(await submit(s.url, 'stuck', textTable(['hang'])))]);
     await expect.poll(() => metric(s.url, 'embedbook_workers_busy'), { timeout: 20_000 }).toBe(1);
@@ -103,13 +111,7 @@ test('a hung function holds at most all workers but one: another function\'s cal
 });
 
 test('with one worker, cancelling the only call of a hung running batch terminates it and the worker serves the next call', async () => {
-  const s = await start({
-    workers: 1,
-    functions: [
-      { definition: { name: 'len', maxBatchingSize: 8, maxBufferDuration: 5, output: 'float64' }, bundle: LENGTH_BUNDLE },
-      { definition: { name: 'stuck', maxBatchingSize: 4, maxBufferDuration: 0, retries: 0, output: 'float64', batchTimeoutMs: 600_000 }, bundle: SPIN_BUNDLE },
-    ],
-  });
+  const s = await startWithStuck(1, 4);
   try {
     const id = await callId(await submit(s.url, 'stuck', textTable(['hang', 'x'])));
     await expect.poll(() => metric(s.url, 'embedbook_workers_busy'), { timeout: 20_000 }).toBe(1);
