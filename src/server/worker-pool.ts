@@ -343,13 +343,13 @@ export class WorkerPool {
 
   /**
    * A batch whose memory limit no worker has: an idle worker with another limit is replaced by one
-   * with this limit, up to the per-function cap of workers per limit, one start at a time.
+   * with this limit, up to the per-function worker cap per limit, one start at a time.
    */
   private resizeFor(task: Task): void {
     if (task.fnName !== undefined && this.held(task.fnName) >= this.workerCap) return;
     const live = this.slots.filter((s) => !s.retired);
     const same = live.filter((s) => s.init.memoryMb === task.memoryMb);
-    if (same.length >= this.maxWorkersPerFunction || same.some((s) => !s.ready)) return;
+    if (same.length >= this.workerCap || same.some((s) => !s.ready)) return;
     const idle = live.find((s) => s.ready && !s.tasks.length && s.init.memoryMb !== task.memoryMb && this.fitsGpu(s, task));
     if (idle) this.respawn(idle, { ...idle.init, memoryMb: task.memoryMb });
   }
