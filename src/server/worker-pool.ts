@@ -88,6 +88,8 @@ interface Task {
   memoryMb: number;
   /** The function a run belongs to (every version): what the per-function worker cap counts. */
   fnName?: string;
+  /** Cancelled while held in a worker behind another batch: never re-queued. */
+  cancelled?: boolean;
   resolve(v: FromWorker): void;
   reject(e: unknown): void;
 }
@@ -260,7 +262,7 @@ export class WorkerPool {
       return;
     }
     if (i >= 0) this.slots[i] = this.spawn(slot.init);
-    this.queue.unshift(...waiting);
+    this.queue.unshift(...waiting.filter((t) => !t.cancelled));
     if (task) {
       if (loss === 'oom') task.reject(new WorkerOutOfMemoryError(slot.init.memoryMb));
       else if (loss === 'timeout') task.reject(new BatchTimeoutError(`${reason}; the worker was terminated and replaced`));
@@ -420,11 +422,12 @@ export class WorkerPool {
         // Handed over behind the running batch: the worker skips it and answers at once. It stays in
         // the slot's list until then, so the list keeps matching the worker's order even if the
         // worker had already started it (its answer is then dropped).
+        task.cancelled = true;
         slot.worker.postMessage({ type: 'skip', id: task.id } satisfies ToWorker);
       } else {
         // Running: only terminating the thread stops a handler. The batches behind it go back to
         // the head of the queue, in order.
-        const waiting = slot.tasks.slice(1);
+        const waiting = slot.tasks.slice(1).filter((t) => !t.cancelled);
         slot.tasks = [];
         this.recycled++;
         this.respawn(slot);
