@@ -376,11 +376,9 @@ export async function main(args: string[]): Promise<void> {
   // (c) The server as `embedbook serve` starts it: its default pool (one single-threaded worker per
   // core, each holding one batch behind the one it runs), through the real client with two chunks
   // per worker in flight (what fills the pool). Same chunks, alternated with the same direct loop.
-  const pool = createServer({
-    port: 0,
-    models: { bench: source },
-    functions: SIZES.map((b) => ({ definition: { name: `embed-${b}`, model: 'bench', maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0 } })),
-  });
+  // One function deployed at a time, as a server serving one model runs: with two deployed, each
+  // may hold only all workers but one (the per-function cap, docs/server.md "Handler isolation").
+  const pool = createServer({ port: 0, models: { bench: source } });
   const poolUrl = (await pool.listen()).url;
   const poolRemote = new Remote({ url: poolUrl });
   const poolChunk = remoteChunker(poolUrl, { handlerMs: NaN, serverMs: 0 });
@@ -390,6 +388,8 @@ export async function main(args: string[]): Promise<void> {
     for (const r of results) {
       const b = Number(r.batch);
       const chunks = chunksOf(texts, b).filter((c) => c.length === b);
+      for (const f of await pool.queue.list()) await pool.queue.remove(f.name);
+      await pool.queue.deploy({ name: `embed-${b}`, model: 'bench', maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0 });
       await remoteAll(poolRemote, `embed-${b}`, chunks, b, poolInFlight); // loads the model in every worker
       const n = chunks.length * b;
       const pairs: Array<{ direct: number; queue: number }> = [];

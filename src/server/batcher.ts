@@ -2,6 +2,9 @@
 // (the store's stream); a batch is cut when the buffer holds maxBatchingSize rows, or
 // maxBufferDuration ms after the OLDEST buffered row arrived, whichever comes first. A failed batch
 // is retried with backoff, then split in halves to isolate bad rows; each row ends with a status.
+// Two failures skip the retries (running the same rows again would fail the same way, at a high
+// price): a batch past its deadline runs its rows one by one, each once, so one hanging row costs
+// two deadlines; a batch that ran out of memory is split in halves at once.
 import type { TimerApi } from '../core/types';
 import { sleep } from '../core/timers';
 import { backoffDelayMs } from '../core/backoff';
@@ -14,8 +17,18 @@ export interface ExecutedBatch {
   errors?: ReadonlyArray<string | null | undefined>;
 }
 
-/** Runs one batch (in a worker); rejects when the whole invocation failed. */
-export type BatchExecutor = (rows: QueuedRow[], attempt: number) => Promise<ExecutedBatch>;
+/**
+ * Runs one batch (in a worker); rejects when the whole invocation failed. `signal` aborts when every
+ * call with rows in the batch was cancelled.
+ */
+export type BatchExecutor = (rows: QueuedRow[], attempt: number, signal: AbortSignal) => Promise<ExecutedBatch>;
+
+/** A running batch: its calls, which of them were cancelled, and how to stop it. */
+interface RunningBatch {
+  calls: Set<string>;
+  cancelled: Set<string>;
+  abort: AbortController;
+}
 
 /** Observations for metrics. All optional. */
 export interface BatcherEvents {
@@ -42,7 +55,7 @@ export interface BatcherOptions {
    * batches each holds): rows beyond it wait in the store, not in a worker queue, so a cancel can
    * still drop them and late rows still join.
    */
-  maxInFlight?: number;
+  maxInFlight?: number | (() => number);
   events?: BatcherEvents;
   /**
    * A store call failed (e.g. Redis is down). The batcher never lets it escape: it retries with
@@ -57,6 +70,15 @@ export interface BatcherOptions {
 const STORE_RETRY_BASE_MS = 200;
 const STORE_RETRY_CAP_MS = 5_000;
 
+/** Failures that retrying the same rows would repeat: the batch is split at once instead. */
+const SPLIT_AT_ONCE = new Set(['WorkerOutOfMemoryError']);
+/** Failures that cost a whole deadline: the batch's rows run one by one, each once. */
+const ONE_BY_ONE = new Set(['BatchTimeoutError']);
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : '';
+}
+
 function message(err: unknown): string {
   if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
   return String(err);
@@ -70,7 +92,7 @@ export class Batcher {
   private stopped = false;
   /** Cut every waiting row now, ignoring maxBufferDuration (shutdown and drain). */
   private flushing = false;
-  private readonly running = new Set<QueuedRow[]>();
+  private readonly running = new Map<QueuedRow[], RunningBatch>();
   private drainWaiters: Array<() => void> = [];
   /** Running rows were released to the shared stream (shutdown): their late outcomes are dropped. */
   private released = false;
@@ -83,6 +105,11 @@ export class Batcher {
   private retryTimer: unknown = undefined;
 
   constructor(private readonly opts: BatcherOptions) {}
+
+  private maxInFlight(): number {
+    const m = this.opts.maxInFlight;
+    return typeof m === 'function' ? m() : (m ?? Infinity);
+  }
 
   /** Batches currently running (or waiting for a worker). */
   get inFlightBatches(): number {
@@ -156,7 +183,7 @@ export class Batcher {
         this.clearTimer();
         break;
       }
-      if (this.running.size >= (this.opts.maxInFlight ?? Infinity)) break; // a finishing batch re-notifies
+      if (this.running.size >= this.maxInFlight()) break; // a finishing batch re-notifies
       const now = timers.now();
       const due = oldestAt + maxBufferDuration;
       if (rows >= maxBatchingSize || now >= due || this.flushing) {
@@ -188,7 +215,7 @@ export class Batcher {
   }
 
   private launch(rows: QueuedRow[]): void {
-    this.running.add(rows);
+    this.running.set(rows, { calls: new Set(rows.map((r) => r.callId)), cancelled: new Set(), abort: new AbortController() });
     const task = this.runBatch(rows)
       // runBatch records every failure as row statuses and retries the store until stopped.
       .catch(() => undefined)
@@ -215,8 +242,13 @@ export class Batcher {
     }
     if (dropped.length) this.finish(await this.persist('complete', () => store.complete(stream, dropped)));
     if (!live.length) return;
+    const batch = this.running.get(rows);
+    if (!batch) return;
+    batch.calls = new Set(live.map((r) => r.callId));
+    // A cancel that came while the calls' states were read.
+    if ([...batch.calls].every((id) => batch.cancelled.has(id))) batch.abort.abort();
     this.opts.events?.batchStarted?.(live.length);
-    const outcomes = await this.runIsolating(live, this.opts.retries);
+    const outcomes = await this.runIsolating(live, this.opts.retries, batch.abort.signal);
     // Released at shutdown: another server runs these rows now and records their outcomes.
     if (this.released) return;
     const failed = outcomes.filter((o) => o.error).length;
@@ -229,28 +261,49 @@ export class Batcher {
     if (callIds.length) this.opts.onCallsFinished(callIds);
   }
 
-  /** Retries the whole batch, then splits it in halves (one attempt each) down to single rows. */
-  private async runIsolating(rows: QueuedRow[], retries: number): Promise<RowOutcome[]> {
+  /**
+   * A call was cancelled: a running batch all of whose calls are now cancelled is stopped (its
+   * worker terminated if it runs). Rows of other calls keep their batch running.
+   */
+  cancelled(callId: string): void {
+    for (const batch of this.running.values()) {
+      if (!batch.calls.has(callId)) continue;
+      batch.cancelled.add(callId);
+      if ([...batch.calls].every((id) => batch.cancelled.has(id))) batch.abort.abort();
+    }
+  }
+
+  /**
+   * Retries the whole batch, then splits it in halves (one attempt each) down to single rows.
+   * Out of memory: no retries, split at once. Past its deadline: each row alone, once.
+   */
+  private async runIsolating(rows: QueuedRow[], retries: number, signal: AbortSignal): Promise<RowOutcome[]> {
     const { execute, timers, retryBackoffMs = 100 } = this.opts;
+    const failAll = (error: string) => rows.map((r) => ({ callId: r.callId, index: r.index, value: null, error }));
     for (let attempt = 1; ; attempt++) {
+      if (signal.aborted) return failAll(CANCELLED_STATUS);
       try {
-        const out = await execute(rows, attempt);
+        const out = await execute(rows, attempt, signal);
         return rows.map((r, i) => {
           const error = out.errors?.[i];
           return error ? { callId: r.callId, index: r.index, value: null, error } : { callId: r.callId, index: r.index, value: out.values[i] };
         });
       } catch (err) {
-        if (attempt <= retries && !this.stopped) {
+        if (signal.aborted) return failAll(CANCELLED_STATUS);
+        const name = errorName(err);
+        if (attempt <= retries && !this.stopped && !SPLIT_AT_ONCE.has(name) && !ONE_BY_ONE.has(name)) {
           this.opts.events?.retried?.(attempt, err);
           await sleep(backoffDelayMs(attempt, retryBackoffMs, timers.random), timers);
           continue;
         }
-        if (rows.length === 1 || this.stopped) {
-          const error = message(err);
-          return rows.map((r) => ({ callId: r.callId, index: r.index, value: null, error }));
+        if (rows.length === 1 || this.stopped) return failAll(message(err));
+        if (ONE_BY_ONE.has(name)) {
+          // Each row alone with its own deadline: a hung row costs one more deadline, not a cascade.
+          const parts = await Promise.all(rows.map((r) => this.runIsolating([r], 0, signal)));
+          return parts.flat();
         }
         const mid = Math.ceil(rows.length / 2);
-        const [left, right] = await Promise.all([this.runIsolating(rows.slice(0, mid), 0), this.runIsolating(rows.slice(mid), 0)]);
+        const [left, right] = await Promise.all([this.runIsolating(rows.slice(0, mid), 0, signal), this.runIsolating(rows.slice(mid), 0, signal)]);
         return [...left, ...right];
       }
     }
@@ -299,7 +352,7 @@ export class Batcher {
         if (!rows.length) break;
         for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
       }
-      for (const rows of this.running) for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
+      for (const rows of this.running.keys()) for (const r of rows) outcomes.push({ callId: r.callId, index: r.index, value: null, error: status });
       if (outcomes.length) this.finish(await store.complete(stream, outcomes));
     } catch (err) {
       // The store is down: nothing more can be recorded; shutdown goes on.
@@ -317,7 +370,7 @@ export class Batcher {
     this.stopped = true;
     this.released = true;
     this.clearTimer();
-    const rows = [...this.running].flat();
+    const rows = [...this.running.keys()].flat();
     try {
       if (rows.length) await this.opts.store.release(this.opts.stream, rows);
     } catch (err) {

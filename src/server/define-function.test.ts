@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { defineFunction, toFunctionSpec, validateSpec } from './define-function';
+import { defineFunction, memoryMb, toFunctionSpec, validateSpec } from './define-function';
 import { InvalidDefinitionError, ScalarHandlerError } from './errors';
 
 describe('defineFunction', () => {
@@ -34,6 +34,7 @@ describe('defineFunction', () => {
     [{ name: 'f', args: {} }, 'args'],
     [{ name: 'f', args: { '1': 'string[]' } }, 'args.1'],
     [{ name: 'f', resources: { memory: 'lots' } }, 'resources.memory'],
+    [{ name: 'f', resources: { memory: '32Mi' } }, 'resources.memory'],
     [{ name: 'f', resources: { cpu: 0 } }, 'resources.cpu'],
     [{ name: 'f', output: 'float16' }, 'output'],
     [{ name: 'f', input: 'rows' }, 'input'],
@@ -48,4 +49,15 @@ describe('defineFunction', () => {
     expect((err as InvalidDefinitionError).field).toBe(field);
     expect((err as Error).message).toContain(`\`${field}\``);
   });
+});
+
+test('resources.memory in MiB: binary and decimal units, 1 GiB by default', () => {
+  expect(memoryMb(undefined)).toBe(1024);
+  expect(memoryMb('4Gi')).toBe(4096);
+  expect(memoryMb('512Mi')).toBe(512);
+  expect(memoryMb('1G')).toBe(953); // 10^9 bytes
+  expect(memoryMb('1.5Gi')).toBe(1536);
+  expect(memoryMb(String(256 * 2 ** 20))).toBe(256); // plain bytes
+  expect(() => memoryMb('1Xi')).toThrow(InvalidDefinitionError);
+  expect(validateSpec({ name: 'f', resources: { memory: '64Mi' } }, { hasHandler: true }).resources.memory).toBe('64Mi');
 });

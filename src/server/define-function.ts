@@ -16,7 +16,11 @@ export const OUTPUT_TYPES: readonly OutputType[] = ['float32[]', 'float64[]', 'f
 
 export interface Resources {
   cpu?: number;
-  /** Kubernetes-style quantity, e.g. "4Gi" (informational on a single host). */
+  /**
+   * Kubernetes-style quantity, e.g. "4Gi" (default "1Gi"): the JavaScript heap limit of the worker
+   * threads that run the handler (worker_threads resourceLimits). A handler that exhausts it fails
+   * its batch's rows; the worker is replaced.
+   */
   memory?: string;
   /** A GPU kind, e.g. "nvidia-l4", or "any". Must match a worker's GPU unless CPU fallback is on. */
   gpu?: string;
@@ -71,6 +75,19 @@ export const DEFAULTS = { maxBatchingSize: 32, maxBufferDuration: 100, retries: 
 const NAME_RE = /^[A-Za-z][\w.-]{0,63}$/;
 const ARG_NAME_RE = /^[A-Za-z_][\w]*$/;
 const MEMORY_RE = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/;
+const MEMORY_UNITS: Record<string, number> = { '': 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+/** A worker below this cannot even load its handler: smaller `resources.memory` is refused. */
+export const MIN_MEMORY_MB = 64;
+/** The heap limit of a handler's workers when `resources.memory` is not given. */
+export const DEFAULT_MEMORY_MB = 1024;
+
+/** A validated `resources.memory` quantity in MiB (rounded down); DEFAULT_MEMORY_MB when absent. */
+export function memoryMb(quantity: string | undefined): number {
+  if (quantity === undefined) return DEFAULT_MEMORY_MB;
+  const m = /^(\d+(?:\.\d+)?)([KMGT]i?)?$/.exec(quantity);
+  if (!m) throw new InvalidDefinitionError('resources.memory', `must be a quantity like "4Gi" or "512Mi", got ${JSON.stringify(quantity)}.`);
+  return Math.floor((Number(m[1]) * MEMORY_UNITS[m[2] ?? '']) / 2 ** 20);
+}
 
 /** Validates a definition where it is written (fails fast at import) and returns it unchanged. */
 export function defineFunction<D extends FunctionDefinition>(definition: D): D {
@@ -150,6 +167,7 @@ export function validateSpec(raw: unknown, opts: { hasHandler: boolean }): Funct
   }
   if (r.memory !== undefined) {
     if (typeof r.memory !== 'string' || !MEMORY_RE.test(r.memory)) throw new InvalidDefinitionError('resources.memory', `must be a quantity like "4Gi" or "512Mi", got ${JSON.stringify(r.memory)}.`);
+    if (memoryMb(r.memory) < MIN_MEMORY_MB) throw new InvalidDefinitionError('resources.memory', `must be at least ${MIN_MEMORY_MB}Mi (a worker needs that much to load a handler), got ${JSON.stringify(r.memory)}.`);
     resources.memory = r.memory;
   }
   if (r.gpu !== undefined && r.gpu !== null && r.gpu !== '') {

@@ -182,9 +182,39 @@ export const CANCELLED_STATUS = 'cancelled';
 
 /** A worker died (crash, process.exit, out of memory) or hung past the batch deadline. */
 export class WorkerLostError extends Error {
-  override readonly name = 'WorkerLostError';
+  override readonly name: string = 'WorkerLostError';
   constructor(readonly reason: string) {
     super(`Worker lost mid-batch: ${reason}`);
+  }
+}
+
+/**
+ * A batch ran past its deadline: its worker was terminated and replaced. The batcher does not retry
+ * it whole: each of its rows runs alone once (see docs/server.md, "Deadlines").
+ */
+export class BatchTimeoutError extends WorkerLostError {
+  override readonly name = 'BatchTimeoutError';
+}
+
+/**
+ * The handler exhausted its worker's JavaScript heap (resources.memory, default 1 GiB): the worker
+ * was terminated and replaced. The batcher does not retry the batch whole; it splits it in halves.
+ */
+export class WorkerOutOfMemoryError extends WorkerLostError {
+  override readonly name = 'WorkerOutOfMemoryError';
+  constructor(readonly memoryMb: number) {
+    super(
+      `the handler exhausted its memory limit of ${memoryMb} MiB of JavaScript heap (resources.memory) and its worker was replaced; ` +
+        'use less memory per batch (a smaller maxBatchingSize) or raise resources.memory',
+    );
+  }
+}
+
+/** Every call with rows in a running batch was cancelled: the batch was stopped (its worker replaced if it had started). */
+export class BatchCancelledError extends Error {
+  override readonly name = 'BatchCancelledError';
+  constructor() {
+    super('every call in this batch was cancelled');
   }
 }
 

@@ -4,12 +4,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
+import { processBundleDir } from './bundle-dir';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { Batcher } from './batcher';
-import { validateSpec, type FunctionSpec } from './define-function';
+import { memoryMb, validateSpec, type FunctionSpec } from './define-function';
 import {
   BadRequestError, InvalidBundleError, InvalidDefinitionError, QueueFullError, ServerShuttingDownError,
   SHUTTING_DOWN_STATUS, CANCELLED_STATUS, StoreUnavailableError, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,
@@ -51,8 +52,15 @@ export interface QueueOptions {
   retryBackoffMs?: number;
   /** How long a finished call's result is kept for polling (default 10 min). */
   resultTtlMs?: number;
-  /** Where uploaded bundles are written (default node_modules/.cache/embedbook/functions). */
+  /**
+   * Where uploaded bundles are written (default node_modules/.cache/embedbook/functions), in a
+   * subfolder per server process; folders of processes that are gone are removed at start.
+   */
   bundleDir?: string;
+  /** Workers one function may hold at once (default: all but one when there are ≥ 2 workers). */
+  maxWorkersPerFunction?: number;
+  /** See PoolOptions.recycleUnloaded (default true; false only for the redeploy benchmark's baseline). */
+  recycleUnloadedWorkers?: boolean;
   /** Extra or replacement built-in models, e.g. `{ minilm: { folder: '/models/all-MiniLM-L6-v2' } }`. */
   models?: Record<string, ModelEntry>;
   /** Intra-op threads per worker for model handlers (default: cores / workers). */
@@ -109,9 +117,9 @@ export class FunctionQueue {
   private readonly versions = new Map<string, number>();
   private readonly waiters = new Map<string, Set<() => void>>();
   private readonly models: Record<string, ModelEntry>;
+  /** This server's own subfolder of the bundle folder (created at the first deploy). */
   private readonly bundleDir: string;
   private closing = false;
-  private readonly instanceId = randomUUID().slice(0, 8);
   private lastSweep = 0;
   /** Rows of submits that passed the queue-full check and are being added. */
   private reserved = 0;
@@ -145,9 +153,13 @@ export class FunctionQueue {
       batchTimeoutMs: opts.batchTimeoutMs ?? 300_000,
       maxCrashReruns: opts.maxCrashReruns ?? 2,
       prefetch: opts.workerPrefetch,
+      maxWorkersPerFunction: opts.maxWorkersPerFunction,
+      recycleUnloaded: opts.recycleUnloadedWorkers,
       events: { workerLost: () => this.metrics.workerRestarts++ },
     });
-    this.bundleDir = opts.bundleDir ?? (existsSync('node_modules') ? join(process.cwd(), 'node_modules', '.cache', 'embedbook', 'functions') : join(tmpdir(), 'embedbook-functions'));
+    this.bundleDir = processBundleDir(
+      opts.bundleDir ?? (existsSync('node_modules') ? join(process.cwd(), 'node_modules', '.cache', 'embedbook', 'functions') : join(tmpdir(), 'embedbook-functions')),
+    );
     this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => Date.now());
     if (this.store.watch) this.watching = this.watchStore(1);
   }
@@ -248,7 +260,7 @@ export class FunctionQueue {
     const version = (this.versions.get(spec.name) ?? 0) + 1;
     this.versions.set(spec.name, version);
     const key = streamKey(spec.name, version);
-    const ref: FnRef = { key, name: spec.name, version, input: spec.input, args: spec.args };
+    const ref: FnRef = { key, name: spec.name, version, input: spec.input, args: spec.args, ...(spec.output !== undefined ? { output: spec.output } : {}) };
     if (spec.model !== undefined) {
       const m = this.models[spec.model];
       ref.model = spec.model;
@@ -260,13 +272,13 @@ export class FunctionQueue {
     } else {
       mkdirSync(this.bundleDir, { recursive: true });
       const hash = createHash('sha256').update(bundle as string).digest('hex').slice(0, 12);
-      // Per server instance: several servers may share the folder, and each deletes its own files.
-      const file = join(this.bundleDir, `${spec.name}-${version}-${hash}-${this.instanceId}.mjs`);
+      // In this server's own folder: several servers may share the parent, and each deletes its own.
+      const file = join(this.bundleDir, `${spec.name}-${version}-${hash}.mjs`);
       writeFileSync(file, bundle as string);
       ref.bundleUrl = pathToFileURL(file).href;
     }
     try {
-      await this.pool.inspect(ref);
+      await this.pool.inspect(ref, { memoryMb: memoryMb(spec.resources.memory) });
     } catch (err) {
       if (ref.bundleUrl) rmSync(fileURLToPath(ref.bundleUrl), { force: true });
       const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
@@ -276,6 +288,7 @@ export class FunctionQueue {
     const entry: Entry = { spec, version, stream: key, ref, deployedAt: this.timers.now(), batcher: this.makeBatcher(spec, key, ref) };
     const old = this.active.get(spec.name);
     this.active.set(spec.name, entry);
+    this.countFunctions();
     if (old) void this.retire(old, false);
     // On a shared store rows may already wait in this stream (submitted through another server, or
     // left by one that shut down): look at once instead of at the next event.
@@ -290,8 +303,14 @@ export class FunctionQueue {
     entry.batcher.dispose();
     this.pool.unload(entry.ref.key);
     this.draining.delete(entry);
+    this.countFunctions();
     // The module stays cached in workers that loaded it, but its file is no longer needed.
     if (entry.ref.bundleUrl) rmSync(fileURLToPath(entry.ref.bundleUrl), { force: true });
+  }
+
+  /** The per-function worker cap applies while two or more functions (draining ones too) are deployed. */
+  private countFunctions(): void {
+    this.pool.setFunctionCount(new Set([...this.active.keys(), ...[...this.draining].map((e) => e.spec.name)]).size);
   }
 
   /** Removes a function after draining its in-flight work. */
@@ -304,6 +323,7 @@ export class FunctionQueue {
 
   private makeBatcher(spec: FunctionSpec, stream: string, ref: FnRef): Batcher {
     const m = this.metrics.fn(spec.name);
+    const memory = memoryMb(spec.resources.memory);
     return new Batcher({
       stream,
       maxBatchingSize: spec.maxBatchingSize,
@@ -312,7 +332,9 @@ export class FunctionQueue {
       store: this.store,
       timers: this.timers,
       retryBackoffMs: this.opts.retryBackoffMs,
-      maxInFlight: this.pool.capacity,
+      // A function holds at most maxWorkersPerFunction workers: rows beyond what they hold wait in
+      // the store, where a cancel still drops them.
+      maxInFlight: () => this.pool.capacityPerFunction,
       onCallsFinished: (ids) => this.wake(ids),
       onStoreError: (err, where) => this.storeHealth.failed(err, where),
       onStoreOk: () => this.storeHealth.succeeded(),
@@ -328,9 +350,9 @@ export class FunctionQueue {
           this.observeRate(n);
         },
       },
-      execute: async (rows, attempt) => {
+      execute: async (rows, attempt, signal) => {
         const columns = Object.keys(spec.args).map((_, j) => rows.map((r) => r.values[j]));
-        const out = await this.pool.run(ref, columns, rows.length, attempt, { gpu: spec.resources.gpu, timeoutMs: spec.batchTimeoutMs });
+        const out = await this.pool.run(ref, columns, rows.length, attempt, { gpu: spec.resources.gpu, timeoutMs: spec.batchTimeoutMs, memoryMb: memory, signal });
         m.handlerSeconds.observe(out.handlerMs / 1000);
         for (const id of new Set(rows.map((r) => r.callId))) this.handlerMsByCall.set(id, (this.handlerMsByCall.get(id) ?? 0) + out.handlerMs);
         return out;
@@ -454,8 +476,11 @@ export class FunctionQueue {
       return;
     }
     if (await this.guard('cancelCall', () => this.store.cancelCall(callId, CANCELLED_STATUS))) this.wake([callId]);
+    const batcher = this.entryOf(call)?.batcher;
+    // A running batch whose calls are now all cancelled stops (its worker is replaced).
+    batcher?.cancelled(callId);
     // Its rows left the buffer: let the batcher re-arm its timer and notice a finished drain.
-    this.entryOf(call)?.batcher.notify();
+    batcher?.notify();
   }
 
   private entryOf(call: CallRecord): Entry | undefined {
@@ -531,6 +556,6 @@ export class FunctionQueue {
     this.wake([...this.waiters.keys()]);
     await this.pool.close();
     // Uploaded bundles live as long as the server: a restart starts with no functions deployed.
-    for (const e of entries) if (e.ref.bundleUrl) rmSync(fileURLToPath(e.ref.bundleUrl), { force: true });
+    rmSync(this.bundleDir, { recursive: true, force: true });
   }
 }

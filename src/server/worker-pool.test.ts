@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
 import { defaultTimers } from '../core/timers';
-import { WorkerLostError } from './errors';
+import { BatchCancelledError, WorkerLostError } from './errors';
 import { WorkerPool } from './worker-pool';
 
 let pool: WorkerPool | undefined;
@@ -84,7 +84,7 @@ test('a batch that hangs in a worker that has its handler loaded is caught at th
   const t0 = performance.now();
   const err = await pool.run(hangs, [['hang']], 1, 1).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(WorkerLostError);
-  expect((err as Error).message).toMatch(/batch deadline of 400 ms passed/);
+  expect((err as Error).message).toMatch(/ran past its deadline of 400 ms/);
   // The load grace is two minutes; a generous bound still tells the two apart on a loaded machine.
   expect(performance.now() - t0).toBeLessThan(30_000);
 });
@@ -97,4 +97,52 @@ test('after a function version is unloaded, a worker that runs it again is sent 
   pool.unload(fn.key);
   expect((await pool.run(fn, [['ccc']], 1, 1)).values).toEqual([3]);
   expect(pool.restarts).toBe(0);
+  // The worker had imported the bundle: it was replaced (the only way to drop an ES module).
+  expect(pool.recycled).toBe(1);
+});
+
+test('a cancelled batch waiting in the worker behind the running one is skipped there; a cancelled running batch\'s worker is replaced', async () => {
+  pool = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 30_000, maxCrashReruns: 0 });
+  await pool.ready();
+  const f = slowFn(300);
+  const running = pool.run(f, [['a']], 1, 1);
+  const behind = new AbortController();
+  // Had it run, 'kill' would have ended the worker (process.exit): restarts stays 0 only if skipped.
+  const skipped = pool.run(f, [['kill']], 1, 1, { signal: behind.signal }).catch((e: unknown) => e);
+  expect(pool.queued).toBe(0); // both are in the worker
+  behind.abort();
+  expect(await skipped).toBeInstanceOf(BatchCancelledError);
+  expect((await running).values).toEqual([1]);
+  expect((await pool.run(f, [['bb']], 1, 1)).values).toEqual([2]);
+  expect(pool.restarts).toBe(0);
+
+  const stop = new AbortController();
+  const hung = pool.run({ ...f, key: 'spin@1', bundleUrl: 'data:text/javascript,export default { handler: () => { for (;;) {} } }' }, [['x']], 1, 1, { signal: stop.signal }).catch((e: unknown) => e);
+  await expect.poll(() => pool!.busy).toBe(1);
+  stop.abort();
+  expect(await hung).toBeInstanceOf(BatchCancelledError);
+  expect((await pool.run(f, [['ccc']], 1, 1)).values).toEqual([3]); // the replacement serves
+  expect(pool.restarts).toBe(0);
+  expect(pool.recycled).toBe(1);
+});
+
+test('with two functions deployed, one holds at most all workers but one, and a free worker goes to the function holding fewer', async () => {
+  pool = new WorkerPool({ size: 2, threadsPerWorker: 1, timers: defaultTimers, batchTimeoutMs: 30_000, maxCrashReruns: 0 });
+  await pool.ready();
+  expect(pool.maxWorkersPerFunction).toBe(1);
+  expect(pool.workerCap).toBe(2); // one function deployed: it may use every worker
+  pool.setFunctionCount(2);
+  expect(pool.workerCap).toBe(1);
+  const f = { ...slowFn(200), name: 'f' };
+  const g = { ...slowFn(200, 'g@1'), name: 'g' };
+  const fRuns = [['a'], ['b'], ['c'], ['d']].map((t) => pool!.run(f, [t], 1, 1));
+  // f: one batch runs and one waits in its worker; the other two wait in the pool, not in the
+  // second worker, which stays free for g.
+  expect(pool.busy).toBe(1);
+  expect(pool.queued).toBe(2);
+  const gRun = pool.run(g, [['gg']], 1, 1);
+  expect(pool.busy).toBe(2);
+  expect(pool.queued).toBe(2);
+  expect((await gRun).values).toEqual([2]);
+  expect((await Promise.all(fRuns)).map((o) => o.values)).toEqual([[1], [1], [1], [1]]);
 });

@@ -17,6 +17,8 @@ export interface FnRef {
   modelModuleUrl?: string;
   /** Where the built-in model module reads the model from (default: by model name). */
   modelSource?: ModelSource;
+  /** The declared result type: decides which output checks apply (none for 'json' and 'utf8'). */
+  output?: string;
 }
 
 /** 'default' (public/models/default) or a Hugging Face-layout folder on this machine. */
@@ -28,6 +30,8 @@ export interface WorkerInit {
   gpu?: string;
   /** Intra-op threads a model handler may use (cores / workers). */
   threads: number;
+  /** JavaScript heap limit of this worker (MiB): resources.memory of the functions it runs. */
+  memoryMb: number;
 }
 
 export type ToWorker =
@@ -37,7 +41,9 @@ export type ToWorker =
    */
   | { type: 'run'; id: number; fn: FnRef | string; columns: unknown[][]; rows: number; attempt: number }
   | { type: 'inspect'; id: number; fn: FnRef }
-  | { type: 'unload'; key: string };
+  | { type: 'unload'; key: string }
+  /** A batch handed over behind the running one was cancelled: skip it (answered with an error). */
+  | { type: 'skip'; id: number };
 
 /** Equal-length float vectors, packed row-major: row i = data[i*dim, (i+1)*dim). */
 export interface PackedVectors {

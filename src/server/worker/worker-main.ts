@@ -6,6 +6,7 @@ import type { FnRef, FromWorker, ModelHandlerFactory, PackedVectors, ToWorker, W
 import { HandlerError, toPlainError } from '../errors';
 import type { HandlerContext } from '../define-function';
 import { columnsToTable } from './columns-to-table';
+import { checkOutput } from './check-output';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -17,6 +18,8 @@ const handlers = new Map<string, Promise<{ run: Runner; arity: number }>>();
 const loaded = new Set<string>();
 /** Function versions this worker was sent, by key: later batches name only the key. */
 const refs = new Map<string, FnRef>();
+/** Batches handed over behind the running one and cancelled since: answered as cancelled, not run. */
+const skipped = new Set<number>();
 
 async function load(fn: FnRef): Promise<{ run: Runner; arity: number }> {
   if (fn.model !== undefined) {
@@ -104,6 +107,10 @@ function refOf(fn: FnRef | string): FnRef {
 }
 
 async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
+  if (skipped.delete(msg.id)) {
+    send({ type: 'error', id: msg.id, error: { name: 'BatchCancelledError', message: 'every call in this batch was cancelled' } });
+    return;
+  }
   try {
     const fn = refOf(msg.fn);
     const h = await handlerFor(fn);
@@ -120,7 +127,7 @@ async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
       ...(init.gpu ? { gpu: init.gpu } : {}),
     };
     const t0 = performance.now();
-    const out = normalise(await h.run(msg.columns, ctx), msg.rows);
+    const out = checkOutput(normalise(await h.run(msg.columns, ctx), msg.rows), fn.output);
     const handlerMs = performance.now() - t0;
     const packed = pack(out.values);
     if (packed) send({ type: 'result', id: msg.id, packed, errors: out.errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
@@ -133,6 +140,10 @@ async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
 let batches: Promise<void> = Promise.resolve();
 
 port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'skip') {
+    skipped.add(msg.id);
+    return;
+  }
   if (msg.type === 'unload') {
     handlers.delete(msg.key);
     loaded.delete(msg.key);
