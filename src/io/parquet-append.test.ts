@@ -31,7 +31,10 @@ describe('parquet pieces appended into one file', () => {
     chunks.push(parquetFooter(template!, groups));
     const file = new Uint8Array(chunks.reduce((a, c) => a + c.byteLength, 0));
     let at = 0;
-    for (const c of chunks) (file.set(c, at), (at += c.byteLength));
+    for (const c of chunks) {
+      file.set(c, at);
+      at += c.byteLength;
+    }
     const { table } = await readParquet(file);
     expect(table.numRows).toBe(13);
     expect(Array.from(table.getChild('id')!.toArray() as Int32Array)).toEqual(Array.from({ length: 13 }, (_, i) => i));
