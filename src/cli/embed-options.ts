@@ -18,6 +18,8 @@ export interface RawEmbedFlags {
   model?: string;
   device?: string;
   quiet?: boolean;
+  force?: boolean;
+  resume?: boolean;
 }
 
 export interface EmbedPlan {
@@ -32,6 +34,8 @@ export interface EmbedPlan {
   remote?: { url: string; apiKey?: string; functionName: string };
   local?: { model: string; device: string };
   quiet: boolean;
+  /** Replace an existing output / a different unfinished run. */
+  force: boolean;
 }
 
 export const DEFAULT_CHUNK_SIZE = 50;
@@ -113,5 +117,8 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     local = { model: flags.model ?? 'default', device };
   }
 
-  return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet) };
+  if (flags.force && flags.resume) {
+    throw new CliUsageError('--force starts afresh and --resume continues an unfinished run; pass one or the other.', 'force');
+  }
+  return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet), force: Boolean(flags.force) };
 }

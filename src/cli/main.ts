@@ -59,6 +59,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--model <name|dir>', 'local model: "default" or a BERT-family folder (default default)')
     .option('--device <device>', 'local device: auto | cpu | cuda (default auto)')
     .option('-q, --quiet', 'no progress bar')
+    .option('--force', 'replace an existing output file (and any unfinished run of another command)')
+    .option('--resume', 'continue an unfinished run of this command (re-running it does the same)')
     .action(async (input: string, flags: RawEmbedFlags) => {
       const { runEmbed } = await import('./embed-command');
       if (flags.remote && flags.apiKey === undefined && process.env.EMBEDBOOK_API_KEY) flags.apiKey = process.env.EMBEDBOOK_API_KEY;

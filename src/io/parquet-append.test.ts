@@ -1,6 +1,6 @@
 import { Field, Float32, List, Table, makeData, makeVector, tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { parquetFooter, parquetHead, parquetPiece, parseWithBigInts, stringifyWithBigInts } from './parquet-append';
+import { arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, withoutLastColumn, parseWithBigInts, stringifyWithBigInts } from './parquet-append';
 import { readParquet } from './parquet-read';
 import { writeParquetBuffer } from './parquet-write';
 
@@ -40,6 +40,22 @@ describe('parquet pieces appended into one file', () => {
     expect(Array.from(table.getChild('id')!.toArray() as Int32Array)).toEqual(Array.from({ length: 13 }, (_, i) => i));
     expect(table.getChild('text')!.get(12)).toBe('row 12');
     expect(Array.from(table.getChild('embedding')!.get(7) as Iterable<number>)).toEqual([21, 22, 23]);
+  });
+
+  it('drops the last (flat) column from the footer: the file reads back without it', async () => {
+    const t = part(0, 6);
+    const withStatus = new Table({ id: t.getChild('id')!, embedding: t.getChild('embedding')!, text: t.getChild('text')! });
+    const piece = parquetPiece(await writeParquetBuffer(withStatus, { rowGroupRows: 4 }), 4);
+    const kept = new Table({ id: t.getChild('id')!, embedding: t.getChild('embedding')! });
+    const dropped = withoutLastColumn(piece.meta, piece.rowGroups, await arrowSchemaOf(kept.schema));
+    const footer = parquetFooter(dropped.template, dropped.rowGroups);
+    const file = new Uint8Array(4 + piece.data.byteLength + footer.byteLength);
+    file.set(parquetHead(), 0);
+    file.set(piece.data, 4);
+    file.set(footer, 4 + piece.data.byteLength);
+    const { table } = await readParquet(file);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['id', 'embedding']);
+    expect(Array.from(table.getChild('embedding')!.get(5) as Iterable<number>)).toEqual([15, 16, 17]);
   });
 
   it('refuses bytes that are not a whole Parquet file', () => {

@@ -7,7 +7,9 @@
 import { parquetMetadata, type FileMetaData, type RowGroup } from 'hyparquet';
 import { ByteWriter } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import { Table, type Schema } from 'apache-arrow';
 import { ParquetWriteError } from './errors';
+import { writeParquetBuffer } from './parquet-write';
 
 export interface ParquetPiece {
   /** The row groups' bytes (and their page indexes), to append at `base`. */
@@ -63,6 +65,48 @@ export function parquetFooter(template: FileMetaData, rowGroups: RowGroup[]): Ui
   writeMetadata(w, { ...template, num_rows: numRows, row_groups: rowGroups });
   w.appendUint32(MAGIC);
   return new Uint8Array(w.getBuffer());
+}
+
+/**
+ * The same file without its last top-level column, which must be a flat (leaf) column: the schema
+ * loses its element, each row group its column chunk (whose bytes stay in the file, unreferenced),
+ * and the Arrow schema copy (ARROW:schema) is replaced by `arrowSchema`: the copy the writer puts in
+ * a file of the remaining columns (see arrowSchemaOf), since readers rely on it for list types.
+ * Used to drop an all-'ok' status column whose need is only known at the end.
+ */
+export function withoutLastColumn(template: FileMetaData, rowGroups: RowGroup[], arrowSchema: string | undefined): { template: FileMetaData; rowGroups: RowGroup[] } {
+  const last = template.schema.at(-1);
+  if (!last || last.num_children || (template.schema[0].num_children ?? 0) < 2) {
+    throw new Error('withoutLastColumn: the last column is not a flat column of a multi-column file');
+  }
+  const root = { ...template.schema[0], num_children: (template.schema[0].num_children ?? 0) - 1 };
+  return {
+    template: {
+      ...template,
+      schema: [root, ...template.schema.slice(1, -1)],
+      key_value_metadata: template.key_value_metadata
+        ?.filter((kv) => kv.key !== 'ARROW:schema')
+        .concat(arrowSchema === undefined ? [] : [{ key: 'ARROW:schema', value: arrowSchema }]),
+    },
+    rowGroups: rowGroups.map((rg) => {
+      const dropped = rg.columns.at(-1)?.meta_data;
+      return {
+        ...rg,
+        columns: rg.columns.slice(0, -1),
+        total_byte_size: rg.total_byte_size - (dropped?.total_uncompressed_size ?? 0n),
+        total_compressed_size: rg.total_compressed_size === undefined ? undefined : rg.total_compressed_size - (dropped?.total_compressed_size ?? 0n),
+      };
+    }),
+  };
+}
+
+/** The ARROW:schema value the writer stores for tables of `schema` (from a 0-row file). */
+export async function arrowSchemaOf(schema: Schema): Promise<string | undefined> {
+  const bytes = await writeParquetBuffer(new Table(schema));
+  const n = bytes.byteLength;
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, n).getUint32(n - 8, true);
+  const meta = parquetMetadata(bytes.slice(n - 8 - footerLength, n).buffer);
+  return meta.key_value_metadata?.find((kv) => kv.key === 'ARROW:schema')?.value;
 }
 
 /** JSON that keeps bigints (Parquet offsets and counts): for journals of appended pieces. */
