@@ -20,6 +20,7 @@ export interface RawEmbedFlags {
   quiet?: boolean;
   force?: boolean;
   resume?: boolean;
+  rowGroupRows?: string;
 }
 
 export interface EmbedPlan {
@@ -36,10 +37,13 @@ export interface EmbedPlan {
   quiet: boolean;
   /** Replace an existing output / a different unfinished run. */
   force: boolean;
+  /** Rows per output row group: also how often finished work is committed for a resume. */
+  rowGroupRows: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 50;
 export const DEFAULT_CONCURRENT_CHUNKS = 4;
+export const DEFAULT_ROW_GROUP_ROWS = 10_000;
 const DEVICES = ['auto', 'cpu', 'cuda'];
 
 function positiveInt(flag: string, raw: string): number {
@@ -120,5 +124,9 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
   if (flags.force && flags.resume) {
     throw new CliUsageError('--force starts afresh and --resume continues an unfinished run; pass one or the other.', 'force');
   }
-  return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet), force: Boolean(flags.force) };
+  const rowGroupRows = flags.rowGroupRows !== undefined ? positiveInt('row-group-rows', flags.rowGroupRows) : DEFAULT_ROW_GROUP_ROWS;
+  return {
+    input, column, chunking, concurrentChunks, timeout, retries, output, remote, local,
+    quiet: Boolean(flags.quiet), force: Boolean(flags.force), rowGroupRows,
+  };
 }
