@@ -2,15 +2,17 @@
 // call (local model or a server function, same engine) with a live progress bar → Parquet with
 // every input column + `embedding` (+ `status` when rows failed), rows in input order.
 import { statSync } from 'node:fs';
-import { Table } from 'apache-arrow';
+import { resolve } from 'node:path';
+import { Field, Float32, List, RecordBatch, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { CancelledError } from '../core/errors';
-import type { ChunkedCallOptions, ChunkedCallResult } from '../core/types';
+import type { CallInput, ChunkedCallOptions, ChunkedCallResult } from '../core/types';
+import { writeParquetBuffer } from '../io/parquet-write';
 import { Remote } from '../client/remote-node';
 import { parseEmbedFlags, type EmbedPlan, type RawEmbedFlags } from './embed-options';
 import type { CliIO } from './main';
 import { formatDuration, formatRate, ProgressBar } from './progress-bar';
-import { readInput } from './read-input';
-import { writeOutput } from './write-output';
+import { checkOutputPath, OutputFile } from './output-file';
+import { openInput, type InputStream } from './read-input';
 
 /** Anything that runs a chunked call over a `text` column: a RemoteFunction or a local function. */
 export interface EmbedBackend {
@@ -18,7 +20,7 @@ export interface EmbedBackend {
   label: string;
   /** Longer description printed before the run (model, dimension, why this device). */
   detail?: string;
-  chunkedCall(args: Table, opts: ChunkedCallOptions): Promise<ChunkedCallResult>;
+  chunkedCall(args: CallInput, opts: ChunkedCallOptions): Promise<ChunkedCallResult>;
   dispose?(): Promise<void>;
 }
 
@@ -38,58 +40,127 @@ export interface EmbedDeps {
   now?: () => number;
 }
 
+/**
+ * Input batches → the engine's `text` argument, keeping each full input batch for the output
+ * (except rows before `skipRows`, which an earlier run already wrote).
+ */
+function textArgs(input: InputStream, column: string, held: Table[], skipRows: number): AsyncIterable<RecordBatch> {
+  return (async function* () {
+    let at = 0;
+    for await (const batch of input.batches()) {
+      const rows = new Table(batch);
+      if (at + rows.numRows > skipRows) held.push(at >= skipRows ? rows : rows.slice(skipRows - at));
+      at += rows.numRows;
+      yield* new Table({ text: rows.getChild(column)! }).batches;
+    }
+  })();
+}
+
+/** Takes the first `n` rows off the held input batches (rows reach the sink in input order). */
+function takeRows(held: Table[], n: number): Table {
+  const parts: Table[] = [];
+  let need = n;
+  while (need > 0) {
+    const head = held[0];
+    if (head.numRows <= need) {
+      parts.push(head);
+      held.shift();
+      need -= head.numRows;
+    } else {
+      parts.push(head.slice(0, need));
+      held[0] = head.slice(need);
+      need = 0;
+    }
+  }
+  return new Table(parts.flatMap((t) => t.batches));
+}
+
 export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, deps: EmbedDeps = {}): Promise<number> {
   const plan = parseEmbedFlags(input, flags);
+  checkOutputPath(plan.output, plan.input, plan.force);
   const now = deps.now ?? (() => performance.now());
   const started = now();
-  const data = await readInput(plan.input, plan.column, io.signal);
-  const rows = data.table.numRows;
-  if (!plan.quiet) io.stderr(`Read ${rows.toLocaleString('en-US')} rows × ${data.table.numCols} columns from ${plan.input} (${formatDuration(now() - started)}).\n`);
+  const data = await openInput(plan.input, plan.column, io.signal);
+  const rows = data.totalRows;
+  if (!plan.quiet) io.stderr(`Read ${rows.toLocaleString('en-US')} rows × ${data.columns.length} columns from ${plan.input} (${formatDuration(now() - started)}).\n`);
 
   const backend = deps.backend ?? (await openBackend(plan));
+  let out: OutputFile | undefined;
   try {
     if (!plan.quiet) io.stderr(`Backend: ${backend.detail ?? backend.label}\n`);
+    const metadata = { 'embedbook.column': plan.column, 'embedbook.backend': backend.label };
+    const identity = { input: resolve(plan.input), inputSize: data.identity.size, inputMtimeMs: data.identity.mtimeMs, column: plan.column, chunking: plan.chunking, totalRows: rows };
+    const opened = await OutputFile.open(plan.output, identity, { force: plan.force, metadata, rowGroupRows: plan.rowGroupRows });
+    out = opened.file;
     const totalChunks = plan.chunking.chunkSize !== undefined ? Math.ceil(rows / plan.chunking.chunkSize) : Math.min(plan.chunking.numChunks, rows);
+    if (opened.resumed && !plan.quiet) {
+      io.stderr(`Resuming ${out.partialPath}: ${out.rowsWritten.toLocaleString('en-US')} rows (${opened.skipChunks} of ${totalChunks} chunks) were written by an earlier run.\n`);
+    }
     const bar = plan.quiet ? undefined : new ProgressBar({ totalRows: rows, totalChunks, write: io.stderr, isTTY: io.isTTY });
-    const args = new Table({ text: data.text });
+    const held: Table[] = [];
+    const file = out;
     const t0 = now();
+    let dim: number | undefined;
     let result: ChunkedCallResult;
     try {
-      result = await backend.chunkedCall(args, {
+      result = await backend.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten), {
         ...plan.chunking,
+        totalRows: rows,
+        skipChunks: opened.skipChunks,
         concurrentChunks: plan.concurrentChunks,
         timeout: plan.timeout,
         retries: plan.retries,
         signal: io.signal,
         onProgress: bar?.onEvent,
+        sink: {
+          write: async ({ offset, table }) => {
+            if (offset !== file.rowsReceived) throw new Error(`embedbook: results for row ${offset} arrived while row ${file.rowsReceived} was expected`);
+            dim ??= firstDimension(table);
+            await file.write(takeRows(held, table.numRows), table);
+          },
+        },
       } as ChunkedCallOptions);
     } catch (err) {
       bar?.finish();
+      const kept = await out.keep();
+      out = undefined;
+      const how = `run the same command again (or add --resume) to continue from there`;
       if (err instanceof CancelledError) {
-        io.stderr(`Cancelled: ${err.completedChunks.size} of ${err.totalChunks || totalChunks} chunks had finished; nothing was written to ${plan.output}.\n`);
+        io.stderr(`Cancelled: ${kept.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows are saved in ${plan.output}.partial; ${how}.\n`);
         return 130;
       }
+      io.stderr(`Stopped: ${kept.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows are saved in ${plan.output}.partial; after fixing the error below, ${how}.\n`);
       throw err;
     }
     bar?.finish();
     const embedSeconds = (now() - t0) / 1000;
-
-    const dim = firstDimension(result.table);
-    const bytes = await writeOutput(plan.output, data.table, result, {
-      'embedbook.column': plan.column,
-      'embedbook.backend': backend.label,
-      ...(dim ? { 'embedbook.dimension': String(dim) } : {}),
-    });
+    const bytes = await out.finish(() => emptyOutput(data, metadata));
+    out = undefined;
     const size = statSync(plan.output).size || bytes;
     io.stdout(
-      `Wrote ${plan.output}: ${rows.toLocaleString('en-US')} rows × ${dim ?? '?'}-d embeddings + ${data.table.numCols} input columns` +
+      `Wrote ${plan.output}: ${rows.toLocaleString('en-US')} rows × ${dim ?? '?'}-d embeddings + ${data.columns.length} input columns` +
         `${result.failedRows ? ` (${result.failedRows} rows failed: see the status column)` : ''}, ${(size / 1024 / 1024).toFixed(1)} MiB. ` +
         `Embedding: ${formatRate(rows / Math.max(embedSeconds, 1e-9))} over ${result.chunks} chunks in ${embedSeconds.toFixed(1)} s via ${backend.label}.\n`,
     );
     return result.failedRows > 0 ? 3 : 0;
   } finally {
+    if (out) await out.keep().catch(() => undefined);
     await backend.dispose?.();
   }
+}
+
+/** A 0-row input: the output is an empty file with the input's columns + embedding + status. */
+async function emptyOutput(data: InputStream, metadata: Record<string, string>): Promise<Uint8Array> {
+  let schemaTable: Table | undefined;
+  for await (const b of data.batches()) {
+    schemaTable = new Table(b);
+    break;
+  }
+  const cols: Record<string, Vector> = {};
+  schemaTable?.schema.fields.forEach((f, i) => (cols[f.name] = schemaTable!.getChildAt(i)!.slice(0, 0)));
+  cols.embedding = vectorFromArray([], new List(new Field('item', new Float32(), true)));
+  cols.status = vectorFromArray([], new Utf8());
+  return writeParquetBuffer(new Table(cols), { metadata });
 }
 
 /** The embedding size: the length of the first non-null result row. */

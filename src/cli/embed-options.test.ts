@@ -6,7 +6,7 @@ describe('parseEmbedFlags', () => {
   test('defaults: chunk size 50, 4 concurrent chunks, no timeout, local default model', () => {
     expect(parseEmbedFlags('in.csv', {})).toEqual({
       input: 'in.csv', column: 'text', chunking: { chunkSize: 50 }, concurrentChunks: 4, timeout: undefined, retries: 0,
-      output: 'embeddings.parquet', remote: undefined, local: { model: 'default', device: 'auto' }, quiet: false,
+      output: 'embeddings.parquet', remote: undefined, local: { model: 'default', device: 'auto' }, quiet: false, force: false, rowGroupRows: 10_000,
     });
   });
 

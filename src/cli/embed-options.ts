@@ -18,6 +18,9 @@ export interface RawEmbedFlags {
   model?: string;
   device?: string;
   quiet?: boolean;
+  force?: boolean;
+  resume?: boolean;
+  rowGroupRows?: string;
 }
 
 export interface EmbedPlan {
@@ -32,10 +35,15 @@ export interface EmbedPlan {
   remote?: { url: string; apiKey?: string; functionName: string };
   local?: { model: string; device: string };
   quiet: boolean;
+  /** Replace an existing output / a different unfinished run. */
+  force: boolean;
+  /** Rows per output row group: also how often finished work is committed for a resume. */
+  rowGroupRows: number;
 }
 
 export const DEFAULT_CHUNK_SIZE = 50;
 export const DEFAULT_CONCURRENT_CHUNKS = 4;
+export const DEFAULT_ROW_GROUP_ROWS = 10_000;
 const DEVICES = ['auto', 'cpu', 'cuda'];
 
 function positiveInt(flag: string, raw: string): number {
@@ -113,5 +121,12 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     local = { model: flags.model ?? 'default', device };
   }
 
-  return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet) };
+  if (flags.force && flags.resume) {
+    throw new CliUsageError('--force starts afresh and --resume continues an unfinished run; pass one or the other.', 'force');
+  }
+  const rowGroupRows = flags.rowGroupRows !== undefined ? positiveInt('row-group-rows', flags.rowGroupRows) : DEFAULT_ROW_GROUP_ROWS;
+  return {
+    input, column, chunking, concurrentChunks, timeout, retries, output, remote, local,
+    quiet: Boolean(flags.quiet), force: Boolean(flags.force), rowGroupRows,
+  };
 }

@@ -59,6 +59,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--model <name|dir>', 'local model: "default" or a BERT-family folder (default default)')
     .option('--device <device>', 'local device: auto | cpu | cuda (default auto)')
     .option('-q, --quiet', 'no progress bar')
+    .option('--force', 'replace an existing output file (and any unfinished run of another command)')
+    .option('--resume', 'continue an unfinished run of this command (re-running it does the same)')
+    .option('--row-group-rows <n>', 'rows per output row group, also how often finished rows are saved for a resume (default 10000)')
     .action(async (input: string, flags: RawEmbedFlags) => {
       const { runEmbed } = await import('./embed-command');
       if (flags.remote && flags.apiKey === undefined && process.env.EMBEDBOOK_API_KEY) flags.apiKey = process.env.EMBEDBOOK_API_KEY;

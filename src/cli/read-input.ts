@@ -1,37 +1,84 @@
-// Reads the `embed` input file into an Arrow Table with src/io (CSV streamed from disk, Parquet via
-// a file-backed Blob so only its footer and one row group at a time are in memory) and checks the
-// text column with src/io, naming the columns that do exist when it is missing.
+// Opens the `embed` input for streaming with src/io: CSV in two passes (csv-stream: the final
+// column types and the row count first, then one batch at a time), Parquet one row group at a time
+// (its row count is in the footer). Checks the text column up front, naming the columns that do
+// exist when it is missing. Nothing here holds more than one batch of the input.
 import { createReadStream, openAsBlob, statSync } from 'node:fs';
-import type { Table, Vector } from 'apache-arrow';
-import { readCsv } from '../io/csv-read';
-import type { DatasetSummary } from '../io/dataset-summary';
-import { readParquet } from '../io/parquet-read';
-import { validateTextColumn } from '../io/text-column';
+import { DataType, RecordBatch, Table, type Schema } from 'apache-arrow';
+import { arrowTypeOf } from '../io/csv-columns';
+import { csvBatches, scanCsv } from '../io/csv-stream';
+import { AllNullColumnError, NonTextColumnError, UnknownColumnError } from '../io/errors';
+import { openParquetBatches, SYNC_DECODE_LIMIT_BYTES } from '../io/parquet-read';
 import { InputFileError } from './errors';
 
-export interface InputData {
-  table: Table;
-  summary: DatasetSummary;
-  text: Vector;
+export interface InputStream {
+  /** Rows the input holds (known before reading: CSV's first pass, Parquet's footer). */
+  totalRows: number;
+  /** Input column names, in order. */
+  columns: string[];
+  /** Size and modification time: what a resumed run checks to be sure the input is the same. */
+  identity: { size: number; mtimeMs: number };
+  /** The rows as record batches, read as they are consumed. */
+  batches(): AsyncGenerator<RecordBatch>;
 }
 
-export async function readInput(file: string, column: string, signal?: AbortSignal): Promise<InputData> {
-  let size: number;
+const isText = (t: DataType): boolean => DataType.isUtf8(t) || DataType.isLargeUtf8(t);
+
+/** Parquet files past this size are read lazily from disk (the whole file is never in memory). */
+const PARQUET_SYNC_LIMIT = Math.min(SYNC_DECODE_LIMIT_BYTES, 64 * 1024 * 1024);
+
+function statInput(file: string): { size: number; mtimeMs: number } {
   try {
     const st = statSync(file);
     if (!st.isFile()) throw new InputFileError(`Input ${JSON.stringify(file)} is not a file.`, file);
-    size = st.size;
+    return { size: st.size, mtimeMs: st.mtimeMs };
   } catch (err) {
     if (err instanceof InputFileError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new InputFileError(`Cannot read input ${JSON.stringify(file)}: ${why}.`, file, { cause: err });
   }
-  const { table, summary } = /\.csv$/i.test(file)
-    ? await readCsv(createReadStream(file), { fileName: file, totalBytes: size, signal })
-    : await readParquet(await openAsBlob(file), { fileName: file, signal });
+}
 
-  // Missing / non-text / all-blank column → src/io's errors, which list the columns there are.
-  const text = validateTextColumn(table, column, file);
-  return { table, summary, text };
+function checkTextField(schema: Schema, column: string, file: string): void {
+  const names = schema.fields.map((f) => f.name);
+  const field = schema.fields.find((f) => f.name === column);
+  if (!field) throw new UnknownColumnError(file, column, names);
+  if (!isText(field.type)) {
+    throw new NonTextColumnError(file, column, String(field.type), schema.fields.filter((f) => isText(f.type)).map((f) => f.name));
+  }
+}
+
+export async function openInput(file: string, column: string, signal?: AbortSignal): Promise<InputStream> {
+  const identity = statInput(file);
+  if (/\.csv$/i.test(file)) {
+    const opts = { fileName: file, signal };
+    const scan = await scanCsv(createReadStream(file), opts);
+    const c = scan.names.indexOf(column);
+    if (c >= 0 && (scan.kinds[c] === 'null' || scan.kinds[c] === 'empty')) throw new AllNullColumnError(file, column, scan.rows);
+    if (c >= 0 && scan.kinds[c] !== 'utf8') {
+      const texts = scan.names.filter((_, k) => scan.kinds[k] === 'utf8');
+      throw new NonTextColumnError(file, column, String(arrowTypeOf(scan.kinds[c])), texts);
+    }
+    checkTextField(scan.schema, column, file);
+    return { totalRows: scan.rows, columns: scan.names, identity, batches: () => csvBatches(createReadStream(file), scan, opts) };
+  }
+  const opened = await openParquetBatches(await openAsBlob(file), { fileName: file, signal, syncLimitBytes: PARQUET_SYNC_LIMIT });
+  const tables = opened.batches();
+  const first = await tables.next();
+  const head: Table | undefined = first.done ? undefined : first.value;
+  if (head) checkTextField(head.schema, column, file);
+  else if (!opened.columns.includes(column)) throw new UnknownColumnError(file, column, opened.columns);
+  let used = false;
+  return {
+    totalRows: opened.rows,
+    columns: head ? head.schema.fields.map((f) => f.name) : opened.columns,
+    identity,
+    async *batches() {
+      // The first row group was decoded for the column check: hand it over instead of reading it twice.
+      if (used) throw new Error('embedbook: the Parquet input stream was already consumed');
+      used = true;
+      if (head) yield* head.batches;
+      for await (const t of tables) yield* t.batches;
+    },
+  };
 }

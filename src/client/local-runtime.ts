@@ -5,10 +5,11 @@
 // local-runtime-node.ts (Node) or local-runtime-web.ts (browser, worker) for a ready backend.
 import type { DataType, RecordBatch, Table } from 'apache-arrow';
 import { chunkedCall } from '../core/chunked-call';
+import { isTable } from '../core/chunk-source';
 import { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
 import { EmbedbookError, InvalidOptionError } from '../core/errors';
 import { planChunks, validateCallOptions } from '../core/plan-chunks';
-import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
+import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, CallInput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
 import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
 import { checkSpec, describeSpec, type LoadedModel, type ModelSpec } from '../model/registry';
@@ -160,10 +161,10 @@ export class LocalFunction {
   }
 
   /** Same contract as RemoteFunction.chunkedCall: row i of `result` answers input row i. */
-  async chunkedCall(args: Table, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
+  async chunkedCall(args: CallInput, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
     // Validate options and the column, then load the model, before the first chunk: bad input is
     // one clear error at once (not after a model download), a bad model one error, not N chunks.
-    if (args && typeof (args as Table).numRows === 'number' && (args as Table).schema) {
+    if (isTable(args)) {
       validateCallOptions(opts);
       planChunks(args.numRows, opts);
       textColumn(args);

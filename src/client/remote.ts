@@ -5,7 +5,7 @@
 import { Field, Float32, List, type DataType, type RecordBatch, type Table } from 'apache-arrow';
 import { chunkedCall } from '../core/chunked-call';
 import { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
-import type { BatchFunction, BatchHandle, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
+import type { BatchFunction, BatchHandle, CallInput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
 import { AdaptiveLimiter } from './adaptive-limiter';
 import { guardFatal } from './fatal-errors';
 import { HttpTransport, type FetchLike, type FunctionInfo, type HealthInfo } from './http-transport';
@@ -73,9 +73,10 @@ export class RemoteFunction<T = unknown> {
   /**
    * Splits `args` (one column per function argument) into chunks, runs them on the server with at
    * most `concurrentChunks` in flight (fewer while the server answers 429), and returns a Table
-   * whose `result` row i belongs to input row i.
+   * whose `result` row i belongs to input row i (or streams it to `opts.sink`). `args` may also be
+   * an AsyncIterable of record batches, read as the call goes.
    */
-  async chunkedCall(args: Table, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
+  async chunkedCall(args: CallInput, opts: ChunkedCallOptions): Promise<ChunkedCallResult> {
     const guard = guardFatal(this.forTimeout(opts.timeout), opts.signal, this.answered);
     try {
       return await chunkedCall(args, guard.fn, { timers: this.timers, ...opts, signal: guard.signal, outputType: this.outputType });

@@ -11,6 +11,8 @@ import type { BatchFunction, BatchOutput, TimerApi } from './types';
 export interface AttemptSpec<T> {
   fn: BatchFunction<T>;
   args: Table;
+  /** Input row of `args` row 0 (default 0); `offset` is an input row. */
+  base?: number;
   chunkIndex: number;
   offset: number;
   rows: number;
@@ -41,7 +43,7 @@ export function attemptOnce<T>(s: AttemptSpec<T>): Promise<BatchOutput<T>> {
   return new Promise<BatchOutput<T>>((resolve, reject) => {
     ac.signal.addEventListener('abort', () => reject(abortReason(ac.signal)), { once: true });
     try {
-      const input = sliceRows(s.args, s.offset, s.rows);
+      const input = sliceRows(s.args, s.offset - (s.base ?? 0), s.rows);
       Promise.resolve(s.fn(input, { signal: ac.signal, chunkIndex: s.chunkIndex, attempt: s.attempt })).then(resolve, reject);
     } catch (e) {
       reject(e); // a function that throws synchronously is a failed try, not an engine crash

@@ -209,7 +209,7 @@ describe('chunkedCall edge cases', () => {
 
   it('rejects a non-table, a non-function and an unsupported outputType', async () => {
     await expect(chunkedCall([] as never, embed, { chunkSize: 1, outputType: listF32 })).rejects.toThrow(
-      'Invalid option `args`: got array(0); allowed: an apache-arrow Table (one column per argument).',
+      'Invalid option `args`: got array(0); allowed: an apache-arrow Table or an AsyncIterable<RecordBatch> (one column per argument).',
     );
     await expect(chunkedCall(inputTable(1), 'embed' as never, { chunkSize: 1, outputType: listF32 })).rejects.toThrow('Invalid option `fn`');
     await expect(chunkedCall(inputTable(1), embed, { chunkSize: 1, outputType: new Utf8() })).resolves.toMatchObject({ failedRows: 1 });

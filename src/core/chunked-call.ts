@@ -1,16 +1,19 @@
 // chunkedCall: plan → schedule (≤ concurrentChunks) → per-chunk retries/isolation → ordered
 // assembly. Generic over any BatchFunction; backends only know how to run one batch.
-import type { DataType, Table } from 'apache-arrow';
+import type { DataType } from 'apache-arrow';
 import { AbortGroup } from './abort-group';
 import { assembleTable, emptyResultTable } from './assemble';
 import { countErrors } from './attempt';
 import { CancelledError, ChunkFailedError, InvalidOptionError } from './errors';
 import { outputKind } from './output-type';
-import { planChunks, validateCallOptions } from './plan-chunks';
+import { isAsyncIterable, isTable, openChunkSource } from './chunk-source';
+import { validateCallOptions } from './plan-chunks';
 import { runChunk } from './run-chunk';
 import { schedule } from './scheduler';
 import { defaultTimers } from './timers';
-import type { BatchFunction, BatchOutput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from './types';
+import type {
+  BatchFunction, BatchOutput, CallInput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, ChunkProgressEvent, ResultSink,
+} from './types';
 
 export type EngineCallOptions = ChunkedCallOptions & {
   /** Arrow type of the `result` column. */
@@ -35,40 +38,61 @@ export function progressEmitter(onProgress: ((e: ChunkProgressEvent) => void) | 
   return guarded('onProgress', onProgress);
 }
 
-function isTable(t: unknown): t is Table {
-  return typeof t === 'object' && t !== null && typeof (t as Table).numRows === 'number' && typeof (t as Table).slice === 'function';
+/** Checks one resumed chunk's output against its plan: same row count, or a clear error. */
+function checkResumed(index: number, out: BatchOutput<unknown> | undefined, chunk: ChunkPlan | undefined, chunks: string): void {
+  const hint = 'Resume with the same input rows and the same chunkSize/numChunks as the first run.';
+  if (chunk === undefined || chunk.index !== index) {
+    throw new InvalidOptionError('completed', `chunk ${index}`, `chunk indices ${chunks}`, hint);
+  }
+  if (out?.values?.length !== chunk.rows || (out.errors != null && out.errors.length !== chunk.rows)) {
+    throw new InvalidOptionError('completed', `chunk ${index} with ${out?.values?.length} values`, `${chunk.rows} values for chunk ${index}`, hint);
+  }
 }
 
-/** Checks resume data against the plan: same chunk indices and row counts, or a clear error. */
-function resumeMap<T>(completed: ChunkedCallOptions['completed'], plan: ChunkPlan[]): Map<number, BatchOutput<T>> {
+/** Resume data as a Map, checked against the plan when it is known (else as chunks are cut). */
+function resumeMap<T>(completed: ChunkedCallOptions['completed'], plan: ChunkPlan[] | undefined): Map<number, BatchOutput<T>> {
   const done = new Map<number, BatchOutput<T>>();
   if (completed === undefined || completed === null) return done;
   if (!(completed instanceof Map)) {
     throw new InvalidOptionError('completed', completed, 'a Map<chunkIndex, BatchOutput> (e.g. CancelledError.completedChunks)');
   }
   for (const [index, out] of completed as ReadonlyMap<number, BatchOutput<T>>) {
-    const chunk = plan[index];
-    if (chunk === undefined || chunk.index !== index) {
-      throw new InvalidOptionError('completed', `chunk ${index}`, `chunk indices 0-${plan.length - 1}`,
-        'Resume with the same input rows and the same chunkSize/numChunks as the first run.');
-    }
-    if (out?.values?.length !== chunk.rows || (out.errors != null && out.errors.length !== chunk.rows)) {
-      throw new InvalidOptionError('completed', `chunk ${index} with ${out?.values?.length} values`,
-        `${chunk.rows} values for chunk ${index}`,
-        'Resume with the same input rows and the same chunkSize/numChunks as the first run.');
-    }
+    if (plan) checkResumed(index, out, plan[index], `0-${plan.length - 1}`);
     done.set(index, out);
   }
   return done;
 }
 
+function failedRowsOf(out: BatchOutput<unknown>): number {
+  return out.errors ? countErrors(out.errors.map((e) => e ?? null)) : 0;
+}
+
+function checkStreamOptions(opts: EngineCallOptions): { sink: ResultSink | undefined; skipChunks: number } {
+  const { sink, skipChunks = 0 } = opts;
+  if (sink !== undefined && !(typeof sink === 'object' && sink !== null && typeof sink.write === 'function')) {
+    throw new InvalidOptionError('sink', sink, 'an object with write({ offset, table }) (may return a Promise)');
+  }
+  if (!(Number.isSafeInteger(skipChunks) && skipChunks >= 0)) {
+    throw new InvalidOptionError('skipChunks', skipChunks, 'a non-negative integer (chunks an earlier run delivered to its sink)');
+  }
+  if (skipChunks > 0 && sink === undefined) {
+    throw new InvalidOptionError('skipChunks', skipChunks, '0 without a sink', 'Skipped chunks have no results to return: pass a sink, or use `completed` to resume a Table result.');
+  }
+  return { sink, skipChunks };
+}
+
 /**
- * Runs `fn` over `args` in chunks and returns a Table whose row i answers input row i.
+ * Runs `fn` over `args` (a Table, or an AsyncIterable of record batches read as it goes) in chunks.
+ * Without a sink it returns a Table whose row i answers input row i; with `sink` the results are
+ * written to it in input order as they become contiguous, holding at most `concurrentChunks` chunks.
  * Rejects with InvalidOptionError (bad options, before any call), CancelledError (signal aborted;
- * carries completedChunks for resuming), or ChunkFailedError (onError: 'raise').
+ * carries completedChunks for resuming — with a sink, those finished but not yet delivered), or
+ * ChunkFailedError (onError: 'raise'). A failing input iterable or sink rejects with its error.
  */
-export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: EngineCallOptions): Promise<ChunkedCallResult> {
-  if (!isTable(args)) throw new InvalidOptionError('args', args, 'an apache-arrow Table (one column per argument)');
+export async function chunkedCall<T>(args: CallInput, fn: BatchFunction<T>, opts: EngineCallOptions): Promise<ChunkedCallResult> {
+  if (!isTable(args) && !isAsyncIterable(args)) {
+    throw new InvalidOptionError('args', args, 'an apache-arrow Table or an AsyncIterable<RecordBatch> (one column per argument)');
+  }
   if (typeof fn !== 'function') throw new InvalidOptionError('fn', fn, 'a batch function (args: Table, ctx) => Promise<BatchOutput>');
   const resolved = validateCallOptions(opts);
   const kind = outputKind(opts.outputType);
@@ -76,9 +100,11 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
   if (batchRows !== undefined && !(Number.isSafeInteger(batchRows) && batchRows > 0)) {
     throw new InvalidOptionError('batchRows', batchRows, 'a positive integer (rows per output record batch)');
   }
-  const plan = planChunks(args.numRows, opts);
+  const { sink, skipChunks } = checkStreamOptions(opts);
+  const source = openChunkSource(args, opts, opts.totalRows);
+  const plan = source.plan;
   const done = resumeMap<T>(opts.completed, plan);
-  if (plan.length === 0) return { table: emptyResultTable(opts.outputType), failedRows: 0, chunks: 0 };
+  if (plan && plan.length === 0) return { table: emptyResultTable(opts.outputType), failedRows: 0, chunks: 0, rows: 0 };
 
   const timers = opts.timers ?? defaultTimers;
   const emit = progressEmitter(opts.onProgress);
@@ -88,49 +114,101 @@ export async function chunkedCall<T>(args: Table, fn: BatchFunction<T>, opts: En
   if (opts.signal?.aborted) cancel();
   else opts.signal?.addEventListener('abort', cancel, { once: true });
 
-  for (const c of plan) {
-    const prior = done.get(c.index);
-    if (prior) {
-      const failedRows = prior.errors ? countErrors(prior.errors.map((e) => e ?? null)) : 0;
-      emit({ status: 'done', chunk: c.index, offset: c.offset, rows: c.rows, attempt: 0, latencyMs: 0, failedRows });
-    } else {
-      emit({ status: 'queued', chunk: c.index, offset: c.offset, rows: c.rows });
+  const announce = (c: ChunkPlan) => {
+    const prior = c.index < skipChunks ? { values: [] } : done.get(c.index);
+    if (prior) emit({ status: 'done', chunk: c.index, offset: c.offset, rows: c.rows, attempt: 0, latencyMs: 0, failedRows: failedRowsOf(prior) });
+    else emit({ status: 'queued', chunk: c.index, offset: c.offset, rows: c.rows });
+  };
+  if (plan) plan.forEach(announce);
+
+  // Finished outputs waiting to be released: all of them without a sink, the window's with one.
+  const outputs = new Map<number, { chunk: ChunkPlan; out: BatchOutput<T> }>();
+  let released = skipChunks;
+  let rows = 0;
+  let failedRows = 0;
+  let sinkFailed = false;
+  const finished = (chunk: ChunkPlan, out: BatchOutput<T>) => {
+    outputs.set(chunk.index, { chunk, out });
+    failedRows += failedRowsOf(out);
+  };
+  const release = async (): Promise<number> => {
+    if (!sink) {
+      while (outputs.has(released)) released++;
+      return released;
     }
-  }
+    if (sinkFailed) return released;
+    const parts: BatchOutput<T>[] = [];
+    let offset: number | undefined;
+    for (let i = released; outputs.has(i); i++) {
+      const { chunk, out } = outputs.get(i)!;
+      offset ??= chunk.offset;
+      parts.push(out);
+    }
+    if (offset === undefined) return released;
+    const table = assembleTable(opts.outputType, parts, batchRows);
+    try {
+      await sink.write({ offset, table });
+    } catch (e) {
+      sinkFailed = true;
+      throw e;
+    }
+    for (let k = 0; k < parts.length; k++) outputs.delete(released++);
+    rows += table.numRows;
+    return released;
+  };
 
   let outcome;
   try {
     outcome = await schedule({
-      chunks: plan.filter((c) => !done.has(c.index)),
+      source,
       concurrency: resolved.concurrentChunks,
+      window: sink ? resolved.concurrentChunks : Infinity,
       signal: group.signal,
       abort: (reason) => group.abort(reason),
-      run: async (chunk) => {
+      accept: ({ plan: chunk }) => {
+        if (!plan) announce(chunk);
+        if (chunk.index < skipChunks) {
+          rows += chunk.rows;
+          return false;
+        }
+        const prior = done.get(chunk.index);
+        if (prior === undefined) return true;
+        if (!plan) checkResumed(chunk.index, prior, chunk, 'of the input');
+        done.delete(chunk.index);
+        finished(chunk, prior);
+        return false;
+      },
+      run: async ({ plan: chunk, args: chunkArgs }) => {
         const scope = group.child();
         try {
-          const out = await runChunk(chunk, { fn, args, kind, opts: resolved, timers, signal: scope.signal, emit });
-          done.set(chunk.index, out);
+          const out = await runChunk(chunk, { fn, args: chunkArgs, base: chunk.offset, kind, opts: resolved, timers, signal: scope.signal, emit });
+          finished(chunk, out);
           onChunkOutput(chunk, out);
-          return out;
         } finally {
           scope.release();
         }
       },
+      release,
     });
   } finally {
     opts.signal?.removeEventListener('abort', cancel);
   }
   for (const c of outcome.cancelled) emit({ status: 'cancelled', chunk: c.index, offset: c.offset, rows: c.rows });
 
+  const kept = new Map<number, BatchOutput<T>>();
+  for (const [i, { out }] of outputs) kept.set(i, out);
+  const total = plan?.length ?? outcome.pulled;
   const f = outcome.failure;
   if (f instanceof ChunkFailedError) {
-    throw new ChunkFailedError<T>(f.chunk, f.offset, f.rows, f.reason, f.failedRowIndices, done, f.cause);
+    throw new ChunkFailedError<T>(f.chunk, f.offset, f.rows, f.reason, f.failedRowIndices, kept, f.cause);
   }
   if (f !== undefined) throw f;
-  if (done.size < plan.length) throw new CancelledError<T>('call', done, plan.length);
+  // A known plan is complete once every chunk is released; a stream once it was read to its end.
+  if ((!plan && !outcome.exhausted) || released < total) throw new CancelledError<T>('call', kept, total);
 
-  const parts = plan.map((c) => done.get(c.index) as BatchOutput<T>);
-  let failedRows = 0;
-  for (const p of parts) if (p.errors) failedRows += countErrors(p.errors.map((e) => e ?? null));
-  return { table: assembleTable(opts.outputType, parts, batchRows), failedRows, chunks: plan.length };
+  if (sink) return { table: emptyResultTable(opts.outputType), failedRows, chunks: total, rows };
+  const parts: BatchOutput<T>[] = [];
+  for (let i = 0; i < total; i++) parts.push(outputs.get(i)!.out);
+  const table = assembleTable(opts.outputType, parts, batchRows);
+  return { table, failedRows, chunks: total, rows: table.numRows };
 }

@@ -11,4 +11,5 @@ export { sliceRows, asTable } from './arrow';
 export { outputKind, valueProblem, SUPPORTED_OUTPUT_TYPES, type OutputKind } from './output-type';
 export { assembleTable, emptyResultTable, resultSchema, DEFAULT_BATCH_ROWS } from './assemble';
 export { chunkedCall, type EngineCallOptions } from './chunked-call';
+export { openChunkSource, type ChunkSource, type SourcedChunk } from './chunk-source';
 export { deferBatch, type DeferBatchOptions } from './defer-batch';

@@ -21,6 +21,8 @@ import type { BatchFunction, BatchOutput, ChunkPlan, ChunkProgressEvent, TimerAp
 export interface ChunkRunner<T> {
   fn: BatchFunction<T>;
   args: Table;
+  /** Input row of `args` row 0 (a chunk's own rows start at its offset). */
+  base?: number;
   /** Output type check per row; undefined skips it. */
   kind: OutputKind | undefined;
   opts: ResolvedCallOptions;
@@ -46,7 +48,7 @@ export async function runChunk<T>(chunk: ChunkPlan, r: ChunkRunner<T>): Promise<
   const tryRange = async (off: number, n: number) =>
     checkOutput(
       await attemptOnce({
-        fn: r.fn, args: r.args, chunkIndex: index, offset: off, rows: n, attempt: ++attempt,
+        fn: r.fn, args: r.args, base: r.base, chunkIndex: index, offset: off, rows: n, attempt: ++attempt,
         timeout: r.opts.timeout, signal: r.signal, timers: r.timers,
       }),
       n,

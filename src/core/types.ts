@@ -1,7 +1,7 @@
 // Shared contracts of the chunked-call engine. Everything here is runtime-neutral: it runs in
 // Node, in a Web Worker and in the page alike. Backends only know how to run ONE batch; the
 // engine plans, schedules, retries, isolates failures and reassembles.
-import type { DataType, Table } from 'apache-arrow';
+import type { DataType, RecordBatch, Table } from 'apache-arrow';
 
 /** Exactly one of chunkSize / numChunks must be given (validated by planChunks). */
 export type ChunkingOptions =
@@ -82,7 +82,33 @@ export type ChunkedCallOptions = ChunkingOptions & {
    * event), so a caller can persist it and resume later, even after a reload, via `completed`.
    */
   onChunkOutput?: (chunk: ChunkPlan, output: BatchOutput<unknown>) => void;
+  /**
+   * Streams the results instead of returning them: `write` gets `{ offset, table }` (rows
+   * [offset, offset + table.numRows), `result` + `status`) in input order, as soon as they are
+   * contiguous, and is awaited (backpressure). Chunks are only started within a window of
+   * `concurrentChunks` chunks past the first undelivered one, so memory stays
+   * O(concurrentChunks × chunk size) whatever the input size. The returned `table` is then empty.
+   */
+  sink?: ResultSink;
+  /**
+   * Rows of an AsyncIterable input, when known (needed with `numChunks`, which has to know the
+   * row count up front; optional with `chunkSize`, where it is checked against the rows read).
+   */
+  totalRows?: number;
+  /**
+   * Resume after a sink run: the first `skipChunks` chunks were delivered by an earlier run with
+   * the same input and chunking. Their rows are read past, not run and not delivered again.
+   */
+  skipChunks?: number;
 };
+
+/** Where streamed results go (see ChunkedCallOptions.sink). */
+export interface ResultSink {
+  write(part: { offset: number; table: Table }): void | Promise<void>;
+}
+
+/** What chunkedCall takes as input: a Table, or record batches read incrementally. */
+export type CallInput = Table | AsyncIterable<RecordBatch>;
 
 /** Per-row status: 'ok' or the error text. */
 export const ROW_OK = 'ok';
@@ -92,7 +118,10 @@ export const ROW_OK = 'ok';
  * (utf8: 'ok' or the error text) columns; row i always corresponds to input row i.
  */
 export interface ChunkedCallResult {
+  /** Every result row; empty (right schema) when the results went to a `sink`. */
   table: Table;
+  /** Input rows processed (the table's rows, or the rows delivered to the sink incl. skipped ones). */
+  rows?: number;
   failedRows: number;
   chunks: number;
 }

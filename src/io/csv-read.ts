@@ -11,6 +11,7 @@ import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arro
 import type { Data } from 'apache-arrow';
 import { byteSourceName, byteSourceSize, iterateBytes, type ByteSource } from './byte-source';
 import { arrowTypeOf, buildColumn, inferKind, widenColumn, type CsvKind } from './csv-columns';
+import { columnNamesFromHeader } from './csv-stream';
 import { CsvTokenizer, type CsvField } from './csv-tokenizer';
 import { summarizeTable, type DatasetReadResult, type ReadProgress, type WidenedColumn } from './dataset-summary';
 import { CsvRaggedRowError, EmptyFileError, ReadAbortedError } from './errors';
@@ -122,13 +123,7 @@ class CsvTableBuilder {
   }
 
   private setColumns(raw: CsvField[]): void {
-    const seen = new Map<string, number>();
-    this.names = raw.map((name, i) => {
-      const base = name === null || name.trim() === '' ? `column_${i + 1}` : name;
-      const n = (seen.get(base) ?? 0) + 1;
-      seen.set(base, n);
-      return n === 1 ? base : `${base}_${n}`;
-    });
+    this.names = columnNamesFromHeader(raw);
     const forced = new Set(this.options.textColumns ?? []);
     this.forcedText = this.names.map((n) => forced.has(n));
     this.kinds = this.names.map((_, i) => (this.forcedText[i] ? 'utf8' : 'null'));

@@ -116,7 +116,19 @@ async function checkFooter(blob: Blob, file: string): Promise<FooterInfo> {
   return { groups, columns };
 }
 
-export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<DatasetReadResult> {
+export interface ParquetBatchesInfo {
+  /** Rows in the file (from its footer). */
+  rows: number;
+  /** Top-level column names. */
+  columns: string[];
+}
+
+/**
+ * Opens a Parquet file for streaming: checks its frame and footer, then `batches()` decodes one
+ * row group (or one synchronous call's worth) at a time and yields it as a Table, so only that
+ * much is in memory. readParquet collects the same tables into one.
+ */
+export async function openParquetBatches(source: ParquetSource, options: ParquetReadOptions = {}): Promise<ParquetBatchesInfo & { batches(): AsyncGenerator<Table> }> {
   const fileName = options.fileName ?? byteSourceName(source as Blob);
   const blob = toBlob(source);
   await checkParquetFrame(blob, fileName);
@@ -124,13 +136,13 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
   for (const wanted of options.columns ?? []) {
     if (!columns.includes(wanted)) throw new UnknownColumnError(fileName, wanted, columns);
   }
-  const pq = await loadParquetWasm();
-  const { signal, onProgress } = options;
+  return { rows: groups.reduce((a, g) => a + g.rows, 0), columns, batches: () => parquetTables(source, blob, groups, fileName, options) };
+}
 
-  const batches: RecordBatch[] = [];
-  let schemaTable: Table | undefined;
-  let rows = 0;
-  const take = (wasmTable: import('parquet-wasm/esm').Table, groupsDone: number): void => {
+async function* parquetTables(source: ParquetSource, blob: Blob, groups: FooterInfo['groups'], fileName: string, options: ParquetReadOptions): AsyncGenerator<Table> {
+  const pq = await loadParquetWasm();
+  const { signal } = options;
+  const decode = (wasmTable: import('parquet-wasm/esm').Table): Table => {
     let ipc: Uint8Array;
     try {
       ipc = wasmTable.intoIPCStream();
@@ -140,11 +152,7 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
     }
     // The synchronous reader ignores `columns` (parquet-wasm 0.8): project here as well.
     const decoded = tableFromIPC(ipc);
-    const part = options.columns ? decoded.select(options.columns) : decoded;
-    schemaTable ??= part;
-    batches.push(...part.batches);
-    rows += part.numRows;
-    onProgress?.({ status: 'reading', bytesRead: Math.round((blob.size * groupsDone) / Math.max(1, groups.length)), totalBytes: blob.size, rows, batches: batches.length });
+    return options.columns ? decoded.select(options.columns) : decoded;
   };
   const batchSize = Math.max(1, ...groups.map((g) => g.rows));
 
@@ -153,7 +161,7 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
     if (groups.length === 0) {
       // No row groups: still return the (empty) schema.
       const bytes = new Uint8Array(await blob.arrayBuffer());
-      take(pq.readParquet(bytes, { columns: options.columns }), 0);
+      yield decode(pq.readParquet(bytes, { columns: options.columns }));
     } else if (blob.size <= (options.syncLimitBytes ?? SYNC_DECODE_LIMIT_BYTES)) {
       const bytes = source instanceof Uint8Array ? source : new Uint8Array(await blob.arrayBuffer());
       for (let g = 0; g < groups.length; ) {
@@ -164,19 +172,18 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
           callBytes += groups[g].bytes;
           call.push(g++);
         }
-        take(pq.readParquet(bytes, { rowGroups: call, columns: options.columns, batchSize }), g);
+        yield decode(pq.readParquet(bytes, { rowGroups: call, columns: options.columns, batchSize }));
         await Promise.resolve(); // let an abort or progress handler run between calls
       }
     } else {
       // Async reader: a panic would escape from wasm-bindgen's microtask queue; the guard turns
       // it into a rejection here instead of a hang (or a dead Node process).
-      await guardWasmTraps(async () => {
-        file = await pq.ParquetFile.fromFile(blob);
-        for (let g = 0; g < groups.length; g++) {
-          if (signal?.aborted) throw new ReadAbortedError(fileName);
-          take(await file.read({ rowGroups: [g], columns: options.columns, batchSize }), g + 1);
-        }
-      });
+      file = await guardWasmTraps(() => pq.ParquetFile.fromFile(blob));
+      for (let g = 0; g < groups.length; g++) {
+        if (signal?.aborted) throw new ReadAbortedError(fileName);
+        const f = file;
+        yield decode(await guardWasmTraps(() => f.read({ rowGroups: [g], columns: options.columns, batchSize })));
+      }
     }
   } catch (err) {
     if (err instanceof ReadAbortedError) throw err;
@@ -188,6 +195,26 @@ export async function readParquet(source: ParquetSource, options: ParquetReadOpt
       // Freeing after a trap can fail too; nothing more to release.
     }
   }
+}
+
+export async function readParquet(source: ParquetSource, options: ParquetReadOptions = {}): Promise<DatasetReadResult> {
+  const fileName = options.fileName ?? byteSourceName(source as Blob);
+  const opened = await openParquetBatches(source, { ...options, fileName });
+  const batches: RecordBatch[] = [];
+  let schemaTable: Table | undefined;
+  let rows = 0;
+  const totalBytes = sizeOf(source);
+  for await (const part of opened.batches()) {
+    schemaTable ??= part;
+    batches.push(...part.batches);
+    rows += part.numRows;
+    const bytesRead = Math.round((totalBytes * rows) / Math.max(1, opened.rows));
+    options.onProgress?.({ status: 'reading', bytesRead, totalBytes, rows, batches: batches.length });
+  }
   const table = new Table(schemaTable!.schema, batches);
-  return { table, summary: summarizeTable(table, { fileName, format: 'parquet', bytes: blob.size }) };
+  return { table, summary: summarizeTable(table, { fileName, format: 'parquet', bytes: totalBytes }) };
+}
+
+function sizeOf(source: ParquetSource): number {
+  return source instanceof Blob ? source.size : source.byteLength;
 }

@@ -120,7 +120,7 @@ export class FunctionQueue {
   /** This server's own subfolder of the bundle folder (created at the first deploy). */
   private readonly bundleDir: string;
   private closing = false;
-  private lastSweep = 0;
+  private sweepTimer: unknown;
   /** Rows of submits that passed the queue-full check and are being added. */
   private reserved = 0;
   /**
@@ -369,6 +369,7 @@ export class FunctionQueue {
   }
 
   private wake(ids: string[]): void {
+    if (ids.length > 0) this.armSweep();
     for (const id of ids) {
       const set = this.waiters.get(id);
       if (!set) continue;
@@ -408,7 +409,6 @@ export class FunctionQueue {
     } finally {
       this.reserved -= rows;
     }
-    await this.sweep();
     const m = this.metrics.fn(name);
     m.calls++;
     m.rows += rows;
@@ -416,24 +416,42 @@ export class FunctionQueue {
     return { callId, rows };
   }
 
-  /** Forgets finished results older than resultTtlMs (checked at most every 10 s). */
+  /**
+   * Arms the expiry timer for unread results (a read frees its result at once, see poll). It runs
+   * every 10 s (or the TTL, if shorter) while finished results are held, and stops when none is,
+   * so an idle server has no timer and nothing waits for the next submit to be freed.
+   */
+  private armSweep(): void {
+    if (this.sweepTimer !== undefined || this.closing) return;
+    const ttl = this.opts.resultTtlMs ?? 600_000;
+    this.sweepTimer = this.timers.setTimeout(() => {
+      this.sweepTimer = undefined;
+      void this.sweep();
+    }, Math.max(1, Math.min(10_000, ttl)));
+    (this.sweepTimer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  /** Forgets finished results older than resultTtlMs; re-arms while some are still held. */
   private async sweep(): Promise<void> {
     const now = this.timers.now();
-    if (now - this.lastSweep < 10_000) return;
-    this.lastSweep = now;
     try {
       for (const id of await this.store.finishedBefore(now - (this.opts.resultTtlMs ?? 600_000))) {
         await this.store.deleteCall(id);
         this.handlerMsByCall.delete(id);
       }
+      if ((await this.store.finishedBefore(Number.MAX_SAFE_INTEGER)).length > 0) this.armSweep();
     } catch (err) {
-      // Expiry waits for the next sweep; the submit that triggered it was accepted and stays so.
       this.storeHealth.failed(err, 'sweep');
+      this.armSweep(); // the store is down: try again on the next tick
     }
   }
 
-  /** Waits up to `timeoutMs` for a call to finish; its result IPC when done, else its progress. */
-  async poll(callId: string, timeoutMs: number): Promise<CallView> {
+  /**
+   * Waits up to `timeoutMs` for a call to finish; its result IPC when done, else its progress.
+   * `consume`: a read that returns the result frees it (the HTTP routes' reads), so held results
+   * are only the unread ones; reading it again is then an UnknownCallError (404).
+   */
+  async poll(callId: string, timeoutMs: number, consume = false): Promise<CallView> {
     // Subscribed to other servers' "finished" news before reading, so none is missed in between.
     await this.watching;
     let call = await this.guard('getCall', () => this.store.getCall(callId));
@@ -458,7 +476,12 @@ export class FunctionQueue {
     }
     if (call.finishedAt === undefined) return { done: false, call };
     const output = this.outputOf(call);
-    return { done: true, call, ipc: resultIpc(call.values, call.statuses, output), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
+    const view: CallView = { done: true, call, ipc: resultIpc(call.values, call.statuses, output), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
+    if (consume) {
+      await this.guard('deleteCall', () => this.store.deleteCall(callId));
+      this.handlerMsByCall.delete(callId);
+    }
+    return view;
   }
 
   private outputOf(call: CallRecord): FunctionSpec['output'] {
@@ -536,6 +559,7 @@ export class FunctionQueue {
   async close(graceMs = 10_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    if (this.sweepTimer !== undefined) this.timers.clearTimeout(this.sweepTimer);
     this.unwatch?.();
     this.unwatch = undefined;
     if (this.watchRetry !== undefined) this.timers.clearTimeout(this.watchRetry);

@@ -183,13 +183,13 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     // ?wait=S (optional): answer with the result itself when the call finishes within S seconds,
     // saving the poll round trip; otherwise the usual 202 with the call id.
     if (wait === undefined) return reply.code(202).send(out);
-    const view = await queue.poll(out.callId, wait * 1000);
+    const view = await queue.poll(out.callId, wait * 1000, true);
     return sendView(reply, view, out.callId);
   });
 
   app.get<{ Params: { id: string }; Querystring: { timeout?: string } }>('/calls/:id', async (req, reply) => {
     const s = seconds('timeout', req.query.timeout) ?? DEFAULT_POLL_S;
-    return sendView(reply, await queue.poll(req.params.id, s * 1000), req.params.id);
+    return sendView(reply, await queue.poll(req.params.id, s * 1000, true), req.params.id);
   });
 
   app.delete<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { afterAll, describe, expect, test } from 'vitest';
+import { tableFromIPC } from 'apache-arrow';
 import { Redis } from 'ioredis';
 import { SHUTTING_DOWN_STATUS } from './errors';
 import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
@@ -46,8 +47,10 @@ describe.skipIf(!REDIS_URL)('cross-server wake-ups (watch)', () => {
     const took = Date.now() - t0;
     expect(res.status).toBe(200);
     expect(took, 'woken by A\'s "finished" event, not by the poll timeout').toBeLessThan((pollS * 1000) / 2);
-    const { table } = await result(b.url, id);
+    const table = tableFromIPC(new Uint8Array(await res.arrayBuffer()));
     expect(column(table, 'result')).toEqual(rows.map((t) => t.length));
+    // That read was the result's last: it is freed on the shared store, for every server.
+    expect((await fetch(`${a.url}/calls/${id}?timeout=0`)).status).toBe(404);
   }, 60_000);
 
   test('an idle server picks up rows appended through a busy one at once', async () => {

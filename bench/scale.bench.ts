@@ -1,0 +1,172 @@
+// Constant memory at any size (issue 16): `embedbook serve` (a child process) with a cheap function
+// that answers a 384-d vector per row at once, so only embedbook itself is measured; then the CLI
+// (`embedbook embed` in a child process) over generated Parquet inputs of each size, 1,000-row
+// chunks, 8 in flight. For each size: rows/s (the CLI's embedding phase, and wall clock including
+// reading and writing), CLI peak RSS (VmHWM), server peak RSS and the server's RSS --settle-s after
+// the run (results are freed when read, so it should fall back to idle). Ratios are same-run.
+//   npm run bench -- scale [--sizes 200000,2000000,10000000] [--chunk-size 1000] [--concurrency 8] [--settle-s 60]
+// A short run: --sizes 20000,200000 --settle-s 5
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Table, Utf8, makeVector, vectorFromArray } from 'apache-arrow';
+import { writeParquetChunks } from '../src/io/parquet-write';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const bin = path.join(root, 'bin', 'embedbook.mjs');
+
+function flag(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
+}
+
+/** Resident and peak resident memory of a process, in MiB, from /proc. */
+function memMiB(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+/** Resets VmHWM (peak RSS) to the current RSS: writing 5 to clear_refs (Linux ≥ 4.0). */
+function resetPeak(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  } catch {
+    // Not permitted here: the server's peak then covers everything since it started.
+  }
+}
+
+async function writeInput(file: string, rows: number): Promise<void> {
+  const group = 100_000;
+  function* slices() {
+    for (let at = 0; at < rows; at += group) {
+      const n = Math.min(group, rows - at);
+      const ids = Int32Array.from({ length: n }, (_, i) => at + i);
+      const texts = Array.from({ length: n }, (_, i) => `document ${at + i} about topic ${(at + i) % 97}`);
+      yield new Table({ id: makeVector(ids), text: vectorFromArray(texts, new Utf8()) });
+    }
+  }
+  const out = createWriteStream(file);
+  for await (const bytes of writeParquetChunks(slices(), { rowGroupRows: group, compression: 'snappy' })) {
+    if (!out.write(bytes)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-default-function'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stderr!.on('data', () => undefined);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`embedbook serve exited with ${code}`)));
+  });
+  const res = await fetch(`${url}/functions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      definition: { name: 'cheap384', args: { text: 'string[]' }, output: 'float32[]', maxBatchingSize: 1000, maxBufferDuration: 1 },
+      bundle: `const v = new Float32Array(384).map((_, i) => (i % 7) / 7);
+        export default { handler: async (text) => text.map(() => v) };`,
+    }),
+  });
+  if (!res.ok) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);
+  return { child, url };
+}
+
+interface Row {
+  rows: number;
+  embedRowsPerS: number;
+  wallRowsPerS: number;
+  cliPeakMiB: number;
+  serverIdleMiB: number;
+  serverPeakMiB: number;
+  serverAfterMiB: number;
+  outputMiB: number;
+  load1: number;
+}
+
+async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string): Promise<{ seconds: number; embedRate: number; peak: number }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      peak = Math.max(peak, memMiB(child.pid!).peak);
+    } catch {
+      // exited between samples
+    }
+  }, 200);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`embedbook embed exited with ${code}: ${err.slice(-2000)}`);
+  const m = /Embedding: ([\d,.]+) rows\/s/.exec(out);
+  return { seconds: (performance.now() - t0) / 1000, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak };
+}
+
+export async function main(args: string[]): Promise<void> {
+  const sizes = flag(args, 'sizes', '200000,2000000,10000000').split(',').map(Number);
+  const chunk = flag(args, 'chunk-size', '1000');
+  const concurrency = flag(args, 'concurrency', '8');
+  const settleS = Number(flag(args, 'settle-s', '60'));
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'embedbook-scale-'));
+  const { child: server, url } = await startServer();
+  const rows: Row[] = [];
+  try {
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const n of sizes) {
+      const input = path.join(tmp, `in-${n}.parquet`);
+      const output = path.join(tmp, `out-${n}.parquet`);
+      await writeInput(input, n);
+      const serverIdleMiB = memMiB(server.pid!).rss;
+      resetPeak(server.pid!);
+      const run = await runCli(url, input, output, chunk, concurrency);
+      const serverPeakMiB = memMiB(server.pid!).peak;
+      const outputMiB = statSync(output).size / 1024 / 1024;
+      rmSync(output, { force: true });
+      rmSync(input, { force: true });
+      await new Promise((r) => setTimeout(r, settleS * 1000));
+      const row: Row = {
+        rows: n, embedRowsPerS: run.embedRate, wallRowsPerS: n / run.seconds, cliPeakMiB: run.peak, serverIdleMiB, serverPeakMiB,
+        serverAfterMiB: memMiB(server.pid!).rss, outputMiB, load1: os.loadavg()[0],
+      };
+      rows.push(row);
+      console.log(
+        `${n.toLocaleString('en-US')} rows: ${Math.round(row.embedRowsPerS).toLocaleString('en-US')} rows/s embedding (${Math.round(row.wallRowsPerS).toLocaleString('en-US')} wall), ` +
+          `CLI peak ${row.cliPeakMiB.toFixed(0)} MiB, server idle ${serverIdleMiB.toFixed(0)} → peak ${serverPeakMiB.toFixed(0)} → ${settleS} s after ${row.serverAfterMiB.toFixed(0)} MiB, ` +
+          `output ${outputMiB.toFixed(0)} MiB, load ${row.load1.toFixed(1)}`,
+      );
+    }
+  } finally {
+    server.kill('SIGINT');
+    await once(server, 'exit').catch(() => undefined);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const base = rows[0];
+  const md = [
+    `| rows | rows/s (embedding) | rows/s (wall) | ratio to ${base?.rows.toLocaleString('en-US')} | CLI peak RSS | server idle → peak → ${settleS} s after | load (1 min) |`,
+    '|---:|---:|---:|---:|---:|---|---:|',
+    ...rows.map((r) =>
+      `| ${r.rows.toLocaleString('en-US')} | ${Math.round(r.embedRowsPerS).toLocaleString('en-US')} | ${Math.round(r.wallRowsPerS).toLocaleString('en-US')} | ${(r.embedRowsPerS / base.embedRowsPerS).toFixed(2)} | ` +
+      `${r.cliPeakMiB.toFixed(0)} MiB | ${r.serverIdleMiB.toFixed(0)} → ${r.serverPeakMiB.toFixed(0)} → ${r.serverAfterMiB.toFixed(0)} MiB | ${r.load1.toFixed(1)} |`),
+  ].join('\n');
+  console.log(`\n${md}\n(chunk ${chunk} rows, ${concurrency} in flight, cheap 384-d function; ${os.cpus().length} cores)`);
+  mkdirSync(path.join(here, 'results'), { recursive: true });
+  writeFileSync(path.join(here, 'results', 'scale.json'), JSON.stringify({ chunk, concurrency, settleS, rows }, null, 2));
+  writeFileSync(path.join(here, 'results', 'scale.md'), `${md}\n`);
+}
