@@ -56,7 +56,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--remote <url>', 'run on an embedbook server instead of the local model')
     .option('--api-key <key>', 'API key for --remote (or EMBEDBOOK_API_KEY)')
     .option('--function <name>', 'function on the server (default embed)')
-    .option('--model <name|dir>', 'local model: "default" or a BERT-family folder (default default)')
+    .option('--model <name|id|dir>', 'local model: "default", a Hugging Face id org/name[@revision] (HF_ENDPOINT, HF_TOKEN) or a folder (default default)')
     .option('--device <device>', 'local device: auto | cpu | cuda (default auto)')
     .option('-q, --quiet', 'no progress bar')
     .action(async (input: string, flags: RawEmbedFlags) => {

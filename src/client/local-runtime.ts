@@ -25,7 +25,7 @@ export interface LocalBackend {
 }
 
 export interface LocalRuntimeOptions {
-  /** 'default' (built-in USE lite, 512-d) or a Hugging Face BERT-layout model. Default 'default'. */
+  /** 'default' (built-in USE lite, 512-d), a hub id 'org/name[@revision]' or a Hugging Face-layout model elsewhere. Default 'default'. */
   model?: ModelSpec;
   /** Default 'auto': CUDA→CPU in Node, WebGPU→WASM in the browser. */
   device?: Device;

@@ -6,16 +6,27 @@ import { createWordPieceTokenizer } from './bert/wordpiece-tokenizer';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
-import { fetchModelFile } from './sources/url-source';
+import { fetchModelFile, type FetchLike } from './sources/url-source';
+import { checkEndpoint, hubBaseUrl, ModelAccessError, parseHubId, tokenFetch, type HubSettings } from './sources/hub';
 import type { ModelLoadProgress, Tokenizer } from './types';
 
 /** What users pass as `model`: the built-in default, or a Hugging Face-layout model somewhere. */
 export type ModelSpec =
   | 'default'
+  /** A hub id, `org/name[@revision]`, on HF_ENDPOINT (Node) or the default endpoint (browser). */
+  | string
+  /** A hub id with its endpoint (a mirror) and token given here instead of HF_ENDPOINT / HF_TOKEN. */
+  | HubSpec
   | { url: string }
   | { folder: string }
   /** Dropped/picked files (browser File/Blob, or bytes), keyed by path inside the model folder. */
   | { files: ReadonlyArray<File> | Readonly<Record<string, Blob | Uint8Array>> };
+
+export interface HubSpec {
+  id: string;
+  endpoint?: string;
+  token?: string;
+}
 
 export interface ModelFileSource {
   /** For messages: a folder path or URL. */
@@ -51,8 +62,9 @@ export class ModelSourceError extends EmbedbookError {
 export const BERT_MODEL_FILES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
 
 export function describeSpec(spec: unknown): string {
-  if (spec === 'default') return "'default'";
+  if (typeof spec === 'string') return JSON.stringify(spec);
   if (spec && typeof spec === 'object') {
+    if ('id' in spec) return `{ id: ${JSON.stringify((spec as { id: unknown }).id)} }`;
     if ('url' in spec) return `{ url: ${JSON.stringify((spec as { url: unknown }).url)} }`;
     if ('folder' in spec) return `{ folder: ${JSON.stringify((spec as { folder: unknown }).folder)} }`;
     if ('files' in spec) return '{ files }';
@@ -62,17 +74,25 @@ export function describeSpec(spec: unknown): string {
 
 /** Throws ModelSourceError unless `spec` has one of the supported shapes. */
 export function checkSpec(spec: unknown): asserts spec is ModelSpec {
+  const hubId = typeof spec === 'string' ? spec : typeof (spec as { id?: unknown } | null)?.id === 'string' ? (spec as { id: string }).id : undefined;
+  if (hubId !== undefined && hubId !== 'default' && !parseHubId(hubId)) {
+    throw new ModelSourceError(
+      describeSpec(spec),
+      "not a model id: use 'default' or a Hugging Face id 'org/name' or 'org/name@revision' (e.g. 'Xenova/all-MiniLM-L6-v2'); letters, digits, '-', '_' and '.' only",
+    );
+  }
   const ok =
-    spec === 'default' ||
+    typeof spec === 'string' ||
     (typeof spec === 'object' &&
       spec !== null &&
       ((typeof (spec as { url?: unknown }).url === 'string') ||
+        (typeof (spec as { id?: unknown }).id === 'string') ||
         (typeof (spec as { folder?: unknown }).folder === 'string') ||
         (typeof (spec as { files?: unknown }).files === 'object' && (spec as { files?: unknown }).files !== null)));
   if (!ok) {
     throw new ModelSourceError(
       describeSpec(spec),
-      "unsupported model spec; use 'default', { url: 'https://…/all-MiniLM-L6-v2/' }, { folder: './models/x' } (Node) or { files } (browser)",
+      "unsupported model spec; use 'default', a hub id 'org/name[@revision]', { url: 'https://…/all-MiniLM-L6-v2/' }, { folder: './models/x' } (Node) or { files } (browser)",
     );
   }
 }
@@ -145,20 +165,49 @@ export function filesSource(files: ReadonlyArray<File> | Readonly<Record<string,
  * fetch is injected for tests. The download itself is sources/url-source's fetchModelFile; its
  * ModelDownloadError is reported here as a ModelSourceError naming the folder.
  */
-export function urlSource(base: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): ModelFileSource {
+export function urlSource(base: string, fetchFn: FetchLike = globalThis.fetch.bind(globalThis), opts: { label?: string; hubToken?: boolean } = {}): ModelFileSource {
   const root = base.endsWith('/') ? base : `${base}/`;
   const absolute = new URL(root, globalThis.location?.href ?? 'http://localhost/').href;
   return {
-    label: root,
+    label: opts.label ?? root,
     async read(path, onProgress) {
       try {
         return (await fetchModelFile(absolute, path, { onProgress }, fetchFn)) ?? undefined;
       } catch (err) {
         if (!(err instanceof ModelDownloadError)) throw err;
+        if (opts.hubToken !== undefined && (err.status === 401 || err.status === 403)) throw new ModelAccessError(err.url, err.status, opts.hubToken);
         if (err.status !== undefined) throw new ModelSourceError(root, `GET ${err.url} answered ${err.status} ${err.statusText ?? ''}`.trimEnd());
         const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.message);
         throw new ModelSourceError(root, `fetching ${err.url} failed (${cause})`);
       }
     },
   };
+}
+
+/** The hub id of a spec ('org/name[@rev]' or { id }), or undefined for the other shapes. */
+export function hubSpecOf(spec: ModelSpec): HubSpec | undefined {
+  if (typeof spec === 'string') return spec === 'default' ? undefined : { id: spec };
+  return 'id' in spec ? spec : undefined;
+}
+
+/**
+ * A source over a hub repo: `{endpoint}/{org}/{name}/resolve/{revision}/{file}`. The spec's own
+ * endpoint/token win over `settings` (HF_ENDPOINT / HF_TOKEN in Node, the app's choice in a browser).
+ */
+export function hubSource(spec: HubSpec, settings: HubSettings, fetchFn?: typeof fetch): ModelFileSource {
+  const id = parseHubId(spec.id);
+  if (!id) throw new ModelSourceError(describeSpec(spec), "not a hub id; use 'org/name' or 'org/name@revision'");
+  const endpoint = checkEndpoint(spec.endpoint ?? settings.endpoint);
+  const token = spec.token ?? settings.token;
+  const label = `${id.repo}@${id.revision} (${endpoint})`;
+  return urlSource(hubBaseUrl(endpoint, id), tokenFetch({ endpoint, token }, fetchFn), { label, hubToken: Boolean(token) });
+}
+
+/** The name a loaded model reports: 'default', the hub id, the folder, the URL or 'files'. */
+export function specName(spec: ModelSpec): string {
+  if (typeof spec === 'string') return spec;
+  if ('id' in spec) return spec.id;
+  if ('folder' in spec) return spec.folder;
+  if ('url' in spec) return spec.url;
+  return 'files';
 }
