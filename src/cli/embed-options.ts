@@ -17,6 +17,8 @@ export interface RawEmbedFlags {
   function?: string;
   model?: string;
   device?: string;
+  /** A prompt name from the model's config_sentence_transformers.json (e.g. query). */
+  prompt?: string;
   quiet?: boolean;
 }
 
@@ -30,7 +32,7 @@ export interface EmbedPlan {
   retries: number;
   output: string;
   remote?: { url: string; apiKey?: string; functionName: string };
-  local?: { model: string; device: string };
+  local?: { model: string; device: string; prompt?: string };
   quiet: boolean;
 }
 
@@ -98,8 +100,8 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     if (!/^https?:\/\/[^/]/i.test(flags.remote)) {
       throw new CliUsageError(`--remote must be an http(s) URL like http://127.0.0.1:7711, got ${JSON.stringify(flags.remote)}.`, 'remote');
     }
-    if (flags.model !== undefined || flags.device !== undefined) {
-      throw new CliUsageError('--model/--device choose the local model; with --remote the server\'s function decides (use --function).', flags.model !== undefined ? 'model' : 'device');
+    if (flags.model !== undefined || flags.device !== undefined || flags.prompt !== undefined) {
+      throw new CliUsageError('--model/--device choose the local model (and --prompt its prompt); with --remote the server\'s function decides (use --function).', flags.model !== undefined ? 'model' : 'device');
     }
     remote = { url: flags.remote, apiKey: flags.apiKey, functionName: flags.function ?? 'embed' };
   } else {
@@ -110,7 +112,7 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     if (!DEVICES.includes(device)) {
       throw new CliUsageError(`--device must be one of ${DEVICES.join(', ')} in Node, got ${JSON.stringify(device)}.`, 'device');
     }
-    local = { model: flags.model ?? 'default', device };
+    local = { model: flags.model ?? 'default', device, ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}) };
   }
 
   return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet) };

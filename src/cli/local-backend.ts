@@ -5,8 +5,8 @@ import { modelSpecOf } from '../model/registry-node';
 import type { Device } from '../model/types';
 import type { EmbedBackend } from './embed-command';
 
-export async function openLocalBackend(local: { model: string; device: string }): Promise<EmbedBackend> {
-  const runtime = new LocalRuntime({ model: modelSpecOf(local.model), device: local.device as Device });
+export async function openLocalBackend(local: { model: string; device: string; prompt?: string }): Promise<EmbedBackend> {
+  const runtime = new LocalRuntime({ model: modelSpecOf(local.model), device: local.device as Device, prompt: local.prompt });
   const info = await runtime.info(); // load now: model errors surface before the progress bar starts
   const fn = runtime.function('embed');
   return {

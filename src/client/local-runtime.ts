@@ -12,6 +12,7 @@ import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, ChunkedCall
 import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
 import { checkSpec, describeSpec, type LoadedModel, type ModelSpec } from '../model/registry';
+import { promptText, type PoolingSpec } from '../model/sentence-transformers';
 import type { Device, EmbedderInfo, EmbeddingSession, ModelLoadProgress } from '../model/types';
 import { embeddingType } from './remote';
 
@@ -21,7 +22,7 @@ export interface LocalBackend {
   /** Short name for messages, e.g. 'onnxruntime-node'. */
   readonly name: string;
   loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel>;
-  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void }): Promise<EmbeddingSession>;
+  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void; pooling?: PoolingSpec }): Promise<EmbeddingSession>;
 }
 
 export interface LocalRuntimeOptions {
@@ -32,6 +33,11 @@ export interface LocalRuntimeOptions {
   backend?: LocalBackend;
   /** Sub-batching of each chunk (token budget, rows per inference). */
   embedder?: EmbedderOptions;
+  /**
+   * A prompt name from the model's config_sentence_transformers.json (e.g. 'query' for e5 / bge,
+   * 'search_query' for nomic), put before every text. Default: the model's default prompt, if any.
+   */
+  prompt?: string;
   onProgress?: (p: ModelLoadProgress) => void;
   timers?: TimerApi;
 }
@@ -98,8 +104,14 @@ export class LocalRuntime {
     this.loading ??= (async () => {
       const onProgress = this.opts.onProgress;
       const model = await this.backend.loadModel(this.model, onProgress);
-      const session = await this.backend.createSession(model.model, { device: this.device, label: `${model.name}/${model.modelFile}`, onProgress });
-      return { model, session, embedder: new Embedder(model.tokenizer, session, this.opts.embedder) };
+      const prompt = promptText(model.sentenceTransformer, this.opts.prompt);
+      const session = await this.backend.createSession(model.model, {
+        device: this.device,
+        label: `${model.name}/${model.modelFile}`,
+        onProgress,
+        pooling: model.sentenceTransformer.pooling,
+      });
+      return { model, session, embedder: new Embedder(model.tokenizer, session, { ...this.opts.embedder, prompt }) };
     })();
     // A failed load may be retried by the next call (e.g. after fixing a URL).
     this.loading.catch(() => (this.loading = undefined));

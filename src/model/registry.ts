@@ -8,6 +8,7 @@ import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
 import { fetchModelFile, type FetchLike } from './sources/url-source';
 import { checkEndpoint, hubBaseUrl, ModelAccessError, parseHubId, tokenFetch, type HubSettings } from './sources/hub';
+import { DEFAULT_POOLING, poolingPath, readSentenceTransformerConfig, UnsupportedModelConfigError, type SentenceTransformerConfig } from './sentence-transformers';
 import type { ModelLoadProgress, Tokenizer } from './types';
 
 /** What users pass as `model`: the built-in default, or a Hugging Face-layout model somewhere. */
@@ -42,6 +43,8 @@ export interface LoadedModel {
   modelFile: string;
   model: Uint8Array;
   tokenizer: Tokenizer;
+  /** Pooling, normalisation, max_seq_length and prompts (sentence-transformers' files, or the defaults). */
+  sentenceTransformer: SentenceTransformerConfig;
 }
 
 /** A spec that is none of the supported shapes, or a source missing required files. */
@@ -126,22 +129,47 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
     if (!vocab || !model) {
       throw new ModelSourceError(source.label, `config.json names ${vocabFile} and ${modelFile} but ${!vocab ? vocabFile : modelFile} is missing${name === 'default' ? BUILD_HINT : ''}`);
     }
-    return { name, kind: 'use', modelFile, model, tokenizer: loadDefaultTokenizer(parseJson(source, vocabFile, vocab)) };
+    const sentenceTransformer = { pooling: DEFAULT_POOLING, prompts: {} };
+    return { name, kind: 'use', modelFile, model, tokenizer: loadDefaultTokenizer(parseJson(source, vocabFile, vocab)), sentenceTransformer };
   }
   const tokBytes = await source.read('tokenizer.json');
   if (!tokBytes) {
     throw new ModelSourceError(source.label, `no tokenizer.json (expected a Hugging Face layout: tokenizer.json, config.json, ${BERT_MODEL_FILES[0]})`);
   }
   const tokenizerConfigBytes = await source.read('tokenizer_config.json');
+  const sentenceTransformer = await readSentenceTransformerFiles(source);
   const tokenizer = createWordPieceTokenizer(parseJson(source, 'tokenizer.json', tokBytes), {
     config,
     tokenizerConfig: tokenizerConfigBytes ? parseJson(source, 'tokenizer_config.json', tokenizerConfigBytes) : undefined,
+    maxLength: sentenceTransformer.maxSeqLength,
   });
   for (const modelFile of BERT_MODEL_FILES) {
     const model = await source.read(modelFile, onProgress);
-    if (model) return { name, kind: 'bert', modelFile, model, tokenizer };
+    if (model) return { name, kind: 'bert', modelFile, model, tokenizer, sentenceTransformer };
   }
   throw new ModelSourceError(source.label, `no ONNX model found; looked for ${BERT_MODEL_FILES.join(', ')}`);
+}
+
+/** modules.json, the Pooling module's config, sentence_bert_config.json, config_sentence_transformers.json (each optional). */
+async function readSentenceTransformerFiles(source: ModelFileSource): Promise<SentenceTransformerConfig> {
+  const json = async (file: string) => {
+    const bytes = await source.read(file);
+    return bytes ? parseJson(source, file, bytes) : undefined;
+  };
+  const modules = await json('modules.json');
+  const folder = poolingPath(modules);
+  const poolingFile = folder === undefined ? undefined : `${folder}/config.json`;
+  const [pooling, sentenceBert, stConfig] = await Promise.all([
+    poolingFile ? json(poolingFile) : undefined,
+    json('sentence_bert_config.json'),
+    json('config_sentence_transformers.json'),
+  ]);
+  try {
+    return readSentenceTransformerConfig({ modules, pooling, poolingFile, sentenceBert, stConfig });
+  } catch (err) {
+    if (err instanceof UnsupportedModelConfigError) throw new UnsupportedModelConfigError(`${source.label} ${err.file}`, err.detail);
+    throw err;
+  }
 }
 
 /** A source over in-memory files (dropped Files, Blobs or bytes), matched by path suffix. */

@@ -34,7 +34,7 @@ export interface EmbeddingSession {
   /** Why this device was chosen (e.g. "WebGPU adapter found", "no adapter: WASM, 4 threads"). */
   readonly deviceReason: string;
   readonly dimension: number;
-  /** Returns [batch, dimension] pooled, L2-normalised embeddings, row-major. */
+  /** Returns [batch, dimension] pooled embeddings, row-major (L2-normalised unless the model has no Normalize module). */
   run(batch: DenseBatch): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
