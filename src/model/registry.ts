@@ -2,7 +2,7 @@
 // file access comes from a ModelFileSource (folder on disk in Node, URL or dropped files in the
 // browser), supplied by registry-node.ts / registry-web.ts.
 import { EmbedbookError } from '../core/errors';
-import { createWordPieceTokenizer } from './bert/wordpiece-tokenizer';
+import { createTokenizer } from './tokenizers/create-tokenizer';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
@@ -138,7 +138,7 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
   }
   const tokenizerConfigBytes = await source.read('tokenizer_config.json');
   const sentenceTransformer = await readSentenceTransformerFiles(source);
-  const tokenizer = createWordPieceTokenizer(parseJson(source, 'tokenizer.json', tokBytes), {
+  const tokenizer = createTokenizer(parseJson(source, 'tokenizer.json', tokBytes), {
     config,
     tokenizerConfig: tokenizerConfigBytes ? parseJson(source, 'tokenizer_config.json', tokenizerConfigBytes) : undefined,
     maxLength: sentenceTransformer.maxSeqLength,
@@ -204,9 +204,10 @@ export function urlSource(base: string, fetchFn: FetchLike = globalThis.fetch.bi
       } catch (err) {
         if (!(err instanceof ModelDownloadError)) throw err;
         if (opts.hubToken !== undefined && (err.status === 401 || err.status === 403)) throw new ModelAccessError(err.url, err.status, opts.hubToken);
-        if (err.status !== undefined) throw new ModelSourceError(root, `GET ${err.url} answered ${err.status} ${err.statusText ?? ''}`.trimEnd());
+        const where = opts.label ?? root;
+        if (err.status !== undefined) throw new ModelSourceError(where, `GET ${err.url} answered ${err.status} ${err.statusText ?? ''}`.trimEnd());
         const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.message);
-        throw new ModelSourceError(root, `fetching ${err.url} failed (${cause})`);
+        throw new ModelSourceError(where, `fetching ${err.url} failed (${cause})`);
       }
     },
   };

@@ -13,7 +13,7 @@ export interface Encoding {
 }
 
 export interface Tokenizer {
-  readonly kind: 'sentencepiece' | 'wordpiece';
+  readonly kind: 'sentencepiece' | 'wordpiece' | 'bpe' | 'unigram' | 'wordlevel';
   readonly maxLength: number;
   readonly padId: number;
   encode(text: string): Encoding;
