@@ -58,6 +58,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--function <name>', 'function on the server (default embed)')
     .option('--model <name|id|dir>', 'local model: "default", a Hugging Face id org/name[@revision] (HF_ENDPOINT, HF_TOKEN) or a folder (default default)')
     .option('--device <device>', 'local device: auto | cpu | cuda (default auto)')
+    .option('--dtype <dtype>', 'local model file: fp32 | fp16 | q8 | q4 (default fp32, or what the repo has)')
     .option('--prompt <name>', "local model's prompt from its config_sentence_transformers.json, e.g. query (default: the model's default prompt)")
     .option('-q, --quiet', 'no progress bar')
     .action(async (input: string, flags: RawEmbedFlags) => {

@@ -13,6 +13,7 @@ import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
 import { checkSpec, describeSpec, type LoadedModel, type ModelSpec } from '../model/registry';
 import { promptText, type PoolingSpec } from '../model/sentence-transformers';
+import { checkDtype, type Dtype } from '../model/dtype';
 import type { Device, EmbedderInfo, EmbeddingSession, ModelLoadProgress } from '../model/types';
 import { embeddingType } from './remote';
 
@@ -21,7 +22,8 @@ export const DEVICES: readonly Device[] = ['auto', 'webgpu', 'wasm', 'cpu', 'cud
 export interface LocalBackend {
   /** Short name for messages, e.g. 'onnxruntime-node'. */
   readonly name: string;
-  loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel>;
+  /** `device` is the runtime's (before 'auto' is resolved): it picks the default dtype. */
+  loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, opts?: { dtype?: Dtype; device?: Device }): Promise<LoadedModel>;
   createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void; pooling?: PoolingSpec }): Promise<EmbeddingSession>;
 }
 
@@ -38,6 +40,12 @@ export interface LocalRuntimeOptions {
    * 'search_query' for nomic), put before every text. Default: the model's default prompt, if any.
    */
   prompt?: string;
+  /**
+   * Which ONNX file of a Hugging Face repo: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8
+   * (model_quantized.onnx) or q4 (model_q4.onnx). Default: q8 on WASM, fp32 on WebGPU/CPU/CUDA,
+   * falling back to another file when the repo lacks it.
+   */
+  dtype?: Dtype;
   onProgress?: (p: ModelLoadProgress) => void;
   timers?: TimerApi;
 }
@@ -94,6 +102,7 @@ export class LocalRuntime {
     checkSpec(this.model);
     this.device = opts.device ?? 'auto';
     if (!DEVICES.includes(this.device)) throw new UnknownDeviceError(this.device, DEVICES);
+    checkDtype(opts.dtype);
     if (!opts.backend) throw new MissingBackendError();
     this.backend = opts.backend;
   }
@@ -103,7 +112,7 @@ export class LocalRuntime {
     if (this.disposed) return Promise.reject(new InvalidOptionError('runtime', 'disposed', 'a live LocalRuntime', 'Create a new LocalRuntime after dispose().'));
     this.loading ??= (async () => {
       const onProgress = this.opts.onProgress;
-      const model = await this.backend.loadModel(this.model, onProgress);
+      const model = await this.backend.loadModel(this.model, onProgress, { dtype: this.opts.dtype, device: this.device });
       const prompt = promptText(model.sentenceTransformer, this.opts.prompt);
       const session = await this.backend.createSession(model.model, {
         device: this.device,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL } from './use/default-model';
 import { readModelFile } from './sources/node-folder-source';
 import { hubSettingsFromEnv, parseHubId } from './sources/hub';
-import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type ModelFileSource, type ModelSpec } from './registry';
+import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type LoadModelOptions, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,6 +49,6 @@ export function nodeModelSource(spec: ModelSpec): ModelFileSource {
 
 export { specName };
 
-export function loadNodeModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel> {
-  return loadModelFiles(nodeModelSource(spec), specName(spec), onProgress);
+export function loadNodeModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  return loadModelFiles(nodeModelSource(spec), specName(spec), onProgress, opts);
 }

@@ -2,7 +2,7 @@
 // id on the default (or the spec's own) endpoint, a URL (Hugging Face layout), or dropped files.
 import { DEFAULT_MODEL } from './use/default-model';
 import { DEFAULT_HF_ENDPOINT } from './sources/hub';
-import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type ModelFileSource, type ModelSpec } from './registry';
+import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type LoadModelOptions, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
 export const DEFAULT_MODEL_URL = `/${DEFAULT_MODEL.publicDir}/`;
@@ -21,6 +21,6 @@ export function webModelSource(spec: ModelSpec, defaultUrl = DEFAULT_MODEL_URL):
   throw new ModelSourceError(specName(spec), 'unsupported model spec');
 }
 
-export function loadWebModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, defaultUrl?: string): Promise<LoadedModel> {
-  return loadModelFiles(webModelSource(spec, defaultUrl), specName(spec), onProgress);
+export function loadWebModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, defaultUrl?: string, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  return loadModelFiles(webModelSource(spec, defaultUrl), specName(spec), onProgress, opts);
 }

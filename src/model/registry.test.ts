@@ -22,7 +22,7 @@ describe('filesSource (dropped files)', () => {
     const blobs = { 'tokenizer.json': new Blob([files['my-model/tokenizer.json'] as BlobPart]) };
     await expect(loadModelFiles(filesSource(blobs), 'files')).rejects.toMatchObject({
       name: 'ModelSourceError',
-      message: expect.stringContaining('looked for onnx/model.onnx, model.onnx, onnx/model_quantized.onnx'),
+      message: expect.stringContaining('looked for onnx/model.onnx, model.onnx, onnx/model_quantized.onnx, model_quantized.onnx, onnx/model_fp16.onnx'),
     });
   });
 

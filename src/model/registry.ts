@@ -3,6 +3,7 @@
 // browser), supplied by registry-node.ts / registry-web.ts.
 import { EmbedbookError } from '../core/errors';
 import { createTokenizer } from './tokenizers/create-tokenizer';
+import { modelFileOrder, type Dtype } from './dtype';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
@@ -61,8 +62,12 @@ export class ModelSourceError extends EmbedbookError {
   }
 }
 
-/** Where the ONNX file may live in a Hugging Face folder, in order of preference. */
-export const BERT_MODEL_FILES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
+export interface LoadModelOptions {
+  /** The user's dtype; a missing file for it is an error. */
+  dtype?: Dtype;
+  /** Without a pick: the dtype tried first (the device's default), then the others. */
+  defaultDtype?: Dtype;
+}
 
 export function describeSpec(spec: unknown): string {
   if (typeof spec === 'string') return JSON.stringify(spec);
@@ -117,7 +122,7 @@ function parseJson(source: ModelFileSource, file: string, bytes: Uint8Array): un
  * config.json (tokenizer.kind 'sentencepiece'); anything else must be a Hugging Face BERT layout
  * (tokenizer.json + onnx/model.onnx).
  */
-export async function loadModelFiles(source: ModelFileSource, name: string, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel> {
+export async function loadModelFiles(source: ModelFileSource, name: string, onProgress?: (p: ModelLoadProgress) => void, opts: LoadModelOptions = {}): Promise<LoadedModel> {
   const configBytes = await source.read('config.json');
   const config = configBytes ? parseJson(source, 'config.json', configBytes) : undefined;
   if (!config && name === 'default') throw new ModelSourceError(source.label, `the default model is not built (no config.json)${BUILD_HINT}`);
@@ -134,7 +139,7 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
   }
   const tokBytes = await source.read('tokenizer.json');
   if (!tokBytes) {
-    throw new ModelSourceError(source.label, `no tokenizer.json (expected a Hugging Face layout: tokenizer.json, config.json, ${BERT_MODEL_FILES[0]})`);
+    throw new ModelSourceError(source.label, 'no tokenizer.json (expected a Hugging Face layout: tokenizer.json, config.json, onnx/model.onnx); check the id, revision or folder');
   }
   const tokenizerConfigBytes = await source.read('tokenizer_config.json');
   const sentenceTransformer = await readSentenceTransformerFiles(source);
@@ -143,11 +148,13 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
     tokenizerConfig: tokenizerConfigBytes ? parseJson(source, 'tokenizer_config.json', tokenizerConfigBytes) : undefined,
     maxLength: sentenceTransformer.maxSeqLength,
   });
-  for (const modelFile of BERT_MODEL_FILES) {
+  const candidates = modelFileOrder(opts.dtype, opts.defaultDtype ?? 'fp32');
+  for (const modelFile of candidates) {
     const model = await source.read(modelFile, onProgress);
     if (model) return { name, kind: 'bert', modelFile, model, tokenizer, sentenceTransformer };
   }
-  throw new ModelSourceError(source.label, `no ONNX model found; looked for ${BERT_MODEL_FILES.join(', ')}`);
+  const hint = opts.dtype ? ` — dtype '${opts.dtype}' was asked for: pick another (fp32, fp16, q8, q4) or leave it unset` : '';
+  throw new ModelSourceError(source.label, `no ONNX model found; looked for ${candidates.join(', ')}${hint}`);
 }
 
 /** modules.json, the Pooling module's config, sentence_bert_config.json, config_sentence_transformers.json (each optional). */

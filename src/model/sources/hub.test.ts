@@ -1,13 +1,13 @@
 // Hub ids end to end against a local server in the hub layout (no network): parsing, URL layout,
 // revisions, the token sent to the endpoint only (not to the CDN a redirect points at), and the
 // error for a private repo.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { LocalRuntime } from '../../client/local-runtime-node';
 import { ensureSyntheticBert } from '../bert/generate';
-import { checkSpec } from '../registry';
+import { checkSpec, hubSource, loadModelFiles } from '../registry';
 import { loadNodeModel, modelSpecOf } from '../registry-node';
 import { startHubServer, type HubServer } from '../testing/hub-server';
 import { hubBaseUrl, hubSettingsFromEnv, parseHubId } from './hub';
@@ -57,6 +57,7 @@ describe('models from a hub mirror', () => {
       {
         'test/tiny-bert': { dir: tiny, revisions: ['main', 'v1'] },
         'test/private-bert': { dir: tiny, token: 'hf_secret' },
+        'test/two-dtypes': { dir: tiny, files: { 'onnx/model_quantized.onnx': readFileSync(join(tiny, 'onnx/model.onnx')) } },
       },
       { redirectWeights: true },
     );
@@ -115,5 +116,26 @@ describe('models from a hub mirror', () => {
       name: 'ModelSourceError',
       message: expect.stringMatching(/test\/tiny-bert@v9 .*no tokenizer\.json/),
     });
+  });
+
+  test('dtype picks the file: fp32 by default in Node, q8 → model_quantized.onnx, a missing pick is an error naming it', async () => {
+    const spec = { id: 'test/two-dtypes', endpoint: hub.endpoint };
+    expect((await loadNodeModel(spec)).modelFile).toBe('onnx/model.onnx');
+    const rt = new LocalRuntime({ model: spec, device: 'cpu', dtype: 'q8' });
+    try {
+      expect((await rt.info()).model).toBe('test/two-dtypes');
+      expect(hub.served()).toContain('test/two-dtypes/main/onnx/model_quantized.onnx');
+    } finally {
+      await rt.dispose();
+    }
+    await expect(loadNodeModel(spec, undefined, { dtype: 'fp16' })).rejects.toThrow(/looked for onnx\/model_fp16\.onnx, model_fp16\.onnx — dtype 'fp16' was asked for/);
+    expect(() => new LocalRuntime({ model: spec, dtype: 'int3' as never })).toThrow(/dtype "int3" is not one of fp32, fp16, q8, q4/);
+  });
+
+  test('the WASM default (q8) falls back to model.onnx when a repo has no quantized file', async () => {
+    const source = hubSource({ id: 'test/tiny-bert', endpoint: hub.endpoint }, { endpoint: hub.endpoint });
+    expect((await loadModelFiles(source, 'x', undefined, { defaultDtype: 'q8' })).modelFile).toBe('onnx/model.onnx');
+    const both = hubSource({ id: 'test/two-dtypes', endpoint: hub.endpoint }, { endpoint: hub.endpoint });
+    expect((await loadModelFiles(both, 'x', undefined, { defaultDtype: 'q8' })).modelFile).toBe('onnx/model_quantized.onnx');
   });
 });
