@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL } from './use/default-model';
 import { readModelFile } from './sources/node-folder-source';
 import { hubSettingsFromEnv, parseHubId } from './sources/hub';
+import { defaultCacheDir, nodeFileCache } from './sources/node-file-cache';
 import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type LoadModelOptions, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
@@ -39,7 +40,7 @@ export function nodeModelSource(spec: ModelSpec): ModelFileSource {
   checkSpec(spec);
   if (spec === 'default') return folderSource(defaultModelDir());
   const hub = hubSpecOf(spec);
-  if (hub) return hubSource(hub, hubSettingsFromEnv(process.env));
+  if (hub) return hubSource(hub, hubSettingsFromEnv(process.env), { cache: nodeFileCache(defaultCacheDir()) });
   if (typeof spec === 'string') throw new ModelSourceError(spec, 'unreachable: checkSpec accepts only ids');
   if ('folder' in spec) return folderSource(spec.folder);
   if ('url' in spec) return urlSource(spec.url);

@@ -2,6 +2,7 @@
 // id on the default (or the spec's own) endpoint, a URL (Hugging Face layout), or dropped files.
 import { DEFAULT_MODEL } from './use/default-model';
 import { DEFAULT_HF_ENDPOINT } from './sources/hub';
+import { browserFileCache } from './sources/file-cache';
 import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type LoadModelOptions, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
@@ -11,7 +12,7 @@ export function webModelSource(spec: ModelSpec, defaultUrl = DEFAULT_MODEL_URL):
   checkSpec(spec);
   if (spec === 'default') return urlSource(defaultUrl);
   const hub = hubSpecOf(spec);
-  if (hub) return hubSource(hub, { endpoint: DEFAULT_HF_ENDPOINT });
+  if (hub) return hubSource(hub, { endpoint: DEFAULT_HF_ENDPOINT }, { cache: globalThis.caches ? browserFileCache(globalThis.caches) : undefined });
   if (typeof spec === 'string') throw new ModelSourceError(spec, 'unreachable: checkSpec accepts only ids');
   if ('url' in spec) return urlSource(spec.url);
   if ('files' in spec) return filesSource(spec.files);

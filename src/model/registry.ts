@@ -8,6 +8,7 @@ import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
 import { fetchModelFile, type FetchLike } from './sources/url-source';
+import { cachedSource, type FileCache } from './sources/file-cache';
 import { checkEndpoint, hubBaseUrl, ModelAccessError, parseHubId, tokenFetch, type HubSettings } from './sources/hub';
 import { DEFAULT_POOLING, poolingPath, readSentenceTransformerConfig, UnsupportedModelConfigError, type SentenceTransformerConfig } from './sentence-transformers';
 import type { ModelLoadProgress, Tokenizer } from './types';
@@ -230,13 +231,15 @@ export function hubSpecOf(spec: ModelSpec): HubSpec | undefined {
  * A source over a hub repo: `{endpoint}/{org}/{name}/resolve/{revision}/{file}`. The spec's own
  * endpoint/token win over `settings` (HF_ENDPOINT / HF_TOKEN in Node, the app's choice in a browser).
  */
-export function hubSource(spec: HubSpec, settings: HubSettings, fetchFn?: typeof fetch): ModelFileSource {
+export function hubSource(spec: HubSpec, settings: HubSettings, opts: { fetch?: typeof fetch; cache?: FileCache } = {}): ModelFileSource {
   const id = parseHubId(spec.id);
   if (!id) throw new ModelSourceError(describeSpec(spec), "not a hub id; use 'org/name' or 'org/name@revision'");
   const endpoint = checkEndpoint(spec.endpoint ?? settings.endpoint);
   const token = spec.token ?? settings.token;
   const label = `${id.repo}@${id.revision} (${endpoint})`;
-  return urlSource(hubBaseUrl(endpoint, id), tokenFetch({ endpoint, token }, fetchFn), { label, hubToken: Boolean(token) });
+  const base = hubBaseUrl(endpoint, id);
+  const source = urlSource(base, tokenFetch({ endpoint, token }, opts.fetch), { label, hubToken: Boolean(token) });
+  return opts.cache ? cachedSource(source, opts.cache, (path) => `${base}${path}`) : source;
 }
 
 /** The name a loaded model reports: 'default', the hub id, the folder, the URL or 'files'. */

@@ -3,6 +3,8 @@
 // transformers.js (feature-extraction on the same files, offline) to ≤ 1e-5.
 import { join } from 'node:path';
 import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalRuntime } from '../client/local-runtime-node';
 import { ensureSyntheticBert } from './bert/generate';
@@ -28,6 +30,9 @@ const modules = (normalize: boolean) =>
   ]);
 const poolingConfig = (modes: PoolingMode[]) =>
   JSON.stringify({ word_embedding_dimension: 32, ...Object.fromEntries(POOLING_MODES.map((m) => [MODE_KEY[m], modes.includes(m)])), include_prompt: true });
+
+// Models loaded by id are cached: keep this file's cache out of ~/.cache.
+process.env.EMBEDBOOK_CACHE = mkdtempSync(join(tmpdir(), 'eb-cache-'));
 
 const TEXTS = [
   'hello world',

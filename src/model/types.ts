@@ -40,7 +40,7 @@ export interface EmbeddingSession {
 }
 
 export type ModelLoadProgress =
-  | { status: 'download'; file: string; loaded: number; total?: number }
+  | { status: 'download'; file: string; loaded: number; total?: number; /** Served from the local model cache, not the network. */ cached?: boolean }
   | { status: 'compile'; file: string }
   | { status: 'ready'; device: ResolvedDevice; deviceReason: string };
 

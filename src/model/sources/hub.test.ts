@@ -4,7 +4,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { LocalRuntime } from '../../client/local-runtime-node';
 import { ensureSyntheticBert } from '../bert/generate';
 import { checkSpec, hubSource, loadModelFiles } from '../registry';
@@ -63,8 +64,15 @@ describe('models from a hub mirror', () => {
     );
   });
   afterAll(() => hub?.close());
+  let cacheDir: string;
+  beforeEach(() => {
+    // A fresh model cache per test: no test sees another's downloads.
+    cacheDir = mkdtempSync(join(tmpdir(), 'eb-cache-'));
+    process.env.EMBEDBOOK_CACHE = cacheDir;
+  });
   afterEach(() => {
     process.env = { ...env };
+    rmSync(cacheDir, { recursive: true, force: true });
   });
 
   test('LocalRuntime({ model: "org/name" }) on HF_ENDPOINT embeds exactly like the same folder on disk', async () => {
@@ -137,5 +145,39 @@ describe('models from a hub mirror', () => {
     expect((await loadModelFiles(source, 'x', undefined, { defaultDtype: 'q8' })).modelFile).toBe('onnx/model.onnx');
     const both = hubSource({ id: 'test/two-dtypes', endpoint: hub.endpoint }, { endpoint: hub.endpoint });
     expect((await loadModelFiles(both, 'x', undefined, { defaultDtype: 'q8' })).modelFile).toBe('onnx/model_quantized.onnx');
+  });
+
+  test('a cached model loads with the server stopped (files and known-absent files on disk, no request)', async () => {
+    const own = await startHubServer({ 'cache/tiny': { dir: tiny } });
+    const spec = { id: 'cache/tiny', endpoint: own.endpoint };
+    const texts = ['hello world', 'offline embeddings'];
+    const first = new LocalRuntime({ model: spec, device: 'cpu' });
+    let online;
+    try {
+      online = await first.embedTexts(texts);
+    } finally {
+      await first.dispose();
+    }
+    const host = new URL(own.endpoint).host.replace(':', '_');
+    expect(existsSync(join(cacheDir, 'hub', host, 'cache', 'tiny', 'main', 'onnx', 'model.onnx'))).toBe(true);
+    expect(existsSync(join(cacheDir, 'hub', host, 'cache', 'tiny', 'main', 'modules.json.absent'))).toBe(true);
+    await own.close();
+
+    const progress: Array<{ file: string; cached?: boolean }> = [];
+    const second = new LocalRuntime({ model: spec, device: 'cpu', onProgress: (p) => p.status === 'download' && progress.push(p) });
+    try {
+      expect((await second.embedTexts(texts)).values).toEqual(online.values);
+    } finally {
+      await second.dispose();
+    }
+    expect(progress.map((p) => p.file)).toContain('onnx/model.onnx');
+    expect(progress.every((p) => p.cached)).toBe(true);
+  });
+
+  test('a model never cached, with the server stopped, names the URL that failed', async () => {
+    const gone = await startHubServer({});
+    const endpoint = gone.endpoint;
+    await gone.close();
+    await expect(loadNodeModel({ id: 'cache/never', endpoint })).rejects.toThrow(/cache\/never@main .*fetching http:\/\/127\.0\.0\.1:\d+\/cache\/never\/resolve\/main\/config\.json failed/);
   });
 });

@@ -4,10 +4,11 @@
 // each, truncation that keeps the special tokens, and embeddings of synthetic models with these
 // tokenizers equal to transformers.js' feature-extraction pipeline (≤ 1e-5), served by id from a
 // local hub mirror.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoTokenizer, env, pipeline } from '@huggingface/transformers';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LocalRuntime } from '../../client/local-runtime-node';
 import { tokenizerFixtureSentences } from '../bert/testing/sentences';
@@ -39,6 +40,8 @@ function repoFor(kind: Kind): SyntheticRepo {
   return ensureSyntheticRepo(kind, text, pick(config));
 }
 
+// Models loaded by id are cached: keep this file's cache out of ~/.cache.
+process.env.EMBEDBOOK_CACHE = mkdtempSync(join(tmpdir(), 'eb-cache-'));
 const SENTENCES = tokenizerFixtureSentences();
 const repos = {} as Record<Kind, SyntheticRepo>;
 
