@@ -5,7 +5,7 @@ import type { ModelSpec } from '../../src/model/registry';
 import type { Device, ModelLoadProgress } from '../../src/model/types';
 
 export interface PageEmbedRequest {
-  model: Extract<ModelSpec, 'default' | { url: string }>;
+  model: 'default' | Extract<ModelSpec, { url: string }>;
   device: Device;
   texts: unknown[];
   /** Embed this many times and report each run's time (the first includes nothing of loading). */

@@ -21,6 +21,7 @@ describe('parseEmbedFlags', () => {
     expect(p.local).toBeUndefined();
     expect(parseEmbedFlags('a.csv', { timeout: 'none' }).timeout).toBeUndefined();
     expect(parseEmbedFlags('a.csv', { timeout: '0.5' }).timeout).toBe(0.5);
+    expect(parseEmbedFlags('a.csv', { model: 'intfloat/multilingual-e5-small', prompt: 'query' }).local).toEqual({ model: 'intfloat/multilingual-e5-small', device: 'auto', prompt: 'query' });
   });
 
   test.each([
@@ -38,6 +39,8 @@ describe('parseEmbedFlags', () => {
     [{ function: 'embed' }, /--function names a function on a server; pass --remote URL/],
     [{ device: 'webgpu' }, /--device must be one of auto, cpu, cuda in Node, got "webgpu"/],
     [{ remote: 'http://x', model: 'default' }, /--model\/--device choose the local model/],
+    [{ dtype: 'int3' }, /--dtype must be one of fp32, fp16, q8, q4, got "int3"/],
+    [{ remote: 'http://x', prompt: 'query' }, /--model\/--device choose the local model \(and --prompt its prompt\)/],
   ])('rejects %o with a message naming the flag', (flags, message) => {
     let err: unknown;
     try {

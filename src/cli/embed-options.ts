@@ -1,5 +1,6 @@
 // Validates `embedbook embed` flags into the engine's options. Pure: no I/O, so every error case is
 // a cheap unit test. Commander hands us strings; we check them here, naming the flag and the fix.
+import { DTYPES, type Dtype } from '../model/dtype';
 import type { ChunkingOptions } from '../core/types';
 import { CliUsageError } from './errors';
 
@@ -17,6 +18,10 @@ export interface RawEmbedFlags {
   function?: string;
   model?: string;
   device?: string;
+  /** A prompt name from the model's config_sentence_transformers.json (e.g. query). */
+  prompt?: string;
+  /** fp32 | fp16 | q8 | q4: which ONNX file of the model's repo. */
+  dtype?: string;
   quiet?: boolean;
   force?: boolean;
   resume?: boolean;
@@ -33,7 +38,7 @@ export interface EmbedPlan {
   retries: number;
   output: string;
   remote?: { url: string; apiKey?: string; functionName: string };
-  local?: { model: string; device: string };
+  local?: { model: string; device: string; prompt?: string; dtype?: Dtype };
   quiet: boolean;
   /** Replace an existing output / a different unfinished run. */
   force: boolean;
@@ -106,8 +111,8 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     if (!/^https?:\/\/[^/]/i.test(flags.remote)) {
       throw new CliUsageError(`--remote must be an http(s) URL like http://127.0.0.1:7711, got ${JSON.stringify(flags.remote)}.`, 'remote');
     }
-    if (flags.model !== undefined || flags.device !== undefined) {
-      throw new CliUsageError('--model/--device choose the local model; with --remote the server\'s function decides (use --function).', flags.model !== undefined ? 'model' : 'device');
+    if (flags.model !== undefined || flags.device !== undefined || flags.prompt !== undefined || flags.dtype !== undefined) {
+      throw new CliUsageError('--model/--device choose the local model (and --prompt its prompt); with --remote the server\'s function decides (use --function).', flags.model !== undefined ? 'model' : 'device');
     }
     remote = { url: flags.remote, apiKey: flags.apiKey, functionName: flags.function ?? 'embed' };
   } else {
@@ -118,7 +123,15 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     if (!DEVICES.includes(device)) {
       throw new CliUsageError(`--device must be one of ${DEVICES.join(', ')} in Node, got ${JSON.stringify(device)}.`, 'device');
     }
-    local = { model: flags.model ?? 'default', device };
+    if (flags.dtype !== undefined && !(DTYPES as readonly string[]).includes(flags.dtype)) {
+      throw new CliUsageError(`--dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(flags.dtype)}.`, 'dtype');
+    }
+    local = {
+      model: flags.model ?? 'default',
+      device,
+      ...(flags.prompt !== undefined ? { prompt: flags.prompt } : {}),
+      ...(flags.dtype !== undefined ? { dtype: flags.dtype as Dtype } : {}),
+    };
   }
 
   if (flags.force && flags.resume) {

@@ -6,7 +6,8 @@ import { LocalRuntime as BaseLocalRuntime, type LocalBackend, type LocalRuntimeO
 
 export const nodeBackend: LocalBackend = {
   name: 'onnxruntime-node',
-  loadModel: loadNodeModel,
+  // onnxruntime-node runs natively (CPU / CUDA): fp32 unless the user picks a dtype.
+  loadModel: (spec, onProgress, o) => loadNodeModel(spec, onProgress, { dtype: o?.dtype, defaultDtype: 'fp32' }),
   createSession: (model, opts) => createNodeSession(model, opts),
 };
 

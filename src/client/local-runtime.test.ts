@@ -116,7 +116,8 @@ describe('LocalRuntime (Node) with a Hugging Face-layout folder', () => {
 describe('LocalRuntime options', () => {
   test('bad device, bad model spec, unknown function and missing backend fail at once', () => {
     expect(() => new LocalRuntime({ device: 'tpu' as never })).toThrow(/unknown device "tpu".*'auto', 'webgpu', 'wasm', 'cpu', 'cuda'/);
-    expect(() => new LocalRuntime({ model: 'minilm' as never })).toThrow(/unsupported model spec/);
+    expect(() => new LocalRuntime({ model: 'minilm' as never })).toThrow(/not a model id: use 'default' or a Hugging Face id/);
+    expect(() => new LocalRuntime({ model: { path: 'x' } as never })).toThrow(/unsupported model spec/);
     expect(() => new LocalRuntime().function('sum')).toThrow(/'embed'/);
     expect(() => new BaseLocalRuntime({})).toThrow(expect.objectContaining({ name: 'MissingBackendError' }));
   });

@@ -13,6 +13,8 @@ import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, CallInput, 
 import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
 import { checkSpec, describeSpec, type LoadedModel, type ModelSpec } from '../model/registry';
+import { promptText, type PoolingSpec } from '../model/sentence-transformers';
+import { checkDtype, type Dtype } from '../model/dtype';
 import type { Device, EmbedderInfo, EmbeddingSession, ModelLoadProgress } from '../model/types';
 import { embeddingType } from './remote';
 
@@ -21,18 +23,30 @@ export const DEVICES: readonly Device[] = ['auto', 'webgpu', 'wasm', 'cpu', 'cud
 export interface LocalBackend {
   /** Short name for messages, e.g. 'onnxruntime-node'. */
   readonly name: string;
-  loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel>;
-  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void }): Promise<EmbeddingSession>;
+  /** `device` is the runtime's (before 'auto' is resolved): it picks the default dtype. */
+  loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, opts?: { dtype?: Dtype; device?: Device }): Promise<LoadedModel>;
+  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void; pooling?: PoolingSpec }): Promise<EmbeddingSession>;
 }
 
 export interface LocalRuntimeOptions {
-  /** 'default' (built-in USE lite, 512-d) or a Hugging Face BERT-layout model. Default 'default'. */
+  /** 'default' (built-in USE lite, 512-d), a hub id 'org/name[@revision]' or a Hugging Face-layout model elsewhere. Default 'default'. */
   model?: ModelSpec;
   /** Default 'auto': CUDA→CPU in Node, WebGPU→WASM in the browser. */
   device?: Device;
   backend?: LocalBackend;
   /** Sub-batching of each chunk (token budget, rows per inference). */
   embedder?: EmbedderOptions;
+  /**
+   * A prompt name from the model's config_sentence_transformers.json (e.g. 'query' for e5 / bge,
+   * 'search_query' for nomic), put before every text. Default: the model's default prompt, if any.
+   */
+  prompt?: string;
+  /**
+   * Which ONNX file of a Hugging Face repo: fp32 (onnx/model.onnx), fp16 (model_fp16.onnx), q8
+   * (model_quantized.onnx) or q4 (model_q4.onnx). Default: q8 on WASM, fp32 on WebGPU/CPU/CUDA,
+   * falling back to another file when the repo lacks it.
+   */
+  dtype?: Dtype;
   onProgress?: (p: ModelLoadProgress) => void;
   timers?: TimerApi;
 }
@@ -89,6 +103,7 @@ export class LocalRuntime {
     checkSpec(this.model);
     this.device = opts.device ?? 'auto';
     if (!DEVICES.includes(this.device)) throw new UnknownDeviceError(this.device, DEVICES);
+    checkDtype(opts.dtype);
     if (!opts.backend) throw new MissingBackendError();
     this.backend = opts.backend;
   }
@@ -98,9 +113,15 @@ export class LocalRuntime {
     if (this.disposed) return Promise.reject(new InvalidOptionError('runtime', 'disposed', 'a live LocalRuntime', 'Create a new LocalRuntime after dispose().'));
     this.loading ??= (async () => {
       const onProgress = this.opts.onProgress;
-      const model = await this.backend.loadModel(this.model, onProgress);
-      const session = await this.backend.createSession(model.model, { device: this.device, label: `${model.name}/${model.modelFile}`, onProgress });
-      return { model, session, embedder: new Embedder(model.tokenizer, session, this.opts.embedder) };
+      const model = await this.backend.loadModel(this.model, onProgress, { dtype: this.opts.dtype, device: this.device });
+      const prompt = promptText(model.sentenceTransformer, this.opts.prompt);
+      const session = await this.backend.createSession(model.model, {
+        device: this.device,
+        label: `${model.name}/${model.modelFile}`,
+        onProgress,
+        pooling: model.sentenceTransformer.pooling,
+      });
+      return { model, session, embedder: new Embedder(model.tokenizer, session, { ...this.opts.embedder, prompt }) };
     })();
     // A failed load may be retried by the next call (e.g. after fixing a URL).
     this.loading.catch(() => (this.loading = undefined));

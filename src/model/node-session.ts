@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
 import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from './pipeline/errors';
 import { readSignature } from './pipeline/signature';
+import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
 
 export const NODE_DEVICES = ['auto', 'cpu', 'cuda'] as const;
@@ -26,6 +27,8 @@ export interface NodeSessionOptions {
    * the cores with the HTTP thread): spinning threads then steal that time.
    */
   allowSpinning?: boolean;
+  /** sentence-transformers pooling + normalisation of token outputs (default mean + L2). */
+  pooling?: PoolingSpec;
 }
 
 /** Where onnxruntime-node's CUDA provider library would be if the CUDA install step had run. */
@@ -94,7 +97,7 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
     }
   }
   const sig = readSignature(label, session.inputMetadata, session.outputMetadata);
-  const adapter = new SessionAdapter(nodeRuntime(session), sig, { device: resolved, deviceReason: reason!, warmUp: 'if-needed', warmUpId: 0n });
+  const adapter = new SessionAdapter(nodeRuntime(session), sig, { device: resolved, deviceReason: reason!, warmUp: 'if-needed', warmUpId: 0n, pooling: opts.pooling });
   await adapter.init();
   opts.onProgress?.({ status: 'ready', device: resolved, deviceReason: adapter.deviceReason });
   return adapter;

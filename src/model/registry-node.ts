@@ -1,10 +1,13 @@
-// Node file access for the model registry: folders on disk, and 'default' → public/models/default.
+// Node file access for the model registry: folders on disk, 'default' → public/models/default, and
+// hub ids on HF_ENDPOINT with HF_TOKEN.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL } from './use/default-model';
 import { readModelFile } from './sources/node-folder-source';
-import { checkSpec, filesSource, loadModelFiles, urlSource, ModelSourceError, type LoadedModel, type ModelFileSource, type ModelSpec } from './registry';
+import { hubSettingsFromEnv, parseHubId } from './sources/hub';
+import { defaultCacheDir, nodeFileCache } from './sources/node-file-cache';
+import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type LoadModelOptions, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,21 +24,32 @@ export function folderSource(folder: string): ModelFileSource {
   return { label: root, read: (path, onProgress) => readModelFile(root, path, onProgress) };
 }
 
+/**
+ * What a model name on the command line or in a server function's `model:` means: 'default', an
+ * http(s) URL, an existing folder, else a hub id `org/name[@revision]` (a folder wins, as in
+ * transformers' from_pretrained).
+ */
+export function modelSpecOf(model: string): ModelSpec {
+  if (model === 'default') return 'default';
+  if (/^https?:\/\//i.test(model)) return { url: model };
+  if (existsSync(model) || !parseHubId(model)) return { folder: model };
+  return model;
+}
+
 export function nodeModelSource(spec: ModelSpec): ModelFileSource {
   checkSpec(spec);
   if (spec === 'default') return folderSource(defaultModelDir());
+  const hub = hubSpecOf(spec);
+  if (hub) return hubSource(hub, hubSettingsFromEnv(process.env), { cache: nodeFileCache(defaultCacheDir()) });
+  if (typeof spec === 'string') throw new ModelSourceError(spec, 'unreachable: checkSpec accepts only ids');
   if ('folder' in spec) return folderSource(spec.folder);
   if ('url' in spec) return urlSource(spec.url);
-  return filesSource(spec.files);
+  if ('files' in spec) return filesSource(spec.files);
+  throw new ModelSourceError(specName(spec), 'unsupported model spec');
 }
 
-export function specName(spec: ModelSpec): string {
-  if (spec === 'default') return 'default';
-  if ('folder' in spec) return spec.folder;
-  if ('url' in spec) return spec.url;
-  return 'files';
-}
+export { specName };
 
-export function loadNodeModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel> {
-  return loadModelFiles(nodeModelSource(spec), specName(spec), onProgress);
+export function loadNodeModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, opts: LoadModelOptions = {}): Promise<LoadedModel> {
+  return loadModelFiles(nodeModelSource(spec), specName(spec), onProgress, opts);
 }

@@ -22,7 +22,7 @@ describe('filesSource (dropped files)', () => {
     const blobs = { 'tokenizer.json': new Blob([files['my-model/tokenizer.json'] as BlobPart]) };
     await expect(loadModelFiles(filesSource(blobs), 'files')).rejects.toMatchObject({
       name: 'ModelSourceError',
-      message: expect.stringContaining('looked for onnx/model.onnx, model.onnx, onnx/model_quantized.onnx'),
+      message: expect.stringContaining('looked for onnx/model.onnx, model.onnx, onnx/model_quantized.onnx, model_quantized.onnx, onnx/model_fp16.onnx'),
     });
   });
 
@@ -68,7 +68,7 @@ describe('urlSource (HTTP)', () => {
   });
 });
 
-test('checkSpec accepts the four shapes and rejects others', () => {
-  for (const ok of ['default', { url: 'x' }, { folder: 'x' }, { files: [] }]) expect(() => checkSpec(ok)).not.toThrow();
-  for (const bad of ['minilm', null, 3, {}, { url: 3 }]) expect(() => checkSpec(bad)).toThrow(/unsupported model spec/);
+test('checkSpec accepts the supported shapes and rejects others', () => {
+  for (const ok of ['default', 'org/name', { id: 'org/name@v1' }, { url: 'x' }, { folder: 'x' }, { files: [] }]) expect(() => checkSpec(ok)).not.toThrow();
+  for (const bad of [null, 3, {}, { url: 3 }]) expect(() => checkSpec(bad)).toThrow(/unsupported model spec/);
 });

@@ -2,20 +2,34 @@
 // file access comes from a ModelFileSource (folder on disk in Node, URL or dropped files in the
 // browser), supplied by registry-node.ts / registry-web.ts.
 import { EmbedbookError } from '../core/errors';
-import { createWordPieceTokenizer } from './bert/wordpiece-tokenizer';
+import { createTokenizer } from './tokenizers/create-tokenizer';
+import { modelFileOrder, type Dtype } from './dtype';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
-import { fetchModelFile } from './sources/url-source';
+import { fetchModelFile, type FetchLike } from './sources/url-source';
+import { cachedSource, type FileCache } from './sources/file-cache';
+import { checkEndpoint, hubBaseUrl, ModelAccessError, parseHubId, tokenFetch, type HubSettings } from './sources/hub';
+import { DEFAULT_POOLING, poolingPath, readSentenceTransformerConfig, UnsupportedModelConfigError, type SentenceTransformerConfig } from './sentence-transformers';
 import type { ModelLoadProgress, Tokenizer } from './types';
 
 /** What users pass as `model`: the built-in default, or a Hugging Face-layout model somewhere. */
 export type ModelSpec =
   | 'default'
+  /** A hub id, `org/name[@revision]`, on HF_ENDPOINT (Node) or the default endpoint (browser). */
+  | string
+  /** A hub id with its endpoint (a mirror) and token given here instead of HF_ENDPOINT / HF_TOKEN. */
+  | HubSpec
   | { url: string }
   | { folder: string }
   /** Dropped/picked files (browser File/Blob, or bytes), keyed by path inside the model folder. */
   | { files: ReadonlyArray<File> | Readonly<Record<string, Blob | Uint8Array>> };
+
+export interface HubSpec {
+  id: string;
+  endpoint?: string;
+  token?: string;
+}
 
 export interface ModelFileSource {
   /** For messages: a folder path or URL. */
@@ -31,6 +45,8 @@ export interface LoadedModel {
   modelFile: string;
   model: Uint8Array;
   tokenizer: Tokenizer;
+  /** Pooling, normalisation, max_seq_length and prompts (sentence-transformers' files, or the defaults). */
+  sentenceTransformer: SentenceTransformerConfig;
 }
 
 /** A spec that is none of the supported shapes, or a source missing required files. */
@@ -47,12 +63,17 @@ export class ModelSourceError extends EmbedbookError {
   }
 }
 
-/** Where the ONNX file may live in a Hugging Face folder, in order of preference. */
-export const BERT_MODEL_FILES = ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'];
+export interface LoadModelOptions {
+  /** The user's dtype; a missing file for it is an error. */
+  dtype?: Dtype;
+  /** Without a pick: the dtype tried first (the device's default), then the others. */
+  defaultDtype?: Dtype;
+}
 
 export function describeSpec(spec: unknown): string {
-  if (spec === 'default') return "'default'";
+  if (typeof spec === 'string') return JSON.stringify(spec);
   if (spec && typeof spec === 'object') {
+    if ('id' in spec) return `{ id: ${JSON.stringify((spec as { id: unknown }).id)} }`;
     if ('url' in spec) return `{ url: ${JSON.stringify((spec as { url: unknown }).url)} }`;
     if ('folder' in spec) return `{ folder: ${JSON.stringify((spec as { folder: unknown }).folder)} }`;
     if ('files' in spec) return '{ files }';
@@ -62,17 +83,25 @@ export function describeSpec(spec: unknown): string {
 
 /** Throws ModelSourceError unless `spec` has one of the supported shapes. */
 export function checkSpec(spec: unknown): asserts spec is ModelSpec {
+  const hubId = typeof spec === 'string' ? spec : typeof (spec as { id?: unknown } | null)?.id === 'string' ? (spec as { id: string }).id : undefined;
+  if (hubId !== undefined && hubId !== 'default' && !parseHubId(hubId)) {
+    throw new ModelSourceError(
+      describeSpec(spec),
+      "not a model id: use 'default' or a Hugging Face id 'org/name' or 'org/name@revision' (e.g. 'Xenova/all-MiniLM-L6-v2'); letters, digits, '-', '_' and '.' only",
+    );
+  }
   const ok =
-    spec === 'default' ||
+    typeof spec === 'string' ||
     (typeof spec === 'object' &&
       spec !== null &&
       ((typeof (spec as { url?: unknown }).url === 'string') ||
+        (typeof (spec as { id?: unknown }).id === 'string') ||
         (typeof (spec as { folder?: unknown }).folder === 'string') ||
         (typeof (spec as { files?: unknown }).files === 'object' && (spec as { files?: unknown }).files !== null)));
   if (!ok) {
     throw new ModelSourceError(
       describeSpec(spec),
-      "unsupported model spec; use 'default', { url: 'https://…/all-MiniLM-L6-v2/' }, { folder: './models/x' } (Node) or { files } (browser)",
+      "unsupported model spec; use 'default', a hub id 'org/name[@revision]', { url: 'https://…/all-MiniLM-L6-v2/' }, { folder: './models/x' } (Node) or { files } (browser)",
     );
   }
 }
@@ -94,7 +123,7 @@ function parseJson(source: ModelFileSource, file: string, bytes: Uint8Array): un
  * config.json (tokenizer.kind 'sentencepiece'); anything else must be a Hugging Face BERT layout
  * (tokenizer.json + onnx/model.onnx).
  */
-export async function loadModelFiles(source: ModelFileSource, name: string, onProgress?: (p: ModelLoadProgress) => void): Promise<LoadedModel> {
+export async function loadModelFiles(source: ModelFileSource, name: string, onProgress?: (p: ModelLoadProgress) => void, opts: LoadModelOptions = {}): Promise<LoadedModel> {
   const configBytes = await source.read('config.json');
   const config = configBytes ? parseJson(source, 'config.json', configBytes) : undefined;
   if (!config && name === 'default') throw new ModelSourceError(source.label, `the default model is not built (no config.json)${BUILD_HINT}`);
@@ -106,22 +135,49 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
     if (!vocab || !model) {
       throw new ModelSourceError(source.label, `config.json names ${vocabFile} and ${modelFile} but ${!vocab ? vocabFile : modelFile} is missing${name === 'default' ? BUILD_HINT : ''}`);
     }
-    return { name, kind: 'use', modelFile, model, tokenizer: loadDefaultTokenizer(parseJson(source, vocabFile, vocab)) };
+    const sentenceTransformer = { pooling: DEFAULT_POOLING, prompts: {} };
+    return { name, kind: 'use', modelFile, model, tokenizer: loadDefaultTokenizer(parseJson(source, vocabFile, vocab)), sentenceTransformer };
   }
   const tokBytes = await source.read('tokenizer.json');
   if (!tokBytes) {
-    throw new ModelSourceError(source.label, `no tokenizer.json (expected a Hugging Face layout: tokenizer.json, config.json, ${BERT_MODEL_FILES[0]})`);
+    throw new ModelSourceError(source.label, 'no tokenizer.json (expected a Hugging Face layout: tokenizer.json, config.json, onnx/model.onnx); check the id, revision or folder');
   }
   const tokenizerConfigBytes = await source.read('tokenizer_config.json');
-  const tokenizer = createWordPieceTokenizer(parseJson(source, 'tokenizer.json', tokBytes), {
+  const sentenceTransformer = await readSentenceTransformerFiles(source);
+  const tokenizer = createTokenizer(parseJson(source, 'tokenizer.json', tokBytes), {
     config,
     tokenizerConfig: tokenizerConfigBytes ? parseJson(source, 'tokenizer_config.json', tokenizerConfigBytes) : undefined,
+    maxLength: sentenceTransformer.maxSeqLength,
   });
-  for (const modelFile of BERT_MODEL_FILES) {
+  const candidates = modelFileOrder(opts.dtype, opts.defaultDtype ?? 'fp32');
+  for (const modelFile of candidates) {
     const model = await source.read(modelFile, onProgress);
-    if (model) return { name, kind: 'bert', modelFile, model, tokenizer };
+    if (model) return { name, kind: 'bert', modelFile, model, tokenizer, sentenceTransformer };
   }
-  throw new ModelSourceError(source.label, `no ONNX model found; looked for ${BERT_MODEL_FILES.join(', ')}`);
+  const hint = opts.dtype ? ` — dtype '${opts.dtype}' was asked for: pick another (fp32, fp16, q8, q4) or leave it unset` : '';
+  throw new ModelSourceError(source.label, `no ONNX model found; looked for ${candidates.join(', ')}${hint}`);
+}
+
+/** modules.json, the Pooling module's config, sentence_bert_config.json, config_sentence_transformers.json (each optional). */
+async function readSentenceTransformerFiles(source: ModelFileSource): Promise<SentenceTransformerConfig> {
+  const json = async (file: string) => {
+    const bytes = await source.read(file);
+    return bytes ? parseJson(source, file, bytes) : undefined;
+  };
+  const modules = await json('modules.json');
+  const folder = poolingPath(modules);
+  const poolingFile = folder === undefined ? undefined : `${folder}/config.json`;
+  const [pooling, sentenceBert, stConfig] = await Promise.all([
+    poolingFile ? json(poolingFile) : undefined,
+    json('sentence_bert_config.json'),
+    json('config_sentence_transformers.json'),
+  ]);
+  try {
+    return readSentenceTransformerConfig({ modules, pooling, poolingFile, sentenceBert, stConfig });
+  } catch (err) {
+    if (err instanceof UnsupportedModelConfigError) throw new UnsupportedModelConfigError(`${source.label} ${err.file}`, err.detail);
+    throw err;
+  }
 }
 
 /** A source over in-memory files (dropped Files, Blobs or bytes), matched by path suffix. */
@@ -145,20 +201,52 @@ export function filesSource(files: ReadonlyArray<File> | Readonly<Record<string,
  * fetch is injected for tests. The download itself is sources/url-source's fetchModelFile; its
  * ModelDownloadError is reported here as a ModelSourceError naming the folder.
  */
-export function urlSource(base: string, fetchFn: typeof fetch = globalThis.fetch.bind(globalThis)): ModelFileSource {
+export function urlSource(base: string, fetchFn: FetchLike = globalThis.fetch.bind(globalThis), opts: { label?: string; hubToken?: boolean } = {}): ModelFileSource {
   const root = base.endsWith('/') ? base : `${base}/`;
   const absolute = new URL(root, globalThis.location?.href ?? 'http://localhost/').href;
   return {
-    label: root,
+    label: opts.label ?? root,
     async read(path, onProgress) {
       try {
         return (await fetchModelFile(absolute, path, { onProgress }, fetchFn)) ?? undefined;
       } catch (err) {
         if (!(err instanceof ModelDownloadError)) throw err;
-        if (err.status !== undefined) throw new ModelSourceError(root, `GET ${err.url} answered ${err.status} ${err.statusText ?? ''}`.trimEnd());
+        if (opts.hubToken !== undefined && (err.status === 401 || err.status === 403)) throw new ModelAccessError(err.url, err.status, opts.hubToken);
+        const where = opts.label ?? root;
+        if (err.status !== undefined) throw new ModelSourceError(where, `GET ${err.url} answered ${err.status} ${err.statusText ?? ''}`.trimEnd());
         const cause = err.cause instanceof Error ? err.cause.message : String(err.cause ?? err.message);
-        throw new ModelSourceError(root, `fetching ${err.url} failed (${cause})`);
+        throw new ModelSourceError(where, `fetching ${err.url} failed (${cause})`);
       }
     },
   };
+}
+
+/** The hub id of a spec ('org/name[@rev]' or { id }), or undefined for the other shapes. */
+export function hubSpecOf(spec: ModelSpec): HubSpec | undefined {
+  if (typeof spec === 'string') return spec === 'default' ? undefined : { id: spec };
+  return 'id' in spec ? spec : undefined;
+}
+
+/**
+ * A source over a hub repo: `{endpoint}/{org}/{name}/resolve/{revision}/{file}`. The spec's own
+ * endpoint/token win over `settings` (HF_ENDPOINT / HF_TOKEN in Node, the app's choice in a browser).
+ */
+export function hubSource(spec: HubSpec, settings: HubSettings, opts: { fetch?: typeof fetch; cache?: FileCache } = {}): ModelFileSource {
+  const id = parseHubId(spec.id);
+  if (!id) throw new ModelSourceError(describeSpec(spec), "not a hub id; use 'org/name' or 'org/name@revision'");
+  const endpoint = checkEndpoint(spec.endpoint ?? settings.endpoint);
+  const token = spec.token ?? settings.token;
+  const label = `${id.repo}@${id.revision} (${endpoint})`;
+  const base = hubBaseUrl(endpoint, id);
+  const source = urlSource(base, tokenFetch({ endpoint, token }, opts.fetch), { label, hubToken: Boolean(token) });
+  return opts.cache ? cachedSource(source, opts.cache, (path) => `${base}${path}`) : source;
+}
+
+/** The name a loaded model reports: 'default', the hub id, the folder, the URL or 'files'. */
+export function specName(spec: ModelSpec): string {
+  if (typeof spec === 'string') return spec;
+  if ('id' in spec) return spec.id;
+  if ('folder' in spec) return spec.folder;
+  if ('url' in spec) return spec.url;
+  return 'files';
 }

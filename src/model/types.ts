@@ -13,7 +13,7 @@ export interface Encoding {
 }
 
 export interface Tokenizer {
-  readonly kind: 'sentencepiece' | 'wordpiece';
+  readonly kind: 'sentencepiece' | 'wordpiece' | 'bpe' | 'unigram' | 'wordlevel';
   readonly maxLength: number;
   readonly padId: number;
   encode(text: string): Encoding;
@@ -34,13 +34,13 @@ export interface EmbeddingSession {
   /** Why this device was chosen (e.g. "WebGPU adapter found", "no adapter: WASM, 4 threads"). */
   readonly deviceReason: string;
   readonly dimension: number;
-  /** Returns [batch, dimension] pooled, L2-normalised embeddings, row-major. */
+  /** Returns [batch, dimension] pooled embeddings, row-major (L2-normalised unless the model has no Normalize module). */
   run(batch: DenseBatch): Promise<Float32Array>;
   dispose(): Promise<void>;
 }
 
 export type ModelLoadProgress =
-  | { status: 'download'; file: string; loaded: number; total?: number }
+  | { status: 'download'; file: string; loaded: number; total?: number; /** Served from the local model cache, not the network. */ cached?: boolean }
   | { status: 'compile'; file: string }
   | { status: 'ready'; device: ResolvedDevice; deviceReason: string };
 

@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-web';
 import type { Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
 import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from './pipeline/errors';
 import { readSignature } from './pipeline/signature';
+import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
 
 export const WEB_DEVICES = ['auto', 'webgpu', 'wasm'] as const;
@@ -20,6 +21,8 @@ export interface WebSessionOptions {
   threads?: number;
   onProgress?: (p: ModelLoadProgress) => void;
   label?: string;
+  /** sentence-transformers pooling + normalisation of token outputs (default mean + L2). */
+  pooling?: PoolingSpec;
 }
 
 interface WasmPlan {
@@ -94,7 +97,7 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
     throw new InvalidModelError(label, errorLine(err));
   }
   const sig = readSignature(label, session.inputMetadata, session.outputMetadata);
-  const adapter = new SessionAdapter(webRuntime(session), sig, { device: resolved, deviceReason: reason, warmUp: 'always', warmUpId: 1n });
+  const adapter = new SessionAdapter(webRuntime(session), sig, { device: resolved, deviceReason: reason, warmUp: 'always', warmUpId: 1n, pooling: opts.pooling });
   // A first run compiles kernels (WebGPU shaders) and learns the width when metadata omits it.
   await adapter.init();
   opts.onProgress?.({ status: 'ready', device: resolved, deviceReason: reason });

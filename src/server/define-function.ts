@@ -177,7 +177,7 @@ export function validateSpec(raw: unknown, opts: { hasHandler: boolean }): Funct
 
   const model = d.model;
   if (model !== undefined && (typeof model !== 'string' || !model)) {
-    throw new InvalidDefinitionError('model', `must be a built-in model name such as "default", got ${JSON.stringify(model)}.`);
+    throw new InvalidDefinitionError('model', `must be "default", a Hugging Face id such as "Xenova/all-MiniLM-L6-v2" or a model folder, got ${JSON.stringify(model)}.`);
   }
   if (model !== undefined && opts.hasHandler) throw new InvalidDefinitionError('model', 'and `handler` are exclusive: give one.');
   if (model === undefined && !opts.hasHandler) throw new InvalidDefinitionError('handler', 'is missing: give a batch handler (bundled by `embedbook deploy`) or `model: "default"`.');

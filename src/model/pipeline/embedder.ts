@@ -19,6 +19,8 @@ export interface EmbedderOptions extends Partial<SubBatchOptions> {
    * 100k-character cell costs no more than the model could ever read. Default: 32 × maxLength.
    */
   maxChars?: number;
+  /** Text put before every input (a sentence-transformers prompt such as e5's 'query: '). */
+  prompt?: string;
 }
 
 const queues = new WeakMap<EmbeddingSession, SerialQueue>();
@@ -33,6 +35,7 @@ export function sessionQueue(session: EmbeddingSession): SerialQueue {
 export class Embedder {
   private readonly sub: SubBatchOptions;
   private readonly maxChars: number;
+  private readonly prompt: string;
 
   constructor(
     readonly tokenizer: Tokenizer,
@@ -48,6 +51,7 @@ export class Embedder {
     // Budget below the longest possible row would make that row unrunnable.
     this.sub.tokenBudget = Math.max(this.sub.tokenBudget, tokenizer.maxLength);
     this.maxChars = opts.maxChars ?? 32 * tokenizer.maxLength;
+    this.prompt = opts.prompt ?? '';
   }
 
   get dimension(): number {
@@ -65,11 +69,12 @@ export class Embedder {
     const rows: number[] = [];
     const encodings: Int32Array[] = [];
     for (let i = 0; i < n; i++) {
-      const text = texts[i];
-      if (typeof text !== 'string') {
-        errors[i] = `row ${i}: expected a string, got ${describe(text)}`;
+      const cell = texts[i];
+      if (typeof cell !== 'string') {
+        errors[i] = `row ${i}: expected a string, got ${describe(cell)}`;
         continue;
       }
+      const text = this.prompt + cell;
       let enc: Encoding;
       try {
         enc = this.tokenizer.encode(text.length > this.maxChars ? cutText(text, this.maxChars) : text);

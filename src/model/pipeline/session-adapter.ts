@@ -6,6 +6,7 @@ import { SessionDisposedError } from './errors';
 import { toFeeds, type MakeTensor } from './feeds';
 import { toSentenceEmbeddings } from './postprocess';
 import type { ModelSignature } from './signature';
+import { DEFAULT_POOLING, type PoolingSpec } from '../sentence-transformers';
 
 /** The model output tensor, as the runtime hands it back. */
 export interface RawOutput {
@@ -34,6 +35,8 @@ export interface SessionAdapterOptions {
   warmUp: 'always' | 'if-needed';
   /** Token id of the warm-up batch. */
   warmUpId: bigint;
+  /** How token states become one vector (sentence-transformers' Pooling + Normalize); default mean + L2. */
+  pooling?: PoolingSpec;
 }
 
 /** The first line of an error's message (runtimes append long native stack traces). */
@@ -58,13 +61,19 @@ export class SessionAdapter<T> implements EmbeddingSession {
 
   /** Learns the output width: from metadata when stated, else from a one-token warm-up run. */
   async init(): Promise<void> {
+    // Concatenated pooling modes give one block of the hidden width per mode.
+    const blocks = this.sig.outputKind === 'token' ? this.pooling.modes.length : 1;
     if (this.opts.warmUp === 'if-needed' && this.sig.dimension) {
-      this.dimension = this.sig.dimension;
+      this.dimension = this.sig.dimension * blocks;
       return;
     }
     const one = { inputIds: new BigInt64Array([this.opts.warmUpId]), attentionMask: new BigInt64Array([1n]), batch: 1, seqLen: 1 };
     const t = await this.raw(one);
-    this.dimension = this.sig.dimension ?? t.dims.at(-1) ?? 0;
+    this.dimension = (this.sig.dimension ?? t.dims.at(-1) ?? 0) * blocks;
+  }
+
+  private get pooling(): PoolingSpec {
+    return this.opts.pooling ?? DEFAULT_POOLING;
   }
 
   private async raw(batch: DenseBatch): Promise<RawOutput> {
@@ -74,7 +83,7 @@ export class SessionAdapter<T> implements EmbeddingSession {
 
   async run(batch: DenseBatch): Promise<Float32Array> {
     const t = await this.raw(batch);
-    const out = toSentenceEmbeddings(this.sig, batch, await t.read(), t.dims);
+    const out = toSentenceEmbeddings(this.sig, batch, await t.read(), t.dims, this.pooling);
     t.dispose();
     return out;
   }

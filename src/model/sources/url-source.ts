@@ -30,12 +30,16 @@ export async function fetchModelFile(
   fetchFn: FetchLike,
 ): Promise<Uint8Array | null> {
   const url = join(base, file);
-  let res: Response;
-  try {
-    res = await fetchFn(url, { signal: opts.signal });
-  } catch (e) {
-    if ((e as Error).name === 'AbortError') throw e;
-    throw new ModelDownloadError(`could not fetch ${url}: ${(e as Error).message}`, url, undefined, undefined, { cause: e });
+  let res: Response | undefined;
+  // A GET is safe to repeat: one retry covers a kept-alive socket the server closed meanwhile.
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetchFn(url, { signal: opts.signal });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      if (attempt < 2) continue;
+      throw new ModelDownloadError(`could not fetch ${url}: ${(e as Error).message}`, url, undefined, undefined, { cause: e });
+    }
   }
   if (res.status === 404) {
     await res.body?.cancel();
