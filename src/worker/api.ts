@@ -110,6 +110,37 @@ export interface SearchHit {
   text: string;
 }
 
+/** What the results explorer needs to know about the finished results. */
+export interface ExplorerInfo {
+  rows: number;
+  dim: number;
+  failedRows: number;
+  textColumn: string;
+  columns: ColumnInfo[];
+}
+
+/** Embeddings of the rows asked for, row-major; ok[i] = 0 where row i has none (values 0). */
+export interface VectorBlock {
+  dim: number;
+  data: Float32Array;
+  ok: Uint8Array;
+}
+
+/** One colour code per row (index into labels) for colouring the explorer by a column. */
+export interface ColumnCodes {
+  column: string;
+  kind: 'category' | 'numeric';
+  codes: Uint8Array;
+  labels: string[];
+}
+
+/** A whole result row: every input column (display-safe values) and its status. */
+export interface RowRecord {
+  row: number;
+  status: string;
+  values: Record<string, unknown>;
+}
+
 export interface ExportInfo {
   fileName: string;
   bytes: number;
@@ -139,6 +170,14 @@ export interface WorkerApi {
   previewResults(start: number, count: number, dims: number): Promise<Uint8Array>;
   project(maxPoints: number): Promise<Projection>;
   search(query: string, k: number): Promise<SearchHit[]>;
+  /** Results explorer (src/worker/explorer-queries.ts): shape, vectors, rows, colours, neighbours. */
+  explorerInfo(): Promise<ExplorerInfo>;
+  vectorsOf(rows: Int32Array): Promise<VectorBlock>;
+  rowsOf(rows: Int32Array): Promise<RowRecord[]>;
+  columnCodes(column: string): Promise<ColumnCodes>;
+  similarTo(row: number, k: number): Promise<SearchHit[]>;
+  /** Test/demo hook: replaces the results with a synthetic clustered set (no model run). */
+  loadSyntheticResults(rows: number, dim: number): Promise<RunSummary>;
   /** Streams the Parquet file to `onPart` (bytes transferred); resolves once written. */
   exportParquet(onPart: (part: Uint8Array) => void): Promise<ExportInfo>;
 }
