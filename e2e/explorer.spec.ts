@@ -80,7 +80,7 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   expect(await caption.textContent()).toContain(`${ROWS.toLocaleString('en-US')} points drawn`);
   console.log(`explorer: ${ROWS} points (${DIM}-d), projection finished in ${projectionS.toFixed(1)} s — ${await page.getByTestId('explorer-progress').textContent()}; WebGL renderer: ${webgl}`);
   const painted = await paintedPixels(page);
-  expect(painted).toBeGreaterThan(5000);
+  expect(painted).toBeGreaterThan(2000);
 
   // Frame time during pan/zoom driven by real wheel and drag input; rAF intervals in the page.
   const canvas = page.getByTestId('explorer-canvas');

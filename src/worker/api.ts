@@ -95,15 +95,6 @@ export interface ResumeOffer {
   savedAt: number;
 }
 
-export interface Projection {
-  xs: Float32Array;
-  ys: Float32Array;
-  /** Explained variance share of the two components. */
-  explained: [number, number];
-  /** Row index of each point (a sample when the table is large). */
-  rows: Int32Array;
-}
-
 export interface SearchHit {
   row: number;
   score: number;
@@ -168,7 +159,6 @@ export interface WorkerApi {
   discardSaved(): Promise<void>;
   /** Result rows [start, start+count): input text, status, embedding head, as Arrow IPC bytes. */
   previewResults(start: number, count: number, dims: number): Promise<Uint8Array>;
-  project(maxPoints: number): Promise<Projection>;
   search(query: string, k: number): Promise<SearchHit[]>;
   /** Results explorer (src/worker/explorer-queries.ts): shape, vectors, rows, colours, neighbours. */
   explorerInfo(): Promise<ExplorerInfo>;

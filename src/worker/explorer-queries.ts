@@ -122,7 +122,8 @@ export function columnCodes(view: ResultView, column: string): ColumnCodes {
     const hi = values[values.length - 1];
     const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(3));
     for (let b = 0; b < bins; b++) labels.push(values.length ? `${fmt(b === 0 ? lo : edges[b - 1])} – ${fmt(b === bins - 1 ? hi : edges[b])}` : 'no values');
-    const nullCode = labels.push('∅ (null)') - 1;
+    // Nulls and non-finite values (NaN, ±Infinity) share one code, listed only when there are any.
+    const nullCode = values.length < n ? labels.push('∅ (null or not finite)') - 1 : -1;
     for (let i = 0; i < n; i++) {
       const v = vec.get(i);
       const x = Number(v);

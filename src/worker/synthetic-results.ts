@@ -18,7 +18,10 @@ export function syntheticResults(rows: number, dim: number, seed = 1): ResultVie
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 4294967296;
   };
+  // Each topic has a few sub-topics, and a row mixes its topic with a second one by a random
+  // share, so the map has clusters with structure and bridges between them, not 22 dots.
   const centres = TOPICS.map(() => Array.from({ length: dim }, () => rand() * 2 - 1));
+  const subs = TOPICS.map(() => Array.from({ length: 4 }, () => Array.from({ length: dim }, () => (rand() * 2 - 1) * 0.7)));
   const matrix = new Float32Array(rows * dim);
   const topic: string[] = [];
   const text: string[] = [];
@@ -26,6 +29,9 @@ export function syntheticResults(rows: number, dim: number, seed = 1): ResultVie
   const ids = new Int32Array(rows);
   for (let i = 0; i < rows; i++) {
     const t = Math.floor(rand() * TOPICS.length);
+    const t2 = Math.floor(rand() * TOPICS.length);
+    const share = rand() < 0.7 ? 0 : rand() * 0.5;
+    const sub = subs[t][Math.floor(rand() * 4)];
     ids[i] = i;
     topic.push(TOPICS[t]);
     score.push(Math.round(rand() * 1000) / 10);
@@ -33,7 +39,7 @@ export function syntheticResults(rows: number, dim: number, seed = 1): ResultVie
     let n = 0;
     const base = i * dim;
     for (let j = 0; j < dim; j++) {
-      const v = centres[t][j] + (rand() - 0.5) * 1.2;
+      const v = (1 - share) * centres[t][j] + share * centres[t2][j] + sub[j] + (rand() - 0.5) * 1.0;
       matrix[base + j] = v;
       n += v * v;
     }

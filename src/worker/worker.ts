@@ -11,7 +11,7 @@ import { readDataset } from './dataset-reader';
 import { createLocalBackend, localBackendKey } from './local-backend';
 import { createRemoteBackend } from './remote-backend';
 import { runJob, type JobOutput } from './job-runner';
-import { nearest, pca2, sampleRows } from './vector-math';
+import { nearest } from './vector-math';
 import { exportParquet } from './parquet-export';
 import { columnCodes, explorerInfo, rowsOf, similarTo, vectorsOf, type ResultView } from './explorer-queries';
 import { syntheticResults } from './synthetic-results';
@@ -211,15 +211,6 @@ const api: WorkerApi = {
     });
     const bytes = owned(tableToIPC(t, 'stream'));
     return Comlink.transfer(bytes, [bytes.buffer]);
-  },
-
-  async project(maxPoints) {
-    const r = needResults();
-    const rows = sampleRows(r.errors.length, maxPoints, (i) => !r.errors[i]);
-    const data = new Float32Array(rows.length * r.dim);
-    rows.forEach((row, i) => data.set(r.matrix.subarray(row * r.dim, (row + 1) * r.dim), i * r.dim));
-    const p = pca2({ data, rows: rows.length, dim: r.dim });
-    return Comlink.transfer({ xs: p.xs, ys: p.ys, explained: p.explained, rows }, [p.xs.buffer, p.ys.buffer, rows.buffer]);
   },
 
   async search(query, k) {

@@ -97,7 +97,7 @@ export function Explorer({ version, info }: { version: number; info: ExplorerInf
             </div>
           ) : null}
           {hover ? (
-            <div className="explorer__tip" style={{ left: hover.x, top: hover.y }} data-testid="explorer-tip">
+            <div className={hover.y < 190 ? 'explorer__tip explorer__tip--below' : 'explorer__tip'} style={{ left: Math.max(90, hover.x), top: hover.y }} data-testid="explorer-tip">
               <div className="muted">row #{hover.row}</div>
               {hoverRec
                 ? info.columns.map((c) => (
@@ -130,11 +130,11 @@ export function Explorer({ version, info }: { version: number; info: ExplorerInf
           ))}
         </ul>
       ) : null}
-      {selection.length && selectionSource !== 'search' ? (
+      {selection.length && selectionSource === 'lasso' ? (
         <div className="stack stack--tight">
           <div className="row-details__head">
             <strong data-testid="selection-count">
-              {formatCount(selection.length)} {selection.length === 1 ? 'row' : 'rows'} selected {selectionSource === 'lasso' ? 'with the lasso' : 'on the plot'}
+              {formatCount(selection.length)} {selection.length === 1 ? 'row' : 'rows'} selected with the lasso
             </strong>
             <button type="button" className="btn btn--ghost" onClick={() => select([], null)}>
               Clear

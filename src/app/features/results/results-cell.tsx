@@ -1,15 +1,17 @@
 // Cell 5 — Results: counts, a preview, and the explorer (UMAP map, selection, details, search).
 import { useQuery } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { Suspense, lazy, useEffect } from 'react';
 import { Cell } from '../../components/cell';
 import { Stat } from '../../components/stat';
 import { formatCount } from '../../lib/format';
 import { workerApi } from '../../lib/worker-client';
 import { useRun } from '../../stores/run-store';
-import { Explorer } from './explorer';
 import { useExplorer } from './explorer-store';
 import { ResultsPreview } from './results-preview';
 import './test-hook';
+
+// The explorer (WebGL, regl) loads on first use, so the notebook's first paint does not wait for it.
+const Explorer = lazy(() => import('./explorer').then((m) => ({ default: m.Explorer })));
 
 export function ResultsCell() {
   const summary = useRun((s) => (s.status === 'done' ? s.summary : null));
@@ -28,7 +30,11 @@ export function ResultsCell() {
             <Stat label="Chunks" value={formatCount(summary.chunks)} />
           </div>
           <ResultsPreview rows={summary.rows} dim={summary.dimension} version={completed} />
-          {info.data ? <Explorer version={completed} info={info.data} /> : null}
+          {info.data ? (
+            <Suspense fallback={<p className="hint">Loading the explorer…</p>}>
+              <Explorer version={completed} info={info.data} />
+            </Suspense>
+          ) : null}
         </div>
       ) : (
         <p className="hint">Results appear here once a run completes.</p>
