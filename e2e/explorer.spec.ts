@@ -122,6 +122,8 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   expect(f.frames).toBeGreaterThan(10);
   expect(draws).toBeGreaterThan(10);
 
+  await page.getByTestId('explorer-reset').click();
+
   // Colour by a column: a legend with the column's values and counts that add up to every row.
   await page.getByTestId('explorer-colour').selectOption('topic');
   const legend = page.getByTestId('explorer-legend');

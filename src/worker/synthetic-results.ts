@@ -21,7 +21,7 @@ export function syntheticResults(rows: number, dim: number, seed = 1): ResultVie
   // Each topic has a few sub-topics, and a row mixes its topic with a second one by a random
   // share, so the map has clusters with structure and bridges between them, not 22 dots.
   const centres = TOPICS.map(() => Array.from({ length: dim }, () => rand() * 2 - 1));
-  const subs = TOPICS.map(() => Array.from({ length: 4 }, () => Array.from({ length: dim }, () => (rand() * 2 - 1) * 0.7)));
+  const subs = TOPICS.map(() => Array.from({ length: 4 }, () => Array.from({ length: dim }, () => (rand() * 2 - 1) * 0.45)));
   const matrix = new Float32Array(rows * dim);
   const topic: string[] = [];
   const text: string[] = [];
@@ -39,7 +39,7 @@ export function syntheticResults(rows: number, dim: number, seed = 1): ResultVie
     let n = 0;
     const base = i * dim;
     for (let j = 0; j < dim; j++) {
-      const v = (1 - share) * centres[t][j] + share * centres[t2][j] + sub[j] + (rand() - 0.5) * 1.0;
+      const v = (1 - share) * centres[t][j] + share * centres[t2][j] + sub[j] + (rand() - 0.5) * 1.4;
       matrix[base + j] = v;
       n += v * v;
     }

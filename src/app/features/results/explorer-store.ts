@@ -12,6 +12,9 @@ interface ExplorerState {
   focusRow: number | null;
   colourBy: string | null;
   mode: PlotMode;
+  /** The point under the pointer (its own slot, so hovering re-renders only the tooltip). */
+  hover: { row: number; x: number; y: number } | null;
+  setHover(hover: ExplorerState['hover']): void;
   select(rows: number[], source: ExplorerState['selectionSource']): void;
   focus(row: number | null): void;
   setColourBy(column: string | null): void;
@@ -19,7 +22,7 @@ interface ExplorerState {
   reset(): void;
 }
 
-const initial = { selection: [] as number[], selectionSource: null, focusRow: null, colourBy: null, mode: 'pan' as PlotMode };
+const initial = { selection: [] as number[], selectionSource: null, focusRow: null, colourBy: null, mode: 'pan' as PlotMode, hover: null };
 
 export const useExplorer = create<ExplorerState>()((set) => ({
   ...initial,
@@ -27,5 +30,6 @@ export const useExplorer = create<ExplorerState>()((set) => ({
   focus: (row) => set({ focusRow: row }),
   setColourBy: (colourBy) => set({ colourBy }),
   setMode: (mode) => set({ mode }),
+  setHover: (hover) => set({ hover }),
   reset: () => set(initial),
 }));

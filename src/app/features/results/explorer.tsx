@@ -7,7 +7,6 @@ import type { ExplorerInfo } from '../../../worker/api';
 import { Segmented } from '../../components/segmented';
 import { formatCount } from '../../lib/format';
 import { workerApi } from '../../lib/worker-client';
-import { cellText } from '../dataset/cell-text';
 import { useExplorer } from './explorer-store';
 import { NeighbourSearch } from './neighbour-search';
 import { paletteFor } from './palette';
@@ -15,7 +14,7 @@ import { ProjectionCaption } from './projection-caption';
 import { RowDetails } from './row-details';
 import { RowsTable } from './rows-table';
 import { useProjection } from './use-projection';
-import { useRowRecords } from './use-row-records';
+import { HoverTip } from './hover-tip';
 import { WebglScatter } from './webgl-scatter';
 
 const SAMPLE_SIZES = [1000, 3000, 5000, 10000];
@@ -23,9 +22,13 @@ const SAMPLE_SIZES = [1000, 3000, 5000, 10000];
 export function Explorer({ version, info }: { version: number; info: ExplorerInfo }) {
   const [sampleSize, setSampleSize] = useState(3000);
   const projection = useProjection(version, sampleSize);
-  const { selection, selectionSource, focusRow, colourBy, mode, select, focus, setColourBy, setMode } = useExplorer();
-  const [hover, setHover] = useState<{ row: number; x: number; y: number } | null>(null);
-  const hoverRec = useRowRecords(version, hover ? [hover.row] : [])(hover?.row ?? -1);
+  const selection = useExplorer((s) => s.selection);
+  const selectionSource = useExplorer((s) => s.selectionSource);
+  const focusRow = useExplorer((s) => s.focusRow);
+  const colourBy = useExplorer((s) => s.colourBy);
+  const mode = useExplorer((s) => s.mode);
+  const { select, focus, setColourBy, setMode, setHover } = useExplorer.getState();
+  const [resetView, setResetView] = useState(0);
 
   const codes = useQuery({ queryKey: ['colour-codes', version, colourBy], queryFn: () => workerApi().columnCodes(colourBy!), enabled: colourBy !== null, staleTime: Infinity });
   const colours = useMemo(() => (codes.data && colourBy ? { codes: codes.data.codes, palette: paletteFor(codes.data) } : null), [codes.data, colourBy]);
@@ -49,6 +52,9 @@ export function Explorer({ version, info }: { version: number; info: ExplorerInf
           onChange={setMode}
           testId="explorer-mode"
         />
+        <button type="button" className="btn" onClick={() => setResetView((n) => n + 1)} data-testid="explorer-reset">
+          Reset view
+        </button>
         <label className="explorer__control">
           <span className="field__label">Colour by</span>
           <select value={colourBy ?? ''} onChange={(e) => setColourBy(e.target.value || null)} data-testid="explorer-colour">
@@ -78,6 +84,7 @@ export function Explorer({ version, info }: { version: number; info: ExplorerInf
             colours={colours}
             selectedRows={focusRow !== null && selectionSource !== 'lasso' && selectionSource !== 'search' ? [focusRow] : selection}
             mode={mode}
+            resetView={resetView}
             onHover={(row, at) => setHover(row !== null && at ? { row, ...at } : null)}
             onSelect={(rows, lasso) => {
               if (lasso || rows.length > 1) {
@@ -96,18 +103,7 @@ export function Explorer({ version, info }: { version: number; info: ExplorerInf
               Projection failed: {projection.error}
             </div>
           ) : null}
-          {hover ? (
-            <div className={hover.y < 190 ? 'explorer__tip explorer__tip--below' : 'explorer__tip'} style={{ left: Math.max(90, hover.x), top: hover.y }} data-testid="explorer-tip">
-              <div className="muted">row #{hover.row}</div>
-              {hoverRec
-                ? info.columns.map((c) => (
-                    <div key={c.name} className="explorer__tip-field">
-                      <span className="muted">{c.name}</span> {cellText(hoverRec.values[c.name], c.name === info.textColumn ? 240 : 60)}
-                    </div>
-                  ))
-                : '…'}
-            </div>
-          ) : null}
+          <HoverTip version={version} info={info} />
         </div>
         <aside className="explorer__side">
           {focusRow !== null ? (

@@ -16,6 +16,8 @@ export interface ScatterProps {
   /** Result rows shown as selected (a lasso, search hits, a picked row). */
   selectedRows: number[];
   mode: PlotMode;
+  /** Bumped to reset the camera to the whole map. */
+  resetView: number;
   onHover(row: number | null, at: { x: number; y: number } | null): void;
   /** Rows picked on the plot; `lasso` is false for a single click/tap. */
   onSelect(rows: number[], lasso: boolean): void;
@@ -24,7 +26,7 @@ export interface ScatterProps {
 
 const NEUTRAL = '#6366f1';
 
-export function WebglScatter({ points, colours, selectedRows, mode, onHover, onSelect, onDeselect }: ScatterProps) {
+export function WebglScatter({ points, colours, selectedRows, mode, resetView, onHover, onSelect, onDeselect }: ScatterProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const plot = useRef<Scatterplot | null>(null);
   const rowsRef = useRef<Int32Array | null>(null);
@@ -67,22 +69,34 @@ export function WebglScatter({ points, colours, selectedRows, mode, onHover, onS
   }, []);
 
   useEffect(() => {
+    if (resetView) void plot.current?.reset().catch(() => undefined);
+  }, [resetView]);
+
+  useEffect(() => {
     void plot.current?.set({ mouseMode: mode === 'lasso' ? 'lasso' : 'panZoom' });
   }, [mode]);
+
+  const drawn = useRef<{ points: PlotPoints | null; colours: ScatterProps['colours']; index: Map<number, number> }>({ points: null, colours: null, index: new Map() });
 
   useEffect(() => {
     const sp = plot.current;
     if (!sp || !points) return;
-    const { x, y, rows } = points;
-    const valueA = colours ? Float32Array.from(rows, (r) => colours.codes[r] ?? 0) : undefined;
-    const pointIndex = new Map<number, number>();
-    rows.forEach((r, i) => pointIndex.set(r, i));
-    const select = selectedRows.map((r) => pointIndex.get(r)).filter((i): i is number => i !== undefined);
     const job = async () => {
-      await sp.set({ pointColor: colours ? colours.palette : NEUTRAL, colorBy: colours ? 'valueA' : null });
-      await sp.draw(valueA ? { x, y, valueA } : { x, y }, { zDataType: 'categorical', select: select.length ? select : undefined });
-      rowsRef.current = rows;
-      if (!select.length) sp.deselect({ preventEvent: true });
+      // Decided when the job runs: a queued job may replace one that never ran.
+      if (drawn.current.points !== points || drawn.current.colours !== colours) {
+        const { x, y, rows } = points;
+        const index = new Map<number, number>();
+        rows.forEach((r, i) => index.set(r, i));
+        drawn.current = { points, colours, index };
+        const valueA = colours ? Float32Array.from(rows, (r) => colours.codes[r] ?? 0) : undefined;
+        await sp.set({ pointColor: colours ? colours.palette : NEUTRAL, colorBy: colours ? 'valueA' : null });
+        await sp.draw(valueA ? { x, y, valueA } : { x, y }, { zDataType: 'categorical' });
+        rowsRef.current = rows;
+      }
+      // A selection change alone is a select() — no new points, no new spatial index.
+      const select = selectedRows.map((r) => drawn.current.index.get(r)).filter((i): i is number => i !== undefined);
+      if (select.length) sp.select(select, { preventEvent: true });
+      else sp.deselect({ preventEvent: true });
     };
     const q = drawing.current;
     const run = async (j: () => Promise<void>): Promise<void> => {
