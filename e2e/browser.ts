@@ -17,6 +17,8 @@ const BASE_ARGS = [
 export interface LaunchOptions {
   /** Drop --disable-gpu and enable WebGPU: SwiftShader provides an adapter. */
   webgpu?: boolean;
+  /** Drop --disable-gpu and render WebGL with SwiftShader (CPU): what the explorer needs. */
+  webgl?: boolean;
 }
 
 export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser> {
@@ -25,7 +27,9 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser>
   }
   // playwright-core gives every launch a fresh, empty temporary profile (--user-data-dir).
   const args = [...BASE_ARGS];
-  args.push(...(opts.webgpu ? ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader'] : ['--disable-gpu']));
+  if (opts.webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
+  else if (opts.webgl) args.push('--use-angle=swiftshader', '--enable-unsafe-swiftshader');
+  else args.push('--disable-gpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 

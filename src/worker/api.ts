@@ -95,19 +95,41 @@ export interface ResumeOffer {
   savedAt: number;
 }
 
-export interface Projection {
-  xs: Float32Array;
-  ys: Float32Array;
-  /** Explained variance share of the two components. */
-  explained: [number, number];
-  /** Row index of each point (a sample when the table is large). */
-  rows: Int32Array;
-}
-
 export interface SearchHit {
   row: number;
   score: number;
   text: string;
+}
+
+/** What the results explorer needs to know about the finished results. */
+export interface ExplorerInfo {
+  rows: number;
+  dim: number;
+  failedRows: number;
+  textColumn: string;
+  columns: ColumnInfo[];
+}
+
+/** Embeddings of the rows asked for, row-major; ok[i] = 0 where row i has none (values 0). */
+export interface VectorBlock {
+  dim: number;
+  data: Float32Array;
+  ok: Uint8Array;
+}
+
+/** One colour code per row (index into labels) for colouring the explorer by a column. */
+export interface ColumnCodes {
+  column: string;
+  kind: 'category' | 'numeric';
+  codes: Uint8Array;
+  labels: string[];
+}
+
+/** A whole result row: every input column (display-safe values) and its status. */
+export interface RowRecord {
+  row: number;
+  status: string;
+  values: Record<string, unknown>;
 }
 
 export interface ExportInfo {
@@ -137,8 +159,15 @@ export interface WorkerApi {
   discardSaved(): Promise<void>;
   /** Result rows [start, start+count): input text, status, embedding head, as Arrow IPC bytes. */
   previewResults(start: number, count: number, dims: number): Promise<Uint8Array>;
-  project(maxPoints: number): Promise<Projection>;
   search(query: string, k: number): Promise<SearchHit[]>;
+  /** Results explorer (src/worker/explorer-queries.ts): shape, vectors, rows, colours, neighbours. */
+  explorerInfo(): Promise<ExplorerInfo>;
+  vectorsOf(rows: Int32Array): Promise<VectorBlock>;
+  rowsOf(rows: Int32Array): Promise<RowRecord[]>;
+  columnCodes(column: string): Promise<ColumnCodes>;
+  similarTo(row: number, k: number): Promise<SearchHit[]>;
+  /** Test/demo hook: replaces the results with a synthetic clustered set (no model run). */
+  loadSyntheticResults(rows: number, dim: number): Promise<RunSummary>;
   /** Streams the Parquet file to `onPart` (bytes transferred); resolves once written. */
   exportParquet(onPart: (part: Uint8Array) => void): Promise<ExportInfo>;
 }

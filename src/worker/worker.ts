@@ -11,8 +11,10 @@ import { readDataset } from './dataset-reader';
 import { createLocalBackend, localBackendKey } from './local-backend';
 import { createRemoteBackend } from './remote-backend';
 import { runJob, type JobOutput } from './job-runner';
-import { nearest, pca2, sampleRows } from './vector-math';
+import { nearest } from './vector-math';
 import { exportParquet } from './parquet-export';
+import { columnCodes, explorerInfo, rowsOf, similarTo, vectorsOf, type ResultView } from './explorer-queries';
+import { syntheticResults } from './synthetic-results';
 import { setParquetWasmSource } from '../io/parquet-wasm';
 import { validateTextColumn } from '../io/text-column';
 import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
@@ -61,6 +63,12 @@ function needDataset(): Dataset {
 
 function needResults(): Results {
   return results ?? fail('NoResultsError', 'There are no results yet: run the job in the Run cell first.');
+}
+
+/** The finished results as the explorer reads them (src/worker/explorer-queries.ts). */
+function resultView(): ResultView {
+  const r = needResults();
+  return { table: needDataset().table, matrix: r.matrix, dim: r.dim, errors: r.errors, textColumn: r.textColumn };
 }
 
 /** Same backend spec → same backend object, so the model session is loaded once and reused. */
@@ -205,15 +213,6 @@ const api: WorkerApi = {
     return Comlink.transfer(bytes, [bytes.buffer]);
   },
 
-  async project(maxPoints) {
-    const r = needResults();
-    const rows = sampleRows(r.errors.length, maxPoints, (i) => !r.errors[i]);
-    const data = new Float32Array(rows.length * r.dim);
-    rows.forEach((row, i) => data.set(r.matrix.subarray(row * r.dim, (row + 1) * r.dim), i * r.dim));
-    const p = pca2({ data, rows: rows.length, dim: r.dim });
-    return Comlink.transfer({ xs: p.xs, ys: p.ys, explained: p.explained, rows }, [p.xs.buffer, p.ys.buffer, rows.buffer]);
-  },
-
   async search(query, k) {
     const r = needResults();
     const ds = needDataset();
@@ -222,6 +221,36 @@ const api: WorkerApi = {
     const skip = Uint8Array.from(r.errors, (e) => (e ? 1 : 0));
     const text = ds.table.getChild(r.textColumn);
     return nearest({ data: r.matrix, rows: r.errors.length, dim: r.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: String(text?.get(h.index) ?? '') }));
+  },
+
+  async explorerInfo() {
+    return explorerInfo(resultView());
+  },
+
+  async vectorsOf(rows) {
+    const b = vectorsOf(resultView(), rows);
+    return Comlink.transfer(b, [b.data.buffer, b.ok.buffer]);
+  },
+
+  async rowsOf(rows) {
+    return rowsOf(resultView(), rows);
+  },
+
+  async columnCodes(column) {
+    const c = columnCodes(resultView(), column);
+    return Comlink.transfer(c, [c.codes.buffer]);
+  },
+
+  async similarTo(row, k) {
+    return similarTo(resultView(), row, k);
+  },
+
+  async loadSyntheticResults(rows, dim) {
+    const v = syntheticResults(rows, dim);
+    const info: DatasetInfo = { fileName: 'synthetic', fileSize: 0, format: 'csv', rows, columns: explorerInfo(v).columns, defaultTextColumn: v.textColumn, fingerprint: `synthetic-${rows}x${dim}`, parseMs: 0 };
+    dataset = { file: new Blob([]), info, table: v.table };
+    results = { matrix: v.matrix, dim, errors: v.errors as Array<string | null>, failedRows: 0, chunks: 1, cancelled: false, groups: [], textColumn: v.textColumn, backend: { kind: 'remote', url: '', apiKey: '', functionName: 'synthetic' } };
+    return { rows, failedRows: 0, dimension: dim, chunks: 1, elapsedMs: 0, cancelled: false, errors: [] };
   },
 
   async exportParquet(onPart) {

@@ -1,21 +1,27 @@
-// Nearest-neighbour search: the query is embedded with the same backend, compared in the worker.
+// Nearest-neighbour search: the query is embedded with the same backend and compared (cosine) in
+// the worker. Hits are listed with every column, selected on the plot, and open on click.
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
+import type { ColumnInfo } from '../../../worker/api';
 import { ErrorMessage } from '../../components/error-message';
 import { toPlainError, workerApi } from '../../lib/worker-client';
-import { cellText } from '../dataset/cell-text';
+import { useExplorer } from './explorer-store';
+import { RowsTable } from './rows-table';
 
-export function NeighbourSearch({ onHits }: { onHits(rows: number[]): void }) {
+const HITS = 50;
+
+export function NeighbourSearch({ version, columns, textColumn }: { version: number; columns: ColumnInfo[]; textColumn: string }) {
   const [query, setQuery] = useState('');
+  const { select, focus, focusRow } = useExplorer();
   const m = useMutation({
     mutationFn: async (q: string) => {
       try {
-        return await workerApi().search(q, 8);
+        return await workerApi().search(q, HITS);
       } catch (err) {
         throw toPlainError(err);
       }
     },
-    onSuccess: (hits) => onHits(hits.map((h) => h.row)),
+    onSuccess: (hits) => select(hits.map((h) => h.row), 'search'),
   });
   return (
     <div className="stack stack--tight">
@@ -33,15 +39,12 @@ export function NeighbourSearch({ onHits }: { onHits(rows: number[]): void }) {
       </form>
       {m.error ? <ErrorMessage error={m.error as ReturnType<typeof toPlainError>} /> : null}
       {m.data ? (
-        <ol className="hits" data-testid="search-hits">
-          {m.data.map((h) => (
-            <li key={h.row}>
-              <span className="hits__score mono">{h.score.toFixed(3)}</span>
-              <span className="muted mono">#{h.row}</span>
-              <span className="hits__text">{cellText(h.text, 200)}</span>
-            </li>
-          ))}
-        </ol>
+        <>
+          <p className="hint">
+            {m.data.length} nearest rows to “{m.variables}” (cosine, highlighted on the plot). Click one to open it.
+          </p>
+          <RowsTable version={version} rows={m.data.map((h) => h.row)} scores={new Map(m.data.map((h) => [h.row, h.score]))} columns={columns} textColumn={textColumn} activeRow={focusRow} onPick={focus} testId="search-hits" />
+        </>
       ) : null}
     </div>
   );

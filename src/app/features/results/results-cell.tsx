@@ -1,17 +1,24 @@
-// Cell 5 — Results: counts, a preview, the 2-D projection and nearest-neighbour search.
-import { useState } from 'react';
+// Cell 5 — Results: counts, a preview, and the explorer (UMAP map, selection, details, search).
+import { useQuery } from '@tanstack/react-query';
+import { Suspense, lazy, useEffect } from 'react';
 import { Cell } from '../../components/cell';
 import { Stat } from '../../components/stat';
 import { formatCount } from '../../lib/format';
+import { workerApi } from '../../lib/worker-client';
 import { useRun } from '../../stores/run-store';
-import { NeighbourSearch } from './neighbour-search';
+import { useExplorer } from './explorer-store';
 import { ResultsPreview } from './results-preview';
-import { ScatterPlot } from './scatter-plot';
+import './test-hook';
+
+// The explorer (WebGL, regl) loads on first use, so the notebook's first paint does not wait for it.
+const Explorer = lazy(() => import('./explorer').then((m) => ({ default: m.Explorer })));
 
 export function ResultsCell() {
   const summary = useRun((s) => (s.status === 'done' ? s.summary : null));
   const completed = useRun((s) => s.completed);
-  const [hits, setHits] = useState<number[]>([]);
+  const info = useQuery({ queryKey: ['explorer-info', completed], queryFn: () => workerApi().explorerInfo(), enabled: summary !== null, staleTime: Infinity });
+  const resetExplorer = useExplorer((s) => s.reset);
+  useEffect(() => resetExplorer(), [completed, resetExplorer]);
   return (
     <Cell id="results" index={5} title="Results" state={summary ? (summary.failedRows ? 'warn' : 'ready') : 'idle'} stateLabel={summary ? (summary.failedRows ? `${summary.failedRows} failed` : 'Complete') : 'No results'}>
       {summary ? (
@@ -23,10 +30,11 @@ export function ResultsCell() {
             <Stat label="Chunks" value={formatCount(summary.chunks)} />
           </div>
           <ResultsPreview rows={summary.rows} dim={summary.dimension} version={completed} />
-          <div className="split split--even">
-            <ScatterPlot version={completed} highlight={hits} />
-            <NeighbourSearch onHits={setHits} />
-          </div>
+          {info.data ? (
+            <Suspense fallback={<p className="hint">Loading the explorer…</p>}>
+              <Explorer version={completed} info={info.data} />
+            </Suspense>
+          ) : null}
         </div>
       ) : (
         <p className="hint">Results appear here once a run completes.</p>

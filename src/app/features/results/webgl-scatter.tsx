@@ -1,0 +1,119 @@
+// The WebGL scatter (regl-scatterplot): every point drawn, wheel/drag pan-zoom (pinch on touch),
+// lasso (Lasso mode, shift-drag, or a long press on touch), click or tap to pick a point.
+// Draw calls are serialised: regl-scatterplot refuses a draw while one is in flight, and UMAP
+// frames arrive faster than that on a slow machine.
+import createScatterplot from 'regl-scatterplot';
+import { useEffect, useRef } from 'react';
+import type { PlotPoints } from './use-projection';
+import type { PlotMode } from './explorer-store';
+
+type Scatterplot = ReturnType<typeof createScatterplot>;
+
+export interface ScatterProps {
+  points: PlotPoints | null;
+  /** Colour code per result row (indexed by row), with one palette colour per code. */
+  colours: { codes: Uint8Array; palette: string[] } | null;
+  /** Result rows shown as selected (a lasso, search hits, a picked row). */
+  selectedRows: number[];
+  mode: PlotMode;
+  /** Bumped to reset the camera to the whole map. */
+  resetView: number;
+  onHover(row: number | null, at: { x: number; y: number } | null): void;
+  /** Rows picked on the plot; `lasso` is false for a single click/tap. */
+  onSelect(rows: number[], lasso: boolean): void;
+  onDeselect(): void;
+}
+
+const NEUTRAL = '#6366f1';
+
+export function WebglScatter({ points, colours, selectedRows, mode, resetView, onHover, onSelect, onDeselect }: ScatterProps) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  const plot = useRef<Scatterplot | null>(null);
+  const rowsRef = useRef<Int32Array | null>(null);
+  const lassoing = useRef(false);
+  const handlers = useRef({ onHover, onSelect, onDeselect });
+  handlers.current = { onHover, onSelect, onDeselect };
+  const drawing = useRef<{ busy: boolean; next: (() => Promise<void>) | null }>({ busy: false, next: null });
+
+  useEffect(() => {
+    const c = canvas.current;
+    if (!c) return;
+    const sp = createScatterplot({ canvas: c, width: 'auto', height: 'auto', pointSize: 3, opacity: 0.75, pointColor: NEUTRAL, pointColorActive: '#f59e0b', pointOutlineWidth: 2, lassoOnLongPress: true, lassoColor: '#4f46e5', backgroundColor: '#fcfcfe', deselectOnDblClick: true, deselectOnEscape: true });
+    plot.current = sp;
+    let draws = 0;
+    sp.subscribe('draw', () => {
+      // Counted for the e2e frame-time measurement without a React render per frame.
+      c.dataset.draws = String(++draws);
+    });
+    sp.subscribe('lassoStart', () => (lassoing.current = true));
+    sp.subscribe('pointOver', (i) => {
+      const pos = sp.getScreenPosition(i);
+      const row = rowsRef.current?.[i];
+      if (row !== undefined && pos) handlers.current.onHover(row, { x: pos[0], y: pos[1] });
+    });
+    sp.subscribe('pointOut', () => handlers.current.onHover(null, null));
+    sp.subscribe('select', ({ points: idx }) => {
+      const rows = rowsRef.current;
+      if (!rows) return;
+      handlers.current.onSelect(
+        idx.map((i) => rows[i]),
+        lassoing.current,
+      );
+      lassoing.current = false;
+    });
+    sp.subscribe('deselect', () => handlers.current.onDeselect());
+    return () => {
+      plot.current = null;
+      sp.destroy();
+    };
+  }, []);
+
+  useEffect(() => {
+    if (resetView) void plot.current?.reset().catch(() => undefined);
+  }, [resetView]);
+
+  useEffect(() => {
+    void plot.current?.set({ mouseMode: mode === 'lasso' ? 'lasso' : 'panZoom' });
+  }, [mode]);
+
+  const drawn = useRef<{ points: PlotPoints | null; colours: ScatterProps['colours']; index: Map<number, number> }>({ points: null, colours: null, index: new Map() });
+
+  useEffect(() => {
+    const sp = plot.current;
+    if (!sp || !points) return;
+    const job = async () => {
+      // Decided when the job runs: a queued job may replace one that never ran.
+      if (drawn.current.points !== points || drawn.current.colours !== colours) {
+        const { x, y, rows } = points;
+        const index = new Map<number, number>();
+        rows.forEach((r, i) => index.set(r, i));
+        drawn.current = { points, colours, index };
+        const valueA = colours ? Float32Array.from(rows, (r) => colours.codes[r] ?? 0) : undefined;
+        await sp.set({ pointColor: colours ? colours.palette : NEUTRAL, colorBy: colours ? 'valueA' : null });
+        await sp.draw(valueA ? { x, y, valueA } : { x, y }, { zDataType: 'categorical' });
+        rowsRef.current = rows;
+      }
+      // A selection change alone is a select() — no new points, no new spatial index.
+      const select = selectedRows.map((r) => drawn.current.index.get(r)).filter((i): i is number => i !== undefined);
+      if (select.length) sp.select(select, { preventEvent: true });
+      else sp.deselect({ preventEvent: true });
+    };
+    const q = drawing.current;
+    const run = async (j: () => Promise<void>): Promise<void> => {
+      q.busy = true;
+      try {
+        await j();
+      } catch {
+        // A draw on a destroyed plot (unmount mid-draw) has nothing left to draw on.
+      }
+      const next = q.next;
+      q.next = null;
+      if (next) return run(next);
+      q.busy = false;
+    };
+    if (q.busy) q.next = job;
+    else void run(job);
+  }, [points, colours, selectedRows]);
+
+  return <canvas ref={canvas} className="explorer__canvas" data-testid="explorer-canvas" />;
+}
