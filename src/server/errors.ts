@@ -133,6 +133,31 @@ export class UnauthorizedError extends ServerError {
   }
 }
 
+/** Deploy or remove on a server started without an admin key: code upload is off there. */
+export class DeployDisabledError extends ServerError {
+  override readonly name = 'DeployDisabledError';
+  readonly statusCode = 403;
+  constructor() {
+    super(
+      'Deploying and removing functions is off on this server: it was started without an admin key. ' +
+        'Restart it with --admin-key-file <file> (or EMBEDBOOK_ADMIN_KEY, or --admin-key) and send `Authorization: Bearer <adminKey>`.',
+    );
+  }
+}
+
+/** The request's Host header is not one this server answers to (blocks DNS rebinding). */
+export class HostNotAllowedError extends ServerError {
+  override readonly name = 'HostNotAllowedError';
+  readonly statusCode = 403;
+  constructor(readonly host: string | undefined, allowed: string[]) {
+    super(
+      `${host === undefined ? 'The request has no Host header' : `Host ${JSON.stringify(host.slice(0, 100))} is not one this server answers to`} ` +
+        `(allowed: ${allowed.join(', ')}). If you reach it under another name (a proxy, a LAN address), start it with ` +
+        '--allowed-hosts <name>. The check keeps web pages that rebind their DNS name to this address out.',
+    );
+  }
+}
+
 /** New work arrives while the server is stopping; also the status of rows handed back at shutdown. */
 export class ServerShuttingDownError extends ServerError {
   override readonly name = 'ServerShuttingDownError';

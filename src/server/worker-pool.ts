@@ -7,6 +7,7 @@
 // through the server thread between batches (about 7% of its time on 2 busy cores; docs/server.md).
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
+import { envWithoutKeys } from './keys';
 import { HandlerError, WorkerLostError } from './errors';
 import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './worker/protocol';
 
@@ -116,7 +117,9 @@ export class WorkerPool {
   }
 
   private spawn(init: WorkerInit): Slot {
-    const worker = new Worker(this.opts.bootUrl ?? BOOT_URL, { workerData: init });
+    // Handlers get a copy of the environment without the server's keys (by default a worker would
+    // see process.env itself).
+    const worker = new Worker(this.opts.bootUrl ?? BOOT_URL, { workerData: init, env: envWithoutKeys() });
     const slot: Slot = { index: init.index, init, worker, ready: false, retired: false, tasks: [], sent: new Set(), loaded: new Set() };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => this.lose(slot, `worker threw: ${err.message}`));
