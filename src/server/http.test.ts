@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { ADD_BUNDLE, LENGTH_BUNDLE, POISON_BUNDLE, ROW_ERRORS_BUNDLE, slowBundle } from './test-fixtures/handlers';
-import { ARROW, auth, callId, column, deploy, numbersTable, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { ARROW, auth, callId, column, deploy, numbersTable, result, start, submit, TEST_ADMIN_KEY, textTable, type Running } from './test-fixtures/http';
 
 const TINY_MODEL = new URL('./test-fixtures/tiny-model.ts', import.meta.url).href;
 const fn = (definition: Record<string, unknown>, bundle?: string) => ({ definition, bundle });
@@ -272,7 +272,7 @@ describe('deploy', () => {
     const fresh = await callId(await submit(s.url, 'ver', textTable(['f'])));
     expect(column((await result(s.url, old)).table, 'result')).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(column((await result(s.url, fresh)).table, 'result')).toEqual(['v2']);
-    const del = await fetch(`${s.url}/functions/ver`, { method: 'DELETE' });
+    const del = await fetch(`${s.url}/functions/ver`, { method: 'DELETE', headers: auth(TEST_ADMIN_KEY) });
     expect(del.status).toBe(204);
     expect((await submit(s.url, 'ver', textTable(['g']))).status).toBe(404);
   });
