@@ -111,14 +111,23 @@ export class BadRequestError extends ServerError {
 export class QueueFullError extends ServerError {
   override readonly name = 'QueueFullError';
   readonly statusCode = 429;
-  constructor(readonly queuedRows: number, readonly limit: number, readonly incoming: number, readonly retryAfterS: number) {
+  constructor(
+    readonly queuedRows: number,
+    readonly limit: number,
+    readonly incoming: number,
+    readonly retryAfterS: number,
+    /** The caller's place in line, sent back in X-Queue-Ticket on the retry. */
+    readonly ticket?: string,
+    readonly position?: number,
+  ) {
     super(
-      `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}. ` +
-        `Retry after ${retryAfterS} s, or send smaller chunks / fewer concurrent chunks.`,
+      `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}` +
+        `${position !== undefined && ticket ? ` (you are number ${position} in line)` : ''}. ` +
+        `Retry after ${retryAfterS} s${ticket ? ' with the X-Queue-Ticket header of this answer, which keeps your place' : ''}, or send smaller chunks / fewer concurrent chunks.`,
     );
   }
   override headers(): Record<string, string> {
-    return { 'retry-after': String(this.retryAfterS) };
+    return { 'retry-after': String(this.retryAfterS), ...(this.ticket ? { 'x-queue-ticket': this.ticket } : {}) };
   }
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
+import { AdmissionLine } from './admission-line';
 import { Batcher } from './batcher';
 import { validateSpec, type FunctionSpec } from './define-function';
 import {
@@ -44,6 +45,11 @@ export interface QueueOptions {
   allowCpuFallback?: boolean;
   /** Rows accepted and not finished, across functions, before submits get 429 (default 100,000). */
   maxQueuedRows?: number;
+  /**
+   * Under a full queue, admit retries in the order their 429 tickets were issued (default true;
+   * admission-line.ts). false: whichever retry finds room first gets it (kept for the load bench).
+   */
+  fairAdmission?: boolean;
   /** Per-batch deadline when the function sets none (default 300,000 ms). */
   batchTimeoutMs?: number;
   /** Re-runs of a batch whose worker died before it counts as a failed attempt (default 2). */
@@ -121,6 +127,8 @@ export class FunctionQueue {
    * model time. Diagnostic only, kept in this process.
    */
   private readonly handlerMsByCall = new Map<string, number>();
+  /** Who goes first when the queue frees room (429 tickets). */
+  private readonly line: AdmissionLine;
   /** Rows finished per second, smoothed: sizes Retry-After. */
   private rate = 0;
   private rateAt = 0;
@@ -135,6 +143,7 @@ export class FunctionQueue {
     this.timers = opts.timers ?? defaultTimers;
     this.store = opts.store ?? new MemoryQueueStore(() => this.timers.now());
     this.models = { ...BUILTIN_MODELS, ...opts.models };
+    this.line = new AdmissionLine({ now: () => this.timers.now(), fair: opts.fairAdmission });
     const cores = availableParallelism();
     const size = opts.gpus?.length || opts.workers || cores;
     this.pool = new WorkerPool({
@@ -350,8 +359,11 @@ export class FunctionQueue {
     }
   }
 
-  /** Validates and enqueues one batch of rows; answers at once with the call id. */
-  async submit(name: string, table: CallInput): Promise<{ callId: string; rows: number }> {
+  /**
+   * Validates and enqueues one batch of rows; answers at once with the call id. `ticket`: the one a
+   * 429 gave this caller, which keeps its place in line (admission-line.ts).
+   */
+  async submit(name: string, table: CallInput, ticket?: string): Promise<{ callId: string; rows: number }> {
     if (this.closing) throw new ServerShuttingDownError();
     const entry = this.active.get(name);
     if (!entry) throw new UnknownFunctionError(name, this.functionNames());
@@ -364,11 +376,14 @@ export class FunctionQueue {
     // Rows of submits between their check and their addCall count too, so concurrent submits
     // cannot all pass the check against the same depth.
     const depth = (await this.guard('depth', () => this.store.depth())) + this.reserved;
-    if (depth + rows > limit) {
+    const admission = this.line.admit(rows, limit - depth, ticket);
+    if (!admission.admitted) {
       this.metrics.rejectedFull++;
-      const excess = depth + rows - limit;
-      const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.rate > 0 ? excess / this.rate : 1)));
-      throw new QueueFullError(depth, limit, rows, retryAfterS);
+      // The wait grows with the place in line: the rows ahead, then these, must first fit.
+      const excess = admission.rowsAhead + rows - (limit - depth);
+      const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.rate > 0 ? excess / this.rate : admission.position)));
+      if (admission.ticket) this.line.hold(admission.ticket, retryAfterS * 1000);
+      throw new QueueFullError(depth, limit, rows, retryAfterS, admission.ticket || undefined, admission.position);
     }
     this.reserved += rows;
     const now = this.timers.now();

@@ -3,6 +3,7 @@
 // Arrow content-type parser, CORS and error mapping apply to these routes only.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
+import { TICKET_HEADER } from './admission-line';
 import { ARROW_STREAM, readCallBody } from './arrow-io';
 import { BadRequestError, DeployDisabledError, ServerError, UnauthorizedError } from './errors';
 import { bearerToken, keyMatches } from './keys';
@@ -41,8 +42,8 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     await app.register(cors, {
       origin: opts.corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['authorization', 'content-type'],
-      exposedHeaders: ['retry-after', 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
+      allowedHeaders: ['authorization', 'content-type', TICKET_HEADER],
+      exposedHeaders: ['retry-after', TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
       maxAge: 600,
     });
   }
@@ -137,7 +138,8 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     }
     const wait = seconds('wait', req.query.wait);
     const input = readCallBody(req.body as Buffer | undefined);
-    const out = await queue.submit(req.params.name, input);
+    const ticket = req.headers[TICKET_HEADER];
+    const out = await queue.submit(req.params.name, input, typeof ticket === 'string' ? ticket : undefined);
     // ?wait=S (optional): answer with the result itself when the call finishes within S seconds,
     // saving the poll round trip; otherwise the usual 202 with the call id.
     if (wait === undefined) return reply.code(202).send(out);
