@@ -72,6 +72,16 @@ export function parseRetryAfter(header: string | null, nowMs: number): number {
   return 1000;
 }
 
+/**
+ * How long a 429 asks to wait: the server's X-Retry-After-Ms when present (finer than Retry-After's
+ * whole seconds, so a fast queue is not left idle), else Retry-After. At most a minute either way.
+ */
+export function rateLimitWaitMs(headers: WireResponse['headers'], nowMs = Date.now()): number {
+  const ms = Number(headers.get('x-retry-after-ms') ?? NaN);
+  const wait = Number.isFinite(ms) && ms >= 0 ? ms : parseRetryAfter(headers.get('retry-after'), nowMs);
+  return Math.min(60_000, wait);
+}
+
 function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
@@ -117,7 +127,7 @@ export class HttpTransport {
     if (res.ok || init.allow?.includes(res.status)) return res;
     if (res.status === 429) {
       await res.body?.cancel().catch(() => undefined);
-      throw new RateLimitedError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()), res.headers.get(TICKET_HEADER) ?? undefined);
+      throw new RateLimitedError(url, rateLimitWaitMs(res.headers), res.headers.get(TICKET_HEADER) ?? undefined);
     }
     const { name, message } = await readServerError(res);
     if (res.status === 503 && name === 'StoreUnavailableError') {

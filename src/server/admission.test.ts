@@ -17,6 +17,7 @@ let s: Running;
 beforeAll(async () => {
   s = await start({
     maxQueuedRows: 4,
+    admissionHoldMs: 0, // answer 429 at once: this file checks the tickets (parking: see below)
     shutdownGraceMs: 50,
     functions: [
       { definition: { name: 'hold', maxBatchingSize: 1, maxBufferDuration: 0, retries: 0, output: 'float64' }, bundle: HOLD_BUNDLE },
@@ -37,7 +38,8 @@ async function refused(res: Response): Promise<{ ticket: string; retryAfter: num
   expect(res.status).toBe(429);
   const body = (await res.json()) as { error: { name: string; message: string } };
   expect(body.error.name).toBe('QueueFullError');
-  return { ticket: res.headers.get('x-queue-ticket') ?? '', retryAfter: Number(res.headers.get('retry-after')), message: body.error.message };
+  expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1); // whole seconds, as HTTP has it
+  return { ticket: res.headers.get('x-queue-ticket') ?? '', retryAfter: Number(res.headers.get('x-retry-after-ms')), message: body.error.message };
 }
 
 test('freed room goes to the oldest ticket; newer tickets and newcomers wait, with Retry-After growing with position', async () => {
@@ -81,6 +83,7 @@ test('the Remote client sends its 429 ticket back on the retry', async () => {
 export default { handler: async (text) => { while (!existsSync(${JSON.stringify(flag)})) await new Promise((r) => setTimeout(r, 20)); return text.map((t) => t.length); } };`;
   const t = await start({
     maxQueuedRows: 2,
+    admissionHoldMs: 0,
     shutdownGraceMs: 50,
     functions: [
       { definition: { name: 'hold', maxBatchingSize: 2, maxBufferDuration: 0, retries: 0, output: 'float64' }, bundle: gate },
@@ -113,5 +116,37 @@ export default { handler: async (text) => { while (!existsSync(${JSON.stringify(
   } finally {
     await t.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}, 30_000);
+
+test('parked submits are admitted in arrival order as room frees, without a 429', async () => {
+  const p = await start({
+    maxQueuedRows: 4,
+    admissionHoldMs: 60_000,
+    shutdownGraceMs: 50,
+    functions: [{ definition: { name: 'hold', maxBatchingSize: 1, maxBufferDuration: 0, retries: 0, output: 'float64' }, bundle: HOLD_BUNDLE }],
+  });
+  const send = (texts: string[]) =>
+    fetch(`${p.url}/functions/hold/calls`, { method: 'POST', headers: { 'content-type': ARROW }, body: tableToIPC(textTable(texts), 'stream') as unknown as BodyInit });
+  try {
+    await callId(await send(['a', 'b'])); // in the worker: never finishes
+    const blocker = await callId(await send(['c', 'd'])); // queued: full
+    const settled: string[] = [];
+    const x = send(['x1', 'x2']).then((r) => (settled.push('x'), r));
+    await expect.poll(() => p.server.queue.waitingInLine).toBe(1);
+    const y = send(['y1', 'y2']).then((r) => (settled.push('y'), r));
+    await expect.poll(() => p.server.queue.waitingInLine).toBe(2);
+    expect(settled).toEqual([]);
+    // Room for one: X, the first to wait, gets it; Y stays parked.
+    await fetch(`${p.url}/calls/${blocker}`, { method: 'DELETE' });
+    const xCall = await callId(await x);
+    expect(settled).toEqual(['x']);
+    expect(p.server.queue.waitingInLine).toBe(1);
+    // Room again (X's queued rows cancelled): now Y.
+    await fetch(`${p.url}/calls/${xCall}`, { method: 'DELETE' });
+    expect((await y).status).toBe(202);
+    expect(settled).toEqual(['x', 'y']);
+  } finally {
+    await p.close();
   }
 }, 30_000);

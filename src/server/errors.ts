@@ -111,23 +111,32 @@ export class BadRequestError extends ServerError {
 export class QueueFullError extends ServerError {
   override readonly name = 'QueueFullError';
   readonly statusCode = 429;
+  /** Retry-After in whole seconds (at least 1), as HTTP has it. */
+  readonly retryAfterS: number;
   constructor(
     readonly queuedRows: number,
     readonly limit: number,
     readonly incoming: number,
-    readonly retryAfterS: number,
+    /** The wait asked for, in ms (also sent as X-Retry-After-Ms). */
+    readonly retryAfterMs: number,
     /** The caller's place in line, sent back in X-Queue-Ticket on the retry. */
     readonly ticket?: string,
     readonly position?: number,
   ) {
+    const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
     super(
       `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}` +
         `${position !== undefined && ticket ? ` (you are number ${position} in line)` : ''}. ` +
-        `Retry after ${retryAfterS} s${ticket ? ' with the X-Queue-Ticket header of this answer, which keeps your place' : ''}, or send smaller chunks / fewer concurrent chunks.`,
+        `Retry after ${retryAfterMs} ms${ticket ? ' with the X-Queue-Ticket header of this answer, which keeps your place' : ''}, or send smaller chunks / fewer concurrent chunks.`,
     );
+    this.retryAfterS = retryAfterS;
   }
   override headers(): Record<string, string> {
-    return { 'retry-after': String(this.retryAfterS), ...(this.ticket ? { 'x-queue-ticket': this.ticket } : {}) };
+    return {
+      'retry-after': String(this.retryAfterS),
+      'x-retry-after-ms': String(this.retryAfterMs),
+      ...(this.ticket ? { 'x-queue-ticket': this.ticket } : {}),
+    };
   }
 }
 

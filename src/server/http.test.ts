@@ -12,6 +12,7 @@ beforeAll(async () => {
   s = await start({
     bodyLimit: 64 * 1024,
     maxQueuedRows: 50,
+    admissionHoldMs: 0, // a full queue answers 429 at once (waiting in line: admission.test.ts)
     models: { tiny: { module: TINY_MODEL }, broken: { folder: '/nonexistent/model-folder' } },
     functions: [
       fn({ name: 'len', maxBatchingSize: 4, maxBufferDuration: 20, output: 'float64' }, LENGTH_BUNDLE),

@@ -43,7 +43,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       origin: opts.corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['authorization', 'content-type', TICKET_HEADER],
-      exposedHeaders: ['retry-after', TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
+      exposedHeaders: ['retry-after', 'x-retry-after-ms', TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
       maxAge: 600,
     });
   }
