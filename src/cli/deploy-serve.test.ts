@@ -46,7 +46,7 @@ describe('embedbook serve + deploy', () => {
   test('serve prints its URL and what is deployed', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(serveLog.err).toMatch(/embedbook server listening on http:\/\/127\.0\.0\.1:\d+\n {2}functions: \(none/);
-    expect(serveLog.err).toMatch(/auth: API key required, admin key for deploy/);
+    expect(serveLog.err).toMatch(/access: API key required \(--api-key\); deploy\/remove with the admin key \(--admin-key\)/);
   });
 
   test('deploy bundles a definition that imports from "embedbook" and the function runs', async () => {

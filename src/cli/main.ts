@@ -75,8 +75,12 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .description('Run the function-queue server (Ctrl-C drains in-flight calls and stops).')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', '7711')
-    .option('--api-key <key>', 'require this bearer key on every route (or EMBEDBOOK_API_KEY)')
-    .option('--admin-key <key>', 'key for deploy/delete (default: the API key; or EMBEDBOOK_ADMIN_KEY)')
+    .option('--api-key <key>', 'require this bearer key on every route (better: --api-key-file or EMBEDBOOK_API_KEY, which `ps` does not show)')
+    .option('--api-key-file <file>', 'read the API key from this file')
+    .option('--admin-key <key>', 'key for deploy/remove (default: the API key; without either, deploy is off; or EMBEDBOOK_ADMIN_KEY)')
+    .option('--admin-key-file <file>', 'read the admin key from this file')
+    .addOption(new Option('--allowed-hosts <host...>', 'Host names to answer besides the bind address and localhost/127.0.0.1/[::1] (name or name:port; * = any)'))
+    .option('--insecure-no-auth', 'allow a non-loopback --host with no API key (anyone who can reach it can call every function)')
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
     .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
@@ -120,6 +124,10 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--port <port>', 'port', '5173')
     .option('--rebuild', 'build the app even if dist/ is up to date')
+    .option('--admin-key <key>', 'turn deploy/remove under /api on, with this key (or EMBEDBOOK_ADMIN_KEY; default: off)')
+    .option('--admin-key-file <file>', 'read the admin key from this file')
+    .addOption(new Option('--allowed-hosts <host...>', 'Host names to answer besides the bind address and localhost/127.0.0.1/[::1] (name or name:port; * = any)'))
+    .option('--insecure-no-auth', 'allow a non-loopback --host (the queue under /api has no API key)')
     .action(async (flags) => {
       const { runStart } = await import('./start-command');
       done(await runStart(flags, io));

@@ -4,15 +4,14 @@
 import { availableParallelism } from 'node:os';
 import { createServer } from '../server/create-server';
 import { InvalidStoreSpecError, openQueueStore } from '../server/redis/open-store';
+import { describeAuth, parseAuthFlags, requireAuthOffLoopback, type RawAuthFlags } from './auth-options';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
 import { describePool, parseServeTuning, type RawServeTuning } from './serve-options';
 
-export interface ServeFlags extends RawServeTuning {
+export interface ServeFlags extends RawServeTuning, RawAuthFlags {
   host: string;
   port: string;
-  apiKey?: string;
-  adminKey?: string;
   corsOrigin?: string[];
   defaultFunction?: boolean;
   /** 'memory' (default) or a Redis URL: servers on one Redis share the queue (docs/distributed-queue.md). */
@@ -31,8 +30,8 @@ export function parsePort(raw: string, flag = 'port'): number {
 export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
   const port = parsePort(flags.port);
   const tuning = parseServeTuning(flags);
-  const apiKey = flags.apiKey ?? process.env.EMBEDBOOK_API_KEY;
-  const adminKey = flags.adminKey ?? process.env.EMBEDBOOK_ADMIN_KEY;
+  const access = parseAuthFlags(flags);
+  requireAuthOffLoopback(flags.host, access);
   for (const origin of flags.corsOrigin ?? []) {
     if (origin !== '*' && !/^https?:\/\/[^/]+$/i.test(origin)) {
       throw new CliUsageError(`--cors-origin must be an origin like http://localhost:5173 (scheme://host[:port], no path), got ${JSON.stringify(origin)}.`, 'cors-origin');
@@ -50,8 +49,10 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     store: opened.store,
     host: flags.host,
     port,
-    apiKey,
-    adminKey,
+    apiKey: access.apiKey,
+    adminKey: access.adminKey,
+    allowedHosts: access.allowedHosts,
+    insecureNoAuth: access.insecureNoAuth,
     corsOrigins: flags.corsOrigin,
     functions: flags.defaultFunction === false ? [] : [DEFAULT_FUNCTION],
   });
@@ -69,7 +70,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
       `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
       `  store: ${opened.description}\n` +
       `  pool: ${describePool(tuning, server.queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / server.queue.pool.size)))}\n` +
-      `  auth: ${apiKey ? 'API key required' : 'open (no --api-key)'}${adminKey || apiKey ? ', admin key for deploy' : ''}\n` +
+      `  access: ${describeAuth(access)}\n` +
       `  Ctrl-C drains in-flight calls and stops.\n`,
   );
   io.stdout(`${url}\n`);

@@ -3,14 +3,39 @@
 // Remote client working against it. A small fixture folder stands in for dist/ so the test does
 // not run a full vite build.
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Remote } from '../client/remote';
 import { staleReason } from './app-build';
 import { startApp, type StartedApp } from './start-command';
 import { resolveInside } from './static-files';
+
+/** POST /functions with a tiny length handler, with or without a bearer key. */
+function deployTo(api: string, key?: string): Promise<Response> {
+  return fetch(`${api}/functions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: JSON.stringify({ definition: { name: 'len', output: 'float64' }, bundle: 'export default { handler: async (text) => text.map((t) => t.length) };' }),
+  });
+}
+
+/** A GET with a Host header of our choosing (fetch does not let a caller set Host). */
+function getWithHost(base: string, path: string, host: string): Promise<{ status: number; body: string }> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const dist = mkdtempSync(join(tmpdir(), 'embedbook-dist-'));
 let app: StartedApp;
@@ -102,6 +127,32 @@ describe('embedbook start', () => {
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { name: 'NotFoundError' } });
   });
+
+  test('deploy under /api is off without --admin-key, and a foreign Host (DNS rebinding) gets neither the app nor the API', async () => {
+    const d = await deployTo(`${app.url}api`);
+    expect(d.status).toBe(403);
+    expect(await d.json()).toMatchObject({ error: { name: 'DeployDisabledError' } });
+    const port = new URL(app.url).port;
+    for (const path of ['/', '/api/health', '/api/functions']) {
+      expect((await getWithHost(app.url, path, `localhost:${port}`)).status, path).toBe(200);
+      const foreign = await getWithHost(app.url, path, `rebind.attacker.example:${port}`);
+      expect(foreign.status, path).toBe(403);
+      expect(JSON.parse(foreign.body)).toMatchObject({ error: { name: 'HostNotAllowedError' } });
+    }
+  });
+
+  test('--admin-key turns deploy on, for that key only', async () => {
+    const withKey = await startApp({ host: '127.0.0.1', port: '0', distDir: dist, adminKey: 'start-admin-key' }, { stderr: () => undefined });
+    try {
+      expect(withKey.access).toMatch(/deploy\/remove with the admin key \(--admin-key\)/);
+      expect((await deployTo(`${withKey.url}api`)).status).toBe(401);
+      expect((await deployTo(`${withKey.url}api`, 'start-admin-key')).status).toBe(201);
+      const out = await new Remote({ url: `${withKey.url}api` }).function<number>('len', { outputType: new Float64() }).chunkedCall(new Table({ text: vectorFromArray(['abcd'], new Utf8()) }), { chunkSize: 1 });
+      expect(out.table.getChild('result')?.get(0)).toBe(4);
+    } finally {
+      await withKey.close();
+    }
+  }, 60_000);
 
   test('the Remote backend embeds through the same origin with the default model (512-d)', async () => {
     const fn = new Remote({ url: `${app.url}api` }).function('embed');

@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import { createServer, DEFAULT_BODY_LIMIT } from '../server/create-server';
 import { edgeErrorOptions } from '../server/routes';
 import { buildApp, staleReason } from './app-build';
+import { describeAuth, parseAuthFlags, requireAuthOffLoopback, type RawAuthFlags } from './auth-options';
 import { listenError } from './errors';
 import type { CliIO } from './main';
 import { DEFAULT_FUNCTION, parsePort } from './serve-command';
@@ -17,7 +18,10 @@ import { registerStatic } from './static-files';
 export const API_PREFIX = '/api';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export interface StartFlags {
+/** Access flags of `start`: deploy is off unless an admin key is given; the app sends no API key. */
+export type StartAccessFlags = Pick<RawAuthFlags, 'adminKey' | 'adminKeyFile' | 'allowedHosts' | 'insecureNoAuth'>;
+
+export interface StartFlags extends StartAccessFlags {
   host: string;
   port: string;
   rebuild?: boolean;
@@ -27,12 +31,16 @@ export interface StartFlags {
 
 export interface StartedApp {
   url: string;
+  /** The banner's access line. */
+  access: string;
   close(): Promise<void>;
 }
 
 /** Builds if needed and starts serving; resolves once listening. */
 export async function startApp(flags: StartFlags, io: Pick<CliIO, 'stderr'>): Promise<StartedApp> {
   const port = parsePort(flags.port);
+  const access = parseAuthFlags({ adminKey: flags.adminKey, adminKeyFile: flags.adminKeyFile, allowedHosts: flags.allowedHosts, insecureNoAuth: flags.insecureNoAuth }, { adminOnly: true });
+  requireAuthOffLoopback(flags.host, access);
   const distDir = flags.distDir ?? join(ROOT, 'dist');
   if (!flags.distDir) {
     const why = flags.rebuild ? '--rebuild was given' : staleReason(ROOT, distDir);
@@ -51,7 +59,10 @@ export async function startApp(flags: StartFlags, io: Pick<CliIO, 'stderr'>): Pr
   // sockets open; Ctrl-C must not wait for them once the queue has answered every poll.
   const app = Fastify({ logger: false, bodyLimit: DEFAULT_BODY_LIMIT, forceCloseConnections: true, ...edgeErrorOptions });
   registerStatic(app, { root: distDir, apiPrefix: API_PREFIX });
-  const server = createServer({ app, host: flags.host, port, prefix: API_PREFIX, functions: [DEFAULT_FUNCTION] });
+  const server = createServer({
+    app, host: flags.host, port, prefix: API_PREFIX, functions: [DEFAULT_FUNCTION],
+    adminKey: access.adminKey, allowedHosts: access.allowedHosts, insecureNoAuth: access.insecureNoAuth,
+  });
   let listening: Awaited<ReturnType<typeof server.listen>>;
   try {
     listening = await server.listen();
@@ -61,7 +72,7 @@ export async function startApp(flags: StartFlags, io: Pick<CliIO, 'stderr'>): Pr
   }
   const { host, port: actual } = listening;
   const shown = host.includes(':') ? `[${host}]` : host;
-  return { url: `http://${shown}:${actual}/`, close: () => server.close() };
+  return { url: `http://${shown}:${actual}/`, access: describeAuth(access), close: () => server.close() };
 }
 
 export async function runStart(flags: StartFlags, io: CliIO): Promise<number> {
@@ -69,6 +80,7 @@ export async function runStart(flags: StartFlags, io: CliIO): Promise<number> {
   io.stderr(
     `embedbook app: ${started.url}\n` +
       `  queue API: ${started.url}api (built-in function "embed", default model; use Remote URL "/api" in the app)\n` +
+      `  access: ${started.access}\n` +
       `  Ctrl-C to stop.\n`,
   );
   io.stdout(`${started.url}\n`);

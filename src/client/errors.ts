@@ -75,9 +75,12 @@ export class RateLimitedError extends RemoteError {
   override readonly name = 'RateLimitedError';
   /** How long the server asked us to wait, in ms. */
   readonly retryAfterMs: number;
-  constructor(url: string, retryAfterMs: number) {
+  /** The place in line the server gave (X-Queue-Ticket): sent back on the retry so older waiters go first. */
+  readonly ticket?: string;
+  constructor(url: string, retryAfterMs: number, ticket?: string) {
     super(`Server at ${url} is busy (429); retry after ${Math.round(retryAfterMs)} ms.`, { status: 429 });
     this.retryAfterMs = retryAfterMs;
+    this.ticket = ticket;
   }
 }
 

@@ -12,6 +12,8 @@ import {
 } from './errors';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+/** The server's place-in-line token on a 429, sent back on the retry (docs/http-api.md). */
+export const TICKET_HEADER = 'x-queue-ticket';
 
 /**
  * The part of a fetch Response the transport reads. A real Response is one; so is the Node
@@ -70,6 +72,16 @@ export function parseRetryAfter(header: string | null, nowMs: number): number {
   return 1000;
 }
 
+/**
+ * How long a 429 asks to wait: the server's X-Retry-After-Ms when present (finer than Retry-After's
+ * whole seconds, so a fast queue is not left idle), else Retry-After. At most a minute either way.
+ */
+export function rateLimitWaitMs(headers: WireResponse['headers'], nowMs = Date.now()): number {
+  const ms = Number(headers.get('x-retry-after-ms') ?? NaN);
+  const wait = Number.isFinite(ms) && ms >= 0 ? ms : parseRetryAfter(headers.get('retry-after'), nowMs);
+  return Math.min(60_000, wait);
+}
+
 function isAbort(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
 }
@@ -98,9 +110,9 @@ export class HttpTransport {
   }
 
   /** Sends one request; maps network failures, 401/403 and 429 and other non-2xx to client errors. */
-  async request(method: string, path: string, init: { body?: BodyInit; contentType?: string; signal?: AbortSignal; admin?: boolean; allow?: number[] } = {}): Promise<WireResponse> {
+  async request(method: string, path: string, init: { body?: BodyInit; contentType?: string; signal?: AbortSignal; admin?: boolean; allow?: number[]; headers?: Record<string, string> } = {}): Promise<WireResponse> {
     const url = this.url(path);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...init.headers };
     const key = init.admin ? (this.adminKey ?? this.apiKey) : this.apiKey;
     if (key) headers.authorization = `Bearer ${key}`;
     if (init.contentType) headers['content-type'] = init.contentType;
@@ -115,7 +127,7 @@ export class HttpTransport {
     if (res.ok || init.allow?.includes(res.status)) return res;
     if (res.status === 429) {
       await res.body?.cancel().catch(() => undefined);
-      throw new RateLimitedError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()));
+      throw new RateLimitedError(url, rateLimitWaitMs(res.headers), res.headers.get(TICKET_HEADER) ?? undefined);
     }
     const { name, message } = await readServerError(res);
     if (res.status === 503 && name === 'StoreUnavailableError') {
@@ -148,9 +160,10 @@ export class HttpTransport {
   /**
    * POST /functions/:name/calls with the batch as an Arrow IPC stream; the call id comes back at once.
    * With `waitS`, sends `?wait=S`: a call that finishes within S seconds comes back with its result
-   * table (one round trip); otherwise only the id (then poll).
+   * table (one round trip); otherwise only the id (then poll). `ticket`: the one an earlier 429 for
+   * this chunk gave (RateLimitedError.ticket), so the retry keeps its place in line.
    */
-  async submit(name: string, args: Table, signal?: AbortSignal, waitS?: number): Promise<{ callId: string; rows: number; table?: CallAnswer }> {
+  async submit(name: string, args: Table, signal?: AbortSignal, waitS?: number, ticket?: string): Promise<{ callId: string; rows: number; table?: CallAnswer }> {
     const body = encodeCallArgs(args);
     const query = waitS === undefined ? '' : `?wait=${Number(Math.max(0, Math.min(300, waitS)).toFixed(3))}`;
     const path = `/functions/${encodeURIComponent(name)}/calls${query}`;
@@ -158,6 +171,7 @@ export class HttpTransport {
       body: body as unknown as BodyInit, // a Uint8Array is a valid body; lib.dom's BodyInit typing lags behind.
       contentType: ARROW_STREAM,
       signal,
+      headers: ticket ? { [TICKET_HEADER]: ticket } : undefined,
     });
     if (res.status === 200 && (res.headers.get('content-type') ?? '').startsWith(ARROW_STREAM)) {
       const callId = res.headers.get('x-call-id') ?? '';

@@ -1,7 +1,8 @@
 // The remote backend's BatchFunction: one chunk = one call on the server. Submit the chunk as an
 // Arrow IPC stream with `?wait=S` (a fast chunk comes back in that one round trip), long-poll for the
 // result otherwise, cancel the call on the server when the engine aborts (cancel or per-chunk
-// timeout), wait out 429s under the shared AIMD limiter and 503 StoreUnavailableError (store outage)
+// timeout), wait out 429s under the shared AIMD limiter (keeping the server's place-in-line ticket
+// across retries) and 503 StoreUnavailableError (store outage)
 // without spending the chunk's retries.
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import { isWireBatch, type CallAnswer } from './call-codec';
@@ -151,6 +152,8 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
   return {
     async submit(args, signal, chunkIndex, waitS) {
       const store = { waits: 0, waitedMs: 0 };
+      // The server's place in line for this chunk after a 429: sent back so it goes before newer ones.
+      let ticket: string | undefined;
       for (let waits = 0; ; ) {
         const permit = await limiter.acquire(signal);
         try {
@@ -160,7 +163,7 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
           // running on the server whose id we never learn (so could never DELETE). Instead the
           // chunk stops waiting on abort at once, and the call is cancelled as soon as its id comes
           // (with ?wait=S: when the call finishes or S passes, whichever is first).
-          const sent = transport.submit(functionName, args, undefined, wait !== undefined && wait >= 0.001 ? wait : undefined);
+          const sent = transport.submit(functionName, args, undefined, wait !== undefined && wait >= 0.001 ? wait : undefined, ticket);
           void sent.then((r) => {
             if (signal?.aborted) transport.cancel(r.callId).catch(() => undefined);
           }, () => undefined);
@@ -174,6 +177,7 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
             permit.rateLimited();
             if (waits >= maxWaits) throw new QueueFullError(functionName, waits, transport.baseUrl);
             waits++;
+            ticket = err.ticket ?? ticket;
             opts.onRateLimited?.({ chunkIndex, retryAfterMs: err.retryAfterMs, limit: limiter.limit });
             await sleep(err.retryAfterMs, timers, signal);
             continue;

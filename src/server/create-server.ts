@@ -1,10 +1,15 @@
 // createServer: the function-queue server (fastify + FunctionQueue). `embedbook serve` calls it;
 // `npm start` can instead register `queueRoutes` under /api on the app's own fastify instance.
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { InvalidOptionError } from '../core/errors';
+import { hostAllowList, isLoopback } from './allowed-hosts';
 import { trackConnections } from './close-connections';
 import { FunctionQueue, type QueueOptions } from './function-queue';
-import { edgeErrorOptions, queueRoutes } from './routes';
+import { validateKey } from './keys';
+import { edgeErrorOptions, queueRoutes, sendError } from './routes';
+import { ServerError } from './errors';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7711;
@@ -14,8 +19,14 @@ export interface ServerOptions extends QueueOptions {
   host?: string;
   /** 0 picks a free port (tests). Default 7711. */
   port?: number;
+  /** Bearer key every route requires (non-empty; RFC 6750 token characters). None: no key needed. */
   apiKey?: string;
+  /** Key for deploy/remove (default: apiKey). With neither, deploy and remove answer 403. */
   adminKey?: string;
+  /** Host names answered besides the bind address and loopback names (`name`, `name:port`, `*`). */
+  allowedHosts?: string[];
+  /** Allow listening on a non-loopback address with no apiKey (anyone who can reach it may call). */
+  insecureNoAuth?: boolean;
   corsOrigins?: string[];
   /** Max request body in bytes (default 32 MiB). */
   bodyLimit?: number;
@@ -49,14 +60,31 @@ function packageVersion(): string {
 
 export function createServer(opts: ServerOptions = {}): EmbedbookServer {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const apiKey = validateKey('apiKey', opts.apiKey);
+  const adminKey = validateKey('adminKey', opts.adminKey) ?? apiKey;
+  const bindHost = opts.host ?? DEFAULT_HOST;
+  if (!apiKey && !opts.insecureNoAuth && !isLoopback(bindHost)) {
+    throw new InvalidOptionError('host', bindHost, 'a loopback address (127.0.0.1, ::1, localhost) when no apiKey is set',
+      'Anyone who can reach a non-loopback address could call every function: set an API key, or pass insecureNoAuth (--insecure-no-auth) to accept that.');
+  }
+  const hosts = hostAllowList(bindHost, opts.allowedHosts);
   const app = opts.app ?? Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle', ...edgeErrorOptions });
+  // On the root instance: guards every route of the app (the web app's files too under `start`).
+  app.addHook('onRequest', async (req, reply) => {
+    try {
+      hosts.check(req.headers.host, (app.server.address() as AddressInfo | null)?.port ?? 0);
+    } catch (err) {
+      if (err instanceof ServerError) return sendError(reply, err.statusCode, err.name, err.message, err.headers());
+      throw err;
+    }
+  });
   const queue = new FunctionQueue(opts);
   const connections = trackConnections(app.server);
   void app.register(queueRoutes, {
     prefix: opts.prefix ?? '',
     queue,
-    apiKey: opts.apiKey,
-    adminKey: opts.adminKey,
+    apiKey,
+    adminKey,
     corsOrigins: opts.corsOrigins,
     bodyLimit,
     version: packageVersion(),

@@ -129,14 +129,32 @@ export class UnsupportedMediaTypeError extends ServerError {
 export class QueueFullError extends ServerError {
   override readonly name = 'QueueFullError';
   readonly statusCode = 429;
-  constructor(readonly queuedRows: number, readonly limit: number, readonly incoming: number, readonly retryAfterS: number) {
+  /** Retry-After in whole seconds (at least 1), as HTTP has it. */
+  readonly retryAfterS: number;
+  constructor(
+    readonly queuedRows: number,
+    readonly limit: number,
+    readonly incoming: number,
+    /** The wait asked for, in ms (also sent as X-Retry-After-Ms). */
+    readonly retryAfterMs: number,
+    /** The caller's place in line, sent back in X-Queue-Ticket on the retry. */
+    readonly ticket?: string,
+    readonly position?: number,
+  ) {
+    const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
     super(
-      `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}. ` +
-        `Retry after ${retryAfterS} s, or send smaller chunks / fewer concurrent chunks.`,
+      `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}` +
+        `${position !== undefined && ticket ? ` (you are number ${position} in line)` : ''}. ` +
+        `Retry after ${retryAfterMs} ms${ticket ? ' with the X-Queue-Ticket header of this answer, which keeps your place' : ''}, or send smaller chunks / fewer concurrent chunks.`,
     );
+    this.retryAfterS = retryAfterS;
   }
   override headers(): Record<string, string> {
-    return { 'retry-after': String(this.retryAfterS) };
+    return {
+      'retry-after': String(this.retryAfterS),
+      'x-retry-after-ms': String(this.retryAfterMs),
+      ...(this.ticket ? { 'x-queue-ticket': this.ticket } : {}),
+    };
   }
 }
 
@@ -148,6 +166,31 @@ export class UnauthorizedError extends ServerError {
   }
   override headers(): Record<string, string> {
     return { 'www-authenticate': 'Bearer' };
+  }
+}
+
+/** Deploy or remove on a server started without an admin key: code upload is off there. */
+export class DeployDisabledError extends ServerError {
+  override readonly name = 'DeployDisabledError';
+  readonly statusCode = 403;
+  constructor() {
+    super(
+      'Deploying and removing functions is off on this server: it was started without an admin key. ' +
+        'Restart it with --admin-key-file <file> (or EMBEDBOOK_ADMIN_KEY, or --admin-key) and send `Authorization: Bearer <adminKey>`.',
+    );
+  }
+}
+
+/** The request's Host header is not one this server answers to (blocks DNS rebinding). */
+export class HostNotAllowedError extends ServerError {
+  override readonly name = 'HostNotAllowedError';
+  readonly statusCode = 403;
+  constructor(readonly host: string | undefined, allowed: string[]) {
+    super(
+      `${host === undefined ? 'The request has no Host header' : `Host ${JSON.stringify(host.slice(0, 100))} is not one this server answers to`} ` +
+        `(allowed: ${allowed.join(', ')}). If you reach it under another name (a proxy, a LAN address), start it with ` +
+        '--allowed-hosts <name>. The check keeps web pages that rebind their DNS name to this address out.',
+    );
   }
 }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
+import { AdmissionLine } from './admission-line';
 import { Batcher } from './batcher';
 import { memoryMb, validateSpec, type FunctionSpec } from './define-function';
 import {
@@ -32,6 +33,13 @@ export const MODEL_MODULE_URL = new URL('./worker/default-model.ts', import.meta
  */
 export type ModelEntry = ModelSource | { module: string };
 
+/** Shortest wait a 429 asks for: retries any sooner would only spin. */
+const MIN_RETRY_MS = 50;
+/** Longest: the estimate is rough, and a ticket that comes back early just keeps its place. */
+const MAX_RETRY_MS = 10_000;
+/** How often parked submits re-check the room (rows finished here also trigger a check at once). */
+const PUMP_MS = 25;
+
 export const BUILTIN_MODELS: Record<string, ModelEntry> = { default: 'default' };
 
 export interface QueueOptions {
@@ -45,6 +53,17 @@ export interface QueueOptions {
   allowCpuFallback?: boolean;
   /** Rows accepted and not finished, across functions, before submits get 429 (default 100,000). */
   maxQueuedRows?: number;
+  /**
+   * Under a full queue, admit retries in the order their 429 tickets were issued (default true;
+   * admission-line.ts). false: whichever retry finds room first gets it (kept for the load bench).
+   */
+  fairAdmission?: boolean;
+  /**
+   * How long a submit that finds the queue full waits in line on the server (its request held
+   * open) before it gets 429 with a ticket (default 5,000 ms). Parked rows are bounded by
+   * maxQueuedRows; beyond that, 429 at once.
+   */
+  admissionHoldMs?: number;
   /** Per-batch deadline when the function sets none (default 300,000 ms). */
   batchTimeoutMs?: number;
   /** Re-runs of a batch whose worker died before it counts as a failed attempt (default 2). */
@@ -129,6 +148,11 @@ export class FunctionQueue {
    * model time. Diagnostic only, kept in this process.
    */
   private readonly handlerMsByCall = new Map<string, number>();
+  /** Who goes first when the queue frees room (429 tickets). */
+  private readonly line: AdmissionLine;
+  /** Re-checks the room for parked submits while there are any (covers rows finished elsewhere). */
+  private pumpTimer: unknown;
+  private pumping = false;
   /** Rows finished per second, smoothed: sizes Retry-After. */
   private rate = 0;
   private rateAt = 0;
@@ -143,6 +167,7 @@ export class FunctionQueue {
     this.timers = opts.timers ?? defaultTimers;
     this.store = opts.store ?? new MemoryQueueStore(() => this.timers.now());
     this.models = { ...BUILTIN_MODELS, ...opts.models };
+    this.line = new AdmissionLine({ now: () => this.timers.now(), fair: opts.fairAdmission, maxParkedRows: opts.maxQueuedRows ?? 100_000 });
     const cores = availableParallelism();
     const size = opts.gpus?.length || opts.workers || cores;
     this.pool = new WorkerPool({
@@ -235,6 +260,9 @@ export class FunctionQueue {
   /** The most rows one call may carry (maxQueuedRows): bodies claiming more are refused unread. */
   get maxRowsPerCall(): number {
     return this.opts.maxQueuedRows ?? 100_000;
+  /** Submits waiting in line for room (parked here, or away with a 429 ticket). */
+  get waitingInLine(): number {
+    return this.line.length;
   }
 
   get isClosing(): boolean {
@@ -344,10 +372,14 @@ export class FunctionQueue {
           m.batchSize.observe(rows);
         },
         retried: () => m.retries++,
-        rowsFailed: (n) => (m.failedRows += n),
+        rowsFailed: (n) => {
+          m.failedRows += n;
+          void this.pumpLine();
+        },
         rowsDone: (n) => {
           m.doneRows += n;
           this.observeRate(n);
+          void this.pumpLine();
         },
       },
       execute: async (rows, attempt, signal) => {
@@ -378,8 +410,11 @@ export class FunctionQueue {
     }
   }
 
-  /** Validates and enqueues one batch of rows; answers at once with the call id. */
-  async submit(name: string, table: CallInput): Promise<{ callId: string; rows: number }> {
+  /**
+   * Validates and enqueues one batch of rows; answers at once with the call id. `ticket`: the one a
+   * 429 gave this caller, which keeps its place in line (admission-line.ts).
+   */
+  async submit(name: string, table: CallInput, ticket?: string): Promise<{ callId: string; rows: number }> {
     if (this.closing) throw new ServerShuttingDownError();
     const entry = this.active.get(name);
     if (!entry) throw new UnknownFunctionError(name, this.functionNames());
@@ -393,13 +428,27 @@ export class FunctionQueue {
     // Rows of submits between their check and their addCall count too, so concurrent submits
     // cannot all pass the check against the same depth.
     const depth = (await this.guard('depth', () => this.store.depth())) + this.reserved;
-    if (depth + rows > limit) {
-      this.metrics.rejectedFull++;
-      const excess = depth + rows - limit;
-      const retryAfterS = Math.min(60, Math.max(1, Math.ceil(this.rate > 0 ? excess / this.rate : 1)));
-      throw new QueueFullError(depth, limit, rows, retryAfterS);
+    const admission = this.line.admit(rows, limit - depth, ticket);
+    if (admission.admitted) this.reserved += rows;
+    else {
+      this.schedulePump();
+      // Wait in line here first; the pump reserves the rows of a request it admits.
+      const admitted = await this.line.park(admission.ticket, this.opts.admissionHoldMs ?? 5_000, (fn, ms) => this.timers.setTimeout(fn, ms), (h) => this.timers.clearTimeout(h));
+      if (this.closing) {
+        if (admitted) this.reserved -= rows;
+        throw new ServerShuttingDownError();
+      }
+      if (!admitted) {
+        this.metrics.rejectedFull++;
+        const { rowsAhead, position } = admission.ticket ? this.line.positionOf(admission.ticket) : admission;
+        // The wait grows with the place in line: the rows ahead, then these, must first fit. In ms
+        // (X-Retry-After-Ms), since whole seconds would leave a fast queue idle between retries.
+        const excess = Math.max(rows, rowsAhead + rows - (limit - depth));
+        const retryAfterMs = Math.round(Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, this.rate > 0 ? (1000 * excess) / this.rate : Math.min(5_000, 250 * position))));
+        if (admission.ticket) this.line.hold(admission.ticket, retryAfterMs);
+        throw new QueueFullError(depth, limit, rows, retryAfterMs, admission.ticket || undefined, position);
+      }
     }
-    this.reserved += rows;
     const now = this.timers.now();
     const callId = randomUUID();
     try {
@@ -432,6 +481,30 @@ export class FunctionQueue {
   }
 
   /** Forgets finished results older than resultTtlMs; re-arms while some are still held. */
+  private schedulePump(): void {
+    if (this.pumpTimer !== undefined || this.closing) return;
+    this.pumpTimer = this.timers.setTimeout(() => {
+      this.pumpTimer = undefined;
+      void this.pumpLine();
+    }, PUMP_MS);
+  }
+
+  /** Admits parked submits that now fit, in line order, reserving their rows. */
+  private async pumpLine(): Promise<void> {
+    if (this.pumping || !this.line.hasParked) return;
+    this.pumping = true;
+    try {
+      const depth = (await this.store.depth()) + this.reserved;
+      this.reserved += this.line.grant((this.opts.maxQueuedRows ?? 100_000) - depth);
+    } catch (err) {
+      this.storeHealth.failed(err, 'depth');
+    } finally {
+      this.pumping = false;
+    }
+    if (this.line.hasParked) this.schedulePump();
+  }
+
+  /** Forgets finished results older than resultTtlMs (checked at most every 10 s). */
   private async sweep(): Promise<void> {
     const now = this.timers.now();
     try {
@@ -560,6 +633,8 @@ export class FunctionQueue {
     if (this.closing) return;
     this.closing = true;
     if (this.sweepTimer !== undefined) this.timers.clearTimeout(this.sweepTimer);
+    this.line.releaseAll();
+    if (this.pumpTimer !== undefined) this.timers.clearTimeout(this.pumpTimer);
     this.unwatch?.();
     this.unwatch = undefined;
     if (this.watchRetry !== undefined) this.timers.clearTimeout(this.watchRetry);

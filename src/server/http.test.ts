@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { ADD_BUNDLE, LENGTH_BUNDLE, POISON_BUNDLE, ROW_ERRORS_BUNDLE, slowBundle } from './test-fixtures/handlers';
-import { ARROW, auth, callId, column, deploy, numbersTable, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { ARROW, auth, callId, column, deploy, numbersTable, result, start, submit, TEST_ADMIN_KEY, textTable, type Running } from './test-fixtures/http';
 
 const TINY_MODEL = new URL('./test-fixtures/tiny-model.ts', import.meta.url).href;
 const fn = (definition: Record<string, unknown>, bundle?: string) => ({ definition, bundle });
@@ -12,6 +12,7 @@ beforeAll(async () => {
   s = await start({
     bodyLimit: 64 * 1024,
     maxQueuedRows: 50,
+    admissionHoldMs: 0, // a full queue answers 429 at once (waiting in line: admission.test.ts)
     models: { tiny: { module: TINY_MODEL }, broken: { folder: '/nonexistent/model-folder' } },
     functions: [
       fn({ name: 'len', maxBatchingSize: 4, maxBufferDuration: 20, output: 'float64' }, LENGTH_BUNDLE),
@@ -272,7 +273,7 @@ describe('deploy', () => {
     const fresh = await callId(await submit(s.url, 'ver', textTable(['f'])));
     expect(column((await result(s.url, old)).table, 'result')).toEqual(['v1', 'v1', 'v1', 'v1', 'v1']);
     expect(column((await result(s.url, fresh)).table, 'result')).toEqual(['v2']);
-    const del = await fetch(`${s.url}/functions/ver`, { method: 'DELETE' });
+    const del = await fetch(`${s.url}/functions/ver`, { method: 'DELETE', headers: auth(TEST_ADMIN_KEY) });
     expect(del.status).toBe(204);
     expect((await submit(s.url, 'ver', textTable(['g']))).status).toBe(404);
   });

@@ -1,19 +1,20 @@
 // The HTTP API of docs/http-api.md as an encapsulated fastify plugin: register it at the root
 // (`embedbook serve`) or under a prefix on another app (`npm start` mounts it at /api). Auth, the
 // Arrow content-type parser, CORS and error mapping apply to these routes only.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
+import { TICKET_HEADER } from './admission-line';
 import { ARROW_STREAM, readCallBody } from './arrow-io';
-import { BadRequestError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
+import { BadRequestError, DeployDisabledError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
+import { bearerToken, keyMatches } from './keys';
 import type { CallView, FunctionQueue } from './function-queue';
 
 export interface QueueRoutesOptions {
   queue: FunctionQueue;
   /** Required (as a bearer token) on every route when set. */
   apiKey?: string;
-  /** Required for deploy/remove; defaults to apiKey. */
+  /** Required for deploy/remove; none: deploy/remove are off (403). createServer defaults it to apiKey. */
   adminKey?: string;
   /** Origins allowed by CORS; none (default) sends no CORS headers. */
   corsOrigins?: string[];
@@ -25,22 +26,12 @@ export interface QueueRoutesOptions {
 const MAX_POLL_S = 300;
 const DEFAULT_POLL_S = 30;
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
-}
-
-/** Constant-time check of `Authorization: Bearer <key>` against any of `keys`. */
+/** Exact, constant-time check of `Authorization: Bearer <key>` against any of `keys`. */
 function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
-  const header = req.headers.authorization ?? '';
-  const m = /^Bearer\s+(.+)$/i.exec(header);
-  if (!m) return false;
-  const got = digest(m[1].trim());
-  let ok = false;
-  for (const k of keys) ok = timingSafeEqual(got, digest(k)) || ok;
-  return ok;
+  return keyMatches(bearerToken(req.headers.authorization), keys);
 }
 
-function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
+export function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
   return reply.code(status).headers(headers).type('application/json').send({ error: { name, message } });
 }
 
@@ -78,15 +69,14 @@ function requireContentType(route: string, expected: string) {
 
 export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions): Promise<void> {
   const { queue } = opts;
-  const apiKey = opts.apiKey || undefined;
-  const adminKey = opts.adminKey || apiKey;
+  const { apiKey, adminKey } = opts;
 
   if (opts.corsOrigins?.length) {
     await app.register(cors, {
       origin: opts.corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['authorization', 'content-type'],
-      exposedHeaders: ['retry-after', 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
+      allowedHeaders: ['authorization', 'content-type', TICKET_HEADER],
+      exposedHeaders: ['retry-after', 'x-retry-after-ms', TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
       maxAge: 600,
     });
   }
@@ -97,6 +87,10 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
   app.addHook('onRequest', async (req, reply) => {
     if (req.method === 'OPTIONS') return; // CORS preflight carries no credentials
     const isAdmin = (req.method === 'POST' || req.method === 'DELETE') && /\/functions(\/[^/]+)?\/?$/.test(req.routeOptions.url ?? '');
+    if (isAdmin && !adminKey) {
+      const e = new DeployDisabledError();
+      return sendError(reply, e.statusCode, e.name, e.message);
+    }
     if (isAdmin && adminKey && !bearerMatches(req, [adminKey])) {
       const e = new UnauthorizedError('admin key');
       return sendError(reply, e.statusCode, e.name, e.message, e.headers());
@@ -179,7 +173,8 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
   app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/functions/:name/calls', callsRoute, async (req, reply) => {
     const wait = seconds('wait', req.query.wait);
     const input = readCallBody(req.body as Buffer | undefined, { maxRows: queue.maxRowsPerCall });
-    const out = await queue.submit(req.params.name, input);
+    const ticket = req.headers[TICKET_HEADER];
+    const out = await queue.submit(req.params.name, input, typeof ticket === 'string' ? ticket : undefined);
     // ?wait=S (optional): answer with the result itself when the call finishes within S seconds,
     // saving the poll round trip; otherwise the usual 202 with the call id.
     if (wait === undefined) return reply.code(202).send(out);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { faultBundle } from './test-fixtures/handlers';
-import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { auth, callId, column, result, start, submit, TEST_ADMIN_KEY, textTable, type Running } from './test-fixtures/http';
 
 const dir = mkdtempSync(join(tmpdir(), 'embedbook-fault-'));
 const MODES = ['exit', 'throw-top-level', 'hang'] as const;
@@ -71,7 +71,7 @@ test('a batch that kills its worker every time fails after the re-run budget, al
   const always = `export default { handler: (text) => { if (text.includes('kill')) process.exit(9); return text.map((t) => t.length); } };`;
   const d = await fetch(`${s.url}/functions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth(TEST_ADMIN_KEY) },
     body: JSON.stringify({ definition: { name: 'killer', maxBatchingSize: 4, maxBufferDuration: 10, retries: 0, output: 'float64' }, bundle: always }),
   });
   expect(d.status).toBe(201);
@@ -88,7 +88,7 @@ test('loading a handler in a fresh worker does not count against the batch deadl
 export default { handler: async (text) => { await new Promise((r) => setTimeout(r, 200)); return text.map((t) => t.length); } };`;
   const d = await fetch(`${s.url}/functions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth(TEST_ADMIN_KEY) },
     body: JSON.stringify({ definition: { name: 'slow-load', maxBatchingSize: 1, maxBufferDuration: 0, retries: 0, output: 'float64', batchTimeoutMs: 500 }, bundle: slowLoad }),
   });
   expect(d.status).toBe(201); // loaded in one worker at deploy; the other loads on its first batch

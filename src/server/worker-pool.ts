@@ -22,6 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
 import { DEFAULT_MEMORY_MB } from './define-function';
+import { envWithoutKeys } from './keys';
 import { BatchCancelledError, BatchTimeoutError, HandlerError, WorkerLostError, WorkerOutOfMemoryError } from './errors';
 import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './worker/protocol';
 
@@ -184,7 +185,9 @@ export class WorkerPool {
   }
 
   private spawn(init: WorkerInit): Slot {
-    const worker = new Worker(this.opts.bootUrl ?? BOOT_URL, { workerData: init, resourceLimits: { maxOldGenerationSizeMb: init.memoryMb } });
+    // Handlers get a copy of the environment without the server's keys (by default a worker would
+    // see process.env itself).
+    const worker = new Worker(this.opts.bootUrl ?? BOOT_URL, { workerData: init, env: envWithoutKeys(), resourceLimits: { maxOldGenerationSizeMb: init.memoryMb } });
     const slot: Slot = { index: init.index, init, worker, ready: false, retired: false, tasks: [], sent: new Set(), loaded: new Set(), imported: new Set(), recycle: false };
     worker.on('message', (m: FromWorker) => this.onMessage(slot, m));
     worker.on('error', (err) => {

@@ -11,8 +11,11 @@ export interface Running {
   close(): Promise<void>;
 }
 
+/** The admin key test servers get unless a test sets its own: deploy needs one (docs/server.md). */
+export const TEST_ADMIN_KEY = 'test-admin-key';
+
 export async function start(opts: ServerOptions = {}): Promise<Running> {
-  const server = createServer({ host: '127.0.0.1', port: 0, workers: 1, threadsPerWorker: 1, ...opts });
+  const server = createServer({ host: '127.0.0.1', port: 0, workers: 1, threadsPerWorker: 1, adminKey: TEST_ADMIN_KEY, ...opts });
   const { url } = await server.listen();
   return { server, url, close: () => server.close() };
 }
@@ -55,7 +58,7 @@ export async function result(url: string, id: string, key?: string, timeoutS = 3
   }
 }
 
-export async function deploy(url: string, definition: unknown, bundle?: string, key?: string): Promise<Response> {
+export async function deploy(url: string, definition: unknown, bundle?: string, key: string = TEST_ADMIN_KEY): Promise<Response> {
   return fetch(`${url}/functions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth(key) },
