@@ -260,6 +260,8 @@ export class FunctionQueue {
   /** The most rows one call may carry (maxQueuedRows): bodies claiming more are refused unread. */
   get maxRowsPerCall(): number {
     return this.opts.maxQueuedRows ?? 100_000;
+  }
+
   /** Submits waiting in line for room (parked here, or away with a 429 ticket). */
   get waitingInLine(): number {
     return this.line.length;
@@ -480,7 +482,6 @@ export class FunctionQueue {
     (this.sweepTimer as { unref?: () => void } | undefined)?.unref?.();
   }
 
-  /** Forgets finished results older than resultTtlMs; re-arms while some are still held. */
   private schedulePump(): void {
     if (this.pumpTimer !== undefined || this.closing) return;
     this.pumpTimer = this.timers.setTimeout(() => {
@@ -504,7 +505,7 @@ export class FunctionQueue {
     if (this.line.hasParked) this.schedulePump();
   }
 
-  /** Forgets finished results older than resultTtlMs (checked at most every 10 s). */
+  /** Forgets finished results older than resultTtlMs; re-arms while some are still held. */
   private async sweep(): Promise<void> {
     const now = this.timers.now();
     try {
