@@ -36,7 +36,7 @@ describe('parseEmbedFlags', () => {
     [{ apiKey: 'k' }, /--api-key only applies with --remote URL/],
     [{ remote: '127.0.0.1:7711' }, /--remote must be an http\(s\) URL like http:\/\/127.0.0.1:7711, got "127.0.0.1:7711"/],
     [{ function: 'embed' }, /--function names a function on a server; pass --remote URL/],
-    [{ device: 'webgpu' }, /--device must be one of auto, cpu, cuda in Node, got "webgpu"/],
+    [{ device: 'wasm' }, /--device must be one of auto, cpu, cuda, webgpu in Node, got "wasm"/],
     [{ remote: 'http://x', model: 'default' }, /--model\/--device choose the local model/],
   ])('rejects %o with a message naming the flag', (flags, message) => {
     let err: unknown;

@@ -1,6 +1,7 @@
 // Validates `embedbook embed` flags into the engine's options. Pure: no I/O, so every error case is
 // a cheap unit test. Commander hands us strings; we check them here, naming the flag and the fix.
 import type { ChunkingOptions } from '../core/types';
+import { NODE_DEVICES } from '../model/node-device';
 import { CliUsageError } from './errors';
 
 /** What commander parses for `embed` (all strings, camel-cased). */
@@ -36,7 +37,7 @@ export interface EmbedPlan {
 
 export const DEFAULT_CHUNK_SIZE = 50;
 export const DEFAULT_CONCURRENT_CHUNKS = 4;
-const DEVICES = ['auto', 'cpu', 'cuda'];
+const DEVICES: readonly string[] = NODE_DEVICES;
 
 function positiveInt(flag: string, raw: string): number {
   const n = Number(raw);

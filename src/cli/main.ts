@@ -57,7 +57,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--api-key <key>', 'API key for --remote (or EMBEDBOOK_API_KEY)')
     .option('--function <name>', 'function on the server (default embed)')
     .option('--model <name|dir>', 'local model: "default" or a BERT-family folder (default default)')
-    .option('--device <device>', 'local device: auto | cpu | cuda (default auto)')
+    .option('--device <device>', 'local device: auto | cpu | cuda | webgpu (default auto)')
     .option('-q, --quiet', 'no progress bar')
     .action(async (input: string, flags: RawEmbedFlags) => {
       const { runEmbed } = await import('./embed-command');
