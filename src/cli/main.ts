@@ -77,6 +77,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
     .option('--workers <n>', 'worker threads running handlers (default: one per core)')
     .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
+    .option('--device <device>', 'what the --gpus workers run models on: auto (CUDA, else a hardware WebGPU adapter, else CPU) | cuda | webgpu')
     .option('--threads-per-worker <n>', 'onnxruntime intra-op threads per worker (default: cores / workers)')
     .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers instead of refusing them')
     .option('--max-queued-rows <n>', 'accepted-but-unfinished rows before submits get 429 (default 100000)')

@@ -96,6 +96,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       version: opts.version,
       functions: queue.functionNames().length,
       workers: queue.pool.size,
+      device: queue.device,
       store,
     };
   });

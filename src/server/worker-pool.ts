@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
 import { HandlerError, WorkerLostError } from './errors';
-import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './worker/protocol';
+import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerDevice, WorkerInit } from './worker/protocol';
 
 const BOOT_URL = new URL('./worker/boot.mjs', import.meta.url);
 const MAX_BOOT_FAILURES = 5;
@@ -19,6 +19,8 @@ export interface PoolOptions {
   size: number;
   /** One worker per listed GPU kind (e.g. ['nvidia-l4', 'nvidia-l4']); overrides `size`. */
   gpus?: string[];
+  /** The device GPU workers run their models on (default 'cuda'; see worker-device.ts). */
+  gpuDevice?: WorkerDevice;
   /** Intra-op threads per worker for model handlers (default: cores / workers, at least 1). */
   threadsPerWorker: number;
   timers: TimerApi;
@@ -92,7 +94,7 @@ export class WorkerPool {
     const n = gpus.length || Math.max(1, opts.size);
     for (let i = 0; i < n; i++) {
       const init: WorkerInit = gpus.length
-        ? { index: i, device: 'cuda', gpu: gpus[i], threads: opts.threadsPerWorker }
+        ? { index: i, device: opts.gpuDevice ?? 'cuda', gpu: gpus[i], threads: opts.threadsPerWorker }
         : { index: i, device: 'cpu', threads: opts.threadsPerWorker };
       this.slots.push(this.spawn(init));
     }
