@@ -37,7 +37,7 @@ describe('parseEmbedFlags', () => {
     [{ apiKey: 'k' }, /--api-key only applies with --remote URL/],
     [{ remote: '127.0.0.1:7711' }, /--remote must be an http\(s\) URL like http:\/\/127.0.0.1:7711, got "127.0.0.1:7711"/],
     [{ function: 'embed' }, /--function names a function on a server; pass --remote URL/],
-    [{ device: 'webgpu' }, /--device must be one of auto, cpu, cuda in Node, got "webgpu"/],
+    [{ device: 'wasm' }, /--device must be one of auto, cpu, cuda, webgpu in Node, got "wasm"/],
     [{ remote: 'http://x', model: 'default' }, /--model\/--device choose the local model/],
     [{ dtype: 'int3' }, /--dtype must be one of fp32, fp16, q8, q4, got "int3"/],
     [{ remote: 'http://x', prompt: 'query' }, /--model\/--device choose the local model \(and --prompt its prompt\)/],

@@ -2,6 +2,7 @@
 // a cheap unit test. Commander hands us strings; we check them here, naming the flag and the fix.
 import { DTYPES, type Dtype } from '../model/dtype';
 import type { ChunkingOptions } from '../core/types';
+import { NODE_DEVICES } from '../model/node-device';
 import { CliUsageError } from './errors';
 
 /** What commander parses for `embed` (all strings, camel-cased). */
@@ -49,7 +50,7 @@ export interface EmbedPlan {
 export const DEFAULT_CHUNK_SIZE = 50;
 export const DEFAULT_CONCURRENT_CHUNKS = 4;
 export const DEFAULT_ROW_GROUP_ROWS = 10_000;
-const DEVICES = ['auto', 'cpu', 'cuda'];
+const DEVICES: readonly string[] = NODE_DEVICES;
 
 function positiveInt(flag: string, raw: string): number {
   const n = Number(raw);

@@ -19,6 +19,8 @@ export interface ServeFlags extends RawServeTuning, RawAuthFlags {
 }
 
 export const DEFAULT_FUNCTION = { definition: { name: 'embed', model: 'default', maxBatchingSize: 32, maxBufferDuration: 50 } };
+/** On GPU workers: batches large enough for the GPU sub-batch budget (model/pipeline/batching.ts). */
+export const GPU_DEFAULT_FUNCTION = { definition: { ...DEFAULT_FUNCTION.definition, maxBatchingSize: 256 } };
 
 export function parsePort(raw: string, flag = 'port'): number {
   const port = Number(raw);
@@ -44,18 +46,25 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     if (err instanceof InvalidStoreSpecError) throw new CliUsageError(err.message, 'store');
     throw err;
   }
-  const server = createServer({
-    ...tuning,
-    store: opened.store,
-    host: flags.host,
-    port,
-    apiKey: access.apiKey,
-    adminKey: access.adminKey,
-    allowedHosts: access.allowedHosts,
-    insecureNoAuth: access.insecureNoAuth,
-    corsOrigins: flags.corsOrigin,
-    functions: flags.defaultFunction === false ? [] : [DEFAULT_FUNCTION],
-  });
+  let server;
+  try {
+    server = createServer({
+      ...tuning,
+      store: opened.store,
+      host: flags.host,
+      port,
+      apiKey: access.apiKey,
+      adminKey: access.adminKey,
+      allowedHosts: access.allowedHosts,
+      insecureNoAuth: access.insecureNoAuth,
+      corsOrigins: flags.corsOrigin,
+      functions: flags.defaultFunction === false ? [] : [tuning.gpus?.length ? GPU_DEFAULT_FUNCTION : DEFAULT_FUNCTION],
+    });
+  } catch (err) {
+    // e.g. --device webgpu where no adapter exists (GpuUnavailableError): nothing started but the store.
+    await opened.close();
+    throw err;
+  }
   let url: string;
   try {
     ({ url } = await server.listen());
@@ -70,6 +79,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
       `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
       `  store: ${opened.description}\n` +
       `  pool: ${describePool(tuning, server.queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / server.queue.pool.size)))}\n` +
+      `  device: ${server.queue.device.device} (${server.queue.device.reason})\n` +
       `  access: ${describeAuth(access)}\n` +
       `  Ctrl-C drains in-flight calls and stops.\n`,
   );

@@ -3,19 +3,21 @@
 // limit. Each flag is validated on its own with a message that names it and says what it takes;
 // absent flags stay undefined so createServer's defaults (docs/server.md) apply.
 import type { ServerOptions } from '../server/create-server';
+import { GPU_WORKER_DEVICES, type GpuWorkerDevice } from '../server/worker-device';
 import { CliUsageError } from './errors';
 
 /** The raw strings commander hands over (all optional). */
 export interface RawServeTuning {
   workers?: string;
   gpus?: string;
+  device?: string;
   threadsPerWorker?: string;
   allowCpuFallback?: boolean;
   maxQueuedRows?: string;
   bodyLimit?: string;
 }
 
-export type ServeTuning = Pick<ServerOptions, 'workers' | 'gpus' | 'threadsPerWorker' | 'allowCpuFallback' | 'maxQueuedRows' | 'bodyLimit'>;
+export type ServeTuning = Pick<ServerOptions, 'workers' | 'gpus' | 'device' | 'threadsPerWorker' | 'allowCpuFallback' | 'maxQueuedRows' | 'bodyLimit'>;
 
 /** The GPU kind `--gpus N` gives each worker; functions match it with `resources.gpu: 'any'` or 'gpu'. */
 export const GENERIC_GPU_KIND = 'gpu';
@@ -67,6 +69,13 @@ export function parseServeTuning(flags: RawServeTuning): ServeTuning {
   }
   if (flags.workers !== undefined) out.workers = positiveInt('workers', flags.workers, MAX_WORKERS, 'worker threads');
   if (flags.gpus !== undefined) out.gpus = parseGpus(flags.gpus);
+  if (flags.device !== undefined) {
+    if (flags.gpus === undefined) throw new CliUsageError(`--device ${flags.device} chooses what GPU workers run on: give it with --gpus (without --gpus the workers run on the CPU).`, 'device');
+    if (!(GPU_WORKER_DEVICES as readonly string[]).includes(flags.device)) {
+      throw new CliUsageError(`--device must be one of ${GPU_WORKER_DEVICES.join(', ')} (the GPU workers' device), got ${JSON.stringify(flags.device)}.`, 'device');
+    }
+    out.device = flags.device as GpuWorkerDevice;
+  }
   if (flags.threadsPerWorker !== undefined) out.threadsPerWorker = positiveInt('threads-per-worker', flags.threadsPerWorker, 256, 'onnxruntime intra-op threads per worker');
   if (flags.allowCpuFallback) out.allowCpuFallback = true;
   if (flags.maxQueuedRows !== undefined) out.maxQueuedRows = positiveInt('max-queued-rows', flags.maxQueuedRows, 100_000_000, 'accepted-but-unfinished rows before 429');

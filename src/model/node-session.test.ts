@@ -67,9 +67,9 @@ describe('createNodeSession on the CPU', () => {
   });
 
   test('unknown device names are rejected with the allowed list', async () => {
-    await expect(createNodeSession(buildTinyModel(), { device: 'webgpu' })).rejects.toMatchObject({
+    await expect(createNodeSession(buildTinyModel(), { device: 'wasm' })).rejects.toMatchObject({
       name: 'UnknownDeviceError',
-      message: expect.stringContaining("allowed: 'auto', 'cpu', 'cuda'"),
+      message: expect.stringContaining("allowed: 'auto', 'cpu', 'cuda', 'webgpu'"),
     });
   });
 });

@@ -1,18 +1,18 @@
-// The Node backend: one onnxruntime-node InferenceSession, created once and reused. CPU by default;
-// CUDA when asked for and installed. This file and web-session.ts are the only ones that import
-// onnxruntime.
-import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
+// The Node backend: one onnxruntime-node InferenceSession, created once and reused. CPU, CUDA (when
+// its provider is installed) or WebGPU (the provider onnxruntime-node bundles: Dawn over Vulkan),
+// as node-device.ts plans it. This file and web-session.ts are the only ones that import onnxruntime.
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { Device, EmbeddingSession, ModelLoadProgress, ResolvedDevice } from './types';
-import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from './pipeline/errors';
+import { DeviceUnavailableError, GpuUnavailableError, InvalidModelError } from './pipeline/errors';
 import { readSignature } from './pipeline/signature';
 import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
+import { defaultThreads, planNodeDevice } from './node-device';
+import { describeAdapter } from './webgpu-probe';
 
-export const NODE_DEVICES = ['auto', 'cpu', 'cuda'] as const;
+// Kept importable from here (the session's public face) — they live in the ORT-free node-device.ts.
+export { cudaProviderPath, cudaUnavailableReason, NODE_DEVICES, planNodeDevice, type DevicePlan } from './node-device';
 
 export interface NodeSessionOptions {
   device?: Device;
@@ -31,32 +31,19 @@ export interface NodeSessionOptions {
   pooling?: PoolingSpec;
 }
 
-/** Where onnxruntime-node's CUDA provider library would be if the CUDA install step had run. */
-export function cudaProviderPath(): string {
-  const require = createRequire(import.meta.url);
-  const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
-  return join(pkg, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');
-}
-
-/** Why CUDA cannot run here, or undefined when it might. */
-export function cudaUnavailableReason(): string | undefined {
-  if (process.platform !== 'linux') return `the CUDA execution provider ships for linux only (this is ${process.platform})`;
-  if (!existsSync(cudaProviderPath())) {
-    return 'onnxruntime-node was installed without its CUDA provider (libonnxruntime_providers_cuda.so is missing). ' +
-      'On a machine with an NVIDIA GPU and CUDA 12 run `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node`';
-  }
-  if (!existsSync('/dev/nvidiactl') && !existsSync('/dev/nvidia0')) return 'no NVIDIA GPU device (/dev/nvidia0) is visible';
-  return undefined;
+/** Dawn's reason from onnxruntime's long native message ("… Failed to get a WebGPU adapter: X"). */
+function dawnReason(err: unknown): string {
+  const line = errorLine(err);
+  const m = /Failed to get a WebGPU adapter:?\s*(.*)$/.exec(line);
+  return m ? `Dawn found no usable adapter (${m[1] || 'no reason given'})` : line;
 }
 
 export async function createNodeSession(model: string | Uint8Array, opts: NodeSessionOptions = {}): Promise<EmbeddingSession> {
   const device = opts.device ?? 'auto';
-  if (!(NODE_DEVICES as readonly string[]).includes(device)) {
-    throw new UnknownDeviceError(device, NODE_DEVICES);
-  }
+  const threads = opts.threads ?? defaultThreads();
+  const plan = planNodeDevice(device, threads);
   const label = opts.label ?? (typeof model === 'string' ? model : 'model.onnx');
   const bytes = typeof model === 'string' ? readModelFile(model, label, opts.onProgress) : model;
-  const threads = opts.threads ?? Math.min(8, Math.max(1, availableParallelism()));
   const base: ort.InferenceSession.SessionOptions = {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -67,27 +54,23 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
   };
 
   let resolved: ResolvedDevice = 'cpu';
-  let reason: string;
+  let reason = plan.reason;
   let session: ort.InferenceSession | undefined;
   opts.onProgress?.({ status: 'compile', file: label });
-  if (device === 'cuda' || device === 'auto') {
-    const why = cudaUnavailableReason();
-    if (why === undefined) {
-      try {
-        session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda', 'cpu'] });
-        resolved = 'cuda';
-        reason = device === 'cuda' ? 'CUDA requested and available' : 'auto: CUDA provider and GPU found';
-      } catch (err) {
-        if (device === 'cuda') throw new DeviceUnavailableError('cuda', `onnxruntime-node failed to start CUDA: ${errorLine(err)}`);
-        reason = `auto: CUDA failed to start (${errorLine(err)}), using CPU with ${threads} threads`;
+  if (plan.device === 'cuda' || plan.device === 'webgpu') {
+    // The GPU provider takes the nodes it has kernels for; onnxruntime runs the rest on the CPU.
+    const ep = plan.device === 'cuda' ? 'cuda' : 'webgpu';
+    try {
+      // Errors only: onnxruntime warns on every GPU session that shape ops were left on the CPU, by design.
+      session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: [ep, 'cpu'], logSeverityLevel: 3 });
+      resolved = plan.device;
+    } catch (err) {
+      if (device === plan.device) {
+        if (ep === 'webgpu') throw new GpuUnavailableError('adapter', `${plan.adapter ? describeAdapter(plan.adapter) : 'the adapter'} did not start: ${dawnReason(err)}`);
+        throw new DeviceUnavailableError('cuda', `onnxruntime-node failed to start CUDA: ${errorLine(err)}`);
       }
-    } else if (device === 'cuda') {
-      throw new DeviceUnavailableError('cuda', why);
-    } else {
-      reason = `auto: no CUDA (${why.split('. ')[0]}); CPU with ${threads} threads`;
+      reason = `auto: ${ep === 'cuda' ? 'CUDA' : 'WebGPU'} failed to start (${ep === 'cuda' ? errorLine(err) : dawnReason(err)}), using CPU with ${threads} threads`;
     }
-  } else {
-    reason = `CPU requested, ${threads} threads`;
   }
   if (!session) {
     try {
@@ -97,7 +80,9 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
     }
   }
   const sig = readSignature(label, session.inputMetadata, session.outputMetadata);
-  const adapter = new SessionAdapter(nodeRuntime(session), sig, { device: resolved, deviceReason: reason!, warmUp: 'if-needed', warmUpId: 0n, pooling: opts.pooling });
+  // WebGPU compiles its shaders on the first run: do it now, at load, not in the first batch.
+  const warmUp = resolved === 'webgpu' ? 'always' : 'if-needed';
+  const adapter = new SessionAdapter(nodeRuntime(session), sig, { device: resolved, deviceReason: reason, warmUp, warmUpId: 0n, pooling: opts.pooling });
   await adapter.init();
   opts.onProgress?.({ status: 'ready', device: resolved, deviceReason: adapter.deviceReason });
   return adapter;

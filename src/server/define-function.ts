@@ -33,7 +33,7 @@ export interface HandlerContext {
   /** 1 for the first try of this batch. */
   attempt: number;
   rows: number;
-  device: 'cpu' | 'cuda';
+  device: 'cpu' | 'cuda' | 'webgpu';
   /** The GPU kind of the worker, when it has one. */
   gpu?: string;
 }

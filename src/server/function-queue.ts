@@ -22,6 +22,7 @@ import { Metrics } from './metrics';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
 import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
 import { WorkerPool } from './worker-pool';
+import { deviceMetric, planPoolDevice, type GpuWorkerDevice, type PoolDevice } from './worker-device';
 import type { FnRef, ModelSource } from './worker/protocol';
 
 /** The module that serves built-in models from model files (worker/default-model.ts). */
@@ -49,6 +50,8 @@ export interface QueueOptions {
   workers?: number;
   /** One worker per GPU, each with its kind, e.g. ['nvidia-l4']. */
   gpus?: string[];
+  /** What GPU workers run models on: 'auto' (default: CUDA, else a hardware WebGPU adapter, else CPU), 'cuda' or 'webgpu'. */
+  device?: GpuWorkerDevice;
   /** Run functions that ask for a GPU no worker has on CPU workers instead of refusing them. */
   allowCpuFallback?: boolean;
   /** Rows accepted and not finished, across functions, before submits get 429 (default 100,000). */
@@ -130,6 +133,8 @@ export class FunctionQueue {
   readonly store: QueueStore;
   readonly timers: TimerApi;
   readonly pool: WorkerPool;
+  /** The device model workers run on and why (banner, /health, /metrics). */
+  readonly device: PoolDevice;
   readonly metrics = new Metrics();
   private readonly active = new Map<string, Entry>();
   private readonly draining = new Set<Entry>();
@@ -170,10 +175,13 @@ export class FunctionQueue {
     this.line = new AdmissionLine({ now: () => this.timers.now(), fair: opts.fairAdmission, maxParkedRows: opts.maxQueuedRows ?? 100_000 });
     const cores = availableParallelism();
     const size = opts.gpus?.length || opts.workers || cores;
+    const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(cores / size));
+    this.device = planPoolDevice(opts.gpus, opts.device, threads);
     this.pool = new WorkerPool({
       size,
       gpus: opts.gpus,
-      threadsPerWorker: opts.threadsPerWorker ?? Math.max(1, Math.floor(cores / size)),
+      gpuDevice: this.device.device,
+      threadsPerWorker: threads,
       timers: this.timers,
       batchTimeoutMs: opts.batchTimeoutMs ?? 300_000,
       maxCrashReruns: opts.maxCrashReruns ?? 2,
@@ -617,7 +625,7 @@ export class FunctionQueue {
       depth.clear();
     }
     const h = this.storeHealth;
-    return this.metrics.render(depth, { size: this.pool.size, busy: this.pool.busy, queuedBatches: this.pool.queued }, { up: h.ok, errors: h.errors, outages: h.outages });
+    return this.metrics.render(depth, { size: this.pool.size, busy: this.pool.busy, queuedBatches: this.pool.queued }, { up: h.ok, errors: h.errors, outages: h.outages }) + deviceMetric(this.device, this.pool.size);
   }
 
   /**

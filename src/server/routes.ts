@@ -128,6 +128,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       version: opts.version,
       functions: queue.functionNames().length,
       workers: queue.pool.size,
+      device: queue.device,
       store,
     };
   });

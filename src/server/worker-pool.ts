@@ -24,7 +24,7 @@ import type { TimerApi } from '../core/types';
 import { DEFAULT_MEMORY_MB } from './define-function';
 import { envWithoutKeys } from './keys';
 import { BatchCancelledError, BatchTimeoutError, HandlerError, WorkerLostError, WorkerOutOfMemoryError } from './errors';
-import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerInit } from './worker/protocol';
+import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerDevice, WorkerInit } from './worker/protocol';
 
 const BOOT_URL = new URL('./worker/boot.mjs', import.meta.url);
 const MAX_BOOT_FAILURES = 5;
@@ -35,6 +35,8 @@ export interface PoolOptions {
   size: number;
   /** One worker per listed GPU kind (e.g. ['nvidia-l4', 'nvidia-l4']); overrides `size`. */
   gpus?: string[];
+  /** The device GPU workers run their models on (default 'cuda'; see worker-device.ts). */
+  gpuDevice?: WorkerDevice;
   /** Intra-op threads per worker for model handlers (default: cores / workers, at least 1). */
   threadsPerWorker: number;
   timers: TimerApi;
@@ -148,7 +150,7 @@ export class WorkerPool {
     this.maxWorkersPerFunction = Math.min(n, Math.max(1, opts.maxWorkersPerFunction ?? (n >= 2 ? n - 1 : 1)));
     for (let i = 0; i < n; i++) {
       const init: WorkerInit = gpus.length
-        ? { index: i, device: 'cuda', gpu: gpus[i], threads: opts.threadsPerWorker, memoryMb: this.memoryMb }
+        ? { index: i, device: opts.gpuDevice ?? 'cuda', gpu: gpus[i], threads: opts.threadsPerWorker, memoryMb: this.memoryMb }
         : { index: i, device: 'cpu', threads: opts.threadsPerWorker, memoryMb: this.memoryMb };
       this.slots.push(this.spawn(init));
     }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
+import { bucketLength, packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
 
 const opts = (o: Partial<SubBatchOptions> = {}): SubBatchOptions => ({ tokenBudget: 8192, maxBatchRows: 64, overheadTokens: 8, ...o });
 
@@ -31,6 +31,22 @@ describe('planSubBatches', () => {
     const lengths = [4, 8, 12, 16];
     expect(planSubBatches(lengths, opts({ overheadTokens: 0 })).length).toBe(4); // zero padding
     expect(planSubBatches(lengths, opts({ overheadTokens: 1000 })).length).toBe(1); // one call
+  });
+
+  test('length buckets: every sub-batch pads to a bucket (rows past the last keep their length), within the budget', () => {
+    const lengths = [3, 9, 17, 5, 33, 40, 2, 16];
+    const buckets = [8, 16, 32];
+    const plan = planSubBatches(lengths, opts({ tokenBudget: 64, lengthBuckets: buckets }));
+    expect(plan.flatMap((s) => s.rows).sort((a, b) => a - b)).toEqual(lengths.map((_, i) => i));
+    for (const sub of plan) {
+      const longest = Math.max(...sub.rows.map((r) => lengths[r]));
+      expect(sub.seqLen).toBe(bucketLength(longest, buckets));
+      expect(sub.seqLen).toBeGreaterThanOrEqual(longest);
+      if (sub.rows.length > 1) expect(sub.rows.length * sub.seqLen).toBeLessThanOrEqual(64);
+    }
+    expect(plan.every((s) => [8, 16, 32].includes(s.seqLen) || s.seqLen > 32)).toBe(true);
+    expect(bucketLength(0, buckets)).toBe(8);
+    expect(bucketLength(99, undefined)).toBe(99);
   });
 
   test('caps rows per sub-batch', () => {

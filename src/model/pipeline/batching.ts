@@ -14,16 +14,34 @@ export interface SubBatchOptions {
    * sub-batches (WebGPU dispatch is costly), 0 pads nothing at all.
    */
   overheadTokens: number;
+  /**
+   * Padded lengths a sub-batch may have (ascending): its longest row is padded up to the next one,
+   * so a GPU runs a few tensor shapes again and again and reuses their compiled shaders. A row
+   * longer than the last bucket keeps its own length. Absent: pad to the longest row only.
+   */
+  lengthBuckets?: readonly number[];
 }
 
 export interface SubBatch {
   /** Indices into the `lengths` array, in ascending length order. */
   rows: number[];
-  /** Padded length: the longest row of this sub-batch (at least 1). */
+  /** Padded length: the longest row of this sub-batch (at least 1), or its length bucket. */
   seqLen: number;
 }
 
 export const DEFAULT_SUB_BATCH: SubBatchOptions = { tokenBudget: 8192, maxBatchRows: 64, overheadTokens: 64 };
+
+/**
+ * GPU sessions (WebGPU, CUDA): a call costs far more than on a CPU and a larger batch fills the
+ * device, so sub-batches are bigger, and lengths come from a few buckets so shapes repeat.
+ */
+export const GPU_SUB_BATCH: SubBatchOptions = { tokenBudget: 32768, maxBatchRows: 256, overheadTokens: 1024, lengthBuckets: [8, 16, 32, 64, 128, 256, 512] };
+
+/** The padded length of a sub-batch whose longest row has `len` tokens. */
+export function bucketLength(len: number, buckets: readonly number[] | undefined): number {
+  if (buckets) for (const b of buckets) if (b >= len) return b;
+  return len;
+}
 
 /**
  * Optimal contiguous partition of the length-sorted rows (dynamic programming, O(n · maxBatchRows)):
@@ -43,7 +61,7 @@ export function planSubBatches(lengths: readonly number[], opts: SubBatchOptions
   const cut = new Int32Array(n + 1);
   best[0] = 0;
   for (let end = 1; end <= n; end++) {
-    const padded = len[end - 1]; // longest row of any group ending here
+    const padded = bucketLength(len[end - 1], opts.lengthBuckets); // longest row of any group ending here
     for (let start = end - 1; start >= 0 && end - start <= opts.maxBatchRows; start--) {
       const rows = end - start;
       // A single row always runs, even when it alone exceeds the budget.
@@ -57,7 +75,7 @@ export function planSubBatches(lengths: readonly number[], opts: SubBatchOptions
   }
   const out: SubBatch[] = [];
   for (let end = n; end > 0; end = cut[end]) {
-    out.push({ rows: order.slice(cut[end], end), seqLen: len[end - 1] });
+    out.push({ rows: order.slice(cut[end], end), seqLen: bucketLength(len[end - 1], opts.lengthBuckets) });
   }
   return out.reverse();
 }

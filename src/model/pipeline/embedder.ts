@@ -2,7 +2,7 @@
 // → one EmbeddingSession (one inference at a time) → vectors back in input order.
 import type { BatchOutput } from '../../core/types';
 import type { EmbeddingSession, Encoding, Tokenizer } from '../types';
-import { DEFAULT_SUB_BATCH, packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
+import { DEFAULT_SUB_BATCH, GPU_SUB_BATCH, packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
 import { SerialQueue } from './serial-queue';
 
 export interface EmbedOutput extends BatchOutput<Float32Array> {
@@ -42,11 +42,15 @@ export class Embedder {
     readonly session: EmbeddingSession,
     opts: EmbedderOptions = {},
   ) {
+    // A GPU call costs far more than a CPU call: fewer, larger sub-batches there, in a few shapes.
+    const defaults = session.device === 'webgpu' || session.device === 'cuda' ? GPU_SUB_BATCH : DEFAULT_SUB_BATCH;
+    // Buckets past the model's maximum would pad beyond what its position table holds.
+    const buckets = (opts.lengthBuckets ?? defaults.lengthBuckets)?.filter((b) => b <= tokenizer.maxLength);
     this.sub = {
-      tokenBudget: opts.tokenBudget ?? DEFAULT_SUB_BATCH.tokenBudget,
-      maxBatchRows: opts.maxBatchRows ?? DEFAULT_SUB_BATCH.maxBatchRows,
-      // A GPU dispatch costs far more than a CPU call: favour fewer, larger sub-batches there.
-      overheadTokens: opts.overheadTokens ?? (session.device === 'webgpu' || session.device === 'cuda' ? 1024 : DEFAULT_SUB_BATCH.overheadTokens),
+      tokenBudget: opts.tokenBudget ?? defaults.tokenBudget,
+      maxBatchRows: opts.maxBatchRows ?? defaults.maxBatchRows,
+      overheadTokens: opts.overheadTokens ?? defaults.overheadTokens,
+      ...(buckets?.length ? { lengthBuckets: buckets } : {}),
     };
     // Budget below the longest possible row would make that row unrunnable.
     this.sub.tokenBudget = Math.max(this.sub.tokenBudget, tokenizer.maxLength);

@@ -68,3 +68,21 @@ export class SessionDisposedError extends EmbedbookError {
     return {};
   }
 }
+
+/**
+ * WebGPU (onnxruntime-node's Dawn-over-Vulkan provider) was asked for and no adapter can be had.
+ * `missing` names the layer that is absent: the Vulkan loader, a driver (ICD), or an adapter.
+ */
+export class GpuUnavailableError extends EmbedbookError {
+  override readonly name = 'GpuUnavailableError';
+  constructor(
+    readonly missing: 'vulkan-loader' | 'driver' | 'adapter',
+    readonly reason: string,
+  ) {
+    const what = missing === 'vulkan-loader' ? 'no Vulkan loader' : missing === 'driver' ? 'no Vulkan driver' : 'no WebGPU adapter';
+    super(`device 'webgpu' is unavailable (${what}): ${reason}. Use device 'cpu' (or 'auto') to run without a GPU; docs/runtime.md explains the GPU setup.`);
+  }
+  details(): Record<string, unknown> {
+    return { device: 'webgpu', missing: this.missing, reason: this.reason };
+  }
+}

@@ -24,9 +24,12 @@ export interface FnRef {
 /** 'default' (public/models/default) or a Hugging Face-layout folder on this machine. */
 export type ModelSource = 'default' | { folder: string };
 
+/** Where a worker's model handlers run (the pool decides: worker-device.ts). */
+export type WorkerDevice = 'cpu' | 'cuda' | 'webgpu';
+
 export interface WorkerInit {
   index: number;
-  device: 'cpu' | 'cuda';
+  device: WorkerDevice;
   gpu?: string;
   /** Intra-op threads a model handler may use (cores / workers). */
   threads: number;
@@ -77,6 +80,6 @@ export type FromWorker =
  * A handler module built by a model's `modelModuleUrl` exports this: given the worker's device and
  * threads, it returns a batch function from texts to vectors (one per row) and per-row errors.
  */
-export type ModelHandlerFactory = (opts: { model: string; source?: ModelSource; device: 'cpu' | 'cuda'; threads: number; gpu?: string }) => Promise<
+export type ModelHandlerFactory = (opts: { model: string; source?: ModelSource; device: WorkerDevice; threads: number; gpu?: string }) => Promise<
   (texts: unknown[]) => Promise<{ values: ReadonlyArray<Float32Array | null>; errors?: ReadonlyArray<string | null> }>
 >;
