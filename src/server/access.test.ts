@@ -3,6 +3,8 @@
 // configurations refused at start, and the keys kept out of a handler's environment and argv.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { InvalidOptionError } from '../core/errors';
+import { RemoteHttpError } from '../client/errors';
+import { Remote } from '../client/remote';
 import { createServer } from './create-server';
 import { ARROW, auth, callId, column, deploy, requestWithHost, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
@@ -25,6 +27,10 @@ describe('a server started without keys', () => {
       expect(e.name).toBe('DeployDisabledError');
       expect(e.message).toMatch(/--admin-key/);
     }
+    // Through the client (what `embedbook deploy` uses): the server's reason, not "wrong key".
+    const viaClient = await new Remote({ url: s.url, adminKey: 'some-admin-key' }).deploy({ name: 'evil' }, LENGTH_BUNDLE).catch((e: unknown) => e);
+    expect(viaClient).toBeInstanceOf(RemoteHttpError);
+    expect((viaClient as RemoteHttpError).serverErrorName).toBe('DeployDisabledError');
     const del = await fetch(`${s.url}/functions/len`, { method: 'DELETE' });
     expect(del.status).toBe(403);
     expect((await errorOf(del)).name).toBe('DeployDisabledError');
