@@ -3,12 +3,12 @@
 // Remote client working against it. A small fixture folder stands in for dist/ so the test does
 // not run a full vite build.
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Remote } from '../client/remote';
+import { requestWithHost } from '../server/test-fixtures/http';
 import { staleReason } from './app-build';
 import { startApp, type StartedApp } from './start-command';
 import { resolveInside } from './static-files';
@@ -22,20 +22,7 @@ function deployTo(api: string, key?: string): Promise<Response> {
   });
 }
 
-/** A GET with a Host header of our choosing (fetch does not let a caller set Host). */
-function getWithHost(base: string, path: string, host: string): Promise<{ status: number; body: string }> {
-  const u = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, headers: { host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const getWithHost = (base: string, path: string, host: string) => requestWithHost(new URL(path, base).href, host);
 
 const dist = mkdtempSync(join(tmpdir(), 'embedbook-dist-'));
 let app: StartedApp;

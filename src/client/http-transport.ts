@@ -133,7 +133,9 @@ export class HttpTransport {
     if (res.status === 503 && name === 'StoreUnavailableError') {
       throw new StoreUnavailableError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()), message);
     }
-    if (res.status === 401 || res.status === 403) {
+    // 403s that no key fixes (deploy turned off on the server, a Host it does not answer) keep the
+    // server's own name and message.
+    if ((res.status === 401 || res.status === 403) && name !== 'DeployDisabledError' && name !== 'HostNotAllowedError') {
       throw new RemoteAuthError(url, res.status, message, init.admin ? 'admin key' : 'API key', Boolean(key));
     }
     throw new RemoteHttpError(method, url, res.status, name, message);

@@ -1,29 +1,17 @@
 // Who may reach the server and who may deploy, over real HTTP: deploy off without an admin key,
 // keys compared exactly, Host headers outside the allow-list refused (DNS rebinding), unsafe
 // configurations refused at start, and the keys kept out of a handler's environment and argv.
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { InvalidOptionError } from '../core/errors';
+import { RemoteHttpError } from '../client/errors';
+import { Remote } from '../client/remote';
 import { createServer } from './create-server';
-import { ARROW, auth, callId, column, deploy, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { ARROW, auth, callId, column, deploy, requestWithHost, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 
 const errorOf = async (res: Response) => ((await res.json()) as { error: { name: string; message: string } }).error;
 
-/** A GET with a Host header of our choosing (fetch does not let a caller set Host). */
-function getWithHost(url: string, host: string | undefined, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const u = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path: `${u.pathname.replace(/\/$/, '')}/health`, setHost: host !== undefined, headers: host === undefined ? headers : { ...headers, host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const getWithHost = (url: string, host: string | undefined) => requestWithHost(`${url}/health`, host);
 
 describe('a server started without keys', () => {
   let s: Running;
@@ -39,6 +27,10 @@ describe('a server started without keys', () => {
       expect(e.name).toBe('DeployDisabledError');
       expect(e.message).toMatch(/--admin-key/);
     }
+    // Through the client (what `embedbook deploy` uses): the server's reason, not "wrong key".
+    const viaClient = await new Remote({ url: s.url, adminKey: 'some-admin-key' }).deploy({ name: 'evil' }, LENGTH_BUNDLE).catch((e: unknown) => e);
+    expect(viaClient).toBeInstanceOf(RemoteHttpError);
+    expect((viaClient as RemoteHttpError).serverErrorName).toBe('DeployDisabledError');
     const del = await fetch(`${s.url}/functions/len`, { method: 'DELETE' });
     expect(del.status).toBe(403);
     expect((await errorOf(del)).name).toBe('DeployDisabledError');
@@ -116,15 +108,7 @@ describe('the Host allow-list', () => {
   });
 
   test('a rebinding page cannot deploy or call either', async () => {
-    const u = new URL(s.url);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: u.hostname, port: u.port, method: 'POST', path: '/functions/len/calls', headers: { host: `attacker.example:${port}`, 'content-type': ARROW, ...auth('test-admin-key') } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end('x');
-    });
+    const { status } = await requestWithHost(`${s.url}/functions/len/calls`, `attacker.example:${port}`, { method: 'POST', headers: { 'content-type': ARROW, ...auth('test-admin-key') }, body: 'x' });
     expect(status).toBe(403);
   });
 });

@@ -1,6 +1,7 @@
 // Helpers for the real-HTTP tests: start a server on 127.0.0.1 with an ephemeral port, send Arrow
 // IPC calls with fetch, decode results.
 import { Float64, Table, Utf8, tableFromArrays, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { request } from 'node:http';
 import { createServer, type EmbedbookServer, type ServerOptions } from '../create-server';
 
 export const ARROW = 'application/vnd.apache.arrow.stream';
@@ -73,5 +74,24 @@ export function column(table: Table, name: string): unknown[] {
   return Array.from({ length: vec.length }, (_, i) => {
     const v: unknown = vec.get(i);
     return v !== null && typeof v === 'object' && 'toArray' in (v as object) ? Array.from((v as { toArray(): ArrayLike<number> }).toArray()) : v;
+  });
+}
+
+/**
+ * A request to `url` with a Host header of our choosing (fetch does not let a caller set Host);
+ * `host` undefined sends none at all.
+ */
+export function requestWithHost(url: string, host: string | undefined, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const headers = host === undefined ? { ...init.headers } : { ...init.headers, host };
+    const req = request({ host: u.hostname, port: u.port, method: init.method ?? 'GET', path: `${u.pathname}${u.search}`, setHost: host !== undefined, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
   });
 }
