@@ -147,7 +147,7 @@ describe('handler output is checked before it is stored as ok', () => {
     s = await start({ workers: 1 });
     const numbers = `export default { handler: (text) => text.map((t) => t === 'nan' ? NaN : t === 'inf' ? Infinity : t === '-inf' ? -Infinity : t.length) };`;
     const vectors = `export default { handler: (text) => text.map((t) =>
-      t === 'ragged' ? new Float32Array([1, 2, 3]) : t === 'vnan' ? new Float32Array([1, NaN, 0, 0]) : t === 'plain-inf' ? [0, 0, -Infinity, 0] : new Float32Array([t.length, 0, 0, 1])) };`;
+      t === 'ragged' ? new Float32Array([1, 2, 3]) : t === 'vnan' ? new Float32Array([1, NaN, 0, 0]) : t === 'plain-inf' ? [0, 0, -Infinity, 0] : t === 'list' ? [7, 8] : new Float32Array([t.length, 0, 0, 1])) };`;
     const short = `export default { handler: (text) => text.slice(1).map((t) => t.length) };`;
     const deployed = await Promise.all([
       deploy(s.url, { name: 'numbers', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0, output: 'float64' }, numbers),
@@ -168,15 +168,15 @@ describe('handler output is checked before it is stored as ok', () => {
     expect(out.status[4]).toMatch(/^HandlerOutputError: the handler returned -Infinity for this row/);
   });
 
-  test.each(['vectors', 'vectors-inferred'])('vectors (%s): NaN/Infinity inside and ragged lengths fail their own rows', async (fn) => {
-    const out = await run(s.url, fn, ['a', 'ragged', 'bb', 'vnan', 'plain-inf', 'ccc']);
-    expect(out.result).toEqual([[1, 0, 0, 1], null, [2, 0, 0, 1], null, null, [3, 0, 0, 1]]);
+  test.each(['vectors', 'vectors-inferred'])('vectors (%s): NaN/Infinity inside and ragged typed-array vectors fail their own rows; a plain list may differ in length', async (fn) => {
+    const out = await run(s.url, fn, ['a', 'ragged', 'bb', 'vnan', 'plain-inf', 'ccc', 'list']);
+    expect(out.result).toEqual([[1, 0, 0, 1], null, [2, 0, 0, 1], null, null, [3, 0, 0, 1], [7, 8]]);
     expect(out.status[1]).toBe(
       "HandlerOutputError: the handler returned a vector of 3 dimensions for this row where the other rows of its batch have 4; every row must have the same number of dimensions.",
     );
     expect(out.status[3]).toMatch(/^HandlerOutputError: the handler returned a vector with NaN at position 1 for this row/);
     expect(out.status[4]).toMatch(/^HandlerOutputError: the handler returned a vector with -Infinity at position 2 for this row/);
-    expect([out.status[0], out.status[2], out.status[5]]).toEqual(['ok', 'ok', 'ok']);
+    expect([out.status[0], out.status[2], out.status[5], out.status[6]]).toEqual(['ok', 'ok', 'ok', 'ok']);
   });
 
   test('a wrong number of values fails every row with the count it returned', async () => {

@@ -1,6 +1,9 @@
 // Checks a handler's per-row values before they are stored as `ok` (runs in the worker, after the
-// row count was checked): a NaN or ±Infinity, or a vector whose length differs from the batch's
-// other vectors, fails that row alone with a HandlerOutputError status; its neighbours stay ok.
+// row count was checked): a NaN or ±Infinity (also inside a vector), or a typed-array vector whose
+// length differs from the batch's other typed-array vectors, fails that row alone with a
+// HandlerOutputError status; its neighbours stay ok. Typed float arrays are what embedding handlers
+// (and the built-in model) return: a batch of them is one matrix, so ragged rows are a bug. Plain
+// arrays are variable-length lists (token ids, spans…) and may differ in length.
 // Functions whose declared output is 'json', 'utf8' or 'bool' are not checked.
 
 export interface RowValues {
@@ -59,6 +62,7 @@ export function checkOutput(out: RowValues, output: string | undefined): RowValu
       fail(i, `the handler returned a vector with ${vec[bad]} at position ${bad} for this row; results must be finite numbers (fail the row with { values, errors } instead).`);
       continue;
     }
+    if (Array.isArray(vec)) continue; // a variable-length list
     if (firstLength < 0) firstLength = vec.length;
     lengths.set(vec.length, (lengths.get(vec.length) ?? 0) + 1);
     vectors.push([i, vec.length]);
