@@ -90,7 +90,10 @@ async function checkFooter(blob: Blob, file: string): Promise<FooterInfo> {
   const footer = await blob.slice(size - 8 - footerLength, size).arrayBuffer();
   let meta: FileMetaData;
   try {
-    meta = parquetMetadata(footer);
+    // geoparquet off: its column marking walks the schema by `i += num_children`, and a negative
+    // count (one damaged byte) loops forever (hyparquet 1.31; found by `npm run fuzz -- parquet`).
+    // The app reads text and embeddings, never GeoParquet logical types.
+    meta = parquetMetadata(footer, { geoparquet: false });
   } catch (err) {
     throw new ParquetReadError(file, `its footer (the file's metadata) is corrupt: ${describe(err)}`, err);
   }

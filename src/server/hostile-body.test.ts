@@ -6,6 +6,7 @@ import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { encodeCallArgs } from '../client/call-codec';
 import { readFrame } from '../wire/ipc-frame';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 import { ARROW, callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
@@ -142,6 +143,19 @@ test('a record batch with fewer columns than its schema is a 400, not a 500 (fou
   const res = await fetch(`${s.url}/functions/len/calls`, { method: 'POST', headers: { 'content-type': ARROW }, body });
   expect(res.status).toBe(400);
   expect(await res.json()).toMatchObject({ error: { name: 'MalformedIpcError', message: expect.stringMatching(/record batch 0 has 1 columns but the schema declares 2/) } });
+});
+
+test('a second stream after the end-of-stream marker is refused, not read unchecked (found by the fuzzer)', async () => {
+  // apache-arrow reads on past the end marker; the checks used to stop there. Here the second
+  // stream is the 2^29-row one: a valid one-row stream in front must not smuggle it in.
+  const first = tableToIPC(textTable(['a']), 'stream');
+  const second = forged(['x'.repeat(85)], (_b, view, at) => view.setBigInt64(at.lengthAt, 2n ** 29n, true));
+  for (const lead of [first, encodeCallArgs(textTable(['a']))]) {
+    const r = await refused(new Uint8Array([...lead, ...second]));
+    expect(r.status).toBe(400);
+    expect(r.error.message).toMatch(/392 bytes follow the end-of-stream marker/);
+  }
+  await stillServes();
 });
 
 test('a valid utf8 table still goes through both readers', async () => {

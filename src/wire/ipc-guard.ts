@@ -10,7 +10,7 @@ import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { DictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
-import { readFrame } from './ipc-frame';
+import { bytesAfterEnd, readFrame } from './ipc-frame';
 
 const MAX_DEPTH = 64;
 
@@ -144,7 +144,10 @@ export function ipcStreamProblem(bytes: Uint8Array, limits: IpcLimits = {}): str
   try {
     for (;;) {
       const f = readFrame(bytes, view, pos);
-      if (f.kind === 'end') return undefined;
+      if (f.kind === 'end') {
+        const extra = bytesAfterEnd(bytes, f.next);
+        return extra ? `${extra} bytes follow the end-of-stream marker at byte ${pos} (send one stream per body)` : undefined;
+      }
       if (f.kind === 'damaged') return f.why;
       checkMessage(f.message, f.metaLength, bytes.byteLength - f.bodyStart, tally);
       pos = f.bodyStart + Number(f.message.bodyLength());

@@ -13,7 +13,7 @@ import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
 import { Type } from 'apache-arrow/fb/type';
 import type { FloatListColumn, Utf8Column, WireBatch, WireColumn } from './columns';
-import { readFrame } from './ipc-frame';
+import { bytesAfterEnd, readFrame } from './ipc-frame';
 
 type FieldShape = { name: string; type: WireColumn['type'] };
 
@@ -93,8 +93,8 @@ function read(bytes: Uint8Array): WireBatch | undefined {
   const bodyStart = second.bodyStart;
   if (bodyStart + bodyLength > bytes.byteLength) return undefined;
   // Exactly one batch: a second one (or a dictionary) goes to the general reader.
-  const after = nextMessage(bytes, view, bodyStart + bodyLength);
-  if (after !== null) return undefined;
+  const after = readFrame(bytes, view, bodyStart + bodyLength);
+  if (after.kind !== 'end' || bytesAfterEnd(bytes, after.next) > 0) return undefined;
 
   const rows = Number(batch.length());
   let node = 0;
