@@ -61,6 +61,20 @@ function int64(rng: Rng, size: number): bigint {
 
 type Op = (b: Uint8Array, rng: Rng, hot: readonly Hotspot[], extra: readonly Uint8Array[]) => Uint8Array;
 
+/** Overwrites one little-endian int of `width` bytes: at a hotspot 60 % of the time. */
+function overwrite(width: 4 | 8): Op {
+  return (b, rng, hot) => {
+    const out = b.slice();
+    const h = hot.filter((x) => x.width === width);
+    const at = h.length && rng.chance(0.6) ? rng.pick(h).at : rng.int(Math.max(1, Math.floor(out.length / width))) * width;
+    if (at + width > out.length) return out;
+    const view = new DataView(out.buffer);
+    if (width === 4) view.setInt32(at, int32(rng, b.length), true);
+    else view.setBigInt64(at, int64(rng, b.length), true);
+    return out;
+  };
+}
+
 const ops: Array<[weight: number, op: Op]> = [
   // bit flips
   [3, (b, rng) => {
@@ -102,22 +116,9 @@ const ops: Array<[weight: number, op: Op]> = [
     out.set(b.subarray(at + n), at);
     return out;
   }],
-  // int32 overwrite: a length/count hotspot, else any 4-aligned position
-  [3, (b, rng, hot) => {
-    const out = b.slice();
-    const h = hot.filter((x) => x.width === 4);
-    const at = h.length && rng.chance(0.6) ? rng.pick(h).at : rng.int(Math.max(1, out.length >> 2)) << 2;
-    if (at + 4 <= out.length) new DataView(out.buffer).setInt32(at, int32(rng, b.length), true);
-    return out;
-  }],
-  // int64 overwrite
-  [3, (b, rng, hot) => {
-    const out = b.slice();
-    const h = hot.filter((x) => x.width === 8);
-    const at = h.length && rng.chance(0.6) ? rng.pick(h).at : rng.int(Math.max(1, out.length >> 3)) << 3;
-    if (at + 8 <= out.length) new DataView(out.buffer).setBigInt64(at, int64(rng, b.length), true);
-    return out;
-  }],
+  // int32 / int64 overwrites: a length/count hotspot, else any aligned position
+  [3, overwrite(4)],
+  [3, overwrite(8)],
 ];
 const totalWeight = ops.reduce((s, [w]) => s + w, 0);
 
