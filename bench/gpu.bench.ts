@@ -147,8 +147,8 @@ export async function main(args: string[]): Promise<void> {
     `|---|---|---|---:|---:|---:|---:|---|`,
     ...table.map((r) => `| ${r.model} | ${r.device} | ${r.adapter || r.note} | ${r.rowsPerSec.toFixed(1)} | ${r.tokensPerSec.toFixed(0)} | ${(r.rowsPerSec / cpuRate(r.model)).toFixed(2)} | ${r.maxAbsDiffVsCpu === null ? '—' : r.maxAbsDiffVsCpu.toExponential(1)} | ${r.mfu} |`),
   ];
-  const meta = { date: new Date().toISOString(), rows, threads, probe: probe.summary, notes };
-  console.log(`\n${rows} texts (bench/local.bench.ts's mixed lengths), ${threads} CPU threads; same texts and pipeline on every device.\n`);
+  const meta = { date: new Date().toISOString(), rows, maxWords, threads, probe: probe.summary, notes };
+  console.log(`\n${rows} texts (bench/local.bench.ts's mixed lengths${maxWords < 10_000 ? `, at most ${maxWords} words` : ''}), ${threads} CPU threads; same texts and pipeline on every device.\n`);
   console.log(lines.join('\n'));
   for (const n of notes) console.log(`  ${n}`);
   const outDir = join(here, 'results');
