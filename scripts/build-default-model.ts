@@ -1,8 +1,9 @@
 // npm postinstall: converts the default model (USE lite, TF.js → ONNX) into public/models/default/.
-// Fast no-op when the files are current. `--force` rebuilds; `--out <dir>` writes elsewhere.
+// Fast no-op when the files are current. `--force` rebuilds; `--out <dir>` writes elsewhere;
+// `--fp16` also writes model.fp16.onnx, the half-size fp16-weight variant.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDefaultModel } from '../src/model/use/build-default-model';
+import { buildDefaultModel, writeFp16Variant } from '../src/model/use/build-default-model';
 import { DEFAULT_MODEL } from '../src/model/use/default-model';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
       ? `default model: built ${rel}/${DEFAULT_MODEL.files.model} (${(r.modelBytes / 1e6).toFixed(1)} MB, sha256 ${r.modelSha256.slice(0, 12)}…) in ${(r.ms / 1000).toFixed(1)} s`
       : `default model: ${rel} is current (sha256 ${r.modelSha256.slice(0, 12)}…)`,
   );
+  if (argv.includes('--fp16')) console.log(`default model: wrote ${path.relative(process.cwd(), await writeFp16Variant(outDir))}`);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {

@@ -21,6 +21,13 @@ describe('parseServeTuning', () => {
     expect(() => parseGpus('nvidia-l4,,x')).toThrow(/"" is not a kind name/);
   });
 
+  test('--device chooses what the --gpus workers run on, and needs --gpus', () => {
+    expect(parseServeTuning({ gpus: '1', device: 'webgpu' })).toEqual({ gpus: [GENERIC_GPU_KIND], device: 'webgpu' });
+    expect(parseServeTuning({ gpus: '2', device: 'cuda' })).toEqual({ gpus: [GENERIC_GPU_KIND, GENERIC_GPU_KIND], device: 'cuda' });
+    expect(() => parseServeTuning({ device: 'webgpu' })).toThrow(/--device webgpu chooses what GPU workers run on: give it with --gpus/);
+    expect(() => parseServeTuning({ gpus: '1', device: 'wasm' })).toThrow(/--device must be one of auto, cuda, webgpu .*got "wasm"/);
+  });
+
   test('sizes in bytes or binary units', () => {
     expect(parseBytes('33554432')).toBe(33554432);
     expect(parseBytes('512KiB')).toBe(512 * 1024);

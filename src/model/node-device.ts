@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Device, ResolvedDevice } from './types';
 import { DeviceUnavailableError, GpuUnavailableError, UnknownDeviceError } from './pipeline/errors';
-import { describeAdapter, webGpuProbe, type WebGpuAdapterInfo } from './webgpu-probe';
+import { describeAdapter, webGpuProbe, type WebGpuAdapterInfo, type WebGpuProbe } from './webgpu-probe';
 
 export const NODE_DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
@@ -48,16 +48,20 @@ export function defaultThreads(): number {
  * CPU. A software adapter (SwiftShader, lavapipe) is only used when 'webgpu' is asked for.
  * Throws DeviceUnavailableError / GpuUnavailableError when an explicit device cannot run here.
  */
-export function planNodeDevice(device: Device, threads = defaultThreads()): DevicePlan {
+export function planNodeDevice(
+  device: Device,
+  threads = defaultThreads(),
+  /** What this machine has (tests describe other machines). */
+  found: { noCuda?: string; probe: WebGpuProbe } = { noCuda: cudaUnavailableReason(), probe: webGpuProbe() },
+): DevicePlan {
   if (!(NODE_DEVICES as readonly string[]).includes(device)) throw new UnknownDeviceError(device, NODE_DEVICES);
   const cpu = `CPU with ${threads} thread${threads === 1 ? '' : 's'}`;
   if (device === 'cpu') return { device: 'cpu', reason: `CPU requested, ${threads} threads` };
-  const noCuda = cudaUnavailableReason();
+  const { noCuda, probe } = found;
   if (device === 'cuda') {
     if (noCuda) throw new DeviceUnavailableError('cuda', noCuda);
     return { device: 'cuda', reason: 'CUDA requested and available' };
   }
-  const probe = webGpuProbe();
   if (device === 'webgpu') {
     const adapter = probe.adapters[0];
     if (!adapter) throw new GpuUnavailableError(probe.missing ?? 'adapter', probe.summary);

@@ -351,7 +351,10 @@ describe('GPU workers', () => {
       expect((await deploy(g.url, { name: 'on-b', maxBatchingSize: 1, maxBufferDuration: 0, output: 'utf8', resources: { gpu: 'gpu-b' } }, where)).status).toBe(201);
       expect((await deploy(g.url, { name: 'on-c', resources: { gpu: 'gpu-c' } }, where)).status).toBe(409);
       const ids = await Promise.all([0, 1, 2].map(async () => callId(await submit(g.url, 'on-b', textTable(['x', 'y', 'z'])))));
-      for (const id of ids) expect(column((await result(g.url, id)).table, 'result')).toEqual(['cuda:gpu-b', 'cuda:gpu-b', 'cuda:gpu-b']);
+      // GPU workers' device follows the auto rule (CUDA here only when its provider is installed).
+      const device = g.server.queue.device.device;
+      expect(['cuda', 'cpu']).toContain(device);
+      for (const id of ids) expect(column((await result(g.url, id)).table, 'result')).toEqual([`${device}:gpu-b`, `${device}:gpu-b`, `${device}:gpu-b`]);
     } finally {
       await g.close();
     }

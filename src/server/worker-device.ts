@@ -24,9 +24,9 @@ export interface PoolDevice {
  * outside, which Node cannot pass) and every session of a process shares one Dawn device on the
  * adapter Dawn prefers, so extra workers would only contend for that one GPU.
  */
-export function planPoolDevice(gpus: readonly string[] | undefined, requested: GpuWorkerDevice = 'auto', threads = 1): PoolDevice {
+export function planPoolDevice(gpus: readonly string[] | undefined, requested: GpuWorkerDevice = 'auto', threads = 1, found?: Parameters<typeof planNodeDevice>[2]): PoolDevice {
   if (!gpus?.length) return { requested: 'cpu', device: 'cpu', reason: `CPU workers (no GPUs given), ${threads} ORT thread${threads === 1 ? '' : 's'} each` };
-  const plan = planNodeDevice(requested, threads);
+  const plan = planNodeDevice(requested, threads, found);
   if (plan.device === 'webgpu' && gpus.length > 1) {
     throw new DeviceUnavailableError(
       'webgpu',

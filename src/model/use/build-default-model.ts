@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { toFloat16Weights } from '../onnx/fp16';
 import { convertUseGraph, USE_OPSET } from './convert';
 import { DEFAULT_MODEL, type DefaultModelConfig } from './default-model';
 import { readTfjsGraph } from './tfjs-graph';
@@ -109,4 +110,11 @@ export async function buildDefaultModel(outDir: string, options: BuildOptions = 
   // config.json last: its presence with matching hashes is what marks a build complete.
   await writeAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
   return { outDir, built: true, modelSha256, modelBytes: model.byteLength, ms: performance.now() - t0 };
+}
+
+/** The fp16-weight variant of the built model (src/model/onnx/fp16.ts), written next to it. */
+export async function writeFp16Variant(outDir: string): Promise<string> {
+  const file = path.join(outDir, DEFAULT_MODEL.files.model.replace(/\.onnx$/, '.fp16.onnx'));
+  await writeAtomic(file, toFloat16Weights(await readFile(path.join(outDir, DEFAULT_MODEL.files.model))).model);
+  return file;
 }
