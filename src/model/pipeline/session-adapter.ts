@@ -34,6 +34,8 @@ export interface SessionAdapterOptions {
   warmUp: 'always' | 'if-needed';
   /** Token id of the warm-up batch. */
   warmUpId: bigint;
+  /** See EmbeddingSession.yieldTurn. */
+  yieldTurn?: () => Promise<void>;
 }
 
 /** The first line of an error's message (runtimes append long native stack traces). */
@@ -54,7 +56,10 @@ export class SessionAdapter<T> implements EmbeddingSession {
   ) {
     this.device = opts.device;
     this.deviceReason = opts.deviceReason;
+    if (opts.yieldTurn) this.yieldTurn = opts.yieldTurn;
   }
+
+  yieldTurn?: () => Promise<void>;
 
   /** Learns the output width: from metadata when stated, else from a one-token warm-up run. */
   async init(): Promise<void> {
