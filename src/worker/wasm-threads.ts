@@ -7,8 +7,8 @@ export const MAX_WASM_THREADS = 8;
 
 /**
  * Every core the browser offers (capped): inference runs in a Web Worker, so the page keeps its
- * own thread, and ORT's default (half the cores) gives 1 thread on a 2-core machine — measured
- * here, 2 threads are ~1.9× faster (README). Threads need cross-origin isolation
+ * own thread, and ORT's default (half the cores) gives 1 thread on a 2-core machine (see the
+ * README's bench for 2 vs 1 thread). Threads need cross-origin isolation
  * (SharedArrayBuffer); without it ORT can only use 1.
  */
 export function wasmThreads(cores: number, isolated: boolean): number {
