@@ -42,7 +42,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
   const plan = parseEmbedFlags(input, flags);
   const now = deps.now ?? (() => performance.now());
   const started = now();
-  const data = await readInput(plan.input, plan.column, io.signal);
+  const data = await readInput(plan.input, plan.column, io.signal, { delimiter: plan.delimiter });
   const rows = data.table.numRows;
   if (!plan.quiet) io.stderr(`Read ${rows.toLocaleString('en-US')} rows × ${data.table.numCols} columns from ${plan.input} (${formatDuration(now() - started)}).\n`);
 

@@ -1,11 +1,13 @@
 // Validates `embedbook embed` flags into the engine's options. Pure: no I/O, so every error case is
 // a cheap unit test. Commander hands us strings; we check them here, naming the flag and the fix.
 import type { ChunkingOptions } from '../core/types';
+import { parseDelimiter } from '../io/csv-delimiter';
 import { CliUsageError } from './errors';
 
 /** What commander parses for `embed` (all strings, camel-cased). */
 export interface RawEmbedFlags {
   column?: string;
+  delimiter?: string;
   chunkSize?: string;
   numChunks?: string;
   concurrentChunks?: string;
@@ -21,6 +23,8 @@ export interface RawEmbedFlags {
 }
 
 export interface EmbedPlan {
+  /** CSV delimiter; undefined = detect. */
+  delimiter?: string;
   input: string;
   column: string;
   chunking: ChunkingOptions;
@@ -113,5 +117,9 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     local = { model: flags.model ?? 'default', device };
   }
 
-  return { input, column, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet) };
+  const delimiter = flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter);
+  if (flags.delimiter !== undefined && delimiter === undefined) {
+    throw new CliUsageError(`--delimiter must be one of , ; tab | (or comma, semicolon, pipe), got ${JSON.stringify(flags.delimiter)}.`, 'delimiter');
+  }
+  return { input, column, delimiter, chunking, concurrentChunks, timeout, retries, output, remote, local, quiet: Boolean(flags.quiet) };
 }

@@ -4,6 +4,8 @@
 import { createReadStream, openAsBlob, statSync } from 'node:fs';
 import type { Table, Vector } from 'apache-arrow';
 import { readCsv } from '../io/csv-read';
+import { readJsonl } from '../io/jsonl-read';
+import { detectFormat } from '../io/read-dataset';
 import type { DatasetSummary } from '../io/dataset-summary';
 import { readParquet } from '../io/parquet-read';
 import { validateTextColumn } from '../io/text-column';
@@ -15,7 +17,7 @@ export interface InputData {
   text: Vector;
 }
 
-export async function readInput(file: string, column: string, signal?: AbortSignal): Promise<InputData> {
+export async function readInput(file: string, column: string, signal?: AbortSignal, opts: { delimiter?: string } = {}): Promise<InputData> {
   let size: number;
   try {
     const st = statSync(file);
@@ -27,9 +29,15 @@ export async function readInput(file: string, column: string, signal?: AbortSign
     const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new InputFileError(`Cannot read input ${JSON.stringify(file)}: ${why}.`, file, { cause: err });
   }
-  const { table, summary } = /\.csv$/i.test(file)
-    ? await readCsv(createReadStream(file), { fileName: file, totalBytes: size, signal })
-    : await readParquet(await openAsBlob(file), { fileName: file, signal });
+  // Same format rules as the app (src/io detectFormat): Parquet by name or magic, JSONL by name, else CSV/TSV.
+  const blob = await openAsBlob(file);
+  const format = await detectFormat(blob, file);
+  const { table, summary } =
+    format === 'parquet'
+      ? await readParquet(blob, { fileName: file, signal })
+      : format === 'jsonl'
+        ? await readJsonl(createReadStream(file), { fileName: file, totalBytes: size, signal })
+        : await readCsv(createReadStream(file), { fileName: file, totalBytes: size, signal, delimiter: opts.delimiter });
 
   // Missing / non-text / all-blank column → src/io's errors, which list the columns there are.
   const text = validateTextColumn(table, column, file);

@@ -10,7 +10,7 @@ export interface PlainError {
   message: string;
 }
 
-export type DatasetFormat = 'csv' | 'parquet';
+export type DatasetFormat = 'csv' | 'parquet' | 'jsonl';
 
 export interface ReadProgress {
   bytesRead: number;
@@ -37,6 +37,13 @@ export interface DatasetInfo {
   /** Stable identity of the file's content (size + SHA-256 of head and tail). */
   fingerprint: string;
   parseMs: number;
+  /** CSV/TSV: the delimiter used (chosen, or detected). */
+  delimiter?: string;
+}
+
+export interface OpenOptions {
+  /** CSV/TSV delimiter; absent = detect (tab for *.tsv). */
+  delimiter?: string;
 }
 
 export type LocalDevice = 'auto' | 'webgpu' | 'wasm';
@@ -71,6 +78,8 @@ export type RunEvent =
 export interface RunSummary {
   rows: number;
   failedRows: number;
+  /** Rows with a null text: null embedding, status `null`, not counted as failed. */
+  nullRows: number;
   dimension: number;
   chunks: number;
   elapsedMs: number;
@@ -119,7 +128,7 @@ export interface ExportInfo {
 
 export interface WorkerApi {
   /** Parses a CSV/Parquet file and holds it as an Arrow table in the worker. */
-  openDataset(file: File, onProgress: (p: ReadProgress) => void): Promise<DatasetInfo>;
+  openDataset(file: File, onProgress: (p: ReadProgress) => void, opts?: OpenOptions): Promise<DatasetInfo>;
   /** Rows [start, start+count) of the input as Arrow IPC bytes (transferred). */
   previewInput(start: number, count: number): Promise<Uint8Array>;
   /** Chunks already saved for this dataset + settings (for "resume"). */

@@ -2,7 +2,7 @@
 // page through the one typed comlink interface in api.ts. Nothing here touches the DOM.
 import * as Comlink from 'comlink';
 import { Field, Float32, List, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
-import type { BackendSpec, DatasetInfo, PlainError, ReadProgress, RunEvent, RunSummary, WorkerApi } from './api';
+import type { BackendSpec, DatasetInfo, OpenOptions, PlainError, ReadProgress, RunEvent, RunSummary, WorkerApi } from './api';
 import { jobKey, type ChunkCache } from './chunk-cache';
 import { idbChunkCache } from './idb-chunk-cache';
 import type { EmbedBackend } from './embed-backend';
@@ -77,10 +77,10 @@ function getBackend(spec: BackendSpec, emit: (e: RunEvent[]) => void): Promise<E
   return value;
 }
 
-async function open(file: Blob, name: string, onProgress: (p: ReadProgress) => void): Promise<DatasetInfo> {
+async function open(file: Blob, name: string, onProgress: (p: ReadProgress) => void, opts: OpenOptions = {}): Promise<DatasetInfo> {
   dataset = undefined;
   results = undefined;
-  const { table, info } = await readDataset(file, name, onProgress);
+  const { table, info } = await readDataset(file, name, onProgress, opts);
   dataset = { file, info, table };
   return info;
 }
@@ -110,8 +110,8 @@ function guarded<T extends object>(api: T): T {
 }
 
 const api: WorkerApi = {
-  async openDataset(file, onProgress) {
-    return open(file, file.name, onProgress);
+  async openDataset(file, onProgress, opts) {
+    return open(file, file.name, onProgress, opts);
   },
 
   async previewInput(start, count) {
@@ -138,7 +138,7 @@ const api: WorkerApi = {
     const plan = settings.chunking.mode === 'chunkSize' ? Math.ceil(ds.info.rows / settings.chunking.chunkSize) : Math.min(settings.chunking.numChunks, ds.info.rows);
     // Remember the run (file included) so a reload can offer to resume it.
     await cache
-      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, rows: ds.info.rows, totalChunks: plan, settings, backend: savedBackend(spec), savedAt: Date.now() })
+      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, delimiter: ds.info.delimiter, rows: ds.info.rows, totalChunks: plan, settings, backend: savedBackend(spec), savedAt: Date.now() })
       .catch(() => undefined);
     let out;
     try {
@@ -158,7 +158,7 @@ const api: WorkerApi = {
       await cache.clearJob(key).catch(() => undefined);
       await cache.clearSession().catch(() => undefined);
     }
-    return { rows: ds.info.rows, failedRows: out.failedRows, dimension: out.dim, chunks: out.chunks, elapsedMs: Date.now() - started, cancelled: out.cancelled, errors: out.groups };
+    return { rows: ds.info.rows, failedRows: out.failedRows, nullRows: out.nullRows, dimension: out.dim, chunks: out.chunks, elapsedMs: Date.now() - started, cancelled: out.cancelled, errors: out.groups };
   },
 
   async cancel() {
@@ -174,7 +174,7 @@ const api: WorkerApi = {
 
   async reopenSaved(onProgress) {
     const s = (await cache.getSession()) ?? fail('NoSavedRunError', 'No interrupted run is saved in this browser.');
-    return open(s.file, s.fileName, onProgress);
+    return open(s.file, s.fileName, onProgress, { delimiter: s.delimiter });
   },
 
   async discardSaved() {

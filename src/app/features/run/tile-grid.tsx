@@ -4,7 +4,7 @@ import { formatCount, formatDuration } from '../../lib/format';
 import { useRun, type Tile } from '../../stores/run-store';
 
 function describe(i: number, t: Tile): string {
-  const parts = [`Chunk ${i}`, `rows ${formatCount(t.offset)}–${formatCount(t.offset + t.rows - 1)} (${t.rows})`, t.cached ? 'saved earlier' : t.status];
+  const parts = [`Chunk ${i}`, `rows ${formatCount(t.offset + 1)}–${formatCount(t.offset + t.rows)} (${t.rows})`, t.cached ? 'saved earlier' : t.status];
   if (t.attempt) parts.push(`attempt ${t.attempt}`);
   if (t.latencyMs !== null) parts.push(formatDuration(t.latencyMs));
   if (t.error) parts.push(t.error);
