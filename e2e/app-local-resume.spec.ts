@@ -93,6 +93,8 @@ test('Local: a reload mid-run offers every finished chunk and resumes only the r
   console.log(`reload with ${doneBefore} chunks shown done: the offer has ${offered}`);
   expect(offered).toBeGreaterThanOrEqual(doneBefore);
   expect(offered).toBeLessThan(20);
+  // The dataset is back too (re-read from the file saved with the run), not "No data" under the offer.
+  await expect.poll(() => page.getByTestId('dataset-rows').textContent().catch(() => ''), { timeout: 60_000 }).toBe(String(ROWS));
   await page.getByTestId('resume-saved').click();
   await waitRunDone(page, 500_000, 20);
   expect(await page.locator('[data-testid=tile].tile--cached').count()).toBe(offered);

@@ -26,7 +26,7 @@ function modelSpec(spec: LocalSpec): ModelSpec {
  * ~2 s for the engine default's 64 long rows. Throughput is the same (CPU inference gains
  * nothing from batches beyond a few rows).
  */
-const WASM_TOKEN_BUDGET = 1024;
+const WASM_TOKEN_BUDGET = 512;
 
 export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink): Promise<EmbedBackend> {
   const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
