@@ -75,6 +75,15 @@ export type RunEvent =
   | { type: 'backend'; label: string; device: ResolvedDevice | 'remote'; reason: string }
   | { type: 'chunk'; event: ChunkProgressEvent; at: number };
 
+export interface RunEstimate {
+  /** Rows embedded in the timed sample. */
+  sampleRows: number;
+  rowsPerSec: number;
+  /** Whole dataset at that rate, for one chunk at a time (concurrency does not help one device). */
+  seconds: number;
+  device: string;
+}
+
 export interface RunSummary {
   rows: number;
   failedRows: number;
@@ -139,6 +148,8 @@ export interface WorkerApi {
    */
   run(backend: BackendSpec, settings: RunSettings, onEvent: (events: RunEvent[]) => void, fresh: boolean): Promise<RunSummary>;
   cancel(): Promise<void>;
+  /** Times a small warm-up sample with this backend and extrapolates to the whole dataset. */
+  estimate(backend: BackendSpec, settings: RunSettings): Promise<RunEstimate>;
   /** A saved unfinished run (after a reload), if any. */
   resumeOffer(): Promise<ResumeOffer | null>;
   /** Re-opens the saved file of a resume offer (same as openDataset on it). */

@@ -31,6 +31,9 @@ interface Results extends JobOutput {
   backend: BackendSpec;
 }
 
+/** Rows timed by estimate(): enough to average over lengths, few enough to take seconds. */
+const ESTIMATE_ROWS = 32;
+
 let dataset: Dataset | undefined;
 let results: Results | undefined;
 let controller: AbortController | undefined;
@@ -163,6 +166,22 @@ const api: WorkerApi = {
 
   async cancel() {
     controller?.abort();
+  },
+
+  async estimate(spec, settings) {
+    const ds = needDataset();
+    const text = validateTextColumn(ds.table, settings.textColumn, ds.info.fileName);
+    const b = await getBackend(spec, () => undefined);
+    // Rows spread over the file (lengths vary along it), nulls skipped; one untimed warm-up call.
+    const n = ds.info.rows;
+    const pick = Array.from({ length: Math.min(ESTIMATE_ROWS, n) }, (_, i) => Math.floor(((i + 0.5) * n) / Math.min(ESTIMATE_ROWS, n)));
+    const texts = pick.map((r) => text.get(r) as string | null).filter((t): t is string => typeof t === 'string');
+    if (!texts.length) fail('NoTextError', 'The sampled rows have no text to time.');
+    await b.embedTexts(texts.slice(0, 2));
+    const t0 = performance.now();
+    await b.embedTexts(texts);
+    const rowsPerSec = texts.length / Math.max(1e-3, (performance.now() - t0) / 1000);
+    return { sampleRows: texts.length, rowsPerSec, seconds: n / rowsPerSec, device: b.device };
   },
 
   async resumeOffer() {

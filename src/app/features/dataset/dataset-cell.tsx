@@ -68,7 +68,7 @@ export function DatasetCell() {
             </div>
             <div className="split">
               <SchemaTable columns={info.columns} textColumn={textColumn} />
-              <PreviewTable columns={info.columns} rows={info.rows} version={version} />
+              <PreviewTable columns={info.columns} textColumn={textColumn} rows={info.rows} version={version} />
             </div>
           </div>
         ) : null}
