@@ -103,6 +103,9 @@ async function openSession(model: Uint8Array, resolved: ResolvedDevice, reason: 
       // Warnings (e.g. "some nodes not assigned to WebGPU": shape ops stay on CPU by design) would
       // print as console errors in every app session.
       logSeverityLevel: 3,
+      // ORT's pool threads spin while idle; with every core given to WASM that spinning would
+      // starve the page's own thread (seen: 3 s main-thread tasks on 2 cores). Sleep instead.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw new InvalidModelError(label, errorLine(err));
