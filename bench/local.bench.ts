@@ -6,7 +6,9 @@
 //     batches of consecutive rows (tokenize → pad to the batch's longest row → run → pool).
 // Contenders take turns batch by batch (rotating who goes first) so load on a shared machine
 // hits all of them alike.
-//   npm run bench -- local [--rows 2000] [--batch 32] [--skip-browser] [--skip-node]
+// Also: the app's default model in Chromium at 1 WASM thread vs every core (same texts, two
+// pages, interleaved), and tokens/s with the share of this machine's FLOP peak (bench/flop-peak.ts).
+//   npm run bench -- local [--rows 2000] [--batch 32] [--skip-browser] [--skip-node] [--skip-threads]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +26,10 @@ import { mulberry32 } from '../src/core/prng';
 import { createWordPieceTokenizer } from '../src/model/bert/wordpiece-tokenizer';
 import { planSubBatches } from '../src/model/pipeline/batching';
 import { meanPoolNormalize } from '../src/model/pooling';
+import { bertFlopsPerToken, flopPeak } from './flop-peak';
+
+/** The synthetic MiniLM-L6 shape (src/model/bert/generate.ts 'minilm'). */
+const MINILM = { hidden: 384, layers: 6, ffn: 1536 };
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(here, '..');
@@ -59,6 +65,10 @@ interface Row {
   ms: number;
   threads: number;
   detail: string;
+  /** Tokens the model read per second (no padding), where counted. */
+  tokensPerSec?: number;
+  /** Share of this machine's native FP32 peak reached (MiniLM rows: analytic FLOPs per token). */
+  peakShare?: number;
 }
 
 function maxAbsDiff(a: number[][], b: number[][]): number {
@@ -135,11 +145,12 @@ async function nodeSide(dir: string, texts: string[], batch: number): Promise<{ 
     },
   ]);
   if (failed) throw new Error(`${failed} rows failed in our runtime`);
+  const tokens = texts.reduce((n, x) => n + tok.encode(x).ids.length, 0);
   await session.release();
   await rt.dispose();
   const row = (runtime: string, ms: number, detail: string): Row => ({ side: 'node', runtime, rowsPerSec: texts.length / (ms / 1000), ms, threads, detail });
   return {
-    ours: row('embedbook LocalRuntime (onnxruntime-node)', oursMs, info.deviceReason),
+    ours: { ...row('embedbook LocalRuntime (onnxruntime-node)', oursMs, info.deviceReason), tokensPerSec: tokens / (oursMs / 1000) },
     plain: row('plain onnxruntime-node loop', plainMs, `intraOpNumThreads ${threads}, batches of ${batch} consecutive rows padded to their longest`),
     sorted: row('plain loop + our length-sorted sub-batches', sortedMs, 'isolates the engine/pipeline overhead'),
     diff: maxAbsDiff(oursSample, plainSample),
@@ -175,12 +186,14 @@ async function browserSide(dir: string, texts: string[], batch: number): Promise
     const samples: number[][][] = [[], []];
     // Page-side timings only (no Playwright round trips), alternating which page goes first.
     const totals = [0, 0];
+    let tokens = 0;
     const pages = [ourPage, hfPage];
     for (let k = 0; k * batch < texts.length; k++) {
       for (let j = 0; j < 2; j++) {
         const c = (j + k) % 2;
         const r = await pages[c].evaluate(([t, s]) => window.benchPage.run(t, s), [texts.slice(k * batch, (k + 1) * batch), k === 0 ? 3 : 0] as [string[], number]);
         totals[c] += r.ms;
+        if (c === 0) tokens += r.tokens ?? 0;
         if (k === 0) samples[c] = r.vectors;
       }
       if (k % 10 === 9) console.log(`  chromium: ${(k + 1) * batch} rows, ours ${(totals[0] / 1000).toFixed(0)} s, transformers.js ${(totals[1] / 1000).toFixed(0)} s`);
@@ -189,11 +202,57 @@ async function browserSide(dir: string, texts: string[], batch: number): Promise
     await hfPage.evaluate(() => window.benchPage.dispose());
     const row = (runtime: string, ms: number, threads: number, detail: string): Row => ({ side: 'chromium', runtime, rowsPerSec: texts.length / (ms / 1000), ms, threads, detail });
     return {
-      ours: row('embedbook LocalRuntime (onnxruntime-web 1.30 WASM)', totals[0], ourInfo.threads, ourInfo.detail),
+      ours: { ...row('embedbook LocalRuntime (onnxruntime-web 1.30 WASM)', totals[0], ourInfo.threads, ourInfo.detail), tokensPerSec: tokens / (totals[0] / 1000) },
       hf: row('@huggingface/transformers feature-extraction', totals[1], hfInfo.threads, hfInfo.detail),
       diff: maxAbsDiff(samples[0], samples[1]),
       external,
     };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+/**
+ * The app's default model (public/models/default) in Chromium at 1 WASM thread and at every core,
+ * each in its own page (ORT's thread count is fixed per page), batches interleaved on the same texts.
+ */
+async function threadsSide(texts: string[], batch: number): Promise<{ one: Row; all: Row }> {
+  copyOrtAssets();
+  const dist = await buildPages();
+  const server = await serveStatic({ '/': dist, '/ort/': join(ROOT, 'public', 'ort'), '/models/': join(ROOT, 'public', 'models') });
+  const browser = await launchChromium();
+  try {
+    const cores = availableParallelism();
+    const open = async (threads: number) => {
+      const p = await browser.newPage();
+      await p.goto(`${server.url}/bench-ours.html`);
+      await p.waitForSelector('body[data-ready="true"]');
+      const info = await p.evaluate((r) => window.benchPage.init(r), { modelUrl: 'default', defaultModelUrl: '/models/default/', threads });
+      return { p, info };
+    };
+    const pages = [await open(1), await open(Math.min(8, cores))];
+    const ms = [0, 0];
+    const tokens = [0, 0];
+    for (let k = 0; k * batch < texts.length; k++) {
+      for (let j = 0; j < 2; j++) {
+        const c = (j + k) % 2;
+        const r = await pages[c].p.evaluate(([t]) => window.benchPage.run(t, 0), [texts.slice(k * batch, (k + 1) * batch)] as [string[]]);
+        ms[c] += r.ms;
+        tokens[c] += r.tokens ?? 0;
+      }
+    }
+    for (const { p } of pages) await p.evaluate(() => window.benchPage.dispose());
+    const row = (i: number): Row => ({
+      side: 'chromium (default model)',
+      runtime: `embedbook LocalRuntime, default model, ${pages[i].info.threads} WASM thread${pages[i].info.threads === 1 ? '' : 's'}`,
+      rowsPerSec: texts.length / (ms[i] / 1000),
+      ms: ms[i],
+      threads: pages[i].info.threads,
+      detail: pages[i].info.detail,
+      tokensPerSec: tokens[i] / (ms[i] / 1000),
+    });
+    return { one: row(0), all: row(1) };
   } finally {
     await browser.close();
     await server.close();
@@ -248,23 +307,59 @@ export async function main(args: string[]): Promise<void> {
     if (previous.ratios.nodeVsSortedLoop !== undefined) ratios.nodeVsSortedLoop = previous.ratios.nodeVsSortedLoop;
   }
 
-  console.table(table.map((r) => ({ side: r.side, runtime: r.runtime, 'rows/s': r.rowsPerSec.toFixed(1), 'time (s)': (r.ms / 1000).toFixed(1), threads: r.threads })));
+  if (!args.includes('--skip-threads')) {
+    const t = await threadsSide(texts, batch);
+    table.push(t.one, t.all);
+    ratios.threads = t.all.rowsPerSec / t.one.rowsPerSec;
+  } else {
+    table.push(...previous.results.filter((r) => r.side === 'chromium (default model)'));
+    if (previous.ratios.threads !== undefined) ratios.threads = previous.ratios.threads;
+  }
+
+  // FLOP share for the MiniLM rows (known shape): analytic FLOPs per real token × tokens/s.
+  const peak = flopPeak();
+  const meanTokens = (() => {
+    const r = table.find((x) => x.side === 'node' && x.tokensPerSec);
+    return r?.tokensPerSec ? r.tokensPerSec / r.rowsPerSec : 40;
+  })();
+  const flopsPerToken = bertFlopsPerToken(MINILM, meanTokens);
+  for (const r of table) if (r.tokensPerSec && r.side !== 'chromium (default model)') r.peakShare = (r.tokensPerSec * flopsPerToken) / (peak.native * 1e9);
+  console.log(`FLOP peak: ${peak.how}`);
+  console.log(`MiniLM-L6: ${(flopsPerToken / 1e6).toFixed(1)} MFLOP per token at ${meanTokens.toFixed(0)} tokens/text (2 × (4h² + 2h·ffn + 2·seq·h) × 6 layers)`);
+
+  console.table(
+    table.map((r) => ({
+      side: r.side,
+      runtime: r.runtime,
+      'rows/s': r.rowsPerSec.toFixed(1),
+      'tokens/s': r.tokensPerSec?.toFixed(0) ?? '',
+      'of peak': r.peakShare !== undefined ? `${(r.peakShare * 100).toFixed(1)}%` : '',
+      'time (s)': (r.ms / 1000).toFixed(1),
+      threads: r.threads,
+    })),
+  );
+  if (ratios.threads !== undefined) console.log(`chromium, default model: ${table.find((r) => r.side === 'chromium (default model)' && r.threads > 1)?.threads ?? '?'} threads / 1 thread = ${ratios.threads.toFixed(2)}× (target ≥ 1.8×)`);
   if (ratios.browser !== undefined) console.log(`browser: ours / transformers.js = ${ratios.browser.toFixed(2)}× (target ≥ 1.5×); sample max abs diff ${checks.browserMaxAbsDiff.toExponential(2)}`);
   if (ratios.node !== undefined) console.log(`node: ours / plain loop = ${ratios.node.toFixed(2)}× (target ≥ 1.0×); sample max abs diff ${checks.nodeMaxAbsDiff.toExponential(2)}`);
   if (ratios.nodeVsSortedLoop !== undefined) console.log(`node: ours / plain loop with our sub-batch plan = ${ratios.nodeVsSortedLoop.toFixed(2)}× (engine + pipeline overhead)`);
 
   mkdirSync(outDir, { recursive: true });
-  const meta = { date: new Date().toISOString(), rows, batch, model: 'synthetic MiniLM-L6 shape (hidden 384, 6 layers, 12 heads, FFN 1536, vocab 30522)', cores: availableParallelism() };
+  const meta = { peak: peak.how, date: new Date().toISOString(), rows, batch, model: 'synthetic MiniLM-L6 shape (hidden 384, 6 layers, 12 heads, FFN 1536, vocab 30522)', cores: availableParallelism() };
   writeFileSync(join(outDir, 'local.json'), `${JSON.stringify({ ...meta, results: table, ratios, checks }, null, 2)}\n`);
   const md = [
     `# local backends (${meta.date.slice(0, 10)})`,
     '',
     `${rows} deterministic mixed-length texts, batches of ${batch} rows, ${meta.model}, ${meta.cores} CPU cores.`,
     '',
-    '| side | runtime | rows/s | time (s) | threads | detail |',
-    '|---|---|---:|---:|---:|---|',
-    ...table.map((r) => `| ${r.side} | ${r.runtime} | ${r.rowsPerSec.toFixed(1)} | ${(r.ms / 1000).toFixed(1)} | ${r.threads} | ${r.detail} |`),
+    '| side | runtime | rows/s | tokens/s | of FP32 peak | time (s) | threads | detail |',
+    '|---|---|---:|---:|---:|---:|---:|---|',
+    ...table.map(
+      (r) =>
+        `| ${r.side} | ${r.runtime} | ${r.rowsPerSec.toFixed(1)} | ${r.tokensPerSec?.toFixed(0) ?? ''} | ${r.peakShare !== undefined ? `${(r.peakShare * 100).toFixed(1)}%` : ''} | ${(r.ms / 1000).toFixed(1)} | ${r.threads} | ${r.detail} |`,
+    ),
     '',
+    `- FLOP peak: ${peak.how}. Share = tokens/s × ${(flopsPerToken / 1e6).toFixed(1)} MFLOP/token (MiniLM-L6: 2 × (4h² + 2h·ffn + 2·seq·h) × 6 layers at ${meanTokens.toFixed(0)} real tokens/text; padding not counted) / native peak.`,
+    ...(ratios.threads !== undefined ? [`- Chromium, default model: every core / 1 WASM thread = **${ratios.threads.toFixed(2)}×** on the same texts (target ≥ 1.8×).`] : []),
     ...(ratios.browser !== undefined ? [`- Chromium WASM: ours / transformers.js = **${ratios.browser.toFixed(2)}×** (target ≥ 1.5×); vectors agree to ${checks.browserMaxAbsDiff.toExponential(1)}.`] : []),
     ...(ratios.node !== undefined ? [`- Node: ours / plain onnxruntime-node loop = **${ratios.node.toFixed(2)}×** (target ≥ 1.0×); vectors agree to ${checks.nodeMaxAbsDiff.toExponential(1)}.`] : []),
     ...(ratios.nodeVsSortedLoop !== undefined ? [`- Node: ours / plain loop using our sub-batch plan = ${ratios.nodeVsSortedLoop.toFixed(2)}× (the cost of the engine, Arrow and the queue).`] : []),

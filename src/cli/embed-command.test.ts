@@ -97,20 +97,31 @@ describe('embedbook embed (local default model)', () => {
 });
 
 describe('embedbook embed: CSV null vs empty text (PostgreSQL convention)', () => {
-  test('an unquoted empty text is null and fails alone with a status; a quoted "" is embedded', async () => {
+  test('an empty text cell, quoted or not, is the empty string and is embedded (pyarrow\'s default)', async () => {
     const input = join(dir, 'blanks.csv');
     writeFileSync(input, 'id,text\n0,first doc\n1,\n2,""\n3,last doc\n');
     const output = join(dir, 'blanks.parquet');
     const io = capture();
-    expect(await main(['embed', input, '-o', output], io)).toBe(3);
-    expect(io.out).toMatch(/1 rows failed/);
+    expect(await main(['embed', input, '-o', output], io)).toBe(0);
+    expect(io.out).not.toMatch(/rows failed/);
     const rows = await readBack(output);
-    expect(rows.map((r) => r.text ?? null)).toEqual(['first doc', null, '', 'last doc']);
-    expect(rows.map((r) => r.status)).toEqual(['ok', expect.stringMatching(/expected a string, got null/), 'ok', 'ok']);
-    expect(rows[1].embedding ?? null).toBeNull();
-    expect((rows[2].embedding as number[]).length).toBe(512);
-    expect(Math.hypot(...(rows[2].embedding as number[]))).toBeCloseTo(1, 4);
+    expect(rows.map((r) => r.text ?? null)).toEqual(['first doc', '', '', 'last doc']);
+    expect(rows.every((r) => !('status' in r))).toBe(true);
+    expect((rows[1].embedding as number[]).length).toBe(512);
+    expect(Math.hypot(...(rows[1].embedding as number[]))).toBeCloseTo(1, 4);
+    expect(rows[1].embedding).toEqual(rows[2].embedding);
     expect(rows[2].embedding).not.toEqual(rows[0].embedding);
+  });
+  test('a semicolon CSV with a BOM is read with its delimiter detected; --delimiter overrides it', async () => {
+    const input = join(dir, 'semi.csv');
+    writeFileSync(input, '\uFEFFid;text\r\n0;hello, world\r\n1;second; quoted? no\r\n'.replace('second; quoted? no', '"second; quoted"'));
+    const output = join(dir, 'semi.parquet');
+    expect(await main(['embed', input, '-o', output], capture())).toBe(0);
+    expect((await readBack(output)).map((r) => r.text)).toEqual(['hello, world', 'second; quoted']);
+    // Forced to ',': the header is one column and "hello, world" makes two: the override is applied.
+    const io = capture();
+    expect(await main(['embed', input, '--delimiter', ',', '-o', join(dir, 'semi2.parquet')], io)).not.toBe(0);
+    expect(io.err).toMatch(/CsvRaggedRowError/);
   });
 });
 

@@ -80,7 +80,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
   checkOutputPath(plan.output, plan.input, plan.force);
   const now = deps.now ?? (() => performance.now());
   const started = now();
-  const data = await openInput(plan.input, plan.column, io.signal);
+  const data = await openInput(plan.input, plan.column, io.signal, { delimiter: plan.delimiter });
   const rows = data.totalRows;
   if (!plan.quiet) io.stderr(`Read ${rows.toLocaleString('en-US')} rows × ${data.columns.length} columns from ${plan.input} (${formatDuration(now() - started)}).\n`);
 

@@ -108,3 +108,14 @@ describe('progress bar on a terminal', () => {
     expect(out.at(-1)).toBe('\n');
   });
 });
+
+describe('--delimiter', () => {
+  test('accepts the four delimiters by character or name, refuses anything else by name', () => {
+    expect(parseEmbedFlags('a.csv', { delimiter: ';' }).delimiter).toBe(';');
+    expect(parseEmbedFlags('a.csv', { delimiter: 'tab' }).delimiter).toBe('\t');
+    expect(parseEmbedFlags('a.csv', { delimiter: '\\t' }).delimiter).toBe('\t');
+    expect(parseEmbedFlags('a.csv', { delimiter: 'pipe' }).delimiter).toBe('|');
+    expect(parseEmbedFlags('a.csv', {}).delimiter).toBeUndefined();
+    expect(() => parseEmbedFlags('a.csv', { delimiter: ':' })).toThrow(/--delimiter must be one of , ; tab \|/);
+  });
+});

@@ -3,11 +3,13 @@
 import { DTYPES, type Dtype } from '../model/dtype';
 import type { ChunkingOptions } from '../core/types';
 import { NODE_DEVICES } from '../model/node-device';
+import { parseDelimiter } from '../io/csv-delimiter';
 import { CliUsageError } from './errors';
 
 /** What commander parses for `embed` (all strings, camel-cased). */
 export interface RawEmbedFlags {
   column?: string;
+  delimiter?: string;
   chunkSize?: string;
   numChunks?: string;
   concurrentChunks?: string;
@@ -30,6 +32,8 @@ export interface RawEmbedFlags {
 }
 
 export interface EmbedPlan {
+  /** CSV delimiter; undefined = detect. */
+  delimiter?: string;
   input: string;
   column: string;
   chunking: ChunkingOptions;
@@ -139,8 +143,12 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     throw new CliUsageError('--force starts afresh and --resume continues an unfinished run; pass one or the other.', 'force');
   }
   const rowGroupRows = flags.rowGroupRows !== undefined ? positiveInt('row-group-rows', flags.rowGroupRows) : DEFAULT_ROW_GROUP_ROWS;
+  const delimiter = flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter);
+  if (flags.delimiter !== undefined && delimiter === undefined) {
+    throw new CliUsageError(`--delimiter must be one of , ; tab | (or comma, semicolon, pipe), got ${JSON.stringify(flags.delimiter)}.`, 'delimiter');
+  }
   return {
-    input, column, chunking, concurrentChunks, timeout, retries, output, remote, local,
+    input, column, delimiter, chunking, concurrentChunks, timeout, retries, output, remote, local,
     quiet: Boolean(flags.quiet), force: Boolean(flags.force), rowGroupRows,
   };
 }

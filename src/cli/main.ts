@@ -45,8 +45,9 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   program
     .command('embed')
     .description('Embed one text column of a CSV or Parquet file into a Parquet file (all input columns + `embedding`).')
-    .argument('<input>', 'input .csv or .parquet file')
+    .argument('<input>', 'input .csv, .tsv, .jsonl or .parquet file')
     .option('-c, --column <name>', 'text column to embed', 'text')
+    .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected)')
     .option('--chunk-size <rows>', 'rows per chunk (default 50; exclusive with --num-chunks)')
     .option('--num-chunks <n>', 'split the input into this many chunks (exclusive with --chunk-size)')
     .option('--concurrent-chunks <n>', 'chunks in flight at once (default 4)')

@@ -1,11 +1,18 @@
 // Opens the `embed` input for streaming with src/io: CSV in two passes (csv-stream: the final
 // column types and the row count first, then one batch at a time), Parquet one row group at a time
 // (its row count is in the footer). Checks the text column up front, naming the columns that do
-// exist when it is missing. Nothing here holds more than one batch of the input.
-import { createReadStream, openAsBlob, statSync } from 'node:fs';
+// exist when it is missing. Nothing here holds more than one batch of the input, except JSON Lines,
+// which src/io reads whole. The format and the CSV delimiter follow the app's rules (detectFormat,
+// detectDelimiter), so the CLI and the notebook read a file the same way.
+import { closeSync, createReadStream, openAsBlob, openSync, readSync, statSync } from 'node:fs';
 import { DataType, RecordBatch, Table, type Schema } from 'apache-arrow';
 import { arrowTypeOf } from '../io/csv-columns';
+import { detectDelimiter } from '../io/csv-delimiter';
 import { csvBatches, scanCsv } from '../io/csv-stream';
+import { readJsonl } from '../io/jsonl-read';
+import { detectFormat } from '../io/read-dataset';
+import { validateTextColumn } from '../io/text-column';
+import { StrictUtf8Decoder } from '../io/utf8-decoder';
 import { AllNullColumnError, NonTextColumnError, UnknownColumnError } from '../io/errors';
 import { openParquetBatches, SYNC_DECODE_LIMIT_BYTES } from '../io/parquet-read';
 import { InputFileError } from './errors';
@@ -48,10 +55,37 @@ function checkTextField(schema: Schema, column: string, file: string): void {
   }
 }
 
-export async function openInput(file: string, column: string, signal?: AbortSignal): Promise<InputStream> {
+/** The delimiter of a CSV file from its first 64 KiB (as readCsv sniffs it in the app). */
+function sniffDelimiter(file: string): string {
+  if (/\.(tsv|tab)$/i.test(file)) return '\t';
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(65536);
+    const n = readSync(fd, head, 0, head.length, 0);
+    // Lenient here: a cut multi-byte character at the end, or bad UTF-8, is the reader's to report.
+    let text: string;
+    try {
+      text = new StrictUtf8Decoder(file).decode(head.subarray(0, n));
+    } catch {
+      text = head.subarray(0, n).toString('latin1');
+    }
+    return detectDelimiter(text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function openInput(file: string, column: string, signal?: AbortSignal, o: { delimiter?: string } = {}): Promise<InputStream> {
   const identity = statInput(file);
-  if (/\.csv$/i.test(file)) {
-    const opts = { fileName: file, signal };
+  const blob = await openAsBlob(file);
+  const format = await detectFormat(blob, file);
+  if (format === 'jsonl') {
+    const { table } = await readJsonl(createReadStream(file), { fileName: file, totalBytes: identity.size, signal });
+    validateTextColumn(table, column, file);
+    return { totalRows: table.numRows, columns: table.schema.fields.map((f) => f.name), identity, batches: async function* () { yield* table.batches; } };
+  }
+  if (format === 'csv') {
+    const opts = { fileName: file, signal, delimiter: o.delimiter ?? sniffDelimiter(file) };
     const scan = await scanCsv(createReadStream(file), opts);
     const c = scan.names.indexOf(column);
     if (c >= 0 && (scan.kinds[c] === 'null' || scan.kinds[c] === 'empty')) throw new AllNullColumnError(file, column, scan.rows);
@@ -62,7 +96,7 @@ export async function openInput(file: string, column: string, signal?: AbortSign
     checkTextField(scan.schema, column, file);
     return { totalRows: scan.rows, columns: scan.names, identity, batches: () => csvBatches(createReadStream(file), scan, opts) };
   }
-  const opened = await openParquetBatches(await openAsBlob(file), { fileName: file, signal, syncLimitBytes: PARQUET_SYNC_LIMIT });
+  const opened = await openParquetBatches(blob, { fileName: file, signal, syncLimitBytes: PARQUET_SYNC_LIMIT });
   const tables = opened.batches();
   const first = await tables.next();
   const head: Table | undefined = first.done ? undefined : first.value;

@@ -1,9 +1,11 @@
 // CSV cell text → typed Arrow columns. Type inference is a small lattice per column:
 //   null < empty < bool;  null < empty < int < float < utf8;  bool ⊔ number = utf8.
-// Cells are `null` for an unquoted empty field and "" for a quoted one (PostgreSQL's CSV
-// convention, see csv-tokenizer.ts). A null cell is null in every type. A quoted empty cell is the
-// empty string in a text column, and null in a bool/int/float column (there is no empty number);
-// a column whose only non-null cells are "" is text ('empty' kind → Utf8), not an all-null column. Integers with leading zeros ("007") and integers beyond
+// Cells are `null` for an unquoted empty field and "" for a quoted one (see csv-tokenizer.ts).
+// Empty cells follow pyarrow's read_csv defaults (strings_can_be_null=False): in a text column an
+// empty cell, quoted or not, is the empty string (a value, embedded like any text); in a
+// bool/int/float column it is null (there is no empty number). A column with no value at all
+// (every cell unquoted-empty) is an all-null text column. A column whose only values are "" is
+// text. Integers with leading zeros ("007") and integers beyond
 // 2^53 stay text, so IDs and zip codes are never mangled; integers beyond int32 become float64
 // (exact up to 2^53).
 import { Bool, Data, Float64, Int32, Utf8, makeData } from 'apache-arrow';
@@ -80,9 +82,9 @@ export function arrowTypeOf(kind: CsvKind): DataType {
   }
 }
 
-/** True when a cell is null in a column of this kind ("" is a value only in text columns). */
+/** True when a cell is null in a column of this kind (in a text column no cell is: empty is ""). */
 function isNullCell(s: CsvField, text: boolean): s is null | '' {
-  return s === null || (!text && s.length === 0);
+  return !text && (s === null || s.length === 0);
 }
 
 /** Validity bitmap (bit set = valid) for cells, or undefined when none is null. */
@@ -100,7 +102,8 @@ const encoder = new TextEncoder();
 /** Builds one Arrow column from cell text. Cells must already fit `kind` (see inferKind). */
 export function buildColumn(cells: readonly CsvField[], kind: CsvKind): Data {
   const length = cells.length;
-  const text = kind === 'utf8' || kind === 'empty' || kind === 'null';
+  // A 'null' column (no cell had a value) stays all null; see the header.
+  const text = kind === 'utf8' || kind === 'empty';
   const { bitmap, nullCount } = validity(cells, text);
   switch (kind) {
     case 'int': {

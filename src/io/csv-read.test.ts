@@ -8,28 +8,28 @@ const rowsOf = (t: { toArray(): { toJSON(): Record<string, unknown> }[] }): Reco
   t.toArray().map((r) => r.toJSON());
 
 describe('readCsv', () => {
-  it('reads header, BOM, CRLF, quoted commas/newlines/escaped quotes, and empty cells as null', async () => {
+  it('reads header, BOM, CRLF, quoted commas/newlines/escaped quotes; an empty cell is "" in text, null in typed columns', async () => {
     const csv = '\uFEFFid,text,score,flag\r\n1,"hello, ""world""\r\nline 2",1.5,true\r\n2,plain,,FALSE\r\n3,,3,\r\n';
     const { table, summary } = await readCsv(chunked(utf8(csv), [3, 1, 7]), { fileName: 'a.csv' });
     expect(rowsOf(table)).toEqual([
       { id: 1, text: 'hello, "world"\r\nline 2', score: 1.5, flag: true },
       { id: 2, text: 'plain', score: null, flag: false },
-      { id: 3, text: null, score: 3, flag: null },
+      { id: 3, text: '', score: 3, flag: null },
     ]);
     expect(summary).toMatchObject({ fileName: 'a.csv', format: 'csv', rows: 3, bytes: utf8(csv).byteLength });
     expect(summary.columns).toEqual([
       { name: 'id', type: 'Int32', kind: 'int', nullCount: 0 },
-      { name: 'text', type: 'Utf8', kind: 'text', nullCount: 1 },
+      { name: 'text', type: 'Utf8', kind: 'text', nullCount: 0 },
       { name: 'score', type: 'Float64', kind: 'float', nullCount: 1 },
       { name: 'flag', type: 'Bool', kind: 'bool', nullCount: 1 },
     ]);
   });
 
-  it('reads an unquoted empty field as null and a quoted "" as the empty string (PostgreSQL convention), whatever the chunk size', async () => {
+  it('reads an empty field, quoted or not, as "" in a text column and null in a typed one (pyarrow\'s default), whatever the chunk size', async () => {
     const csv = 'id,text,n,flag,blank\r\n1,"",7,true,""\r\n2,,"",,\r\n3,hi,,"",""\r\n';
     const expected = [
       { id: 1, text: '', n: 7, flag: true, blank: '' },
-      { id: 2, text: null, n: null, flag: null, blank: null },
+      { id: 2, text: '', n: null, flag: null, blank: '' },
       { id: 3, text: 'hi', n: null, flag: null, blank: '' },
     ];
     const bytes = utf8(csv);
@@ -38,15 +38,15 @@ describe('readCsv', () => {
       expect(rowsOf(table)).toEqual(expected);
     }
     const { table, summary } = await readCsv(bytes);
-    // A column of quoted empties is text, not all-null; "" is null only in typed columns.
+    // A column of empties is text, not all-null; an empty cell is null only in typed columns.
     expect(summary.columns).toEqual([
       { name: 'id', type: 'Int32', kind: 'int', nullCount: 0 },
-      { name: 'text', type: 'Utf8', kind: 'text', nullCount: 1 },
+      { name: 'text', type: 'Utf8', kind: 'text', nullCount: 0 },
       { name: 'n', type: 'Int32', kind: 'int', nullCount: 2 },
       { name: 'flag', type: 'Bool', kind: 'bool', nullCount: 2 },
-      { name: 'blank', type: 'Utf8', kind: 'text', nullCount: 1 },
+      { name: 'blank', type: 'Utf8', kind: 'text', nullCount: 0 },
     ]);
-    expect(table.getChild('text')!.nullCount).toBe(1);
+    expect(table.getChild('text')!.nullCount).toBe(0);
   });
 
   it('types a column of quoted empties seen in the window by its later values ("" becomes null there)', async () => {
@@ -114,7 +114,8 @@ describe('readCsv', () => {
     expect(n.get(49)).toBe('49');
     expect(n.get(50)).toBe('n/a');
     expect(table.getChild('flag')!.get(0)).toBe('true');
-    expect(table.getChild('flag')!.get(1)).toBeNull();
+    // Once the column is text, its empty cells are "" like in any text column (pyarrow's default).
+    expect(table.getChild('flag')!.get(1)).toBe('');
     expect(summary.widened).toEqual([
       { column: 'n', from: 'Int32', to: 'Utf8', atRow: 51 },
       { column: 'flag', from: 'Bool', to: 'Utf8', atRow: 51 },
@@ -175,5 +176,37 @@ describe('readCsv', () => {
       },
     });
     await expect(read).rejects.toMatchObject({ name: 'AbortError', message: expect.stringMatching(/cancelled/) });
+  });
+});
+
+describe('delimiter detection', () => {
+  it('reads a semicolon CSV with a BOM and commas inside the texts (detected, summary says so)', async () => {
+    const csv = '\uFEFFid;text;score\r\n1;hello, world;1,5\r\n2;"a; quoted, one";2\r\n3;;3\r\n';
+    const { table, summary } = await readCsv(utf8(csv), { fileName: 'semi.csv' });
+    expect(summary.delimiter).toBe(';');
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['id', 'text', 'score']);
+    expect(rowsOf(table).map((r) => r.text)).toEqual(['hello, world', 'a; quoted, one', '']);
+  });
+
+  it('detects tab and pipe, and honours an explicit override', async () => {
+    expect((await readCsv(utf8('a\tb\n1\tx, y\n'), { fileName: 'data.txt' })).summary.delimiter).toBe('\t');
+    expect(rowsOf((await readCsv(utf8('a|b\n1|x; y, z\n2|w\n'))).table)).toEqual([
+      { a: 1, b: 'x; y, z' },
+      { a: 2, b: 'w' },
+    ]);
+    // Forced: the semicolon file read with ',' is one column per line.
+    const forced = await readCsv(utf8('a;b\n1;2\n'), { delimiter: ',' });
+    expect(forced.table.schema.fields.map((f) => f.name)).toEqual(['a;b']);
+    expect(forced.summary.delimiter).toBe(',');
+  });
+
+  it('detects the delimiter whatever the chunk split (the sniffer waits for enough text)', async () => {
+    const csv = 'id;text\n' + Array.from({ length: 30 }, (_, i) => `${i};t, ${i}`).join('\n') + '\n';
+    const bytes = utf8(csv);
+    for (const size of [1, 2, 5, 17, 64]) {
+      const { table, summary } = await readCsv(chunked(bytes, [size]));
+      expect(summary.delimiter).toBe(';');
+      expect(table.numRows).toBe(30);
+    }
   });
 });

@@ -12,6 +12,7 @@ import type { Data } from 'apache-arrow';
 import { byteSourceName, byteSourceSize, iterateBytes, type ByteSource } from './byte-source';
 import { arrowTypeOf, buildColumn, inferKind, widenColumn, type CsvKind } from './csv-columns';
 import { columnNamesFromHeader } from './csv-stream';
+import { detectDelimiter } from './csv-delimiter';
 import { CsvTokenizer, type CsvField } from './csv-tokenizer';
 import { summarizeTable, type DatasetReadResult, type ReadProgress, type WidenedColumn } from './dataset-summary';
 import { CsvRaggedRowError, EmptyFileError, ReadAbortedError } from './errors';
@@ -20,7 +21,10 @@ import { StrictUtf8Decoder } from './utf8-decoder';
 export interface CsvReadOptions {
   /** Used in error messages and the summary (a File's own name is used when available). */
   fileName?: string;
-  /** One character; default ',' (or tab for *.tsv / *.tab names). */
+  /**
+   * One character. Default: tab for *.tsv / *.tab names, else detected from the first lines among
+   * `,` `;` tab `|` (src/io/csv-delimiter.ts); the summary says which was used.
+   */
   delimiter?: string;
   /** First row holds column names (default true); false names columns column_1, column_2, … */
   header?: boolean;
@@ -43,10 +47,25 @@ interface BuiltBatch {
 
 export async function readCsv(source: ByteSource, options: CsvReadOptions = {}): Promise<DatasetReadResult> {
   const fileName = options.fileName ?? byteSourceName(source);
-  const delimiter = options.delimiter ?? (/\.(tsv|tab)$/i.test(fileName) ? '\t' : ',');
+  let delimiter = options.delimiter ?? (/\.(tsv|tab)$/i.test(fileName) ? '\t' : undefined);
   const builder = new CsvTableBuilder(fileName, options);
   const decoder = new StrictUtf8Decoder(fileName);
-  const tokenizer = new CsvTokenizer(fileName, delimiter, (fields, line) => builder.addRow(fields, line));
+  const onRow = (fields: CsvField[], line: number) => builder.addRow(fields, line);
+  // Without a given delimiter the tokenizer is made once the first decoded text can be sniffed.
+  // Until then decoded text is held back (at most 64 KiB or 20 lines, whichever comes first).
+  let tokenizer = delimiter === undefined ? undefined : new CsvTokenizer(fileName, delimiter, onRow);
+  let sniff = '';
+  const feed = (text: string, last = false): void => {
+    if (!tokenizer) {
+      sniff += text;
+      if (!last && sniff.length < 65536 && (sniff.match(/\n/g)?.length ?? 0) < 20) return;
+      delimiter = detectDelimiter(sniff);
+      tokenizer = new CsvTokenizer(fileName, delimiter, onRow);
+      text = sniff;
+      sniff = '';
+    }
+    tokenizer.push(text);
+  };
   const totalBytes = options.totalBytes ?? byteSourceSize(source);
   const batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
   const { signal, onProgress } = options;
@@ -63,7 +82,7 @@ export async function readCsv(source: ByteSource, options: CsvReadOptions = {}):
       const chunk = sourceChunk.byteLength <= batchBytes ? sourceChunk : sourceChunk.subarray(at, at + batchBytes);
       bytesRead += chunk.byteLength;
       bytesInBatch += chunk.byteLength;
-      tokenizer.push(decoder.decode(chunk));
+      feed(decoder.decode(chunk));
       if (bytesInBatch >= batchBytes) {
         builder.cutBatch();
         bytesInBatch = 0;
@@ -72,13 +91,13 @@ export async function readCsv(source: ByteSource, options: CsvReadOptions = {}):
     }
   }
   if (signal?.aborted) throw new ReadAbortedError(fileName);
-  tokenizer.push(decoder.end());
-  tokenizer.end();
+  feed(decoder.end(), true);
+  tokenizer?.end();
   builder.cutBatch();
   if (bytesRead === 0) throw new EmptyFileError(fileName, 'it has no bytes');
   const table = builder.finish();
   report();
-  return { table, summary: summarizeTable(table, { fileName, format: 'csv', bytes: bytesRead, widened: builder.widened }) };
+  return { table, summary: { ...summarizeTable(table, { fileName, format: 'csv', bytes: bytesRead, widened: builder.widened }), delimiter: delimiter ?? ',' } };
 }
 
 class CsvTableBuilder {

@@ -23,7 +23,7 @@ export interface WidenedColumn {
 
 export interface DatasetSummary {
   fileName: string;
-  format: 'csv' | 'parquet' | 'arrow';
+  format: 'csv' | 'parquet' | 'jsonl' | 'arrow';
   rows: number;
   columns: ColumnSummary[];
   /** Bytes read from the source. */
@@ -31,6 +31,8 @@ export interface DatasetSummary {
   /** RecordBatches in the table (one per parsed chunk / row group). */
   batches: number;
   widened: WidenedColumn[];
+  /** CSV/TSV: the field delimiter used (given, or detected). */
+  delimiter?: string;
 }
 
 export interface DatasetReadResult {

@@ -182,3 +182,13 @@ export class ReadAbortedError extends DatasetError {
     super(file, `reading ${quote(file)} was cancelled.`);
   }
 }
+
+/** A JSON Lines line that is not one JSON object. `line` is 1-based. */
+export class JsonlLineError extends DatasetError {
+  override name = 'JsonlLineError';
+  readonly line: number;
+  constructor(file: string, line: number, detail: string) {
+    super(file, `${quote(file)}: line ${line} is not a JSON object (${detail}). JSON Lines needs one {"column": value, …} object per line.`);
+    this.line = line;
+  }
+}

@@ -1,10 +1,12 @@
-// One entry point for "open this file": Parquet by magic bytes or extension, else CSV/TSV.
+// One entry point for "open this file": Parquet by magic bytes or extension, JSON Lines by
+// extension (.jsonl/.ndjson), else CSV/TSV (delimiter detected unless given).
 import { byteSourceName, type ByteSource } from './byte-source';
 import { readCsv, type CsvReadOptions } from './csv-read';
 import type { DatasetReadResult } from './dataset-summary';
+import { readJsonl } from './jsonl-read';
 import { readParquet } from './parquet-read';
 
-export type DatasetFormat = 'csv' | 'parquet';
+export type DatasetFormat = 'csv' | 'parquet' | 'jsonl';
 
 export interface ReadDatasetOptions extends CsvReadOptions {
   /** Force a format; default: by extension, then by the "PAR1" magic of Blob/bytes sources. */
@@ -21,6 +23,7 @@ async function startsWithPar1(source: ByteSource): Promise<boolean> {
 
 export async function detectFormat(source: ByteSource, fileName: string): Promise<DatasetFormat> {
   if (/\.parquet$|\.parq$|\.pq$/i.test(fileName)) return 'parquet';
+  if (/\.(jsonl|ndjson)$/i.test(fileName)) return 'jsonl';
   if (/\.(csv|tsv|tab|txt)$/i.test(fileName)) return 'csv';
   return (await startsWithPar1(source)) ? 'parquet' : 'csv';
 }
@@ -38,5 +41,6 @@ export async function readDataset(source: ByteSource, options: ReadDatasetOption
     }
     return readParquet(source, { fileName, signal: options.signal, onProgress: options.onProgress });
   }
+  if (format === 'jsonl') return readJsonl(source, { fileName, totalBytes: options.totalBytes, signal: options.signal, onProgress: options.onProgress });
   return readCsv(source, { ...options, fileName });
 }

@@ -36,6 +36,11 @@ export interface EmbeddingSession {
   readonly dimension: number;
   /** Returns [batch, dimension] pooled embeddings, row-major (L2-normalised unless the model has no Normalize module). */
   run(batch: DenseBatch): Promise<Float32Array>;
+  /**
+   * Lets the host's event loop take a turn before the next inference (browser: a cancel message,
+   * an IndexedDB commit). Absent where runs already yield (onnxruntime-node runs off-thread).
+   */
+  yieldTurn?(): Promise<void>;
   dispose(): Promise<void>;
 }
 

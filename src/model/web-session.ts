@@ -44,7 +44,7 @@ function configureWasm(opts: WebSessionOptions): WasmPlan {
     why = 'page is not cross-origin isolated (serve with COOP: same-origin and COEP: require-corp), so 1 thread';
   } else {
     threads = Math.max(1, Math.min(8, opts.threads ?? cores));
-    why = `${threads} threads (hardwareConcurrency ${cores})`;
+    why = `${threads} thread${threads === 1 ? '' : 's'} (hardwareConcurrency ${cores})`;
   }
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.wasmPaths = opts.wasmPaths ?? DEFAULT_WASM_PATHS;
@@ -84,6 +84,20 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
   }
 
   opts.onProgress?.({ status: 'compile', file: label });
+  if (resolved === 'webgpu') {
+    try {
+      return await openSession(model, 'webgpu', reason, label, opts);
+    } catch (err) {
+      // An adapter that cannot run this model (missing features, out of memory, a driver bug)
+      // is no reason to fail the run: WASM always works, and the cell shows why it ran instead.
+      reason = `WebGPU ${device === 'webgpu' ? 'requested' : 'adapter found'}, but its session failed (${errorLine(err)}); fell back to WASM SIMD, ${wasm.why}`;
+      resolved = 'wasm';
+    }
+  }
+  return openSession(model, resolved, reason, label, opts);
+}
+
+async function openSession(model: Uint8Array, resolved: ResolvedDevice, reason: string, label: string, opts: WebSessionOptions): Promise<EmbeddingSession> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, {
@@ -92,16 +106,42 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
       // Warnings (e.g. "some nodes not assigned to WebGPU": shape ops stay on CPU by design) would
       // print as console errors in every app session.
       logSeverityLevel: 3,
+      // ORT's pool threads spin while idle; with every core given to WASM that spinning would
+      // starve the page's own thread (seen: 3 s main-thread tasks on 2 cores). Sleep instead.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw new InvalidModelError(label, errorLine(err));
   }
   const sig = readSignature(label, session.inputMetadata, session.outputMetadata);
-  const adapter = new SessionAdapter(webRuntime(session), sig, { device: resolved, deviceReason: reason, warmUp: 'always', warmUpId: 1n, pooling: opts.pooling });
+  const adapter = new SessionAdapter(webRuntime(session), sig, { device: resolved, deviceReason: reason, warmUp: 'always', warmUpId: 1n, pooling: opts.pooling, yieldTurn: yieldToEventLoop });
   // A first run compiles kernels (WebGPU shaders) and learns the width when metadata omits it.
-  await adapter.init();
+  try {
+    await adapter.init();
+  } catch (err) {
+    await adapter.dispose().catch(() => undefined);
+    throw err;
+  }
   opts.onProgress?.({ status: 'ready', device: resolved, deviceReason: reason });
   return adapter;
+}
+
+/**
+ * Resolves on a new macrotask. WASM inference settles its promise in microtasks only, so a chain
+ * of sub-batches would never let the worker take a message (Cancel) or commit an IndexedDB write
+ * (a finished chunk) until the whole job ended. A MessageChannel turn is not clamped like
+ * setTimeout's nested 4 ms.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      resolve();
+    };
+    ch.port2.postMessage(null);
+  });
 }
 
 /** onnxruntime-web as a SessionRuntime: output may live on the GPU, so read with getData and free it. */

@@ -10,7 +10,7 @@ export interface PlainError {
   message: string;
 }
 
-export type DatasetFormat = 'csv' | 'parquet';
+export type DatasetFormat = 'csv' | 'parquet' | 'jsonl';
 
 export interface ReadProgress {
   bytesRead: number;
@@ -37,6 +37,13 @@ export interface DatasetInfo {
   /** Stable identity of the file's content (size + SHA-256 of head and tail). */
   fingerprint: string;
   parseMs: number;
+  /** CSV/TSV: the delimiter used (chosen, or detected). */
+  delimiter?: string;
+}
+
+export interface OpenOptions {
+  /** CSV/TSV delimiter; absent = detect (tab for *.tsv). */
+  delimiter?: string;
 }
 
 export type LocalDevice = 'auto' | 'webgpu' | 'wasm';
@@ -68,9 +75,20 @@ export type RunEvent =
   | { type: 'backend'; label: string; device: ResolvedDevice | 'remote'; reason: string }
   | { type: 'chunk'; event: ChunkProgressEvent; at: number };
 
+export interface RunEstimate {
+  /** Rows embedded in the timed sample. */
+  sampleRows: number;
+  rowsPerSec: number;
+  /** Whole dataset at that rate, for one chunk at a time (concurrency does not help one device). */
+  seconds: number;
+  device: string;
+}
+
 export interface RunSummary {
   rows: number;
   failedRows: number;
+  /** Rows with a null text: null embedding, status `null`, not counted as failed. */
+  nullRows: number;
   dimension: number;
   chunks: number;
   elapsedMs: number;
@@ -141,7 +159,7 @@ export interface ExportInfo {
 
 export interface WorkerApi {
   /** Parses a CSV/Parquet file and holds it as an Arrow table in the worker. */
-  openDataset(file: File, onProgress: (p: ReadProgress) => void): Promise<DatasetInfo>;
+  openDataset(file: File, onProgress: (p: ReadProgress) => void, opts?: OpenOptions): Promise<DatasetInfo>;
   /** Rows [start, start+count) of the input as Arrow IPC bytes (transferred). */
   previewInput(start: number, count: number): Promise<Uint8Array>;
   /** Chunks already saved for this dataset + settings (for "resume"). */
@@ -152,6 +170,8 @@ export interface WorkerApi {
    */
   run(backend: BackendSpec, settings: RunSettings, onEvent: (events: RunEvent[]) => void, fresh: boolean): Promise<RunSummary>;
   cancel(): Promise<void>;
+  /** Times a small warm-up sample with this backend and extrapolates to the whole dataset. */
+  estimate(backend: BackendSpec, settings: RunSettings): Promise<RunEstimate>;
   /** A saved unfinished run (after a reload), if any. */
   resumeOffer(): Promise<ResumeOffer | null>;
   /** Re-opens the saved file of a resume offer (same as openDataset on it). */

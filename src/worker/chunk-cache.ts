@@ -18,6 +18,8 @@ export interface SavedSession {
   fingerprint: string;
   file: File | Blob;
   fileName: string;
+  /** The CSV delimiter the file was read with (a resume reads it the same way). */
+  delimiter?: string;
   rows: number;
   totalChunks: number;
   settings: RunSettings;

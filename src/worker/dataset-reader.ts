@@ -4,7 +4,7 @@ import type { Table } from 'apache-arrow';
 import type { ReadProgress as IoProgress } from '../io/dataset-summary';
 import { detectFormat, readDataset as ioReadDataset } from '../io/read-dataset';
 import { suggestTextColumn } from '../io/text-column';
-import type { ColumnInfo, DatasetInfo, ReadProgress } from './api';
+import type { ColumnInfo, DatasetInfo, OpenOptions, ReadProgress } from './api';
 import { fingerprint } from './fingerprint';
 
 function fail(name: string, message: string): never {
@@ -22,11 +22,11 @@ function throttled(onProgress: (p: ReadProgress) => void, total: number) {
   };
 }
 
-export async function readDataset(file: Blob, name: string, onProgress: (p: ReadProgress) => void): Promise<{ table: Table; info: DatasetInfo }> {
+export async function readDataset(file: Blob, name: string, onProgress: (p: ReadProgress) => void, opts: OpenOptions = {}): Promise<{ table: Table; info: DatasetInfo }> {
   const started = Date.now();
   if (file.size === 0) fail('EmptyFileError', `"${name}" is empty (0 bytes). Choose a CSV with a header row and at least one data row, or a Parquet file.`);
   const format = await detectFormat(file, name);
-  const read = await ioReadDataset(file, { fileName: name, format, onProgress: throttled(onProgress, file.size) });
+  const read = await ioReadDataset(file, { fileName: name, format, delimiter: opts.delimiter, onProgress: throttled(onProgress, file.size) });
   onProgress({ bytesRead: file.size, totalBytes: file.size, rows: read.table.numRows });
   const { table, summary } = read;
   if (table.numRows === 0) {
@@ -40,6 +40,17 @@ export async function readDataset(file: Blob, name: string, onProgress: (p: Read
   }
   return {
     table,
-    info: { fileName: name, fileSize: file.size, format, rows: table.numRows, columns, defaultTextColumn: text, fingerprint: await fingerprint(file), parseMs: Date.now() - started },
+    info: {
+      fileName: name,
+      fileSize: file.size,
+      format,
+      rows: table.numRows,
+      columns,
+      defaultTextColumn: text,
+      // Another delimiter makes another table: saved chunks must not be shared between them.
+      fingerprint: `${await fingerprint(file)}${summary.delimiter ? `|d${summary.delimiter.charCodeAt(0)}` : ''}`,
+      parseMs: Date.now() - started,
+      delimiter: summary.delimiter,
+    },
   };
 }

@@ -84,11 +84,11 @@ describe('runJob', () => {
     expect(out.failedRows).toBe(1);
   });
 
-  test('a CSV\'s unquoted empty text is null and fails alone with a clear message; a quoted "" embeds', async () => {
-    // PostgreSQL's CSV convention (src/io): row 1's unquoted empty field is null, row 2's "" is text.
+  test('a CSV\'s empty text, quoted or not, embeds; a JSONL null gets status `null`, counted apart from failures', async () => {
+    // An empty CSV cell in a text column is "" (pyarrow's default, src/io): rows 1 and 2 both embed.
     const csv = 'id,body\n0,"hello, world"\n1,\n2,""\n3,bye\n';
     const { table: t, info } = await readDataset(new Blob([csv]), 'docs.csv', () => undefined);
-    expect(info.columns.find((c) => c.name === 'body')).toMatchObject({ isText: true, nullCount: 1 });
+    expect(info.columns.find((c) => c.name === 'body')).toMatchObject({ isText: true, nullCount: 0 });
     // A backend that words a non-string row exactly as the real embedder does (src/model/pipeline/embedder.ts).
     const embedBatch: BatchFunction<Float32Array> = async (args) => {
       const texts = args.getChild('text')!.toArray() as Array<string | null>;
@@ -96,16 +96,24 @@ describe('runJob', () => {
       const errors = texts.map((x, i) => (typeof x === 'string' ? null : `row ${i}: expected a string, got null`));
       return errors.some((e) => e) ? { values, errors } : { values };
     };
-    const out = await runJob(
-      { table: t, settings: { ...settings, chunking: { mode: 'chunkSize', chunkSize: 2 } }, jobKey: 'csv', signal: new AbortController().signal, emit: () => undefined },
-      { cache: memoryChunkCache(), backend: { ...backend(), embedBatch }, flushMs: 1 },
-    );
-    expect(out.errors).toEqual([null, 'no text: the cell is empty (null), so there is nothing to embed (in CSV, write "" for an empty text)', null, null]);
-    expect(out.failedRows).toBe(1);
-    expect(out.groups).toEqual([{ message: 'no text: the cell is empty (null), so there is nothing to embed (in CSV, write "" for an empty text)', rows: [1] }]);
-    expect(Array.from(out.matrix.subarray(6, 9))).toEqual([0, 1, 1]); // "" → embedded (length 0)
+    const run = (table: typeof t, key: string) =>
+      runJob(
+        { table, settings: { ...settings, chunking: { mode: 'chunkSize', chunkSize: 2 } }, jobKey: key, signal: new AbortController().signal, emit: () => undefined },
+        { cache: memoryChunkCache(), backend: { ...backend(), embedBatch }, flushMs: 1 },
+      );
+    const out = await run(t, 'csv');
+    expect(out.errors).toEqual([null, null, null, null]);
+    expect(out.failedRows).toBe(0);
+    expect(Array.from(out.matrix.subarray(3, 9))).toEqual([0, 1, 1, 0, 1, 1]); // both empties embedded (length 0)
     expect(out.matrix[0]).toBe('hello, world'.length);
-    expect(out.matrix[9]).toBe(3);
+
+    const jsonl = '{"id":0,"body":"a"}\n{"id":1,"body":null}\n{"id":2}\n{"id":3,"body":"bye"}\n';
+    const { table: j } = await readDataset(new Blob([jsonl]), 'docs.jsonl', () => undefined);
+    const nulls = await run(j, 'jsonl');
+    expect(nulls.errors).toEqual([null, 'null', 'null', null]);
+    expect(nulls.nullRows).toBe(2);
+    expect(nulls.failedRows).toBe(0);
+    expect(nulls.groups).toEqual([]);
   });
 
   test('a missing text column is a clear error', async () => {
@@ -113,4 +121,10 @@ describe('runJob', () => {
       runJob({ table: table(3), settings: { ...settings, textColumn: 'nope' }, jobKey: 'k', signal: new AbortController().signal, emit: () => undefined }, { cache: memoryChunkCache(), backend: backend() }),
     ).rejects.toThrow(/"nope"/);
   });
+});
+
+test('chunk messages name the file\'s data rows (from 1), not the row inside the chunk', async () => {
+  const { fileRows } = await import('./job-runner');
+  expect(fileRows('row 2: expected a string, got number 7', 400)).toBe('row 403: expected a string, got number 7');
+  expect(fileRows('rows row 0 and row 9 failed', 0)).toBe('rows row 1 and row 10 failed');
 });

@@ -34,7 +34,10 @@ export interface JobOutput {
   dim: number;
   /** Per row: null = ok, else the error text. */
   errors: Array<string | null>;
+  /** Rows that failed (errors[i] set and not NULL_STATUS). */
   failedRows: number;
+  /** Rows whose text is a true null (Parquet/JSONL null): a null embedding, status `null`, not a failure. */
+  nullRows: number;
   chunks: number;
   cancelled: boolean;
   groups: RowErrorGroup[];
@@ -107,7 +110,8 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   };
   const fn = deps.backend.embedBatch;
 
-  const onProgress = (event: ChunkProgressEvent) => {
+  const onProgress = (raw: ChunkProgressEvent) => {
+    const event = 'error' in raw ? { ...raw, error: fileRows(raw.error, raw.offset) } : raw;
     push({ type: 'chunk', event, at: now() });
     // A local chunk's inference runs synchronously on this thread and would hold back the timer:
     // send 'running' at once (postMessage needs no event-loop turn) so the page shows it.
@@ -134,7 +138,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     const err = guard.translate(caught);
     if (timer) clearTimeout(timer);
     flush();
-    if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, chunks: plan.length, cancelled: true, groups: [] };
+    if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
     throw err;
   } finally {
     guard.dispose();
@@ -142,16 +146,25 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   }
   if (timer) clearTimeout(timer);
   flush();
-  if (signal.aborted) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, chunks: plan.length, cancelled: true, groups: [] };
+  if (signal.aborted) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
 
   return collect(result.table, rows, dim, plan.length);
 }
 
-/** Says what a null text means for a user: in CSV an unquoted empty cell is null, while "" embeds as the empty string. */
-function friendly(message: string): string {
-  return /^expected a string, got (null|undefined)/.test(message)
-    ? 'no text: the cell is empty (null), so there is nothing to embed (in CSV, write "" for an empty text)'
-    : message;
+/**
+ * Backends and the engine number rows within their batch from 0 ("row 2: …"); a user reads the
+ * file's data rows, numbered from 1. Rewrites every "row N" of a chunk's message accordingly.
+ */
+export function fileRows(message: string, chunkOffset: number): string {
+  return message.replace(/\brow (\d+)\b/g, (_, n: string) => `row ${chunkOffset + Number(n) + 1}`);
+}
+
+/** The status of a row whose text is a true null: not a failure, there is nothing to embed. */
+export const NULL_STATUS = 'null';
+
+/** A backend's "expected a string, got null" is a null cell, reported as status `null`. */
+function statusOf(message: string): string {
+  return /^expected a string, got (null|undefined)/.test(message) ? NULL_STATUS : message;
 }
 
 /** Flattens the engine's `result` (list<float32>) + `status` columns into a matrix and errors. */
@@ -183,12 +196,14 @@ export function collect(out: Table, rows: number, knownDim: number, chunks: numb
   const errors: Array<string | null> = [];
   const groupsByMsg = new Map<string, number[]>();
   let failedRows = 0;
+  let nullRows = 0;
   for (let i = 0; i < rows; i++) {
     const s = status?.get(i) as string | null | undefined;
     // Backends number rows within their batch ("row 3: …"); the grouping below names input rows.
-    const err = s && s !== 'ok' ? friendly(s.replace(/^row \d+: /, '')) : has[i] ? null : 'no result';
+    const err = s && s !== 'ok' ? statusOf(s.replace(/^row \d+: /, '')) : has[i] ? null : 'no result';
     errors.push(err);
-    if (err) {
+    if (err === NULL_STATUS) nullRows++;
+    else if (err) {
       failedRows++;
       const list = groupsByMsg.get(err) ?? [];
       list.push(i);
@@ -196,5 +211,5 @@ export function collect(out: Table, rows: number, knownDim: number, chunks: numb
     }
   }
   const groups = [...groupsByMsg].slice(0, 200).map(([message, r]) => ({ message, rows: r }));
-  return { matrix, dim, errors, failedRows, chunks, cancelled: false, groups };
+  return { matrix, dim, errors, failedRows, nullRows, chunks, cancelled: false, groups };
 }

@@ -5,6 +5,7 @@ import { LocalRuntime, webBackend } from '../client/local-runtime-web';
 import type { ModelSpec } from '../model/registry';
 import type { BackendSpec } from './api';
 import type { EmbedBackend, ModelProgressSink } from './embed-backend';
+import { wasmThreads } from './wasm-threads';
 
 type LocalSpec = Extract<BackendSpec, { kind: 'local' }>;
 
@@ -20,16 +21,22 @@ function modelSpec(spec: LocalSpec): ModelSpec {
 }
 
 /**
- * WASM threads: leave one core to the page. ORT's threads spin while they wait, so using every
- * core starves the UI thread on small machines (measured on 2 cores: frames delayed > 1 s).
+ * Tokens per WASM inference call. The worker can take a Cancel only between calls (a call cannot
+ * be interrupted), so each is kept short: ~0.3 s at 1 thread on this machine's texts, against
+ * ~2 s for the engine default's 64 long rows. Throughput is the same (CPU inference gains
+ * nothing from batches beyond a few rows).
  */
-export function wasmThreads(cores: number, isolated: boolean): number {
-  return isolated ? Math.max(1, Math.min(8, cores - 1)) : 1;
-}
+const WASM_TOKEN_BUDGET = 512;
 
 export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink): Promise<EmbedBackend> {
   const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
-  const runtime = new LocalRuntime({ model: modelSpec(spec), device: spec.device, onProgress, backend: webBackend({ threads }) });
+  const runtime = new LocalRuntime({
+    model: modelSpec(spec),
+    device: spec.device,
+    onProgress,
+    backend: webBackend({ threads }),
+    embedder: spec.device === 'webgpu' ? undefined : { tokenBudget: WASM_TOKEN_BUDGET },
+  });
   const info = await runtime.info();
   return {
     label: `Local · ${info.device === 'webgpu' ? 'WebGPU' : 'WASM'} · ${info.model}, ${info.dimension}-d`,

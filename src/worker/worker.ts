@@ -2,7 +2,7 @@
 // page through the one typed comlink interface in api.ts. Nothing here touches the DOM.
 import * as Comlink from 'comlink';
 import { Field, Float32, List, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
-import type { BackendSpec, DatasetInfo, PlainError, ReadProgress, RunEvent, RunSummary, WorkerApi } from './api';
+import type { BackendSpec, DatasetInfo, OpenOptions, PlainError, ReadProgress, RunEvent, RunSummary, WorkerApi } from './api';
 import { jobKey, type ChunkCache } from './chunk-cache';
 import { idbChunkCache } from './idb-chunk-cache';
 import type { EmbedBackend } from './embed-backend';
@@ -32,6 +32,9 @@ interface Results extends JobOutput {
   textColumn: string;
   backend: BackendSpec;
 }
+
+/** Rows timed by estimate(): enough to average over lengths, few enough to take seconds. */
+const ESTIMATE_ROWS = 32;
 
 let dataset: Dataset | undefined;
 let results: Results | undefined;
@@ -85,10 +88,10 @@ function getBackend(spec: BackendSpec, emit: (e: RunEvent[]) => void): Promise<E
   return value;
 }
 
-async function open(file: Blob, name: string, onProgress: (p: ReadProgress) => void): Promise<DatasetInfo> {
+async function open(file: Blob, name: string, onProgress: (p: ReadProgress) => void, opts: OpenOptions = {}): Promise<DatasetInfo> {
   dataset = undefined;
   results = undefined;
-  const { table, info } = await readDataset(file, name, onProgress);
+  const { table, info } = await readDataset(file, name, onProgress, opts);
   dataset = { file, info, table };
   return info;
 }
@@ -118,8 +121,8 @@ function guarded<T extends object>(api: T): T {
 }
 
 const api: WorkerApi = {
-  async openDataset(file, onProgress) {
-    return open(file, file.name, onProgress);
+  async openDataset(file, onProgress, opts) {
+    return open(file, file.name, onProgress, opts);
   },
 
   async previewInput(start, count) {
@@ -146,7 +149,7 @@ const api: WorkerApi = {
     const plan = settings.chunking.mode === 'chunkSize' ? Math.ceil(ds.info.rows / settings.chunking.chunkSize) : Math.min(settings.chunking.numChunks, ds.info.rows);
     // Remember the run (file included) so a reload can offer to resume it.
     await cache
-      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, rows: ds.info.rows, totalChunks: plan, settings, backend: savedBackend(spec), savedAt: Date.now() })
+      .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, file: ds.file, fileName: ds.info.fileName, delimiter: ds.info.delimiter, rows: ds.info.rows, totalChunks: plan, settings, backend: savedBackend(spec), savedAt: Date.now() })
       .catch(() => undefined);
     let out;
     try {
@@ -166,11 +169,27 @@ const api: WorkerApi = {
       await cache.clearJob(key).catch(() => undefined);
       await cache.clearSession().catch(() => undefined);
     }
-    return { rows: ds.info.rows, failedRows: out.failedRows, dimension: out.dim, chunks: out.chunks, elapsedMs: Date.now() - started, cancelled: out.cancelled, errors: out.groups };
+    return { rows: ds.info.rows, failedRows: out.failedRows, nullRows: out.nullRows, dimension: out.dim, chunks: out.chunks, elapsedMs: Date.now() - started, cancelled: out.cancelled, errors: out.groups };
   },
 
   async cancel() {
     controller?.abort();
+  },
+
+  async estimate(spec, settings) {
+    const ds = needDataset();
+    const text = validateTextColumn(ds.table, settings.textColumn, ds.info.fileName);
+    const b = await getBackend(spec, () => undefined);
+    // Rows spread over the file (lengths vary along it), nulls skipped; one untimed warm-up call.
+    const n = ds.info.rows;
+    const pick = Array.from({ length: Math.min(ESTIMATE_ROWS, n) }, (_, i) => Math.floor(((i + 0.5) * n) / Math.min(ESTIMATE_ROWS, n)));
+    const texts = pick.map((r) => text.get(r) as string | null).filter((t): t is string => typeof t === 'string');
+    if (!texts.length) fail('NoTextError', 'The sampled rows have no text to time.');
+    await b.embedTexts(texts.slice(0, 2));
+    const t0 = performance.now();
+    await b.embedTexts(texts);
+    const rowsPerSec = texts.length / Math.max(1e-3, (performance.now() - t0) / 1000);
+    return { sampleRows: texts.length, rowsPerSec, seconds: n / rowsPerSec, device: b.device };
   },
 
   async resumeOffer() {
@@ -182,7 +201,7 @@ const api: WorkerApi = {
 
   async reopenSaved(onProgress) {
     const s = (await cache.getSession()) ?? fail('NoSavedRunError', 'No interrupted run is saved in this browser.');
-    return open(s.file, s.fileName, onProgress);
+    return open(s.file, s.fileName, onProgress, { delimiter: s.delimiter });
   },
 
   async discardSaved() {
@@ -249,8 +268,8 @@ const api: WorkerApi = {
     const v = syntheticResults(rows, dim);
     const info: DatasetInfo = { fileName: 'synthetic', fileSize: 0, format: 'csv', rows, columns: explorerInfo(v).columns, defaultTextColumn: v.textColumn, fingerprint: `synthetic-${rows}x${dim}`, parseMs: 0 };
     dataset = { file: new Blob([]), info, table: v.table };
-    results = { matrix: v.matrix, dim, errors: v.errors as Array<string | null>, failedRows: 0, chunks: 1, cancelled: false, groups: [], textColumn: v.textColumn, backend: { kind: 'remote', url: '', apiKey: '', functionName: 'synthetic' } };
-    return { rows, failedRows: 0, dimension: dim, chunks: 1, elapsedMs: 0, cancelled: false, errors: [] };
+    results = { matrix: v.matrix, dim, errors: v.errors as Array<string | null>, failedRows: 0, nullRows: 0, chunks: 1, cancelled: false, groups: [], textColumn: v.textColumn, backend: { kind: 'remote', url: '', apiKey: '', functionName: 'synthetic' } };
+    return { rows, failedRows: 0, nullRows: 0, dimension: dim, chunks: 1, elapsedMs: 0, cancelled: false, errors: [] };
   },
 
   async exportParquet(onPart) {

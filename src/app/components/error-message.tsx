@@ -1,4 +1,5 @@
 import type { PlainError } from '../../worker/api';
+import { uiWording } from '../lib/ui-wording';
 
 interface ErrorMessageProps {
   error: PlainError;
@@ -10,7 +11,7 @@ export function ErrorMessage({ error, testId }: ErrorMessageProps) {
   return (
     <div className="alert alert--error" role="alert" data-testid={testId}>
       <strong className="alert__name">{error.name}</strong>
-      <span className="alert__message">{error.message}</span>
+      <span className="alert__message">{uiWording(error.message)}</span>
     </div>
   );
 }

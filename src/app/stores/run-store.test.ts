@@ -37,7 +37,7 @@ test('events fold into tiles, row counts and status', () => {
   expect(countByStatus(r.tiles)).toMatchObject({ done: 2, failed: 1, running: 0 });
 
   const before = r.completed;
-  r.finish({ rows: 25, failedRows: 5, dimension: 3, chunks: 3, elapsedMs: 10, cancelled: false, errors: [] });
+  r.finish({ rows: 25, failedRows: 5, nullRows: 0, dimension: 3, chunks: 3, elapsedMs: 10, cancelled: false, errors: [] });
   expect(useRun.getState().status).toBe('done');
   expect(useRun.getState().completed).toBe(before + 1);
 });
@@ -51,7 +51,7 @@ test('a cancelled run keeps its finished tiles and does not count as completed',
     { type: 'chunk', at: 1, event: { status: 'done', chunk: 0, offset: 0, rows: 10, attempt: 1, latencyMs: 5, failedRows: 0 } },
     { type: 'chunk', at: 2, event: { status: 'cancelled', chunk: 1, offset: 10, rows: 10 } },
   ]);
-  s.finish({ rows: 25, failedRows: 0, dimension: 0, chunks: 3, elapsedMs: 10, cancelled: true, errors: [] });
+  s.finish({ rows: 25, failedRows: 0, nullRows: 0, dimension: 0, chunks: 3, elapsedMs: 10, cancelled: true, errors: [] });
   const r = useRun.getState();
   expect(r.status).toBe('cancelled');
   expect(r.completed).toBe(before);

@@ -37,7 +37,9 @@ interface RunState {
   error: PlainError | null;
   /** Bumped each time a run completes, so result views refetch. */
   completed: number;
-  begin(): void;
+  /** What the last run was started with (lib/stale.ts runIdentity): results are stale when it differs. */
+  ranWith: string | null;
+  begin(ranWith?: string): void;
   apply(events: RunEvent[]): void;
   finish(summary: RunSummary): void;
   fail(error: PlainError): void;
@@ -66,8 +68,9 @@ function tileFromPlan(c: ChunkPlan, cached: boolean): Tile {
 export const useRun = create<RunState>()((set) => ({
   ...idle,
   completed: 0,
-  begin: () => set({ ...idle, status: 'loading-model', startedAt: Date.now() }),
-  reset: () => set({ ...idle }),
+  ranWith: null,
+  begin: (ranWith) => set({ ...idle, status: 'loading-model', startedAt: Date.now(), ranWith: ranWith ?? null }),
+  reset: () => set({ ...idle, ranWith: null }),
   cancelling: () => set({ status: 'cancelling' }),
   fail: (error) => set({ status: 'error', error }),
   finish: (summary) => set((s) => ({ status: summary.cancelled ? 'cancelled' : 'done', summary, completed: summary.cancelled ? s.completed : s.completed + 1 })),

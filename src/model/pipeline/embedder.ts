@@ -103,7 +103,9 @@ export class Embedder {
     for (let k = 0; k < plan.length; k++) {
       opts.signal?.throwIfAborted();
       const dense = next!;
-      const running = queue.run(() => {
+      const running = queue.run(async () => {
+        // A turn of the event loop first, so a cancel that arrived meanwhile is seen right here.
+        await this.session.yieldTurn?.();
         opts.signal?.throwIfAborted();
         return this.session.run(dense);
       });

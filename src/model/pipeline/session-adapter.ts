@@ -37,6 +37,8 @@ export interface SessionAdapterOptions {
   warmUpId: bigint;
   /** How token states become one vector (sentence-transformers' Pooling + Normalize); default mean + L2. */
   pooling?: PoolingSpec;
+  /** See EmbeddingSession.yieldTurn. */
+  yieldTurn?: () => Promise<void>;
 }
 
 /** The first line of an error's message (runtimes append long native stack traces). */
@@ -57,7 +59,10 @@ export class SessionAdapter<T> implements EmbeddingSession {
   ) {
     this.device = opts.device;
     this.deviceReason = opts.deviceReason;
+    if (opts.yieldTurn) this.yieldTurn = opts.yieldTurn;
   }
+
+  yieldTurn?: () => Promise<void>;
 
   /** Learns the output width: from metadata when stated, else from a one-token warm-up run. */
   async init(): Promise<void> {

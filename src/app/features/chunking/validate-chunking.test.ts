@@ -19,13 +19,25 @@ describe('validateChunking', () => {
     expect(v.plan?.map((c) => c.rows)).toEqual([4, 3, 3]);
   });
 
-  test('bad values are reported per field with the engine message', () => {
+  test('bad values are reported per field in the cell\'s own names, one rule for every field', () => {
     const v = validateChunking({ ...base, chunkSize: '0', concurrentChunks: '1.5', timeout: '-1', retries: 'x' }, 100);
     expect(v.chunking).toBeNull();
-    expect(v.errors.chunkSize).toMatch(/chunkSize/);
-    expect(v.errors.concurrentChunks).toMatch(/concurrentChunks/);
-    expect(v.errors.timeout).toMatch(/timeout/);
-    expect(v.errors.retries).toMatch(/retries/);
+    expect(v.errors).toEqual({
+      chunkSize: 'chunk_size must be a whole number ≥ 1; got "0".',
+      concurrentChunks: 'concurrent_chunks must be a whole number ≥ 1; got "1.5".',
+      timeout: 'timeout must be a number of seconds > 0, or empty for none; got "-1".',
+      retries: 'retries must be a whole number ≥ 0; got "x".',
+    });
+  });
+
+  test('concurrent_chunks "0" or "" is an error, never a silent 1; engine names never show', () => {
+    expect(validateChunking({ ...base, concurrentChunks: '0' }, 10).errors.concurrentChunks).toBe('concurrent_chunks must be a whole number ≥ 1; got "0".');
+    expect(validateChunking({ ...base, concurrentChunks: '' }, 10).errors.concurrentChunks).toBe('concurrent_chunks is required: enter a whole number ≥ 1.');
+    expect(validateChunking({ ...base, chunkSize: '' }, 10).errors.chunkSize).toBe('chunk_size is required: enter a whole number ≥ 1.');
+    for (const bad of ['abc', '1e3', 'Infinity', '0x10', ' ']) {
+      const errs = Object.values(validateChunking({ ...base, chunkSize: bad, concurrentChunks: bad, retries: bad }, 10).errors).join(' ');
+      expect(errs).not.toMatch(/chunkSize|concurrentChunks|NaN|Invalid option/);
+    }
   });
 
   test('an empty timeout means wait forever', () => {

@@ -6,6 +6,7 @@ import { Stat } from '../../components/stat';
 import { formatBytes, formatCount, formatDuration } from '../../lib/format';
 import { useDataset } from '../../stores/dataset-store';
 import { useRun } from '../../stores/run-store';
+import { DelimiterSelect } from './delimiter-select';
 import { DropZone } from './drop-zone';
 import { FilePrompt } from './file-prompt';
 import { openDataset } from './open-dataset';
@@ -21,7 +22,7 @@ const STATE: Record<string, [CellState, string]> = {
 };
 
 export function DatasetCell() {
-  const { status, progress, info, error, textColumn, version, fileName, chooseTextColumn } = useDataset();
+  const { status, progress, info, error, textColumn, version, fileName, chooseTextColumn, file, delimiter } = useDataset();
   const running = useRun((s) => s.status === 'running' || s.status === 'loading-model' || s.status === 'cancelling');
   const [state, label] = STATE[status];
   const disabled = status === 'reading' || running;
@@ -61,10 +62,13 @@ export function DatasetCell() {
               <Stat label="Columns" value={String(info.columns.length)} />
               <Stat label="Parsed in" value={formatDuration(info.parseMs)} />
             </div>
-            <TextColumnSelect columns={info.columns} value={textColumn} onChange={chooseTextColumn} />
+            <div className="field-row">
+              <TextColumnSelect columns={info.columns} value={textColumn} onChange={chooseTextColumn} />
+              <DelimiterSelect info={info} value={delimiter} disabled={disabled || !file} onChange={(d) => file && void openDataset(file, d)} />
+            </div>
             <div className="split">
               <SchemaTable columns={info.columns} textColumn={textColumn} />
-              <PreviewTable columns={info.columns} rows={info.rows} version={version} />
+              <PreviewTable columns={info.columns} textColumn={textColumn} rows={info.rows} version={version} />
             </div>
           </div>
         ) : null}

@@ -3,12 +3,13 @@ import { proxy, toPlainError, workerApi } from '../../lib/worker-client';
 import { useDataset } from '../../stores/dataset-store';
 import { useRun } from '../../stores/run-store';
 
-export async function openDataset(file: File): Promise<void> {
+/** Reads `file` in the worker; `delimiter` ('auto' = detect) applies to CSV/TSV. */
+export async function openDataset(file: File, delimiter = 'auto'): Promise<void> {
   const ds = useDataset.getState();
-  ds.startReading(file.name, file.size);
+  ds.startReading(file.name, file.size, file, delimiter);
   useRun.getState().reset();
   try {
-    const info = await workerApi().openDataset(file, proxy((p) => useDataset.getState().setProgress(p)));
+    const info = await workerApi().openDataset(file, proxy((p) => useDataset.getState().setProgress(p)), delimiter === 'auto' ? {} : { delimiter });
     useDataset.getState().loaded(info);
   } catch (err) {
     useDataset.getState().failed(toPlainError(err));

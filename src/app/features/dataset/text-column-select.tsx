@@ -23,7 +23,7 @@ export function TextColumnSelect({ columns, value, onChange }: TextColumnSelectP
       </select>
       {nulls ? (
         <span className="field__hint" data-testid="dataset-null-hint">
-          {nulls} row{nulls === 1 ? ' has' : 's have'} no text in this column: {nulls === 1 ? 'it' : 'they'} will be marked failed and kept, in place, in the output.
+          {nulls} row{nulls === 1 ? ' has' : 's have'} no text (null) in this column: {nulls === 1 ? 'it gets' : 'they get'} a null embedding and status <code>null</code>, kept in place in the output (not counted as failed).
         </span>
       ) : null}
     </label>

@@ -1,6 +1,7 @@
 // What the local backend will most likely pick, shown before the first run; the worker reports
 // the device that actually ran once the model is loaded.
 import { useEffect, useState } from 'react';
+import { wasmThreads } from '../../../worker/wasm-threads';
 
 export interface DeviceProbe {
   webgpu: boolean;
@@ -14,7 +15,7 @@ interface GpuLike {
 }
 
 export async function probeDevices(): Promise<DeviceProbe> {
-  const threads = self.crossOriginIsolated ? Math.min(navigator.hardwareConcurrency || 1, 8) : 1;
+  const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
   const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
   let webgpu = false;
   let detail = 'this browser has no WebGPU (navigator.gpu is missing)';

@@ -1,7 +1,11 @@
 import { useRun } from '../../stores/run-store';
 
+/** Rows as the file numbers them: data rows from 1 (the worker's row indexes are from 0). */
 function rowList(rows: number[]): string {
-  const shown = rows.slice(0, 12).join(', ');
+  const shown = rows
+    .slice(0, 12)
+    .map((r) => r + 1)
+    .join(', ');
   return rows.length > 12 ? `${shown} … (+${rows.length - 12} more)` : shown;
 }
 
@@ -29,7 +33,7 @@ export function ErrorList() {
               <li key={t.offset}>
                 <span className="errors__msg">{t.error}</span>
                 <span className="muted mono">
-                  rows {t.offset}–{t.offset + t.rows - 1}
+                  rows {t.offset + 1}–{t.offset + t.rows}
                 </span>
               </li>
             ))

@@ -4,7 +4,8 @@ import type { ResumeOffer } from '../../../worker/api';
 import { formatCount } from '../../lib/format';
 import { workerApi } from '../../lib/worker-client';
 import { useRun } from '../../stores/run-store';
-import { discardSaved, resumeSaved } from './run-actions';
+import { useDataset } from '../../stores/dataset-store';
+import { discardSaved, restoreSaved, resumeSaved } from './run-actions';
 
 export function ResumeBanner() {
   const [offer, setOffer] = useState<ResumeOffer | null>(null);
@@ -13,7 +14,12 @@ export function ResumeBanner() {
     let live = true;
     workerApi()
       .resumeOffer()
-      .then((o) => live && setOffer(o))
+      .then((o) => {
+        if (!live) return;
+        setOffer(o);
+        // Show the interrupted run's dataset and settings at once, not "No data" under the offer.
+        if (o && useDataset.getState().status === 'empty') void restoreSaved(o);
+      })
       .catch(() => undefined);
     return () => {
       live = false;

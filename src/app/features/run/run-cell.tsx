@@ -11,6 +11,7 @@ import { useRun, type RunStatus } from '../../stores/run-store';
 import { ErrorList } from './error-list';
 import { ResumeBanner } from './resume-banner';
 import { cancelRun, startRun } from './run-actions';
+import { RunEstimateView } from './run-estimate';
 import { RunStats } from './run-stats';
 import { TileGrid } from './tile-grid';
 
@@ -76,6 +77,7 @@ export function RunCell() {
             {!ready.ok ? ready.reason : backend ? `${backend.label} — ${backend.reason}` : status === 'loading-model' ? (modelMessage ?? 'Preparing the backend…') : null}
           </span>
         </div>
+        {!busy && ready.ok ? <RunEstimateView disabled={busy} /> : null}
         {error ? <ErrorMessage error={error} testId="run-error" /> : null}
         {tiles.length ? <RunStats /> : null}
         <TileGrid />

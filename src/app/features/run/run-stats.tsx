@@ -41,6 +41,7 @@ export function RunStats() {
         <Stat label="Elapsed" value={formatDuration(elapsed)} />
         <Stat label="ETA" value={live && status === 'running' ? formatDuration(eta) : '–'} testId="run-eta" />
         <Stat label="Chunks" value={`${counts.done} / ${tiles.length}`} testId="run-chunks" />
+        {summary?.nullRows ? <Stat label="Null texts (status null)" value={formatCount(summary.nullRows)} testId="run-null-rows" /> : null}
       </div>
     </div>
   );
