@@ -107,7 +107,8 @@ async function runCli(url: string, input: string, output: string, chunk: string,
   let peak = 0;
   const sampler = setInterval(() => {
     try {
-      peak = Math.max(peak, memMiB(child.pid!).peak);
+      const now = memMiB(child.pid!).peak;
+      if (Number.isFinite(now)) peak = Math.max(peak, now); // an exiting process has no VmHWM line
     } catch {
       // exited between samples
     }

@@ -7,10 +7,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readWithHyparquet } from '../io/test-fixtures';
-import { createServer, type EmbedbookServer } from '../server/create-server';
+import { start, type Running } from '../server/test-fixtures/http';
 import { main, type CliIO } from './main';
 
 const dir = mkdtempSync(join(tmpdir(), 'embedbook-resume-'));
@@ -56,13 +55,10 @@ function runChild(args: string[]) {
 }
 
 describe('embedbook embed: interrupted runs continue (real server, child process)', () => {
-  let server: EmbedbookServer;
+  let server: Running;
   let url: string;
   beforeAll(async () => {
-    server = createServer({
-      app: Fastify({ forceCloseConnections: true }),
-      port: 0,
-      workers: 1,
+    server = await start({
       functions: [{
         definition: { name: 'slow', args: { text: 'string[]' }, output: 'float32[]', maxBatchingSize: 50, maxBufferDuration: 1, retries: 0 },
         bundle: `export default { async handler(text) {
@@ -71,7 +67,7 @@ describe('embedbook embed: interrupted runs continue (real server, child process
         } };`,
       }],
     });
-    ({ url } = await server.listen());
+    url = server.url;
   });
   afterAll(async () => {
     await server?.close();

@@ -96,7 +96,8 @@ export async function openInput(file: string, column: string, signal?: AbortSign
     checkTextField(scan.schema, column, file);
     return { totalRows: scan.rows, columns: scan.names, identity, batches: () => csvBatches(createReadStream(file), scan, opts) };
   }
-  const opened = await openParquetBatches(blob, { fileName: file, signal, syncLimitBytes: PARQUET_SYNC_LIMIT });
+  // One row group per decode call (not 128 MiB's worth): only that much input is held at a time.
+  const opened = await openParquetBatches(blob, { fileName: file, signal, syncLimitBytes: PARQUET_SYNC_LIMIT, syncCallBytes: 1 });
   const tables = opened.batches();
   const first = await tables.next();
   const head: Table | undefined = first.done ? undefined : first.value;

@@ -3,7 +3,6 @@
 import type { DataType } from 'apache-arrow';
 import { AbortGroup } from './abort-group';
 import { assembleTable, emptyResultTable } from './assemble';
-import { countErrors } from './attempt';
 import { CancelledError, ChunkFailedError, InvalidOptionError } from './errors';
 import { outputKind } from './output-type';
 import { isAsyncIterable, isTable, openChunkSource } from './chunk-source';
@@ -64,7 +63,9 @@ function resumeMap<T>(completed: ChunkedCallOptions['completed'], plan: ChunkPla
 }
 
 function failedRowsOf(out: BatchOutput<unknown>): number {
-  return out.errors ? countErrors(out.errors.map((e) => e ?? null)) : 0;
+  let n = 0;
+  for (const e of out.errors ?? []) if (e !== null && e !== undefined) n++;
+  return n;
 }
 
 function checkStreamOptions(opts: EngineCallOptions): { sink: ResultSink | undefined; skipChunks: number } {

@@ -19,6 +19,8 @@ export interface ParquetReadOptions {
   onProgress?: (progress: ReadProgress) => void;
   /** Files up to this size use the panic-safe synchronous decoder (default SYNC_DECODE_LIMIT_BYTES). */
   syncLimitBytes?: number;
+  /** Uncompressed bytes decoded per synchronous call (default 128 MiB); a stream wants less. */
+  syncCallBytes?: number;
 }
 
 /** Parquet needs random access (its footer is at the end): pass a File/Blob or the bytes. */
@@ -171,7 +173,7 @@ async function* parquetTables(source: ParquetSource, blob: Blob, groups: FooterI
         if (signal?.aborted) throw new ReadAbortedError(fileName);
         const call: number[] = [];
         let callBytes = 0;
-        while (g < groups.length && (call.length === 0 || callBytes + groups[g].bytes <= SYNC_CALL_BYTES)) {
+        while (g < groups.length && (call.length === 0 || callBytes + groups[g].bytes <= (options.syncCallBytes ?? SYNC_CALL_BYTES))) {
           callBytes += groups[g].bytes;
           call.push(g++);
         }
