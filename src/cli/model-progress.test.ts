@@ -7,6 +7,7 @@ test('download progress: a line at 0%, each 10% and done per file; cache hits an
   print({ status: 'download', file: 'onnx/model.onnx', loaded: 0, total: 90_000_000 });
   for (let loaded = 1_000_000; loaded <= 90_000_000; loaded += 1_000_000) print({ status: 'download', file: 'onnx/model.onnx', loaded, total: 90_000_000 });
   print({ status: 'download', file: 'config.json', loaded: 600, total: 600, cached: true });
+  print({ status: 'download', file: 'model.onnx', loaded: 28_000_000, total: 28_000_000 }); // read from a folder
   print({ status: 'compile', file: 'onnx/model.onnx' });
   print({ status: 'download', file: 'tokenizer.json', loaded: 2_000_000 });
   expect(lines).toHaveLength(12);

@@ -10,17 +10,9 @@ import { LocalRuntime } from '../client/local-runtime-node';
 import { ensureSyntheticBert } from './bert/generate';
 import { poolTokens } from './pooling';
 import { loadNodeModel } from './registry-node';
-import { POOLING_MODES, readSentenceTransformerConfig, type PoolingMode } from './sentence-transformers';
+import { POOLING_CONFIG_KEYS, POOLING_MODES, readSentenceTransformerConfig, type PoolingMode } from './sentence-transformers';
 import { startHubServer, type HubServer } from './testing/hub-server';
 
-const MODE_KEY: Record<PoolingMode, string> = {
-  cls: 'pooling_mode_cls_token',
-  max: 'pooling_mode_max_tokens',
-  mean: 'pooling_mode_mean_tokens',
-  mean_sqrt_len: 'pooling_mode_mean_sqrt_len_tokens',
-  weightedmean: 'pooling_mode_weightedmean_tokens',
-  lasttoken: 'pooling_mode_lasttoken',
-};
 
 const modules = (normalize: boolean) =>
   JSON.stringify([
@@ -29,7 +21,7 @@ const modules = (normalize: boolean) =>
     ...(normalize ? [{ idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' }] : []),
   ]);
 const poolingConfig = (modes: PoolingMode[]) =>
-  JSON.stringify({ word_embedding_dimension: 32, ...Object.fromEntries(POOLING_MODES.map((m) => [MODE_KEY[m], modes.includes(m)])), include_prompt: true });
+  JSON.stringify({ word_embedding_dimension: 32, ...Object.fromEntries(POOLING_MODES.map((m) => [POOLING_CONFIG_KEYS[m], modes.includes(m)])), include_prompt: true });
 
 // Models loaded by id are cached: keep this file's cache out of ~/.cache.
 process.env.EMBEDBOOK_CACHE = mkdtempSync(join(tmpdir(), 'eb-cache-'));

@@ -58,7 +58,8 @@ export class UnknownPromptError extends EmbedbookError {
   }
 }
 
-const MODE_KEYS: Record<PoolingMode, string> = {
+/** The 1_Pooling/config.json key that switches each mode on. */
+export const POOLING_CONFIG_KEYS: Record<PoolingMode, string> = {
   cls: 'pooling_mode_cls_token',
   max: 'pooling_mode_max_tokens',
   mean: 'pooling_mode_mean_tokens',
@@ -142,13 +143,13 @@ function readPooling(config: unknown, file: string): PoolingMode[] {
     throw new UnsupportedModelConfigError(file, 'include_prompt: false (pooling that skips the prompt tokens) is not supported; the embeddings would differ from sentence-transformers\'');
   }
   // Older configs name the mode in one string ("pooling_mode": "mean").
-  if (typeof c.pooling_mode === 'string' && !POOLING_MODES.some((m) => c[MODE_KEYS[m]] === true)) {
+  if (typeof c.pooling_mode === 'string' && !POOLING_MODES.some((m) => c[POOLING_CONFIG_KEYS[m]] === true)) {
     const named = c.pooling_mode.replace(/_tokens?$/, '').replace(/^mean_sqrt_len$/, 'mean_sqrt_len') as PoolingMode;
     if (!POOLING_MODES.includes(named)) throw new UnsupportedModelConfigError(file, `pooling_mode ${JSON.stringify(c.pooling_mode)} is not one of ${POOLING_MODES.join(', ')}`);
     return [named];
   }
-  const modes = POOLING_MODES.filter((m) => c[MODE_KEYS[m]] === true);
-  if (!modes.length) throw new UnsupportedModelConfigError(file, `no pooling mode is switched on; set one of ${Object.values(MODE_KEYS).join(', ')} to true`);
+  const modes = POOLING_MODES.filter((m) => c[POOLING_CONFIG_KEYS[m]] === true);
+  if (!modes.length) throw new UnsupportedModelConfigError(file, `no pooling mode is switched on; set one of ${Object.values(POOLING_CONFIG_KEYS).join(', ')} to true`);
   return modes;
 }
 

@@ -3,6 +3,7 @@
 // Arrow data crosses as transferred IPC bytes; errors cross as plain { name, message }.
 import type { ChunkPlan, ChunkProgressEvent } from '../core/types';
 import type { ModelLoadProgress, ResolvedDevice } from '../model/types';
+import type { Dtype } from '../model/dtype';
 
 /** Errors never cross as class instances: a stable name plus an actionable message. */
 export interface PlainError {
@@ -51,7 +52,9 @@ export type LocalDevice = 'auto' | 'webgpu' | 'wasm';
 export type ModelChoice =
   | { kind: 'default' }
   | { kind: 'url'; url: string }
-  | { kind: 'files'; files: File[] };
+  | { kind: 'files'; files: File[] }
+  /** A Hugging Face id on `endpoint` (the hub or a mirror); prompt name and dtype optional. */
+  | { kind: 'hub'; id: string; endpoint: string; prompt?: string; dtype?: Dtype };
 
 export type BackendSpec =
   | { kind: 'local'; device: LocalDevice; model: ModelChoice }

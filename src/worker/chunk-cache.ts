@@ -51,7 +51,9 @@ export function jobKey(dataset: Pick<DatasetInfo, 'fingerprint'>, backend: Backe
         ? 'local:default'
         : backend.model.kind === 'url'
           ? `local:url:${backend.model.url}`
-          : `local:files:${backend.model.files.map((f) => `${f.name}/${f.size}`).join(',')}`;
+          : backend.model.kind === 'hub'
+            ? `local:hub:${backend.model.endpoint}|${backend.model.id}|${backend.model.prompt ?? ''}|${backend.model.dtype ?? ''}`
+            : `local:files:${backend.model.files.map((f) => `${f.name}/${f.size}`).join(',')}`;
   return [dataset.fingerprint, settings.textColumn, chunking, model].join('|');
 }
 

@@ -11,12 +11,20 @@ type LocalSpec = Extract<BackendSpec, { kind: 'local' }>;
 
 export function localBackendKey(spec: LocalSpec): string {
   const m = spec.model;
-  const model = m.kind === 'default' ? 'default' : m.kind === 'url' ? `url:${m.url}` : `files:${m.files.map((f) => `${f.name}/${f.size}/${f.lastModified}`).join(',')}`;
+  const model =
+    m.kind === 'default'
+      ? 'default'
+      : m.kind === 'url'
+        ? `url:${m.url}`
+        : m.kind === 'hub'
+          ? `hub:${m.endpoint}|${m.id}|${m.prompt ?? ''}|${m.dtype ?? ''}`
+          : `files:${m.files.map((f) => `${f.name}/${f.size}/${f.lastModified}`).join(',')}`;
   return `local|${spec.device}|${model}`;
 }
 
 function modelSpec(spec: LocalSpec): ModelSpec {
   const m = spec.model;
+  if (m.kind === 'hub') return { id: m.id.trim(), endpoint: m.endpoint.trim() };
   return m.kind === 'default' ? 'default' : m.kind === 'url' ? { url: m.url } : { files: m.files };
 }
 
@@ -30,12 +38,15 @@ const WASM_TOKEN_BUDGET = 512;
 
 export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink): Promise<EmbedBackend> {
   const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
+  const hub = spec.model.kind === 'hub' ? spec.model : undefined;
   const runtime = new LocalRuntime({
     model: modelSpec(spec),
     device: spec.device,
     onProgress,
     backend: webBackend({ threads }),
     embedder: spec.device === 'webgpu' ? undefined : { tokenBudget: WASM_TOKEN_BUDGET },
+    prompt: hub?.prompt,
+    dtype: hub?.dtype,
   });
   const info = await runtime.info();
   return {

@@ -1,5 +1,6 @@
 // Gathers the current cells' settings into what the worker's run() takes.
 import type { BackendSpec, RunSettings } from '../../worker/api';
+import { parseHubId } from '../../model/sources/hub';
 import { validateChunking } from '../features/chunking/validate-chunking';
 import { useChunking } from '../stores/chunking-store';
 import { useDataset } from '../stores/dataset-store';
@@ -17,6 +18,7 @@ export function currentRunSettings(): Readiness {
   const fn = useFunction.getState();
   if (fn.kind === 'local' && fn.model.kind === 'url' && !/^https?:\/\//.test(fn.model.url)) return { ok: false, reason: 'Enter the model URL (cell 2).' };
   if (fn.kind === 'local' && fn.model.kind === 'files' && fn.model.files.length === 0) return { ok: false, reason: 'Drop the model files (cell 2).' };
+  if (fn.kind === 'local' && fn.model.kind === 'hub' && !parseHubId(fn.model.id.trim())) return { ok: false, reason: 'Enter a model id such as Xenova/all-MiniLM-L6-v2 (cell 2).' };
   if (fn.kind === 'remote' && !fn.remoteUrl.trim()) return { ok: false, reason: 'Enter the server URL (cell 2).' };
   return {
     ok: true,

@@ -55,7 +55,7 @@ export function hubBaseUrl(endpoint: string, id: HubId): string {
   return `${endpoint.replace(/\/+$/, '')}/${id.repo}/resolve/${encodeURIComponent(id.revision)}/`;
 }
 
-export type HubFetch = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
+export type HubFetch = (url: string, init?: { signal?: AbortSignal; method?: 'GET' | 'HEAD' }) => Promise<Response>;
 
 const MAX_REDIRECTS = 10;
 
@@ -73,8 +73,8 @@ export function tokenFetch(settings: HubSettings, fetchFn: typeof fetch = global
   return async (first, init = {}) => {
     let url = first;
     for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-      const res = await fetchFn(url, { headers: headersFor(url), redirect: 'manual', signal: init.signal });
-      if (res.type === 'opaqueredirect') return fetchFn(url, { headers: headersFor(url), redirect: 'follow', signal: init.signal });
+      const res = await fetchFn(url, { method: init.method, headers: headersFor(url), redirect: 'manual', signal: init.signal });
+      if (res.type === 'opaqueredirect') return fetchFn(url, { method: init.method, headers: headersFor(url), redirect: 'follow', signal: init.signal });
       const location = res.headers.get('location');
       if (res.status < 300 || res.status > 399 || !location) return res;
       await res.body?.cancel();

@@ -28,7 +28,7 @@ export interface HubServer {
   endpoint: string;
   cdnOrigin: string;
   requests: RecordedRequest[];
-  /** Files served so far (repo/revision/file), hub and CDN together. */
+  /** Files downloaded so far (repo/revision/file; HEAD requests excluded), hub and CDN together. */
   served(): string[];
   close(): Promise<void>;
 }
@@ -98,7 +98,7 @@ export async function startHubServer(repos: Record<string, HubRepo>, opts: { red
       pending.set(path, body);
       return void res.writeHead(302, { ...CORS, Location: `${cdn.origin}${path}` }).end();
     }
-    served.push(key);
+    if (req.method !== 'HEAD') served.push(key);
     send(res, body);
   });
   return {

@@ -16,7 +16,7 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
           `const fn = remote.function(${JSON.stringify(backend.functionName)}, { outputType: new List(new Field('item', new Float32(), true)) });`,
         ]
       : [
-          `const local = new LocalRuntime({ model: ${backend.model.kind === 'url' ? `{ url: ${JSON.stringify(backend.model.url)} }` : backend.model.kind === 'files' ? "{ folder: './my-bert-model' }" : "'default'"} }); // device 'auto': CUDA when present, else CPU`,
+          `const local = new LocalRuntime({ model: ${backend.model.kind === 'hub' ? JSON.stringify(backend.model.id) : backend.model.kind === 'url' ? `{ url: ${JSON.stringify(backend.model.url)} }` : backend.model.kind === 'files' ? "{ folder: './my-bert-model' }" : "'default'"} }); // device 'auto': CUDA when present, else CPU`,
           `const fn = local.function('embed');`,
         ];
   return [

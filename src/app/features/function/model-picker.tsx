@@ -1,12 +1,16 @@
 // Model choice for the local backend: the built-in default (Universal Sentence Encoder lite,
-// 512-d) or a BERT-family model from a URL (Hugging Face layout) or dropped files.
+// 512-d), a Hugging Face id (known models or any id, on the hub or a mirror), or a model in
+// Hugging Face layout from a URL or dropped files.
 import { useState, type DragEvent } from 'react';
 import { Segmented } from '../../components/segmented';
 import { useFunction } from '../../stores/function-store';
+import { HubModelOptions } from './hub-model-options';
+import { KNOWN_MODELS, pageHubEndpoint } from './known-models';
 
-type Kind = 'default' | 'url' | 'files';
+type Kind = 'default' | 'hub' | 'url' | 'files';
 const KINDS = [
   { value: 'default' as Kind, label: 'Default' },
+  { value: 'hub' as Kind, label: 'Hugging Face id' },
   { value: 'url' as Kind, label: 'BERT · URL' },
   { value: 'files' as Kind, label: 'BERT · files' },
 ];
@@ -30,10 +34,22 @@ export function ModelPicker() {
           value={model.kind}
           options={KINDS}
           testId="model-kind"
-          onChange={(k) => set({ model: k === 'default' ? { kind: 'default' } : k === 'url' ? { kind: 'url', url } : { kind: 'files', files: [] } })}
+          onChange={(k) =>
+            set({
+              model:
+                k === 'default'
+                  ? { kind: 'default' }
+                  : k === 'hub'
+                    ? { kind: 'hub', id: KNOWN_MODELS[0].id, endpoint: pageHubEndpoint() }
+                    : k === 'url'
+                      ? { kind: 'url', url }
+                      : { kind: 'files', files: [] },
+            })
+          }
         />
       </div>
       {model.kind === 'default' ? <p className="hint">Universal Sentence Encoder lite, converted to ONNX at build time · 512 dimensions · served from /models/default/.</p> : null}
+      {model.kind === 'hub' ? <HubModelOptions model={model} /> : null}
       {model.kind === 'url' ? (
         <label className="field">
           <span className="field__label">Model folder URL (Hugging Face layout: onnx/model.onnx, tokenizer.json, config.json)</span>
