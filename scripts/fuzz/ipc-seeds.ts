@@ -9,6 +9,9 @@ import { encodeCallArgs } from '../../src/client/call-codec';
 import { readFrame } from '../../src/wire/ipc-frame';
 import type { Hotspot } from './mutate';
 
+/** The fuzz server's admin key: deploys must reach the deploy route's parsers, not stop at 403. */
+export const FUZZ_ADMIN_KEY = 'fuzz-admin-key';
+
 /** The functions the fuzz server deploys; each seed is a valid call to one of them. */
 export const FUZZ_FUNCTIONS = [
   { definition: { name: 'len', maxBatchingSize: 16, maxBufferDuration: 2, output: 'float64' }, bundle: 'export default { handler: async (text) => text.map((t) => (t ?? "").length) };' },

@@ -5,10 +5,10 @@
 // the event loop's longest delay — the time the server thread was held by one piece of work.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createServer } from '../../src/server/create-server';
-import { FUZZ_FUNCTIONS } from './ipc-seeds';
+import { FUZZ_ADMIN_KEY, FUZZ_FUNCTIONS } from './ipc-seeds';
 
 const { bodyLimit, maxQueuedRows } = JSON.parse(process.argv[2] ?? '{}') as { bodyLimit?: number; maxQueuedRows?: number };
-const server = createServer({ host: '127.0.0.1', port: 0, workers: 1, threadsPerWorker: 1, bodyLimit, maxQueuedRows, functions: FUZZ_FUNCTIONS });
+const server = createServer({ host: '127.0.0.1', port: 0, workers: 1, threadsPerWorker: 1, bodyLimit, maxQueuedRows, functions: FUZZ_FUNCTIONS, adminKey: FUZZ_ADMIN_KEY });
 const started = new WeakMap<object, number>();
 const durations: number[] = [];
 let slowest = { ms: 0, what: '' };

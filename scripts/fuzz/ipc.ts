@@ -9,7 +9,7 @@ import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseRng, mutate } from './mutate';
-import { ipcSeeds, type Seed } from './ipc-seeds';
+import { FUZZ_ADMIN_KEY, ipcSeeds, type Seed } from './ipc-seeds';
 import { count, percentile, type FuzzReport } from './report';
 
 export interface FuzzRunOptions {
@@ -38,7 +38,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 1 });
 function send(base: URL, method: string, path: string, type: string | undefined, body: Uint8Array | undefined, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const headers: Record<string, string | number> = {};
+    const headers: Record<string, string | number> = { authorization: `Bearer ${FUZZ_ADMIN_KEY}` };
     if (type) headers['content-type'] = type;
     if (body) headers['content-length'] = body.byteLength;
     const req = request({ host: base.hostname, port: base.port, method, path: base.pathname.replace(/\/$/, '') + path, headers, agent, timeout: timeoutMs }, (res) => {

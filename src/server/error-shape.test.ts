@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { tableToIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
-import { ARROW, start, textTable, type Running } from './test-fixtures/http';
+import { ARROW, start, TEST_ADMIN_KEY, textTable, type Running } from './test-fixtures/http';
 
 let s: Running;
 let prefixed: Running;
@@ -67,7 +67,7 @@ describe('content types', () => {
 
   test('a deploy sent as Arrow or text → 415 naming application/json', async () => {
     for (const type of [ARROW, 'text/plain']) {
-      const res = await fetch(`${s.url}/functions`, { method: 'POST', headers: { 'content-type': type }, body: arrowBody() });
+      const res = await fetch(`${s.url}/functions`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${TEST_ADMIN_KEY}` }, body: arrowBody() });
       expect(res.status).toBe(415);
       expect((await errorAnswer(res)).message).toContain('application/json');
     }
@@ -88,7 +88,7 @@ describe('bad bodies keep the shape', () => {
     ['JSON null', 'null'],
     ['a definition that is a string', '{"definition":"x"}'],
   ])('deploy with %s → 400 in the error shape', async (_what, body) => {
-    const res = await fetch(`${s.url}/functions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const res = await fetch(`${s.url}/functions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` }, body });
     expect(res.status).toBe(400);
     await errorAnswer(res);
   });
@@ -104,7 +104,8 @@ describe('bad bodies keep the shape', () => {
 function raw(base: string, request: string): Promise<{ status: number; body: string }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const sock = connect(Number(u.port), u.hostname, () => sock.end(request));
+    // `Host: HOST` in a request is this server's own host (the allow-list refuses any other).
+    const sock = connect(Number(u.port), u.hostname, () => sock.end(request.replace('Host: HOST', `Host: ${u.host}`)));
     let out = '';
     sock.on('data', (c: Buffer) => (out += c.toString()));
     sock.on('error', reject);
@@ -117,9 +118,9 @@ function raw(base: string, request: string): Promise<{ status: number; body: str
 
 describe('errors before any route runs keep the shape', () => {
   test.each([
-    ['a URL that does not decode', 'GET /calls/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', /not a valid url/],
-    ['a broken chunked body', 'POST /functions/len/calls HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.apache.arrow.stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n', /could not be read/],
-    ['a body shorter than its Content-Length', 'POST /functions/len/calls HTTP/1.1\r\nHost: x\r\nContent-Type: application/vnd.apache.arrow.stream\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc', /could not be read/],
+    ['a URL that does not decode', 'GET /calls/%zz HTTP/1.1\r\nHost: HOST\r\nConnection: close\r\n\r\n', /not a valid url/],
+    ['a broken chunked body', 'POST /functions/len/calls HTTP/1.1\r\nHost: HOST\r\nContent-Type: application/vnd.apache.arrow.stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n', /could not be read/],
+    ['a body shorter than its Content-Length', 'POST /functions/len/calls HTTP/1.1\r\nHost: HOST\r\nContent-Type: application/vnd.apache.arrow.stream\r\nContent-Length: 100\r\nConnection: close\r\n\r\nabc', /could not be read/],
   ])('%s → 400 BadRequestError', async (_what, request, message) => {
     const { status, body } = await raw(s.url, request);
     expect(status).toBe(400);
