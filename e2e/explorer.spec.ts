@@ -167,17 +167,22 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   await expect.poll(() => details.locator('strong').first().textContent()).toBe(`Row #${nextRow}`);
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop-details.png') });
 
-  // Lasso → the selection table, with every column.
+  // Lasso → the selection table, with every column. (Opening rows scrolled the page: measure
+  // the plot again.)
   await page.getByTestId('explorer-mode-lasso').click();
-  await page.mouse.move(cx - 150, cy - 100);
+  await canvas.scrollIntoViewIfNeeded();
+  const lb = (await canvas.boundingBox())!;
+  const [lx, ly] = [lb.x + lb.width / 2, lb.y + lb.height / 2];
+  await page.mouse.move(lx - 150, ly - 100);
   await page.mouse.down();
-  const poly = [
-    [cx + 150, cy - 100],
-    [cx + 150, cy + 100],
-    [cx - 150, cy + 100],
-    [cx - 150, cy - 100],
-  ];
-  for (const [x, y] of poly) await page.mouse.move(x, y, { steps: 12 });
+  for (const [x, y] of [
+    [lx + 150, ly - 100],
+    [lx + 150, ly + 100],
+    [lx - 150, ly + 100],
+    [lx - 150, ly - 100],
+  ]) {
+    await page.mouse.move(x, y, { steps: 12 });
+  }
   await page.mouse.up();
   const count = page.getByTestId('selection-count');
   await count.waitFor({ timeout: 30_000 });
