@@ -3,7 +3,7 @@
 // Draw calls are serialised: regl-scatterplot refuses a draw while one is in flight, and UMAP
 // frames arrive faster than that on a slow machine.
 import createScatterplot from 'regl-scatterplot';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PlotPoints } from './use-projection';
 import type { PlotMode } from './explorer-store';
 
@@ -30,12 +30,21 @@ const NEUTRAL = '#6366f1';
  * Long-press lasso only where touch is the main input: with a mouse, a drag that starts slowly
  * (a busy machine) would turn into a lasso instead of a pan; mice have Lasso mode and shift-drag.
  */
+function hasWebgl(): boolean {
+  try {
+    return document.createElement('canvas').getContext('webgl') !== null;
+  } catch {
+    return false;
+  }
+}
+
 function touchFirst(): boolean {
   return typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
 }
 
 export function WebglScatter({ points, colours, selectedRows, mode, resetView, onHover, onSelect, onDeselect }: ScatterProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const [webgl] = useState(hasWebgl);
   const plot = useRef<Scatterplot | null>(null);
   const rowsRef = useRef<Int32Array | null>(null);
   const lassoing = useRef(false);
@@ -123,5 +132,12 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     else void run(job);
   }, [points, colours, selectedRows]);
 
+  if (!webgl) {
+    return (
+      <div className="explorer__overlay explorer__overlay--error" data-testid="explorer-no-webgl">
+        WebGL is not available in this browser (or it is switched off), so the map cannot be drawn. Search, the row details and the tables still work.
+      </div>
+    );
+  }
   return <canvas ref={canvas} className="explorer__canvas" data-testid="explorer-canvas" />;
 }
