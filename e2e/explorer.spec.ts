@@ -173,22 +173,22 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   await canvas.scrollIntoViewIfNeeded();
   const lb = (await canvas.boundingBox())!;
   const [lx, ly] = [lb.x + lb.width / 2, lb.y + lb.height / 2];
-  await page.mouse.move(lx - 150, ly - 100);
+  await page.mouse.move(lx - 80, ly - 60);
   await page.mouse.down();
   for (const [x, y] of [
-    [lx + 150, ly - 100],
-    [lx + 150, ly + 100],
-    [lx - 150, ly + 100],
-    [lx - 150, ly - 100],
+    [lx + 80, ly - 60],
+    [lx + 80, ly + 60],
+    [lx - 80, ly + 60],
+    [lx - 80, ly - 60],
   ]) {
     await page.mouse.move(x, y, { steps: 12 });
   }
   await page.mouse.up();
   const count = page.getByTestId('selection-count');
-  await count.waitFor({ timeout: 30_000 });
+  await count.waitFor({ timeout: 90_000 });
   const selected = Number((await count.textContent())!.replace(/[^\d]/g, ''));
   console.log(`explorer lasso selected ${selected} of ${ROWS} rows`);
-  expect(selected).toBeGreaterThan(100);
+  expect(selected).toBeGreaterThan(20);
   expect(selected).toBeLessThan(ROWS);
   await expect.poll(() => page.getByTestId('selection-row').count()).toBeGreaterThan(3);
   const firstSel = await page.getByTestId('selection-row').first().textContent();
