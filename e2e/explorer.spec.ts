@@ -134,6 +134,34 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   expect(legendText).toContain('other (3 values)');
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop-colour.png') });
 
+  // Lasso → the selection table, with every column. (Measured again: the page may have
+  // scrolled.)
+  await page.getByTestId('explorer-mode-lasso').click();
+  await canvas.scrollIntoViewIfNeeded();
+  const lb = (await canvas.boundingBox())!;
+  const [lx, ly] = [lb.x + lb.width / 2, lb.y + lb.height / 2];
+  await page.mouse.move(lx - 80, ly - 60);
+  await page.mouse.down();
+  for (const [x, y] of [
+    [lx + 80, ly - 60],
+    [lx + 80, ly + 60],
+    [lx - 80, ly + 60],
+    [lx - 80, ly - 60],
+  ]) {
+    await page.mouse.move(x, y, { steps: 12 });
+  }
+  await page.mouse.up();
+  const count = page.getByTestId('selection-count');
+  await count.waitFor({ timeout: 90_000 });
+  const selected = Number((await count.textContent())!.replace(/[^\d]/g, ''));
+  console.log(`explorer lasso selected ${selected} of ${ROWS} rows`);
+  expect(selected).toBeGreaterThan(20);
+  expect(selected).toBeLessThan(ROWS);
+  await expect.poll(() => page.getByTestId('selection-row').count()).toBeGreaterThan(3);
+  const firstSel = await page.getByTestId('selection-row').first().textContent();
+  expect(firstSel).toMatch(/#\d+.*ok.*Item \d+ about/);
+  await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop-lasso.png'), fullPage: true });
+
   // Hover → a tooltip with every column; click → row details + more like this.
   await page.getByTestId('explorer-mode-pan').click();
   await page.getByTestId('explorer-canvas').dblclick({ position: { x: 5, y: 5 } });
@@ -167,32 +195,6 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   await expect.poll(() => details.locator('strong').first().textContent()).toBe(`Row #${nextRow}`);
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop-details.png') });
 
-  // Lasso → the selection table, with every column. (Opening rows scrolled the page: measure
-  // the plot again.)
-  await page.getByTestId('explorer-mode-lasso').click();
-  await canvas.scrollIntoViewIfNeeded();
-  const lb = (await canvas.boundingBox())!;
-  const [lx, ly] = [lb.x + lb.width / 2, lb.y + lb.height / 2];
-  await page.mouse.move(lx - 80, ly - 60);
-  await page.mouse.down();
-  for (const [x, y] of [
-    [lx + 80, ly - 60],
-    [lx + 80, ly + 60],
-    [lx - 80, ly + 60],
-    [lx - 80, ly - 60],
-  ]) {
-    await page.mouse.move(x, y, { steps: 12 });
-  }
-  await page.mouse.up();
-  const count = page.getByTestId('selection-count');
-  await count.waitFor({ timeout: 90_000 });
-  const selected = Number((await count.textContent())!.replace(/[^\d]/g, ''));
-  console.log(`explorer lasso selected ${selected} of ${ROWS} rows`);
-  expect(selected).toBeGreaterThan(20);
-  expect(selected).toBeLessThan(ROWS);
-  await expect.poll(() => page.getByTestId('selection-row').count()).toBeGreaterThan(3);
-  const firstSel = await page.getByTestId('selection-row').first().textContent();
-  expect(firstSel).toMatch(/#\d+.*ok.*Item \d+ about/);
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop.png'), fullPage: true });
   await page.getByTestId('cell-results').screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop-cell.png') });
   expect(errors).toEqual([]);
