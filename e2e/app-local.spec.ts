@@ -85,7 +85,8 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
   // Search embeds the query with the same backend; the exact text of a row ranks it first.
   await page.getByTestId('search-input').fill(rows[10].text);
   await page.getByTestId('search-go').click();
-  await expect.poll(() => page.getByTestId('search-hits').locator('li').count(), { timeout: 60_000 }).toBe(8);
+  // 50 hits in a virtualised table (every column): the visible rows are rendered.
+  await expect.poll(() => page.getByTestId('search-hits-row').count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(5);
 
   // (d) Screenshots of each cell after the run, at desktop and phone sizes.
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
@@ -108,14 +109,14 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
 
 /** Moves the mouse over the canvas until the projection shows a point's text. */
 async function hoverAPoint(page: Page): Promise<void> {
-  const canvas = page.getByTestId('scatter-canvas');
+  const canvas = page.getByTestId('explorer-canvas');
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   if (!box) return;
   for (let y = 0.3; y <= 0.7; y += 0.1) {
     for (let x = 0.3; x <= 0.7; x += 0.1) {
       await page.mouse.move(box.x + box.width * x, box.y + box.height * y);
-      if (await page.getByTestId('scatter-tip').isVisible().catch(() => false)) return;
+      if (await page.getByTestId('explorer-tip').isVisible().catch(() => false)) return;
     }
   }
 }

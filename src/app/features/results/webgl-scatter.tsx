@@ -1,9 +1,9 @@
 // The WebGL scatter (regl-scatterplot): every point drawn, wheel/drag pan-zoom (pinch on touch),
-// lasso (Lasso mode, shift-drag, or a long press on touch), click or tap to pick a point.
+// lasso (Lasso mode, shift-drag, or a long press on touch screens), click or tap to pick a point.
 // Draw calls are serialised: regl-scatterplot refuses a draw while one is in flight, and UMAP
 // frames arrive faster than that on a slow machine.
 import createScatterplot from 'regl-scatterplot';
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { PlotPoints } from './use-projection';
 import type { PlotMode } from './explorer-store';
 
@@ -26,8 +26,25 @@ export interface ScatterProps {
 
 const NEUTRAL = '#6366f1';
 
+/**
+ * Long-press lasso only where touch is the main input: with a mouse, a drag that starts slowly
+ * (a busy machine) would turn into a lasso instead of a pan; mice have Lasso mode and shift-drag.
+ */
+function hasWebgl(): boolean {
+  try {
+    return document.createElement('canvas').getContext('webgl') !== null;
+  } catch {
+    return false;
+  }
+}
+
+function touchFirst(): boolean {
+  return typeof matchMedia === 'function' && matchMedia('(pointer: coarse)').matches;
+}
+
 export function WebglScatter({ points, colours, selectedRows, mode, resetView, onHover, onSelect, onDeselect }: ScatterProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const [webgl] = useState(hasWebgl);
   const plot = useRef<Scatterplot | null>(null);
   const rowsRef = useRef<Int32Array | null>(null);
   const lassoing = useRef(false);
@@ -38,7 +55,7 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
-    const sp = createScatterplot({ canvas: c, width: 'auto', height: 'auto', pointSize: 3, opacity: 0.75, pointColor: NEUTRAL, pointColorActive: '#f59e0b', pointOutlineWidth: 2, lassoOnLongPress: true, lassoColor: '#4f46e5', backgroundColor: '#fcfcfe', deselectOnDblClick: true, deselectOnEscape: true });
+    const sp = createScatterplot({ canvas: c, width: 'auto', height: 'auto', pointSize: 3, opacity: 0.75, pointColor: NEUTRAL, pointColorActive: '#f59e0b', pointOutlineWidth: 2, lassoOnLongPress: touchFirst(), lassoColor: '#4f46e5', backgroundColor: '#fcfcfe', deselectOnDblClick: true, deselectOnEscape: true });
     plot.current = sp;
     let draws = 0;
     sp.subscribe('draw', () => {
@@ -115,5 +132,12 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     else void run(job);
   }, [points, colours, selectedRows]);
 
+  if (!webgl) {
+    return (
+      <div className="explorer__overlay explorer__overlay--error" data-testid="explorer-no-webgl">
+        WebGL is not available in this browser (or it is switched off), so the map cannot be drawn. Search, the row details and the tables still work.
+      </div>
+    );
+  }
   return <canvas ref={canvas} className="explorer__canvas" data-testid="explorer-canvas" />;
 }
