@@ -3,6 +3,7 @@
 // module (modules.json), max_seq_length (sentence_bert_config.json) and named prompts
 // (config_sentence_transformers.json). Runtime-neutral; the registry reads the files.
 import { EmbedbookError } from '../core/errors';
+import { ModelFileProblemError } from './pipeline/errors';
 
 /** Pooling modes in sentence-transformers' concatenation order. */
 export const POOLING_MODES = ['cls', 'max', 'mean', 'mean_sqrt_len', 'weightedmean', 'lasttoken'] as const;
@@ -28,17 +29,8 @@ export interface SentenceTransformerConfig {
 }
 
 /** A sentence-transformers file asks for something this runtime cannot do (or is malformed). */
-export class UnsupportedModelConfigError extends EmbedbookError {
+export class UnsupportedModelConfigError extends ModelFileProblemError {
   override readonly name = 'UnsupportedModelConfigError';
-  constructor(
-    readonly file: string,
-    readonly detail: string,
-  ) {
-    super(`${file}: ${detail}`);
-  }
-  details(): Record<string, unknown> {
-    return { file: this.file, detail: this.detail };
-  }
 }
 
 /** The picked prompt name is not among the model's prompts. */

@@ -16,9 +16,8 @@ export class InvalidModelError extends EmbedbookError {
   }
 }
 
-/** The model's inputs/outputs are not what an embedding model needs. */
-export class ModelSignatureError extends EmbedbookError {
-  override readonly name = 'ModelSignatureError';
+/** A model file that cannot be used as it is: `file: detail`, both kept for the serialized error. */
+export abstract class ModelFileProblemError extends EmbedbookError {
   constructor(
     readonly file: string,
     readonly detail: string,
@@ -28,6 +27,11 @@ export class ModelSignatureError extends EmbedbookError {
   details(): Record<string, unknown> {
     return { file: this.file, detail: this.detail };
   }
+}
+
+/** The model's inputs/outputs are not what an embedding model needs. */
+export class ModelSignatureError extends ModelFileProblemError {
+  override readonly name = 'ModelSignatureError';
 }
 
 /** The requested execution device cannot run here. */
