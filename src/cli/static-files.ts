@@ -38,15 +38,14 @@ const policy = (scriptSrc: string) =>
     "frame-ancestors 'none'",
   ].join('; ');
 
-export const CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' blob:");
-
 /**
- * A worker's script is served with its own policy (a dedicated worker takes the CSP of its script's
- * response, not the page's): the same, plus 'unsafe-eval', because apache-arrow's builders
- * (vectorFromArray, used by the worker's readers and exports) compile their null checks with
- * `new Function`. The worker runs only the app's own bundled code; the page keeps no eval.
+ * Scripts only from the app's own origin (no inline script, no other origin: the barrier against
+ * injected markup), with 'unsafe-eval' because the app's own bundled libraries compile code at run
+ * time: apache-arrow's builders (`new Function` for null checks, in the worker and the page) and
+ * regl (the explorer's WebGL scatter compiles its draw calls). A page policy without it broke the
+ * explorer and the results view in Chromium (EvalError).
  */
-export const WORKER_CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' 'unsafe-eval' blob:");
+export const CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' 'unsafe-eval' blob:");
 
 export const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
@@ -123,7 +122,6 @@ export function registerStatic(app: FastifyInstance, opts: StaticOptions): void 
   app.addHook('onSend', async (req, reply, payload) => {
     for (const [k, v] of Object.entries(CROSS_ORIGIN_ISOLATION)) if (!reply.hasHeader(k)) reply.header(k, v);
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
-    if (req.headers['sec-fetch-dest'] === 'worker') reply.header('content-security-policy', WORKER_CONTENT_SECURITY_POLICY);
     return payload;
   });
   // Other methods on app paths (POST /x…): the same JSON error shape as the API's.
