@@ -41,7 +41,9 @@ afterAll(async () => {
 });
 
 /** Files a Hugging Face folder may lack: the loader probes for them, so their 404s are expected. */
-const OPTIONAL = /\/(tokenizer_config\.json|onnx\/model\.onnx|model\.onnx|onnx\/model_quantized\.onnx)$/;
+// Optional files a loader probes: the tokenizer config, the ONNX file's other places and the
+// q8 file tried first on WASM (docs/models.md), and the sentence-transformers configs.
+const OPTIONAL = /\/(tokenizer_config\.json|onnx\/model\.onnx|model\.onnx|(onnx\/)?model_quantized\.onnx|modules\.json|1_Pooling\/config\.json|sentence_bert_config\.json|config_sentence_transformers\.json)$/;
 
 async function openPage(browser: Browser): Promise<{ page: Page; errors: () => string[] }> {
   const page = await browser.newPage();
