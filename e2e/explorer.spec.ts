@@ -164,7 +164,7 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   const next = page.getByTestId('similar-row').nth(1);
   const nextRow = await next.getAttribute('data-row');
   await next.click();
-  await expect.poll(() => details.locator('strong').first().textContent()).toBe(`Row #${nextRow}`);
+  await expect.poll(() => details.locator('strong').first().textContent()).toBe(`Row #${Number(nextRow) + 1}`); // shown 1-based, like the file
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop-details.png') });
 
   await page.screenshot({ path: join(ARTIFACTS_DIR, 'explorer-desktop.png'), fullPage: true });

@@ -11,7 +11,7 @@ export function HoverTip({ version, info }: { version: number; info: ExplorerInf
   if (!hover) return null;
   return (
     <div className={hover.y < 190 ? 'explorer__tip explorer__tip--below' : 'explorer__tip'} style={{ left: Math.max(90, hover.x), top: hover.y }} data-testid="explorer-tip">
-      <div className="muted">row #{hover.row}</div>
+      <div className="muted">row #{hover.row + 1}</div>
       {rec
         ? info.columns.map((c) => (
             <div key={c.name} className="explorer__tip-field">

@@ -34,7 +34,7 @@ export function ResultsPreview({ rows, dim, version }: { rows: number; dim: numb
             const ok = r?.status === 'ok';
             return (
               <div key={item.key} className="vtable__row" style={{ gridTemplateColumns: template, width, transform: `translateY(${item.start}px)` }}>
-                <span className="num muted">{item.index}</span>
+                <span className="num muted">{item.index + 1}</span>
                 <span title={r ? cellText(r.text, 2000) : undefined}>{r ? cellText(r.text) : '…'}</span>
                 <span className={ok ? 'status-ok' : 'status-bad'} title={r ? String(r.status) : undefined}>
                   {r ? (ok ? 'ok' : 'failed') : ''}

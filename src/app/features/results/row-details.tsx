@@ -30,7 +30,7 @@ export function RowDetails({ version, row, columns, textColumn }: { version: num
   return (
     <div className="stack stack--tight" data-testid="row-details">
       <div className="row-details__head">
-        <strong>Row #{row}</strong>
+        <strong>Row #{row + 1}</strong>
         <button type="button" className="btn btn--ghost" onClick={() => focus(null)} data-testid="row-details-close">
           Close
         </button>

@@ -60,7 +60,7 @@ export function RowsTable({ version, rows, columns, textColumn, scores, activeRo
                 data-testid={`${testId}-row`}
                 data-row={row}
               >
-                <span className="num muted">#{row}</span>
+                <span className="num muted">#{row + 1}</span>
                 {scores ? <span className="mono hits__score">{scores.get(row)?.toFixed(3) ?? ''}</span> : null}
                 <span className={rec ? (ok ? 'status-ok' : 'status-bad') : undefined}>{rec ? (ok ? 'ok' : 'failed') : '…'}</span>
                 {cols.map((c) => (
