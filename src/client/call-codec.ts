@@ -1,6 +1,6 @@
 // The bytes of one remote call, both ways: the chunk out (Arrow IPC), the answer back (a
-// `result` + `status` table). Text chunks and vector answers — every embedding call — take the
-// lean codec in src/wire; any other shape goes through apache-arrow. Same bytes on the wire either
+// `result` + `status` table). Text chunks and vector answers — every embedding call — take
+// src/wire's column codec; any other shape goes through an apache-arrow Table. Same bytes on the wire either
 // way: the server and other Arrow clients cannot tell.
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { wireColumnsFromTable } from '../wire/from-arrow';
@@ -9,7 +9,7 @@ import { readIpcStream } from '../wire/ipc-read';
 import { writeIpcStream } from '../wire/ipc-write';
 import type { WireBatch } from '../wire/columns';
 
-/** A call's answer: decoded by the lean reader, or an apache-arrow Table for other shapes. */
+/** A call's answer: columns decoded by src/wire, or an apache-arrow Table for other shapes. */
 export type CallAnswer = WireBatch | Table;
 
 export function isWireBatch(a: CallAnswer): a is WireBatch {

@@ -1,7 +1,8 @@
 // apache-arrow Tables → WireColumns, for the client's submit: a chunk of text columns (the usual
-// embedding call) is re-laid into one contiguous utf8 column per field without going through
-// apache-arrow's writer. Other column types return undefined (the caller writes those with
-// apache-arrow).
+// embedding call), possibly sliced and split over several record batches, is re-laid into one
+// contiguous utf8 column per field, so it goes out as one record batch (the server's wire reader
+// takes single-batch streams). Other column types return undefined (the caller writes those as
+// an apache-arrow Table).
 import { Type, type Data, type Table } from 'apache-arrow';
 import type { Utf8Column, WireColumn } from './columns';
 

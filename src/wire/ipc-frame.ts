@@ -1,6 +1,7 @@
 // One encapsulated IPC message at a byte position: the continuation marker (or the pre-0.15 bare
-// length), the flatbuffer metadata and where the body starts. Shared by the lean reader and the
-// metadata check, so both agree on where a stream ends and what counts as damaged framing.
+// length), the flatbuffer metadata and where the body starts: the framing the metadata check
+// (ipc-guard) walks before apache-arrow reads a stream; the hostile-body tests and the fuzzer's
+// seeds use it to find the bytes they forge.
 import { ByteBuffer } from 'flatbuffers';
 import { Message } from 'apache-arrow/fb/message';
 

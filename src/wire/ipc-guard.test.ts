@@ -3,7 +3,10 @@
 // entries is refused with a reason, valid streams pass, and the server answers 400 instead of
 // freezing.
 import { Bool, Field, Float32, Int32, List, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Message } from 'apache-arrow/fb/message';
+import { Schema as FbSchema } from 'apache-arrow/fb/schema';
 import fc from 'fast-check';
+import { ByteBuffer } from 'flatbuffers';
 import { describe, expect, test } from 'vitest';
 import { utf8Column } from './columns';
 import { ipcStreamProblem } from './ipc-guard';
@@ -12,11 +15,36 @@ import { readIpc } from '../server/arrow-io';
 import { MalformedIpcError } from '../server/errors';
 
 const lean = () => writeIpcStream([utf8Column('a', ['x', null, 'yz', '']), utf8Column('b', ['1', '2', '3', '4'])], 4);
-/** Byte 28 is inside the schema's vtable: flipping bit 6 points custom_metadata at a huge length. */
+/** The custom-metadata length a damaged schema message claims (its own or a field's), read without the guard. */
+function claimedMetadata(bytes: Uint8Array): number {
+  try {
+    const metaLength = new DataView(bytes.buffer, bytes.byteOffset).getInt32(4, true);
+    const message = Message.getRootAsMessage(new ByteBuffer(bytes.subarray(8, 8 + metaLength)));
+    const schema = message.header(new FbSchema()) as FbSchema | null;
+    if (!schema) return message.customMetadataLength();
+    let most = Math.max(message.customMetadataLength(), schema.customMetadataLength());
+    for (let i = 0; i < Math.min(schema.fieldsLength(), 16); i++) most = Math.max(most, schema.fields(i)?.customMetadataLength() ?? 0);
+    return most;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The first single-bit flip in the schema message that points a custom-metadata vector at a
+ * length of over a million entries: apache-arrow walks every one of them (seconds to minutes).
+ */
 const stalling = () => {
-  const b = lean();
-  b[28] ^= 64;
-  return b;
+  const valid = lean();
+  const end = 8 + new DataView(valid.buffer).getInt32(4, true);
+  for (let at = 8; at < end; at++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const b = valid.slice();
+      b[at] ^= 1 << bit;
+      if (claimedMetadata(b) > 1_000_000) return b;
+    }
+  }
+  throw new Error('no single-bit flip of the schema makes a custom-metadata vector claim a huge length');
 };
 
 describe('ipcStreamProblem', () => {
