@@ -9,11 +9,40 @@ export {
   RemoteHttpError, RemoteProtocolError, StoreUnavailableError, ServerUnavailableError,
 } from './errors';
 
-// The engine: options, progress events, handles and errors are the same for every backend.
-export * from '../core/index';
+// The engine, as a user of the package sees it: call options, progress events, handles, results
+// and errors, and chunkedCall / deferBatch over a BatchFunction of one's own. Planning, assembly,
+// timers and backoff stay inside src/core (import them from there inside this repository).
+export type {
+  BatchContext, BatchFunction, BatchHandle, BatchHandleStatus, BatchOutput, CallInput, ChunkPlan, ChunkProgressEvent,
+  ChunkStatus, ChunkedCallOptions, ChunkedCallResult, ChunkingOptions, OnError, ResultSink, TimerApi,
+} from '../core/types';
+export { ROW_OK } from '../core/types';
+export {
+  EmbedbookError, InvalidOptionError, TimeoutError, CancelledError, ChunkFailedError, BatchOutputError, type SerializedError,
+} from '../core/errors';
+export { chunkedCall, type EngineCallOptions } from '../core/chunked-call';
+export { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
+export { MAX_TIMEOUT_SECONDS } from '../core/plan-chunks';
+export { SUPPORTED_OUTPUT_TYPES } from '../core/output-type';
 
-// Dataset I/O (same code in Node and the browser): CSV/Parquet → Arrow, embeddings → Parquet.
-export * from '../io/index';
+// Dataset I/O (same code in Node and the browser): CSV/JSONL/Parquet → Arrow, embeddings → Parquet.
+export type { ByteSource } from '../io/byte-source';
+export { readCsv, type CsvReadOptions } from '../io/csv-read';
+export { readJsonl, type JsonlReadOptions } from '../io/jsonl-read';
+export { CSV_DELIMITERS, type CsvDelimiter } from '../io/csv-delimiter';
+export { readParquet, type ParquetReadOptions, type ParquetSource } from '../io/parquet-read';
+export { readDataset, detectFormat, type ReadDatasetOptions, type DatasetFormat } from '../io/read-dataset';
+export { writeParquetChunks, writeParquetBuffer, type ParquetWriteOptions, type WriteProgress } from '../io/parquet-write';
+export {
+  writeEmbeddingsParquet, embeddingsFromResult, type EmbeddingColumns, type EmbeddingValues, type EmbeddingOutputOptions,
+} from '../io/embedding-output';
+export { setParquetWasmSource, type ParquetWasmSource } from '../io/parquet-wasm';
+export type { DatasetReadResult, ReadProgress } from '../io/dataset-summary';
+export {
+  DatasetError, EmptyFileError, InvalidUtf8Error, CsvUnterminatedQuoteError, CsvMalformedError, CsvRaggedRowError,
+  UnknownColumnError, NonTextColumnError, AllNullColumnError, ColumnConflictError, NotParquetError, ParquetTruncatedError,
+  ParquetReadError, ParquetWriteError, EmbeddingShapeError, ReadAbortedError, JsonlLineError,
+} from '../io/errors';
 
 // Authoring a queue function (pure TypeScript, bundled by `embedbook deploy`).
 export {

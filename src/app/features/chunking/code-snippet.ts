@@ -7,8 +7,8 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
   const opts = [chunking, `concurrentChunks: ${v.concurrentChunks}`, v.timeout === null ? 'timeout: undefined /* wait forever */' : `timeout: ${v.timeout}`, `retries: ${v.retries}`];
   const imports =
     backend.kind === 'remote'
-      ? [`import { Remote } from 'embedbook';`, `import { Field, Float32, List, Table } from 'apache-arrow';`]
-      : [`import { LocalRuntime } from 'embedbook';`, `import { Table } from 'apache-arrow';`];
+      ? [`import { Remote, readCsv } from 'embedbook'; // readParquet for .parquet`, `import { Field, Float32, List, Table } from 'apache-arrow';`]
+      : [`import { LocalRuntime, readCsv } from 'embedbook'; // readParquet for .parquet`, `import { Table } from 'apache-arrow';`];
   const setup =
     backend.kind === 'remote'
       ? [
@@ -21,7 +21,6 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
         ];
   return [
     ...imports,
-    `import { readCsv } from 'embedbook/src/io/csv-read'; // readParquet for .parquet`,
     `import fs from 'node:fs';`,
     ``,
     ...setup,
