@@ -7,7 +7,7 @@
 //   never try to pull node:fs into the browser build.
 // - Browser: a URL. wasm-bindgen's default (`new URL('parquet_wasm_bg.wasm', import.meta.url)`)
 //   breaks under Vite's dev-time dependency pre-bundling, so the app passes the URL Vite gives
-//   for the asset: see parquet-wasm-url.ts (`import url from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url'`).
+//   for the asset: see src/worker/worker.ts (`import url from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url'`).
 import * as parquetModule from 'parquet-wasm/esm';
 import initWasm from 'parquet-wasm/esm';
 

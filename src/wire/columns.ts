@@ -38,7 +38,7 @@ const encoder = new TextEncoder();
 // model would see a different text than the one sent).
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
-export function isValid(validity: Uint8Array | null, i: number): boolean {
+function isValid(validity: Uint8Array | null, i: number): boolean {
   return validity === null || (validity[i >> 3] & (1 << (i & 7))) !== 0;
 }
 
