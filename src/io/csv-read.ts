@@ -9,14 +9,13 @@
 // schema and no earlier value is lost. The summary lists such columns under `widened`.
 import { Field, RecordBatch, Schema, Struct, Table, makeData } from 'apache-arrow';
 import type { Data } from 'apache-arrow';
-import { byteSourceName, byteSourceSize, iterateBytes, type ByteSource } from './byte-source';
+import { byteSourceName, byteSourceSize, type ByteSource } from './byte-source';
 import { arrowTypeOf, buildColumn, inferKind, widenColumn, type CsvKind } from './csv-columns';
-import { columnNamesFromHeader } from './csv-stream';
+import { columnNamesFromHeader, decodeCsvText, delimiterFromName } from './csv-text';
 import { detectDelimiter } from './csv-delimiter';
 import { CsvTokenizer, type CsvField } from './csv-tokenizer';
 import { summarizeTable, type DatasetReadResult, type ReadProgress, type WidenedColumn } from './dataset-summary';
-import { CsvRaggedRowError, EmptyFileError, ReadAbortedError } from './errors';
-import { StrictUtf8Decoder } from './utf8-decoder';
+import { CsvRaggedRowError, EmptyFileError } from './errors';
 
 export interface CsvReadOptions {
   /** Used in error messages and the summary (a File's own name is used when available). */
@@ -47,15 +46,14 @@ interface BuiltBatch {
 
 export async function readCsv(source: ByteSource, options: CsvReadOptions = {}): Promise<DatasetReadResult> {
   const fileName = options.fileName ?? byteSourceName(source);
-  let delimiter = options.delimiter ?? (/\.(tsv|tab)$/i.test(fileName) ? '\t' : undefined);
+  let delimiter = options.delimiter ?? delimiterFromName(fileName);
   const builder = new CsvTableBuilder(fileName, options);
-  const decoder = new StrictUtf8Decoder(fileName);
   const onRow = (fields: CsvField[], line: number) => builder.addRow(fields, line);
   // Without a given delimiter the tokenizer is made once the first decoded text can be sniffed.
   // Until then decoded text is held back (at most 64 KiB or 20 lines, whichever comes first).
   let tokenizer = delimiter === undefined ? undefined : new CsvTokenizer(fileName, delimiter, onRow);
   let sniff = '';
-  const feed = (text: string, last = false): void => {
+  const feed = (text: string, last: boolean): void => {
     if (!tokenizer) {
       sniff += text;
       if (!last && sniff.length < 65536 && (sniff.match(/\n/g)?.length ?? 0) < 20) return;
@@ -67,34 +65,21 @@ export async function readCsv(source: ByteSource, options: CsvReadOptions = {}):
     tokenizer.push(text);
   };
   const totalBytes = options.totalBytes ?? byteSourceSize(source);
-  const batchBytes = Math.max(1, options.batchBytes ?? 1 << 20);
-  const { signal, onProgress } = options;
+  const { onProgress } = options;
 
   let bytesRead = 0;
-  let bytesInBatch = 0;
   const report = (): void =>
     onProgress?.({ status: 'reading', bytesRead, totalBytes, rows: builder.rows, batches: builder.batches });
 
-  for await (const sourceChunk of iterateBytes(source)) {
-    // A big chunk (a whole file as one Buffer) is decoded piecewise: never one giant string.
-    for (let at = 0; at < sourceChunk.byteLength; at += batchBytes) {
-      if (signal?.aborted) throw new ReadAbortedError(fileName);
-      const chunk = sourceChunk.byteLength <= batchBytes ? sourceChunk : sourceChunk.subarray(at, at + batchBytes);
-      bytesRead += chunk.byteLength;
-      bytesInBatch += chunk.byteLength;
-      feed(decoder.decode(chunk));
-      if (bytesInBatch >= batchBytes) {
-        builder.cutBatch();
-        bytesInBatch = 0;
-        report();
-      }
+  for await (const piece of decodeCsvText(source, fileName, Math.max(1, options.batchBytes ?? 1 << 20), options.signal)) {
+    bytesRead = piece.bytesRead;
+    feed(piece.text, piece.last);
+    if (piece.last) tokenizer?.end();
+    if (piece.batchEnd || piece.last) {
+      builder.cutBatch();
+      if (!piece.last) report();
     }
   }
-  if (signal?.aborted) throw new ReadAbortedError(fileName);
-  feed(decoder.end(), true);
-  tokenizer?.end();
-  builder.cutBatch();
-  if (bytesRead === 0) throw new EmptyFileError(fileName, 'it has no bytes');
   const table = builder.finish();
   report();
   return { table, summary: { ...summarizeTable(table, { fileName, format: 'csv', bytes: bytesRead, widened: builder.widened }), delimiter: delimiter ?? ',' } };

@@ -6,11 +6,11 @@
 // The result has the same columns and types as readCsv's Table (whose later batches may widen
 // earlier ones, which a stream cannot do), at the cost of reading the file twice.
 import { Field, RecordBatch, Schema, Struct, makeData } from 'apache-arrow';
-import { iterateBytes, type ByteSource } from './byte-source';
+import type { ByteSource } from './byte-source';
 import { arrowTypeOf, buildColumn, inferKind, type CsvKind } from './csv-columns';
 import { CsvTokenizer, type CsvField } from './csv-tokenizer';
-import { CsvRaggedRowError, EmptyFileError, ReadAbortedError } from './errors';
-import { StrictUtf8Decoder } from './utf8-decoder';
+import { columnNamesFromHeader, decodeCsvText, delimiterFromName } from './csv-text';
+import { CsvRaggedRowError, EmptyFileError } from './errors';
 
 export interface CsvStreamOptions {
   fileName: string;
@@ -29,24 +29,12 @@ export interface CsvScan {
   schema: Schema;
 }
 
-/** Column names from a header row: blanks become column_N, repeats get _2, _3, … */
-export function columnNamesFromHeader(raw: readonly CsvField[]): string[] {
-  const seen = new Map<string, number>();
-  return raw.map((name, i) => {
-    const base = name === null || name.trim() === '' ? `column_${i + 1}` : name;
-    const n = (seen.get(base) ?? 0) + 1;
-    seen.set(base, n);
-    return n === 1 ? base : `${base}_${n}`;
-  });
-}
-
 /**
  * Tokenizes `source` and yields each ~batchBytes of rows as column-major cells (the header row
  * excluded) with the header's column names.
  */
 async function* tokenize(source: ByteSource, o: CsvStreamOptions): AsyncGenerator<{ names: string[]; cells: CsvField[][] }> {
-  const delimiter = o.delimiter ?? (/\.(tsv|tab)$/i.test(o.fileName) ? '\t' : ',');
-  const batchBytes = Math.max(1, o.batchBytes ?? 1 << 20);
+  const delimiter = o.delimiter ?? delimiterFromName(o.fileName) ?? ',';
   let names: string[] | undefined;
   let cells: CsvField[][] = [];
   let rows = 0;
@@ -60,31 +48,17 @@ async function* tokenize(source: ByteSource, o: CsvStreamOptions): AsyncGenerato
     for (let c = 0; c < fields.length; c++) cells[c].push(fields[c]);
     rows++;
   });
-  const decoder = new StrictUtf8Decoder(o.fileName);
-  let bytes = 0;
-  let inBatch = 0;
   const cut = () => {
     const out = { names: names!, cells };
     cells = names!.map(() => []);
-    inBatch = 0;
     return out;
   };
-  for await (const sourceChunk of iterateBytes(source)) {
-    for (let at = 0; at < sourceChunk.byteLength; at += batchBytes) {
-      if (o.signal?.aborted) throw new ReadAbortedError(o.fileName);
-      const chunk = sourceChunk.byteLength <= batchBytes ? sourceChunk : sourceChunk.subarray(at, at + batchBytes);
-      bytes += chunk.byteLength;
-      inBatch += chunk.byteLength;
-      tokenizer.push(decoder.decode(chunk));
-      if (inBatch >= batchBytes && names !== undefined && cells[0]?.length) yield cut();
-    }
+  for await (const piece of decodeCsvText(source, o.fileName, Math.max(1, o.batchBytes ?? 1 << 20), o.signal)) {
+    tokenizer.push(piece.text);
+    if (piece.last) tokenizer.end();
+    if ((piece.batchEnd || piece.last) && names !== undefined && cells[0]?.length) yield cut();
   }
-  if (o.signal?.aborted) throw new ReadAbortedError(o.fileName);
-  tokenizer.push(decoder.end());
-  tokenizer.end();
-  if (bytes === 0) throw new EmptyFileError(o.fileName, 'it has no bytes');
   if (names === undefined) throw new EmptyFileError(o.fileName, 'it contains only blank lines');
-  if (cells.length > 0 && cells[0].length > 0) yield cut();
   if (rows === 0) throw new EmptyFileError(o.fileName, 'it has a header row but no data rows');
 }
 
