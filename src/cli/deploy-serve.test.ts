@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Remote } from '../client/remote';
 import { main, type CliIO } from './main';
 
@@ -32,7 +32,8 @@ beforeAll(async () => {
       '--workers', '1', '--threads-per-worker', '1', '--max-queued-rows', '500', '--body-limit', '64KiB', '--allow-cpu-fallback'],
     io,
   );
-  for (let i = 0; i < 200 && !serveLog.out; i++) await new Promise((r) => setTimeout(r, 25));
+  // serve prints its URL once it listens.
+  await vi.waitFor(() => expect(serveLog.out, 'serve printed its URL').not.toBe(''), { timeout: 10_000, interval: 25 });
   url = serveLog.out.trim();
 });
 

@@ -31,6 +31,8 @@ interface TestServer {
   server: http.Server;
   seen: Seen[];
   connections(): number;
+  /** Connections still open on the server's side. */
+  open(): number;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ const servers: TestServer[] = [];
 async function serve(handler: Handler, setup?: (server: http.Server) => void): Promise<TestServer> {
   const seen: Seen[] = [];
   let connections = 0;
+  let open = 0;
   const ids = new WeakMap<object, number>();
   const server = http.createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -50,7 +53,11 @@ async function serve(handler: Handler, setup?: (server: http.Server) => void): P
       handler(req, res, s);
     });
   });
-  server.on('connection', (socket) => ids.set(socket, ++connections));
+  server.on('connection', (socket) => {
+    ids.set(socket, ++connections);
+    open++;
+    socket.on('close', () => open--);
+  });
   setup?.(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -60,6 +67,7 @@ async function serve(handler: Handler, setup?: (server: http.Server) => void): P
     server,
     seen,
     connections: () => connections,
+    open: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -73,8 +81,6 @@ async function serve(handler: Handler, setup?: (server: http.Server) => void): P
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Answers with the request echoed as JSON (method, url, body as text, content-length). */
 const echo: Handler = (_req, res, seen) => {
@@ -235,7 +241,8 @@ describe('connections', () => {
     });
     const f = createNodeHttpFetch();
     expect((await f(`${s.url}/a`)).status).toBe(200);
-    await sleep(200);
+    // Wait for the server to close the idle connection (its 50 ms keep-alive timeout).
+    await expect.poll(() => s.open(), { timeout: 5_000 }).toBe(0);
     const res = await f(`${s.url}/b`, { method: 'POST', body: 'second' });
     expect(((await res.json()) as { body: string }).body).toBe('second');
     expect(s.connections()).toBe(2);
@@ -333,9 +340,10 @@ describe('abort', () => {
     ac.abort();
     const err = await createNodeHttpFetch()(s.url, { method: 'POST', body: 'x', signal: ac.signal }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('AbortError');
-    await sleep(50);
-    expect(s.seen).toHaveLength(0);
-    expect(s.connections()).toBe(0);
+    // The next request is the first the server sees, on the first connection it accepts.
+    expect((await createNodeHttpFetch()(`${s.url}/after`)).status).toBe(200);
+    expect(s.seen.map((r) => r.url)).toEqual(['/after']);
+    expect(s.connections()).toBe(1);
   });
 
   test('after an abort the same fetch goes on working', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { main, type CliIO } from '../cli/main';
 import { readWithHyparquet } from '../io/test-fixtures';
 import { generateSyntheticBert } from '../model/bert/generate';
@@ -63,7 +63,8 @@ describe('embedbook serve --gpus 1 --device webgpu (default model)', () => {
   let url = '';
   beforeAll(async () => {
     served = main(['serve', '--port', '0', '--gpus', '1', '--device', 'webgpu', '--threads-per-worker', '1'], io);
-    for (let i = 0; i < 1200 && !io.out; i++) await new Promise((r) => setTimeout(r, 25));
+    // serve prints its URL once it listens (the WebGPU worker loads the model first).
+    await vi.waitFor(() => expect(io.out, 'serve printed its URL').not.toBe(''), { timeout: 30_000, interval: 25 });
     url = io.out.trim();
   });
   afterAll(async () => {
