@@ -21,7 +21,7 @@ const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
 
 /** The narrowest kind that represents this (non-empty) cell exactly. */
-export function kindOfCell(s: string): CsvKind {
+function kindOfCell(s: string): CsvKind {
   const c = s.charCodeAt(0);
   // Fast exit for ordinary text: numbers start with a digit, sign or dot.
   const numericStart = (c >= 48 && c <= 57) || c === 45 || c === 43 || c === 46;
@@ -47,7 +47,7 @@ export function kindOfCell(s: string): CsvKind {
   return 'utf8';
 }
 
-export function joinKinds(a: CsvKind, b: CsvKind): CsvKind {
+function joinKinds(a: CsvKind, b: CsvKind): CsvKind {
   if (a === b) return a;
   if (a === 'null' || a === 'empty') return b === 'null' ? a : b;
   if (b === 'null' || b === 'empty') return a;

@@ -2,9 +2,9 @@
 import { DataType } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 
-export type ColumnKind = 'text' | 'int' | 'float' | 'bool' | 'list' | 'other';
+type ColumnKind = 'text' | 'int' | 'float' | 'bool' | 'list' | 'other';
 
-export interface ColumnSummary {
+interface ColumnSummary {
   name: string;
   /** Arrow's own spelling, e.g. "Utf8", "Int32", "List<Float32>". */
   type: string;
@@ -49,7 +49,7 @@ export interface ReadProgress {
   batches: number;
 }
 
-export function columnKind(type: DataType): ColumnKind {
+function columnKind(type: DataType): ColumnKind {
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type) || DataType.isUtf8View(type)) return 'text';
   if (DataType.isInt(type)) return 'int';
   if (DataType.isFloat(type) || DataType.isDecimal(type)) return 'float';

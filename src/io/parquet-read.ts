@@ -31,7 +31,7 @@ const MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
 const hasMagic = (b: Uint8Array, at: number): boolean => MAGIC.every((m, k) => b[at + k] === m);
 
 /** Checks the file's frame (magic at both ends, footer length) without touching wasm. */
-export async function checkParquetFrame(blob: Blob, file: string): Promise<void> {
+async function checkParquetFrame(blob: Blob, file: string): Promise<void> {
   const size = blob.size;
   if (size === 0) throw new NotParquetError(file, ' (it is empty)');
   const head = new Uint8Array(await blob.slice(0, Math.min(size, 4)).arrayBuffer());

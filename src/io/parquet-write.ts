@@ -9,7 +9,6 @@
 // one is pulled (measured here: wasm memory stays flat at ~70 MB over 200k × 512-d rows, as long
 // as each wasm Table made from IPC is freed right after its batches are taken).
 import { Table, tableToIPC } from 'apache-arrow';
-import type { RecordBatch } from 'apache-arrow';
 import { ParquetWriteError } from './errors';
 import { loadParquetWasm } from './parquet-wasm';
 import { guardWasmTraps } from './wasm-trap-guard';
@@ -38,7 +37,7 @@ export interface WriteProgress {
 export type TableSlices = AsyncIterable<Table> | Iterable<Table>;
 
 /** Cuts a table into row-group-sized slices (zero-copy views). */
-export function* sliceTable(table: Table, rows: number): Generator<Table> {
+function* sliceTable(table: Table, rows: number): Generator<Table> {
   for (let start = 0; start < table.numRows; start += rows) yield table.slice(start, Math.min(table.numRows, start + rows));
 }
 
@@ -158,4 +157,3 @@ export async function writeParquetBuffer(input: Table | TableSlices, options: Pa
   return out;
 }
 
-export type { RecordBatch };
