@@ -112,9 +112,9 @@ describe('forged counts in a valid stream', () => {
   });
 });
 
-test('the same forged count in a lean (client-codec) stream is refused too', async () => {
-  // Our own writer's stream with the row count raised: the lean reader refuses it, apache-arrow
-  // would read it, so it must be caught by the same checks.
+test('the same forged count in a stream from the client codec (src/wire) is refused too', async () => {
+  // Our own writer's stream with the row count raised: the wire reader's checks refuse it, and the
+  // general path after it must refuse it too, naming the row count.
   const { writeIpcStream } = await import('../wire/ipc-write');
   const { utf8Column } = await import('../wire/columns');
   const b = writeIpcStream([utf8Column('text', ['x', 'y'])], 2);
