@@ -542,7 +542,7 @@ function thrown(fn: () => unknown): unknown {
 }
 
 describe('call codec ↔ server body reader', () => {
-  test('a text chunk (multi-batch, sliced) sent by the client reaches the server as the same strings, on the decoded path', () => {
+  test('a text chunk (multi-batch, sliced) sent by the client reaches the server as the same strings, as wire columns (not an apache-arrow Table)', () => {
     const spec = specOf({ text: 'string[]' });
     fc.assert(
       fc.property(slicedTextTable, ({ cells, cuts, bounds: [from, to] }) => {
