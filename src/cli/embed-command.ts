@@ -5,7 +5,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Field, Float32, List, RecordBatch, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { CancelledError } from '../core/errors';
-import type { CallInput, ChunkedCallOptions, ChunkedCallResult } from '../core/types';
+import type { EmbedFunction } from '../core/embed-function';
+import type { ChunkedCallOptions, ChunkedCallResult } from '../core/types';
 import { writeParquetBuffer } from '../io/parquet-write';
 import { Remote } from '../client/remote-node';
 import { parseEmbedFlags, type EmbedPlan, type RawEmbedFlags } from './embed-options';
@@ -14,21 +15,20 @@ import { formatDuration, formatRate, ProgressBar } from './progress-bar';
 import { checkOutputPath, OutputFile } from './output-file';
 import { openInput, type InputStream } from './read-input';
 
-/** Anything that runs a chunked call over a `text` column: a RemoteFunction or a local function. */
+/** The function the run calls (a RemoteFunction or a LocalFunction: one EmbedFunction) and how to name it. */
 export interface EmbedBackend {
+  fn: EmbedFunction;
   /** For the summary line, e.g. "remote embed @ http://…" or "local default (cpu)". */
   label: string;
   /** Longer description printed before the run (model, dimension, why this device). */
   detail?: string;
-  chunkedCall(args: CallInput, opts: ChunkedCallOptions): Promise<ChunkedCallResult>;
   dispose?(): Promise<void>;
 }
 
 export async function openBackend(plan: EmbedPlan): Promise<EmbedBackend> {
   if (plan.remote) {
     const { url, apiKey, functionName } = plan.remote;
-    const fn = new Remote({ url, apiKey }).function(functionName);
-    return { label: `remote "${functionName}" at ${url}`, chunkedCall: (args, opts) => fn.chunkedCall(args, opts) };
+    return { fn: new Remote({ url, apiKey }).function(functionName), label: `remote "${functionName}" at ${url}` };
   }
   const { openLocalBackend } = await import('./local-backend');
   return openLocalBackend(plan.local ?? { model: 'default', device: 'auto' });
@@ -103,7 +103,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     let dim: number | undefined;
     let result: ChunkedCallResult;
     try {
-      result = await backend.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten), {
+      result = await backend.fn.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten), {
         ...plan.chunking,
         totalRows: rows,
         skipChunks: opened.skipChunks,
