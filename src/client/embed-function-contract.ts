@@ -9,6 +9,7 @@ import { FixedSizeList, Field, Float32, Table, Utf8, vectorFromArray, type DataT
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { EmbedFunction } from '../core/embed-function';
 import { CancelledError, ChunkFailedError, InvalidOptionError, TimeoutError } from '../core/errors';
+import { defaultTimers, sleep } from '../core/timers';
 import { ROW_OK, type BatchOutput, type ChunkProgressEvent } from '../core/types';
 
 /** What a contract run needs from one implementation. */
@@ -37,6 +38,54 @@ export interface ContractSubject {
   /** Faults off, counters to 0. */
   reset(): void;
   close(): Promise<void>;
+}
+
+/**
+ * The fault switches and counters behind `faults`, `requests`, `maxInFlight` and `reset`, shared by
+ * every subject: its injection point sends each model request through `pass`.
+ */
+export class FaultPoint {
+  private delayMs = 0;
+  private failLeft = 0;
+  private requests = 0;
+  private inFlight = 0;
+  private maxInFlight = 0;
+
+  /**
+   * One model request: counted (when `counts`), failed by `fail` while failures are switched on
+   * (when `canFail`), held by the delay, then `run`.
+   */
+  async pass<R>(opts: { counts: boolean; canFail: boolean }, fail: () => R | Promise<R>, run: () => Promise<R>): Promise<R> {
+    if (opts.counts) this.requests++;
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      if (opts.canFail && this.failLeft > 0) {
+        this.failLeft--;
+        return await fail();
+      }
+      if (this.delayMs > 0) await sleep(this.delayMs, defaultTimers); // a slow model, not a test waiting
+      return await run();
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  subject(): Pick<ContractSubject, 'faults' | 'requests' | 'maxInFlight' | 'reset'> {
+    return {
+      faults: {
+        delay: (ms) => void (this.delayMs = ms),
+        failNext: (n) => void (this.failLeft = n),
+      },
+      requests: () => this.requests,
+      maxInFlight: () => this.maxInFlight,
+      reset: () => {
+        this.delayMs = 0;
+        this.failLeft = 0;
+        this.requests = 0;
+        this.maxInFlight = this.inFlight;
+      },
+    };
+  }
 }
 
 const textTable = (rows: Array<string | null>) => new Table({ text: vectorFromArray(rows, new Utf8()) });
