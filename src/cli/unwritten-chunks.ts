@@ -19,7 +19,7 @@ interface SavedChunk {
 }
 
 /** The run's identity plus the backend's label: chunks from another model must not be mixed in. */
-export type UnwrittenIdentity = RunIdentity & { backend: string };
+type UnwrittenIdentity = RunIdentity & { backend: string };
 
 interface Header {
   version: 1;

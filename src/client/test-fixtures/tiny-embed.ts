@@ -8,9 +8,9 @@ import { buildTinyModel, charTokenizer } from '../../model/pipeline/test-models'
 import type { LoadedModel } from '../../model/registry';
 import { DEFAULT_POOLING } from '../../model/sentence-transformers';
 
-export const TINY_MAX_LENGTH = 32;
+const TINY_MAX_LENGTH = 32;
 
-export function tinyModelBytes(): Uint8Array {
+function tinyModelBytes(): Uint8Array {
   return buildTinyModel({ output: 'pooled' });
 }
 
