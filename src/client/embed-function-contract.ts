@@ -3,8 +3,8 @@
 // remote function (Remote against a real server) — runs exactly these tests, so "same engine,
 // same behaviour" is checked, not assumed. What it checks is what docs/client.md promises for
 // both: row order and 1:1 rows, per-row failures, empty input, values that do not fit the output
-// type, a large chunk, the concurrency bound, cancel + resume, timeout, retries, streaming to a
-// sink, deferBatch, bad options before any work.
+// type, a large chunk, the concurrency bound, cancel + resume, timeout, retries and row isolation,
+// streaming to a sink, deferBatch, bad options before any work.
 import { FixedSizeList, Field, Float32, Table, Utf8, vectorFromArray, type DataType, type RecordBatch } from 'apache-arrow';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { EmbedFunction } from '../core/embed-function';
@@ -133,7 +133,9 @@ export function embedFunctionContract(name: string, make: () => Promise<Contract
         expect(res.chunks).toBe('chunkSize' in chunking ? 6 : 5);
         expect(statuses(res.table).every((st) => st === ROW_OK)).toBe(true);
         vectors(res.table).forEach((v, i) => expectSameVector(v, want[i], `row ${i}`));
-        expect(events.filter((e) => e.status === 'done')).toHaveLength(res.chunks);
+        for (let c = 0; c < res.chunks; c++) {
+          expect(events.filter((e) => e.chunk === c).map((e) => e.status), `chunk ${c}'s events`).toEqual(['queued', 'running', 'done']);
+        }
       }
     });
 
@@ -256,6 +258,20 @@ export function embedFunctionContract(name: string, make: () => Promise<Contract
       const err = await s.fn().chunkedCall(textTable(docs(4)), { chunkSize: 2, retries: 1, backoffMs: 1, onError: 'raise' }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ChunkFailedError);
       expect(err).toMatchObject({ chunk: 0, offset: 0, rows: 2 });
+    });
+
+    test('retries spent with onError row-status: the chunk is isolated row by row, each row gets the error, other chunks are right', async () => {
+      const texts = docs(4);
+      const want = await s.reference(texts);
+      s.faults.failNext(3); // chunk 0's try, then each of its two one-row halves
+      const res = await s.fn().chunkedCall(textTable(texts), { chunkSize: 2, retries: 0 });
+      expect(res.failedRows).toBe(2);
+      const st = statuses(res.table);
+      expect(st[0]).toMatch(/injected/);
+      expect(st[1]).toMatch(/injected/);
+      const v = vectors(res.table);
+      expect(v.slice(0, 2)).toEqual([null, null]);
+      [2, 3].forEach((row) => expectSameVector(v[row], want[row], `row ${row}`));
     });
 
     test('a sink gets every row once, in input order, from record batches read as the call goes', async () => {
