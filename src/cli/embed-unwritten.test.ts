@@ -20,6 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const N = 50;
 const CHUNK = 10;
+const BAD = 'doc 15';
 
 function csv(name: string): string {
   const path = join(dir, name);
@@ -43,7 +44,9 @@ function recording(opts: { holdChunk0?: boolean } = {}) {
     }
     const texts = args.getChild('text')!.toArray() as string[];
     finished.add(ctx.chunkIndex);
-    return { values: texts.map((t) => Float32Array.from([Number(t.slice(4)), t.length])) };
+    // One failing row (in chunk 1, which finishes ahead of chunk 0): its status travels too.
+    const values = texts.map((t) => (t === BAD ? null : Float32Array.from([Number(t.slice(4)), t.length])));
+    return { values, errors: texts.map((t) => (t === BAD ? 'cannot embed this one' : null)) };
   };
   return { calls, finished, backend: { fn: functionFromBatch(batch, { name: 'embed', outputType: embeddingType() }), label: 'test function' } };
 }
@@ -65,7 +68,10 @@ async function cancelledRun(input: string, output: string) {
 async function expectComplete(output: string) {
   const rows = await readWithHyparquet(new Uint8Array(readFileSync(output)));
   expect(rows.map((r) => Number(r.id))).toEqual(Array.from({ length: N }, (_, i) => i));
-  rows.forEach((r, i) => expect(r.embedding).toEqual([i, `doc ${i}`.length]));
+  rows.forEach((r, i) => {
+    expect(r.embedding ?? null).toEqual(i === 15 ? null : [i, `doc ${i}`.length]);
+    expect(r.status).toBe(i === 15 ? 'cannot embed this one' : 'ok');
+  });
 }
 
 describe('embed: chunks finished ahead of the written rows survive a cancel', () => {
@@ -78,7 +84,7 @@ describe('embed: chunks finished ahead of the written rows survive a cancel', ()
 
     const rec = recording();
     const io = capture();
-    expect(await runEmbed(input, flags(output), io, { backend: rec.backend })).toBe(0);
+    expect(await runEmbed(input, flags(output), io, { backend: rec.backend })).toBe(3); // 3: some rows failed
     expect(io.err).toMatch(/Taking 2 chunks that an earlier run finished but had not written yet/);
     expect([...rec.calls].sort()).toEqual([0, 3, 4]); // chunks 1 and 2 came from the file
     expect(existsSync(unwrittenPath(output))).toBe(false);
@@ -94,7 +100,7 @@ describe('embed: chunks finished ahead of the written rows survive a cancel', ()
 
     const rec = recording();
     const io = capture();
-    expect(await runEmbed(input, flags(output), io, { backend: rec.backend })).toBe(0);
+    expect(await runEmbed(input, flags(output), io, { backend: rec.backend })).toBe(3); // 3: some rows failed
     expect(io.err).toMatch(/Ignoring .*b\.parquet\.unwritten \(its vectors take \d+ bytes, the header says \d+\): those chunks run again/);
     expect([...rec.calls].sort()).toEqual([0, 1, 2, 3, 4]);
     await expectComplete(output);
@@ -105,7 +111,7 @@ describe('embed: chunks finished ahead of the written rows survive a cancel', ()
     const output = join(dir, 'c.parquet');
     await cancelledRun(input, output);
     const rec = recording();
-    expect(await runEmbed(input, { ...flags(output), force: true }, capture(), { backend: rec.backend })).toBe(0);
+    expect(await runEmbed(input, { ...flags(output), force: true }, capture(), { backend: rec.backend })).toBe(3);
     expect([...rec.calls].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(existsSync(unwrittenPath(output))).toBe(false);
     await expectComplete(output);

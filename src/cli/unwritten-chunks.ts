@@ -15,8 +15,11 @@ interface SavedChunk {
   rows: number;
   /** Per row: the vector's length, or -1 for a row without a result. */
   lengths: number[];
-  errors?: Array<string | null>;
+  /** The chunk's per-row errors as the engine gave them (plain JSON data). */
+  errors?: RowErrors;
 }
+
+type RowErrors = NonNullable<BatchOutput<unknown>['errors']>;
 
 /** The run's identity plus the backend's label: chunks from another model must not be mixed in. */
 type UnwrittenIdentity = RunIdentity & { backend: string };
@@ -45,7 +48,7 @@ export async function saveUnwritten(output: string, identity: UnwrittenIdentity,
   for (const [index, out] of [...chunks].sort((a, b) => a[0] - b[0])) {
     if (!out.values.every((v) => v === null || v === undefined || v instanceof Float32Array)) continue;
     const values = out.values as ReadonlyArray<Float32Array | null | undefined>;
-    saved.push({ index, rows: values.length, lengths: values.map((v) => (v ? v.length : -1)), ...(out.errors ? { errors: [...out.errors] } : {}) });
+    saved.push({ index, rows: values.length, lengths: values.map((v) => (v ? v.length : -1)), ...(out.errors ? { errors: [...out.errors] as RowErrors } : {}) });
     for (const v of values) if (v) parts.push(v);
   }
   if (saved.length === 0) {
