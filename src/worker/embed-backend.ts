@@ -27,7 +27,7 @@ export class EmbedTextError extends EmbedbookError {
   constructor(readonly row: number, readonly reason: string) {
     super(`Text ${row + 1} could not be embedded: ${reason}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { row: this.row, reason: this.reason };
   }
 }
