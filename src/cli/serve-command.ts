@@ -16,6 +16,8 @@ export interface ServeFlags extends RawServeTuning, RawAuthFlags {
   defaultFunction?: boolean;
   /** 'memory' (default) or a Redis URL: servers on one Redis share the queue (docs/distributed-queue.md). */
   store?: string;
+  /** Shared store: ms before rows of a silent (killed) server are taken over (RedisStoreOptions.reclaimIdleMs). */
+  reclaimIdleMs?: string;
 }
 
 export const DEFAULT_FUNCTION = { definition: { name: 'embed', model: 'default', maxBatchingSize: 32, maxBufferDuration: 50 } };
@@ -26,6 +28,16 @@ export function parsePort(raw: string, flag = 'port'): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) throw new CliUsageError(`--${flag} must be a port number 0-65535, got ${JSON.stringify(raw)}.`, flag);
   return port;
+}
+
+/** --reclaim-idle-ms: 100 ms (tests) to 1 h; below it a busy event loop could look dead. */
+export function parseReclaimIdleMs(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || ms < 100 || ms > 3_600_000) {
+    throw new CliUsageError(`--reclaim-idle-ms must be a whole number of milliseconds from 100 to 3600000 (how long a silent server's rows wait before others take them), got ${JSON.stringify(raw)}.`, 'reclaim-idle-ms');
+  }
+  return ms;
 }
 
 /** Resolves once the server has stopped (on io.signal). */
@@ -41,7 +53,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
   }
   let opened;
   try {
-    opened = await openQueueStore(flags.store ?? process.env.EMBEDBOOK_STORE);
+    opened = await openQueueStore(flags.store ?? process.env.EMBEDBOOK_STORE, { reclaimIdleMs: parseReclaimIdleMs(flags.reclaimIdleMs) });
   } catch (err) {
     if (err instanceof InvalidStoreSpecError) throw new CliUsageError(err.message, 'store');
     throw err;

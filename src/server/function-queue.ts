@@ -19,6 +19,7 @@ import {
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
+import { RecoveryTimer } from './recovery-timer';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
 import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
 import { WorkerPool } from './worker-pool';
@@ -167,6 +168,8 @@ export class FunctionQueue {
   private watching: Promise<void> = Promise.resolve();
   private unwatch: (() => void) | undefined;
   private watchRetry: unknown;
+  /** Shared store: reclaims rows of lost processes and wakes the batchers with no traffic. */
+  private readonly recovery: RecoveryTimer;
 
   constructor(private readonly opts: QueueOptions = {}) {
     this.timers = opts.timers ?? defaultTimers;
@@ -195,6 +198,13 @@ export class FunctionQueue {
     );
     this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => Date.now());
     if (this.store.watch) this.watching = this.watchStore(1);
+    this.recovery = new RecoveryTimer({
+      store: this.store,
+      timers: this.timers,
+      streams: () => [...this.active.values(), ...this.draining].map((e) => e.stream),
+      wake: (stream) => this.entryByStream(stream)?.batcher.notify(),
+      onStoreError: (err) => this.storeHealth.failed(err, 'reclaim'),
+    }).start();
   }
 
   /**
@@ -647,6 +657,7 @@ export class FunctionQueue {
     this.unwatch?.();
     this.unwatch = undefined;
     if (this.watchRetry !== undefined) this.timers.clearTimeout(this.watchRetry);
+    await this.recovery.stop();
     const entries = [...this.active.values(), ...this.draining];
     let timer: unknown;
     const grace = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, graceMs)));

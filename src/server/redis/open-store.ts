@@ -2,6 +2,7 @@
 // redis:// or rediss:// = RedisStreamsQueueStore, so several servers share one queue. ioredis is
 // loaded only when a Redis URL is given.
 import type { QueueStore } from '../store';
+import type { RedisStoreOptions } from '../redis-store';
 
 export class InvalidStoreSpecError extends Error {
   override readonly name = 'InvalidStoreSpecError';
@@ -18,11 +19,12 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-export async function openQueueStore(spec: string | undefined): Promise<OpenedStore> {
+/** `opts` apply to a Redis store (e.g. reclaimIdleMs); the in-memory store takes none. */
+export async function openQueueStore(spec: string | undefined, opts: RedisStoreOptions = {}): Promise<OpenedStore> {
   if (spec === undefined || spec === '' || spec === 'memory') return { description: 'memory (this process only)', close: async () => undefined };
   if (!/^rediss?:\/\//i.test(spec)) throw new InvalidStoreSpecError(spec);
   const { RedisStreamsQueueStore } = await import('../redis-store');
-  const store = await RedisStreamsQueueStore.connect(spec);
+  const store = await RedisStreamsQueueStore.connect(spec, opts);
   const url = new URL(spec);
   if (url.password) url.password = '***';
   url.searchParams.delete('prefix');
