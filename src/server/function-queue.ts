@@ -14,12 +14,13 @@ import { Batcher } from './batcher';
 import { memoryMb, validateSpec, type FunctionSpec } from './define-function';
 import {
   BadRequestError, InvalidBundleError, InvalidDefinitionError, QueueFullError, ServerShuttingDownError,
-  SHUTTING_DOWN_STATUS, CANCELLED_STATUS, StoreUnavailableError, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,
+  SHUTTING_DOWN_STATUS, CANCELLED_STATUS, StoreUnavailableError, UnknownFunctionError, UnsatisfiableResourcesError,
 } from './errors';
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
 import { RecoveryTimer } from './recovery-timer';
+import { missingCallError } from './missing-call';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
 import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
 import { WorkerPool } from './worker-pool';
@@ -470,7 +471,7 @@ export class FunctionQueue {
       }
     }
     const now = this.timers.now();
-    const callId = randomUUID();
+    const callId = this.store.newCallId?.() ?? randomUUID();
     try {
       const queued: QueuedRow[] = new Array(rows);
       for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
@@ -547,7 +548,7 @@ export class FunctionQueue {
     // Subscribed to other servers' "finished" news before reading, so none is missed in between.
     await this.watching;
     let call = await this.guard('getCall', () => this.store.getCall(callId));
-    if (!call) throw new UnknownCallError(callId);
+    if (!call) throw await this.guard('callLost', () => missingCallError(this.store, callId));
     if (call.finishedAt === undefined && timeoutMs > 0) {
       await new Promise<void>((resolve) => {
         let set = this.waiters.get(callId);
@@ -564,7 +565,7 @@ export class FunctionQueue {
         set.add(done);
       });
       call = await this.guard('getCall', () => this.store.getCall(callId));
-      if (!call) throw new UnknownCallError(callId);
+      if (!call) throw await this.guard('callLost', () => missingCallError(this.store, callId));
     }
     if (call.finishedAt === undefined) return { done: false, call };
     const output = this.outputOf(call);
@@ -583,7 +584,7 @@ export class FunctionQueue {
   /** Drops the call's rows not yet handed to a worker; a finished call is deleted instead. */
   async cancel(callId: string): Promise<void> {
     const call = await this.guard('getCall', () => this.store.getCall(callId));
-    if (!call) throw new UnknownCallError(callId);
+    if (!call) throw await this.guard('callLost', () => missingCallError(this.store, callId));
     if (call.finishedAt !== undefined) {
       await this.guard('deleteCall', () => this.store.deleteCall(callId));
       this.handlerMsByCall.delete(callId);

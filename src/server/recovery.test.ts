@@ -11,6 +11,7 @@ import { Remote } from '../client/remote-node';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { deploy, start, type Running } from './test-fixtures/http';
 import { spawnServe, type ServeProcess } from './test-fixtures/serve-process';
+import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
 
 const REDIS_URL = redisUrlForTests('the recovery tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -74,6 +75,45 @@ describe.skipIf(!REDIS_URL)('a serve node killed with SIGKILL mid-run, no other 
       expect(held).toBeGreaterThan(0);
     } finally {
       probe.disconnect();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!REDIS_URL)('Redis restarted empty mid-run', () => {
+  test('polls for the calls it forgot answer 410 CallLostError; the client submits those chunks again and the run completes with every row', async () => {
+    const port = await freePort();
+    let redis = await startRedis(port);
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const fn = { name: 'sleepy', maxBatchingSize: 10, maxBufferDuration: 20, output: 'float64' };
+      const store = await keys.openStore('embedbook-test:wipe:', { reclaimIdleMs: 1_500 }, url);
+      const server = await start({ store, functions: [{ definition: fn, bundle: sleepyBundle(150) }], storeTimeoutMs: 2_000, log: () => undefined, shutdownGraceMs: 200 });
+      running.push(server);
+
+      // The real fetch, counting the 410s it sees (the client's own handling is under test).
+      let lost = 0;
+      const fetchCounting = async (input: string, init?: RequestInit) => {
+        const res = await fetch(input, init);
+        if (res.status === 410) lost++;
+        return res;
+      };
+      let doneChunks = 0;
+      const rows = 300;
+      const call = new Remote({ url: server.url, fetch: fetchCounting })
+        .function('sleepy', { outputType: new Float64(), pollSeconds: 1 })
+        .chunkedCall(rowsTable(rows), { chunkSize: 10, concurrentChunks: 4, onProgress: (e) => void (e.status === 'done' && doneChunks++) });
+
+      await expect.poll(() => doneChunks, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(4);
+      await stopRedis(redis); // every call, row and result it held is gone
+      redis = await startRedis(port);
+
+      const out = await call;
+      expect(resultColumn(out.table)).toEqual(expected(rows));
+      expect(out.failedRows).toBe(0);
+      expect(lost).toBeGreaterThan(0); // some chunks really were lost and submitted again
+      expect(await store.depth()).toBe(0);
+    } finally {
+      await stopRedis(redis);
     }
   }, 120_000);
 });

@@ -77,6 +77,12 @@ export class RedisStreamsQueueStore implements QueueStore {
   private subscriber: Redis | undefined;
   private readonly watchers = new Set<QueueEvents>();
   private closed = false;
+  /**
+   * The store's incarnation (`<prefix>epoch`, made once by whichever process comes first): a Redis
+   * that restarts empty has none, and the next process to look makes a new one. Call ids carry the
+   * epoch they were made in, so a call missing under a different epoch was lost, not deleted.
+   */
+  private epoch: string | undefined;
 
   /** Wraps a connected ioredis client; `ownsClient` lets close() quit it. */
   constructor(readonly redis: Redis, opts: RedisStoreOptions = {}, private readonly ownsClient = false) {
@@ -88,6 +94,30 @@ export class RedisStreamsQueueStore implements QueueStore {
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
+    // Every (re)connect re-reads the epoch: a Redis restarted empty gets a new one at once.
+    redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
+    if (redis.status === 'ready') void this.refreshEpoch().catch(() => undefined);
+  }
+
+  /** Reads the store's epoch, making one if there is none (first use, or Redis restarted empty). */
+  private async refreshEpoch(): Promise<string> {
+    const made = randomUUID().slice(0, 8);
+    // SET NX GET: the existing epoch, or null when ours was just set (one round trip).
+    const existing = await this.redis.set(`${this.prefix}epoch`, made, 'NX', 'GET');
+    return (this.epoch = existing ?? made);
+  }
+
+  newCallId(): string {
+    return `${this.epoch ?? 'none'}.${randomUUID()}`;
+  }
+
+  async callLost(id: string): Promise<boolean> {
+    const dot = id.indexOf('.');
+    if (dot <= 0) return false; // not an id this store made: unknown, not lost
+    const current = await this.redis.get(`${this.prefix}epoch`);
+    const epoch = current ?? (await this.refreshEpoch());
+    this.epoch = epoch;
+    return id.slice(0, dot) !== epoch;
   }
 
   /**
@@ -119,7 +149,9 @@ export class RedisStreamsQueueStore implements QueueStore {
       const why = lastError?.message ?? (err instanceof Error ? err.message : String(err));
       throw new RedisUnavailableError(shownUrl(url), why.replace(/\.+$/, ''));
     }
-    return new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
+    const store = new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
+    await store.refreshEpoch().catch(() => undefined);
+    return store;
   }
 
   // The argument list goes as ONE array (ioredis flattens it): spreading a 100,000-row call's

@@ -86,6 +86,17 @@ export interface QueueStore {
    * rows came back.
    */
   reclaim?(streams: string[]): Promise<number>;
+  /**
+   * Optional: a new call id that tells, once the call is gone, whether the store lost it (see
+   * callLost). Default: a random UUID.
+   */
+  newCallId?(): string;
+  /**
+   * Optional: for an id getCall no longer finds, true when the store lost it (restarted empty since
+   * the call was accepted) rather than deleting it (read, expired, never existed). Polls then
+   * answer CallLostError (410) and the client submits the rows again.
+   */
+  callLost?(id: string): Promise<boolean>;
   /** Records a call and appends its rows to the stream `stream`, atomically. */
   addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void>;
   /** How many rows wait (unclaimed) in a stream, and when the oldest arrived. */
