@@ -117,6 +117,55 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect((await live.getCall('a'))?.values).toEqual([0, 1, 2, 3, 4]);
   });
 
+  test('a long run leaves the stream, the consumer group and the keys bounded', async () => {
+    const idle = 200;
+    const s = await openStore(newPrefix(), { reclaimIdleMs: idle });
+    const sk = `${s.prefix}s:f@1`;
+    let maxLen = 0;
+    // 300 calls of 10 rows through the stream, 16-row batches; every 50th batch's claimer "dies"
+    // (a fresh consumer that claims and never reports), so reclaim and consumer clean-up run too.
+    for (let c = 0; c < 300; c++) {
+      await s.addCall(newCall(`c${c}`, 10), 'f@1', rowsOf(`c${c}`, Array.from({ length: 10 }, (_, i) => [`${c}:${i}`])));
+      if (c % 50 === 49) {
+        const ghost = keys.track(new RedisStreamsQueueStore(s.redis.duplicate(), { prefix: s.prefix, reclaimIdleMs: 0 }, true));
+        await ghost.claim('f@1', 16);
+      }
+      for (let batch = await s.claim('f@1', 16); batch.length; batch = await s.claim('f@1', 16)) {
+        maxLen = Math.max(maxLen, await s.redis.xlen(sk));
+        await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+      }
+    }
+    await sleep(idle + 50);
+    expect(await s.reclaim(['f@1'])).toBe(6 * 10); // each ghost took the 10 rows waiting then
+    for (let batch = await s.claim('f@1', 100); batch.length; batch = await s.claim('f@1', 100)) {
+      await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+    }
+    await sleep(idle + 50);
+    await s.reclaim(['f@1']); // drops the six ghosts, now idle with nothing pending
+    // The stream never held more than the waiting + running rows, and holds none now.
+    expect(maxLen).toBeLessThanOrEqual(10 + 6 * 10);
+    expect(await s.redis.xlen(sk)).toBe(0);
+    expect(((await s.redis.xinfo('CONSUMERS', sk, 'embedbook-workers')) as unknown[]).length).toBeLessThanOrEqual(1);
+    // Every call is complete; reading (deleting) them leaves only the stream's own few keys.
+    const finished = await s.finishedBefore(Number.MAX_SAFE_INTEGER);
+    expect(finished).toHaveLength(300);
+    for (const id of finished) await s.deleteCall(id);
+    expect((await s.redis.keys(`${s.prefix}*`)).map((k) => k.slice(s.prefix.length)).sort()).toEqual(['epoch', 'ld:f@1', 'n:f@1', 's:f@1', 'streams']);
+  });
+
+  test('a finished call\'s keys carry the finishedTtlMs expiry, so unread results go even with no server sweeping', async () => {
+    const s = await openStore(newPrefix(), { finishedTtlMs: 60_000 });
+    await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['x'], ['y']]));
+    const batch = await s.claim('f@1', 2);
+    expect(await s.redis.pttl(`${s.prefix}c:a`)).toBe(-1); // running calls never expire
+    await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: r.index })));
+    for (const k of ['c', 'v', 'st', 'e']) {
+      const ttl = await s.redis.pttl(`${s.prefix}${k}:a`);
+      expect(ttl, k).toBeGreaterThan(50_000);
+      expect(ttl, k).toBeLessThanOrEqual(60_000);
+    }
+  });
+
   test('cancel and delete keep the waiting / in-flight counts right for handed-back, running and never-claimed rows', async () => {
     const s = await openStore(newPrefix());
     await s.addCall(newCall('a', 4), 'f@1', rowsOf('a', [['0'], ['1'], ['2'], ['3']]));
