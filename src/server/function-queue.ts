@@ -6,6 +6,7 @@
 // in routes.ts; this class knows none. With `workers: 0` the node runs no batches (an API node).
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { InvalidOptionError } from '../core/errors';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { AdmissionGate } from './admission-gate';
@@ -68,6 +69,10 @@ export class FunctionQueue {
     this.store = opts.store ?? new MemoryQueueStore(() => this.timers.now());
     const cores = availableParallelism();
     const runsBatches = opts.workers !== 0 || !!opts.gpus?.length;
+    if (!runsBatches && !this.store.shared) {
+      throw new InvalidOptionError('workers', 0, 'at least 1 with the in-memory store',
+        'A node with no workers (an API node) needs a shared store such as Redis, where worker nodes (`embedbook worker`) run its calls.');
+    }
     const size = opts.gpus?.length || (runsBatches ? opts.workers || cores : 0);
     const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(cores / Math.max(1, size)));
     this.device = planPoolDevice(opts.gpus, opts.device, threads);
