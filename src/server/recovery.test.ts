@@ -10,12 +10,13 @@ import { Redis } from 'ioredis';
 import { Remote } from '../client/remote-node';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { deploy, start, type Running } from './test-fixtures/http';
-import { spawnServe, type ServeProcess } from './test-fixtures/serve-process';
+import { spawnServe, spawnWorker, type ServeProcess } from './test-fixtures/serve-process';
+import { startWorkerNode } from './worker-node';
 import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
 
 const REDIS_URL = redisUrlForTests('the recovery tests');
 const keys = new RedisTestKeys(REDIS_URL);
-const running: Running[] = [];
+const running: Array<Pick<Running, 'close'>> = [];
 const children: ServeProcess[] = [];
 
 afterAll(async () => {
@@ -31,6 +32,12 @@ const sleepyBundle = (ms: number) =>
 const rowsTable = (n: number) => new Table({ text: vectorFromArray(Array.from({ length: n }, (_, i) => `r:${i}`), new Utf8()) });
 const expected = (n: number) => Array.from({ length: n }, (_, i) => i * 3);
 const resultColumn = (t: Table) => Array.from(t.getChild('result')?.toArray() ?? []);
+
+/** Rows in flight (the consumer group's PEL) on consumers other than `survivor`: the victim's. */
+async function rowsHeldByOthers(probe: Redis, streamKey: string, survivor: string): Promise<number> {
+  const summary = (await probe.xpending(streamKey, 'embedbook-workers').catch(() => [0])) as [number, string, string, Array<[string, string]> | null];
+  return (summary[3] ?? []).filter(([name]) => name !== survivor).reduce((n, [, c]) => n + Number(c), 0);
+}
 
 describe.skipIf(!REDIS_URL)('a serve node killed with SIGKILL mid-run, no other traffic', () => {
   test('the survivor takes its rows after reclaimIdleMs: every row once, in order, within reclaimIdleMs + 10 s', async () => {
@@ -55,10 +62,7 @@ describe.skipIf(!REDIS_URL)('a serve node killed with SIGKILL mid-run, no other 
     const probe = new Redis(REDIS_URL as string);
     try {
       // Kill the victim while it holds rows in flight (its consumer's share of the group's PEL).
-      const victimRows = async () => {
-        const summary = (await probe.xpending(`${prefix}s:sleepy@1`, 'embedbook-workers').catch(() => [0])) as [number, string, string, Array<[string, string]> | null];
-        return (summary[3] ?? []).filter(([name]) => name !== survivorStore.consumer).reduce((n, [, c]) => n + Number(c), 0);
-      };
+      const victimRows = () => rowsHeldByOthers(probe, `${prefix}s:sleepy@1`, survivorStore.consumer);
       await expect.poll(victimRows, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
       const held = await victimRows();
       await victim.kill();
@@ -73,6 +77,42 @@ describe.skipIf(!REDIS_URL)('a serve node killed with SIGKILL mid-run, no other 
       expect(await survivorStore.depth()).toBe(0);
       expect(Number((await probe.xpending(`${prefix}s:sleepy@1`, 'embedbook-workers'))[0])).toBe(0);
       expect(held).toBeGreaterThan(0);
+    } finally {
+      probe.disconnect();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!REDIS_URL)('a worker node (embedbook worker) killed with SIGKILL mid-run, no other traffic', () => {
+  test('the other worker node takes its rows after reclaimIdleMs: every row once, in order, within reclaimIdleMs + 10 s', async () => {
+    const prefix = keys.newPrefix();
+    const reclaimIdleMs = 1_500;
+    const storeUrl = new URL(REDIS_URL as string);
+    storeUrl.searchParams.set('prefix', prefix);
+    // An API node (no workers) and a surviving worker node in this process; the victim in its own.
+    const apiStore = await keys.openStore(prefix, { reclaimIdleMs });
+    const api = await start({ store: apiStore, registry: keys.registryOf(apiStore), workers: 0 });
+    running.push(api);
+    const fn = { name: 'sleepy', maxBatchingSize: 10, maxBufferDuration: 20, output: 'float64' };
+    expect((await deploy(api.url, fn, sleepyBundle(700))).status).toBe(201);
+    const victim = await spawnWorker(['--workers', '1', '--threads-per-worker', '1', '--store', storeUrl.toString(), '--reclaim-idle-ms', String(reclaimIdleMs)]);
+    children.push(victim);
+    const survivorStore = await keys.openStore(prefix, { reclaimIdleMs });
+    running.push(await startWorkerNode({ store: survivorStore, registry: keys.registryOf(survivorStore), workers: 1, threadsPerWorker: 1 }));
+
+    const rows = 120;
+    const call = new Remote({ url: api.url }).function('sleepy', { outputType: new Float64() }).chunkedCall(rowsTable(rows), { chunkSize: 10, concurrentChunks: 12 });
+    const probe = new Redis(REDIS_URL as string);
+    try {
+      const victimRows = () => rowsHeldByOthers(probe, `${prefix}s:sleepy@1`, survivorStore.consumer);
+      await expect.poll(victimRows, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
+      await victim.kill();
+      const killedAt = Date.now();
+      const out = await call;
+      expect(resultColumn(out.table)).toEqual(expected(rows));
+      expect(out.failedRows).toBe(0);
+      expect(Date.now() - killedAt).toBeLessThan(reclaimIdleMs + 10_000);
+      expect(await survivorStore.depth()).toBe(0);
     } finally {
       probe.disconnect();
     }
