@@ -12,6 +12,7 @@ import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys
 import { deploy, start, type Running } from './test-fixtures/http';
 import { spawnServe, spawnWorker, type ServeProcess } from './test-fixtures/serve-process';
 import { startWorkerNode } from './worker-node';
+import type { RedisStreamsQueueStore } from './redis-store';
 import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
 
 const REDIS_URL = redisUrlForTests('the recovery tests');
@@ -33,6 +34,33 @@ const rowsTable = (n: number) => new Table({ text: vectorFromArray(Array.from({ 
 const expected = (n: number) => Array.from({ length: n }, (_, i) => i * 3);
 const resultColumn = (t: Table) => Array.from(t.getChild('result')?.toArray() ?? []);
 
+/**
+ * Runs 120 rows (12 chunks, all submitted at once) through `url`, kills `victim` with SIGKILL while
+ * it holds rows in flight, and checks the run still ends with every row once, in order, within
+ * reclaimIdleMs + 10 s of the kill, with nothing left in the queue.
+ */
+async function runAndKill(url: string, victim: ServeProcess, prefix: string, survivorStore: RedisStreamsQueueStore, reclaimIdleMs: number): Promise<void> {
+  const rows = 120;
+  const call = new Remote({ url }).function('sleepy', { outputType: new Float64() }).chunkedCall(rowsTable(rows), { chunkSize: 10, concurrentChunks: 12 });
+  const probe = new Redis(REDIS_URL as string);
+  const stream = `${prefix}s:sleepy@1`;
+  try {
+    // The victim's consumer's share of the group's PEL: rows it runs now.
+    await expect.poll(() => rowsHeldByOthers(probe, stream, survivorStore.consumer), { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
+    await victim.kill();
+    const killedAt = Date.now();
+    const out = await call;
+    expect(Date.now() - killedAt).toBeLessThan(reclaimIdleMs + 10_000);
+    expect(resultColumn(out.table)).toEqual(expected(rows));
+    expect(out.failedRows).toBe(0);
+    // Exactly once into the result: every call finished with one outcome per row, nothing left.
+    expect(await survivorStore.depth()).toBe(0);
+    expect(Number((await probe.xpending(stream, 'embedbook-workers'))[0])).toBe(0);
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /** Rows in flight (the consumer group's PEL) on consumers other than `survivor`: the victim's. */
 async function rowsHeldByOthers(probe: Redis, streamKey: string, survivor: string): Promise<number> {
   const summary = (await probe.xpending(streamKey, 'embedbook-workers').catch(() => [0])) as [number, string, string, Array<[string, string]> | null];
@@ -48,38 +76,17 @@ describe.skipIf(!REDIS_URL)('a serve node killed with SIGKILL mid-run, no other 
     const storeUrl = new URL(REDIS_URL as string);
     storeUrl.searchParams.set('prefix', prefix);
 
-    // Same function, same order on both (per-process versions): both serve stream sleepy@1.
+    // Deployed once, through the victim: the survivor learns it from the store's registry.
     const victim = await spawnServe(['--no-default-function', '--workers', '1', '--store', storeUrl.toString(), '--reclaim-idle-ms', String(reclaimIdleMs)]);
     children.push(victim);
     expect((await deploy(victim.url, fn, bundle)).status).toBe(201);
     const survivorStore = await keys.openStore(prefix, { reclaimIdleMs });
-    const survivor = await start({ store: survivorStore, functions: [{ definition: fn, bundle }] });
+    const survivor = await start({ store: survivorStore, registry: keys.registryOf(survivorStore) });
     running.push(survivor);
+    await expect.poll(() => survivor.server.queue.functionNames(), { timeout: 10_000 }).toEqual(['sleepy']);
 
     // The client talks to the survivor only; all 12 chunks are submitted at once, then it just waits.
-    const rows = 120;
-    const call = new Remote({ url: survivor.url }).function('sleepy', { outputType: new Float64() }).chunkedCall(rowsTable(rows), { chunkSize: 10, concurrentChunks: 12 });
-    const probe = new Redis(REDIS_URL as string);
-    try {
-      // Kill the victim while it holds rows in flight (its consumer's share of the group's PEL).
-      const victimRows = () => rowsHeldByOthers(probe, `${prefix}s:sleepy@1`, survivorStore.consumer);
-      await expect.poll(victimRows, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
-      const held = await victimRows();
-      await victim.kill();
-      const killedAt = Date.now();
-
-      const out = await call;
-      const tookMs = Date.now() - killedAt;
-      expect(resultColumn(out.table)).toEqual(expected(rows));
-      expect(out.failedRows).toBe(0);
-      expect(tookMs).toBeLessThan(reclaimIdleMs + 10_000);
-      // Exactly once into the result: every call finished with one outcome per row, nothing left.
-      expect(await survivorStore.depth()).toBe(0);
-      expect(Number((await probe.xpending(`${prefix}s:sleepy@1`, 'embedbook-workers'))[0])).toBe(0);
-      expect(held).toBeGreaterThan(0);
-    } finally {
-      probe.disconnect();
-    }
+    await runAndKill(survivor.url, victim, prefix, survivorStore, reclaimIdleMs);
   }, 120_000);
 });
 
@@ -100,22 +107,7 @@ describe.skipIf(!REDIS_URL)('a worker node (embedbook worker) killed with SIGKIL
     const survivorStore = await keys.openStore(prefix, { reclaimIdleMs });
     running.push(await startWorkerNode({ store: survivorStore, registry: keys.registryOf(survivorStore), workers: 1, threadsPerWorker: 1 }));
 
-    const rows = 120;
-    const call = new Remote({ url: api.url }).function('sleepy', { outputType: new Float64() }).chunkedCall(rowsTable(rows), { chunkSize: 10, concurrentChunks: 12 });
-    const probe = new Redis(REDIS_URL as string);
-    try {
-      const victimRows = () => rowsHeldByOthers(probe, `${prefix}s:sleepy@1`, survivorStore.consumer);
-      await expect.poll(victimRows, { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);
-      await victim.kill();
-      const killedAt = Date.now();
-      const out = await call;
-      expect(resultColumn(out.table)).toEqual(expected(rows));
-      expect(out.failedRows).toBe(0);
-      expect(Date.now() - killedAt).toBeLessThan(reclaimIdleMs + 10_000);
-      expect(await survivorStore.depth()).toBe(0);
-    } finally {
-      probe.disconnect();
-    }
+    await runAndKill(api.url, victim, prefix, survivorStore, reclaimIdleMs);
   }, 120_000);
 });
 
