@@ -85,6 +85,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
     .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
+    .option('--reclaim-idle-ms <ms>', 'shared store: rows in flight on a server silent this long are taken over by the others (default 30000)')
     .option('--workers <n>', 'worker threads running handlers (default: one per core; 0 = an API node, with --store redis://…)')
     .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
     .option('--device <device>', 'what the --gpus workers run models on: auto (CUDA, else a hardware WebGPU adapter, else CPU) | cuda | webgpu')

@@ -12,11 +12,13 @@ import { defaultTimers } from '../core/timers';
 import { AdmissionGate } from './admission-gate';
 import { CallWaiters } from './call-waiters';
 import type { FunctionSpec } from './define-function';
-import { BadRequestError, CANCELLED_STATUS, SHUTTING_DOWN_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, UnknownCallError, UnknownFunctionError } from './errors';
+import { BadRequestError, CANCELLED_STATUS, SHUTTING_DOWN_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { makeFunctionBatcher } from './function-batcher';
 import type { QueueOptions } from './queue-options';
 import { QueueWatch } from './queue-watch';
+import { RecoveryTimer } from './recovery-timer';
+import { missingCallError } from './missing-call';
 import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
 import { functionInfos, renderMetrics, type FunctionInfo } from './queue-stats';
@@ -63,6 +65,8 @@ export class FunctionQueue {
   private readonly handlerMsByCall = new Map<string, number>();
   /** The store's cross-server events: calls finished and rows appended elsewhere. */
   private readonly watch: QueueWatch;
+  /** Shared store: reclaims rows of lost processes and wakes the batchers with no traffic. */
+  private readonly recovery: RecoveryTimer;
 
   constructor(private readonly opts: QueueOptions = {}) {
     this.timers = opts.timers ?? defaultTimers;
@@ -125,6 +129,13 @@ export class FunctionQueue {
       finished: (ids) => this.wake(ids),
       appended: (stream) => this.registry.byStream(stream)?.batcher?.notify(),
     });
+    this.recovery = new RecoveryTimer({
+      store: this.store,
+      timers: this.timers,
+      streams: () => this.registry.entries().map((e) => e.stream),
+      wake: (stream) => this.registry.byStream(stream)?.batcher?.notify(),
+      onStoreError: (err) => this.storeHealth.failed(err, 'reclaim'),
+    }).start();
   }
 
   /**
@@ -224,7 +235,7 @@ export class FunctionQueue {
       throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);
     }
     const columns = extractColumns(entry.spec, table);
-    const callId = randomUUID();
+    const callId = this.store.newCallId?.() ?? randomUUID();
     await this.gate.admit(rows, () => this.guard.run('depth', () => this.store.depth()), ticket, async () => {
       const now = this.timers.now();
       const queued: QueuedRow[] = new Array(rows);
@@ -247,11 +258,11 @@ export class FunctionQueue {
     // Subscribed to other servers' "finished" news before reading, so none is missed in between.
     await this.watch.ready;
     let call = await this.guard.run('getCall', () => this.store.getCall(callId));
-    if (!call) throw new UnknownCallError(callId);
+    if (!call) throw await this.guard.run('callLost', () => missingCallError(this.store, callId));
     if (call.finishedAt === undefined && timeoutMs > 0) {
       await this.waiters.wait(callId, timeoutMs);
       call = await this.guard.run('getCall', () => this.store.getCall(callId));
-      if (!call) throw new UnknownCallError(callId);
+      if (!call) throw await this.guard.run('callLost', () => missingCallError(this.store, callId));
     }
     if (call.finishedAt === undefined) return { done: false, call };
     const view: CallView = { done: true, call, ipc: resultIpc(call.values, call.statuses, this.outputOf(call)), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
@@ -269,7 +280,7 @@ export class FunctionQueue {
   /** Drops the call's rows not yet handed to a worker; a finished call is deleted instead. */
   async cancel(callId: string): Promise<void> {
     const call = await this.guard.run('getCall', () => this.store.getCall(callId));
-    if (!call) throw new UnknownCallError(callId);
+    if (!call) throw await this.guard.run('callLost', () => missingCallError(this.store, callId));
     if (call.finishedAt !== undefined) {
       await this.guard.run('deleteCall', () => this.store.deleteCall(callId));
       this.handlerMsByCall.delete(callId);
@@ -309,6 +320,7 @@ export class FunctionQueue {
     this.sweeper.close();
     this.gate.close();
     this.watch.close();
+    await this.recovery.stop();
     const batchers = this.registry.close().flatMap((e) => (e.batcher ? [e.batcher] : []));
     let timer: unknown;
     const grace = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, graceMs)));

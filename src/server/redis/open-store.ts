@@ -3,6 +3,7 @@
 // queue and one set of deployed functions. ioredis is loaded only when a Redis URL is given.
 import type { RegistryStore } from '../registry/registry-store';
 import type { QueueStore } from '../store';
+import type { RedisStoreOptions } from '../redis-store';
 
 export class InvalidStoreSpecError extends Error {
   override readonly name = 'InvalidStoreSpecError';
@@ -21,12 +22,13 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-export async function openQueueStore(spec: string | undefined): Promise<OpenedStore> {
+/** `opts` apply to a Redis store (e.g. reclaimIdleMs); the in-memory store takes none. */
+export async function openQueueStore(spec: string | undefined, opts: RedisStoreOptions = {}): Promise<OpenedStore> {
   if (spec === undefined || spec === '' || spec === 'memory') return { description: 'memory (this process only)', close: async () => undefined };
   if (!/^rediss?:\/\//i.test(spec)) throw new InvalidStoreSpecError(spec);
   const { RedisStreamsQueueStore } = await import('../redis-store');
   const { RedisRegistryStore } = await import('../registry/redis-registry-store');
-  const store = await RedisStreamsQueueStore.connect(spec);
+  const store = await RedisStreamsQueueStore.connect(spec, opts);
   const registry = new RedisRegistryStore(store.redis, store.prefix);
   const url = new URL(spec);
   if (url.password) url.password = '***';
