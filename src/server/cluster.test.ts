@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
-import { TEST_ADMIN_KEY, auth, callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { TEST_ADMIN_KEY, auth, callId, column, deploy, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { startWorkerNode, type WorkerNode } from './worker-node';
 import { registryStoreContract } from './registry/registry-store-contract';
 
@@ -33,10 +33,6 @@ async function workerNode(prefix: string): Promise<WorkerNode> {
   const w = await startWorkerNode({ store, registry: keys.registryOf(store), workers: 1, threadsPerWorker: 1, shutdownGraceMs: 2_000 });
   running.push(w);
   return w;
-}
-
-async function deploy(url: string, definition: unknown, bundle?: string): Promise<Response> {
-  return fetch(`${url}/functions`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(TEST_ADMIN_KEY) }, body: JSON.stringify({ definition, bundle }) });
 }
 
 const texts = (n: number, salt = 0) => Array.from({ length: n }, (_, i) => `${'y'.repeat((i * 7 + salt) % 11)}${i}`);

@@ -17,8 +17,17 @@ export interface ServeProcess {
 const BIN = resolve(import.meta.dirname, '../../../bin/embedbook.mjs');
 
 /** Starts `embedbook serve --port 0 --admin-key <test key> …extraArgs`; resolves with its URL. */
-export async function spawnServe(extraArgs: string[], startTimeoutMs = 60_000): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--admin-key', TEST_ADMIN_KEY, ...extraArgs], {
+export function spawnServe(extraArgs: string[], startTimeoutMs = 60_000): Promise<ServeProcess> {
+  return spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--admin-key', TEST_ADMIN_KEY, ...extraArgs], startTimeoutMs);
+}
+
+/** Starts a worker node, `embedbook worker --health-port 0 …extraArgs`; resolves with its health URL. */
+export function spawnWorker(extraArgs: string[], startTimeoutMs = 60_000): Promise<ServeProcess> {
+  return spawnCli(['worker', '--health-port', '0', ...extraArgs], startTimeoutMs);
+}
+
+async function spawnCli(args: string[], startTimeoutMs: number): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
   });
@@ -26,7 +35,7 @@ export async function spawnServe(extraArgs: string[], startTimeoutMs = 60_000): 
   let err = '';
   child.stderr?.setEncoding('utf8').on('data', (t: string) => (err += t));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`embedbook serve did not print its URL within ${startTimeoutMs} ms:\n${err}`)), startTimeoutMs);
+    const timer = setTimeout(() => fail(new Error(`embedbook ${args[0]} did not print its URL within ${startTimeoutMs} ms:\n${err}`)), startTimeoutMs);
     child.stdout?.setEncoding('utf8').on('data', (t: string) => {
       out += t;
       const m = /^(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(out);
@@ -37,7 +46,7 @@ export async function spawnServe(extraArgs: string[], startTimeoutMs = 60_000): 
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      fail(new Error(`embedbook serve exited (${code}) before listening:\n${err}`));
+      fail(new Error(`embedbook ${args[0]} exited (${code}) before listening:\n${err}`));
     });
   });
   return {
