@@ -136,4 +136,34 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     await expect.poll(() => [a, b].map((n) => n.server.queue.functionNames().length).concat(w.queue.functionNames().length), { timeout: 1_000 }).toEqual([0, 0, 0]);
     expect((await submit(a.url, 'gone', textTable(['x']))).status).toBe(404);
   }, 60_000);
+
+  test('concurrent deploys of one function through two API nodes get distinct versions, and every node ends on the last', async () => {
+    const prefix = keys.newPrefix();
+    const [a, b] = [await apiNode(prefix), await apiNode(prefix)];
+    const w = await workerNode(prefix);
+    const def = { name: 'race', output: 'float64' };
+    const answers = await Promise.all([deploy(a.url, def, LENGTH_BUNDLE), deploy(b.url, def, slowBundle(1)), deploy(a.url, def, slowBundle(2))]);
+    expect(answers.map((r) => r.status)).toEqual([201, 201, 201]);
+    const versions = (await Promise.all(answers.map(async (r) => ((await r.json()) as { version: number }).version))).sort();
+    expect(versions).toEqual([1, 2, 3]);
+    for (const q of [a.server.queue, b.server.queue, w.queue]) await expect.poll(async () => (await q.list()).map((f) => f.version), { timeout: 1_000 }).toEqual([3]);
+    const rows = texts(6, 5);
+    expect(column((await result(b.url, await callId(await submit(a.url, 'race', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+
+  test('a damaged record in the store is logged once and skipped; the other functions are served', async () => {
+    const prefix = keys.newPrefix();
+    const a = await apiNode(prefix);
+    expect((await deploy(a.url, { name: 'fine', output: 'float64' }, LENGTH_BUNDLE)).status).toBe(201);
+    const lines: string[] = [];
+    const store = await keys.openStore(prefix);
+    await store.redis.hset(`${prefix}{reg}:cur`, 'broken', '{"name":"broken","version":"x"}');
+    const w = await startWorkerNode({ store, registry: keys.registryOf(store), workers: 1, threadsPerWorker: 1, log: (l) => lines.push(l) });
+    running.push(w);
+    expect(w.queue.functionNames()).toEqual(['fine']);
+    await w.queue.registry.syncAll(); // the re-sync meets it again: not logged twice
+    expect(lines).toEqual([expect.stringMatching(/^DamagedRegistryError: registry record .*broken is malformed .*deploy the function again/)]);
+    const rows = texts(3);
+    expect(column((await result(a.url, await callId(await submit(a.url, 'fine', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
 });

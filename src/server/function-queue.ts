@@ -122,6 +122,7 @@ export class FunctionQueue {
       unload: (key) => this.pool.unload(key),
       functionCount: (n) => this.pool.setFunctionCount(n),
       failed: (err, where) => this.storeHealth.failed(err, where),
+      log: opts.log ?? ((line) => console.error(line)),
       isClosing: () => this.closing,
     });
     void this.registry.start();

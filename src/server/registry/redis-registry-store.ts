@@ -6,11 +6,13 @@
 //   P{reg}:events       pub/sub channel: the name of a function whose current version changed
 // A version is assigned and made current in one script; a bundle must be stored before it.
 import type { Redis } from 'ioredis';
-import { MissingBundleError, type DeployRecord, type NewDeploy, type RegistryEvents, type RegistryStore } from './registry-store';
+import { DamagedRegistryError, MissingBundleError, VersionTakenError, type DeployRecord, type NewDeploy, type RegistryEvents, type RegistryStore } from './registry-store';
 
 const PUBLISH = `
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return redis.error_reply('MISSINGBUNDLE') end
-local v = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+local v = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') + 1
+if ARGV[4] ~= '' and tonumber(ARGV[4]) ~= v then return redis.error_reply('VERSIONTAKEN') end
+redis.call('HSET', KEYS[1], ARGV[1], v)
 local record = '{"version":' .. v .. ',' .. string.sub(ARGV[2], 2)
 redis.call('HSET', KEYS[2], ARGV[1], record)
 redis.call('PUBLISH', KEYS[4], ARGV[1])
@@ -31,14 +33,14 @@ export function parseRecord(json: string, where: string): DeployRecord {
   try {
     r = JSON.parse(json);
   } catch {
-    throw new Error(`registry record ${where} is not JSON`);
+    throw new DamagedRegistryError(`registry record ${where} is not JSON: deploy the function again (or remove it)`);
   }
   const o = r as Partial<DeployRecord> | null;
   if (
     !o || typeof o !== 'object' || typeof o.name !== 'string' || !Number.isSafeInteger(o.version) || (o.version as number) < 1 ||
     typeof o.deployedAt !== 'number' || !o.spec || typeof o.spec !== 'object' || (o.bundleHash !== undefined && !/^[0-9a-f]{64}$/.test(String(o.bundleHash)))
   ) {
-    throw new Error(`registry record ${where} is malformed: ${json.slice(0, 200)}`);
+    throw new DamagedRegistryError(`registry record ${where} is malformed (${json.slice(0, 200)}): deploy the function again (or remove it)`);
   }
   return o as DeployRecord;
 }
@@ -65,17 +67,22 @@ export class RedisRegistryStore implements RegistryStore {
     return (await this.redis.get(this.keys.bundle(hash))) ?? undefined;
   }
 
-  async publish(deploy: NewDeploy): Promise<DeployRecord> {
+  async nextVersion(name: string): Promise<number> {
+    return Number((await this.redis.hget(this.keys.ver, name)) ?? 0) + 1;
+  }
+
+  async publish(deploy: NewDeploy, expected?: number): Promise<DeployRecord> {
     const { ver, cur, events, bundle } = this.keys;
     const hash = deploy.bundleHash;
     let json: unknown;
     try {
       // defineCommand without numberOfKeys takes (numKeys, ...keys, ...args).
       json = await (this.redis as unknown as Record<string, ScriptFn>).ebRegPublish(
-        4, ver, cur, hash !== undefined ? bundle(hash) : ver, events, deploy.name, JSON.stringify(deploy), hash !== undefined ? '1' : '0',
+        4, ver, cur, hash !== undefined ? bundle(hash) : ver, events, deploy.name, JSON.stringify(deploy), hash !== undefined ? '1' : '0', expected ?? '',
       );
     } catch (err) {
       if (hash !== undefined && err instanceof Error && err.message.includes('MISSINGBUNDLE')) throw new MissingBundleError(deploy.name, hash);
+      if (expected !== undefined && err instanceof Error && err.message.includes('VERSIONTAKEN')) throw new VersionTakenError(deploy.name, expected);
       throw err;
     }
     return parseRecord(String(json), `${cur} ${deploy.name}`);
@@ -91,9 +98,17 @@ export class RedisRegistryStore implements RegistryStore {
     return json === null ? undefined : parseRecord(json, `${this.keys.cur} ${name}`);
   }
 
-  async list(): Promise<DeployRecord[]> {
-    const all = await this.redis.hgetall(this.keys.cur);
-    return Object.entries(all).map(([name, json]) => parseRecord(json, `${this.keys.cur} ${name}`));
+  async list(damaged?: (name: string, err: DamagedRegistryError) => void): Promise<DeployRecord[]> {
+    const out: DeployRecord[] = [];
+    for (const [name, json] of Object.entries(await this.redis.hgetall(this.keys.cur))) {
+      try {
+        out.push(parseRecord(json, `${this.keys.cur} ${name}`));
+      } catch (err) {
+        if (!(err instanceof DamagedRegistryError) || !damaged) throw err;
+        damaged(name, err);
+      }
+    }
+    return out;
   }
 
   /** Redis pub/sub on P{reg}:events, on a connection of its own. At-most-once: see Registry's re-sync. */
