@@ -166,4 +166,23 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     const rows = texts(3);
     expect(column((await result(a.url, await callId(await submit(a.url, 'fine', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
   }, 60_000);
+
+  test('worker nodes claim only the functions their resources fit: a GPU function runs on the GPU node, not on the CPU one', async () => {
+    const prefix = keys.newPrefix();
+    const a = await apiNode(prefix);
+    const cpu = await workerNode(prefix);
+    const gpuStore = await keys.openStore(prefix);
+    const gpu = await startWorkerNode({ store: gpuStore, registry: keys.registryOf(gpuStore), gpus: ['gpu-b'], threadsPerWorker: 1 });
+    running.push(gpu);
+    // In one process this would be refused (409: no worker has gpu-b); in a cluster a worker node may have it.
+    const where = 'export default { handler: async (t, ctx) => t.map(() => String(ctx.gpu)) };';
+    expect((await deploy(a.url, { name: 'on-b', output: 'utf8', maxBatchingSize: 2, resources: { gpu: 'gpu-b' } }, where)).status).toBe(201);
+    await expect.poll(() => [cpu, gpu].map((w) => w.queue.functionNames()), { timeout: 1_000 }).toEqual([['on-b'], ['on-b']]);
+    expect(cpu.queue.registry.get('on-b')?.batcher).toBeUndefined();
+    expect(gpu.queue.registry.get('on-b')?.batcher).toBeDefined();
+    const id = await callId(await submit(a.url, 'on-b', textTable(['x', 'y', 'z', 'w', 'v'])));
+    expect(column((await result(a.url, id)).table, 'result')).toEqual(['gpu-b', 'gpu-b', 'gpu-b', 'gpu-b', 'gpu-b']);
+    expect(await doneRows(gpu)).toBe(5);
+    expect(await doneRows(cpu)).toBe(0);
+  }, 60_000);
 });

@@ -6,6 +6,7 @@
 //   P{reg}:events       pub/sub channel: the name of a function whose current version changed
 // A version is assigned and made current in one script; a bundle must be stored before it.
 import type { Redis } from 'ioredis';
+import { RedisSubscription } from '../redis/subscription';
 import { DamagedRegistryError, MissingBundleError, VersionTakenError, type DeployRecord, type NewDeploy, type RegistryEvents, type RegistryStore } from './registry-store';
 
 const PUBLISH = `
@@ -48,13 +49,13 @@ export function parseRecord(json: string, where: string): DeployRecord {
 export class RedisRegistryStore implements RegistryStore {
   readonly shared = true;
   private readonly keys: { ver: string; cur: string; events: string; bundle: (hash: string) => string };
-  private subscriber: Redis | undefined;
-  private readonly watchers = new Set<RegistryEvents>();
+  private readonly events: RedisSubscription<RegistryEvents>;
 
   /** `redis`: a connected client (the queue store's); `prefix`: the key prefix of the deployment. */
   constructor(private readonly redis: Redis, prefix: string) {
     const base = `${prefix}{reg}:`;
     this.keys = { ver: `${base}ver`, cur: `${base}cur`, events: `${base}events`, bundle: (hash) => `${base}b:${hash}` };
+    this.events = new RedisSubscription<RegistryEvents>(redis, this.keys.events, (w, name) => w.changed(name));
     if (!('ebRegPublish' in redis)) redis.defineCommand('ebRegPublish', { lua: PUBLISH });
     if (!('ebRegRemove' in redis)) redis.defineCommand('ebRegRemove', { lua: REMOVE });
   }
@@ -111,36 +112,13 @@ export class RedisRegistryStore implements RegistryStore {
     return out;
   }
 
-  /** Redis pub/sub on P{reg}:events, on a connection of its own. At-most-once: see Registry's re-sync. */
-  async watch(events: RegistryEvents): Promise<() => void> {
-    if (!this.subscriber) {
-      const sub = (this.subscriber = this.redis.duplicate());
-      sub.on('error', () => undefined);
-      sub.on('message', (_channel: string, name: string) => {
-        for (const w of this.watchers) {
-          try {
-            w.changed(name);
-          } catch {
-            // A listener's bug must not stop the others or the subscription.
-          }
-        }
-      });
-      try {
-        await sub.subscribe(this.keys.events);
-      } catch (err) {
-        if (this.subscriber === sub) this.subscriber = undefined;
-        sub.disconnect();
-        throw err;
-      }
-    }
-    this.watchers.add(events);
-    return () => void this.watchers.delete(events);
+  /** Redis pub/sub on P{reg}:events. At-most-once: see Registry's re-sync. */
+  watch(events: RegistryEvents): Promise<() => void> {
+    return this.events.add(events);
   }
 
   /** Closes the subscription (the client itself belongs to the queue store). */
   async close(): Promise<void> {
-    this.watchers.clear();
-    if (this.subscriber) await this.subscriber.quit().catch(() => this.subscriber?.disconnect());
-    this.subscriber = undefined;
+    await this.events.close();
   }
 }
