@@ -110,6 +110,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers')
     .option('--health-port <port>', 'serve GET /health and GET /metrics on this port (0 picks a free one)')
     .option('--health-host <host>', 'interface for --health-port', '127.0.0.1')
+    .option('--reclaim-idle-ms <ms>', 'rows in flight on a node silent this long are taken over by the others (default 30000)')
     .action(async (flags) => {
       const { runWorker } = await import('./worker-command');
       done(await runWorker(flags, io));

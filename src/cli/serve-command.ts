@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { createServer } from '../server/create-server';
 import { InvalidStoreSpecError, openQueueStore, type OpenedStore } from '../server/redis/open-store';
+import type { RedisStoreOptions } from '../server/redis-store';
 import { describeAuth, parseAuthFlags, requireAuthOffLoopback, type RawAuthFlags } from './auth-options';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
@@ -31,19 +32,8 @@ export function parsePort(raw: string, flag = 'port'): number {
   return port;
 }
 
-/** --reclaim-idle-ms: 100 ms (tests) to 1 h; below it a busy event loop could look dead. */
-export function parseReclaimIdleMs(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const ms = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || ms < 100 || ms > 3_600_000) {
-    throw new CliUsageError(`--reclaim-idle-ms must be a whole number of milliseconds from 100 to 3600000 (how long a silent server's rows wait before others take them), got ${JSON.stringify(raw)}.`, 'reclaim-idle-ms');
-  }
-  return ms;
-}
-
 /** Opens `--store` (or EMBEDBOOK_STORE); a malformed value is a usage error naming the flag. */
-export async function openStoreFlag(spec: string | undefined, reclaimIdleMs?: string): Promise<OpenedStore> {
-  const opts = { reclaimIdleMs: parseReclaimIdleMs(reclaimIdleMs) };
+export async function openStoreFlag(spec: string | undefined, opts: RedisStoreOptions = {}): Promise<OpenedStore> {
   try {
     return await openQueueStore(spec ?? process.env.EMBEDBOOK_STORE, opts);
   } catch (err) {
@@ -61,6 +51,16 @@ export function untilStopped(io: CliIO): Promise<void> {
   });
 }
 
+/** --reclaim-idle-ms: 100 ms (tests) to 1 h; below it a busy event loop could look dead. */
+export function parseReclaimIdleMs(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || ms < 100 || ms > 3_600_000) {
+    throw new CliUsageError(`--reclaim-idle-ms must be a whole number of milliseconds from 100 to 3600000 (how long a silent server's rows wait before others take them), got ${JSON.stringify(raw)}.`, 'reclaim-idle-ms');
+  }
+  return ms;
+}
+
 /** Resolves once the server has stopped (on io.signal). */
 export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
   const port = parsePort(flags.port);
@@ -72,7 +72,7 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
       throw new CliUsageError(`--cors-origin must be an origin like http://localhost:5173 (scheme://host[:port], no path), got ${JSON.stringify(origin)}.`, 'cors-origin');
     }
   }
-  const opened = await openStoreFlag(flags.store, flags.reclaimIdleMs);
+  const opened = await openStoreFlag(flags.store, { reclaimIdleMs: parseReclaimIdleMs(flags.reclaimIdleMs) });
   if (tuning.workers === 0 && !opened.store?.shared) {
     await opened.close();
     throw new CliUsageError('--workers 0 makes an API node, which runs no batches: give it the shared store worker nodes take work from (--store redis://host:port, with `embedbook worker --store` on the same URL).', 'workers');

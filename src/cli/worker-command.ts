@@ -6,14 +6,14 @@ import { availableParallelism } from 'node:os';
 import { startWorkerNode } from '../server/worker-node';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
-import { openStoreFlag, parsePort, untilStopped } from './serve-command';
+import { openStoreFlag, parsePort, parseReclaimIdleMs, untilStopped } from './serve-command';
 import { describePool, parseServeTuning, type RawServeTuning } from './serve-options';
 
 export interface WorkerFlags extends Omit<RawServeTuning, 'maxQueuedRows' | 'bodyLimit'> {
   store?: string;
-  reclaimIdleMs?: string;
   healthPort?: string;
   healthHost?: string;
+  reclaimIdleMs?: string;
 }
 
 export async function runWorker(flags: WorkerFlags, io: CliIO): Promise<number> {
@@ -23,7 +23,7 @@ export async function runWorker(flags: WorkerFlags, io: CliIO): Promise<number> 
   if (spec === undefined || spec === '' || spec === 'memory') {
     throw new CliUsageError('A worker node takes its work from a shared store: give --store redis://host:port (the URL the API nodes use), or set EMBEDBOOK_STORE.', 'store');
   }
-  const opened = await openStoreFlag(spec, flags.reclaimIdleMs);
+  const opened = await openStoreFlag(spec, { reclaimIdleMs: parseReclaimIdleMs(flags.reclaimIdleMs) });
   let node;
   try {
     node = await startWorkerNode({ ...tuning, store: opened.store!, registry: opened.registry!, healthPort, healthHost: flags.healthHost });

@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, test } from 'vitest';
 import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
-import { TEST_ADMIN_KEY, auth, callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { TEST_ADMIN_KEY, auth, callId, column, deploy, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { startWorkerNode, type WorkerNode } from './worker-node';
 import { registryStoreContract } from './registry/registry-store-contract';
 
@@ -33,10 +33,6 @@ async function workerNode(prefix: string): Promise<WorkerNode> {
   const w = await startWorkerNode({ store, registry: keys.registryOf(store), workers: 1, threadsPerWorker: 1, shutdownGraceMs: 2_000 });
   running.push(w);
   return w;
-}
-
-async function deploy(url: string, definition: unknown, bundle?: string): Promise<Response> {
-  return fetch(`${url}/functions`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth(TEST_ADMIN_KEY) }, body: JSON.stringify({ definition, bundle }) });
 }
 
 const texts = (n: number, salt = 0) => Array.from({ length: n }, (_, i) => `${'y'.repeat((i * 7 + salt) % 11)}${i}`);
@@ -139,5 +135,54 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     expect(column((await result(a.url, id)).table, 'result')).toEqual(rows.map((t) => t.length));
     await expect.poll(() => [a, b].map((n) => n.server.queue.functionNames().length).concat(w.queue.functionNames().length), { timeout: 1_000 }).toEqual([0, 0, 0]);
     expect((await submit(a.url, 'gone', textTable(['x']))).status).toBe(404);
+  }, 60_000);
+
+  test('concurrent deploys of one function through two API nodes get distinct versions, and every node ends on the last', async () => {
+    const prefix = keys.newPrefix();
+    const [a, b] = [await apiNode(prefix), await apiNode(prefix)];
+    const w = await workerNode(prefix);
+    const def = { name: 'race', output: 'float64' };
+    const answers = await Promise.all([deploy(a.url, def, LENGTH_BUNDLE), deploy(b.url, def, slowBundle(1)), deploy(a.url, def, slowBundle(2))]);
+    expect(answers.map((r) => r.status)).toEqual([201, 201, 201]);
+    const versions = (await Promise.all(answers.map(async (r) => ((await r.json()) as { version: number }).version))).sort();
+    expect(versions).toEqual([1, 2, 3]);
+    for (const q of [a.server.queue, b.server.queue, w.queue]) await expect.poll(async () => (await q.list()).map((f) => f.version), { timeout: 1_000 }).toEqual([3]);
+    const rows = texts(6, 5);
+    expect(column((await result(b.url, await callId(await submit(a.url, 'race', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+
+  test('a damaged record in the store is logged once and skipped; the other functions are served', async () => {
+    const prefix = keys.newPrefix();
+    const a = await apiNode(prefix);
+    expect((await deploy(a.url, { name: 'fine', output: 'float64' }, LENGTH_BUNDLE)).status).toBe(201);
+    const lines: string[] = [];
+    const store = await keys.openStore(prefix);
+    await store.redis.hset(`${prefix}{reg}:cur`, 'broken', '{"name":"broken","version":"x"}');
+    const w = await startWorkerNode({ store, registry: keys.registryOf(store), workers: 1, threadsPerWorker: 1, log: (l) => lines.push(l) });
+    running.push(w);
+    expect(w.queue.functionNames()).toEqual(['fine']);
+    await w.queue.registry.syncAll(); // the re-sync meets it again: not logged twice
+    expect(lines).toEqual([expect.stringMatching(/^DamagedRegistryError: registry record .*broken is malformed .*deploy the function again/)]);
+    const rows = texts(3);
+    expect(column((await result(a.url, await callId(await submit(a.url, 'fine', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+
+  test('worker nodes claim only the functions their resources fit: a GPU function runs on the GPU node, not on the CPU one', async () => {
+    const prefix = keys.newPrefix();
+    const a = await apiNode(prefix);
+    const cpu = await workerNode(prefix);
+    const gpuStore = await keys.openStore(prefix);
+    const gpu = await startWorkerNode({ store: gpuStore, registry: keys.registryOf(gpuStore), gpus: ['gpu-b'], threadsPerWorker: 1 });
+    running.push(gpu);
+    // In one process this would be refused (409: no worker has gpu-b); in a cluster a worker node may have it.
+    const where = 'export default { handler: async (t, ctx) => t.map(() => String(ctx.gpu)) };';
+    expect((await deploy(a.url, { name: 'on-b', output: 'utf8', maxBatchingSize: 2, resources: { gpu: 'gpu-b' } }, where)).status).toBe(201);
+    await expect.poll(() => [cpu, gpu].map((w) => w.queue.functionNames()), { timeout: 1_000 }).toEqual([['on-b'], ['on-b']]);
+    expect(cpu.queue.registry.get('on-b')?.batcher).toBeUndefined();
+    expect(gpu.queue.registry.get('on-b')?.batcher).toBeDefined();
+    const id = await callId(await submit(a.url, 'on-b', textTable(['x', 'y', 'z', 'w', 'v'])));
+    expect(column((await result(a.url, id)).table, 'result')).toEqual(['gpu-b', 'gpu-b', 'gpu-b', 'gpu-b', 'gpu-b']);
+    expect(await doneRows(gpu)).toBe(5);
+    expect(await doneRows(cpu)).toBe(0);
   }, 60_000);
 });

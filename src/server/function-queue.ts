@@ -65,7 +65,7 @@ export class FunctionQueue {
   private readonly handlerMsByCall = new Map<string, number>();
   /** The store's cross-server events: calls finished and rows appended elsewhere. */
   private readonly watch: QueueWatch;
-  /** Shared store: reclaims rows of lost processes and wakes this node's batchers with no traffic. */
+  /** Shared store: reclaims rows of lost processes and wakes the batchers with no traffic. */
   private readonly recovery: RecoveryTimer;
 
   constructor(private readonly opts: QueueOptions = {}) {
@@ -122,6 +122,7 @@ export class FunctionQueue {
       unload: (key) => this.pool.unload(key),
       functionCount: (n) => this.pool.setFunctionCount(n),
       failed: (err, where) => this.storeHealth.failed(err, where),
+      log: opts.log ?? ((line) => console.error(line)),
       isClosing: () => this.closing,
     });
     void this.registry.start();
@@ -132,7 +133,7 @@ export class FunctionQueue {
     this.recovery = new RecoveryTimer({
       store: this.store,
       timers: this.timers,
-      streams: () => this.registry.entries().flatMap((e) => (e.batcher ? [e.stream] : [])),
+      streams: () => this.registry.entries().map((e) => e.stream),
       wake: (stream) => this.registry.byStream(stream)?.batcher?.notify(),
       onStoreError: (err) => this.storeHealth.failed(err, 'reclaim'),
     }).start();

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { decodeValue, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
+import { RedisSubscription } from './redis/subscription';
 import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowOutcome } from './store';
 
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
@@ -74,8 +75,7 @@ export class RedisStreamsQueueStore implements QueueStore {
   /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
   private readonly mine = new Map<string, Map<string, string>>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
-  private subscriber: Redis | undefined;
-  private readonly watchers = new Set<QueueEvents>();
+  private readonly events: RedisSubscription<QueueEvents>;
   private closed = false;
   /**
    * The store's incarnation (`<prefix>epoch`, made once by whichever process comes first): a Redis
@@ -91,6 +91,11 @@ export class RedisStreamsQueueStore implements QueueStore {
     this.reclaimIdleMs = opts.reclaimIdleMs ?? DEFAULT_RECLAIM_IDLE_MS;
     this.finishedTtlMs = opts.finishedTtlMs ?? 3_600_000;
     this.now = opts.now ?? (() => Date.now());
+    this.events = new RedisSubscription<QueueEvents>(redis, `${this.prefix}events`, (w, message) => {
+      const body = message.slice(2);
+      if (message.startsWith('a ')) w.appended?.(body);
+      else if (message.startsWith('f ')) w.finished?.(body.split(' '));
+    });
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
@@ -280,35 +285,8 @@ export class RedisStreamsQueueStore implements QueueStore {
    * rows another machine appended. Resolves once subscribed; returns the unsubscribe function.
    * Pub/sub is at-most-once: a missed event only delays the reader until its own timer or poll.
    */
-  async watch(events: QueueEvents): Promise<() => void> {
-    if (!this.subscriber) {
-      const sub = (this.subscriber = this.redis.duplicate());
-      sub.on('error', () => undefined);
-      sub.on('message', (_channel: string, message: string) => this.dispatch(message));
-      try {
-        await sub.subscribe(`${this.prefix}events`);
-      } catch (err) {
-        // Not subscribed (Redis down): drop this connection so a retried watch() subscribes afresh.
-        if (this.subscriber === sub) this.subscriber = undefined;
-        sub.disconnect();
-        throw err;
-      }
-    }
-    this.watchers.add(events);
-    return () => void this.watchers.delete(events);
-  }
-
-  private dispatch(message: string): void {
-    const kind = message.slice(0, 2);
-    const body = message.slice(2);
-    for (const w of this.watchers) {
-      try {
-        if (kind === 'a ') w.appended?.(body);
-        else if (kind === 'f ') w.finished?.(body.split(' '));
-      } catch {
-        // A listener's bug must not stop the others or the subscription.
-      }
-    }
+  watch(events: QueueEvents): Promise<() => void> {
+    return this.events.add(events);
   }
 
   /** Re-touches (XCLAIM to ourselves, idle reset) the rows this process is running. */
@@ -338,9 +316,7 @@ export class RedisStreamsQueueStore implements QueueStore {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.watchers.clear();
-    if (this.subscriber) await this.subscriber.quit().catch(() => this.subscriber?.disconnect());
-    this.subscriber = undefined;
+    await this.events.close();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

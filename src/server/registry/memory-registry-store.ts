@@ -1,5 +1,5 @@
 // The one-process registry store (the default): maps in memory, gone with the process.
-import { MissingBundleError, type DeployRecord, type NewDeploy, type RegistryEvents, type RegistryStore } from './registry-store';
+import { MissingBundleError, VersionTakenError, type DeployRecord, type NewDeploy, type RegistryEvents, type RegistryStore } from './registry-store';
 
 export class MemoryRegistryStore implements RegistryStore {
   readonly shared = false;
@@ -16,9 +16,14 @@ export class MemoryRegistryStore implements RegistryStore {
     return this.bundles.get(hash);
   }
 
-  async publish(deploy: NewDeploy): Promise<DeployRecord> {
+  async nextVersion(name: string): Promise<number> {
+    return (this.counters.get(name) ?? 0) + 1;
+  }
+
+  async publish(deploy: NewDeploy, expected?: number): Promise<DeployRecord> {
     if (deploy.bundleHash !== undefined && !this.bundles.has(deploy.bundleHash)) throw new MissingBundleError(deploy.name, deploy.bundleHash);
     const version = (this.counters.get(deploy.name) ?? 0) + 1;
+    if (expected !== undefined && expected !== version) throw new VersionTakenError(deploy.name, expected);
     this.counters.set(deploy.name, version);
     const record: DeployRecord = { ...deploy, version };
     this.currentByName.set(deploy.name, record);

@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'vitest';
 import { validateSpec } from '../define-function';
 import { bundleHash } from './bundle-files';
-import { MissingBundleError, type NewDeploy, type RegistryStore } from './registry-store';
+import { MissingBundleError, VersionTakenError, type NewDeploy, type RegistryStore } from './registry-store';
 
 const deployOf = (name: string, extra: Partial<NewDeploy> = {}): NewDeploy => ({
   name,
@@ -30,6 +30,17 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
       const got = await Promise.all(Array.from({ length: 12 }, () => s.publish(deployOf('same'))));
       expect(got.map((r) => r.version).sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
       expect((await s.current('same'))?.version).toBe(12);
+    });
+
+    test('nextVersion only reads; a publish expecting a version another deploy took records nothing', async () => {
+      const s = await make();
+      expect(await s.nextVersion('e')).toBe(1);
+      expect(await s.nextVersion('e')).toBe(1);
+      expect((await s.publish(deployOf('e'), 1)).version).toBe(1);
+      await expect(s.publish(deployOf('e', { deployedAt: 9 }), 1)).rejects.toBeInstanceOf(VersionTakenError);
+      expect(await s.current('e')).toMatchObject({ version: 1, deployedAt: 1_700_000_000_000 });
+      expect(await s.nextVersion('e')).toBe(2);
+      expect((await s.publish(deployOf('e'), 2)).version).toBe(2);
     });
 
     test('a deploy whose bundle was not stored is refused and consumes no version', async () => {

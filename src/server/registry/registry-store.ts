@@ -33,18 +33,25 @@ export interface RegistryStore {
   /** Stores a bundle under its content hash (idempotent). */
   putBundle(hash: string, text: string): Promise<void>;
   getBundle(hash: string): Promise<string | undefined>;
+  /** The version the next publish of `name` would get (reads only; consumes nothing). */
+  nextVersion(name: string): Promise<number>;
   /**
    * Records a deploy as the current version of its name, with the next version number — one
    * atomic step, so concurrent deploys on different nodes never get the same number. Only called
    * once a deploy has passed every check: a refused deploy consumes no version. A bundleHash whose
-   * bundle was not stored is refused (MissingBundleError).
+   * bundle was not stored is refused (MissingBundleError). `expected`: the version the caller
+   * checked the function under; if another deploy took it meanwhile, VersionTakenError and nothing
+   * is recorded.
    */
-  publish(deploy: NewDeploy): Promise<DeployRecord>;
+  publish(deploy: NewDeploy, expected?: number): Promise<DeployRecord>;
   /** Makes `name` undeployed; returns the version that was current, if any. */
   remove(name: string): Promise<DeployRecord | undefined>;
   current(name: string): Promise<DeployRecord | undefined>;
-  /** Every current function. */
-  list(): Promise<DeployRecord[]>;
+  /**
+   * Every current function. A damaged record (shared store) is left out and passed to `damaged`
+   * with its name, so one bad entry does not hide the others.
+   */
+  list(damaged?: (name: string, err: DamagedRegistryError) => void): Promise<DeployRecord[]>;
   /** Subscribes to changes by every node sharing the store (this one included). */
   watch(events: RegistryEvents): Promise<() => void>;
   close?(): Promise<void>;
@@ -57,4 +64,17 @@ export class MissingBundleError extends ServerError {
   constructor(readonly fn: string, readonly hash: string) {
     super(`The bundle ${hash.slice(0, 16)}… of function "${fn}" is not in the registry store (was it restarted empty?): deploy the function again.`);
   }
+}
+
+/** Another node's deploy took the version this one was checked under (the deploy checks again). */
+export class VersionTakenError extends Error {
+  override readonly name = 'VersionTakenError';
+  constructor(readonly fn: string, readonly expected: number) {
+    super(`Version ${expected} of "${fn}" was taken by a concurrent deploy.`);
+  }
+}
+
+/** A record or bundle read from the shared store is malformed or does not match its hash. */
+export class DamagedRegistryError extends Error {
+  override readonly name = 'DamagedRegistryError';
 }

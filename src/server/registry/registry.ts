@@ -12,7 +12,7 @@ import { InvalidBundleError, InvalidDefinitionError, ServerShuttingDownError, Un
 import { streamKey, type QueueStore } from '../store';
 import type { FnRef, ModelSource } from '../worker/protocol';
 import { bundleHash, type BundleFiles } from './bundle-files';
-import type { DeployRecord, RegistryStore } from './registry-store';
+import { DamagedRegistryError, VersionTakenError, type DeployRecord, type RegistryStore } from './registry-store';
 
 /** The module that serves built-in models from model files (worker/default-model.ts). */
 export const MODEL_MODULE_URL = new URL('../worker/default-model.ts', import.meta.url).href;
@@ -24,6 +24,9 @@ export const MODEL_MODULE_URL = new URL('../worker/default-model.ts', import.met
 export type ModelEntry = ModelSource | { module: string };
 
 export const BUILTIN_MODELS: Record<string, ModelEntry> = { default: 'default' };
+
+/** Deploys racing on several nodes for one name: each loser checks again for the next version. */
+const MAX_DEPLOY_ATTEMPTS = 5;
 
 /** How often the whole registry is re-read, in case a watch event was missed (pub/sub is at-most-once). */
 const RESYNC_MS = 5_000;
@@ -59,6 +62,8 @@ export interface RegistryOptions {
   functionCount(n: number): void;
   /** A store failure outside a request (watch, re-sync). */
   failed(err: unknown, where: string): void;
+  /** A damaged record or bundle in the store (logged once each; the function is not run here). */
+  log(line: string): void;
   isClosing: () => boolean;
 }
 
@@ -70,20 +75,36 @@ export class Registry {
   private unwatch: (() => void) | undefined;
   private resyncTimer: unknown;
   private started: Promise<void> | undefined;
+  /** Damaged-record messages already logged (the re-sync meets them again every few seconds). */
+  private readonly logged = new Set<string>();
 
   constructor(private readonly opts: RegistryOptions) {}
 
   /** Subscribes to the store's changes and applies what it holds now. Never rejects. */
   start(): Promise<void> {
     this.started ??= (async () => {
-      try {
-        this.unwatch = await this.opts.store.watch({ changed: (name) => void this.sync(name) });
-      } catch (err) {
-        this.opts.failed(err, 'registry watch');
-      }
+      await this.subscribe();
       await this.syncAll();
     })();
     return this.started;
+  }
+
+  /** Subscribes to the store's changes (again at each re-sync while it could not). */
+  private async subscribe(): Promise<void> {
+    try {
+      const stop = await this.opts.store.watch({ changed: (name) => void this.sync(name) });
+      if (this.opts.isClosing()) stop();
+      else this.unwatch = stop;
+    } catch (err) {
+      this.opts.failed(err, 'registry watch');
+    }
+  }
+
+  private syncFailed(err: unknown): void {
+    if (!(err instanceof DamagedRegistryError)) return this.opts.failed(err, 'registry sync');
+    if (this.logged.has(err.message)) return;
+    this.logged.add(err.message);
+    this.opts.log(`${err.name}: ${err.message}`);
   }
 
   /** Whether other nodes deploy to the same store. */
@@ -148,25 +169,40 @@ export class Registry {
         return { name: spec.name, version: cur.version };
       }
     }
-    await this.check(spec, hash, bundle);
-    if (hash !== undefined) await store.putBundle(hash, bundle as string);
-    const record = await store.publish({ name: spec.name, spec, ...(hash !== undefined ? { bundleHash: hash } : {}), deployedAt: this.opts.timers.now() });
-    await this.apply(spec.name, record);
-    return { name: spec.name, version: record.version };
+    // The check imports the function under the key of the version it is about to get, so the
+    // worker that checked it runs it without loading it twice (a model, above all). If another node
+    // takes that version first, the check is repeated for the next one.
+    for (let attempt = 1; ; attempt++) {
+      const version = await store.nextVersion(spec.name);
+      const key = streamKey(spec.name, version);
+      const bundleUrl = hash !== undefined ? this.opts.bundles.acquire(spec.name, hash, bundle as string) : undefined;
+      let published = false;
+      try {
+        await this.check(this.refOf(spec, version, key, bundleUrl), spec);
+        if (hash !== undefined) await store.putBundle(hash, bundle as string);
+        const record = await store.publish({ name: spec.name, spec, ...(hash !== undefined ? { bundleHash: hash } : {}), deployedAt: this.opts.timers.now() }, version);
+        published = true;
+        await this.apply(spec.name, record);
+        return { name: spec.name, version: record.version };
+      } catch (err) {
+        if (!(err instanceof VersionTakenError) || attempt >= MAX_DEPLOY_ATTEMPTS) throw err;
+      } finally {
+        if (hash !== undefined) this.opts.bundles.release(spec.name, hash);
+        // Not published: this node's workers must not keep a handler under a key a later deploy
+        // (with other code) will get.
+        if (!published) this.opts.unload(key);
+      }
+    }
   }
 
-  /** Imports the function once in a worker, under a content-addressed key (no version yet). */
-  private async check(spec: FunctionSpec, hash: string | undefined, bundle: string | undefined): Promise<void> {
-    const key = `${spec.name}@check-${hash?.slice(0, 16) ?? spec.model}`;
-    const ref = this.refOf(spec, 0, key, hash !== undefined ? this.opts.bundles.acquire(spec.name, hash, bundle as string) : undefined);
+  /** Imports the function once in a worker; a failure is the deploy's 400. */
+  private async check(ref: FnRef, spec: FunctionSpec): Promise<void> {
     try {
       await this.opts.inspect(ref, memoryMb(spec.resources.memory));
     } catch (err) {
       const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       if (spec.model !== undefined) throw new InvalidDefinitionError('model', `"${spec.model}" could not be loaded in a worker: ${why}`);
       throw new InvalidBundleError(spec.name, why);
-    } finally {
-      if (hash !== undefined) this.opts.bundles.release(spec.name, hash);
     }
   }
 
@@ -203,18 +239,24 @@ export class Registry {
     try {
       await this.apply(name, await this.opts.store.current(name));
     } catch (err) {
-      this.opts.failed(err, 'registry sync');
+      this.syncFailed(err);
     }
   }
 
   /** Applies every current version (start, re-sync); functions gone from the store are retired. */
   async syncAll(): Promise<void> {
+    if (!this.unwatch && this.started) await this.subscribe();
     try {
-      const records = await this.opts.store.list();
-      const seen = new Set(records.map((r) => r.name));
-      await Promise.all([...records.map((r) => this.apply(r.name, r)), ...[...this.active.keys()].filter((n) => !seen.has(n)).map((n) => this.apply(n, undefined))]);
+      const seen = new Set<string>();
+      const records = await this.opts.store.list((name, err) => {
+        seen.add(name); // damaged, not removed: whatever runs here goes on
+        this.syncFailed(err);
+      });
+      for (const r of records) seen.add(r.name);
+      const applied = await Promise.allSettled([...records.map((r) => this.apply(r.name, r)), ...[...this.active.keys()].filter((n) => !seen.has(n)).map((n) => this.apply(n, undefined))]);
+      for (const a of applied) if (a.status === 'rejected') this.syncFailed(a.reason);
     } catch (err) {
-      this.opts.failed(err, 'registry sync');
+      this.syncFailed(err);
     }
     if (this.opts.store.shared && !this.opts.isClosing() && this.resyncTimer === undefined) {
       this.resyncTimer = this.opts.timers.setTimeout(() => {
@@ -266,17 +308,26 @@ export class Registry {
   /** Builds this node's entry for a stored version (bundle file, FnRef, batcher if it runs it here). */
   private async materialize(record: DeployRecord): Promise<Entry> {
     // The stored definition is checked again: the store is shared, and nothing from it is trusted.
-    const spec = validateSpec(record.spec, { hasHandler: record.bundleHash !== undefined });
+    let spec: FunctionSpec;
+    try {
+      spec = validateSpec(record.spec, { hasHandler: record.bundleHash !== undefined });
+    } catch (err) {
+      throw new DamagedRegistryError(`the stored definition of "${record.name}" v${record.version} is invalid (${err instanceof Error ? err.message : String(err)}): deploy the function again`);
+    }
     const stream = streamKey(spec.name, record.version);
+    const runs = this.runsHere(spec);
+    // Only a node that runs the function needs its code (an API node writes no bundle file).
     let bundleUrl: string | undefined;
-    if (record.bundleHash !== undefined) {
+    if (record.bundleHash !== undefined && runs) {
       const text = await this.opts.store.getBundle(record.bundleHash);
-      if (text === undefined || bundleHash(text) !== record.bundleHash) throw new Error(`bundle ${record.bundleHash.slice(0, 16)}… of "${spec.name}" v${record.version} is missing or damaged in the registry store`);
+      if (text === undefined || bundleHash(text) !== record.bundleHash) {
+        throw new DamagedRegistryError(`the bundle ${record.bundleHash.slice(0, 16)}… of "${spec.name}" v${record.version} is missing from the registry store or does not match its hash: deploy the function again`);
+      }
       bundleUrl = this.opts.bundles.acquire(spec.name, record.bundleHash, text);
     }
     const ref = this.refOf(spec, record.version, stream, bundleUrl);
-    const entry: Entry = { spec, version: record.version, stream, ref, deployedAt: record.deployedAt, ...(record.bundleHash !== undefined ? { bundleHash: record.bundleHash } : {}) };
-    if (this.runsHere(spec)) entry.batcher = this.opts.makeBatcher(spec, stream, ref);
+    const entry: Entry = { spec, version: record.version, stream, ref, deployedAt: record.deployedAt, ...(bundleUrl !== undefined ? { bundleHash: record.bundleHash } : {}) };
+    if (runs) entry.batcher = this.opts.makeBatcher(spec, stream, ref);
     return entry;
   }
 

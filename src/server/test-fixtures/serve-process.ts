@@ -1,7 +1,6 @@
-// A real `embedbook serve` or `embedbook worker` in its own process (bin/embedbook.mjs), for tests
-// that kill a node with SIGKILL mid-run (no shutdown, no release, no last heartbeat: a machine that
-// died) and for the cluster benchmark. serve binds 127.0.0.1 port 0; the URL comes from its stdout
-// (a worker prints 'ready', or its health URL).
+// A real `embedbook serve` in its own process (bin/embedbook.mjs), for tests that kill a server
+// with SIGKILL mid-run (no shutdown, no release, no last heartbeat: a machine that died). It binds
+// 127.0.0.1 port 0; the URL comes from its stdout.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { TEST_ADMIN_KEY } from './http';
@@ -19,15 +18,15 @@ const BIN = resolve(import.meta.dirname, '../../../bin/embedbook.mjs');
 
 /** Starts `embedbook serve --port 0 --admin-key <test key> …extraArgs`; resolves with its URL. */
 export function spawnServe(extraArgs: string[], startTimeoutMs = 60_000): Promise<ServeProcess> {
-  return spawnNode(['serve', '--host', '127.0.0.1', '--port', '0', '--admin-key', TEST_ADMIN_KEY, ...extraArgs], /^(http:\/\/127\.0\.0\.1:\d+)\s*$/m, startTimeoutMs);
+  return spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--admin-key', TEST_ADMIN_KEY, ...extraArgs], startTimeoutMs);
 }
 
-/** Starts `embedbook worker …extraArgs` (a worker node); resolves once it runs. */
+/** Starts a worker node, `embedbook worker --health-port 0 …extraArgs`; resolves with its health URL. */
 export function spawnWorker(extraArgs: string[], startTimeoutMs = 60_000): Promise<ServeProcess> {
-  return spawnNode(['worker', ...extraArgs], /^(ready|http:\/\/\S+)\s*$/m, startTimeoutMs);
+  return spawnCli(['worker', '--health-port', '0', ...extraArgs], startTimeoutMs);
 }
 
-async function spawnNode(args: string[], ready: RegExp, startTimeoutMs: number): Promise<ServeProcess> {
+async function spawnCli(args: string[], startTimeoutMs: number): Promise<ServeProcess> {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NO_COLOR: '1' },
@@ -36,10 +35,10 @@ async function spawnNode(args: string[], ready: RegExp, startTimeoutMs: number):
   let err = '';
   child.stderr?.setEncoding('utf8').on('data', (t: string) => (err += t));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`embedbook ${args[0]} did not start within ${startTimeoutMs} ms:\n${err}`)), startTimeoutMs);
+    const timer = setTimeout(() => fail(new Error(`embedbook ${args[0]} did not print its URL within ${startTimeoutMs} ms:\n${err}`)), startTimeoutMs);
     child.stdout?.setEncoding('utf8').on('data', (t: string) => {
       out += t;
-      const m = ready.exec(out);
+      const m = /^(http:\/\/127\.0\.0\.1:\d+)\s*$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         ok(m[1]);
@@ -47,7 +46,7 @@ async function spawnNode(args: string[], ready: RegExp, startTimeoutMs: number):
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      fail(new Error(`embedbook ${args[0]} exited (${code}) before it was ready:\n${err}`));
+      fail(new Error(`embedbook ${args[0]} exited (${code}) before listening:\n${err}`));
     });
   });
   return {
