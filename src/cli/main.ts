@@ -102,7 +102,6 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .command('worker')
     .description('Run a worker node: no API; runs batches of the functions deployed to the shared store (Ctrl-C finishes running batches and stops).')
     .option('--store <redis-url>', 'the shared store the API nodes use, redis://host:port (or EMBEDBOOK_STORE)')
-    .option('--reclaim-idle-ms <ms>', 'rows in flight on a node silent this long are taken over by the others (default 30000)')
     .option('--workers <n>', 'worker threads running handlers (default: one per core)')
     .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
     .option('--device <device>', 'what the --gpus workers run models on: auto | cuda | webgpu')
