@@ -23,7 +23,15 @@ const rowsOf = (callId: string, values: unknown[][], at = 1000): QueuedRow[] => 
 describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
   afterAll(cleanUp);
 
-  queueStoreContract('RedisStreamsQueueStore', () => openStore(newPrefix()));
+  // A short reclaimIdleMs for the reclaim cases; the peer never heartbeats (reclaimIdleMs 0), so
+  // it is "lost" from the moment it claims, as after a kill -9.
+  queueStoreContract('RedisStreamsQueueStore', () => openStore(newPrefix(), { reclaimIdleMs: 400 }), {
+    peer: async (s) => {
+      const mine = s as RedisStreamsQueueStore;
+      const store = keys.track(new RedisStreamsQueueStore(mine.redis.duplicate(), { prefix: mine.prefix, reclaimIdleMs: 0 }, true));
+      return { store, lose: async () => undefined };
+    },
+  });
 
   test('row values and results round-trip: strings, numbers, arrays, objects and Float32Array embeddings', async () => {
     const s = await openStore(newPrefix());
@@ -95,16 +103,67 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(ids(await dead.claim('f@1', 2))).toEqual(['a:0', 'a:1']);
     expect(ids(await live.claim('f@1', 2))).toEqual(['a:2', 'a:3']);
     await dead.close(); // no more heartbeats: as if the machine died
+    expect(await other.reclaim(['f@1'])).toBe(0);
     expect(await other.pending('f@1')).toEqual({ rows: 1, oldestAt: 1000 });
     await sleep(idle * 0.6);
     await live.touch(); // (its interval heartbeat does this too)
     await sleep(idle * 0.6);
     // dead's rows are back, at the head and in order; live's are still in flight.
+    expect(await other.reclaim(['f@1'])).toBe(2);
     expect(await other.pending('f@1')).toEqual({ rows: 3, oldestAt: 1000 });
     expect(ids(await other.claim('f@1', 10))).toEqual(['a:0', 'a:1', 'a:4']);
     expect(await other.depth('f@1')).toBe(5);
     expect(await other.complete('f@1', [0, 1, 2, 3, 4].map((index) => ({ callId: 'a', index, value: index })))).toEqual(['a']);
     expect((await live.getCall('a'))?.values).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  test('a long run leaves the stream, the consumer group and the keys bounded', async () => {
+    const idle = 200;
+    const s = await openStore(newPrefix(), { reclaimIdleMs: idle });
+    const sk = `${s.prefix}s:f@1`;
+    let maxLen = 0;
+    // 300 calls of 10 rows through the stream, 16-row batches; every 50th batch's claimer "dies"
+    // (a fresh consumer that claims and never reports), so reclaim and consumer clean-up run too.
+    for (let c = 0; c < 300; c++) {
+      await s.addCall(newCall(`c${c}`, 10), 'f@1', rowsOf(`c${c}`, Array.from({ length: 10 }, (_, i) => [`${c}:${i}`])));
+      if (c % 50 === 49) {
+        const ghost = keys.track(new RedisStreamsQueueStore(s.redis.duplicate(), { prefix: s.prefix, reclaimIdleMs: 0 }, true));
+        await ghost.claim('f@1', 16);
+      }
+      for (let batch = await s.claim('f@1', 16); batch.length; batch = await s.claim('f@1', 16)) {
+        maxLen = Math.max(maxLen, await s.redis.xlen(sk));
+        await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+      }
+    }
+    await sleep(idle + 50);
+    expect(await s.reclaim(['f@1'])).toBe(6 * 10); // each ghost took the 10 rows waiting then
+    for (let batch = await s.claim('f@1', 100); batch.length; batch = await s.claim('f@1', 100)) {
+      await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+    }
+    await sleep(idle + 50);
+    await s.reclaim(['f@1']); // drops the six ghosts, now idle with nothing pending
+    // The stream never held more than the waiting + running rows, and holds none now.
+    expect(maxLen).toBeLessThanOrEqual(10 + 6 * 10);
+    expect(await s.redis.xlen(sk)).toBe(0);
+    expect(((await s.redis.xinfo('CONSUMERS', sk, 'embedbook-workers')) as unknown[]).length).toBeLessThanOrEqual(1);
+    // Every call is complete; reading (deleting) them leaves only the stream's own few keys.
+    const finished = await s.finishedBefore(Number.MAX_SAFE_INTEGER);
+    expect(finished).toHaveLength(300);
+    for (const id of finished) await s.deleteCall(id);
+    expect((await s.redis.keys(`${s.prefix}*`)).map((k) => k.slice(s.prefix.length)).sort()).toEqual(['epoch', 'ld:f@1', 'n:f@1', 's:f@1', 'streams']);
+  });
+
+  test('a finished call\'s keys carry the finishedTtlMs expiry, so unread results go even with no server sweeping', async () => {
+    const s = await openStore(newPrefix(), { finishedTtlMs: 60_000 });
+    await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['x'], ['y']]));
+    const batch = await s.claim('f@1', 2);
+    expect(await s.redis.pttl(`${s.prefix}c:a`)).toBe(-1); // running calls never expire
+    await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: r.index })));
+    for (const k of ['c', 'v', 'st', 'e']) {
+      const ttl = await s.redis.pttl(`${s.prefix}${k}:a`);
+      expect(ttl, k).toBeGreaterThan(50_000);
+      expect(ttl, k).toBeLessThanOrEqual(60_000);
+    }
   });
 
   test('cancel and delete keep the waiting / in-flight counts right for handed-back, running and never-claimed rows', async () => {
