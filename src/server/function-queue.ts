@@ -2,9 +2,9 @@
 // (long-poll), cancel, and graceful shutdown, wired to the parts that do the rest —
 // registry/registry.ts (deployed functions, in step with the RegistryStore), function-batcher.ts
 // (one Batcher per function version this node runs), admission-gate.ts (429s), call-waiters.ts,
-// store-guard.ts (store calls of requests → 503), node-pool.ts (the workers, shutdown), result-sweeper.ts
-// and queue-stats.ts. HTTP lives
-// in routes.ts; this class knows none. With `workers: 0` the node runs no batches (an API node).
+// store-guard.ts (store calls of requests → 503), node-pool.ts (the workers, shutdown),
+// result-sweeper.ts and queue-stats.ts. HTTP lives in routes.ts; this class knows none. With
+// `workers: 0` the node runs no batches (an API node).
 import { randomUUID } from 'node:crypto';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
