@@ -9,6 +9,7 @@ import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys
 import { TEST_ADMIN_KEY, auth, callId, column, deploy, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { startWorkerNode, type WorkerNode } from './worker-node';
 import { registryStoreContract } from './registry/registry-store-contract';
+import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
 
 const REDIS_URL = redisUrlForTests('the cluster tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -110,6 +111,8 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     // v2 returns the length times 1000: tells which version ran each row.
     const v2 = 'export default { handler: async (text) => text.map((t) => t.length * 1000) };';
     expect(await (await deploy(b.url, def, v2)).json()).toEqual({ name: 'ver', version: 2 });
+    // A hears of v2 through the store's watch (within a second); until then its new calls go to v1.
+    await expect.poll(async () => (await a.server.queue.list()).map((f) => f.version), { timeout: 1_000, interval: 20 }).toEqual([2]);
     const fresh = texts(8, 2);
     const newId = await callId(await submit(a.url, 'ver', textTable(fresh)));
     expect(column((await result(b.url, oldId)).table, 'result')).toEqual(old.map((t) => t.length));
@@ -184,5 +187,37 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     expect(column((await result(a.url, id)).table, 'result')).toEqual(['gpu-b', 'gpu-b', 'gpu-b', 'gpu-b', 'gpu-b']);
     expect(await doneRows(gpu)).toBe(5);
     expect(await doneRows(cpu)).toBe(0);
+  }, 60_000);
+
+  test('Redis restarted empty: the nodes put the deployed versions back (not retire them); calls go on and a new node finds the function', async () => {
+    const port = await freePort();
+    let redis = await startRedis(port);
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const node = async () => {
+        const store = await keys.openStore('embedbook-test:wiped:', { reclaimIdleMs: 1_000 }, url);
+        return { store, registry: keys.registryOf(store) };
+      };
+      const a = await start({ ...(await node()), workers: 0, storeTimeoutMs: 2_000, log: () => undefined });
+      running.push(a);
+      const w = await startWorkerNode({ ...(await node()), workers: 1, threadsPerWorker: 1, log: () => undefined, shutdownGraceMs: 200 });
+      running.push(w);
+      expect(await (await deploy(a.url, { name: 'kept', output: 'float64' }, LENGTH_BUNDLE)).json()).toEqual({ name: 'kept', version: 1 });
+      await stopRedis(redis); // every key is gone: calls, streams, the registry
+      redis = await startRedis(port);
+      const probe = await node();
+      // The re-sync (every 5 s) finds the registry empty but the function's counter gone too: a wipe.
+      await expect.poll(() => probe.registry.current('kept'), { timeout: 15_000, interval: 100 }).toMatchObject({ version: 1, name: 'kept' });
+      expect(await probe.registry.nextVersion('kept')).toBe(2);
+      const rows = texts(5, 6);
+      expect(column((await result(a.url, await callId(await submit(a.url, 'kept', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+      const late = await startWorkerNode({ ...probe, workers: 1, threadsPerWorker: 1, log: () => undefined, shutdownGraceMs: 200 });
+      running.push(late);
+      expect(late.queue.functionNames()).toEqual(['kept']);
+      expect(w.queue.functionNames()).toEqual(['kept']);
+    } finally {
+      for (const r of running.splice(0).reverse()) await r.close();
+      await stopRedis(redis);
+    }
   }, 60_000);
 });

@@ -2,17 +2,16 @@
 // (long-poll), cancel, and graceful shutdown, wired to the parts that do the rest —
 // registry/registry.ts (deployed functions, in step with the RegistryStore), function-batcher.ts
 // (one Batcher per function version this node runs), admission-gate.ts (429s), call-waiters.ts,
-// store-guard.ts (store calls of requests → 503), result-sweeper.ts and queue-stats.ts. HTTP lives
-// in routes.ts; this class knows none. With `workers: 0` the node runs no batches (an API node).
+// store-guard.ts (store calls of requests → 503), node-pool.ts (the workers, shutdown),
+// result-sweeper.ts and queue-stats.ts. HTTP lives in routes.ts; this class knows none. With
+// `workers: 0` the node runs no batches (an API node).
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import { InvalidOptionError } from '../core/errors';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { AdmissionGate } from './admission-gate';
 import { CallWaiters } from './call-waiters';
 import type { FunctionSpec } from './define-function';
-import { BadRequestError, CANCELLED_STATUS, SHUTTING_DOWN_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, UnknownFunctionError } from './errors';
+import { BadRequestError, CANCELLED_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { makeFunctionBatcher } from './function-batcher';
 import type { QueueOptions } from './queue-options';
@@ -29,9 +28,9 @@ import { ResultSweeper } from './result-sweeper';
 import { StoreGuard } from './store-guard';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
 import type { CallRecord, QueueStore, QueuedRow } from './store';
-import { WorkerPool } from './worker-pool';
-import { planPoolDevice, type PoolDevice } from './worker-device';
-import type { FnRef } from './worker/protocol';
+import type { WorkerPool } from './worker-pool';
+import { createNodePool, inspectFunction, stopBatchers } from './node-pool';
+import type { PoolDevice } from './worker-device';
 
 export { BUILTIN_MODELS, MODEL_MODULE_URL, type ModelEntry } from './registry/registry';
 export type { FunctionInfo } from './queue-stats';
@@ -71,28 +70,9 @@ export class FunctionQueue {
   constructor(private readonly opts: QueueOptions = {}) {
     this.timers = opts.timers ?? defaultTimers;
     this.store = opts.store ?? new MemoryQueueStore(() => this.timers.now());
-    const cores = availableParallelism();
-    const runsBatches = opts.workers !== 0 || !!opts.gpus?.length;
-    if (!runsBatches && !this.store.shared) {
-      throw new InvalidOptionError('workers', 0, 'at least 1 with the in-memory store',
-        'A node with no workers (an API node) needs a shared store such as Redis, where worker nodes (`embedbook worker`) run its calls.');
-    }
-    const size = opts.gpus?.length || (runsBatches ? opts.workers || cores : 0);
-    const threads = opts.threadsPerWorker ?? Math.max(1, Math.floor(cores / Math.max(1, size)));
-    this.device = planPoolDevice(opts.gpus, opts.device, threads);
-    this.pool = new WorkerPool({
-      size,
-      gpus: opts.gpus,
-      gpuDevice: this.device.device,
-      threadsPerWorker: threads,
-      timers: this.timers,
-      batchTimeoutMs: opts.batchTimeoutMs ?? 300_000,
-      maxCrashReruns: opts.maxCrashReruns ?? 2,
-      prefetch: opts.workerPrefetch,
-      maxWorkersPerFunction: opts.maxWorkersPerFunction,
-      recycleUnloaded: opts.recycleUnloadedWorkers,
-      events: { workerLost: () => this.metrics.workerRestarts++ },
-    });
+    const { pool, device, runsBatches } = createNodePool(opts, this.store, this.timers, () => this.metrics.workerRestarts++);
+    this.pool = pool;
+    this.device = device;
     this.bundles = new BundleFiles(opts.bundleDir);
     this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => Date.now());
     this.guard = new StoreGuard(this.store, this.storeHealth, this.timers, opts.storeTimeoutMs ?? (this.store.shared ? 10_000 : 0));
@@ -117,7 +97,7 @@ export class FunctionQueue {
       gpuKinds: () => this.pool.gpuKinds,
       runsBatches,
       allowCpuFallback: opts.allowCpuFallback,
-      inspect: (ref, memoryMb) => this.inspect(ref, memoryMb),
+      inspect: (ref, memoryMb) => inspectFunction(this.pool, this.timers, ref, memoryMb),
       makeBatcher: (spec, stream, ref) => makeFunctionBatcher(batcherDeps, spec, stream, ref),
       unload: (key) => this.pool.unload(key),
       functionCount: (n) => this.pool.setFunctionCount(n),
@@ -137,23 +117,6 @@ export class FunctionQueue {
       wake: (stream) => this.registry.byStream(stream)?.batcher?.notify(),
       onStoreError: (err) => this.storeHealth.failed(err, 'reclaim'),
     }).start();
-  }
-
-  /**
-   * Checks a function imports in a worker. An API node has none: it starts one for the check, so
-   * a deploy it accepts is as checked as anywhere else.
-   */
-  private async inspect(ref: FnRef, memoryMb: number): Promise<void> {
-    if (this.pool.size > 0) {
-      await this.pool.inspect(ref, { memoryMb });
-      return;
-    }
-    const once = new WorkerPool({ size: 1, threadsPerWorker: 1, timers: this.timers, batchTimeoutMs: 60_000, maxCrashReruns: 0 });
-    try {
-      await once.inspect(ref, { memoryMb });
-    } finally {
-      await once.close();
-    }
   }
 
   /** For /health: asks the store once (a cheap depth query) and reports what it found. */
@@ -306,14 +269,8 @@ export class FunctionQueue {
   }
 
   /**
-   * Graceful stop: refuse new work, then
-   * - private store (in-memory: nothing outlives this process): send every buffered row now and let
-   *   running batches finish for up to `graceMs`; whatever is still unfinished is handed back with
-   *   the status SHUTTING_DOWN_STATUS, so every waiting poller gets a complete answer;
-   * - shared store (Redis: other servers go on): cut no new batches, let running ones finish for
-   *   up to `graceMs`, then release the rows still running back to the head of their stream for the
-   *   other servers; waiting rows (this server's submits and everyone else's) stay queued.
-   * Then stops the workers.
+   * Graceful stop: refuse new work, stop the batchers (finish or hand back what runs, depending on
+   * whether the store is shared: node-pool.ts stopBatchers), wake every long-poll, stop the workers.
    */
   async close(graceMs = 10_000): Promise<void> {
     if (this.closing) return;
@@ -323,18 +280,7 @@ export class FunctionQueue {
     this.watch.close();
     await this.recovery.stop();
     const batchers = this.registry.close().flatMap((e) => (e.batcher ? [e.batcher] : []));
-    let timer: unknown;
-    const grace = new Promise<void>((resolve) => (timer = this.timers.setTimeout(resolve, graceMs)));
-    if (this.store.shared) {
-      await Promise.all(batchers.map((b) => b.settle(grace)));
-      this.timers.clearTimeout(timer);
-      for (const b of batchers) await b.releaseInFlight();
-    } else {
-      await Promise.race([Promise.all(batchers.map((b) => b.drain({ flush: true }))), grace]);
-      this.timers.clearTimeout(timer);
-      for (const b of batchers) await b.handBack(SHUTTING_DOWN_STATUS);
-    }
-    for (const b of batchers) b.dispose();
+    await stopBatchers(batchers, this.store.shared, graceMs, this.timers);
     // Anyone still waiting (e.g. on a call of a removed function) gets woken to read the final state.
     this.waiters.wakeAll();
     await this.pool.close();

@@ -31,6 +31,15 @@ export class MemoryRegistryStore implements RegistryStore {
     return record;
   }
 
+  async restore(record: DeployRecord): Promise<DeployRecord | undefined> {
+    const cur = this.currentByName.get(record.name);
+    if (cur || (this.counters.get(record.name) ?? 0) >= record.version) return cur;
+    this.counters.set(record.name, record.version);
+    this.currentByName.set(record.name, record);
+    this.emit(record.name);
+    return record;
+  }
+
   async remove(name: string): Promise<DeployRecord | undefined> {
     const record = this.currentByName.get(name);
     if (!record) return undefined;

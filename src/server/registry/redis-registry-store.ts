@@ -26,6 +26,15 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('PUBLISH', KEYS[2], ARGV[1])
 return record`;
 
+const RESTORE = `
+local cur = redis.call('HGET', KEYS[2], ARGV[1])
+if cur then return cur end
+if tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') >= tonumber(ARGV[2]) then return false end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('PUBLISH', KEYS[3], ARGV[1])
+return ARGV[3]`;
+
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 /** A record read from the store, checked before it is used (the store is shared: trust nothing). */
@@ -57,6 +66,7 @@ export class RedisRegistryStore implements RegistryStore {
     this.keys = { ver: `${base}ver`, cur: `${base}cur`, events: `${base}events`, bundle: (hash) => `${base}b:${hash}` };
     this.events = new RedisSubscription<RegistryEvents>(redis, this.keys.events, (w, name) => w.changed(name));
     if (!('ebRegPublish' in redis)) redis.defineCommand('ebRegPublish', { lua: PUBLISH });
+    if (!('ebRegRestore' in redis)) redis.defineCommand('ebRegRestore', { lua: RESTORE });
     if (!('ebRegRemove' in redis)) redis.defineCommand('ebRegRemove', { lua: REMOVE });
   }
 
@@ -87,6 +97,11 @@ export class RedisRegistryStore implements RegistryStore {
       throw err;
     }
     return parseRecord(String(json), `${cur} ${deploy.name}`);
+  }
+
+  async restore(record: DeployRecord): Promise<DeployRecord | undefined> {
+    const json = await (this.redis as unknown as Record<string, ScriptFn>).ebRegRestore(3, this.keys.ver, this.keys.cur, this.keys.events, record.name, record.version, JSON.stringify(record));
+    return typeof json === 'string' ? parseRecord(json, `${this.keys.cur} ${record.name}`) : undefined;
   }
 
   async remove(name: string): Promise<DeployRecord | undefined> {

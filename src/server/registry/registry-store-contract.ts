@@ -66,6 +66,18 @@ export function registryStoreContract(name: string, make: () => Promise<Registry
       expect((await s.publish(deployOf('r'))).version).toBe(2);
     });
 
+    test('restore puts back a lost record with its version, once; never over a current one or a removal', async () => {
+      const s = await make();
+      const lost = { ...deployOf('lost'), version: 7 };
+      expect(await s.restore(lost)).toEqual(lost);
+      expect(await s.current('lost')).toEqual(lost);
+      expect(await s.nextVersion('lost')).toBe(8);
+      expect(await s.restore({ ...lost, deployedAt: 1 })).toEqual(lost); // a second node restoring changes nothing
+      await s.remove('lost');
+      expect(await s.restore(lost)).toBeUndefined(); // removed on purpose: the counter remembers it
+      expect(await s.current('lost')).toBeUndefined();
+    });
+
     test('watch hears every deploy and removal, after it is made', async () => {
       const s = await make();
       const heard: string[] = [];

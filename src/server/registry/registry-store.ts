@@ -44,6 +44,13 @@ export interface RegistryStore {
    * is recorded.
    */
   publish(deploy: NewDeploy, expected?: number): Promise<DeployRecord>;
+  /**
+   * Puts back a record a store restarted empty lost: when `record.name` has no current version and
+   * its counter is below `record.version`, the record becomes current and the counter moves up to
+   * it. Idempotent (every node that ran the version may call it); returns the current record after
+   * (none when the name was removed meanwhile).
+   */
+  restore(record: DeployRecord): Promise<DeployRecord | undefined>;
   /** Makes `name` undeployed; returns the version that was current, if any. */
   remove(name: string): Promise<DeployRecord | undefined>;
   current(name: string): Promise<DeployRecord | undefined>;

@@ -36,7 +36,12 @@ export interface Entry {
   version: number;
   stream: string;
   ref: FnRef;
-  bundleHash?: string;
+  /** The stored record it was made from (put back if the store loses it). */
+  record: DeployRecord;
+  /** The bundle's text (user handlers), kept to put it back into a store restarted empty. */
+  bundleText?: string;
+  /** Whether this node wrote a bundle file for it (only a node that runs it does). */
+  holdsFile: boolean;
   /** Absent on a node that runs no batches for it (API node, or resources it lacks). */
   batcher?: Batcher;
   deployedAt: number;
@@ -287,6 +292,14 @@ export class Registry {
     if (old && record && record.version < old.version) return;
     if (!record) {
       if (!old) return;
+      // Gone from the store and its version counter with it: the store restarted empty (a removal
+      // keeps the counter). Put the version back instead of retiring it, so calls re-submitted
+      // after the restart find the function where it was.
+      if (this.opts.store.shared && (await this.opts.store.nextVersion(name)) <= old.version) {
+        if (old.bundleText !== undefined && old.record.bundleHash !== undefined) await this.opts.store.putBundle(old.record.bundleHash, old.bundleText);
+        await this.opts.store.restore(old.record);
+        return;
+      }
       this.active.delete(name);
       this.countFunctions();
       void this.retire(old, true);
@@ -316,17 +329,18 @@ export class Registry {
     }
     const stream = streamKey(spec.name, record.version);
     const runs = this.runsHere(spec);
-    // Only a node that runs the function needs its code (an API node writes no bundle file).
     let bundleUrl: string | undefined;
-    if (record.bundleHash !== undefined && runs) {
-      const text = await this.opts.store.getBundle(record.bundleHash);
+    let text: string | undefined;
+    if (record.bundleHash !== undefined) {
+      text = await this.opts.store.getBundle(record.bundleHash);
       if (text === undefined || bundleHash(text) !== record.bundleHash) {
         throw new DamagedRegistryError(`the bundle ${record.bundleHash.slice(0, 16)}… of "${spec.name}" v${record.version} is missing from the registry store or does not match its hash: deploy the function again`);
       }
-      bundleUrl = this.opts.bundles.acquire(spec.name, record.bundleHash, text);
+      // Only a node that runs the function needs a file of its code (an API node writes none).
+      if (runs) bundleUrl = this.opts.bundles.acquire(spec.name, record.bundleHash, text);
     }
     const ref = this.refOf(spec, record.version, stream, bundleUrl);
-    const entry: Entry = { spec, version: record.version, stream, ref, deployedAt: record.deployedAt, ...(bundleUrl !== undefined ? { bundleHash: record.bundleHash } : {}) };
+    const entry: Entry = { spec, version: record.version, stream, ref, record, deployedAt: record.deployedAt, holdsFile: bundleUrl !== undefined, ...(text !== undefined ? { bundleText: text } : {}) };
     if (runs) entry.batcher = this.opts.makeBatcher(spec, stream, ref);
     return entry;
   }
@@ -353,7 +367,7 @@ export class Registry {
   }
 
   private release(entry: Entry): void {
-    if (entry.bundleHash !== undefined) this.opts.bundles.release(entry.spec.name, entry.bundleHash);
+    if (entry.holdsFile && entry.record.bundleHash !== undefined) this.opts.bundles.release(entry.spec.name, entry.record.bundleHash);
   }
 
   /** The per-function worker cap applies while two or more functions (draining ones too) run here. */
