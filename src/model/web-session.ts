@@ -7,6 +7,7 @@ import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from '.
 import { readSignature } from './pipeline/signature';
 import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
+import type { ExternalDataFile } from './onnx/external-data';
 
 export const WEB_DEVICES = ['auto', 'webgpu', 'wasm'] as const;
 
@@ -23,6 +24,8 @@ export interface WebSessionOptions {
   label?: string;
   /** sentence-transformers pooling + normalisation of token outputs (default mean + L2). */
   pooling?: PoolingSpec;
+  /** Weights the graph keeps in side files (`model.onnx_data`), keyed by the graph's location. */
+  externalData?: readonly ExternalDataFile[];
 }
 
 interface WasmPlan {
@@ -103,6 +106,7 @@ async function openSession(model: Uint8Array, resolved: ResolvedDevice, reason: 
     session = await ort.InferenceSession.create(model, {
       executionProviders: [resolved === 'webgpu' ? 'webgpu' : 'wasm'],
       graphOptimizationLevel: 'all',
+      ...(opts.externalData?.length ? { externalData: opts.externalData } : {}),
       // Warnings (e.g. "some nodes not assigned to WebGPU": shape ops stay on CPU by design) would
       // print as console errors in every app session.
       logSeverityLevel: 3,

@@ -24,6 +24,7 @@ import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './s
 import { WorkerPool } from './worker-pool';
 import { deviceMetric, planPoolDevice, type GpuWorkerDevice, type PoolDevice } from './worker-device';
 import type { FnRef, ModelSource } from './worker/protocol';
+import { parseHubId } from '../model/sources/hub';
 
 /** The module that serves built-in models from model files (worker/default-model.ts). */
 export const MODEL_MODULE_URL = new URL('./worker/default-model.ts', import.meta.url).href;
@@ -288,8 +289,8 @@ export class FunctionQueue {
     if (this.closing) throw new ServerShuttingDownError();
     const hasHandler = typeof bundle === 'string' && bundle.length > 0;
     const spec = validateSpec(definition, { hasHandler });
-    if (spec.model !== undefined && !this.models[spec.model]) {
-      throw new InvalidDefinitionError('model', `"${spec.model}" is not a built-in model; available: ${Object.keys(this.models).map((m) => `"${m}"`).join(', ')}.`);
+    if (spec.model !== undefined && !this.models[spec.model] && !parseHubId(spec.model)) {
+      throw new InvalidDefinitionError('model', `"${spec.model}" is not a built-in model; available: ${Object.keys(this.models).map((m) => `"${m}"`).join(', ')}, or a hub id 'org/name[@revision]'.`);
     }
     const gpu = spec.resources.gpu;
     if (gpu && !this.opts.allowCpuFallback && !this.pool.gpuKinds.some((k) => gpu === 'any' || k === gpu)) {
@@ -300,7 +301,8 @@ export class FunctionQueue {
     const key = streamKey(spec.name, version);
     const ref: FnRef = { key, name: spec.name, version, input: spec.input, args: spec.args, ...(spec.output !== undefined ? { output: spec.output } : {}) };
     if (spec.model !== undefined) {
-      const m = this.models[spec.model];
+      // A name that is no built-in model is a hub id (checked above), fetched on HF_ENDPOINT by each worker.
+      const m = this.models[spec.model] ?? { id: spec.model };
       ref.model = spec.model;
       if (typeof m === 'object' && 'module' in m) ref.modelModuleUrl = m.module;
       else {
