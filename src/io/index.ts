@@ -13,7 +13,8 @@ export {
   type EmbeddingValues,
   type EmbeddingOutputOptions,
 } from './embedding-output';
-export { validateTextColumn, suggestTextColumn, textColumnNames } from './text-column';
+export { validateTextColumn, suggestTextColumn, textColumnNames, textVector, textReader } from './text-column';
+export { parseTextTemplate, isTextTemplate, checkTemplateColumns, renderTextTemplate, type TextTemplate } from './text-template';
 export { tableToIpcBytes, tableFromIpcBytes } from './ipc';
 export { loadParquetWasm, setParquetWasmSource, type ParquetWasmSource } from './parquet-wasm';
 export {
