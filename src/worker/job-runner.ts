@@ -7,6 +7,7 @@ import type { BatchFunction, BatchOutput, ChunkedCallResult, ChunkPlan, ChunkPro
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkCache } from './chunk-cache';
 import type { EmbedBackend } from './embed-backend';
+import { isTextTemplate, parseTextTemplate, renderTextTemplate } from '../io/text-template';
 
 /** The engine's entry points, injected so the runner is testable without a browser. */
 export interface Engine {
@@ -52,8 +53,9 @@ export interface JobDeps {
   flushMs?: number;
 }
 
+/** `textColumn`: a text column's name or a text template such as `{title}: {body}` (src/io). */
 export function argsTable(table: Table, textColumn: string): Table {
-  const col = table.getChild(textColumn);
+  const col = table.getChild(textColumn) ?? (isTextTemplate(textColumn) ? renderTextTemplate(parseTextTemplate(textColumn), table) : null);
   if (!col) throw Object.assign(new Error(`Column "${textColumn}" is not in the dataset`), { name: 'ColumnNotFoundError' });
   return new Table({ text: col as Vector });
 }
