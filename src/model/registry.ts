@@ -4,7 +4,6 @@
 import { EmbedbookError } from '../core/errors';
 import { createTokenizer } from './tokenizers/create-tokenizer';
 import { modelFileOrder, type Dtype } from './dtype';
-import { quantizeMatMulsInt8 } from './onnx/quantize-int8';
 import { ExternalDataLocationError, externalDataLocations, type ExternalDataFile } from './onnx/external-data';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
@@ -134,15 +133,15 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
   const sp = (config as { tokenizer?: { kind?: string; vocab?: string } } | undefined)?.tokenizer;
   if (sp?.kind === 'sentencepiece') {
     const vocabFile = sp.vocab ?? DEFAULT_MODEL.files.vocab;
-    const modelFile = (config as { model?: string }).model ?? DEFAULT_MODEL.files.model;
+    // dtype q8 (asked for, never a default): the int8 variant the build writes next to the fp32 file.
+    const q8 = opts.dtype === 'q8';
+    const modelFile = q8 ? ((config as { int8Model?: string }).int8Model ?? DEFAULT_MODEL.files.int8) : ((config as { model?: string }).model ?? DEFAULT_MODEL.files.model);
     const [vocab, model] = await Promise.all([source.read(vocabFile), source.read(modelFile, onProgress)]);
     if (!vocab || !model) {
       throw new ModelSourceError(source.label, `config.json names ${vocabFile} and ${modelFile} but ${!vocab ? vocabFile : modelFile} is missing${name === 'default' ? BUILD_HINT : ''}`);
     }
     const sentenceTransformer = { pooling: DEFAULT_POOLING, prompts: {} };
     const tokenizer = loadDefaultTokenizer(parseJson(source, vocabFile, vocab));
-    // dtype q8 (asked for, never a default): the int8 variant, quantized at load (~1.5 s, no extra file).
-    if (opts.dtype === 'q8') return { name, kind: 'use', modelFile: `${modelFile} (int8)`, model: quantizeMatMulsInt8(model).model, tokenizer, sentenceTransformer };
     return { name, kind: 'use', modelFile, model, tokenizer, sentenceTransformer };
   }
   const tokBytes = await source.read('tokenizer.json');
