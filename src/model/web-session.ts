@@ -93,7 +93,9 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
     } catch (err) {
       // An adapter that cannot run this model (missing features, out of memory, a driver bug)
       // is no reason to fail the run: WASM always works, and the cell shows why it ran instead.
-      reason = `WebGPU ${device === 'webgpu' ? 'requested' : 'adapter found'}, but its session failed (${errorLine(err)}); fell back to WASM SIMD, ${wasm.why}`;
+      // onnxruntime's own words, not the "not a loadable model" advice wrapped around them: the model is fine.
+      const why = err instanceof InvalidModelError ? err.detail : errorLine(err);
+      reason = `WebGPU ${device === 'webgpu' ? 'requested' : 'adapter found'}, but its session failed (${why}); fell back to WASM SIMD, ${wasm.why}`;
       resolved = 'wasm';
     }
   }
