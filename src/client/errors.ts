@@ -114,6 +114,30 @@ export class StoreUnavailableError extends RemoteError {
   }
 }
 
+/**
+ * 410 CallLostError: the server's queue store lost this call (it restarted empty). The chunk's rows
+ * are pure, so the client submits them again (internal, but exported for tests);
+ * CallLostTooOftenError if that keeps happening.
+ */
+export class CallLostError extends RemoteError {
+  override readonly name = 'CallLostError';
+  constructor(url: string, serverMessage: string) {
+    super(`The server at ${url} lost the call (410)${serverMessage ? `: ${serverMessage}` : ''}`, { status: 410 });
+  }
+}
+
+/** One chunk's call was lost by the server's store (410) more often than the client re-submits it. */
+export class CallLostTooOftenError extends RemoteError {
+  override readonly name = 'CallLostTooOftenError';
+  constructor(functionName: string, times: number, url: string) {
+    super(
+      `The server at ${url} lost the call for a chunk of "${functionName}" ${times} times (its queue store keeps restarting empty): ` +
+        `check the store (GET ${url}/health, Redis persistence), then run the call again.`,
+      { status: 410 },
+    );
+  }
+}
+
 /** 503 StoreUnavailableError that did not clear after the allowed number of waits. */
 export class ServerUnavailableError extends RemoteError {
   override readonly name = 'ServerUnavailableError';

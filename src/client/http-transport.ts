@@ -3,6 +3,7 @@
 import type { Table } from 'apache-arrow';
 import { decodeCallAnswer, encodeCallArgs, type CallAnswer } from './call-codec';
 import {
+  CallLostError,
   RateLimitedError,
   RemoteAuthError,
   RemoteHttpError,
@@ -130,6 +131,7 @@ export class HttpTransport {
       throw new RateLimitedError(url, rateLimitWaitMs(res.headers), res.headers.get(TICKET_HEADER) ?? undefined);
     }
     const { name, message } = await readServerError(res);
+    if (res.status === 410 && name === 'CallLostError') throw new CallLostError(url, message);
     if (res.status === 503 && name === 'StoreUnavailableError') {
       throw new StoreUnavailableError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()), message);
     }
@@ -211,9 +213,9 @@ export class HttpTransport {
     }
   }
 
-  /** DELETE /calls/:id. Best effort: a call that already finished or expired is not an error. */
+  /** DELETE /calls/:id. Best effort: a call that already finished, expired or was lost is not an error. */
   async cancel(callId: string): Promise<void> {
-    const res = await this.request('DELETE', `/calls/${encodeURIComponent(callId)}`, { allow: [404, 409] });
+    const res = await this.request('DELETE', `/calls/${encodeURIComponent(callId)}`, { allow: [404, 409, 410] });
     await res.body?.cancel().catch(() => undefined);
   }
 

@@ -74,6 +74,20 @@ export class UnknownCallError extends ServerError {
   }
 }
 
+/**
+ * The store no longer has a call it once accepted (e.g. Redis restarted empty, or failed over and
+ * lost its last writes): the call's rows and result are gone, not merely unfinished. Distinct from
+ * UnknownCallError (404: never existed, already read, or expired): a client that still has the
+ * call's input submits it again (rows are pure), instead of giving up.
+ */
+export class CallLostError extends ServerError {
+  override readonly name = 'CallLostError';
+  readonly statusCode = 410;
+  constructor(readonly callId: string) {
+    super(`Call "${callId}" was lost by the queue store (it restarted empty or lost its last writes since the call was accepted): submit its rows again.`);
+  }
+}
+
 /** The request body is not a readable Arrow IPC stream. */
 export class MalformedIpcError extends ServerError {
   override readonly name = 'MalformedIpcError';
