@@ -285,7 +285,7 @@ export class Registry {
   /** Whether this node's workers fit the function (a GPU it has, or CPU fallback allowed). */
   private runsHere(spec: FunctionSpec): boolean {
     if (!this.opts.runsBatches) return false;
-    if (spec.model !== undefined && !this.opts.models[spec.model]) return false;
+    if (spec.model !== undefined && !this.opts.models[spec.model] && !parseHubId(spec.model)) return false;
     const gpu = spec.resources.gpu;
     return !gpu || !!this.opts.allowCpuFallback || this.opts.gpuKinds().some((k) => gpu === 'any' || k === gpu);
   }
