@@ -11,7 +11,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
-import { LocalRuntime, Remote, embeddingType, writeEmbeddingsParquet, type ChunkProgressEvent } from '../src/client/index';
+import { LocalRuntime, Remote, embeddingType, writeEmbeddingsParquet, type ChunkProgressEvent, type EmbedFunction } from '../src/client/index';
 
 const { values: flags } = parseArgs({
   options: { remote: { type: 'string' }, output: { type: 'string', short: 'o', default: 'embeddings.parquet' } },
@@ -25,10 +25,10 @@ const docs = Array.from({ length: 1000 }, (_, i) => {
 });
 const args = new Table({ text: vectorFromArray(docs, new Utf8()) });
 
-// The same function object either way: chunkedCall / deferBatch on the shared engine.
+// One interface either way (EmbedFunction): chunkedCall / deferBatch on the shared engine.
 const runtime = flags.remote ? undefined : new LocalRuntime({ model: 'default', device: 'auto' });
-const embed = flags.remote
-  ? new Remote({ url: flags.remote, apiKey: process.env.EMBEDBOOK_API_KEY }).function('embed', { outputType: embeddingType() })
+const embed: EmbedFunction<Float32Array> = flags.remote
+  ? new Remote({ url: flags.remote, apiKey: process.env.EMBEDBOOK_API_KEY }).function<Float32Array>('embed', { outputType: embeddingType() })
   : runtime!.function('embed');
 
 // One batch, submitted at once; .get() waits (here at most 60 s).

@@ -2,6 +2,8 @@
 // onnxruntime-node; browser.ts: onnxruntime-web). One list, so the two entries cannot drift apart.
 export { Remote, RemoteFunction, embeddingType, type RemoteOptions, type RemoteFunctionOptions } from './remote';
 export { LocalFunction, TextColumnError, MissingBackendError, type LocalRuntimeOptions, type LocalBackend } from './local-runtime';
+// The one interface LocalFunction and RemoteFunction implement (and a BatchFunction wrapped as one).
+export { functionFromBatch, type EmbedFunction, type FunctionFromBatchOptions } from '../core/embed-function';
 export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './adaptive-limiter';
 export type { FunctionInfo, HealthInfo, FetchLike, WireResponse } from './http-transport';
 export {

@@ -1,24 +1,20 @@
 // Runs one embedding job over the held Arrow table: plans chunks, serves already-saved chunks
 // from the cache (resume), runs the rest through the engine with the chosen backend, saves each
 // finished chunk, and batches progress events so the page re-renders at most ~10×/s.
-import { Field, Float32, List, Table, type Vector } from 'apache-arrow';
-import { chunkedCall, planChunks, type EngineCallOptions } from '../core';
-import type { BatchFunction, BatchOutput, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from '../core/types';
+import { Table, type Vector } from 'apache-arrow';
+import { planChunks } from '../core';
+import type { BatchOutput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from '../core/types';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkCache } from './chunk-cache';
 import type { EmbedBackend } from './embed-backend';
 import { isTextTemplate, parseTextTemplate, renderTextTemplate } from '../io/text-template';
 
-/** The engine's entry points, injected so the runner is testable without a browser. */
+/** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
 export interface Engine {
   planChunks(rows: number, opts: { chunkSize: number } | { numChunks: number }): ChunkPlan[];
-  chunkedCall(args: Table, fn: BatchFunction<Float32Array>, opts: EngineCallOptions): Promise<ChunkedCallResult>;
 }
 
-export const defaultEngine: Engine = { planChunks, chunkedCall };
-
-/** The `result` column type: one list<float32> embedding per row. */
-export const EMBEDDING_TYPE = new List(new Field('item', new Float32(), true));
+export const defaultEngine: Engine = { planChunks };
 
 export interface JobInput {
   /** The whole input table; only `textColumn` is sent to the backend (as column `text`). */
@@ -110,8 +106,6 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     out.values.forEach((v, i) => v && values.set(v, i * d));
     saves.push(deps.cache.put(jobKey, { index: p.index, offset: p.offset, rows: p.rows, dim: d, values, errors: out.values.map(() => null) }).catch(() => undefined));
   };
-  const fn = deps.backend.embedBatch;
-
   const onProgress = (raw: ChunkProgressEvent) => {
     const event = 'error' in raw ? { ...raw, error: fileRows(raw.error, raw.offset) } : raw;
     push({ type: 'chunk', event, at: now() });
@@ -122,28 +116,24 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
       flush();
     }
   };
-  const guard = deps.backend.guard?.(fn, signal) ?? { fn, signal, translate: (e: unknown) => e, dispose: () => undefined };
   let result: ChunkedCallResult;
   try {
-    result = await engine.chunkedCall(args, guard.fn, {
+    result = await deps.backend.fn.chunkedCall(args, {
       ...chunking,
-      outputType: EMBEDDING_TYPE,
       completed,
       concurrentChunks: settings.concurrentChunks,
       timeout: settings.timeout ?? undefined,
       retries: settings.retries,
-      signal: guard.signal,
+      signal,
       onProgress,
       onChunkOutput,
-    } as EngineCallOptions);
-  } catch (caught) {
-    const err = guard.translate(caught);
+    } as ChunkedCallOptions);
+  } catch (err) {
     if (timer) clearTimeout(timer);
     flush();
     if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
     throw err;
   } finally {
-    guard.dispose();
     await Promise.all(saves);
   }
   if (timer) clearTimeout(timer);
