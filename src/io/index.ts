@@ -13,8 +13,7 @@ export {
   type EmbeddingValues,
   type EmbeddingOutputOptions,
 } from './embedding-output';
-export { validateTextColumn, suggestTextColumn, textColumnNames, textVector, textReader } from './text-column';
-export { parseTextTemplate, isTextTemplate, checkTemplateColumns, renderTextTemplate, type TextTemplate } from './text-template';
+export { validateTextColumn, suggestTextColumn, textColumnNames } from './text-column';
 export { tableToIpcBytes, tableFromIpcBytes } from './ipc';
 export { loadParquetWasm, setParquetWasmSource, type ParquetWasmSource } from './parquet-wasm';
 export {
