@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { defaultModelSourceDir } from '../src/model/use/build-default-model';
 import { convertUseGraph } from '../src/model/use/convert';
-import { quantizeMatMulsInt8 } from '../src/model/onnx/quantize-int8';
+import { loadNodeModel } from '../src/model/registry-node';
 import { loadDefaultTokenizer } from '../src/model/use/default-model';
 import { FIDELITY_SENTENCES } from '../src/model/use/fidelity-sentences';
 import { readTfjsGraph } from '../src/model/use/tfjs-graph';
@@ -53,8 +53,8 @@ export async function main(args: string[]): Promise<void> {
   for (let i = 0; i < order.length; i += batchSize) batches.push(order.slice(i, i + batchSize));
 
   const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
-  // The int8 variant (src/model/onnx/quantize-int8.ts), same batches, same threads.
-  const int8Bytes = quantizeMatMulsInt8(bytes).model;
+  // The int8 variant as the build wrote it (public/models/default/model.int8.onnx, dtype q8), same batches, same threads.
+  const int8Bytes = (await loadNodeModel('default', undefined, { dtype: 'q8' })).model;
   const int8Session = await ort.InferenceSession.create(int8Bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
   const vectors = new Map<ort.InferenceSession, Float32Array[]>();
   // Both sides tokenize inside the timed loop (TF.js's embed() tokenizes too).

@@ -10,6 +10,7 @@ import { DESKTOP, PHONE, downloadParquet, longestTask, maxAbsDiff, openApp, setC
 import { makeRows, toCsv } from './fixtures/datasets';
 import { dropFile, utf8 } from './fixtures/drop';
 import { nodeEmbeddings } from './fixtures/node-reference';
+import os from 'node:os';
 
 const ROWS = Number(process.env.E2E_LOCAL_ROWS ?? 2000);
 const CELLS = ['dataset', 'function', 'chunking', 'run', 'results', 'export'];
@@ -39,12 +40,17 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
   await page.getByTestId('run-start').click();
   await waitRunDone(page, 840_000);
   // All heavy work is in the worker: the page's own tasks stay short during the whole run
-  // (measured ≤ 150 ms, the results cell's first render; inference would take seconds). Since the
-  // worker uses every core (2 WASM threads here, spinning off), a busy machine stretches the
-  // page's tasks: 885 ms seen at load average 25 on 2 cores, hence the slack.
+  // (the results cell's first render; inference or parsing on the page would take seconds).
+  // Measured on this 2-core machine (ORT's pool threads sleeping, not spinning): 105 ms at load
+  // average 1–8, 447 ms at 14, 804 ms at 11.6, 885 ms at 25 — the page's tasks stretch with what
+  // else runs. So the bound is 300 ms (~3× the quiet figure, what a CI runner alone sees) scaled
+  // by the load per core: a busy shared machine does not fail it, a quiet one still catches a
+  // regression (inference or parsing on the page).
+  const cores = os.availableParallelism();
+  const bound = 300 * Math.max(1, os.loadavg()[0] / cores);
   const longest = await longestTask(page);
-  console.log(`local run of ${ROWS} rows: longest main-thread task ${longest.toFixed(0)} ms; ${await page.getByTestId('run-rate').textContent()}`);
-  expect(longest).toBeLessThan(1500);
+  console.log(`local run of ${ROWS} rows: longest main-thread task ${longest.toFixed(0)} ms (bound ${bound.toFixed(0)} ms at load ${os.loadavg()[0].toFixed(1)} on ${cores} cores); ${await page.getByTestId('run-rate').textContent()}`);
+  expect(longest).toBeLessThan(bound);
 
   // Every tile changed state live in the page, queued → … → done; some were seen running (a fast
   // chunk can go queued → done between two repaints: events reach the page in ~100 ms batches).

@@ -1,5 +1,5 @@
 // npm postinstall: converts the default model (USE lite, TF.js → ONNX) into public/models/default/.
-// Fast no-op when the files are current. `--force` rebuilds; `--out <dir>` writes elsewhere;
+// Also writes model.int8.onnx, the int8 variant (dtype q8). Fast no-op when the files are current. `--force` rebuilds; `--out <dir>` writes elsewhere;
 // `--fp16` also writes model.fp16.onnx, the half-size fp16-weight variant.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ async function main(argv: string[]): Promise<void> {
       ? `default model: built ${rel}/${DEFAULT_MODEL.files.model} (${(r.modelBytes / 1e6).toFixed(1)} MB, sha256 ${r.modelSha256.slice(0, 12)}…) in ${(r.ms / 1000).toFixed(1)} s`
       : `default model: ${rel} is current (sha256 ${r.modelSha256.slice(0, 12)}…)`,
   );
+  if (r.int8Built) console.log(`default model: wrote ${rel}/${DEFAULT_MODEL.files.int8} (int8, dtype q8; ${(r.int8Bytes / 1e6).toFixed(1)} MB)`);
   if (argv.includes('--fp16')) console.log(`default model: wrote ${path.relative(process.cwd(), await writeFp16Variant(outDir))}`);
 }
 

@@ -125,6 +125,31 @@ describe('embedbook embed: CSV null vs empty text (PostgreSQL convention)', () =
   });
 });
 
+describe('embedbook embed --text-template', () => {
+  test('embeds the text built from several columns (equal to embedding that text as a column); an unknown column is named', async () => {
+    const rows = [['python3-sklearn', 'machine learning in Python'], ['ripgrep', 'recursively search for a regex'], ['jq', '']];
+    const input = join(dir, 'pkgs.csv');
+    writeFileSync(input, `package,description,size\n${rows.map(([p, d], i) => `${p},${d},${i * 10}`).join('\n')}\n`);
+    const rendered = join(dir, 'rendered.csv');
+    writeFileSync(rendered, `text\n${rows.map(([p, d]) => `${p}: ${d} (${p})`).join('\n')}\n`);
+    const out = join(dir, 'pkgs.parquet');
+    const io = capture();
+    expect(await main(['embed', input, '--text-template', '{package}: {description} ({package})', '-o', out], io), io.err).toBe(0);
+    expect(await main(['embed', rendered, '-o', join(dir, 'rendered.parquet')], capture())).toBe(0);
+    const [got, want] = [await readBack(out), await readBack(join(dir, 'rendered.parquet'))];
+    expect(Object.keys(got[0])).toEqual(['package', 'description', 'size', 'embedding']);
+    got.forEach((r, i) => expect(r.embedding).toEqual(want[i].embedding));
+    expect(got[0].embedding).not.toEqual(got[1].embedding);
+
+    const bad = capture();
+    expect(await main(['embed', input, '--text-template', '{package}: {descr}', '-o', join(dir, 'bad.parquet')], bad)).not.toBe(0);
+    expect(bad.err).toMatch(/UnknownColumnError.*has no column "descr", named by the text template "\{package\}: \{descr\}"\. Available columns: "package", "description", "size"/);
+    const syntax = capture();
+    expect(await main(['embed', input, '--text-template', '{package', '-o', join(dir, 'bad.parquet')], syntax)).not.toBe(0);
+    expect(syntax.err).toMatch(/--text-template: Text template "\{package": the '\{' at character 1 is not closed/);
+  });
+});
+
 describe('embedbook embed --remote (real server, toy handler)', () => {
   let server: EmbedbookServer;
   let url: string;

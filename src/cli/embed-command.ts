@@ -15,6 +15,7 @@ import { formatDuration, formatRate, ProgressBar } from './progress-bar';
 import { checkOutputPath, OutputFile } from './output-file';
 import { openInput, type InputStream } from './read-input';
 import { loadUnwritten, removeUnwritten, saveUnwritten, unwrittenPath } from './unwritten-chunks';
+import { renderTextTemplate, type TextTemplate } from '../io/text-template';
 
 /** The function the run calls (a RemoteFunction or a LocalFunction: one EmbedFunction) and how to name it. */
 export interface EmbedBackend {
@@ -45,14 +46,14 @@ export interface EmbedDeps {
  * Input batches → the engine's `text` argument, keeping each full input batch for the output
  * (except rows before `skipRows`, which an earlier run already wrote).
  */
-function textArgs(input: InputStream, column: string, held: Table[], skipRows: number): AsyncIterable<RecordBatch> {
+function textArgs(input: InputStream, column: string, held: Table[], skipRows: number, template?: TextTemplate): AsyncIterable<RecordBatch> {
   return (async function* () {
     let at = 0;
     for await (const batch of input.batches()) {
       const rows = new Table(batch);
       if (at + rows.numRows > skipRows) held.push(at >= skipRows ? rows : rows.slice(skipRows - at));
       at += rows.numRows;
-      yield* new Table({ text: rows.getChild(column)! }).batches;
+      yield* new Table({ text: template ? renderTextTemplate(template, rows) : rows.getChild(column)! }).batches;
     }
   })();
 }
@@ -81,7 +82,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
   checkOutputPath(plan.output, plan.input, plan.force);
   const now = deps.now ?? (() => performance.now());
   const started = now();
-  const data = await openInput(plan.input, plan.column, io.signal, { delimiter: plan.delimiter });
+  const data = await openInput(plan.input, plan.column, io.signal, { delimiter: plan.delimiter, template: plan.textTemplate });
   const rows = data.totalRows;
   if (!plan.quiet) io.stderr(`Read ${rows.toLocaleString('en-US')} rows × ${data.columns.length} columns from ${plan.input} (${formatDuration(now() - started)}).\n`);
 
@@ -114,7 +115,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     let dim: number | undefined;
     let result: ChunkedCallResult;
     try {
-      result = await backend.fn.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten), {
+      result = await backend.fn.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten, plan.textTemplate), {
         ...plan.chunking,
         totalRows: rows,
         skipChunks: opened.skipChunks,

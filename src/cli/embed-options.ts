@@ -4,11 +4,14 @@ import { DTYPES, type Dtype } from '../model/dtype';
 import type { ChunkingOptions } from '../core/types';
 import { NODE_DEVICES } from '../model/node-device';
 import { parseDelimiter } from '../io/csv-delimiter';
+import { parseTextTemplate, type TextTemplate } from '../io/text-template';
 import { CliUsageError } from './errors';
 
 /** What commander parses for `embed` (all strings, camel-cased). */
 export interface RawEmbedFlags {
   column?: string;
+  /** `{package}: {description}`: the text to embed built from several columns (replaces --column). */
+  textTemplate?: string;
   delimiter?: string;
   chunkSize?: string;
   numChunks?: string;
@@ -35,7 +38,9 @@ export interface EmbedPlan {
   /** CSV delimiter; undefined = detect. */
   delimiter?: string;
   input: string;
+  /** The text column, or the --text-template's source text when one is given. */
   column: string;
+  textTemplate?: TextTemplate;
   chunking: ChunkingOptions;
   concurrentChunks: number;
   /** Seconds per chunk; undefined waits forever. */
@@ -99,8 +104,17 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
   }
   const retries = flags.retries !== undefined ? nonNegativeInt('retries', flags.retries) : 0;
 
-  const column = flags.column ?? 'text';
+  let column = flags.column ?? 'text';
   if (column.trim() === '') throw new CliUsageError('--column must name the text column, got an empty string.', 'column');
+  let textTemplate: TextTemplate | undefined;
+  if (flags.textTemplate !== undefined) {
+    try {
+      textTemplate = parseTextTemplate(flags.textTemplate);
+    } catch (err) {
+      throw new CliUsageError(`--text-template: ${(err as Error).message}`, 'text-template');
+    }
+    column = flags.textTemplate;
+  }
 
   const output = flags.output ?? 'embeddings.parquet';
   if (!/\.(parquet|pq)$/i.test(output)) {
@@ -148,7 +162,7 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     throw new CliUsageError(`--delimiter must be one of , ; tab | (or comma, semicolon, pipe), got ${JSON.stringify(flags.delimiter)}.`, 'delimiter');
   }
   return {
-    input, column, delimiter, chunking, concurrentChunks, timeout, retries, output, remote, local,
+    input, column, ...(textTemplate ? { textTemplate } : {}), delimiter, chunking, concurrentChunks, timeout, retries, output, remote, local,
     quiet: Boolean(flags.quiet), force: Boolean(flags.force), rowGroupRows,
   };
 }

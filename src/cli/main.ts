@@ -47,6 +47,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .description('Embed one text column of a CSV or Parquet file into a Parquet file (all input columns + `embedding`).')
     .argument('<input>', 'input .csv, .tsv, .jsonl or .parquet file')
     .option('-c, --column <name>', 'text column to embed', 'text')
+    .option('--text-template <template>', 'embed a text built from several columns, e.g. "{package}: {description}" (replaces --column)')
     .option('--delimiter <char>', 'CSV delimiter: , ; tab | (default: detected)')
     .option('--chunk-size <rows>', 'rows per chunk (default 50; exclusive with --num-chunks)')
     .option('--num-chunks <n>', 'split the input into this many chunks (exclusive with --chunk-size)')

@@ -11,7 +11,8 @@ import { detectDelimiter } from '../io/csv-delimiter';
 import { csvBatches, scanCsv } from '../io/csv-stream';
 import { readJsonl } from '../io/jsonl-read';
 import { detectFormat } from '../io/read-dataset';
-import { validateTextColumn } from '../io/text-column';
+import { validateTextColumn, textVector } from '../io/text-column';
+import { checkTemplateColumns, type TextTemplate } from '../io/text-template';
 import { StrictUtf8Decoder } from '../io/utf8-decoder';
 import { AllNullColumnError, NonTextColumnError, UnknownColumnError } from '../io/errors';
 import { openParquetBatches, SYNC_DECODE_LIMIT_BYTES } from '../io/parquet-read';
@@ -75,25 +76,29 @@ function sniffDelimiter(file: string): string {
   }
 }
 
-export async function openInput(file: string, column: string, signal?: AbortSignal, o: { delimiter?: string } = {}): Promise<InputStream> {
+/** `o.template`: the text is built from several columns (`column` is then the template's text). */
+export async function openInput(file: string, column: string, signal?: AbortSignal, o: { delimiter?: string; template?: TextTemplate } = {}): Promise<InputStream> {
+  const checkColumns = (names: readonly string[]) => o.template && checkTemplateColumns(o.template, names, file);
   const identity = statInput(file);
   const blob = await openAsBlob(file);
   const format = await detectFormat(blob, file);
   if (format === 'jsonl') {
     const { table } = await readJsonl(createReadStream(file), { fileName: file, totalBytes: identity.size, signal });
-    validateTextColumn(table, column, file);
+    if (o.template) textVector(table, column, file);
+    else validateTextColumn(table, column, file);
     return { totalRows: table.numRows, columns: table.schema.fields.map((f) => f.name), identity, batches: async function* () { yield* table.batches; } };
   }
   if (format === 'csv') {
     const opts = { fileName: file, signal, delimiter: o.delimiter ?? sniffDelimiter(file) };
     const scan = await scanCsv(createReadStream(file), opts);
-    const c = scan.names.indexOf(column);
+    const c = o.template ? -1 : scan.names.indexOf(column);
+    checkColumns(scan.names);
     if (c >= 0 && (scan.kinds[c] === 'null' || scan.kinds[c] === 'empty')) throw new AllNullColumnError(file, column, scan.rows);
     if (c >= 0 && scan.kinds[c] !== 'utf8') {
       const texts = scan.names.filter((_, k) => scan.kinds[k] === 'utf8');
       throw new NonTextColumnError(file, column, String(arrowTypeOf(scan.kinds[c])), texts);
     }
-    checkTextField(scan.schema, column, file);
+    if (!o.template) checkTextField(scan.schema, column, file);
     return { totalRows: scan.rows, columns: scan.names, identity, batches: () => csvBatches(createReadStream(file), scan, opts) };
   }
   // One row group per decode call (not 128 MiB's worth): only that much input is held at a time.
@@ -101,7 +106,8 @@ export async function openInput(file: string, column: string, signal?: AbortSign
   const tables = opened.batches();
   const first = await tables.next();
   const head: Table | undefined = first.done ? undefined : first.value;
-  if (head) checkTextField(head.schema, column, file);
+  if (o.template) checkColumns(head ? head.schema.fields.map((f) => f.name) : opened.columns);
+  else if (head) checkTextField(head.schema, column, file);
   else if (!opened.columns.includes(column)) throw new UnknownColumnError(file, column, opened.columns);
   let used = false;
   return {

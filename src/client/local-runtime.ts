@@ -26,7 +26,7 @@ export interface LocalBackend {
   readonly name: string;
   /** `device` is the runtime's (before 'auto' is resolved): it picks the default dtype. */
   loadModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, opts?: { dtype?: Dtype; device?: Device }): Promise<LoadedModel>;
-  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void; pooling?: PoolingSpec }): Promise<EmbeddingSession>;
+  createSession(model: Uint8Array, opts: { device: Device; label: string; onProgress?: (p: ModelLoadProgress) => void; pooling?: PoolingSpec; externalData?: LoadedModel['externalData'] }): Promise<EmbeddingSession>;
 }
 
 export interface LocalRuntimeOptions {
@@ -121,6 +121,7 @@ export class LocalRuntime {
         label: `${model.name}/${model.modelFile}`,
         onProgress,
         pooling: model.sentenceTransformer.pooling,
+        externalData: model.externalData,
       });
       return { model, session, embedder: new Embedder(model.tokenizer, session, { ...this.opts.embedder, prompt }) };
     })();

@@ -87,8 +87,9 @@ export class UnknownColumnError extends DatasetError {
   override name = 'UnknownColumnError';
   readonly column: string;
   readonly available: readonly string[];
-  constructor(file: string, column: string, available: readonly string[]) {
-    super(file, `${quote(file)} has no column ${quote(column)}. Available columns: ${listNames(available)}.`);
+  /** `namedBy`: what asked for the column when it was not the column choice itself (a text template). */
+  constructor(file: string, column: string, available: readonly string[], namedBy?: string) {
+    super(file, `${quote(file)} has no column ${quote(column)}${namedBy ? `, named by ${namedBy}` : ''}. Available columns: ${listNames(available)}.`);
     this.column = column;
     this.available = available;
   }
@@ -190,5 +191,15 @@ export class JsonlLineError extends DatasetError {
   constructor(file: string, line: number, detail: string) {
     super(file, `${quote(file)}: line ${line} is not a JSON object (${detail}). JSON Lines needs one {"column": value, …} object per line.`);
     this.line = line;
+  }
+}
+
+/** A text template (`{title}: {body}`) that does not parse: an unclosed or empty placeholder, a lone brace. */
+export class TextTemplateError extends DatasetError {
+  override name = 'TextTemplateError';
+  readonly template: string;
+  constructor(template: string, detail: string) {
+    super('<template>', `Text template ${quote(template)}: ${detail}.`);
+    this.template = template;
   }
 }

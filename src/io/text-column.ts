@@ -2,6 +2,7 @@
 import { DataType } from 'apache-arrow';
 import type { Table, Vector } from 'apache-arrow';
 import { AllNullColumnError, NonTextColumnError, UnknownColumnError } from './errors';
+import { isTextTemplate, parseTextTemplate, renderTextTemplate, templateReader } from './text-template';
 
 const isText = (t: DataType): boolean => DataType.isUtf8(t) || DataType.isLargeUtf8(t) || DataType.isUtf8View(t);
 
@@ -74,4 +75,29 @@ export function suggestTextColumn(table: Table): string | undefined {
     }
   }
   return best.name;
+}
+
+/** A choice that names no column but has `{column}` placeholders is a text template. */
+const asTemplate = (table: Table, choice: string) =>
+  table.schema.fields.some((f) => f.name === choice) || !isTextTemplate(choice) ? undefined : parseTextTemplate(choice);
+
+/**
+ * The texts to embed for a choice that is a text column's name or a text template such as
+ * `{package}: {description}` (src/io/text-template.ts): checked (unknown column, not text, all
+ * blank), one value per row.
+ */
+export function textVector(table: Table, choice: string, file = '<input>'): Vector {
+  const template = asTemplate(table, choice);
+  if (!template) return validateTextColumn(table, choice, file);
+  const col = renderTextTemplate(template, table, file);
+  if (allBlank(col)) throw new AllNullColumnError(file, choice, table.numRows);
+  return col;
+}
+
+/** One row's text for a column or template choice, without building the whole column. */
+export function textReader(table: Table, choice: string): (row: number) => string | null {
+  const template = asTemplate(table, choice);
+  if (template) return templateReader(template, table);
+  const col = table.getChild(choice);
+  return (row) => (col ? ((col.get(row) as string | null) ?? null) : null);
 }

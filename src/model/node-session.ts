@@ -10,6 +10,7 @@ import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
 import { defaultThreads, planNodeDevice } from './node-device';
 import { describeAdapter } from './webgpu-probe';
+import type { ExternalDataFile } from './onnx/external-data';
 
 // Kept importable from here (the session's public face) — they live in the ORT-free node-device.ts.
 export { cudaProviderPath, cudaUnavailableReason, NODE_DEVICES, planNodeDevice, type DevicePlan } from './node-device';
@@ -29,6 +30,8 @@ export interface NodeSessionOptions {
   allowSpinning?: boolean;
   /** sentence-transformers pooling + normalisation of token outputs (default mean + L2). */
   pooling?: PoolingSpec;
+  /** Weights the graph keeps in side files (`model.onnx_data`), keyed by the graph's location. */
+  externalData?: readonly ExternalDataFile[];
 }
 
 /** Dawn's reason from onnxruntime's long native message ("… Failed to get a WebGPU adapter: X"). */
@@ -48,6 +51,7 @@ export async function createNodeSession(model: string | Uint8Array, opts: NodeSe
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    ...(opts.externalData?.length ? { externalData: opts.externalData } : {}),
     // Session config key "session.intra_op.allow_spinning" (onnxruntime_session_options_config_keys.h);
     // onnxruntime-node flattens `extra` with dots.
     ...(opts.allowSpinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),

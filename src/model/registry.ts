@@ -4,7 +4,7 @@
 import { EmbedbookError } from '../core/errors';
 import { createTokenizer } from './tokenizers/create-tokenizer';
 import { modelFileOrder, type Dtype } from './dtype';
-import { quantizeMatMulsInt8 } from './onnx/quantize-int8';
+import { ExternalDataLocationError, externalDataLocations, type ExternalDataFile } from './onnx/external-data';
 import { DEFAULT_MODEL, loadDefaultTokenizer } from './use/default-model';
 import { ModelDownloadError } from './sources/errors';
 import { readDroppedFile } from './sources/file-list-source';
@@ -45,6 +45,8 @@ export interface LoadedModel {
   /** Path of the ONNX file inside the source, e.g. onnx/model.onnx. */
   modelFile: string;
   model: Uint8Array;
+  /** The weights a graph keeps in side files (`onnx/model.onnx_data`), for the session's `externalData`. */
+  externalData?: ExternalDataFile[];
   tokenizer: Tokenizer;
   /** Pooling, normalisation, max_seq_length and prompts (sentence-transformers' files, or the defaults). */
   sentenceTransformer: SentenceTransformerConfig;
@@ -131,15 +133,15 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
   const sp = (config as { tokenizer?: { kind?: string; vocab?: string } } | undefined)?.tokenizer;
   if (sp?.kind === 'sentencepiece') {
     const vocabFile = sp.vocab ?? DEFAULT_MODEL.files.vocab;
-    const modelFile = (config as { model?: string }).model ?? DEFAULT_MODEL.files.model;
+    // dtype q8 (asked for, never a default): the int8 variant the build writes next to the fp32 file.
+    const q8 = opts.dtype === 'q8';
+    const modelFile = q8 ? ((config as { int8Model?: string }).int8Model ?? DEFAULT_MODEL.files.int8) : ((config as { model?: string }).model ?? DEFAULT_MODEL.files.model);
     const [vocab, model] = await Promise.all([source.read(vocabFile), source.read(modelFile, onProgress)]);
     if (!vocab || !model) {
       throw new ModelSourceError(source.label, `config.json names ${vocabFile} and ${modelFile} but ${!vocab ? vocabFile : modelFile} is missing${name === 'default' ? BUILD_HINT : ''}`);
     }
     const sentenceTransformer = { pooling: DEFAULT_POOLING, prompts: {} };
     const tokenizer = loadDefaultTokenizer(parseJson(source, vocabFile, vocab));
-    // dtype q8 (asked for, never a default): the int8 variant, quantized at load (~1.5 s, no extra file).
-    if (opts.dtype === 'q8') return { name, kind: 'use', modelFile: `${modelFile} (int8)`, model: quantizeMatMulsInt8(model).model, tokenizer, sentenceTransformer };
     return { name, kind: 'use', modelFile, model, tokenizer, sentenceTransformer };
   }
   const tokBytes = await source.read('tokenizer.json');
@@ -156,10 +158,35 @@ export async function loadModelFiles(source: ModelFileSource, name: string, onPr
   const candidates = modelFileOrder(opts.dtype, opts.defaultDtype ?? 'fp32');
   for (const modelFile of candidates) {
     const model = await source.read(modelFile, onProgress);
-    if (model) return { name, kind: 'bert', modelFile, model, tokenizer, sentenceTransformer };
+    if (!model) continue;
+    const externalData = await readExternalData(source, modelFile, model, onProgress);
+    return { name, kind: 'bert', modelFile, model, ...(externalData.length ? { externalData } : {}), tokenizer, sentenceTransformer };
   }
   const hint = opts.dtype ? ` — dtype '${opts.dtype}' was asked for: pick another (fp32, fp16, q8, q4) or leave it unset` : '';
   throw new ModelSourceError(source.label, `no ONNX model found; looked for ${candidates.join(', ')}${hint}`);
+}
+
+/**
+ * The side files a graph keeps its weights in (`model.onnx` → `model.onnx_data`), read from the
+ * graph's own folder in the source. A graph that names a missing file fails here, naming it,
+ * rather than inside onnxruntime with a bare "file not found".
+ */
+async function readExternalData(source: ModelFileSource, modelFile: string, model: Uint8Array, onProgress?: (p: ModelLoadProgress) => void): Promise<ExternalDataFile[]> {
+  let locations: string[];
+  try {
+    locations = externalDataLocations(model);
+  } catch (err) {
+    if (err instanceof ExternalDataLocationError) throw new ModelSourceError(source.label, `${modelFile}: ${err.message}`);
+    return []; // not parseable here: onnxruntime reports the model itself as invalid
+  }
+  const folder = modelFile.includes('/') ? modelFile.slice(0, modelFile.lastIndexOf('/') + 1) : '';
+  return Promise.all(
+    locations.map(async (location) => {
+      const data = await source.read(`${folder}${location}`, onProgress);
+      if (!data) throw new ModelSourceError(source.label, `${modelFile} keeps its weights in ${folder}${location}, which is missing; download it next to ${modelFile} (or pick a dtype whose file is self-contained)`);
+      return { path: location, data };
+    }),
+  );
 }
 
 /** modules.json, the Pooling module's config, sentence_bert_config.json, config_sentence_transformers.json (each optional). */

@@ -7,6 +7,7 @@ import { DeviceUnavailableError, InvalidModelError, UnknownDeviceError } from '.
 import { readSignature } from './pipeline/signature';
 import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
+import type { ExternalDataFile } from './onnx/external-data';
 
 export const WEB_DEVICES = ['auto', 'webgpu', 'wasm'] as const;
 
@@ -23,6 +24,8 @@ export interface WebSessionOptions {
   label?: string;
   /** sentence-transformers pooling + normalisation of token outputs (default mean + L2). */
   pooling?: PoolingSpec;
+  /** Weights the graph keeps in side files (`model.onnx_data`), keyed by the graph's location. */
+  externalData?: readonly ExternalDataFile[];
 }
 
 interface WasmPlan {
@@ -90,7 +93,9 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
     } catch (err) {
       // An adapter that cannot run this model (missing features, out of memory, a driver bug)
       // is no reason to fail the run: WASM always works, and the cell shows why it ran instead.
-      reason = `WebGPU ${device === 'webgpu' ? 'requested' : 'adapter found'}, but its session failed (${errorLine(err)}); fell back to WASM SIMD, ${wasm.why}`;
+      // onnxruntime's own words, not the "not a loadable model" advice wrapped around them: the model is fine.
+      const why = err instanceof InvalidModelError ? err.detail : errorLine(err);
+      reason = `WebGPU ${device === 'webgpu' ? 'requested' : 'adapter found'}, but its session failed (${why}); fell back to WASM SIMD, ${wasm.why}`;
       resolved = 'wasm';
     }
   }
@@ -103,6 +108,7 @@ async function openSession(model: Uint8Array, resolved: ResolvedDevice, reason: 
     session = await ort.InferenceSession.create(model, {
       executionProviders: [resolved === 'webgpu' ? 'webgpu' : 'wasm'],
       graphOptimizationLevel: 'all',
+      ...(opts.externalData?.length ? { externalData: opts.externalData } : {}),
       // Warnings (e.g. "some nodes not assigned to WebGPU": shape ops stay on CPU by design) would
       // print as console errors in every app session.
       logSeverityLevel: 3,

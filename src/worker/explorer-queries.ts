@@ -6,6 +6,7 @@ import { DataType, type Table } from 'apache-arrow';
 import { EmbedbookError } from '../core/errors';
 import type { ColumnCodes, ExplorerInfo, RowRecord, SearchHit, VectorBlock } from './api';
 import { nearest } from './vector-math';
+import { textReader } from '../io/text-column';
 
 /** The finished results as the worker holds them (input table + row-major matrix). */
 export interface ResultView {
@@ -164,7 +165,7 @@ export function similarTo(view: ResultView, row: number, k: number): SearchHit[]
   const skip = new Uint8Array(n);
   for (let i = 0; i < n; i++) if (view.errors[i]) skip[i] = 1;
   skip[row] = 1;
-  const text = view.table.getChild(view.textColumn);
+  const text = textReader(view.table, view.textColumn);
   const q = view.matrix.subarray(row * view.dim, (row + 1) * view.dim);
-  return nearest({ data: view.matrix, rows: n, dim: view.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: String(text?.get(h.index) ?? '') }));
+  return nearest({ data: view.matrix, rows: n, dim: view.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: text(h.index) ?? '' }));
 }

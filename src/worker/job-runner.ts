@@ -7,6 +7,7 @@ import type { BatchOutput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, Chu
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkCache } from './chunk-cache';
 import type { EmbedBackend } from './embed-backend';
+import { isTextTemplate, parseTextTemplate, renderTextTemplate } from '../io/text-template';
 
 /** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
 export interface Engine {
@@ -48,8 +49,9 @@ export interface JobDeps {
   flushMs?: number;
 }
 
+/** `textColumn`: a text column's name or a text template such as `{title}: {body}` (src/io). */
 export function argsTable(table: Table, textColumn: string): Table {
-  const col = table.getChild(textColumn);
+  const col = table.getChild(textColumn) ?? (isTextTemplate(textColumn) ? renderTextTemplate(parseTextTemplate(textColumn), table) : null);
   if (!col) throw Object.assign(new Error(`Column "${textColumn}" is not in the dataset`), { name: 'ColumnNotFoundError' });
   return new Table({ text: col as Vector });
 }

@@ -16,7 +16,7 @@ import { exportParquet } from './parquet-export';
 import { columnCodes, explorerInfo, rowsOf, similarTo, vectorsOf, type ResultView } from './explorer-queries';
 import { syntheticResults } from './synthetic-results';
 import { setParquetWasmSource } from '../io/parquet-wasm';
-import { validateTextColumn } from '../io/text-column';
+import { textReader, textVector } from '../io/text-column';
 import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
 
 // Vite gives the .wasm a hashed same-origin URL; parquet-wasm's own default breaks in bundles.
@@ -138,7 +138,7 @@ const api: WorkerApi = {
 
   async run(spec, settings, onEvent, fresh): Promise<RunSummary> {
     const ds = needDataset();
-    validateTextColumn(ds.table, settings.textColumn, ds.info.fileName);
+    textVector(ds.table, settings.textColumn, ds.info.fileName);
     controller?.abort();
     const ctl = new AbortController();
     controller = ctl;
@@ -178,7 +178,7 @@ const api: WorkerApi = {
 
   async estimate(spec, settings) {
     const ds = needDataset();
-    const text = validateTextColumn(ds.table, settings.textColumn, ds.info.fileName);
+    const text = textVector(ds.table, settings.textColumn, ds.info.fileName);
     const b = await getBackend(spec, () => undefined);
     // Rows spread over the file (lengths vary along it), nulls skipped; one untimed warm-up call.
     const n = ds.info.rows;
@@ -214,12 +214,12 @@ const api: WorkerApi = {
     const r = needResults();
     const ds = needDataset();
     const end = Math.min(start + count, r.errors.length);
-    const text = ds.table.getChild(r.textColumn);
+    const text = textReader(ds.table, r.textColumn);
     const texts: Array<string | null> = [];
     const status: string[] = [];
     const heads: Array<Float32Array | null> = [];
     for (let i = start; i < end; i++) {
-      texts.push((text?.get(i) as string | null) ?? null);
+      texts.push(text(i));
       status.push(r.errors[i] ?? 'ok');
       heads.push(r.errors[i] ? null : r.matrix.slice(i * r.dim, i * r.dim + Math.min(dims, r.dim)));
     }
@@ -238,8 +238,8 @@ const api: WorkerApi = {
     const b = await getBackend(r.backend, () => undefined);
     const [q] = await b.embedTexts([query]);
     const skip = Uint8Array.from(r.errors, (e) => (e ? 1 : 0));
-    const text = ds.table.getChild(r.textColumn);
-    return nearest({ data: r.matrix, rows: r.errors.length, dim: r.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: String(text?.get(h.index) ?? '') }));
+    const text = textReader(ds.table, r.textColumn);
+    return nearest({ data: r.matrix, rows: r.errors.length, dim: r.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: text(h.index) ?? '' }));
   },
 
   async explorerInfo() {

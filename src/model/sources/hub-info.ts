@@ -10,6 +10,8 @@ export interface HubRepoInfo {
   /** The ONNX file that would load, and its size in bytes (undefined when the server does not say). */
   modelFile?: string;
   sizeBytes?: number;
+  /** `<modelFile>_data` when the repo keeps the weights there (external data); sizeBytes then counts both. */
+  externalDataFile?: string;
   dimension?: number;
   license?: string;
   architecture?: string;
@@ -50,8 +52,19 @@ export async function fetchHubRepoInfo(id: string, settings: HubSettings, opts: 
     await res.body?.cancel();
     if (!res.ok) continue;
     info.modelFile = file;
-    const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
-    if (Number.isFinite(size) && size > 0) info.sizeBytes = size;
+    const sizeOf = (r: Response) => {
+      const n = Number(r.headers.get('x-linked-size') ?? r.headers.get('content-length'));
+      return Number.isFinite(n) && n > 0 ? n : 0;
+    };
+    let size = sizeOf(res);
+    // The weights may live beside the graph (external data, the usual `_data` name): count them too.
+    const data = await get(`${base}${file}_data`, { method: 'HEAD', signal: opts.signal });
+    await data.body?.cancel();
+    if (data.ok) {
+      info.externalDataFile = `${file}_data`;
+      size += sizeOf(data);
+    }
+    if (size > 0) info.sizeBytes = size;
     break;
   }
   return info;

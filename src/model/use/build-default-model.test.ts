@@ -45,7 +45,24 @@ describe('buildDefaultModel', () => {
   it('is a no-op when the files are current', async () => {
     const r = await buildDefaultModel(out);
     expect(r.built).toBe(false);
+    expect(r.int8Built).toBe(false);
     expect(r.modelSha256).toBe(EXPECTED_MODEL_SHA256);
+  });
+
+  it('writes the int8 variant (dtype q8) as a file, recorded in config.json; a build without it gets just that file', async () => {
+    const config = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as DefaultModelConfig;
+    const int8 = path.join(out, 'model.int8.onnx');
+    expect(config.int8Model).toBe('model.int8.onnx');
+    expect(sha(int8)).toBe(config.int8Sha256);
+    const m = decodeModel(readFileSync(int8));
+    expect(m.graph!.node!.filter((n) => n.opType === 'MatMulInteger')).toHaveLength(10);
+    expect(m.graph!.node!.filter((n) => n.opType === 'DynamicQuantizeLinear')).toHaveLength(10);
+    // Deleted (or from a build before int8 files): only the int8 file is written again, the same bytes.
+    const before = config.int8Sha256;
+    rmSync(int8);
+    const r = await buildDefaultModel(out);
+    expect(r).toMatchObject({ built: false, int8Built: true });
+    expect(sha(int8)).toBe(before);
   });
 
   it('rebuilds a damaged model.onnx, to the same bytes', async () => {

@@ -9,6 +9,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { toFloat16Weights } from '../onnx/fp16';
+import { quantizeMatMulsInt8 } from '../onnx/quantize-int8';
 import { convertUseGraph, USE_OPSET } from './convert';
 import { DEFAULT_MODEL, type DefaultModelConfig } from './default-model';
 import { readTfjsGraph } from './tfjs-graph';
@@ -22,6 +23,9 @@ export interface BuildResult {
   built: boolean;
   modelSha256: string;
   modelBytes: number;
+  /** The int8 variant (model.int8.onnx): its size, and whether this call wrote it. */
+  int8Bytes: number;
+  int8Built: boolean;
   ms: number;
 }
 
@@ -74,18 +78,29 @@ export async function buildDefaultModel(outDir: string, options: BuildOptions = 
   const configPath = path.join(outDir, files.config);
   const vocabPath = path.join(outDir, files.vocab);
 
+  const int8Path = path.join(outDir, files.int8);
+
   const existing = await readConfig(configPath);
   if (!options.force && existing && existing.sourceSha256 === hash && existing.converterVersion === CONVERTER_VERSION &&
       existsSync(modelPath) && existsSync(vocabPath)) {
     const model = await readFile(modelPath);
     const current = await readFile(vocabPath);
     if (sha256(model) === existing.modelSha256 && current.equals(vocab)) {
-      return { outDir, built: false, modelSha256: existing.modelSha256, modelBytes: model.byteLength, ms: performance.now() - t0 };
+      // A build from before the int8 file existed (or one whose int8 file was deleted) gets just that file.
+      const int8 = existsSync(int8Path) ? await readFile(int8Path) : undefined;
+      if (int8 && existing.int8Sha256 === sha256(int8)) {
+        return { outDir, built: false, modelSha256: existing.modelSha256, modelBytes: model.byteLength, int8Bytes: int8.byteLength, int8Built: false, ms: performance.now() - t0 };
+      }
+      const written = await writeInt8(model, int8Path);
+      await writeAtomic(configPath, `${JSON.stringify({ ...existing, int8Model: files.int8, int8Sha256: written.sha }, null, 2)}\n`);
+      return { outDir, built: false, modelSha256: existing.modelSha256, modelBytes: model.byteLength, int8Bytes: written.bytes, int8Built: true, ms: performance.now() - t0 };
     }
   }
 
   const model = convertUseGraph(await readTfjsGraph(sourceDir));
   const modelSha256 = sha256(model);
+  await mkdir(outDir, { recursive: true });
+  const int8 = await writeInt8(model, int8Path);
   const config: DefaultModelConfig = {
     name: DEFAULT_MODEL.name,
     source: DEFAULT_MODEL.source,
@@ -100,16 +115,28 @@ export async function buildDefaultModel(outDir: string, options: BuildOptions = 
     tokenizer: { kind: 'sentencepiece', vocab: files.vocab },
     model: files.model,
     modelSha256,
+    int8Model: files.int8,
+    int8Sha256: int8.sha,
     sourceSha256: hash,
     converterVersion: CONVERTER_VERSION,
     opset: USE_OPSET,
   };
-  await mkdir(outDir, { recursive: true });
   await writeAtomic(modelPath, model);
   await writeAtomic(vocabPath, vocab);
   // config.json last: its presence with matching hashes is what marks a build complete.
   await writeAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
-  return { outDir, built: true, modelSha256, modelBytes: model.byteLength, ms: performance.now() - t0 };
+  return { outDir, built: true, modelSha256, modelBytes: model.byteLength, int8Bytes: int8.bytes, int8Built: true, ms: performance.now() - t0 };
+}
+
+/**
+ * The int8 variant (dtype q8), written as a file at build time: the MatMuls with constant weights
+ * quantized dynamically (src/model/onnx/quantize-int8.ts, as onnxruntime's quantize_dynamic).
+ * Deterministic, like the fp32 file.
+ */
+async function writeInt8(model: Uint8Array, file: string): Promise<{ sha: string; bytes: number }> {
+  const int8 = quantizeMatMulsInt8(model).model;
+  await writeAtomic(file, int8);
+  return { sha: sha256(int8), bytes: int8.byteLength };
 }
 
 /** The fp16-weight variant of the built model (src/model/onnx/fp16.ts), written next to it. */

@@ -10,7 +10,7 @@ export const DEFAULT_MODEL = {
   /** Folder of the built files, relative to public/ (so served at /models/default/). */
   publicDir: 'models/default',
   /** File names inside that folder. */
-  files: { model: 'model.onnx', vocab: 'vocab.json', config: 'config.json' },
+  files: { model: 'model.onnx', int8: 'model.int8.onnx', vocab: 'vocab.json', config: 'config.json' },
   dimension: 512,
   /** Ids per text; the model itself ignores positions ≥ 128. */
   maxLength: USE_MAX_LENGTH,
@@ -44,6 +44,9 @@ export interface DefaultModelConfig {
   model: string;
   /** sha256 (hex) of model.onnx. */
   modelSha256: string;
+  /** The int8 variant (dtype q8: MatMul weights quantized dynamically at build time) and its sha256. */
+  int8Model?: string;
+  int8Sha256?: string;
   /** sha256 (hex) over the TF.js source files the model was converted from. */
   sourceSha256: string;
   converterVersion: number;

@@ -13,6 +13,7 @@ import { streamKey, type QueueStore } from '../store';
 import type { FnRef, ModelSource } from '../worker/protocol';
 import { bundleHash, type BundleFiles } from './bundle-files';
 import { DamagedRegistryError, VersionTakenError, type DeployRecord, type RegistryStore } from './registry-store';
+import { parseHubId } from '../../model/sources/hub';
 
 /** The module that serves built-in models from model files (worker/default-model.ts). */
 export const MODEL_MODULE_URL = new URL('../worker/default-model.ts', import.meta.url).href;
@@ -158,8 +159,8 @@ export class Registry {
     const hasHandler = typeof bundle === 'string' && bundle.length > 0;
     const spec = validateSpec(definition, { hasHandler });
     const { models, store } = this.opts;
-    if (spec.model !== undefined && !models[spec.model]) {
-      throw new InvalidDefinitionError('model', `"${spec.model}" is not a built-in model; available: ${Object.keys(models).map((m) => `"${m}"`).join(', ')}.`);
+    if (spec.model !== undefined && !models[spec.model] && !parseHubId(spec.model)) {
+      throw new InvalidDefinitionError('model', `"${spec.model}" is not a built-in model; available: ${Object.keys(models).map((m) => `"${m}"`).join(', ')}, or a hub id 'org/name[@revision]'.`);
     }
     // One process decides for itself; in a cluster some worker node may have the GPU.
     const gpu = spec.resources.gpu;
@@ -214,7 +215,8 @@ export class Registry {
   private refOf(spec: FunctionSpec, version: number, key: string, bundleUrl: string | undefined): FnRef {
     const ref: FnRef = { key, name: spec.name, version, input: spec.input, args: spec.args, ...(spec.output !== undefined ? { output: spec.output } : {}) };
     if (spec.model !== undefined) {
-      const m = this.opts.models[spec.model];
+      // A name that is no built-in model is a hub id (checked at deploy), fetched on HF_ENDPOINT by each worker.
+      const m = this.opts.models[spec.model] ?? { id: spec.model };
       ref.model = spec.model;
       if (typeof m === 'object' && 'module' in m) ref.modelModuleUrl = m.module;
       else {
@@ -348,7 +350,7 @@ export class Registry {
   /** Whether this node's workers fit the function (a GPU it has, or CPU fallback allowed). */
   private runsHere(spec: FunctionSpec): boolean {
     if (!this.opts.runsBatches) return false;
-    if (spec.model !== undefined && !this.opts.models[spec.model]) return false;
+    if (spec.model !== undefined && !this.opts.models[spec.model] && !parseHubId(spec.model)) return false;
     const gpu = spec.resources.gpu;
     return !gpu || !!this.opts.allowCpuFallback || this.opts.gpuKinds().some((k) => gpu === 'any' || k === gpu);
   }

@@ -13,7 +13,7 @@ export const createModelHandler: ModelHandlerFactory = async ({ model, source, d
   // onnxruntime's defaults, spin-waiting intra-op threads included, as a direct loop has them: with
   // the next batch already in the worker (pool prefetch) the threads go straight on to it, and
   // turning spinning off cost about 8% of throughput with no gain in queue overhead (docs/server.md).
-  const session = await createNodeSession(loaded.model, { device, threads, label: `${loaded.name}/${loaded.modelFile}`, pooling: loaded.sentenceTransformer.pooling });
+  const session = await createNodeSession(loaded.model, { device, threads, label: `${loaded.name}/${loaded.modelFile}`, pooling: loaded.sentenceTransformer.pooling, externalData: loaded.externalData });
   const embedder = new Embedder(loaded.tokenizer, session, { prompt: promptText(loaded.sentenceTransformer, undefined) });
   return (texts) => embedder.embed(texts);
 };

@@ -21,8 +21,8 @@ export interface FnRef {
   output?: string;
 }
 
-/** 'default' (public/models/default) or a Hugging Face-layout folder on this machine. */
-export type ModelSource = 'default' | { folder: string };
+/** 'default' (public/models/default), a Hugging Face-layout folder on this machine, or a hub id (HF_ENDPOINT). */
+export type ModelSource = 'default' | { folder: string } | { id: string };
 
 /** Where a worker's model handlers run (the pool decides: worker-device.ts). */
 export type WorkerDevice = 'cpu' | 'cuda' | 'webgpu';

@@ -98,7 +98,7 @@ export function HubModelOptions({ model }: { model: HubChoice }) {
 
 function describe(i: HubRepoInfo): string {
   const parts = [
-    i.modelFile ? `${i.modelFile}${i.sizeBytes ? ` · ${mb(i.sizeBytes)}` : ''}` : 'no ONNX file found under onnx/',
+    i.modelFile ? `${i.modelFile}${i.externalDataFile ? ` + ${i.externalDataFile.slice(i.externalDataFile.lastIndexOf('/') + 1)}` : ''}${i.sizeBytes ? ` · ${mb(i.sizeBytes)}` : ''}` : 'no ONNX file found under onnx/',
     i.dimension ? `${i.dimension} dimensions` : 'dimension unknown',
     `licence ${i.license ?? 'not stated'}`,
     i.architecture,

@@ -47,7 +47,6 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
   const [webgl] = useState(hasWebgl);
   const plot = useRef<Scatterplot | null>(null);
   const rowsRef = useRef<Int32Array | null>(null);
-  const lassoing = useRef(false);
   const handlers = useRef({ onHover, onSelect, onDeselect });
   handlers.current = { onHover, onSelect, onDeselect };
   const drawing = useRef<{ busy: boolean; next: (() => Promise<void>) | null }>({ busy: false, next: null });
@@ -62,7 +61,23 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
       // Counted for the e2e frame-time measurement without a React render per frame.
       c.dataset.draws = String(++draws);
     });
-    sp.subscribe('lassoStart', () => (lassoing.current = true));
+    // One mouse/touch press: did it draw a lasso, has the lasso ended, which points did it select.
+    // regl-scatterplot also treats the release as a click when it lands where the press began —
+    // which is where a user closes a lasso loop — and then selects the one point nearest to it,
+    // replacing the lasso's selection. In a dense map (100,000 points) there always is such a
+    // point, so the lasso's rows were lost; that click is ignored here. The lasso's own select
+    // comes before its 'lassoEnd' (and the click after or, on a slow frame, before it).
+    const press: { lasso: boolean; ended: boolean; selected: number[] | null } = { lasso: false, ended: false, selected: null };
+    c.addEventListener('pointerdown', () => Object.assign(press, { lasso: false, ended: false, selected: null }), { capture: true });
+    // Lasso and select milestones on the canvas, for the e2e test to tell a slow lasso from a lost one.
+    sp.subscribe('lassoStart', () => {
+      press.lasso = true;
+      c.dataset.lasso = 'start';
+    });
+    sp.subscribe('lassoEnd', () => {
+      press.ended = true;
+      c.dataset.lasso = 'end';
+    });
     sp.subscribe('pointOver', (i) => {
       const pos = sp.getScreenPosition(i);
       const row = rowsRef.current?.[i];
@@ -72,11 +87,17 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     sp.subscribe('select', ({ points: idx }) => {
       const rows = rowsRef.current;
       if (!rows) return;
+      if (press.lasso && press.ended && press.selected && idx.length === 1) {
+        // The click that closed the lasso: put the lasso's points back, tell nobody.
+        sp.select(press.selected, { preventEvent: true });
+        return;
+      }
+      if (press.lasso && !press.ended) press.selected = idx.length > 1 ? [...idx] : press.selected;
+      c.dataset.selected = String(idx.length);
       handlers.current.onSelect(
         idx.map((i) => rows[i]),
-        lassoing.current,
+        press.lasso,
       );
-      lassoing.current = false;
     });
     sp.subscribe('deselect', () => handlers.current.onDeselect());
     return () => {
