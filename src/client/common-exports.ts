@@ -40,10 +40,12 @@ export {
 } from '../io/embedding-output';
 export { setParquetWasmSource, type ParquetWasmSource } from '../io/parquet-wasm';
 export type { DatasetReadResult, ReadProgress } from '../io/dataset-summary';
+// "Text from several columns": `{package}: {description}` rendered per row (null when every cell is null).
+export { parseTextTemplate, renderTextTemplate, type TextTemplate } from '../io/text-template';
 export {
   DatasetError, EmptyFileError, InvalidUtf8Error, CsvUnterminatedQuoteError, CsvMalformedError, CsvRaggedRowError,
   UnknownColumnError, NonTextColumnError, AllNullColumnError, ColumnConflictError, NotParquetError, ParquetTruncatedError,
-  ParquetReadError, ParquetWriteError, EmbeddingShapeError, ReadAbortedError, JsonlLineError,
+  ParquetReadError, ParquetWriteError, EmbeddingShapeError, ReadAbortedError, JsonlLineError, TextTemplateError,
 } from '../io/errors';
 
 // Authoring a queue function (pure TypeScript, bundled by `embedbook deploy`).
