@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +60,12 @@ async function writeInput(file: string, rows: number): Promise<void> {
 }
 
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-default-function'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Deploying needs an admin key; this one lives only as long as the benchmark's server.
+  const adminKey = randomUUID();
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-default-function'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, EMBEDBOOK_ADMIN_KEY: adminKey },
+  });
   let out = '';
   child.stderr!.on('data', () => undefined);
   const url = await new Promise<string>((resolve, reject) => {
@@ -72,7 +78,7 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   });
   const res = await fetch(`${url}/functions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
     body: JSON.stringify({
       definition: { name: 'cheap384', args: { text: 'string[]' }, output: 'float32[]', maxBatchingSize: 1000, maxBufferDuration: 1 },
       bundle: `const v = new Float32Array(384).map((_, i) => (i % 7) / 7);

@@ -20,7 +20,7 @@ import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io
 import { MemoryQueueStore } from './memory-store';
 import { Metrics } from './metrics';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
-import { streamKey, type CallRecord, type QueueStore, type QueuedRow } from './store';
+import { streamKey, type CallRecord, type QueueStore, type RowBatch } from './store';
 import { WorkerPool } from './worker-pool';
 import { deviceMetric, planPoolDevice, type GpuWorkerDevice, type PoolDevice } from './worker-device';
 import type { FnRef, ModelSource } from './worker/protocol';
@@ -462,9 +462,8 @@ export class FunctionQueue {
     const now = this.timers.now();
     const callId = randomUUID();
     try {
-      const queued: QueuedRow[] = new Array(rows);
-      for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
-      await this.guard('addCall', () => this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued));
+      const batch: RowBatch = { callId, enqueuedAt: now, columns };
+      await this.guard('addCall', () => this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, batch));
     } finally {
       this.reserved -= rows;
     }
@@ -558,7 +557,7 @@ export class FunctionQueue {
     }
     if (call.finishedAt === undefined) return { done: false, call };
     const output = this.outputOf(call);
-    const view: CallView = { done: true, call, ipc: resultIpc(call.values, call.statuses, output), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
+    const view: CallView = { done: true, call, ipc: resultIpc(call.results, output), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
     if (consume) {
       await this.guard('deleteCall', () => this.store.deleteCall(callId));
       this.handlerMsByCall.delete(callId);
