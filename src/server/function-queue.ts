@@ -18,6 +18,7 @@ import {
 } from './errors';
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { MemoryQueueStore } from './memory-store';
+import { checkResultBudget, DEFAULT_MAX_HELD_RESULT_BYTES } from './result-budget';
 import { Metrics } from './metrics';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
 import { streamKey, type CallRecord, type QueueStore, type RowBatch } from './store';
@@ -74,6 +75,8 @@ export interface QueueOptions {
   retryBackoffMs?: number;
   /** How long a finished call's result is kept for polling (default 10 min). */
   resultTtlMs?: number;
+  /** Bytes of held (unread) results past which submits get 429 (default 1 GiB; result-budget.ts). */
+  maxHeldResultBytes?: number;
   /**
    * Where uploaded bundles are written (default node_modules/.cache/embedbook/functions), in a
    * subfolder per server process; folders of processes that are gone are removed at start.
@@ -435,6 +438,7 @@ export class FunctionQueue {
       throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);
     }
     const columns = extractColumns(entry.spec, table);
+    checkResultBudget(await this.guard('heldResultBytes', () => this.store.heldResultBytes()), this.opts.maxHeldResultBytes ?? DEFAULT_MAX_HELD_RESULT_BYTES);
     // Rows of submits between their check and their addCall count too, so concurrent submits
     // cannot all pass the check against the same depth.
     const depth = (await this.guard('depth', () => this.store.depth())) + this.reserved;
