@@ -4,7 +4,7 @@
 // chunks, 8 in flight. For each size: rows/s (the CLI's embedding phase, and wall clock including
 // reading and writing), CLI peak RSS (VmHWM), server peak RSS and the server's RSS --settle-s after
 // the run (results are freed when read, so it should fall back to idle). Ratios are same-run.
-//   npm run bench -- scale [--sizes 200000,2000000,10000000] [--chunk-size 1000] [--concurrency 8] [--settle-s 60]
+//   npm run bench -- scale [--10m] [--sizes 200000,2000000] [--chunk-size 1000] [--concurrency 8] [--settle-s 60] [--cpu-prof DIR]
 // A short run: --sizes 20000,200000 --settle-s 5
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -59,10 +59,13 @@ async function writeInput(file: string, rows: number): Promise<void> {
   await once(out, 'finish');
 }
 
+/** `--cpu-prof DIR`: node's CPU profiler on both ends (the server with its worker threads, and each CLI run). */
+let profArgs: string[] = [];
+
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   // Deploying needs an admin key; this one lives only as long as the benchmark's server.
   const adminKey = randomUUID();
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-default-function'], {
+  const child = spawn(process.execPath, [...profArgs, bin, 'serve', '--port', '0', '--no-default-function'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, EMBEDBOOK_ADMIN_KEY: adminKey },
   });
@@ -103,7 +106,7 @@ interface Row {
 
 async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string): Promise<{ seconds: number; embedRate: number; peak: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q'], {
+  const child = spawn(process.execPath, [...profArgs, bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -127,7 +130,10 @@ async function runCli(url: string, input: string, output: string, chunk: string,
 }
 
 export async function main(args: string[]): Promise<void> {
-  const sizes = flag(args, 'sizes', '200000,2000000,10000000').split(',').map(Number);
+  // 10M rows take long (minutes at best on a quiet machine): only with --10m or an explicit --sizes.
+  const sizes = flag(args, 'sizes', args.includes('--10m') ? '200000,2000000,10000000' : '200000,2000000').split(',').map(Number);
+  const prof = flag(args, 'cpu-prof', '');
+  if (prof) profArgs = ['--cpu-prof', '--cpu-prof-dir', path.resolve(prof)];
   const chunk = flag(args, 'chunk-size', '1000');
   const concurrency = flag(args, 'concurrency', '8');
   const settleS = Number(flag(args, 'settle-s', '60'));
