@@ -107,6 +107,11 @@ export class CallResults {
     return this.packed ? this.packed.subarray(i * this.dim, (i + 1) * this.dim) : null;
   }
 
+  /** True while every ok value is a row of the one packed float buffer (vectors of one length and type). */
+  get packedVectors(): boolean {
+    return this.loose === undefined;
+  }
+
   /** Bytes this result holds (the result byte budget counts these). */
   get byteLength(): number {
     return this.state.byteLength + (this.packed?.byteLength ?? 0) + (this.loose ? 8 * this.rows + this.looseBytes : 0) + this.errorBytes;
