@@ -1,7 +1,8 @@
 // Constant memory at any size (issue 16): `embedbook serve` (a child process) with a cheap function
 // that answers a 384-d vector per row at once, so only embedbook itself is measured; then the CLI
 // (`embedbook embed` in a child process) over generated Parquet inputs of each size, 1,000-row
-// chunks, 8 in flight. For each size: rows/s (the CLI's embedding phase, and wall clock including
+// chunks, 8 in flight; before it, the Remote client alone (bench/scale-client.ts, results counted
+// and dropped) over the same loopback. For each size: rows/s (the CLI's embedding phase, and wall clock including
 // reading and writing), CLI peak RSS (VmHWM), server peak RSS and the server's RSS --settle-s after
 // the run (results are freed when read, so it should fall back to idle). Ratios are same-run.
 //   npm run bench -- scale [--10m] [--sizes 200000,2000000] [--chunk-size 1000] [--concurrency 8] [--settle-s 60] [--cpu-prof DIR]
@@ -94,6 +95,9 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
 
 interface Row {
   rows: number;
+  /** The Remote client alone, results counted and dropped (no Parquet). */
+  clientRowsPerS: number;
+  clientPeakMiB: number;
   embedRowsPerS: number;
   wallRowsPerS: number;
   cliPeakMiB: number;
@@ -129,6 +133,32 @@ async function runCli(url: string, input: string, output: string, chunk: string,
   return { seconds: (performance.now() - t0) / 1000, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak };
 }
 
+/** The Remote client alone over loopback (bench/scale-client.ts): rows/s with no file I/O, and its peak RSS. */
+async function runClient(url: string, rows: number, chunk: string, concurrency: string): Promise<{ rate: number; peak: number }> {
+  const child = spawn(process.execPath, [...profArgs, '--import', 'tsx', path.join(here, 'scale-client.ts'), url, String(rows), chunk, concurrency], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  let peak = 0;
+  const sampler = setInterval(() => {
+    try {
+      const now = memMiB(child.pid!).peak;
+      if (Number.isFinite(now)) peak = Math.max(peak, now);
+    } catch {
+      // exited between samples
+    }
+  }, 200);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearInterval(sampler);
+  if (code !== 0) throw new Error(`the loopback client exited with ${code}: ${err.slice(-2000)}`);
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as { rows: number; seconds: number; failed: number };
+  if (r.failed) throw new Error(`${r.failed} rows failed in the loopback run`);
+  return { rate: r.rows / r.seconds, peak };
+}
+
 export async function main(args: string[]): Promise<void> {
   // 10M rows take long (minutes at best on a quiet machine): only with --10m or an explicit --sizes.
   const sizes = flag(args, 'sizes', args.includes('--10m') ? '200000,2000000,10000000' : '200000,2000000').split(',').map(Number);
@@ -148,6 +178,7 @@ export async function main(args: string[]): Promise<void> {
       await writeInput(input, n);
       const serverIdleMiB = memMiB(server.pid!).rss;
       resetPeak(server.pid!);
+      const client = await runClient(url, n, chunk, concurrency);
       const run = await runCli(url, input, output, chunk, concurrency);
       const serverPeakMiB = memMiB(server.pid!).peak;
       const outputMiB = statSync(output).size / 1024 / 1024;
@@ -155,12 +186,12 @@ export async function main(args: string[]): Promise<void> {
       rmSync(input, { force: true });
       await new Promise((r) => setTimeout(r, settleS * 1000));
       const row: Row = {
-        rows: n, embedRowsPerS: run.embedRate, wallRowsPerS: n / run.seconds, cliPeakMiB: run.peak, serverIdleMiB, serverPeakMiB,
+        rows: n, clientRowsPerS: client.rate, clientPeakMiB: client.peak, embedRowsPerS: run.embedRate, wallRowsPerS: n / run.seconds, cliPeakMiB: run.peak, serverIdleMiB, serverPeakMiB,
         serverAfterMiB: memMiB(server.pid!).rss, outputMiB, load1: os.loadavg()[0],
       };
       rows.push(row);
       console.log(
-        `${n.toLocaleString('en-US')} rows: ${Math.round(row.embedRowsPerS).toLocaleString('en-US')} rows/s embedding (${Math.round(row.wallRowsPerS).toLocaleString('en-US')} wall), ` +
+        `${n.toLocaleString('en-US')} rows: loopback client ${Math.round(row.clientRowsPerS).toLocaleString('en-US')} rows/s (peak ${row.clientPeakMiB.toFixed(0)} MiB); CLI ${Math.round(row.embedRowsPerS).toLocaleString('en-US')} rows/s embedding (${Math.round(row.wallRowsPerS).toLocaleString('en-US')} wall), ` +
           `CLI peak ${row.cliPeakMiB.toFixed(0)} MiB, server idle ${serverIdleMiB.toFixed(0)} → peak ${serverPeakMiB.toFixed(0)} → ${settleS} s after ${row.serverAfterMiB.toFixed(0)} MiB, ` +
           `output ${outputMiB.toFixed(0)} MiB, load ${row.load1.toFixed(1)}`,
       );
@@ -172,10 +203,11 @@ export async function main(args: string[]): Promise<void> {
   }
   const base = rows[0];
   const md = [
-    `| rows | rows/s (embedding) | rows/s (wall) | ratio to ${base?.rows.toLocaleString('en-US')} | CLI peak RSS | server idle → peak → ${settleS} s after | load (1 min) |`,
+    `| rows | loopback client rows/s (ratio) | CLI rows/s embedding (ratio) | CLI rows/s wall | CLI peak RSS | server idle → peak → ${settleS} s after | load (1 min) |`,
     '|---:|---:|---:|---:|---:|---|---:|',
     ...rows.map((r) =>
-      `| ${r.rows.toLocaleString('en-US')} | ${Math.round(r.embedRowsPerS).toLocaleString('en-US')} | ${Math.round(r.wallRowsPerS).toLocaleString('en-US')} | ${(r.embedRowsPerS / base.embedRowsPerS).toFixed(2)} | ` +
+      `| ${r.rows.toLocaleString('en-US')} | ${Math.round(r.clientRowsPerS).toLocaleString('en-US')} (${(r.clientRowsPerS / base.clientRowsPerS).toFixed(2)}) | ` +
+      `${Math.round(r.embedRowsPerS).toLocaleString('en-US')} (${(r.embedRowsPerS / base.embedRowsPerS).toFixed(2)}) | ${Math.round(r.wallRowsPerS).toLocaleString('en-US')} | ` +
       `${r.cliPeakMiB.toFixed(0)} MiB | ${r.serverIdleMiB.toFixed(0)} → ${r.serverPeakMiB.toFixed(0)} → ${r.serverAfterMiB.toFixed(0)} MiB | ${r.load1.toFixed(1)} |`),
   ].join('\n');
   console.log(`\n${md}\n(chunk ${chunk} rows, ${concurrency} in flight, cheap 384-d function; ${os.cpus().length} cores)`);
