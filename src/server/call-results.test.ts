@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CallResults, PENDING_STATUS } from './call-results';
+import { CallResults, MAX_PACKED_BYTES, PENDING_STATUS } from './call-results';
 
 describe('CallResults', () => {
   test('equal-length Float32Array results share one packed buffer: the held bytes are the floats, not an object per row', () => {
@@ -21,6 +21,16 @@ describe('CallResults', () => {
     expect(r.toArrays()).toEqual({ values: [new Float32Array([1, 2]), new Float32Array([3, 4, 5]), null, null], statuses: ['ok', 'ok', 'boom', null] });
     r.setOk(3, 'text');
     expect(r.value(3)).toBe('text');
+  });
+
+  test('a vector too large to pack for every row is held as it came, never allocated rows × dim', () => {
+    const rows = 100_000;
+    const r = new CallResults(rows);
+    const huge = new Float32Array(MAX_PACKED_BYTES / 4 / rows + 1);
+    r.setOk(0, huge);
+    expect(r.packedVectors).toBe(false);
+    expect(r.value(0)).toBe(huge);
+    expect(r.byteLength).toBeLessThan(rows * 16 + 2 * huge.byteLength);
   });
 
   test('parts give the rows in order for assembly: failed rows carry their error, rows without an outcome "pending"', () => {

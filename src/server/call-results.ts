@@ -23,6 +23,13 @@ const FAILED = 3;
 
 type Packed = Float32Array | Float64Array;
 
+/**
+ * The largest packed buffer allocated up front (rows × dim of the first vector): a handler's output
+ * length is outside input, so a huge vector falls back to per-row slots (memory it already holds)
+ * instead of one allocation sized from it.
+ */
+export const MAX_PACKED_BYTES = 512 * 1024 ** 2;
+
 /** What a value costs held in a JS array (approximate; sizes the result byte budget). */
 function approxBytes(v: unknown, depth = 0): number {
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'boolean') return 16;
@@ -71,7 +78,7 @@ export class CallResults {
       this.state[i] = OK_NULL;
       return;
     }
-    if (!this.loose && packable(value)) {
+    if (!this.loose && packable(value) && (this.packed || this.rows * value.byteLength <= MAX_PACKED_BYTES)) {
       if (!this.packed) {
         this.dim = value.length;
         this.packed = value instanceof Float32Array ? new Float32Array(this.rows * this.dim) : new Float64Array(this.rows * this.dim);
