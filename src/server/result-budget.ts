@@ -11,7 +11,7 @@ export const DEFAULT_MAX_HELD_RESULT_BYTES = 1024 ** 3;
  * The wait a 429 asks for: reads free results within a round trip or two, and a waiting client
  * only needs to come back once some have been read.
  */
-export const RESULT_BUDGET_RETRY_MS = 500;
+const RESULT_BUDGET_RETRY_MS = 500;
 
 /** Throws ResultBudgetError (429) when `heldBytes` has reached `maxBytes`. */
 export function checkResultBudget(heldBytes: number, maxBytes: number): void {
