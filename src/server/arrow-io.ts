@@ -173,7 +173,7 @@ export function inputRows(input: CallInput): number {
 }
 
 /** The output type to use for a call: declared, or inferred from its first non-null value. */
-export function inferOutput(results: CallResults): OutputType {
+function inferOutput(results: CallResults): OutputType {
   let v: unknown = undefined;
   for (let i = 0; i < results.rows && (v === null || v === undefined); i++) v = results.value(i);
   if (v instanceof Float32Array || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) return 'float32[]';
