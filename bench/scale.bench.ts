@@ -108,11 +108,10 @@ interface Row {
   load1: number;
 }
 
-async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string): Promise<{ seconds: number; embedRate: number; peak: number }> {
+/** Runs a node child to its end, sampling its peak RSS (VmHWM); rejects naming `what` if it fails. */
+async function runChild(what: string, nodeArgs: string[]): Promise<{ out: string; seconds: number; peak: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...profArgs, bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, [...profArgs, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -128,32 +127,21 @@ async function runCli(url: string, input: string, output: string, chunk: string,
   }, 200);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(sampler);
-  if (code !== 0) throw new Error(`embedbook embed exited with ${code}: ${err.slice(-2000)}`);
+  if (code !== 0) throw new Error(`${what} exited with ${code}: ${err.slice(-2000)}`);
+  return { out, seconds: (performance.now() - t0) / 1000, peak };
+}
+
+async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string): Promise<{ seconds: number; embedRate: number; peak: number }> {
+  const { out, seconds, peak } = await runChild('embedbook embed', [
+    bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q',
+  ]);
   const m = /Embedding: ([\d,.]+) rows\/s/.exec(out);
-  return { seconds: (performance.now() - t0) / 1000, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak };
+  return { seconds, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak };
 }
 
 /** The Remote client alone over loopback (bench/scale-client.ts): rows/s with no file I/O, and its peak RSS. */
 async function runClient(url: string, rows: number, chunk: string, concurrency: string): Promise<{ rate: number; peak: number }> {
-  const child = spawn(process.execPath, [...profArgs, '--import', 'tsx', path.join(here, 'scale-client.ts'), url, String(rows), chunk, concurrency], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  let peak = 0;
-  const sampler = setInterval(() => {
-    try {
-      const now = memMiB(child.pid!).peak;
-      if (Number.isFinite(now)) peak = Math.max(peak, now);
-    } catch {
-      // exited between samples
-    }
-  }, 200);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearInterval(sampler);
-  if (code !== 0) throw new Error(`the loopback client exited with ${code}: ${err.slice(-2000)}`);
+  const { out, peak } = await runChild('the loopback client', ['--import', 'tsx', path.join(here, 'scale-client.ts'), url, String(rows), chunk, concurrency]);
   const r = JSON.parse(out.trim().split('\n').pop() as string) as { rows: number; seconds: number; failed: number };
   if (r.failed) throw new Error(`${r.failed} rows failed in the loopback run`);
   return { rate: r.rows / r.seconds, peak };
