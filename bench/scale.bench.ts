@@ -1,14 +1,16 @@
 // Constant memory at any size (issue 16): `embedbook serve` (a child process) with a cheap function
 // that answers a 384-d vector per row at once, so only embedbook itself is measured; then the CLI
 // (`embedbook embed` in a child process) over generated Parquet inputs of each size, 1,000-row
-// chunks, 8 in flight. For each size: rows/s (the CLI's embedding phase, and wall clock including
+// chunks, 8 in flight; before it, the Remote client alone (bench/scale-client.ts, results counted
+// and dropped) over the same loopback. For each size: rows/s (the CLI's embedding phase, and wall clock including
 // reading and writing), CLI peak RSS (VmHWM), server peak RSS and the server's RSS --settle-s after
 // the run (results are freed when read, so it should fall back to idle). Ratios are same-run.
-//   npm run bench -- scale [--sizes 200000,2000000,10000000] [--chunk-size 1000] [--concurrency 8] [--settle-s 60]
+//   npm run bench -- scale [--10m] [--sizes 200000,2000000] [--chunk-size 1000] [--concurrency 8] [--settle-s 60] [--cpu-prof DIR]
 // A short run: --sizes 20000,200000 --settle-s 5
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,8 +60,16 @@ async function writeInput(file: string, rows: number): Promise<void> {
   await once(out, 'finish');
 }
 
+/** `--cpu-prof DIR`: node's CPU profiler on both ends (the server with its worker threads, and each CLI run). */
+let profArgs: string[] = [];
+
 async function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-default-function'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Deploying needs an admin key; this one lives only as long as the benchmark's server.
+  const adminKey = randomUUID();
+  const child = spawn(process.execPath, [...profArgs, bin, 'serve', '--port', '0', '--no-default-function'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, EMBEDBOOK_ADMIN_KEY: adminKey },
+  });
   let out = '';
   child.stderr!.on('data', () => undefined);
   const url = await new Promise<string>((resolve, reject) => {
@@ -72,7 +82,7 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
   });
   const res = await fetch(`${url}/functions`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
     body: JSON.stringify({
       definition: { name: 'cheap384', args: { text: 'string[]' }, output: 'float32[]', maxBatchingSize: 1000, maxBufferDuration: 1 },
       bundle: `const v = new Float32Array(384).map((_, i) => (i % 7) / 7);
@@ -85,6 +95,9 @@ async function startServer(): Promise<{ child: ChildProcess; url: string }> {
 
 interface Row {
   rows: number;
+  /** The Remote client alone, results counted and dropped (no Parquet). */
+  clientRowsPerS: number;
+  clientPeakMiB: number;
   embedRowsPerS: number;
   wallRowsPerS: number;
   cliPeakMiB: number;
@@ -95,11 +108,10 @@ interface Row {
   load1: number;
 }
 
-async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string): Promise<{ seconds: number; embedRate: number; peak: number }> {
+/** Runs a node child to its end, sampling its peak RSS (VmHWM); rejects naming `what` if it fails. */
+async function runChild(what: string, nodeArgs: string[]): Promise<{ out: string; seconds: number; peak: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, [...profArgs, ...nodeArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -115,13 +127,31 @@ async function runCli(url: string, input: string, output: string, chunk: string,
   }, 200);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(sampler);
-  if (code !== 0) throw new Error(`embedbook embed exited with ${code}: ${err.slice(-2000)}`);
+  if (code !== 0) throw new Error(`${what} exited with ${code}: ${err.slice(-2000)}`);
+  return { out, seconds: (performance.now() - t0) / 1000, peak };
+}
+
+async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string): Promise<{ seconds: number; embedRate: number; peak: number }> {
+  const { out, seconds, peak } = await runChild('embedbook embed', [
+    bin, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q',
+  ]);
   const m = /Embedding: ([\d,.]+) rows\/s/.exec(out);
-  return { seconds: (performance.now() - t0) / 1000, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak };
+  return { seconds, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak };
+}
+
+/** The Remote client alone over loopback (bench/scale-client.ts): rows/s with no file I/O, and its peak RSS. */
+async function runClient(url: string, rows: number, chunk: string, concurrency: string): Promise<{ rate: number; peak: number }> {
+  const { out, peak } = await runChild('the loopback client', ['--import', 'tsx', path.join(here, 'scale-client.ts'), url, String(rows), chunk, concurrency]);
+  const r = JSON.parse(out.trim().split('\n').pop() as string) as { rows: number; seconds: number; failed: number };
+  if (r.failed) throw new Error(`${r.failed} rows failed in the loopback run`);
+  return { rate: r.rows / r.seconds, peak };
 }
 
 export async function main(args: string[]): Promise<void> {
-  const sizes = flag(args, 'sizes', '200000,2000000,10000000').split(',').map(Number);
+  // 10M rows take long (minutes at best on a quiet machine): only with --10m or an explicit --sizes.
+  const sizes = flag(args, 'sizes', args.includes('--10m') ? '200000,2000000,10000000' : '200000,2000000').split(',').map(Number);
+  const prof = flag(args, 'cpu-prof', '');
+  if (prof) profArgs = ['--cpu-prof', '--cpu-prof-dir', path.resolve(prof)];
   const chunk = flag(args, 'chunk-size', '1000');
   const concurrency = flag(args, 'concurrency', '8');
   const settleS = Number(flag(args, 'settle-s', '60'));
@@ -136,6 +166,7 @@ export async function main(args: string[]): Promise<void> {
       await writeInput(input, n);
       const serverIdleMiB = memMiB(server.pid!).rss;
       resetPeak(server.pid!);
+      const client = await runClient(url, n, chunk, concurrency);
       const run = await runCli(url, input, output, chunk, concurrency);
       const serverPeakMiB = memMiB(server.pid!).peak;
       const outputMiB = statSync(output).size / 1024 / 1024;
@@ -143,12 +174,12 @@ export async function main(args: string[]): Promise<void> {
       rmSync(input, { force: true });
       await new Promise((r) => setTimeout(r, settleS * 1000));
       const row: Row = {
-        rows: n, embedRowsPerS: run.embedRate, wallRowsPerS: n / run.seconds, cliPeakMiB: run.peak, serverIdleMiB, serverPeakMiB,
+        rows: n, clientRowsPerS: client.rate, clientPeakMiB: client.peak, embedRowsPerS: run.embedRate, wallRowsPerS: n / run.seconds, cliPeakMiB: run.peak, serverIdleMiB, serverPeakMiB,
         serverAfterMiB: memMiB(server.pid!).rss, outputMiB, load1: os.loadavg()[0],
       };
       rows.push(row);
       console.log(
-        `${n.toLocaleString('en-US')} rows: ${Math.round(row.embedRowsPerS).toLocaleString('en-US')} rows/s embedding (${Math.round(row.wallRowsPerS).toLocaleString('en-US')} wall), ` +
+        `${n.toLocaleString('en-US')} rows: loopback client ${Math.round(row.clientRowsPerS).toLocaleString('en-US')} rows/s (peak ${row.clientPeakMiB.toFixed(0)} MiB); CLI ${Math.round(row.embedRowsPerS).toLocaleString('en-US')} rows/s embedding (${Math.round(row.wallRowsPerS).toLocaleString('en-US')} wall), ` +
           `CLI peak ${row.cliPeakMiB.toFixed(0)} MiB, server idle ${serverIdleMiB.toFixed(0)} → peak ${serverPeakMiB.toFixed(0)} → ${settleS} s after ${row.serverAfterMiB.toFixed(0)} MiB, ` +
           `output ${outputMiB.toFixed(0)} MiB, load ${row.load1.toFixed(1)}`,
       );
@@ -160,10 +191,11 @@ export async function main(args: string[]): Promise<void> {
   }
   const base = rows[0];
   const md = [
-    `| rows | rows/s (embedding) | rows/s (wall) | ratio to ${base?.rows.toLocaleString('en-US')} | CLI peak RSS | server idle → peak → ${settleS} s after | load (1 min) |`,
+    `| rows | loopback client rows/s (ratio) | CLI rows/s embedding (ratio) | CLI rows/s wall | CLI peak RSS | server idle → peak → ${settleS} s after | load (1 min) |`,
     '|---:|---:|---:|---:|---:|---|---:|',
     ...rows.map((r) =>
-      `| ${r.rows.toLocaleString('en-US')} | ${Math.round(r.embedRowsPerS).toLocaleString('en-US')} | ${Math.round(r.wallRowsPerS).toLocaleString('en-US')} | ${(r.embedRowsPerS / base.embedRowsPerS).toFixed(2)} | ` +
+      `| ${r.rows.toLocaleString('en-US')} | ${Math.round(r.clientRowsPerS).toLocaleString('en-US')} (${(r.clientRowsPerS / base.clientRowsPerS).toFixed(2)}) | ` +
+      `${Math.round(r.embedRowsPerS).toLocaleString('en-US')} (${(r.embedRowsPerS / base.embedRowsPerS).toFixed(2)}) | ${Math.round(r.wallRowsPerS).toLocaleString('en-US')} | ` +
       `${r.cliPeakMiB.toFixed(0)} MiB | ${r.serverIdleMiB.toFixed(0)} → ${r.serverPeakMiB.toFixed(0)} → ${r.serverAfterMiB.toFixed(0)} MiB | ${r.load1.toFixed(1)} |`),
   ].join('\n');
   console.log(`\n${md}\n(chunk ${chunk} rows, ${concurrency} in flight, cheap 384-d function; ${os.cpus().length} cores)`);

@@ -94,6 +94,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers instead of refusing them')
     .option('--max-queued-rows <n>', 'accepted-but-unfinished rows before submits get 429 (default 100000)')
     .option('--body-limit <bytes>', 'max request body: bytes or 512KiB / 64MiB / 1GiB (default 32MiB)')
+    .option('--max-held-results <bytes>', 'finished results held unread before submits get 429: bytes or 512MiB / 4GiB (default 1GiB)')
     .action(async (flags) => {
       const { runServe } = await import('./serve-command');
       done(await runServe(flags, io));

@@ -13,6 +13,11 @@ describe('parseServeTuning', () => {
     });
   });
 
+  test('--max-held-results takes a size up to 1TiB', () => {
+    expect(parseServeTuning({ maxHeldResults: '4GiB' })).toEqual({ maxHeldResultBytes: 4 * 1024 ** 3 });
+    expect(() => parseServeTuning({ maxHeldResults: 'lots' })).toThrow(/--max-held-results must be a size from 1KiB to 1024GiB/);
+  });
+
   test('--gpus as a count or a list of kinds', () => {
     expect(parseGpus('2')).toEqual([GENERIC_GPU_KIND, GENERIC_GPU_KIND]);
     expect(parseGpus('nvidia-l4, nvidia-a100')).toEqual(['nvidia-l4', 'nvidia-a100']);

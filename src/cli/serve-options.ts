@@ -15,9 +15,10 @@ export interface RawServeTuning {
   allowCpuFallback?: boolean;
   maxQueuedRows?: string;
   bodyLimit?: string;
+  maxHeldResults?: string;
 }
 
-export type ServeTuning = Pick<ServerOptions, 'workers' | 'gpus' | 'device' | 'threadsPerWorker' | 'allowCpuFallback' | 'maxQueuedRows' | 'bodyLimit'>;
+export type ServeTuning = Pick<ServerOptions, 'workers' | 'gpus' | 'device' | 'threadsPerWorker' | 'allowCpuFallback' | 'maxQueuedRows' | 'bodyLimit' | 'maxHeldResultBytes'>;
 
 /** The GPU kind `--gpus N` gives each worker; functions match it with `resources.gpu: 'any'` or 'gpu'. */
 export const GENERIC_GPU_KIND = 'gpu';
@@ -36,13 +37,13 @@ function positiveInt(flag: string, raw: string, max: number, what: string, min =
 const UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 
 /** Bytes: `33554432`, `512KiB`, `64MiB`, `1GiB` (k/m/g are binary units). */
-export function parseBytes(raw: string, flag = 'body-limit'): number {
+export function parseBytes(raw: string, flag = 'body-limit', maxGiB = 2): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
   const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
   const bytes = m && unit !== undefined ? Math.floor(Number(m[1]) * unit) : NaN;
   // Below 1 KiB not even a one-row Arrow stream fits; above 2 GiB Node cannot buffer the body.
-  if (!Number.isFinite(bytes) || bytes < 1024 || bytes > 2 * 1024 ** 3) {
-    throw new CliUsageError(`--${flag} must be a size from 1KiB to 2GiB, as bytes (33554432) or with a unit (512KiB, 64MiB, 1GiB), got ${JSON.stringify(raw)}.`, flag);
+  if (!Number.isFinite(bytes) || bytes < 1024 || bytes > maxGiB * 1024 ** 3) {
+    throw new CliUsageError(`--${flag} must be a size from 1KiB to ${maxGiB}GiB, as bytes (33554432) or with a unit (512KiB, 64MiB, 1GiB), got ${JSON.stringify(raw)}.`, flag);
   }
   return bytes;
 }
@@ -84,6 +85,7 @@ export function parseServeTuning(flags: RawServeTuning, minWorkers = 0): ServeTu
   if (flags.allowCpuFallback) out.allowCpuFallback = true;
   if (flags.maxQueuedRows !== undefined) out.maxQueuedRows = positiveInt('max-queued-rows', flags.maxQueuedRows, 100_000_000, 'accepted-but-unfinished rows before 429');
   if (flags.bodyLimit !== undefined) out.bodyLimit = parseBytes(flags.bodyLimit);
+  if (flags.maxHeldResults !== undefined) out.maxHeldResultBytes = parseBytes(flags.maxHeldResults, 'max-held-results', 1024);
   return out;
 }
 

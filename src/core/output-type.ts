@@ -56,27 +56,32 @@ function isNumberArrayLike(v: unknown): v is ArrayLike<number> {
   return true;
 }
 
+// Top level, not a closure inside valueProblem: that runs per row, and a closure per call (named
+// per call under tsx/esbuild's keepNames) was most of its cost.
+function want(value: unknown, what: string): string {
+  return `result ${formatValue(value)} is not ${what}`;
+}
+
 /** null when `value` fits the output kind (null always fits), else the row's error text. */
 export function valueProblem(kind: OutputKind, value: unknown): string | null {
   if (value === null || value === undefined) return null;
-  const want = (what: string) => `result ${formatValue(value)} is not ${what}`;
   switch (kind.kind) {
     case 'list':
-      return isNumberArrayLike(value) ? null : want('an array of numbers (List)');
+      return isNumberArrayLike(value) ? null : want(value, 'an array of numbers (List)');
     case 'fixed-list':
-      if (!isNumberArrayLike(value)) return want(`an array of ${kind.size} numbers (FixedSizeList)`);
+      if (!isNumberArrayLike(value)) return want(value, `an array of ${kind.size} numbers (FixedSizeList)`);
       return value.length === kind.size
         ? null
         : `result has ${value.length} values, expected ${kind.size} (FixedSizeList listSize)`;
     case 'float':
-      return typeof value === 'number' ? null : want('a number');
+      return typeof value === 'number' ? null : want(value, 'a number');
     case 'int32':
       return Number.isInteger(value) && (value as number) >= -(2 ** 31) && (value as number) < 2 ** 31
         ? null
-        : want('a 32-bit integer');
+        : want(value, 'a 32-bit integer');
     case 'utf8':
-      return typeof value === 'string' ? null : want('a string');
+      return typeof value === 'string' ? null : want(value, 'a string');
     case 'bool':
-      return typeof value === 'boolean' ? null : want('a boolean');
+      return typeof value === 'boolean' ? null : want(value, 'a boolean');
   }
 }

@@ -1,15 +1,19 @@
 // Arrow at the HTTP edge: the request body (IPC stream) → validated JS columns, and a call's per-row
 // results → an IPC stream with `result` and `status` columns. Nothing else in the server sees Arrow.
 import {
-  Bool, Float32, Float64, Int32, List, Table, Type, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector,
+  Bool, Field, Float32, Float64, Int32, List, Table, Type, Utf8, tableFromIPC, tableToIPC, type Data, type DataType, type Vector,
 } from 'apache-arrow';
+import { assembleTable } from '../core/assemble';
+import { outputKind, valueProblem, type OutputKind } from '../core/output-type';
+import type { BatchOutput } from '../core/types';
+import type { CallResults } from './call-results';
 import type { ArgType, FunctionSpec, OutputType } from './define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
 import { floatListColumn, listValue, utf8Column, utf8Values, type WireBatch, type WireColumn } from '../wire/columns';
+import { writeIpcStream } from '../wire/ipc-write';
 import { columnDataProblem } from '../wire/arrow-data-check';
 import { ipcStreamProblem, type IpcLimits } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
-import { writeIpcStream } from '../wire/ipc-write';
 
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
@@ -169,43 +173,85 @@ export function inputRows(input: CallInput): number {
 }
 
 /** The output type to use for a call: declared, or inferred from its first non-null value. */
-export function inferOutput(values: ReadonlyArray<unknown>): OutputType {
-  const v = values.find((x) => x !== null && x !== undefined);
+function inferOutput(results: CallResults): OutputType {
+  let v: unknown = undefined;
+  for (let i = 0; i < results.rows && (v === null || v === undefined); i++) v = results.value(i);
   if (v instanceof Float32Array || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) return 'float32[]';
   if (v instanceof Float64Array) return 'float64[]';
   if (typeof v === 'number') return 'float64';
   if (typeof v === 'string') return 'utf8';
   if (typeof v === 'boolean') return 'bool';
-  return v === undefined ? 'float32[]' : 'json';
+  return v === undefined || v === null ? 'float32[]' : 'json';
 }
 
-function scalarVector(values: ReadonlyArray<unknown>, statuses: (string | null)[], output: OutputType): Vector {
-  const want = output === 'utf8' || output === 'json' ? 'string' : output === 'bool' ? 'boolean' : 'number';
-  const cells = values.map((v, i) => {
-    if (v === null || v === undefined) return null;
-    if (output === 'json') return JSON.stringify(v);
-    if (typeof v !== want) {
-      if (statuses[i] === 'ok') statuses[i] = `result type mismatch: the function's output is ${output}, the handler returned ${typeof v}`;
-      return null;
-    }
-    return v;
-  });
-  const type: DataType = output === 'float32' ? new Float32() : output === 'float64' ? new Float64() : output === 'int32' ? new Int32() : output === 'bool' ? new Bool() : new Utf8();
-  return vectorFromArray(cells as never[], type);
-}
-
-/** The answer of GET /calls/:id: `result` (the output type) and `status` ('ok' or error text). */
-export function resultIpc(values: ReadonlyArray<unknown>, statusesIn: ReadonlyArray<string | null>, output?: OutputType): Uint8Array {
-  const statuses = statusesIn.map((s) => s ?? 'pending');
-  const type = output ?? inferOutput(values);
-  if (type === 'float32[]' || type === 'float64[]') {
-    // Vectors (every embedding call) take the lean writer: same stream, a fraction of the time.
-    const result = floatListColumn('result', values, type === 'float64[]', (i, got) => {
-      if (statuses[i] === 'ok') statuses[i] = `result is not a number array (got ${typeof got})`;
-    });
-    return writeIpcStream([result, utf8Column('status', statuses)], values.length);
+/** The Arrow type of the `result` column for each declared output type. */
+function arrowType(output: OutputType): DataType {
+  switch (output) {
+    case 'float32[]': return new List(new Field('item', new Float32(), true));
+    case 'float64[]': return new List(new Field('item', new Float64(), true));
+    case 'float32': return new Float32();
+    case 'float64': return new Float64();
+    case 'int32': return new Int32();
+    case 'bool': return new Bool();
+    case 'utf8':
+    case 'json': return new Utf8();
   }
-  const result = scalarVector(values, statuses, type);
-  const status = vectorFromArray(statuses, new Utf8());
-  return tableToIPC(new Table({ result, status }), 'stream');
+}
+
+/**
+ * The rows of `results` as parts the core assembles, each value checked by the core's valueProblem:
+ * a value that does not fit the output type becomes that row's error (null result), never a
+ * corrupt column or a failed answer. json output is sent as JSON text.
+ */
+function* checkedParts(results: CallResults, output: OutputType, kind: OutputKind): Iterable<BatchOutput<unknown>> {
+  // Rows of one packed float buffer fit a List by construction: no per-row check needed.
+  const fits = kind.kind === 'list' && results.packedVectors;
+  for (const part of results.parts()) {
+    if (fits) {
+      yield part;
+      continue;
+    }
+    let errors = part.errors as (string | null)[] | undefined;
+    const values = part.values as unknown[];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v === null || v === undefined) continue;
+      if (output === 'json') {
+        values[i] = JSON.stringify(v);
+        continue;
+      }
+      const problem = valueProblem(kind, v);
+      if (problem === null) continue;
+      values[i] = null;
+      errors ??= new Array<string | null>(values.length).fill(null);
+      errors[i] = problem;
+    }
+    yield errors ? { values, errors } : { values };
+  }
+}
+
+/**
+ * The answer of GET /calls/:id: `result` (the output type) and `status` ('ok', the row's error, or
+ * 'pending'), built by the core's assembly (core/assemble.ts) like every local result table.
+ */
+export function resultIpc(results: CallResults, output?: OutputType): Uint8Array {
+  const type = output ?? inferOutput(results);
+  const arrow = arrowType(type);
+  // One record batch for the whole call (a call is at most maxQueuedRows rows).
+  const table = assembleTable(arrow, checkedParts(results, type, outputKind(arrow)), Math.max(1, results.rows));
+  if (type !== 'float32[]' && type !== 'float64[]') return tableToIPC(table, 'stream');
+  // Vectors (every embedding call) go out through the lean writer, which the client's lean reader
+  // reads as views: the same buffers the assembly built, no second copy.
+  const batch = table.batches[0];
+  if (!batch) return writeIpcStream([floatListColumn('result', [], type === 'float64[]'), utf8Column('status', [])], 0);
+  const result = batch.getChildAt(0)!.data[0] as Data<List>;
+  const status = batch.getChildAt(1)!.data[0] as Data<Utf8>;
+  const floats = result.children[0].values as Float32Array | Float64Array;
+  return writeIpcStream([
+    {
+      type: type === 'float64[]' ? 'list<float64>' : 'list<float32>', name: 'result', length: result.length, nullCount: result.nullCount,
+      validity: result.nullCount > 0 ? result.nullBitmap : null, offsets: result.valueOffsets, values: floats,
+    },
+    { type: 'utf8', name: 'status', length: status.length, nullCount: 0, validity: null, offsets: status.valueOffsets, data: status.values },
+  ], result.length);
 }

@@ -3,7 +3,6 @@ import { defaultTimers } from '../core/timers';
 import type { TimerApi } from '../core/types';
 import { Batcher, type BatchExecutor } from './batcher';
 import { MemoryQueueStore } from './memory-store';
-import type { QueuedRow } from './store';
 
 const STREAM = 'len@1';
 // Deterministic jitter: random() = 0.5 → backoff delays are half their ceiling.
@@ -44,8 +43,7 @@ function harness(opts: { max: number; dur: number; retries?: number; execute?: B
     finished,
     async submit(callId, texts) {
       const now = Date.now();
-      const rows: QueuedRow[] = texts.map((t, index) => ({ callId, index, enqueuedAt: now, values: [t] }));
-      await store.addCall({ id: callId, functionName: 'len', version: 1, rows: texts.length, createdAt: now }, STREAM, rows);
+      await store.addCall({ id: callId, functionName: 'len', version: 1, rows: texts.length, createdAt: now }, STREAM, { callId, enqueuedAt: now, columns: [texts] });
       batcher.notify();
     },
   };
@@ -54,7 +52,7 @@ function harness(opts: { max: number; dur: number; retries?: number; execute?: B
 async function result(store: MemoryQueueStore, id: string): Promise<{ values: unknown[]; statuses: (string | null)[] }> {
   const call = await store.getCall(id);
   if (!call) throw new Error(`no call ${id}`);
-  return { values: call.values, statuses: call.statuses };
+  return call.results.toArrays();
 }
 
 beforeEach(() => {
@@ -191,7 +189,7 @@ describe('Batcher failures', () => {
     expect(h.batches).toEqual([['a:0', 'a:1']]);
     const call = await h.store.getCall('a');
     expect(call?.state).toBe('cancelled');
-    expect(call?.statuses).toEqual(['ok', 'ok', 'cancelled']);
+    expect(call?.results.toArrays().statuses).toEqual(['ok', 'ok', 'cancelled']);
   });
 
   test('drain with flush sends a partial buffer at once', async () => {
@@ -218,7 +216,7 @@ describe('Batcher with bounded in-flight batches', () => {
     });
     const now = Date.now();
     await store.addCall({ id: 'a', functionName: 'len', version: 1, rows: 5, createdAt: now }, STREAM,
-      [0, 1, 2, 3, 4].map((index) => ({ callId: 'a', index, enqueuedAt: now, values: ['x'] })));
+      { callId: 'a', enqueuedAt: now, columns: [['x', 'x', 'x', 'x', 'x']] });
     batcher.notify();
     await vi.advanceTimersByTimeAsync(500);
     expect(batches).toEqual([['a:0', 'a:1']]);

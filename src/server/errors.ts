@@ -139,6 +139,21 @@ export class UnsupportedMediaTypeError extends ServerError {
   }
 }
 
+/** Held results (finished, not yet read) reached the server's byte budget: 429 until clients read them. */
+export class ResultBudgetError extends ServerError {
+  override readonly name = 'ResultBudgetError';
+  readonly statusCode = 429;
+  constructor(readonly heldBytes: number, readonly maxBytes: number, readonly retryAfterMs: number) {
+    super(
+      `Results held for reading (${Math.round(heldBytes / 1024 ** 2)} MiB) reached this server's budget of ${Math.round(maxBytes / 1024 ** 2)} MiB: ` +
+        `retry after ${retryAfterMs} ms, once clients have read their finished calls (GET /calls/:id), or raise --max-held-results.`,
+    );
+  }
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(Math.max(1, Math.ceil(this.retryAfterMs / 1000))), 'x-retry-after-ms': String(this.retryAfterMs) };
+  }
+}
+
 /** The bounded queue is full: back off for `retryAfterS` seconds. */
 export class QueueFullError extends ServerError {
   override readonly name = 'QueueFullError';

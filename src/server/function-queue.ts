@@ -19,6 +19,7 @@ import { QueueWatch } from './queue-watch';
 import { RecoveryTimer } from './recovery-timer';
 import { missingCallError } from './missing-call';
 import { MemoryQueueStore } from './memory-store';
+import { checkResultBudget, DEFAULT_MAX_HELD_RESULT_BYTES } from './result-budget';
 import { Metrics } from './metrics';
 import { functionInfos, renderMetrics, type FunctionInfo } from './queue-stats';
 import { BundleFiles } from './registry/bundle-files';
@@ -27,7 +28,7 @@ import { BUILTIN_MODELS, Registry, type Entry } from './registry/registry';
 import { ResultSweeper } from './result-sweeper';
 import { StoreGuard } from './store-guard';
 import { StoreHealth, type StoreHealthSnapshot } from './store-health';
-import type { CallRecord, QueueStore, QueuedRow } from './store';
+import type { CallRecord, QueueStore, RowBatch } from './store';
 import type { WorkerPool } from './worker-pool';
 import { createNodePool, inspectFunction, stopBatchers } from './node-pool';
 import type { PoolDevice } from './worker-device';
@@ -200,11 +201,11 @@ export class FunctionQueue {
     }
     const columns = extractColumns(entry.spec, table);
     const callId = this.store.newCallId?.() ?? randomUUID();
+    checkResultBudget(await this.guard.run('heldResultBytes', () => this.store.heldResultBytes()), this.opts.maxHeldResultBytes ?? DEFAULT_MAX_HELD_RESULT_BYTES);
     await this.gate.admit(rows, () => this.guard.run('depth', () => this.store.depth()), ticket, async () => {
       const now = this.timers.now();
-      const queued: QueuedRow[] = new Array(rows);
-      for (let i = 0; i < rows; i++) queued[i] = { callId, index: i, enqueuedAt: now, values: columns.map((c) => c[i]) };
-      await this.guard.run('addCall', () => this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, queued));
+      const batch: RowBatch = { callId, enqueuedAt: now, columns };
+      await this.guard.run('addCall', () => this.store.addCall({ id: callId, functionName: name, version: entry.version, rows, createdAt: now }, entry.stream, batch));
     });
     const m = this.metrics.fn(name);
     m.calls++;
@@ -229,7 +230,7 @@ export class FunctionQueue {
       if (!call) throw await this.guard.run('callLost', () => missingCallError(this.store, callId));
     }
     if (call.finishedAt === undefined) return { done: false, call };
-    const view: CallView = { done: true, call, ipc: resultIpc(call.values, call.statuses, this.outputOf(call)), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
+    const view: CallView = { done: true, call, ipc: resultIpc(call.results, this.outputOf(call)), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
     if (consume) {
       await this.guard.run('deleteCall', () => this.store.deleteCall(callId));
       this.handlerMsByCall.delete(callId);

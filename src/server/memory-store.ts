@@ -1,46 +1,92 @@
 // The embedded default QueueStore: plain maps and arrays in this process. Calls survive worker
 // crashes (the server thread holds them) but not a server restart.
-import type { CallRecord, NewCall, PendingInfo, QueueStore, QueuedRow, RowOutcome } from './store';
+import { CallResults, type RowError } from './call-results';
+import type { CallRecord, NewCall, PendingInfo, QueueStore, QueuedRow, RowBatch, RowOutcome } from './store';
 
-/** A FIFO with O(1) amortised shift and an unshift for handing rows back. */
+/** A run of consecutive waiting rows [start, end) of one call: rows are held as their call's columns. */
+interface Segment {
+  batch: RowBatch;
+  start: number;
+  end: number;
+}
+
+/**
+ * A FIFO of row segments (a call's rows are one segment until claimed in parts), with an unshift
+ * for handing rows back. Rows become QueuedRow objects only when a batch claims them.
+ */
 class RowQueue {
-  private items: QueuedRow[] = [];
+  private items: Segment[] = [];
   private head = 0;
+  private rows = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.rows;
   }
-  peek(): QueuedRow | undefined {
-    return this.items[this.head];
+  oldestAt(): number | null {
+    return this.items[this.head]?.batch.enqueuedAt ?? null;
   }
-  push(rows: QueuedRow[]): void {
-    for (const r of rows) this.items.push(r);
+  push(seg: Segment): void {
+    if (seg.end <= seg.start) return;
+    this.items.push(seg);
+    this.rows += seg.end - seg.start;
   }
   take(max: number): QueuedRow[] {
-    const n = Math.min(max, this.length);
-    const out = this.items.slice(this.head, this.head + n);
-    this.head += n;
+    const out: QueuedRow[] = [];
+    while (out.length < max && this.head < this.items.length) {
+      const seg = this.items[this.head];
+      const { callId, enqueuedAt, columns } = seg.batch;
+      const end = Math.min(seg.end, seg.start + (max - out.length));
+      for (let i = seg.start; i < end; i++) {
+        const values = new Array<unknown>(columns.length);
+        for (let j = 0; j < columns.length; j++) values[j] = columns[j][i];
+        out.push({ callId, index: i, enqueuedAt, values });
+      }
+      this.rows -= end - seg.start;
+      if (end === seg.end) this.head++;
+      else seg.start = end;
+    }
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
     return out;
   }
-  unshift(rows: QueuedRow[]): void {
-    this.items = [...rows, ...this.items.slice(this.head)];
+  /** Puts segments back at the head, in the given order. */
+  unshift(segs: Segment[]): void {
+    this.items = [...segs, ...this.items.slice(this.head)];
     this.head = 0;
+    for (const s of segs) this.rows += s.end - s.start;
   }
-  removeWhere(pred: (r: QueuedRow) => boolean): QueuedRow[] {
-    const kept: QueuedRow[] = [];
-    const removed: QueuedRow[] = [];
-    for (let i = this.head; i < this.items.length; i++) (pred(this.items[i]) ? removed : kept).push(this.items[i]);
+  /** Removes a call's waiting rows; returns their indices. */
+  removeCall(callId: string): number[] {
+    const kept: Segment[] = [];
+    const removed: number[] = [];
+    for (let k = this.head; k < this.items.length; k++) {
+      const seg = this.items[k];
+      if (seg.batch.callId !== callId) kept.push(seg);
+      else for (let i = seg.start; i < seg.end; i++) removed.push(i);
+    }
     this.items = kept;
     this.head = 0;
+    this.rows -= removed.length;
     return removed;
   }
 }
 
-const rowId = (callId: string, index: number) => `${callId}#${index}`;
+/** Consecutive rows of one call (in the given order) as segments of its columns. */
+function segmentsOf(rows: QueuedRow[], batchOf: (callId: string) => RowBatch | undefined): Segment[] {
+  const out: Segment[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last && last.batch.callId === r.callId && last.end === r.index) {
+      last.end++;
+      continue;
+    }
+    const batch = batchOf(r.callId);
+    if (batch) out.push({ batch, start: r.index, end: r.index + 1 });
+  }
+  return out;
+}
 
 export class MemoryQueueStore implements QueueStore {
   /** Private to this process: nothing survives it, so shutdown answers waiting rows itself. */
@@ -50,40 +96,55 @@ export class MemoryQueueStore implements QueueStore {
 
   private readonly calls = new Map<string, CallRecord>();
   private readonly streams = new Map<string, RowQueue>();
-  private readonly inFlight = new Map<string, Set<string>>();
+  /** Claimed rows per stream: call id → row indices. */
+  private readonly inFlight = new Map<string, Map<string, Set<number>>>();
   /** Which stream a call's rows live in (for cancel). */
   private readonly callStream = new Map<string, string>();
+  /** A call's submitted columns, until its last row has an outcome. */
+  private readonly inputs = new Map<string, RowBatch>();
+  private heldBytes = 0;
 
   private stream(key: string): RowQueue {
     let q = this.streams.get(key);
     if (!q) this.streams.set(key, (q = new RowQueue()));
     return q;
   }
-  private flying(key: string): Set<string> {
+  private flying(key: string): Map<string, Set<number>> {
     let s = this.inFlight.get(key);
-    if (!s) this.inFlight.set(key, (s = new Set()));
+    if (!s) this.inFlight.set(key, (s = new Map()));
     return s;
   }
+  /** Un-marks a row in flight; true if it was. */
+  private land(stream: string, callId: string, index: number): boolean {
+    const calls = this.inFlight.get(stream);
+    const rows = calls?.get(callId);
+    if (!rows?.delete(index)) return false;
+    if (rows.size === 0) calls?.delete(callId);
+    return true;
+  }
 
-  async addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void> {
+  async addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void> {
     if (this.calls.has(call.id)) throw new Error(`call id ${call.id} already exists`);
+    if (rows.callId !== call.id) throw new Error(`addCall: the rows belong to call ${rows.callId}, not ${call.id}`);
+    for (const c of rows.columns) if (c.length !== call.rows) throw new Error(`addCall: a column has ${c.length} values for a call of ${call.rows} rows`);
+    const results = new CallResults(call.rows);
     this.calls.set(call.id, {
       ...call,
       state: call.rows === 0 ? 'done' : 'pending',
       doneRows: 0,
       failedRows: 0,
-      values: new Array<unknown>(call.rows).fill(null),
-      statuses: new Array<string | null>(call.rows).fill(null),
+      results,
       ...(call.rows === 0 ? { finishedAt: call.createdAt } : {}),
     });
+    this.heldBytes += results.byteLength;
     this.callStream.set(call.id, stream);
-    this.stream(stream).push(rows);
+    if (call.rows > 0) this.inputs.set(call.id, rows);
+    this.stream(stream).push({ batch: rows, start: 0, end: call.rows });
   }
 
   async pending(stream: string): Promise<PendingInfo> {
     const q = this.streams.get(stream);
-    const first = q?.peek();
-    return { rows: q?.length ?? 0, oldestAt: first ? first.enqueuedAt : null };
+    return { rows: q?.length ?? 0, oldestAt: q?.oldestAt() ?? null };
   }
 
   async claim(stream: string, max: number): Promise<QueuedRow[]> {
@@ -91,61 +152,72 @@ export class MemoryQueueStore implements QueueStore {
     if (!q) return [];
     const rows = q.take(max);
     const f = this.flying(stream);
-    for (const r of rows) f.add(rowId(r.callId, r.index));
+    for (const r of rows) {
+      let set = f.get(r.callId);
+      if (!set) f.set(r.callId, (set = new Set()));
+      set.add(r.index);
+    }
     return rows;
   }
 
   async release(stream: string, rows: QueuedRow[]): Promise<void> {
-    const f = this.flying(stream);
-    const back = rows.filter((r) => f.delete(rowId(r.callId, r.index)) && this.calls.get(r.callId)?.state === 'pending');
-    if (back.length) this.stream(stream).unshift(back);
+    const back = rows.filter((r) => this.land(stream, r.callId, r.index) && this.calls.get(r.callId)?.state === 'pending');
+    if (back.length) this.stream(stream).unshift(segmentsOf(back, (id) => this.inputs.get(id)));
   }
 
   async complete(stream: string, outcomes: RowOutcome[]): Promise<string[]> {
-    const f = this.flying(stream);
     const finished: string[] = [];
     for (const o of outcomes) {
-      f.delete(rowId(o.callId, o.index));
+      this.land(stream, o.callId, o.index);
       const call = this.calls.get(o.callId);
-      if (!call || call.statuses[o.index] !== null) continue; // deleted call, or a duplicate outcome
+      if (!call || call.results.has(o.index)) continue; // deleted call, or a duplicate outcome
+      const before = call.results.byteLength;
       if (o.error) {
-        call.statuses[o.index] = o.error;
+        call.results.setFailed(o.index, o.error);
         call.failedRows++;
       } else {
-        call.statuses[o.index] = 'ok';
-        call.values[o.index] = o.value;
+        call.results.setOk(o.index, o.value);
       }
+      this.heldBytes += call.results.byteLength - before;
       call.doneRows++;
       if (call.doneRows === call.rows && call.state === 'pending') {
         call.state = 'done';
-        call.finishedAt = this.now();
+        this.finish(call);
         finished.push(call.id);
       } else if (call.doneRows === call.rows && call.state === 'cancelled' && call.finishedAt === undefined) {
-        call.finishedAt = this.now();
+        this.finish(call);
         finished.push(call.id);
       }
     }
     return finished;
   }
 
+  /** The call's last row has its outcome: its input columns are no longer needed. */
+  private finish(call: CallRecord): void {
+    call.finishedAt = this.now();
+    this.inputs.delete(call.id);
+  }
+
   async getCall(id: string): Promise<CallRecord | undefined> {
     return this.calls.get(id);
   }
 
-  async cancelCall(id: string, status: string): Promise<boolean> {
+  async cancelCall(id: string, status: RowError): Promise<boolean> {
     const call = this.calls.get(id);
     if (!call || call.finishedAt !== undefined) return false;
     call.state = 'cancelled';
     const stream = this.callStream.get(id);
-    const dropped = stream ? (this.streams.get(stream)?.removeWhere((r) => r.callId === id) ?? []) : [];
-    for (const r of dropped) {
-      if (call.statuses[r.index] !== null) continue;
-      call.statuses[r.index] = status;
+    const dropped = stream ? (this.streams.get(stream)?.removeCall(id) ?? []) : [];
+    const before = call.results.byteLength;
+    for (const i of dropped) {
+      if (call.results.has(i)) continue;
+      call.results.setFailed(i, status);
       call.failedRows++;
       call.doneRows++;
     }
+    this.heldBytes += call.results.byteLength - before;
     if (call.doneRows === call.rows) {
-      call.finishedAt = this.now();
+      this.finish(call);
       return true;
     }
     return false;
@@ -153,9 +225,16 @@ export class MemoryQueueStore implements QueueStore {
 
   async deleteCall(id: string): Promise<void> {
     const stream = this.callStream.get(id);
-    if (stream) this.streams.get(stream)?.removeWhere((r) => r.callId === id);
+    if (stream) this.streams.get(stream)?.removeCall(id);
+    const call = this.calls.get(id);
+    if (call) this.heldBytes -= call.results.byteLength;
     this.calls.delete(id);
     this.callStream.delete(id);
+    this.inputs.delete(id);
+  }
+
+  async heldResultBytes(): Promise<number> {
+    return this.heldBytes;
   }
 
   async finishedBefore(before: number): Promise<string[]> {
@@ -165,10 +244,15 @@ export class MemoryQueueStore implements QueueStore {
   }
 
   async depth(stream?: string): Promise<number> {
-    if (stream !== undefined) return (this.streams.get(stream)?.length ?? 0) + (this.inFlight.get(stream)?.size ?? 0);
+    const flying = (calls: Map<string, Set<number>> | undefined) => {
+      let n = 0;
+      for (const rows of calls?.values() ?? []) n += rows.size;
+      return n;
+    };
+    if (stream !== undefined) return (this.streams.get(stream)?.length ?? 0) + flying(this.inFlight.get(stream));
     let n = 0;
     for (const q of this.streams.values()) n += q.length;
-    for (const s of this.inFlight.values()) n += s.size;
+    for (const calls of this.inFlight.values()) n += flying(calls);
     return n;
   }
 }

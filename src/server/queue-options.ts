@@ -38,6 +38,8 @@ export interface QueueOptions {
   retryBackoffMs?: number;
   /** How long a finished call's result is kept for polling (default 10 min). */
   resultTtlMs?: number;
+  /** Bytes of held (unread) results past which submits get 429 (default 1 GiB; result-budget.ts). */
+  maxHeldResultBytes?: number;
   /**
    * Where uploaded bundles are written (default node_modules/.cache/embedbook/functions), in a
    * subfolder per server process; folders of processes that are gone are removed at start.

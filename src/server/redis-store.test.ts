@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { RedisStreamsQueueStore, RedisUnavailableError, type RedisStoreOptions } from './redis-store';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { queueStoreContract } from './store-contract';
-import type { QueuedRow } from './store';
+import type { QueuedRow, RowBatch } from './store';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { main, type CliIO } from '../cli/main';
@@ -18,7 +18,10 @@ const cleanUp = () => keys.cleanUp();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ids = (rows: QueuedRow[]) => rows.map((r) => `${r.callId}:${r.index}`);
 const newCall = (id: string, rows: number, at = 1000) => ({ id, functionName: 'f', version: 1, rows, createdAt: at });
-const rowsOf = (callId: string, values: unknown[][], at = 1000): QueuedRow[] => values.map((v, index) => ({ callId, index, enqueuedAt: at, values: v }));
+/** A call's rows, given row by row, as the store takes them: one column per argument. */
+const rowsOf = (callId: string, values: unknown[][], at = 1000): RowBatch => ({
+  callId, enqueuedAt: at, columns: (values[0] ?? []).map((_, j) => values.map((row) => row[j])),
+});
 
 describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
   afterAll(cleanUp);
@@ -47,10 +50,10 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
       { callId: 'a', index: 1, value: 'text' },
       { callId: 'a', index: 2, value: [1, 2, 3] },
     ]);
-    const call = await s.getCall('a');
-    expect(call?.values[0]).toBeInstanceOf(Float32Array);
-    expect(Array.from(call?.values[0] as Float32Array)).toEqual(Array.from(emb)); // bit-exact
-    expect(call?.values.slice(1)).toEqual(['text', [1, 2, 3]]);
+    const values2 = (await s.getCall('a'))?.results.toArrays().values ?? [];
+    expect(values2[0]).toBeInstanceOf(Float32Array);
+    expect(Array.from(values2[0] as Float32Array)).toEqual(Array.from(emb)); // bit-exact
+    expect(values2.slice(1)).toEqual(['text', [1, 2, 3]]);
     // Binary, not float text: the stored result is 512 × 4 bytes plus a 5-byte header.
     expect(await s.redis.hstrlen(`${s.prefix}v:a`, '0')).toBe(5 + 512 * 4);
   });
@@ -89,7 +92,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect([...fa, ...fb]).toEqual(['c']);
     const call = await b.getCall('c');
     expect(call).toMatchObject({ state: 'done', doneRows: n, failedRows: 0 });
-    expect(call?.values.every((v, i) => v === `a${i}` || v === `b${i}`)).toBe(true);
+    expect(call?.results.toArrays().values.every((v, i) => v === `a${i}` || v === `b${i}`)).toBe(true);
     expect(await a.depth()).toBe(0);
   });
 
@@ -114,7 +117,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(ids(await other.claim('f@1', 10))).toEqual(['a:0', 'a:1', 'a:4']);
     expect(await other.depth('f@1')).toBe(5);
     expect(await other.complete('f@1', [0, 1, 2, 3, 4].map((index) => ({ callId: 'a', index, value: index })))).toEqual(['a']);
-    expect((await live.getCall('a'))?.values).toEqual([0, 1, 2, 3, 4]);
+    expect((await live.getCall('a'))?.results.toArrays().values).toEqual([0, 1, 2, 3, 4]);
   });
 
   test('a long run leaves the stream, the consumer group and the keys bounded', async () => {
@@ -175,7 +178,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(await s.cancelCall('a', 'cancelled')).toBe(false);
     expect(await s.pending('f@1')).toEqual({ rows: 0, oldestAt: null });
     expect(await s.depth('f@1')).toBe(1);
-    expect((await s.getCall('a'))?.statuses).toEqual(['cancelled', null, 'cancelled', 'cancelled']);
+    expect((await s.getCall('a'))?.results.toArrays().statuses).toEqual(['cancelled', null, 'cancelled', 'cancelled']);
     expect(await s.complete('f@1', [{ callId: 'a', index: 1, value: 'v' }])).toEqual(['a']);
     expect(await s.depth()).toBe(0);
 

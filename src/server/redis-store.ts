@@ -10,7 +10,8 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { decodeValue, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
 import { RedisSubscription } from './redis/subscription';
-import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowOutcome } from './store';
+import { CallResults, type RowError } from './call-results';
+import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowBatch, RowOutcome } from './store';
 
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
 /** How long rows in flight on a silent process wait before another one takes them (RedisStoreOptions.reclaimIdleMs). */
@@ -168,11 +169,17 @@ export class RedisStreamsQueueStore implements QueueStore {
     return (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`]([this.prefix, GROUP, ...args]);
   }
 
-  async addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void> {
+  async addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void> {
+    if (rows.callId !== call.id) throw new Error(`addCall: the rows belong to call ${rows.callId}, not ${call.id}`);
+    const { columns, enqueuedAt } = rows;
+    for (const c of columns) if (c.length !== call.rows) throw new Error(`addCall: a column has ${c.length} values for a call of ${call.rows} rows`);
+    // Redis Streams hold one entry per row (claims, acks and reclaims are per row); each entry's
+    // arguments are one binary value.
     const args: Array<string | Buffer | number> = [stream, call.id, call.functionName, call.version, call.rows, call.createdAt, this.finishedTtlMs];
-    for (const r of rows) {
-      if (r.callId !== call.id) throw new Error(`addCall: row ${r.index} belongs to call ${r.callId}, not ${call.id}`);
-      args.push(r.index, r.enqueuedAt, encodeValue(r.values));
+    const values = new Array<unknown>(columns.length);
+    for (let i = 0; i < call.rows; i++) {
+      for (let j = 0; j < columns.length; j++) values[j] = columns[j][i];
+      args.push(i, enqueuedAt, encodeValue(values));
     }
     await this.run('ebAddCall', args);
   }
@@ -244,10 +251,16 @@ export class RedisStreamsQueueStore implements QueueStore {
     const meta = res[0][1] as Record<string, string>;
     if (!meta.rows) return undefined;
     const rows = Number(meta.rows);
-    const values = new Array<unknown>(rows).fill(null);
-    const statuses = new Array<string | null>(rows).fill(null);
-    for (const [k, v] of Object.entries(res[1][1] as Record<string, Buffer>)) values[Number(k)] = decodeValue(v);
-    for (const [k, v] of Object.entries(res[2][1] as Record<string, string>)) statuses[Number(k)] = v;
+    // Read straight into the columnar form: vectors land in one packed buffer.
+    const results = new CallResults(rows);
+    const statuses = res[2][1] as Record<string, string>;
+    const values = res[1][1] as Record<string, Buffer>;
+    for (const [k, status] of Object.entries(statuses)) {
+      const i = Number(k);
+      if (!(i >= 0 && i < rows)) continue;
+      if (status === 'ok') results.setOk(i, values[k] === undefined ? null : decodeValue(values[k]));
+      else results.setFailed(i, status);
+    }
     return {
       id,
       functionName: meta.fn,
@@ -257,18 +270,22 @@ export class RedisStreamsQueueStore implements QueueStore {
       state: meta.state as CallState,
       doneRows: Number(meta.done),
       failedRows: Number(meta.failed),
-      values,
-      statuses,
+      results,
       ...(meta.fin !== undefined ? { finishedAt: Number(meta.fin) } : {}),
     };
   }
 
-  async cancelCall(id: string, status: string): Promise<boolean> {
+  async cancelCall(id: string, status: RowError): Promise<boolean> {
     return Number(await this.run('ebCancel', [id, status, this.now()])) === 1;
   }
 
   async deleteCall(id: string): Promise<void> {
     await this.run('ebDeleteCall', [id]);
+  }
+
+  /** The byte count ebComplete adds per stored value and ebDeleteCall takes back (`<prefix>rbytes`). */
+  async heldResultBytes(): Promise<number> {
+    return Number((await this.redis.get(`${this.prefix}rbytes`)) ?? 0);
   }
 
   async finishedBefore(before: number): Promise<string[]> {

@@ -1,10 +1,11 @@
 // The QueueStore contract as one shared test suite (house style 9): every store implementation —
 // the in-memory default now, Redis Streams / NATS JetStream later — runs exactly these tests.
 import { describe, expect, test } from 'vitest';
-import type { QueueStore, QueuedRow } from './store';
+import type { QueueStore, RowBatch } from './store';
 
-const rows = (callId: string, n: number, at = 1000): QueuedRow[] =>
-  Array.from({ length: n }, (_, index) => ({ callId, index, enqueuedAt: at + index, values: [`${callId}-${index}`] }));
+const rows = (callId: string, n: number, at = 1000): RowBatch => ({
+  callId, enqueuedAt: at, columns: [Array.from({ length: n }, (_, index) => `${callId}-${index}`)],
+});
 
 export interface ContractOptions {
   /**
@@ -26,7 +27,7 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       await add(s, 'b', 2, 'f@1', 2000);
       expect(await s.pending('f@1')).toEqual({ rows: 4, oldestAt: 1000 });
       expect((await s.claim('f@1', 3)).map((r) => `${r.callId}:${r.index}`)).toEqual(['a:0', 'a:1', 'b:0']);
-      expect(await s.pending('f@1')).toEqual({ rows: 1, oldestAt: 2001 });
+      expect(await s.pending('f@1')).toEqual({ rows: 1, oldestAt: 2000 });
       expect(await s.depth('f@1')).toBe(4); // 1 waiting + 3 in flight
       expect(await s.pending('other@1')).toEqual({ rows: 0, oldestAt: null });
     });
@@ -47,7 +48,8 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 'DUPLICATE' }, { callId: 'a', index: 1, value: null, error: 'bad row' }])).toEqual(['a']);
       expect(await s.complete('f@1', [{ callId: 'a', index: 1, value: 'late' }])).toEqual([]);
       const call = await s.getCall('a');
-      expect(call).toMatchObject({ state: 'done', doneRows: 3, failedRows: 1, values: ['a', null, 'c'], statuses: ['ok', 'bad row', 'ok'] });
+      expect(call).toMatchObject({ state: 'done', doneRows: 3, failedRows: 1 });
+      expect(call?.results.toArrays()).toEqual({ values: ['a', null, 'c'], statuses: ['ok', 'bad row', 'ok'] });
       expect(call?.finishedAt).toEqual(expect.any(Number));
       expect(claimed).toHaveLength(3);
       expect(await s.depth()).toBe(0);
@@ -61,7 +63,8 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect(await s.cancelCall('a', 'cancelled')).toBe(false);
       expect(await s.pending('f@1')).toMatchObject({ rows: 1 }); // only b's row waits
       expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 1 }])).toEqual(['a']);
-      expect(await s.getCall('a')).toMatchObject({ state: 'cancelled', statuses: ['ok', 'cancelled', 'cancelled', 'cancelled'] });
+      expect(await s.getCall('a')).toMatchObject({ state: 'cancelled' });
+      expect((await s.getCall('a'))?.results.toArrays().statuses).toEqual(['ok', 'cancelled', 'cancelled', 'cancelled']);
       expect(await s.cancelCall('missing', 'cancelled')).toBe(false);
     });
 
@@ -111,7 +114,7 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect((await s.claim('f@1', 10)).map((r) => r.index)).toEqual([0, 1, 2, 4, 5]);
       const outcomes = [0, 1, 2, 3, 4, 5].map((index) => ({ callId: 'a', index, value: index * 10 }));
       expect(await s.complete('f@1', outcomes)).toEqual(['a']);
-      expect((await s.getCall('a'))?.values).toEqual([0, 10, 20, 30, 40, 50]);
+      expect((await s.getCall('a'))?.results.toArrays().values).toEqual([0, 10, 20, 30, 40, 50]);
       expect(await s.depth()).toBe(0);
     });
 
@@ -128,7 +131,38 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect(await s.complete('f@1', [0, 1].map((index) => ({ callId: 'a', index, value: 'rerun' })))).toEqual(['a']);
       // The "lost" process was only slow: its outcome arrives late and changes nothing.
       expect(await lost.store.complete('f@1', [0, 1].map((index) => ({ callId: 'a', index, value: 'late' })))).toEqual([]);
-      expect(await s.getCall('a')).toMatchObject({ doneRows: 2, values: ['rerun', 'rerun'] });
+      const call = await s.getCall('a');
+      expect(call?.doneRows).toBe(2);
+      expect(call?.results.toArrays().values).toEqual(['rerun', 'rerun']);
+    });
+
+    test('claimed rows carry their arguments; released rows keep them', async () => {
+      const s = await make();
+      await s.addCall({ id: 'm', functionName: 'f', version: 1, rows: 3, createdAt: 1 }, 'f@1', { callId: 'm', enqueuedAt: 1, columns: [['x', 'y', 'z'], [1, 2, 3]] });
+      const first = await s.claim('f@1', 2);
+      expect(first.map((r) => r.values)).toEqual([['x', 1], ['y', 2]]);
+      await s.release('f@1', first.slice(1));
+      expect((await s.claim('f@1', 5)).map((r) => [r.index, ...r.values])).toEqual([[1, 'y', 2], [2, 'z', 3]]);
+    });
+
+    test('held result bytes grow with stored vectors and fall back to zero when the calls are deleted', async () => {
+      const s = await make();
+      expect(await s.heldResultBytes()).toBe(0);
+      await add(s, 'a', 100);
+      await add(s, 'b', 1);
+      const claimed = await s.claim('f@1', 101);
+      const vec = new Float32Array(384).fill(0.5);
+      await s.complete('f@1', claimed.map((r) => ({ callId: r.callId, index: r.index, value: vec })));
+      const held = await s.heldResultBytes();
+      expect(held).toBeGreaterThanOrEqual(101 * 384 * 4);
+      expect(held).toBeLessThan(4 * 101 * 384 * 4);
+      const a = await s.getCall('a');
+      expect(Array.from(a?.results.value(99) as Float32Array)).toEqual(Array.from(vec));
+      await s.deleteCall('a');
+      const afterA = await s.heldResultBytes();
+      expect(afterA).toBeLessThan(held / 10);
+      await s.deleteCall('b');
+      expect(await s.heldResultBytes()).toBe(0);
     });
 
     test('streams are independent (a function version each)', async () => {

@@ -28,6 +28,7 @@ class FlakyStore implements QueueStore {
   deleteCall: QueueStore['deleteCall'] = (...a) => this.gate(() => this.inner.deleteCall(...a));
   finishedBefore: QueueStore['finishedBefore'] = (...a) => this.gate(() => this.inner.finishedBefore(...a));
   depth: QueueStore['depth'] = (...a) => this.gate(() => this.inner.depth(...a));
+  heldResultBytes: QueueStore['heldResultBytes'] = () => this.gate(() => this.inner.heldResultBytes());
 }
 
 const unhandled: unknown[] = [];

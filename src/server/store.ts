@@ -5,7 +5,23 @@
 // at the head when a worker is lost, and acknowledged by recording their outcome exactly once.
 // Every method is async for that reason; the in-memory store resolves at once.
 
-/** One row waiting for (or in) a batch: the call it belongs to, its index there, and its arguments. */
+import type { CallResults, RowError } from './call-results';
+
+/**
+ * The rows of one call as submitted, columnar: one array per declared argument (declaration order),
+ * each `call.rows` long. Stores keep them per call like this, never as an object per row.
+ */
+export interface RowBatch {
+  callId: string;
+  /** ms timestamp (TimerApi.now) when the call was accepted: drives maxBufferDuration. */
+  enqueuedAt: number;
+  columns: ReadonlyArray<ReadonlyArray<unknown>>;
+}
+
+/**
+ * One row handed to a batch by claim(): the call it belongs to, its index there, and its
+ * arguments. Built per claimed batch only (the store holds waiting rows as RowBatch columns).
+ */
 export interface QueuedRow {
   callId: string;
   /** Row index inside the call: results go back to this position. */
@@ -16,12 +32,12 @@ export interface QueuedRow {
   values: unknown[];
 }
 
-/** The outcome of one row. `error` null/undefined means ok. */
+/** The outcome of one row. `error` null/undefined means ok; the stores keep it opaque. */
 export interface RowOutcome {
   callId: string;
   index: number;
   value: unknown;
-  error?: string | null;
+  error?: RowError | null;
 }
 
 export type CallState = 'pending' | 'done' | 'cancelled';
@@ -41,9 +57,8 @@ export interface CallRecord extends NewCall {
   /** Rows with an outcome (ok, failed or cancelled). */
   doneRows: number;
   failedRows: number;
-  /** Per-row result values (null for failed rows) and statuses (null until done, 'ok' or error text). */
-  values: unknown[];
-  statuses: (string | null)[];
+  /** Per-row values and statuses, columnar (call-results.ts). */
+  results: CallResults;
   finishedAt?: number;
 }
 
@@ -98,7 +113,7 @@ export interface QueueStore {
    */
   callLost?(id: string): Promise<boolean>;
   /** Records a call and appends its rows to the stream `stream`, atomically. */
-  addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void>;
+  addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void>;
   /** How many rows wait (unclaimed) in a stream, and when the oldest arrived. */
   pending(stream: string): Promise<PendingInfo>;
   /** Claims up to `max` oldest waiting rows of a stream; they become in flight. */
@@ -115,11 +130,16 @@ export interface QueueStore {
    * Drops a call's waiting rows (marking them `status`), so they never start; rows already in a
    * batch finish normally. Returns true if the call became complete.
    */
-  cancelCall(id: string, status: string): Promise<boolean>;
+  cancelCall(id: string, status: RowError): Promise<boolean>;
   /** Forgets a call and its result. */
   deleteCall(id: string): Promise<void>;
   /** Ids of complete calls that finished before `before` (for result expiry). */
   finishedBefore(before: number): Promise<string[]>;
+  /**
+   * Bytes of results held (finished calls not yet read or expired, and the outcomes of unfinished
+   * ones), across every process sharing the store: the result byte budget refuses submits above it.
+   */
+  heldResultBytes(): Promise<number>;
   /** Rows accepted and not yet finished (waiting + in flight), for one stream or all. */
   depth(stream?: string): Promise<number>;
   /**

@@ -33,6 +33,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeCallAnswer, encodeCallArgs, isWireBatch } from '../client/call-codec';
 import { decodeCallResult } from '../client/remote-batch';
 import { extractColumns, readCallBody, readIpc, resultIpc } from '../server/arrow-io';
+import { CallResults } from '../server/call-results';
 import { validateSpec } from '../server/define-function';
 import { MalformedIpcError, SchemaMismatchError } from '../server/errors';
 import { floatListColumn, utf8Column, utf8Values, listValue, type Utf8Column, type WireBatch, type WireColumn } from './columns';
@@ -578,7 +579,9 @@ describe('call codec ↔ server body reader', () => {
       fc.property(fc.array(fc.tuple(cell, status), { maxLength: 50 }), fc.boolean(), (rowsIn, f64) => {
         const values = rowsIn.map(([v]) => (f64 && v instanceof Float32Array ? Float64Array.from(v) : v));
         const statuses = rowsIn.map(([, s]) => s);
-        const bytes = resultIpc(values, statuses, f64 ? 'float64[]' : 'float32[]');
+        const results = new CallResults(values.length);
+        statuses.forEach((s, i) => (s === 'ok' ? results.setOk(i, values[i]) : s !== null && results.setFailed(i, s)));
+        const bytes = resultIpc(results, f64 ? 'float64[]' : 'float32[]');
         const answer = decodeCallAnswer(bytes);
         expect(isWireBatch(answer)).toBe(true);
         const out = decodeCallResult<Float32Array | Float64Array>(answer, values.length, 'test');
@@ -586,7 +589,7 @@ describe('call codec ↔ server body reader', () => {
 
         const finalStatus = statuses.map((s, i) => {
           if (s === null) return 'pending';
-          if (s === 'ok' && typeof values[i] === 'string') return 'result is not a number array (got string)';
+          if (s === 'ok' && typeof values[i] === 'string') return 'result "not a vector" is not an array of numbers (List)';
           return s;
         });
         const expectedErrors = finalStatus.map((s) => (s === 'ok' ? null : s));

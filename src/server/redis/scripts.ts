@@ -221,7 +221,12 @@ for j = 5, #ARGV, 4 do
   local status = 'ok'
   if kind == 'e' then status = payload end
   if redis.call('EXISTS', ck) == 1 and redis.call('HSETNX', P .. 'st:' .. cid, idx, status) == 1 then
-    if kind == 'e' then redis.call('HINCRBY', ck, 'failed', 1) else redis.call('HSET', P .. 'v:' .. cid, idx, payload) end
+    if kind == 'e' then redis.call('HINCRBY', ck, 'failed', 1) else
+      redis.call('HSET', P .. 'v:' .. cid, idx, payload)
+      -- Held result bytes (the result byte budget): per call, and in total across calls.
+      redis.call('HINCRBY', ck, 'rb', #payload)
+      redis.call('INCRBY', P .. 'rbytes', #payload)
+    end
     local done = redis.call('HINCRBY', ck, 'done', 1)
     if done == tonumber(redis.call('HGET', ck, 'rows')) then
       local state = redis.call('HGET', ck, 'state')
@@ -325,6 +330,8 @@ if stream then
   chunked('XACK', sk, {G}, delivered)
   chunked('XDEL', sk, {}, delivered)
 end
+local rb = tonumber(redis.call('HGET', ck, 'rb') or '0')
+if rb > 0 then redis.call('DECRBY', P .. 'rbytes', rb) end
 redis.call('DEL', ck, P .. 'v:' .. id, P .. 'st:' .. id, P .. 'e:' .. id)
 redis.call('ZREM', P .. 'fin', id)
 return 0

@@ -1,0 +1,49 @@
+import { describe, expect, test } from 'vitest';
+import { CallResults, MAX_PACKED_BYTES, PENDING_STATUS } from './call-results';
+
+describe('CallResults', () => {
+  test('equal-length Float32Array results share one packed buffer: the held bytes are the floats, not an object per row', () => {
+    const rows = 1000;
+    const r = new CallResults(rows);
+    for (let i = 0; i < rows; i++) r.setOk(i, Float32Array.from({ length: 384 }, (_, d) => i + d / 1000));
+    expect(r.byteLength).toBe(rows + rows * 384 * 4);
+    const v = r.value(999) as Float32Array;
+    expect(v).toBeInstanceOf(Float32Array);
+    expect(v.buffer).toBe((r.value(0) as Float32Array).buffer); // views of one buffer
+    expect(v[1]).toBeCloseTo(999.001, 3);
+  });
+
+  test('a value that does not fit the packed layout moves every row to its own slot, values unchanged', () => {
+    const r = new CallResults(4);
+    r.setOk(0, new Float32Array([1, 2]));
+    r.setOk(1, new Float32Array([3, 4, 5])); // another length
+    r.setFailed(2, 'boom');
+    expect(r.toArrays()).toEqual({ values: [new Float32Array([1, 2]), new Float32Array([3, 4, 5]), null, null], statuses: ['ok', 'ok', 'boom', null] });
+    r.setOk(3, 'text');
+    expect(r.value(3)).toBe('text');
+  });
+
+  test('a vector too large to pack for every row is held as it came, never allocated rows × dim', () => {
+    const rows = 100_000;
+    const r = new CallResults(rows);
+    const huge = new Float32Array(MAX_PACKED_BYTES / 4 / rows + 1);
+    r.setOk(0, huge);
+    expect(r.packedVectors).toBe(false);
+    expect(r.value(0)).toBe(huge);
+    expect(r.byteLength).toBeLessThan(rows * 16 + 2 * huge.byteLength);
+  });
+
+  test('parts give the rows in order for assembly: failed rows carry their error, rows without an outcome "pending"', () => {
+    const r = new CallResults(5);
+    r.setOk(0, new Float64Array([1]));
+    r.setOk(1, null);
+    r.setFailed(3, 'bad row');
+    r.setOk(4, new Float64Array([4]));
+    const parts = [...r.parts(2)];
+    expect(parts.map((p) => p.values.length)).toEqual([2, 2, 1]);
+    expect(parts[0]).toEqual({ values: [new Float64Array([1]), null] });
+    expect(parts[1]).toEqual({ values: [null, null], errors: [PENDING_STATUS, 'bad row'] });
+    expect(r.has(2)).toBe(false);
+    expect(r.has(1)).toBe(true);
+  });
+});
