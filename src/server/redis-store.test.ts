@@ -149,11 +149,13 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(maxLen).toBeLessThanOrEqual(10 + 6 * 10);
     expect(await s.redis.xlen(sk)).toBe(0);
     expect(((await s.redis.xinfo('CONSUMERS', sk, 'embedbook-workers')) as unknown[]).length).toBeLessThanOrEqual(1);
-    // Every call is complete; reading (deleting) them leaves only the stream's own few keys.
+    // Every call is complete; reading (deleting) them leaves only the stream's own few keys and the
+    // store-wide held-result byte counter, back at zero.
     const finished = await s.finishedBefore(Number.MAX_SAFE_INTEGER);
     expect(finished).toHaveLength(300);
     for (const id of finished) await s.deleteCall(id);
-    expect((await s.redis.keys(`${s.prefix}*`)).map((k) => k.slice(s.prefix.length)).sort()).toEqual(['epoch', 'ld:f@1', 'n:f@1', 's:f@1', 'streams']);
+    expect((await s.redis.keys(`${s.prefix}*`)).map((k) => k.slice(s.prefix.length)).sort()).toEqual(['epoch', 'ld:f@1', 'n:f@1', 'rbytes', 's:f@1', 'streams']);
+    expect(await s.heldResultBytes()).toBe(0);
   });
 
   test('a finished call\'s keys carry the finishedTtlMs expiry, so unread results go even with no server sweeping', async () => {
