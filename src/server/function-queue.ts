@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
+import { backoffDelayMs, withDeadline, type BackoffPolicy } from '../core/retry';
 import { AdmissionLine } from './admission-line';
 import { Batcher } from './batcher';
 import { memoryMb, validateSpec, type FunctionSpec } from './define-function';
@@ -34,6 +35,8 @@ export const MODEL_MODULE_URL = new URL('./worker/default-model.ts', import.meta
  */
 export type ModelEntry = ModelSource | { module: string };
 
+/** Re-subscribing to the store's events while it is down: 100 ms to 5 s apart, jittered. */
+const WATCH_RETRY: BackoffPolicy = { baseMs: 400, capMs: 4_900, minMs: 100 };
 /** Shortest wait a 429 asks for: retries any sooner would only spin. */
 const MIN_RETRY_MS = 50;
 /** Longest: the estimate is rough, and a ticket that comes back early just keeps its place. */
@@ -215,7 +218,7 @@ export class FunctionQueue {
       if (this.closing) return;
       // Retried in the background (polls do not wait for it): meanwhile pollers wake at their own
       // timeouts and batchers on their own timers.
-      const delay = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
+      const delay = backoffDelayMs(attempt, WATCH_RETRY, this.timers.random);
       this.watchRetry = this.timers.setTimeout(() => {
         this.watchRetry = undefined;
         if (!this.closing) void this.watchStore(attempt + 1);
@@ -235,23 +238,13 @@ export class FunctionQueue {
    */
   private async guard<T>(where: string, op: () => Promise<T>): Promise<T> {
     const limit = this.opts.storeTimeoutMs ?? (this.store.shared ? 10_000 : 0);
-    let timer: unknown;
     try {
-      const out = await (limit > 0
-        ? Promise.race([
-            op(),
-            new Promise<never>((_, reject) => {
-              timer = this.timers.setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit);
-            }),
-          ])
-        : op());
+      const out = await withDeadline(op(), limit, this.timers, () => new Error(`no answer within ${limit} ms`));
       this.storeHealth.succeeded();
       return out;
     } catch (err) {
       this.storeHealth.failed(err, where);
       throw new StoreUnavailableError(err instanceof Error ? err.message : String(err));
-    } finally {
-      if (timer !== undefined) this.timers.clearTimeout(timer);
     }
   }
 
