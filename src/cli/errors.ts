@@ -8,7 +8,7 @@ export class CliUsageError extends EmbedbookError {
   constructor(message: string, readonly flag?: string) {
     super(message);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { flag: this.flag };
   }
 }
@@ -19,7 +19,7 @@ export class InputFileError extends EmbedbookError {
   constructor(message: string, readonly file: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { file: this.file };
   }
 }

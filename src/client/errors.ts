@@ -12,7 +12,7 @@ export class RemoteError extends EmbedbookError {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.status = opts.status;
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { status: this.status };
   }
 }

@@ -1,8 +1,9 @@
 // One error class per meaning, each with a stable `name`, the HTTP status it maps to and a message
 // that names the bad value and how to fix it. Errors cross the HTTP boundary as
 // `{ error: { name, message } }` and the worker boundary as plain `{ name, message }`.
+import { EmbedbookError } from '../core/errors';
 
-export abstract class ServerError extends Error {
+export abstract class ServerError extends EmbedbookError {
   abstract override readonly name: string;
   abstract readonly statusCode: number;
   /** Extra response headers (e.g. Retry-After). */
@@ -224,7 +225,7 @@ export const SHUTTING_DOWN_STATUS = 'server shutting down: row not processed, su
 export const CANCELLED_STATUS = 'cancelled';
 
 /** A worker died (crash, process.exit, out of memory) or hung past the batch deadline. */
-export class WorkerLostError extends Error {
+export class WorkerLostError extends EmbedbookError {
   override readonly name: string = 'WorkerLostError';
   constructor(readonly reason: string) {
     super(`Worker lost mid-batch: ${reason}`);
@@ -254,7 +255,7 @@ export class WorkerOutOfMemoryError extends WorkerLostError {
 }
 
 /** Every call with rows in a running batch was cancelled: the batch was stopped (its worker replaced if it had started). */
-export class BatchCancelledError extends Error {
+export class BatchCancelledError extends EmbedbookError {
   override readonly name = 'BatchCancelledError';
   constructor() {
     super('every call in this batch was cancelled');
@@ -262,7 +263,7 @@ export class BatchCancelledError extends Error {
 }
 
 /** A handler threw or returned a bad shape; its message is carried into row statuses. */
-export class HandlerError extends Error {
+export class HandlerError extends EmbedbookError {
   override readonly name: string;
   constructor(name: string, message: string) {
     super(message);

@@ -10,12 +10,13 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { decodeValue, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
 import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowOutcome } from './store';
+import { EmbedbookError } from '../core/errors';
 
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
 const GROUP = 'embedbook-workers';
 
 /** Redis could not be reached or refused us: names the URL (without a password) and how to fix it. */
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends EmbedbookError {
   override readonly name = 'RedisUnavailableError';
   constructor(url: string, cause: string) {
     super(`Cannot use the Redis queue store at ${url}: ${cause}. Start Redis (e.g. \`redis-server --port 6379\`) or fix the URL (redis://host:port[/db][?prefix=name:]).`);

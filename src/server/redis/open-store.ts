@@ -2,8 +2,9 @@
 // redis:// or rediss:// = RedisStreamsQueueStore, so several servers share one queue. ioredis is
 // loaded only when a Redis URL is given.
 import type { QueueStore } from '../store';
+import { EmbedbookError } from '../../core/errors';
 
-export class InvalidStoreSpecError extends Error {
+export class InvalidStoreSpecError extends EmbedbookError {
   override readonly name = 'InvalidStoreSpecError';
   constructor(readonly spec: string) {
     super(`--store must be "memory" or a Redis URL like redis://127.0.0.1:6379 (rediss:// for TLS; ?prefix=name: sets the key prefix), got ${JSON.stringify(spec)}.`);
