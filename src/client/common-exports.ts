@@ -5,7 +5,7 @@ export { LocalFunction, TextColumnError, MissingBackendError, type LocalRuntimeO
 export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './adaptive-limiter';
 export type { FunctionInfo, HealthInfo, FetchLike, WireResponse } from './http-transport';
 export {
-  RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, RateLimitedError,
+  RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, QueueStayedFullError,
   RemoteHttpError, RemoteProtocolError, StoreUnavailableError, ServerUnavailableError,
 } from './errors';
 

@@ -11,7 +11,7 @@ import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
 import { abortReason, defaultTimers } from '../core/timers';
 import { retry, type RetryPolicy } from '../core/retry';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
-import { QueueFullError, RateLimitedError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
+import { QueueFullError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import type { HttpTransport } from './http-transport';
 
 export interface RemoteBatchOptions {
@@ -21,7 +21,7 @@ export interface RemoteBatchOptions {
   timers?: TimerApi;
   /** Seconds per long-poll request (default 30, the server's default; max 300). */
   pollSeconds?: number;
-  /** Consecutive 429 answers one chunk waits out before failing with QueueFullError (default 50). */
+  /** Consecutive 429 answers one chunk waits out before failing with QueueStayedFullError (default 50). */
   maxRateLimitWaits?: number;
   /** 503 StoreUnavailableError answers one chunk waits out before failing with ServerUnavailableError (default 12). */
   maxStoreWaits?: number;
@@ -174,7 +174,7 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
           return { callId: out.callId, permit, table: out.table };
         } catch (err) {
           permit.release();
-          if (err instanceof RateLimitedError && !signal?.aborted) permit.rateLimited();
+          if (err instanceof QueueFullError && !signal?.aborted) permit.rateLimited();
           throw err;
         }
       };
@@ -187,8 +187,8 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
           signal,
           decide: (err) => {
             if (signal?.aborted) return 'stop';
-            if (err instanceof RateLimitedError) {
-              if (waits >= maxWaits) throw new QueueFullError(functionName, waits, transport.baseUrl);
+            if (err instanceof QueueFullError) {
+              if (waits >= maxWaits) throw new QueueStayedFullError(functionName, waits, transport.baseUrl);
               waits++;
               ticket = err.ticket ?? ticket;
               opts.onRateLimited?.({ chunkIndex, retryAfterMs: err.retryAfterMs, limit: limiter.limit });

@@ -1,7 +1,7 @@
 // Dataset I/O errors: one class per meaning, each with a stable `name` (it survives structured
 // cloning across the worker boundary as a plain {name, message}) and a message that names the
 // file, the row/line/column and what to do about it.
-import { EmbedbookError } from '../core/errors';
+import { EmbedbookError, registerErrorClasses } from '../core/errors';
 
 /** Base class: `file` is the user's file name (or '<input>' when unknown). */
 export class DatasetError extends EmbedbookError {
@@ -193,3 +193,5 @@ export class JsonlLineError extends DatasetError {
     this.line = line;
   }
 }
+
+registerErrorClasses({ DatasetError, EmptyFileError, InvalidUtf8Error, CsvUnterminatedQuoteError, CsvMalformedError, CsvRaggedRowError, UnknownColumnError, NonTextColumnError, AllNullColumnError, ColumnConflictError, NotParquetError, ParquetTruncatedError, ParquetReadError, ParquetWriteError, EmbeddingShapeError, JsonlLineError });

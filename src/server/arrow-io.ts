@@ -11,7 +11,7 @@ import { ipcStreamProblem, type IpcLimits } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
 import { writeIpcStream } from '../wire/ipc-write';
 
-export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+export { ARROW_STREAM } from '../protocol/http';
 
 /** A decoded call body: the lean reader's columns (text and vector columns) or an apache-arrow Table. */
 export type CallInput = Table | WireBatch;

@@ -4,8 +4,9 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import { TICKET_HEADER } from './admission-line';
-import { ARROW_STREAM, readCallBody } from './arrow-io';
+import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER } from '../protocol/http';
+import { errorBody, plainErrorBody } from '../protocol/errors';
+import { readCallBody } from './arrow-io';
 import { BadRequestError, DeployDisabledError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
 import { bearerToken, keyMatches } from './keys';
 import type { CallView, FunctionQueue } from './function-queue';
@@ -31,13 +32,19 @@ function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
   return keyMatches(bearerToken(req.headers.authorization), keys);
 }
 
+/** An error known by name and message only: `{ error: { name, code, message } }`. */
 export function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
-  return reply.code(status).headers(headers).type('application/json').send({ error: { name, message } });
+  return reply.code(status).headers(headers).type(JSON_MEDIA).send(plainErrorBody(name, message));
+}
+
+/** One of the server's errors: its status, headers, and `{ error: serializeError(err) }` (no stack). */
+export function sendHttpError(reply: FastifyReply, err: ServerError): FastifyReply {
+  return reply.code(err.statusCode).headers(err.headers()).type(JSON_MEDIA).send(errorBody(err));
 }
 
 /**
  * Fastify options for the errors raised before any route or plugin runs (a URL that does not
- * decode, a request line or body Node cannot read): the same `{ error: { name, message } }` shape
+ * decode, a request line or body Node cannot read): the same `{ error: { name, code, message } }` shape
  * as every other answer. Pass them to `Fastify({...})` wherever an app serving these routes is made.
  */
 export const edgeErrorOptions = {
@@ -48,7 +55,7 @@ export const edgeErrorOptions = {
   clientErrorHandler(err: Error & { code?: string }, socket: Socket) {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, text] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-    const body = JSON.stringify({ error: { name: 'BadRequestError', message: `The HTTP request could not be read (${err.code ?? err.message}): check its framing (Content-Length, chunked encoding) and headers.` } });
+    const body = JSON.stringify(plainErrorBody('BadRequestError', `The HTTP request could not be read (${err.code ?? err.message}): check its framing (Content-Length, chunked encoding) and headers.`));
     if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
     socket.destroy(err);
   },
@@ -63,7 +70,7 @@ function requireContentType(route: string, expected: string) {
     const got = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (got === expected) return;
     const e = new UnsupportedMediaTypeError(route, expected, got);
-    return sendError(reply, e.statusCode, e.name, e.message);
+    return sendHttpError(reply, e);
   };
 }
 
@@ -76,7 +83,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       origin: opts.corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['authorization', 'content-type', TICKET_HEADER],
-      exposedHeaders: ['retry-after', 'x-retry-after-ms', TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
+      exposedHeaders: [RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
       maxAge: 600,
     });
   }
@@ -89,20 +96,20 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     const isAdmin = (req.method === 'POST' || req.method === 'DELETE') && /\/functions(\/[^/]+)?\/?$/.test(req.routeOptions.url ?? '');
     if (isAdmin && !adminKey) {
       const e = new DeployDisabledError();
-      return sendError(reply, e.statusCode, e.name, e.message);
+      return sendHttpError(reply, e);
     }
     if (isAdmin && adminKey && !bearerMatches(req, [adminKey])) {
       const e = new UnauthorizedError('admin key');
-      return sendError(reply, e.statusCode, e.name, e.message, e.headers());
+      return sendHttpError(reply, e);
     }
     if (!isAdmin && apiKey && !bearerMatches(req, adminKey ? [apiKey, adminKey] : [apiKey])) {
       const e = new UnauthorizedError('API key');
-      return sendError(reply, e.statusCode, e.name, e.message, e.headers());
+      return sendHttpError(reply, e);
     }
   });
 
   app.setErrorHandler((err: FastifyError | ServerError, req, reply) => {
-    if (err instanceof ServerError) return sendError(reply, err.statusCode, err.name, err.message, err.headers());
+    if (err instanceof ServerError) return sendHttpError(reply, err);
     const status = (err as FastifyError).statusCode ?? 500;
     if (status === 413) {
       return sendError(reply, 413, 'PayloadTooLargeError', `The request body is larger than the server's bodyLimit of ${opts.bodyLimit} bytes: send smaller chunks (chunkSize) or raise --body-limit.`);
@@ -117,7 +124,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
 
   app.setNotFoundHandler((req, reply) => {
     const e = new RouteNotFoundError(req.method, req.url.split('?')[0]);
-    return sendError(reply, e.statusCode, e.name, e.message);
+    return sendHttpError(reply, e);
   });
 
   // Asks the store once, so an idle server notices a store outage (and its end) too.

@@ -21,6 +21,7 @@
 // cores; docs/server.md). Only the same function's: another's batch would wait behind a hung one.
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
+import { deserializeError } from '../core/errors';
 import { DEFAULT_MEMORY_MB } from './define-function';
 import { envWithoutKeys } from './keys';
 import { BatchCancelledError, BatchTimeoutError, HandlerError, WorkerLostError, WorkerOutOfMemoryError } from './errors';
@@ -447,7 +448,7 @@ export class WorkerPool {
   async run(fn: FnRef, columns: unknown[][], rows: number, attempt: number, opts: RunOptions = {}): Promise<RunResult> {
     const id = this.nextId++;
     const m = await this.submit({ type: 'run', id, fn, columns, rows, attempt }, { ...opts, timeoutMs: opts.timeoutMs ?? this.opts.batchTimeoutMs, fnName: fn.name });
-    if (m.type === 'error') throw new HandlerError(m.error.name, m.error.message);
+    if (m.type === 'error') throw deserializeError(m.error);
     if (m.type !== 'result') throw new HandlerError('ProtocolError', `unexpected worker answer ${m.type}`);
     const values = m.packed ? unpack(m.packed, rows) : (m.values ?? []);
     return { values, errors: m.errors, handlerMs: m.handlerMs, workerIndex: -1 };
@@ -457,7 +458,7 @@ export class WorkerPool {
   async inspect(fn: FnRef, opts: { timeoutMs?: number; memoryMb?: number } = {}): Promise<{ arity: number }> {
     const id = this.nextId++;
     const m = await this.submit({ type: 'inspect', id, fn }, { timeoutMs: opts.timeoutMs ?? 60_000, memoryMb: opts.memoryMb });
-    if (m.type === 'error') throw new HandlerError(m.error.name, m.error.message);
+    if (m.type === 'error') throw deserializeError(m.error);
     if (m.type !== 'inspected') throw new HandlerError('ProtocolError', `unexpected worker answer ${m.type}`);
     return { arity: m.arity };
   }

@@ -1,6 +1,6 @@
 // One error class per meaning, each with a stable `name` and a message that names the bad value
 // and how to fix it. Thrown by the session adapters, the model registry and the embedder.
-import { EmbedbookError } from '../../core/errors';
+import { EmbedbookError, registerErrorClasses } from '../../core/errors';
 
 /** The model file could not be loaded as ONNX (not a model, truncated, unsupported opset…). */
 export class InvalidModelError extends EmbedbookError {
@@ -104,3 +104,5 @@ export class GpuUnavailableError extends EmbedbookError {
     return { device: 'webgpu', missing: this.missing, reason: this.reason };
   }
 }
+
+registerErrorClasses({ InvalidModelError, ModelSignatureError, DeviceUnavailableError, UnknownDeviceError, SessionDisposedError, GpuUnavailableError });

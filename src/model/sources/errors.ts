@@ -1,5 +1,5 @@
 // Error classes for loading a model's file set. Each has a stable `name`.
-import { EmbedbookError } from '../../core/errors';
+import { EmbedbookError, registerErrorClasses } from '../../core/errors';
 
 /** Required files are missing (or could not be fetched): lists what was found and what is expected. */
 export class ModelFilesMissingError extends EmbedbookError {
@@ -35,3 +35,5 @@ export class ModelDownloadError extends EmbedbookError {
     super(message, options);
   }
 }
+
+registerErrorClasses({ ModelFilesMissingError, ModelFormatError, ModelDownloadError });
