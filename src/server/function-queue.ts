@@ -196,7 +196,7 @@ export class FunctionQueue {
     this.bundleDir = processBundleDir(
       opts.bundleDir ?? (existsSync('node_modules') ? join(process.cwd(), 'node_modules', '.cache', 'embedbook', 'functions') : join(tmpdir(), 'embedbook-functions')),
     );
-    this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => Date.now());
+    this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => this.timers.now());
     if (this.store.watch) this.watching = this.watchStore(1);
   }
 

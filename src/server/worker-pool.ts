@@ -131,6 +131,8 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private bootFailures = 0;
+  /** ready() callers, woken when every slot has started. */
+  private readyWaiters: Array<() => void> = [];
   private broken: string | undefined;
   private readonly depth: number;
   private readonly memoryMb: number;
@@ -214,6 +216,7 @@ export class WorkerPool {
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'ready') {
       slot.ready = true;
+      this.wakeReadyWaiters();
       this.bootFailures = 0;
       this.pump();
       return;
@@ -484,11 +487,21 @@ export class WorkerPool {
 
   /** Resolves when every worker has started (tests and benchmarks measure warm workers). */
   async ready(): Promise<void> {
-    while (!this.slots.every((s) => s.ready)) await new Promise((r) => setTimeout(r, 10));
+    if (this.closed || this.slots.every((s) => s.ready)) return;
+    await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Wakes ready() callers once every slot has started (or the pool closed): no polling. */
+  private wakeReadyWaiters(): void {
+    if (!this.readyWaiters.length || !(this.closed || this.slots.every((s) => s.ready))) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wakeReadyWaiters();
     for (const t of this.queue.splice(0)) t.reject(new WorkerLostError('the worker pool is closed'));
     await Promise.all(
       this.slots.map(async (s) => {

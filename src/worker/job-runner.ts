@@ -3,7 +3,8 @@
 // finished chunk, and batches progress events so the page re-renders at most ~10×/s.
 import { Field, Float32, List, Table, type Vector } from 'apache-arrow';
 import { chunkedCall, planChunks, type EngineCallOptions } from '../core';
-import type { BatchFunction, BatchOutput, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from '../core/types';
+import type { BatchFunction, BatchOutput, ChunkedCallResult, ChunkPlan, ChunkProgressEvent, TimerApi } from '../core/types';
+import { defaultTimers } from '../core/timers';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkCache } from './chunk-cache';
 import type { EmbedBackend } from './embed-backend';
@@ -47,7 +48,8 @@ export interface JobDeps {
   engine?: Engine;
   cache: ChunkCache;
   backend: EmbedBackend;
-  now?: () => number;
+  /** Clock and timers (default: the engine's defaultTimers; tests pass fake ones). */
+  timers?: TimerApi;
   /** Flush interval for batched progress events (ms). */
   flushMs?: number;
 }
@@ -64,7 +66,8 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 
 export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput> {
   const { table, settings, jobKey, signal, emit } = input;
-  const now = deps.now ?? (() => Date.now());
+  const timers = deps.timers ?? defaultTimers;
+  const now = () => timers.now();
   const chunking = settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks };
   const engine = deps.engine ?? defaultEngine;
   const plan = engine.planChunks(table.numRows, chunking);
@@ -80,7 +83,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   }
 
   let pending: RunEvent[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const flush = () => {
     timer = undefined;
     if (pending.length) emit(pending);
@@ -88,7 +91,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   };
   const push = (e: RunEvent) => {
     pending.push(e);
-    timer ??= setTimeout(flush, deps.flushMs ?? 100);
+    timer ??= timers.setTimeout(flush, deps.flushMs ?? 100);
   };
   emit([{ type: 'plan', chunks: plan, cachedChunks: [...completed.keys()] }]);
 
@@ -116,7 +119,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     // A local chunk's inference runs synchronously on this thread and would hold back the timer:
     // send 'running' at once (postMessage needs no event-loop turn) so the page shows it.
     if (event.status === 'running') {
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       flush();
     }
   };
@@ -136,7 +139,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     } as EngineCallOptions);
   } catch (caught) {
     const err = guard.translate(caught);
-    if (timer) clearTimeout(timer);
+    if (timer !== undefined) timers.clearTimeout(timer);
     flush();
     if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
     throw err;
@@ -144,7 +147,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     guard.dispose();
     await Promise.all(saves);
   }
-  if (timer) clearTimeout(timer);
+  if (timer !== undefined) timers.clearTimeout(timer);
   flush();
   if (signal.aborted) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
 
