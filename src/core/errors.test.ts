@@ -143,6 +143,12 @@ describe('one root, stable codes, registered classes', () => {
     expect(serializeError(new ExampleTooBigError(7, [1, 2]))).toMatchObject({ name: 'ExampleTooBigError', code: 'EXAMPLE_TOO_BIG', size: 7, limits: [1, 2] });
   });
 
+  it('serializeError passes already serialized data through (idempotent), adding the code', () => {
+    const once = serializeError(new TimeoutError('chunk 1', 5));
+    expect(serializeError(once)).toEqual(once);
+    expect(serializeError({ name: 'NoDatasetError', message: 'No dataset is loaded' })).toEqual({ name: 'NoDatasetError', code: 'NO_DATASET', message: 'No dataset is loaded' });
+  });
+
   it('an unknown name comes back as a plain Error that keeps name, code and message', () => {
     const back = deserializeError({ name: 'SomeoneElsesError', code: 'SOMEONE_ELSES', message: 'm' });
     expect(back).not.toBeInstanceOf(EmbedbookError);

@@ -222,7 +222,13 @@ export function serializeError(e: unknown): SerializedError {
     const name = e.name || 'Error';
     return { name, code: errorCode(name), message: e.message, stack: e.stack };
   }
+  if (isSerializedError(e)) return { ...e, code: typeof e.code === 'string' ? e.code : errorCode(e.name) };
   return { name: 'Error', code: 'ERROR', message: describeError(e) };
+}
+
+/** An already serialized error (plain `{ name, message }` data): serializeError passes it through. */
+function isSerializedError(e: unknown): e is SerializedError {
+  return typeof e === 'object' && e !== null && typeof (e as SerializedError).name === 'string' && typeof (e as SerializedError).message === 'string';
 }
 
 /** Fields of a SerializedError that are not the class's own details. */
