@@ -16,6 +16,5 @@ export * from '../core/index';
 export * from '../io/index';
 
 // Authoring a queue function (pure TypeScript, bundled by `embedbook deploy`).
-export {
-  defineFunction, type FunctionDefinition, type FunctionSpec, type HandlerContext, type ArgType, type OutputType, type Resources,
-} from '../server/define-function';
+export { defineFunction } from '../server/define-function';
+export type { FunctionDefinition, FunctionSpec, HandlerContext, ArgType, OutputType, Resources } from '../protocol/function-types';
