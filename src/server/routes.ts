@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER } from '../protocol/http';
+import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
 import { errorBody, plainErrorBody } from '../protocol/errors';
 import { readCallBody } from './arrow-io';
 import { BadRequestError, DeployDisabledError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
@@ -128,7 +128,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
   });
 
   // Asks the store once, so an idle server notices a store outage (and its end) too.
-  app.get('/health', async () => {
+  app.get(routes.health, async () => {
     const store = await queue.checkStore();
     return {
       ok: !queue.isClosing && store.ok,
@@ -140,9 +140,9 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     };
   });
 
-  app.get('/functions', async () => queue.list());
+  app.get(routes.functions, async () => queue.list());
 
-  app.post('/functions', { onRequest: requireContentType('POST /functions', 'application/json') }, async (req, reply) => {
+  app.post(routes.functions, { onRequest: requireContentType('POST /functions', JSON_MEDIA) }, async (req, reply) => {
     const body = req.body as { definition?: unknown; bundle?: unknown } | undefined;
     if (!body || typeof body !== 'object') throw new BadRequestError('POST /functions expects a JSON body { definition, bundle }.');
     if (body.bundle !== undefined && typeof body.bundle !== 'string') throw new BadRequestError('`bundle` must be the ES module text of the bundled definition file.');
@@ -150,7 +150,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return reply.code(201).send(out);
   });
 
-  app.delete<{ Params: { name: string } }>('/functions/:name', async (req, reply) => {
+  app.delete<{ Params: { name: string } }>(routes.fn, async (req, reply) => {
     await queue.remove(req.params.name);
     return reply.code(204).send();
   });
@@ -178,7 +178,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
   };
 
   const callsRoute = { onRequest: requireContentType('POST /functions/:name/calls', ARROW_STREAM) };
-  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/functions/:name/calls', callsRoute, async (req, reply) => {
+  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>(routes.calls, callsRoute, async (req, reply) => {
     const wait = seconds('wait', req.query.wait);
     const input = readCallBody(req.body as Buffer | undefined, { maxRows: queue.maxRowsPerCall });
     const ticket = req.headers[TICKET_HEADER];
@@ -190,12 +190,12 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return sendView(reply, view, out.callId);
   });
 
-  app.get<{ Params: { id: string }; Querystring: { timeout?: string } }>('/calls/:id', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { timeout?: string } }>(routes.call, async (req, reply) => {
     const s = seconds('timeout', req.query.timeout) ?? DEFAULT_POLL_S;
     return sendView(reply, await queue.poll(req.params.id, s * 1000, true), req.params.id);
   });
 
-  app.delete<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
+  app.delete<{ Params: { id: string } }>(routes.call, async (req, reply) => {
     await queue.cancel(req.params.id);
     return reply.code(204).send();
   });
