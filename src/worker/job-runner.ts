@@ -5,6 +5,7 @@ import { Field, Float32, List, Table, type Vector } from 'apache-arrow';
 import { chunkedCall, planChunks, type EngineCallOptions } from '../core';
 import type { BatchFunction, BatchOutput, ChunkedCallResult, ChunkPlan, ChunkProgressEvent, TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
+import { UnknownColumnError } from '../io/errors';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkCache } from './chunk-cache';
 import type { EmbedBackend } from './embed-backend';
@@ -56,7 +57,7 @@ export interface JobDeps {
 
 export function argsTable(table: Table, textColumn: string): Table {
   const col = table.getChild(textColumn);
-  if (!col) throw Object.assign(new Error(`Column "${textColumn}" is not in the dataset`), { name: 'ColumnNotFoundError' });
+  if (!col) throw new UnknownColumnError('dataset', textColumn, table.schema.fields.map((f) => f.name));
   return new Table({ text: col as Vector });
 }
 

@@ -4,6 +4,7 @@
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { guardFatal } from '../client/fatal-errors';
 import { Remote } from '../client/remote';
+import { UnknownFunctionError } from '../protocol/errors';
 import type { BatchFunction } from '../core/types';
 import type { BackendSpec } from './api';
 import type { EmbedBackend } from './embed-backend';
@@ -24,8 +25,7 @@ export async function createRemoteBackend(spec: Extract<BackendSpec, { kind: 're
   const health = await remote.health();
   const functions = await remote.listFunctions();
   if (!functions.some((f) => f.name === spec.functionName)) {
-    const names = functions.map((f) => `"${f.name}"`).join(', ') || 'none — deploy one with `embedbook deploy`';
-    throw Object.assign(new Error(`No function "${spec.functionName}" is deployed on ${remote.url}. Available: ${names}.`), { name: 'UnknownFunctionError' });
+    throw new UnknownFunctionError(spec.functionName, functions.map((f) => f.name), remote.url);
   }
   const embedBatch: BatchFunction<Float32Array> = (args, ctx) => fn.batchFunction(args, ctx);
   return {
