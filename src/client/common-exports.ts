@@ -16,5 +16,5 @@ export * from '../core/index';
 export * from '../io/index';
 
 // Authoring a queue function (pure TypeScript, bundled by `embedbook deploy`).
-export { defineFunction } from '../server/define-function';
+export { defineFunction } from '../protocol/define-function';
 export type { FunctionDefinition, FunctionSpec, HandlerContext, ArgType, OutputType, Resources } from '../protocol/function-types';

@@ -82,7 +82,29 @@ export class StoreUnavailableError extends HttpError {
   }
 }
 
-registerErrorClasses({ UnknownFunctionError, QueueFullError, StoreUnavailableError });
+/** A function definition is malformed (bad name, batching options, resources, args…). */
+export class InvalidDefinitionError extends HttpError {
+  override readonly name = 'InvalidDefinitionError';
+  readonly statusCode = 400;
+  constructor(readonly field: string, detail: string) {
+    super(`Invalid function definition: \`${field}\` ${detail}`);
+  }
+}
+
+/** A handler declared to take one row (a scalar) per call: refused, it would defeat batching. */
+export class ScalarHandlerError extends HttpError {
+  override readonly name = 'ScalarHandlerError';
+  readonly statusCode = 400;
+  constructor(readonly functionName: string, readonly what: string) {
+    super(
+      `Function "${functionName}" declares ${what}: a handler must take a whole batch (one array per ` +
+        'argument, e.g. `args: { text: "string[]" }` and `handler: async (text: string[]) => …`). ' +
+        'One row per call defeats batching, so it is refused at deploy.',
+    );
+  }
+}
+
+registerErrorClasses({ UnknownFunctionError, QueueFullError, StoreUnavailableError, InvalidDefinitionError, ScalarHandlerError });
 
 /** The JSON body of every non-2xx answer. */
 export interface ErrorBody {

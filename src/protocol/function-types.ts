@@ -1,6 +1,6 @@
-// The types of a queue function's definition (`defineFunction`), shared by the server (which
-// validates an uploaded definition: server/define-function.ts), the CLI (which uploads one) and the
-// client (which re-exports them for authors). Types and constant lists only: no runtime checks here.
+// The types of a queue function's definition (`defineFunction`, define-function.ts), shared by the
+// server (which validates an uploaded definition), the CLI (which uploads one) and the client (which
+// re-exports them for authors). Types and constant lists only: no runtime checks here.
 
 /** One Arrow column per argument; each handler argument is the WHOLE column of the batch. */
 export type ArgType = 'string[]' | 'number[]' | 'number[][]' | 'boolean[]' | 'json[]';

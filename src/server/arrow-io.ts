@@ -3,7 +3,7 @@
 import {
   Bool, Float32, Float64, Int32, List, Table, Type, Utf8, tableFromIPC, tableToIPC, vectorFromArray, type DataType, type Vector,
 } from 'apache-arrow';
-import type { ArgType, FunctionSpec, OutputType } from './define-function';
+import type { ArgType, FunctionSpec, OutputType } from '../protocol/define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
 import { floatListColumn, listValue, utf8Column, utf8Values, type WireBatch, type WireColumn } from '../wire/columns';
 import { columnDataProblem } from '../wire/arrow-data-check';

@@ -4,33 +4,13 @@
 // boundary as serializeError's plain data. The three the client also meets (UnknownFunctionError,
 // QueueFullError, StoreUnavailableError) live in src/protocol/errors.ts, defined once for both sides.
 import { EmbedbookError, registerErrorClasses } from '../core/errors';
-import { HttpError, QueueFullError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
+import { HttpError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
 
-export { QueueFullError, StoreUnavailableError, UnknownFunctionError };
+export { InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError };
 /** Every error the server answers with on purpose: an HttpError (status + headers). */
 export { HttpError as ServerError };
 
-/** A function definition is malformed (bad name, batching options, resources, args…). */
-export class InvalidDefinitionError extends HttpError {
-  override readonly name = 'InvalidDefinitionError';
-  readonly statusCode = 400;
-  constructor(readonly field: string, detail: string) {
-    super(`Invalid function definition: \`${field}\` ${detail}`);
-  }
-}
 
-/** A handler declared to take one row (a scalar) per call: refused, it would defeat batching. */
-export class ScalarHandlerError extends HttpError {
-  override readonly name = 'ScalarHandlerError';
-  readonly statusCode = 400;
-  constructor(readonly functionName: string, readonly what: string) {
-    super(
-      `Function "${functionName}" declares ${what}: a handler must take a whole batch (one array per ` +
-        'argument, e.g. `args: { text: "string[]" }` and `handler: async (text: string[]) => …`). ' +
-        'One row per call defeats batching, so it is refused at deploy.',
-    );
-  }
-}
 
 /** The uploaded bundle could not be loaded in a worker, or has no handler. */
 export class InvalidBundleError extends HttpError {
@@ -211,7 +191,7 @@ export class HandlerError extends EmbedbookError {
 }
 
 registerErrorClasses({
-  InvalidDefinitionError, ScalarHandlerError, InvalidBundleError, UnsatisfiableResourcesError, UnknownCallError, MalformedIpcError,
+  InvalidBundleError, UnsatisfiableResourcesError, UnknownCallError, MalformedIpcError,
   SchemaMismatchError, BadRequestError, NotFoundError: RouteNotFoundError, UnsupportedMediaTypeError, UnauthorizedError,
   DeployDisabledError, HostNotAllowedError, ServerShuttingDownError, WorkerLostError, BatchTimeoutError, WorkerOutOfMemoryError,
   BatchCancelledError,

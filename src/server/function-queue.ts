@@ -12,7 +12,7 @@ import { defaultTimers } from '../core/timers';
 import { backoffDelayMs, withDeadline, type BackoffPolicy } from '../core/retry';
 import { AdmissionLine } from './admission-line';
 import { Batcher } from './batcher';
-import { memoryMb, validateSpec, type FunctionSpec } from './define-function';
+import { memoryMb, validateSpec, type FunctionSpec } from '../protocol/define-function';
 import {
   BadRequestError, InvalidBundleError, InvalidDefinitionError, QueueFullError, ServerShuttingDownError,
   SHUTTING_DOWN_STATUS, CANCELLED_STATUS, StoreUnavailableError, UnknownCallError, UnknownFunctionError, UnsatisfiableResourcesError,

@@ -22,7 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
 import { deserializeError } from '../core/errors';
-import { DEFAULT_MEMORY_MB } from './define-function';
+import { DEFAULT_MEMORY_MB } from '../protocol/define-function';
 import { envWithoutKeys } from './keys';
 import { BatchCancelledError, BatchTimeoutError, HandlerError, WorkerLostError, WorkerOutOfMemoryError } from './errors';
 import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerDevice, WorkerInit } from './worker/protocol';

@@ -35,7 +35,7 @@ import { describe, expect, test } from 'vitest';
 import { decodeCallAnswer, encodeCallArgs, isWireBatch } from '../client/call-codec';
 import { decodeCallResult } from '../client/remote-batch';
 import { extractColumns, readCallBody, readIpc, resultIpc } from '../server/arrow-io';
-import { validateSpec } from '../server/define-function';
+import { validateSpec } from '../protocol/define-function';
 import { MalformedIpcError, SchemaMismatchError } from '../server/errors';
 import { floatListColumn, utf8Column, utf8Values, listValue, type Utf8Column, type WireBatch, type WireColumn } from './columns';
 import { wireColumnsFromTable } from './from-arrow';

@@ -1,7 +1,7 @@
 // The one message protocol between the server thread and its worker threads. Rows cross as plain
 // arrays (structured clone); float vectors come back packed in one transferred Float32Array.
 import type { SerializedError } from '../../core/errors';
-import type { ArgType } from '../define-function';
+import type { ArgType } from '../../protocol/define-function';
 
 /** Everything a worker needs to load and call one function version. */
 export interface FnRef {

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { FnRef, FromWorker, ModelHandlerFactory, PackedVectors, ToWorker, WorkerInit } from './protocol';
 import { serializeError } from '../../core/errors';
 import { BatchCancelledError, HandlerError } from '../errors';
-import type { HandlerContext } from '../define-function';
+import type { HandlerContext } from '../../protocol/define-function';
 import { columnsToTable } from './columns-to-table';
 import { checkOutput } from './check-output';
 

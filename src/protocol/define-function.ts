@@ -2,7 +2,7 @@
 // validateSpec: the server's check of the JSON definition the CLI uploads. Pure TypeScript, no
 // node:* imports, so a definition file bundles for any runtime.
 import { InvalidDefinitionError, ScalarHandlerError } from './errors';
-import { ARG_TYPES, OUTPUT_TYPES, type ArgType, type ScalarArgType, type OutputType, type Resources, type HandlerContext, type FunctionSpec, type FunctionDefinition } from '../protocol/function-types';
+import { ARG_TYPES, OUTPUT_TYPES, type ArgType, type ScalarArgType, type OutputType, type Resources, type HandlerContext, type FunctionSpec, type FunctionDefinition } from './function-types';
 
 export { ARG_TYPES, OUTPUT_TYPES };
 export type { ArgType, ScalarArgType, OutputType, Resources, HandlerContext, FunctionSpec, FunctionDefinition };
