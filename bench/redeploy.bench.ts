@@ -52,14 +52,16 @@ interface Pass {
 }
 
 async function pass(recycle: boolean, count: number, workers: number): Promise<Pass> {
-  const server = createServer({ host: '127.0.0.1', port: 0, workers, threadsPerWorker: 1, recycleUnloadedWorkers: recycle });
+  // Deploying needs an admin key (docs/server.md); the bench's own, on loopback.
+  const adminKey = 'redeploy-bench';
+  const server = createServer({ host: '127.0.0.1', port: 0, workers, threadsPerWorker: 1, recycleUnloadedWorkers: recycle, adminKey });
   const { url } = await server.listen();
   let version = 0;
   const redeploy = async () => {
     version++;
     const res = await fetch(`${url}/functions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
       body: JSON.stringify({ definition: { name: 'big', maxBatchingSize: 4, maxBufferDuration: 0, output: 'float64' }, bundle: bundle(version) }),
     });
     if (res.status !== 201) throw new Error(`deploy answered ${res.status}: ${await res.text()}`);

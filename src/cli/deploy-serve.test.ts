@@ -132,7 +132,8 @@ export default defineFunction({
 
   test('serve rejects bad pool and limit flags with a usage error (exit 2)', async () => {
     const cases: Array<[string[], RegExp]> = [
-      [['--workers', '0'], /--workers must be a whole number from 1 to 256 \(worker threads\), got "0"/],
+      [['--workers', '0'], /--workers 0 makes an API node, which runs no batches: give it the shared store .*--store redis:\/\//],
+      [['--workers', '-1'], /--workers must be a whole number from 0 to 256 \(worker threads; 0 = an API node that runs none\), got "-1"/],
       [['--workers', '2', '--gpus', '1'], /--workers 2 and --gpus 1 were both given/],
       [['--gpus', 'nvidia l4'], /--gpus takes a count .*"nvidia l4" is not a kind name/],
       [['--max-queued-rows', '1e3'], /--max-queued-rows must be a whole number/],

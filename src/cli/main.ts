@@ -1,4 +1,4 @@
-// `embedbook` command line: serve, deploy, embed, start, bench. Each command lives in its own module and is
+// `embedbook` command line: serve, worker, deploy, embed, start, bench. Each command lives in its own module and is
 // imported lazily, so `embedbook --help` or `embedbook deploy` never loads onnxruntime.
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors';
@@ -85,7 +85,8 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
     .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
-    .option('--workers <n>', 'worker threads running handlers (default: one per core)')
+    .option('--reclaim-idle-ms <ms>', 'shared store: rows in flight on a server silent this long are taken over by the others (default 30000)')
+    .option('--workers <n>', 'worker threads running handlers (default: one per core; 0 = an API node, with --store redis://…)')
     .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
     .option('--device <device>', 'what the --gpus workers run models on: auto (CUDA, else a hardware WebGPU adapter, else CPU) | cuda | webgpu')
     .option('--threads-per-worker <n>', 'onnxruntime intra-op threads per worker (default: cores / workers)')
@@ -95,6 +96,23 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
     .action(async (flags) => {
       const { runServe } = await import('./serve-command');
       done(await runServe(flags, io));
+    });
+
+  program
+    .command('worker')
+    .description('Run a worker node: no API; runs batches of the functions deployed to the shared store (Ctrl-C finishes running batches and stops).')
+    .option('--store <redis-url>', 'the shared store the API nodes use, redis://host:port (or EMBEDBOOK_STORE)')
+    .option('--workers <n>', 'worker threads running handlers (default: one per core)')
+    .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
+    .option('--device <device>', 'what the --gpus workers run models on: auto | cuda | webgpu')
+    .option('--threads-per-worker <n>', 'onnxruntime intra-op threads per worker (default: cores / workers)')
+    .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers')
+    .option('--health-port <port>', 'serve GET /health and GET /metrics on this port (0 picks a free one)')
+    .option('--health-host <host>', 'interface for --health-port', '127.0.0.1')
+    .option('--reclaim-idle-ms <ms>', 'rows in flight on a node silent this long are taken over by the others (default 30000)')
+    .action(async (flags) => {
+      const { runWorker } = await import('./worker-command');
+      done(await runWorker(flags, io));
     });
 
   program

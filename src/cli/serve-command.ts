@@ -1,9 +1,11 @@
 // `embedbook serve`: the function-queue server (src/server's createServer) until Ctrl-C, which
-// drains in-flight calls before exiting. The built-in "embed" function (default model) is
+// drains in-flight calls before exiting. With `--store redis://… --workers 0` it is an API node
+// (HTTP only); `embedbook worker` (worker-command.ts) runs the batches. The built-in "embed" function (default model) is
 // deployed at start unless --no-default-function, so a fresh server is useful at once.
 import { availableParallelism } from 'node:os';
 import { createServer } from '../server/create-server';
-import { InvalidStoreSpecError, openQueueStore } from '../server/redis/open-store';
+import { InvalidStoreSpecError, openQueueStore, type OpenedStore } from '../server/redis/open-store';
+import type { RedisStoreOptions } from '../server/redis-store';
 import { describeAuth, parseAuthFlags, requireAuthOffLoopback, type RawAuthFlags } from './auth-options';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
@@ -16,6 +18,8 @@ export interface ServeFlags extends RawServeTuning, RawAuthFlags {
   defaultFunction?: boolean;
   /** 'memory' (default) or a Redis URL: servers on one Redis share the queue (docs/distributed-queue.md). */
   store?: string;
+  /** Shared store: ms before rows of a silent (killed) server are taken over (RedisStoreOptions.reclaimIdleMs). */
+  reclaimIdleMs?: string;
 }
 
 export const DEFAULT_FUNCTION = { definition: { name: 'embed', model: 'default', maxBatchingSize: 32, maxBufferDuration: 50 } };
@@ -26,6 +30,35 @@ export function parsePort(raw: string, flag = 'port'): number {
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) throw new CliUsageError(`--${flag} must be a port number 0-65535, got ${JSON.stringify(raw)}.`, flag);
   return port;
+}
+
+/** Opens `--store` (or EMBEDBOOK_STORE); a malformed value is a usage error naming the flag. */
+export async function openStoreFlag(spec: string | undefined, opts: RedisStoreOptions = {}): Promise<OpenedStore> {
+  try {
+    return await openQueueStore(spec ?? process.env.EMBEDBOOK_STORE, opts);
+  } catch (err) {
+    if (err instanceof InvalidStoreSpecError) throw new CliUsageError(err.message, 'store');
+    throw err;
+  }
+}
+
+/** Resolves once io.signal aborts (Ctrl-C); never without one. */
+export function untilStopped(io: CliIO): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (!io.signal) return; // no way to stop: run until the process is killed
+    if (io.signal.aborted) resolve();
+    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** --reclaim-idle-ms: 100 ms (tests) to 1 h; below it a busy event loop could look dead. */
+export function parseReclaimIdleMs(raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const ms = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || ms < 100 || ms > 3_600_000) {
+    throw new CliUsageError(`--reclaim-idle-ms must be a whole number of milliseconds from 100 to 3600000 (how long a silent server's rows wait before others take them), got ${JSON.stringify(raw)}.`, 'reclaim-idle-ms');
+  }
+  return ms;
 }
 
 /** Resolves once the server has stopped (on io.signal). */
@@ -39,18 +72,17 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
       throw new CliUsageError(`--cors-origin must be an origin like http://localhost:5173 (scheme://host[:port], no path), got ${JSON.stringify(origin)}.`, 'cors-origin');
     }
   }
-  let opened;
-  try {
-    opened = await openQueueStore(flags.store ?? process.env.EMBEDBOOK_STORE);
-  } catch (err) {
-    if (err instanceof InvalidStoreSpecError) throw new CliUsageError(err.message, 'store');
-    throw err;
+  const opened = await openStoreFlag(flags.store, { reclaimIdleMs: parseReclaimIdleMs(flags.reclaimIdleMs) });
+  if (tuning.workers === 0 && !opened.store?.shared) {
+    await opened.close();
+    throw new CliUsageError('--workers 0 makes an API node, which runs no batches: give it the shared store worker nodes take work from (--store redis://host:port, with `embedbook worker --store` on the same URL).', 'workers');
   }
   let server;
   try {
     server = createServer({
       ...tuning,
       store: opened.store,
+      registry: opened.registry,
       host: flags.host,
       port,
       apiKey: access.apiKey,
@@ -78,17 +110,13 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     `embedbook server listening on ${url}\n` +
       `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
       `  store: ${opened.description}\n` +
-      `  pool: ${describePool(tuning, server.queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / server.queue.pool.size)))}\n` +
+      `  pool: ${describePool(tuning, server.queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, server.queue.pool.size))))}\n` +
       `  device: ${server.queue.device.device} (${server.queue.device.reason})\n` +
       `  access: ${describeAuth(access)}\n` +
       `  Ctrl-C drains in-flight calls and stops.\n`,
   );
   io.stdout(`${url}\n`);
-  await new Promise<void>((resolve) => {
-    if (!io.signal) return; // no way to stop: run until the process is killed
-    if (io.signal.aborted) resolve();
-    else io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
+  await untilStopped(io);
   io.stderr('Stopping: draining in-flight calls…\n');
   await server.close();
   await opened.close();

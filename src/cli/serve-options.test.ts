@@ -49,13 +49,16 @@ describe('parseServeTuning', () => {
     expect(w.name).toBe('CliUsageError');
     expect(w.flag).toBe('workers');
     expect(w.message).toMatch(/got "1\.5"/);
-    expect(err({ workers: '1000' }).message).toMatch(/from 1 to 256/);
+    expect(err({ workers: '1000' }).message).toMatch(/from 0 to 256 \(worker threads; 0 = an API node/);
+    expect(() => parseServeTuning({ workers: '0' }, 1)).toThrow(/--workers must be a whole number from 1 to 256/);
+    expect(parseServeTuning({ workers: '0' })).toEqual({ workers: 0 });
     expect(err({ maxQueuedRows: '0' }).flag).toBe('max-queued-rows');
     expect(err({ workers: '1', gpus: '1' }).message).toMatch(/pass one or the other/);
   });
 
   test('the banner line', () => {
     expect(describePool({}, 2, 1)).toBe('2 workers × 1 ORT thread');
+    expect(describePool({ workers: 0 }, 0, 1)).toMatch(/^no workers \(an API node/);
     expect(describePool({ gpus: ['gpu', 'gpu'], allowCpuFallback: true }, 2, 1)).toBe('2 GPU workers (gpu, gpu), CPU fallback on');
   });
 });

@@ -25,10 +25,10 @@ export const GENERIC_GPU_KIND = 'gpu';
 /** More workers than this is a typo, not a machine (each worker is a thread with its own model). */
 const MAX_WORKERS = 256;
 
-function positiveInt(flag: string, raw: string, max: number, what: string): number {
+function positiveInt(flag: string, raw: string, max: number, what: string, min = 1): number {
   const n = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new CliUsageError(`--${flag} must be a whole number from 1 to ${max.toLocaleString('en-US')} (${what}), got ${JSON.stringify(raw)}.`, flag);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new CliUsageError(`--${flag} must be a whole number from ${min} to ${max.toLocaleString('en-US')} (${what}), got ${JSON.stringify(raw)}.`, flag);
   }
   return n;
 }
@@ -62,12 +62,16 @@ export function parseGpus(raw: string): string[] {
   return kinds;
 }
 
-export function parseServeTuning(flags: RawServeTuning): ServeTuning {
+/**
+ * `minWorkers`: 0 for `serve` (`--workers 0` = an API node, which runs no batches), 1 for
+ * `embedbook worker`.
+ */
+export function parseServeTuning(flags: RawServeTuning, minWorkers = 0): ServeTuning {
   const out: ServeTuning = {};
   if (flags.workers !== undefined && flags.gpus !== undefined) {
     throw new CliUsageError(`--workers ${flags.workers} and --gpus ${flags.gpus} were both given: with --gpus the pool is one worker per GPU, so pass one or the other.`, 'workers');
   }
-  if (flags.workers !== undefined) out.workers = positiveInt('workers', flags.workers, MAX_WORKERS, 'worker threads');
+  if (flags.workers !== undefined) out.workers = positiveInt('workers', flags.workers, MAX_WORKERS, minWorkers === 0 ? 'worker threads; 0 = an API node that runs none' : 'worker threads', minWorkers);
   if (flags.gpus !== undefined) out.gpus = parseGpus(flags.gpus);
   if (flags.device !== undefined) {
     if (flags.gpus === undefined) throw new CliUsageError(`--device ${flags.device} chooses what GPU workers run on: give it with --gpus (without --gpus the workers run on the CPU).`, 'device');
@@ -85,6 +89,7 @@ export function parseServeTuning(flags: RawServeTuning): ServeTuning {
 
 /** One banner line describing the pool, e.g. "2 workers × 1 ORT thread" or "2 GPU workers (nvidia-l4, nvidia-l4)". */
 export function describePool(t: ServeTuning, workers: number, threads: number): string {
+  if (workers === 0) return 'no workers (an API node: worker nodes on the same store run the calls)';
   if (t.gpus?.length) return `${t.gpus.length} GPU worker${t.gpus.length === 1 ? '' : 's'} (${t.gpus.join(', ')})${t.allowCpuFallback ? ', CPU fallback on' : ''}`;
   return `${workers} worker${workers === 1 ? '' : 's'} × ${threads} ORT thread${threads === 1 ? '' : 's'}${t.allowCpuFallback ? ', CPU fallback on' : ''}`;
 }

@@ -2,11 +2,11 @@
 // that names the bad value (URL, function, status) and how to fix it. They extend the engine's
 // EmbedbookError so they cross worker boundaries through serializeError like the engine's own.
 import { EmbedbookError, registerErrorClasses } from '../core/errors';
-import { QueueFullError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
+import { CallLostError, QueueFullError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
 
 // The answers the server also sends (404 unknown function, 429 queue full, 503 store down) are the
 // protocol's own classes, rebuilt from the error body: one class per meaning on both sides.
-export { QueueFullError, StoreUnavailableError, UnknownFunctionError };
+export { CallLostError, QueueFullError, StoreUnavailableError, UnknownFunctionError };
 
 /** Base class: everything the remote client throws on purpose is a RemoteError. */
 export class RemoteError extends EmbedbookError {
@@ -81,6 +81,18 @@ export class RemoteProtocolError extends RemoteError {
   override readonly name = 'RemoteProtocolError';
 }
 
+/** One chunk's call was lost by the server's store (410) more often than the client re-submits it. */
+export class CallLostTooOftenError extends RemoteError {
+  override readonly name = 'CallLostTooOftenError';
+  constructor(functionName: string, times: number, url: string) {
+    super(
+      `The server at ${url} lost the call for a chunk of "${functionName}" ${times} times (its queue store keeps restarting empty): ` +
+        `check the store (GET ${url}/health, Redis persistence), then run the call again.`,
+      { status: 410 },
+    );
+  }
+}
+
 /** 503 StoreUnavailableError that did not clear after the allowed number of waits. */
 export class ServerUnavailableError extends RemoteError {
   override readonly name = 'ServerUnavailableError';
@@ -94,5 +106,5 @@ export class ServerUnavailableError extends RemoteError {
 }
 
 registerErrorClasses({
-  RemoteError, RemoteNetworkError, RemoteAuthError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError,
+  RemoteError, RemoteNetworkError, RemoteAuthError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, CallLostTooOftenError,
 });

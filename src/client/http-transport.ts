@@ -3,6 +3,7 @@
 import type { Table } from 'apache-arrow';
 import { decodeCallAnswer, encodeCallArgs, type CallAnswer } from './call-codec';
 import {
+  CallLostError,
   QueueFullError,
   RemoteAuthError,
   RemoteHttpError,
@@ -143,6 +144,7 @@ export class HttpTransport {
       const message = serverError instanceof QueueFullError ? serverError.message : `Server at ${url} is busy (429); retry after ${Math.round(retryAfterMs)} ms.`;
       throw deserializeError({ ...(serverError instanceof QueueFullError ? serverError.details() : {}), name: 'QueueFullError', message, retryAfterMs, ticket });
     }
+    if (res.status === 410 && serverError instanceof CallLostError) throw serverError;
     if (res.status === 503 && serverError instanceof StoreUnavailableError) {
       throw new StoreUnavailableError(serverError.reason ?? serverError.message, parseRetryAfter(res.headers.get(RETRY_AFTER_HEADER), this.timers.now()));
     }
@@ -224,9 +226,9 @@ export class HttpTransport {
     }
   }
 
-  /** DELETE /calls/:id. Best effort: a call that already finished or expired is not an error. */
+  /** DELETE /calls/:id. Best effort: a call that already finished, expired or was lost is not an error. */
   async cancel(callId: string): Promise<void> {
-    const res = await this.request('DELETE', paths.call(callId), { allow: [404, 409] });
+    const res = await this.request('DELETE', paths.call(callId), { allow: [404, 409, 410] });
     await res.body?.cancel().catch(() => undefined);
   }
 

@@ -3,7 +3,8 @@
 // result otherwise, cancel the call on the server when the engine aborts (cancel or per-chunk
 // timeout), wait out 429s under the shared AIMD limiter (keeping the server's place-in-line ticket
 // across retries) and 503 StoreUnavailableError (store outage)
-// without spending the chunk's retries.
+// without spending the chunk's retries, and submit the chunk again when the server's store lost
+// the call (410 CallLostError: Redis restarted empty) — its rows are pure, so finished chunks stay.
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import { isWireBatch, type CallAnswer } from './call-codec';
 import { listValue, utf8Value, utf8Values, type Utf8Column, type WireBatch } from '../wire/columns';
@@ -11,7 +12,7 @@ import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
 import { abortReason, defaultTimers } from '../core/timers';
 import { retry, type RetryPolicy } from '../core/retry';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
-import { QueueFullError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
+import { CallLostError, CallLostTooOftenError, QueueFullError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import type { HttpTransport } from './http-transport';
 
 export interface RemoteBatchOptions {
@@ -27,6 +28,8 @@ export interface RemoteBatchOptions {
   maxStoreWaits?: number;
   /** Seconds the POST may wait for the result (`?wait=S`, default = pollSeconds; 0 turns it off). */
   submitWaitSeconds?: number;
+  /** Times one chunk is submitted again after its call was lost by the server's store (410; default 5). */
+  maxLostResubmits?: number;
   /** Called for each 429 waited out (for logs / progress UIs). */
   onRateLimited?: (info: { chunkIndex: number; retryAfterMs: number; limit: number }) => void;
 }
@@ -109,6 +112,10 @@ export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, wh
 
 /** The two halves of a remote call, shared by the engine's BatchFunction and deferBatch handles. */
 export interface RemoteCaller {
+  /** The server, for messages. */
+  readonly url: string;
+  /** How often a chunk whose call the store lost (410) is submitted again before giving up. */
+  readonly maxLostResubmits: number;
   /**
    * Submits under the limiter, waiting out 429s and 503s; resolves once the server accepted the call,
    * with its result `table` when it finished within the `?wait` (`waitS()` seconds, read just before
@@ -151,6 +158,8 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
   }
 
   return {
+    url: transport.baseUrl,
+    maxLostResubmits: opts.maxLostResubmits ?? 5,
     async submit(args, signal, chunkIndex, waitS) {
       const store = { waits: 0, waitedMs: 0 };
       // The server's place in line for this chunk after a 429: sent back so it goes before newer ones.
@@ -261,13 +270,22 @@ export function createRemoteBatchFunction<T>(caller: RemoteCaller, functionName:
   return async (args, ctx) => {
     const t0 = timers.now();
     const waitS = () => (opts.timeoutS === undefined ? Infinity : opts.timeoutS - (timers.now() - t0) / 1000);
-    const { callId, permit, table } = await caller.submit(args, ctx.signal, ctx.chunkIndex, waitS);
-    const where = `call ${callId} of "${functionName}" (chunk ${ctx.chunkIndex})`;
-    try {
-      if (table) return decodeCallResult<T>(table, args.numRows, where);
-      return await caller.await<T>(callId, args.numRows, ctx.signal, where);
-    } finally {
-      permit.release();
+    for (let lost = 0; ; lost++) {
+      try {
+        const { callId, permit, table } = await caller.submit(args, ctx.signal, ctx.chunkIndex, waitS);
+        const where = `call ${callId} of "${functionName}" (chunk ${ctx.chunkIndex})`;
+        try {
+          if (table) return decodeCallResult<T>(table, args.numRows, where);
+          return await caller.await<T>(callId, args.numRows, ctx.signal, where);
+        } finally {
+          permit.release();
+        }
+      } catch (err) {
+        // The store lost the call (restarted empty): the rows are pure, so submit them again. Not a
+        // try of the chunk (they may never have run), and the other chunks' results are kept.
+        if (!(err instanceof CallLostError) || ctx.signal?.aborted) throw err;
+        if (lost >= caller.maxLostResubmits) throw new CallLostTooOftenError(functionName, lost + 1, caller.url);
+      }
     }
   };
 }

@@ -173,3 +173,35 @@ describe('error mapping', () => {
     expect((err as Error).message).toBe(`No function named "embedd" is deployed on ${URL}. Deployed: "embed", "upper"; deploy it with \`embedbook deploy <file>.function.ts\`.`);
   });
 });
+
+describe('410 CallLostError (the server store restarted empty)', () => {
+  const lostAnswer = () => jsonResponse(410, { error: { name: 'CallLostError', message: 'Call "c1" was lost by the queue store' } });
+
+  test('the chunk is submitted again (not a try of it) and its result kept', async () => {
+    const timers = manualTimers();
+    let posts = 0;
+    const { fetch, log } = faultFetch(unreachable, (req) => {
+      if (req.method === 'POST') return jsonResponse(202, { callId: `c${++posts}`, rows: 2 });
+      if (req.method === 'DELETE') return jsonResponse(410, {});
+      if (req.url.includes('/calls/c1')) return lostAnswer();
+      if (req.url.includes('/calls/c2')) return new Response(resultIpc([[0, 1], [1, 1]]) as unknown as BodyInit, { status: 200, headers: { 'content-type': 'application/vnd.apache.arrow.stream' } });
+      return undefined;
+    });
+    const statuses: string[] = [];
+    const out = await new Remote({ url: URL, fetch, timers }).function('embed').chunkedCall(texts(2), { numChunks: 1, retries: 0, onProgress: (e) => void statuses.push(e.status) });
+    expect(out.table.numRows).toBe(2);
+    expect(out.failedRows).toBe(0);
+    expect(log.filter((r) => r.method !== 'DELETE').map((r) => `${r.method} ${r.url.replace(URL, '').split('?')[0]}`)).toEqual(['POST /functions/embed/calls', 'GET /calls/c1', 'POST /functions/embed/calls', 'GET /calls/c2']);
+    expect(statuses).not.toContain('retrying');
+  });
+
+  test('a call lost on every try fails with CallLostTooOftenError after maxLostResubmits', async () => {
+    const timers = manualTimers();
+    const { fetch, log } = faultFetch(unreachable, (req) => (req.method === 'POST' ? lostAnswer() : undefined));
+    const handle = new Remote({ url: URL, fetch, timers }).function('embed', { maxLostResubmits: 2 }).deferBatch(texts(1), { retries: 0 });
+    const out = await handle.get();
+    expect(out.values).toEqual([null]);
+    expect(out.errors?.[0]).toMatch(/^CallLostTooOftenError: .*lost the call for a chunk of "embed" 3 times/);
+    expect(log).toHaveLength(3);
+  });
+});

@@ -40,6 +40,8 @@ export interface RemoteFunctionOptions {
   maxRateLimitWaits?: number;
   /** 503 StoreUnavailableError answers one chunk waits out (Retry-After each) before failing (default 12). */
   maxStoreWaits?: number;
+  /** Times one chunk is submitted again after the server's store lost its call (410 CallLostError; default 5). */
+  maxLostResubmits?: number;
   /**
    * Seconds the submit may wait for the result (`?wait=S`; default pollSeconds, capped by the
    * chunk's remaining timeout): a fast chunk is one round trip. 0 = plain submit + long-poll.
@@ -146,6 +148,7 @@ export class Remote {
       pollSeconds: fnOpts.pollSeconds,
       maxRateLimitWaits: fnOpts.maxRateLimitWaits,
       maxStoreWaits: fnOpts.maxStoreWaits,
+      maxLostResubmits: fnOpts.maxLostResubmits,
       submitWaitSeconds: fnOpts.submitWaitSeconds,
       onRateLimited: fnOpts.onRateLimited,
     });

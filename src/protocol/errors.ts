@@ -104,7 +104,21 @@ export class ScalarHandlerError extends HttpError {
   }
 }
 
-registerErrorClasses({ UnknownFunctionError, QueueFullError, StoreUnavailableError, InvalidDefinitionError, ScalarHandlerError });
+/**
+ * The store no longer has a call it once accepted (e.g. Redis restarted empty, or failed over and
+ * lost its last writes): the call's rows and result are gone, not merely unfinished. Distinct from
+ * UnknownCallError (404: never existed, already read, or expired): a client that still has the
+ * call's input submits it again (rows are pure), instead of giving up.
+ */
+export class CallLostError extends HttpError {
+  override readonly name = 'CallLostError';
+  readonly statusCode = 410;
+  constructor(readonly callId: string) {
+    super(`Call "${callId}" was lost by the queue store (it restarted empty or lost its last writes since the call was accepted): submit its rows again.`);
+  }
+}
+
+registerErrorClasses({ UnknownFunctionError, QueueFullError, StoreUnavailableError, InvalidDefinitionError, ScalarHandlerError, CallLostError });
 
 /** The JSON body of every non-2xx answer. */
 export interface ErrorBody {

@@ -38,7 +38,7 @@ test('a killed server\'s bundle folder is removed when the next server starts; a
   const liveFolder = folderOf(live.pid!);
   expect(killedFolder).toBeDefined();
   expect(liveFolder).toBeDefined();
-  expect(readdirSync(join(dir, liveFolder!))).toEqual([expect.stringMatching(/^len-1-[0-9a-f]{12}\.mjs$/)]);
+  expect(readdirSync(join(dir, liveFolder!))).toEqual([expect.stringMatching(/^len-[0-9a-f]{16}\.mjs$/)]);
   killed.kill('SIGKILL');
   await once(killed, 'exit');
   expect(existsSync(join(dir, killedFolder!))).toBe(true); // left behind, as after a crash

@@ -94,7 +94,8 @@ export function createServer(opts: ServerOptions = {}): EmbedbookServer {
     app,
     queue,
     async listen() {
-      for (const f of opts.functions ?? []) await queue.deploy(f.definition, f.bundle);
+      // keepIfSame: on a shared registry, servers starting with the same functions reuse their version.
+      for (const f of opts.functions ?? []) await queue.deploy(f.definition, f.bundle, true);
       const host = opts.host ?? DEFAULT_HOST;
       await app.listen({ host, port: opts.port ?? DEFAULT_PORT });
       const addr = app.server.address();

@@ -4,9 +4,9 @@
 // boundary as serializeError's plain data. The three the client also meets (UnknownFunctionError,
 // QueueFullError, StoreUnavailableError) live in src/protocol/errors.ts, defined once for both sides.
 import { EmbedbookError, registerErrorClasses } from '../core/errors';
-import { HttpError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
+import { CallLostError, HttpError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
 
-export { InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError };
+export { CallLostError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError };
 /** Every error the server answers with on purpose: an HttpError (status + headers). */
 export { HttpError as ServerError };
 
@@ -41,6 +41,7 @@ export class UnknownCallError extends HttpError {
     super(`No call with id "${callId}": it never existed, was deleted, or its result expired.`);
   }
 }
+
 
 /** The request body is not a readable Arrow IPC stream. */
 export class MalformedIpcError extends HttpError {

@@ -23,7 +23,15 @@ const rowsOf = (callId: string, values: unknown[][], at = 1000): QueuedRow[] => 
 describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
   afterAll(cleanUp);
 
-  queueStoreContract('RedisStreamsQueueStore', () => openStore(newPrefix()));
+  // A short reclaimIdleMs for the reclaim cases; the peer never heartbeats (reclaimIdleMs 0), so
+  // it is "lost" from the moment it claims, as after a kill -9.
+  queueStoreContract('RedisStreamsQueueStore', () => openStore(newPrefix(), { reclaimIdleMs: 400 }), {
+    peer: async (s) => {
+      const mine = s as RedisStreamsQueueStore;
+      const store = keys.track(new RedisStreamsQueueStore(mine.redis.duplicate(), { prefix: mine.prefix, reclaimIdleMs: 0 }, true));
+      return { store, lose: async () => undefined };
+    },
+  });
 
   test('row values and results round-trip: strings, numbers, arrays, objects and Float32Array embeddings', async () => {
     const s = await openStore(newPrefix());
@@ -95,11 +103,13 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(ids(await dead.claim('f@1', 2))).toEqual(['a:0', 'a:1']);
     expect(ids(await live.claim('f@1', 2))).toEqual(['a:2', 'a:3']);
     await dead.close(); // no more heartbeats: as if the machine died
+    expect(await other.reclaim(['f@1'])).toBe(0);
     expect(await other.pending('f@1')).toEqual({ rows: 1, oldestAt: 1000 });
     await sleep(idle * 0.6);
     await live.touch(); // (its interval heartbeat does this too)
     await sleep(idle * 0.6);
     // dead's rows are back, at the head and in order; live's are still in flight.
+    expect(await other.reclaim(['f@1'])).toBe(2);
     expect(await other.pending('f@1')).toEqual({ rows: 3, oldestAt: 1000 });
     expect(ids(await other.claim('f@1', 10))).toEqual(['a:0', 'a:1', 'a:4']);
     expect(await other.depth('f@1')).toBe(5);

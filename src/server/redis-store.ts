@@ -2,17 +2,20 @@
 // function version is a stream, every server process is a consumer of one consumer group, rows are
 // claimed with XREADGROUP and acknowledged (XACK) with their outcome; call records live in hashes.
 // Every multi-step update is one Lua script (redis/scripts.ts), atomic across processes. A process
-// that dies with rows in flight stops heartbeating them; after `reclaimIdleMs` the next pending()
-// of any process moves them (XAUTOCLAIM) back to the head of the stream. See docs/distributed-queue.md.
+// that dies with rows in flight stops heartbeating them; after `reclaimIdleMs` the recovery timer of
+// any live process (recovery-timer.ts) moves them (XAUTOCLAIM) back to the head of the stream. See docs/distributed-queue.md.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { decodeValue, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
+import { RedisSubscription } from './redis/subscription';
 import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowOutcome } from './store';
 import { EmbedbookError } from '../core/errors';
 
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
+/** How long rows in flight on a silent process wait before another one takes them (RedisStoreOptions.reclaimIdleMs). */
+export const DEFAULT_RECLAIM_IDLE_MS = 30_000;
 const GROUP = 'embedbook-workers';
 
 /** Redis could not be reached or refused us: names the URL (without a password) and how to fix it. */
@@ -33,6 +36,13 @@ export interface RedisStoreOptions {
    * (default 30 s). Live processes re-touch their rows every reclaimIdleMs / 3.
    */
   reclaimIdleMs?: number;
+  /**
+   * A finished call's keys expire in Redis this long after it finished (default 1 h), read or not:
+   * a backstop under the servers' own expiry (a read frees a result at once; unread ones go after
+   * the server's resultTtlMs), so finished calls never pile up even with no server left to sweep.
+   * Keep it at least the servers' resultTtlMs. 0 turns it off.
+   */
+  finishedTtlMs?: number;
   /** Stamps finishedAt (result expiry), like MemoryQueueStore's. */
   now?: () => number;
 }
@@ -59,24 +69,61 @@ export class RedisStreamsQueueStore implements QueueStore {
   readonly shared = true;
   readonly prefix: string;
   readonly consumer: string;
-  private readonly reclaimIdleMs: number;
+  /** Rows in flight this long without a heartbeat are handed back by reclaim() (see RedisStoreOptions). */
+  readonly reclaimIdleMs: number;
+  private readonly finishedTtlMs: number;
   private readonly now: () => number;
   /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
   private readonly mine = new Map<string, Map<string, string>>();
   private heartbeat: ReturnType<typeof setInterval> | undefined;
-  private subscriber: Redis | undefined;
-  private readonly watchers = new Set<QueueEvents>();
+  private readonly events: RedisSubscription<QueueEvents>;
   private closed = false;
+  /**
+   * The store's incarnation (`<prefix>epoch`, made once by whichever process comes first): a Redis
+   * that restarts empty has none, and the next process to look makes a new one. Call ids carry the
+   * epoch they were made in, so a call missing under a different epoch was lost, not deleted.
+   */
+  private epoch: string | undefined;
 
   /** Wraps a connected ioredis client; `ownsClient` lets close() quit it. */
   constructor(readonly redis: Redis, opts: RedisStoreOptions = {}, private readonly ownsClient = false) {
     this.prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
     this.consumer = opts.consumer ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.reclaimIdleMs = opts.reclaimIdleMs ?? 30_000;
+    this.reclaimIdleMs = opts.reclaimIdleMs ?? DEFAULT_RECLAIM_IDLE_MS;
+    this.finishedTtlMs = opts.finishedTtlMs ?? 3_600_000;
     this.now = opts.now ?? (() => Date.now());
+    this.events = new RedisSubscription<QueueEvents>(redis, `${this.prefix}events`, (w, message) => {
+      const body = message.slice(2);
+      if (message.startsWith('a ')) w.appended?.(body);
+      else if (message.startsWith('f ')) w.finished?.(body.split(' '));
+    });
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
     }
+    // Every (re)connect re-reads the epoch: a Redis restarted empty gets a new one at once.
+    redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
+    if (redis.status === 'ready') void this.refreshEpoch().catch(() => undefined);
+  }
+
+  /** Reads the store's epoch, making one if there is none (first use, or Redis restarted empty). */
+  private async refreshEpoch(): Promise<string> {
+    const made = randomUUID().slice(0, 8);
+    // SET NX GET: the existing epoch, or null when ours was just set (one round trip).
+    const existing = await this.redis.set(`${this.prefix}epoch`, made, 'NX', 'GET');
+    return (this.epoch = existing ?? made);
+  }
+
+  newCallId(): string {
+    return `${this.epoch ?? 'none'}.${randomUUID()}`;
+  }
+
+  async callLost(id: string): Promise<boolean> {
+    const dot = id.indexOf('.');
+    if (dot <= 0) return false; // not an id this store made: unknown, not lost
+    const current = await this.redis.get(`${this.prefix}epoch`);
+    const epoch = current ?? (await this.refreshEpoch());
+    this.epoch = epoch;
+    return id.slice(0, dot) !== epoch;
   }
 
   /**
@@ -108,7 +155,9 @@ export class RedisStreamsQueueStore implements QueueStore {
       const why = lastError?.message ?? (err instanceof Error ? err.message : String(err));
       throw new RedisUnavailableError(shownUrl(url), why.replace(/\.+$/, ''));
     }
-    return new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
+    const store = new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
+    await store.refreshEpoch().catch(() => undefined);
+    return store;
   }
 
   // The argument list goes as ONE array (ioredis flattens it): spreading a 100,000-row call's
@@ -121,7 +170,7 @@ export class RedisStreamsQueueStore implements QueueStore {
   }
 
   async addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void> {
-    const args: Array<string | Buffer | number> = [stream, call.id, call.functionName, call.version, call.rows, call.createdAt];
+    const args: Array<string | Buffer | number> = [stream, call.id, call.functionName, call.version, call.rows, call.createdAt, this.finishedTtlMs];
     for (const r of rows) {
       if (r.callId !== call.id) throw new Error(`addCall: row ${r.index} belongs to call ${r.callId}, not ${call.id}`);
       args.push(r.index, r.enqueuedAt, encodeValue(r.values));
@@ -130,8 +179,20 @@ export class RedisStreamsQueueStore implements QueueStore {
   }
 
   async pending(stream: string): Promise<PendingInfo> {
-    const [rows, oldest] = (await this.run('ebPending', [stream, this.consumer, this.reclaimIdleMs])) as [number, string | null];
+    const [rows, oldest] = (await this.run('ebPending', [stream])) as [number, string | null];
     return { rows: Number(rows), oldestAt: oldest === null || oldest === undefined ? null : Number(oldest) };
+  }
+
+  /**
+   * Hands rows of lost processes (in flight past reclaimIdleMs with no heartbeat) back to the head
+   * of their streams, in order, and wakes every server (an 'appended' event); also drops consumers
+   * long gone from the group and trims dead entries. Run by each server's recovery timer, so a
+   * killed server's rows come back with no other traffic. Returns how many rows came back.
+   */
+  async reclaim(streams: string[]): Promise<number> {
+    let back = 0;
+    for (const stream of streams) back += Number(await this.run('ebReclaim', [stream, this.consumer, this.reclaimIdleMs]));
+    return back;
   }
 
   async claim(stream: string, max: number): Promise<QueuedRow[]> {
@@ -225,35 +286,8 @@ export class RedisStreamsQueueStore implements QueueStore {
    * rows another machine appended. Resolves once subscribed; returns the unsubscribe function.
    * Pub/sub is at-most-once: a missed event only delays the reader until its own timer or poll.
    */
-  async watch(events: QueueEvents): Promise<() => void> {
-    if (!this.subscriber) {
-      const sub = (this.subscriber = this.redis.duplicate());
-      sub.on('error', () => undefined);
-      sub.on('message', (_channel: string, message: string) => this.dispatch(message));
-      try {
-        await sub.subscribe(`${this.prefix}events`);
-      } catch (err) {
-        // Not subscribed (Redis down): drop this connection so a retried watch() subscribes afresh.
-        if (this.subscriber === sub) this.subscriber = undefined;
-        sub.disconnect();
-        throw err;
-      }
-    }
-    this.watchers.add(events);
-    return () => void this.watchers.delete(events);
-  }
-
-  private dispatch(message: string): void {
-    const kind = message.slice(0, 2);
-    const body = message.slice(2);
-    for (const w of this.watchers) {
-      try {
-        if (kind === 'a ') w.appended?.(body);
-        else if (kind === 'f ') w.finished?.(body.split(' '));
-      } catch {
-        // A listener's bug must not stop the others or the subscription.
-      }
-    }
+  watch(events: QueueEvents): Promise<() => void> {
+    return this.events.add(events);
   }
 
   /** Re-touches (XCLAIM to ourselves, idle reset) the rows this process is running. */
@@ -283,9 +317,7 @@ export class RedisStreamsQueueStore implements QueueStore {
     this.closed = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.watchers.clear();
-    if (this.subscriber) await this.subscriber.quit().catch(() => this.subscriber?.disconnect());
-    this.subscriber = undefined;
+    await this.events.close();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

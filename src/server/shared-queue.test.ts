@@ -3,15 +3,13 @@
 // itself going away mid-test (a private redis-server this file starts and stops, so the shared
 // REDIS_URL server other test files use is never touched). Without REDIS_URL this file FAILS,
 // unless EMBEDBOOK_SKIP_REDIS=1 says to skip it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer as createNetServer } from 'node:net';
 import { afterAll, describe, expect, test } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
-import { Redis } from 'ioredis';
 import { SHUTTING_DOWN_STATUS } from './errors';
 import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
+import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
 
 const REDIS_URL = redisUrlForTests('the shared-queue tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -120,52 +118,6 @@ describe.skipIf(!REDIS_URL)('shutdown on a shared store', () => {
     expect(column(table, 'result')).toEqual(rows.map((t) => t.length));
   }, 60_000);
 });
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-/** Starts a private, non-persistent redis-server on `port`; resolves once it accepts connections. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  let spawnError: Error | undefined;
-  child.once('error', (err) => (spawnError = err));
-  const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  probe.on('error', () => undefined); // refused until the server is up: the loop retries
-  try {
-    for (let i = 0; i < 100; i++) {
-      if (spawnError) throw new Error(`this test starts its own redis-server and needs it on PATH: ${spawnError.message}`);
-      try {
-        await probe.connect();
-        await probe.ping();
-        return child;
-      } catch {
-        probe.disconnect();
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  } finally {
-    probe.disconnect();
-  }
-  child.kill('SIGKILL');
-  throw new Error(`redis-server did not start on port ${port}`);
-}
-
-function stopRedis(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL'); // as if the Redis machine died
-  });
-}
 
 describe.skipIf(!REDIS_URL)('Redis going away mid-test', () => {
   test('requests get 503 (not a hang), /health says why, batching retries; once Redis is back the server works again', async () => {

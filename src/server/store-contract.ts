@@ -6,7 +6,16 @@ import type { QueueStore, QueuedRow } from './store';
 const rows = (callId: string, n: number, at = 1000): QueuedRow[] =>
   Array.from({ length: n }, (_, index) => ({ callId, index, enqueuedAt: at + index, values: [`${callId}-${index}`] }));
 
-export function queueStoreContract(name: string, make: () => Promise<QueueStore> | QueueStore): void {
+export interface ContractOptions {
+  /**
+   * Shared stores: another process's handle on the same queue (same Redis and prefix as `store`),
+   * with `lose()` to make it vanish without a word (no heartbeat, no release: kill -9). Enables the
+   * reclaim cases; the store's reclaimIdleMs should be short (they wait it out).
+   */
+  peer?: (store: QueueStore) => Promise<{ store: QueueStore; lose(): Promise<void> }>;
+}
+
+export function queueStoreContract(name: string, make: () => Promise<QueueStore> | QueueStore, opts: ContractOptions = {}): void {
   describe(`QueueStore contract: ${name}`, () => {
     const add = (s: QueueStore, id: string, n: number, stream = 'f@1', at = 1000) =>
       s.addCall({ id, functionName: 'f', version: 1, rows: n, createdAt: at }, stream, rows(id, n, at));
@@ -75,6 +84,51 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       const done = await s.finishedBefore(Number.MAX_SAFE_INTEGER);
       expect(done).toContain('empty');
       expect(done).not.toContain('busy');
+    });
+
+    test('reclaim hands back nothing while the claimer lives (in-flight rows stay its own)', async () => {
+      const s = await make();
+      await add(s, 'a', 3);
+      await s.claim('f@1', 2);
+      expect((await s.reclaim?.(['f@1', 'nothing@1'])) ?? 0).toBe(0);
+      expect(await s.pending('f@1')).toMatchObject({ rows: 1 });
+      expect(await s.depth('f@1')).toBe(3);
+    });
+
+    test.runIf(opts.peer)("a lost process's rows come back at the head, in order, after reclaimIdleMs; a live one's stay", async () => {
+      const s = await make();
+      const idle = s.reclaimIdleMs ?? 0;
+      const lost = await (opts.peer as NonNullable<ContractOptions['peer']>)(s);
+      await add(s, 'a', 6);
+      expect((await lost.store.claim('f@1', 3)).map((r) => r.index)).toEqual([0, 1, 2]);
+      expect((await s.claim('f@1', 1)).map((r) => r.index)).toEqual([3]);
+      await lost.lose();
+      expect(await s.reclaim?.(['f@1'])).toBe(0); // not idle long enough yet
+      await new Promise((r) => setTimeout(r, idle + 50));
+      expect(await s.reclaim?.(['f@1'])).toBe(3);
+      expect(await s.reclaim?.(['f@1'])).toBe(0); // once
+      expect(await s.pending('f@1')).toEqual({ rows: 5, oldestAt: 1000 });
+      expect((await s.claim('f@1', 10)).map((r) => r.index)).toEqual([0, 1, 2, 4, 5]);
+      const outcomes = [0, 1, 2, 3, 4, 5].map((index) => ({ callId: 'a', index, value: index * 10 }));
+      expect(await s.complete('f@1', outcomes)).toEqual(['a']);
+      expect((await s.getCall('a'))?.values).toEqual([0, 10, 20, 30, 40, 50]);
+      expect(await s.depth()).toBe(0);
+    });
+
+    test.runIf(opts.peer)('a lost process\'s late outcome after its rows were reclaimed and re-run is ignored (first outcome wins)', async () => {
+      const s = await make();
+      const idle = s.reclaimIdleMs ?? 0;
+      const lost = await (opts.peer as NonNullable<ContractOptions['peer']>)(s);
+      await add(s, 'a', 2);
+      await lost.store.claim('f@1', 2);
+      await lost.lose();
+      await new Promise((r) => setTimeout(r, idle + 50));
+      expect(await s.reclaim?.(['f@1'])).toBe(2);
+      await s.claim('f@1', 2);
+      expect(await s.complete('f@1', [0, 1].map((index) => ({ callId: 'a', index, value: 'rerun' })))).toEqual(['a']);
+      // The "lost" process was only slow: its outcome arrives late and changes nothing.
+      expect(await lost.store.complete('f@1', [0, 1].map((index) => ({ callId: 'a', index, value: 'late' })))).toEqual([]);
+      expect(await s.getCall('a')).toMatchObject({ doneRows: 2, values: ['rerun', 'rerun'] });
     });
 
     test('streams are independent (a function version each)', async () => {

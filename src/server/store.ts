@@ -74,6 +74,29 @@ export interface QueueStore {
    * process, so shutdown answers every unfinished row with the shutting-down status instead.
    */
   readonly shared: boolean;
+  /**
+   * Shared stores: how long a row may stay in flight on a process that stopped heartbeating before
+   * reclaim() hands it to another one (ms). The recovery timer ticks at a fraction of it.
+   */
+  readonly reclaimIdleMs?: number;
+  /**
+   * Optional (shared stores): hands rows in flight on lost processes (no heartbeat for
+   * reclaimIdleMs) back to the head of their streams, in order, and announces them (an `appended`
+   * event). Every server's recovery timer calls it, so recovery needs no traffic. Returns how many
+   * rows came back.
+   */
+  reclaim?(streams: string[]): Promise<number>;
+  /**
+   * Optional: a new call id that tells, once the call is gone, whether the store lost it (see
+   * callLost). Default: a random UUID.
+   */
+  newCallId?(): string;
+  /**
+   * Optional: for an id getCall no longer finds, true when the store lost it (restarted empty since
+   * the call was accepted) rather than deleting it (read, expired, never existed). Polls then
+   * answer CallLostError (410) and the client submits the rows again.
+   */
+  callLost?(id: string): Promise<boolean>;
   /** Records a call and appends its rows to the stream `stream`, atomically. */
   addCall(call: NewCall, stream: string, rows: QueuedRow[]): Promise<void>;
   /** How many rows wait (unclaimed) in a stream, and when the oldest arrived. */

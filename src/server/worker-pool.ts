@@ -149,7 +149,8 @@ export class WorkerPool {
     this.depth = 1 + Math.max(0, opts.prefetch ?? 1);
     this.memoryMb = opts.memoryMb ?? DEFAULT_MEMORY_MB;
     const gpus = opts.gpus ?? [];
-    const n = gpus.length || Math.max(1, opts.size);
+    // 0 workers: an API node's pool, which runs nothing (its deploy checks use a pool of their own).
+    const n = gpus.length || Math.max(0, opts.size);
     this.maxWorkersPerFunction = Math.min(n, Math.max(1, opts.maxWorkersPerFunction ?? (n >= 2 ? n - 1 : 1)));
     for (let i = 0; i < n; i++) {
       const init: WorkerInit = gpus.length

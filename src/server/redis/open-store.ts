@@ -1,8 +1,10 @@
 // Picks the queue store from a `--store` value: 'memory' (or nothing) = the embedded default,
-// redis:// or rediss:// = RedisStreamsQueueStore, so several servers share one queue. ioredis is
-// loaded only when a Redis URL is given.
+// redis:// or rediss:// = RedisStreamsQueueStore and RedisRegistryStore, so several nodes share one
+// queue and one set of deployed functions. ioredis is loaded only when a Redis URL is given.
+import type { RegistryStore } from '../registry/registry-store';
 import type { QueueStore } from '../store';
 import { EmbedbookError } from '../../core/errors';
+import type { RedisStoreOptions } from '../redis-store';
 
 export class InvalidStoreSpecError extends EmbedbookError {
   override readonly name = 'InvalidStoreSpecError';
@@ -14,18 +16,31 @@ export class InvalidStoreSpecError extends EmbedbookError {
 export interface OpenedStore {
   /** undefined = let the server make its in-memory default. */
   store?: QueueStore;
+  /** Where functions are deployed: on Redis, shared by every node of the store (undefined: in memory). */
+  registry?: RegistryStore;
   /** For the startup banner, without a password. */
   description: string;
   close(): Promise<void>;
 }
 
-export async function openQueueStore(spec: string | undefined): Promise<OpenedStore> {
+/** `opts` apply to a Redis store (e.g. reclaimIdleMs); the in-memory store takes none. */
+export async function openQueueStore(spec: string | undefined, opts: RedisStoreOptions = {}): Promise<OpenedStore> {
   if (spec === undefined || spec === '' || spec === 'memory') return { description: 'memory (this process only)', close: async () => undefined };
   if (!/^rediss?:\/\//i.test(spec)) throw new InvalidStoreSpecError(spec);
   const { RedisStreamsQueueStore } = await import('../redis-store');
-  const store = await RedisStreamsQueueStore.connect(spec);
+  const { RedisRegistryStore } = await import('../registry/redis-registry-store');
+  const store = await RedisStreamsQueueStore.connect(spec, opts);
+  const registry = new RedisRegistryStore(store.redis, store.prefix);
   const url = new URL(spec);
   if (url.password) url.password = '***';
   url.searchParams.delete('prefix');
-  return { store, description: `redis streams at ${url.toString()} (key prefix "${store.prefix}", consumer ${store.consumer})`, close: () => store.close() };
+  return {
+    store,
+    registry,
+    description: `redis streams at ${url.toString()} (key prefix "${store.prefix}", consumer ${store.consumer})`,
+    close: async () => {
+      await registry.close();
+      await store.close();
+    },
+  };
 }

@@ -9,7 +9,8 @@
 //   P ld:<stream>   the id of the last entry delivered by XREADGROUP (first waiting entry follows)
 //   P rel:<stream>  ids of rows handed back (release or a lost worker), head first; still in the PEL
 //   P streams       set of stream names (depth over all)
-//   P c:<id>        call hash: fn ver rows created stream state done failed [fin]
+//   P c:<id>        call hash: fn ver rows created stream state done failed ttl [fin]
+//                   (with v: st: e:, expires `ttl` ms after the call finished)
 //   P v:<id>        row index -> encoded result value       P st:<id>  row index -> 'ok' | error text
 //   P e:<id>        row index -> stream entry id            P fin      zset call id by finishedAt
 //   P events        pub/sub channel: 'a <stream>' rows became claimable, 'f <id> <id>…' calls finished
@@ -42,13 +43,20 @@ local function chunked(cmd, key, pre, items)
   end
   return total
 end
+-- A finished call's keys expire on their own after the TTL its addCall set (a backstop: servers
+-- delete a result once it is read, and sweep unread ones after their resultTtlMs), so keys of
+-- finished calls stay bounded even when no server is left to sweep.
 local function finish(ck, id, now)
   redis.call('HSET', ck, 'fin', now)
   redis.call('ZADD', P .. 'fin', now, id)
+  local ttl = tonumber(redis.call('HGET', ck, 'ttl') or '0')
+  if ttl > 0 then
+    for _, k in ipairs({ck, P .. 'v:' .. id, P .. 'st:' .. id, P .. 'e:' .. id}) do redis.call('PEXPIRE', k, ttl) end
+  end
 end
 `;
 
-/** ARGV: P G stream id fn version rows createdAt, then (index enqueuedAt values) per row. */
+/** ARGV: P G stream id fn version rows createdAt ttl, then (index enqueuedAt values) per row. */
 const ADD_CALL = `${HELPERS}
 local stream, id = ARGV[3], ARGV[4]
 local ck = P .. 'c:' .. id
@@ -58,11 +66,11 @@ if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0',
 redis.call('SADD', P .. 'streams', stream)
 local rows = tonumber(ARGV[7])
 redis.call('HSET', ck, 'fn', ARGV[5], 'ver', ARGV[6], 'rows', ARGV[7], 'created', ARGV[8], 'stream', stream,
-  'state', (rows == 0) and 'done' or 'pending', 'done', 0, 'failed', 0)
+  'state', (rows == 0) and 'done' or 'pending', 'done', 0, 'failed', 0, 'ttl', ARGV[9])
 if rows == 0 then finish(ck, id, ARGV[8]) end
 local emap = {}
 local n = 0
-for i = 9, #ARGV, 3 do
+for i = 10, #ARGV, 3 do
   emap[#emap + 1] = ARGV[i]
   emap[#emap + 1] = redis.call('XADD', sk, '*', 'c', id, 'i', ARGV[i], 't', ARGV[i + 1], 'v', ARGV[i + 2])
   n = n + 1
@@ -75,26 +83,11 @@ end
 return n
 `;
 
-/**
- * ARGV: P G stream consumer reclaimIdleMs. First hands rows of lost workers (in the PEL, idle past
- * reclaimIdleMs: no heartbeat) back to the head, then answers { waiting rows, oldest enqueuedAt }.
- */
+/** ARGV: P G stream. Answers { waiting rows (new + handed back), oldest enqueuedAt }. */
 const PENDING = `${HELPERS}
 local stream = ARGV[3]
 local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
 if redis.call('EXISTS', sk) == 0 then return {0, false} end
-local idle = tonumber(ARGV[5])
-if idle > 0 then
-  local ids = redis.call('XAUTOCLAIM', sk, G, ARGV[4], idle, '0-0', 'COUNT', 1000, 'JUSTID')[2]
-  local back = 0
-  for j = #ids, 1, -1 do
-    if not redis.call('LPOS', rel, ids[j]) then
-      redis.call('LPUSH', rel, ids[j])
-      back = back + 1
-    end
-  end
-  if back > 0 then redis.call('PUBLISH', P .. 'events', 'a ' .. stream) end
-end
 local nrel = redis.call('LLEN', rel)
 local n = tonumber(redis.call('GET', P .. 'n:' .. stream) or '0')
 local e = false
@@ -107,6 +100,58 @@ end
 local oldest = false
 if e and e[1] then oldest = field(e[1][2], 't') end
 return {n + nrel, oldest}
+`;
+
+/**
+ * ARGV: P G stream consumer reclaimIdleMs. Run by every server's recovery timer (recovery-timer.ts),
+ * never on the request path. (1) Rows of lost workers (in the PEL, idle past reclaimIdleMs: no
+ * heartbeat) go back to the head of the stream, in order. (2) Consumers with nothing pending and
+ * idle that long are dropped from the group (each process is a new consumer: without this the
+ * group's consumer list grows with every restart; a live one is re-created by its next read).
+ * (3) XTRIM MINID drops entries older than the oldest live one (in flight or waiting): completed
+ * entries are XDEL'd already, so this only catches what a crash between steps could leave.
+ * Returns the number of rows handed back.
+ */
+const RECLAIM = `${HELPERS}
+local stream, me = ARGV[3], ARGV[4]
+local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+if redis.call('EXISTS', sk) == 0 then return 0 end
+local idle = tonumber(ARGV[5])
+local back = 0
+local cursor = '0-0'
+repeat
+  local r = redis.call('XAUTOCLAIM', sk, G, me, idle, cursor, 'COUNT', 1000, 'JUSTID')
+  cursor = r[1]
+  local ids = r[2]
+  for j = #ids, 1, -1 do
+    if not redis.call('LPOS', rel, ids[j]) then
+      redis.call('LPUSH', rel, ids[j])
+      back = back + 1
+    end
+  end
+until cursor == '0-0' or back >= 10000
+-- XAUTOCLAIM walks the PEL in id order and each page was pushed head-first in reverse: with more
+-- than one page the head holds the LAST page. Re-sort the hand-back list by entry id.
+if back > 1000 then
+  local all = redis.call('LRANGE', rel, 0, -1)
+  table.sort(all, function(a, b) return after(b, a) end)
+  redis.call('DEL', rel)
+  chunked('RPUSH', rel, {}, all)
+end
+if back > 0 then redis.call('PUBLISH', P .. 'events', 'a ' .. stream) end
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', sk, G)) do
+  local name, pend, cidle = field(c, 'name'), field(c, 'pending'), field(c, 'idle')
+  if name ~= me and tonumber(pend) == 0 and tonumber(cidle) > idle then
+    redis.call('XGROUP', 'DELCONSUMER', sk, G, name)
+  end
+end
+local live = false
+local p = redis.call('XPENDING', sk, G)
+if tonumber(p[1]) > 0 then live = p[2] end
+local w = redis.call('XRANGE', sk, '(' .. (redis.call('GET', P .. 'ld:' .. stream) or '0-0'), '+', 'COUNT', 1)
+if w[1] and (not live or after(live, w[1][1])) then live = w[1][1] end
+if live then redis.call('XTRIM', sk, 'MINID', live) else redis.call('XTRIM', sk, 'MAXLEN', 0) end
+return back
 `;
 
 /** ARGV: P G stream consumer max. Handed-back rows first (XCLAIM), then new ones (XREADGROUP >). */
@@ -301,6 +346,7 @@ return total
 export const SCRIPTS = {
   ebAddCall: ADD_CALL,
   ebPending: PENDING,
+  ebReclaim: RECLAIM,
   ebClaim: CLAIM,
   ebRelease: RELEASE,
   ebComplete: COMPLETE,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { RedisStreamsQueueStore, type RedisStoreOptions } from '../redis-store';
+import { RedisRegistryStore } from '../registry/redis-registry-store';
 
 /** The redis-server URL, or undefined when EMBEDBOOK_SKIP_REDIS=1 asked to skip these tests. */
 export function redisUrlForTests(what: string): string | undefined {
@@ -19,6 +20,7 @@ export function redisUrlForTests(what: string): string | undefined {
 export class RedisTestKeys {
   private readonly stores: RedisStreamsQueueStore[] = [];
   private readonly prefixes: string[] = [];
+  private readonly registries: RedisRegistryStore[] = [];
 
   constructor(private readonly url: string | undefined) {}
 
@@ -33,6 +35,13 @@ export class RedisTestKeys {
     return this.track(await RedisStreamsQueueStore.connect(url, { prefix, ...opts }));
   }
 
+  /** The registry on `store`'s Redis and prefix (closed in cleanUp). */
+  registryOf(store: RedisStreamsQueueStore): RedisRegistryStore {
+    const registry = new RedisRegistryStore(store.redis, store.prefix);
+    this.registries.push(registry);
+    return registry;
+  }
+
   /** Closes `store` in cleanUp, with the rest. */
   track(store: RedisStreamsQueueStore): RedisStreamsQueueStore {
     this.stores.push(store);
@@ -41,6 +50,7 @@ export class RedisTestKeys {
 
   /** Closes every store opened here and deletes the test keys. */
   async cleanUp(): Promise<void> {
+    for (const r of this.registries.splice(0)) await r.close();
     for (const s of this.stores.splice(0)) await s.close();
     if (!this.url) return;
     const r = new Redis(this.url);

@@ -1,0 +1,4 @@
+import { registryStoreContract } from './registry-store-contract';
+import { MemoryRegistryStore } from './memory-registry-store';
+
+registryStoreContract('MemoryRegistryStore', () => new MemoryRegistryStore());
