@@ -9,6 +9,7 @@
 import type { TimerApi } from '../core/types';
 import { backoffDelayMs, retry, type RetryPolicy } from '../core/retry';
 import { isolateFailures } from '../core/isolate';
+import { describeError } from '../core/errors';
 import { CANCELLED_STATUS } from './errors';
 import type { QueueStore, QueuedRow, RowOutcome } from './store';
 
@@ -77,11 +78,6 @@ const ONE_BY_ONE = new Set(['BatchTimeoutError']);
 
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : '';
-}
-
-function message(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
 }
 
 export class Batcher {
@@ -309,7 +305,7 @@ export class Batcher {
     }
     return isolateFailures<RowOutcome[]>(0, rows.length, cause, {
       run: (off, n) => runPart(rows.slice(off, off + n), 1),
-      fail: (off, n, err) => failRows(rows.slice(off, off + n), signal.aborted ? CANCELLED_STATUS : message(err)),
+      fail: (off, n, err) => failRows(rows.slice(off, off + n), signal.aborted ? CANCELLED_STATUS : describeError(err)),
       concat: (parts) => parts.flat(),
       split: (err) => (signal.aborted || this.stopped ? 'stop' : ONE_BY_ONE.has(errorName(err)) ? 'rows' : 'halves'),
     });
