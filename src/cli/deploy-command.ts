@@ -7,11 +7,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { Remote } from '../client/remote-node';
-import { toFunctionSpec, type FunctionDefinition } from '../server/define-function';
+import { toFunctionSpec, type FunctionDefinition } from '../protocol/define-function';
 import { CliUsageError, InputFileError } from './errors';
 import type { CliIO } from './main';
 
-const DEFINE_FUNCTION = resolve(dirname(fileURLToPath(import.meta.url)), '../server/define-function.ts');
+const DEFINE_FUNCTION = resolve(dirname(fileURLToPath(import.meta.url)), '../protocol/define-function.ts');
 
 /**
  * Definition files import `defineFunction` from 'embedbook'. In the bundle that import resolves to

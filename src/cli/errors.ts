@@ -1,6 +1,6 @@
 // CLI errors: a bad flag or a bad input file. main.ts prints `name: message` and exits 2 (usage)
 // or 1 (everything else) without a stack trace, since these are the user's to fix, not bugs.
-import { EmbedbookError } from '../core/errors';
+import { EmbedbookError, registerErrorClasses } from '../core/errors';
 
 /** A flag is missing, malformed or conflicts with another. */
 export class CliUsageError extends EmbedbookError {
@@ -8,7 +8,7 @@ export class CliUsageError extends EmbedbookError {
   constructor(message: string, readonly flag?: string) {
     super(message);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { flag: this.flag };
   }
 }
@@ -19,7 +19,7 @@ export class InputFileError extends EmbedbookError {
   constructor(message: string, readonly file: string, options?: { cause?: unknown }) {
     super(message, options);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { file: this.file };
   }
 }
@@ -32,3 +32,5 @@ export function listenError(err: unknown, host: string, port: number): Error {
   if (code === 'EADDRNOTAVAIL') return new CliUsageError(`Cannot listen on ${host}: no such local address; use 127.0.0.1 or 0.0.0.0.`, 'host');
   return err instanceof Error ? err : new Error(String(err));
 }
+
+registerErrorClasses({ CliUsageError, InputFileError });

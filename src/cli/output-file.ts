@@ -23,7 +23,7 @@ export class OutputFileError extends EmbedbookError {
   constructor(message: string, readonly file: string) {
     super(message);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { file: this.file };
   }
 }

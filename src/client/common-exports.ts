@@ -7,7 +7,7 @@ export { functionFromBatch, type EmbedFunction, type FunctionFromBatchOptions } 
 export { AdaptiveLimiter, type Permit, type AdaptiveLimiterOptions } from './adaptive-limiter';
 export type { FunctionInfo, HealthInfo, FetchLike, WireResponse } from './http-transport';
 export {
-  RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, RateLimitedError,
+  RemoteError, RemoteNetworkError, RemoteAuthError, UnknownFunctionError, QueueFullError, QueueStayedFullError,
   RemoteHttpError, RemoteProtocolError, StoreUnavailableError, ServerUnavailableError,
 } from './errors';
 
@@ -49,6 +49,5 @@ export {
 } from '../io/errors';
 
 // Authoring a queue function (pure TypeScript, bundled by `embedbook deploy`).
-export {
-  defineFunction, type FunctionDefinition, type FunctionSpec, type HandlerContext, type ArgType, type OutputType, type Resources,
-} from '../server/define-function';
+export { defineFunction } from '../protocol/define-function';
+export type { FunctionDefinition, FunctionSpec, HandlerContext, ArgType, OutputType, Resources } from '../protocol/function-types';

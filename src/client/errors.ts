@@ -1,7 +1,12 @@
 // Errors the remote client raises. One class per meaning, each with a stable `name` and a message
 // that names the bad value (URL, function, status) and how to fix it. They extend the engine's
 // EmbedbookError so they cross worker boundaries through serializeError like the engine's own.
-import { EmbedbookError } from '../core/errors';
+import { EmbedbookError, registerErrorClasses } from '../core/errors';
+import { CallLostError, QueueFullError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
+
+// The answers the server also sends (404 unknown function, 429 queue full, 503 store down) are the
+// protocol's own classes, rebuilt from the error body: one class per meaning on both sides.
+export { CallLostError, QueueFullError, StoreUnavailableError, UnknownFunctionError };
 
 /** Base class: everything the remote client throws on purpose is a RemoteError. */
 export class RemoteError extends EmbedbookError {
@@ -12,7 +17,7 @@ export class RemoteError extends EmbedbookError {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.status = opts.status;
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { status: this.status };
   }
 }
@@ -46,84 +51,34 @@ export class RemoteAuthError extends RemoteError {
   }
 }
 
-/** 404 on a function route: names the functions that do exist. */
-export class UnknownFunctionError extends RemoteError {
-  override readonly name = 'UnknownFunctionError';
-  readonly functionName: string;
-  readonly available: readonly string[];
-  constructor(functionName: string, available: readonly string[], url: string) {
-    const list = available.length ? available.map((n) => `"${n}"`).join(', ') : '(none deployed — run `embedbook deploy <file>.function.ts`)';
-    super(`No function "${functionName}" on ${url}. Available: ${list}.`, { status: 404 });
-    this.functionName = functionName;
-    this.available = available;
-  }
-  override details(): Record<string, unknown> {
-    return { status: 404, functionName: this.functionName, available: [...this.available] };
-  }
-}
-
-/** 429 that did not clear after the allowed number of waits. */
-export class QueueFullError extends RemoteError {
-  override readonly name = 'QueueFullError';
-  constructor(functionName: string, waits: number, url: string) {
+/** 429 QueueFullError answers that did not clear after the allowed number of waits. */
+export class QueueStayedFullError extends RemoteError {
+  override readonly name = 'QueueStayedFullError';
+  constructor(functionName: string, readonly waits: number, url: string) {
     super(`The server's queue for "${functionName}" at ${url} stayed full (429) after ${waits} waits; lower concurrentChunks or retry later.`, { status: 429 });
   }
 }
 
-/** A 429 answer, carried to the caller that decides to wait (internal, but exported for tests). */
-export class RateLimitedError extends RemoteError {
-  override readonly name = 'RateLimitedError';
-  /** How long the server asked us to wait, in ms. */
-  readonly retryAfterMs: number;
-  /** The place in line the server gave (X-Queue-Ticket): sent back on the retry so older waiters go first. */
-  readonly ticket?: string;
-  constructor(url: string, retryAfterMs: number, ticket?: string) {
-    super(`Server at ${url} is busy (429); retry after ${Math.round(retryAfterMs)} ms.`, { status: 429 });
-    this.retryAfterMs = retryAfterMs;
-    this.ticket = ticket;
-  }
-}
-
-/** Any other non-2xx answer: keeps the server's error name and message. */
+/** Any other non-2xx answer: keeps the server's error (its class when known here) as `cause`. */
 export class RemoteHttpError extends RemoteError {
   override readonly name = 'RemoteHttpError';
   /** The `error.name` from the server's JSON body, when it sent one. */
   readonly serverErrorName?: string;
-  constructor(method: string, url: string, status: number, serverErrorName: string | undefined, serverMessage: string) {
-    super(`${method} ${url} failed with ${status}${serverErrorName ? ` ${serverErrorName}` : ''}: ${serverMessage || '(no message)'}`, { status });
+  /** The `error.code` from the server's JSON body, when it sent one. */
+  readonly serverErrorCode?: string;
+  constructor(method: string, url: string, status: number, serverError: Error | undefined, fallbackMessage = '') {
+    const serverErrorName = serverError && serverError.name !== 'Error' ? serverError.name : undefined;
+    const serverMessage = serverError?.message ?? fallbackMessage;
+    super(`${method} ${url} failed with ${status}${serverErrorName ? ` ${serverErrorName}` : ''}: ${serverMessage || '(no message)'}`, { status, cause: serverError });
     this.serverErrorName = serverErrorName;
+    const code = (serverError as { code?: unknown } | undefined)?.code;
+    this.serverErrorCode = serverErrorName && typeof code === 'string' ? code : undefined;
   }
 }
 
 /** The server's answer could not be understood (not Arrow where Arrow was promised, wrong columns). */
 export class RemoteProtocolError extends RemoteError {
   override readonly name = 'RemoteProtocolError';
-}
-
-/**
- * A 503 StoreUnavailableError: the server's queue store (e.g. Redis) failed or did not answer.
- * Transient; the caller waits Retry-After and asks again (internal, but exported for tests).
- */
-export class StoreUnavailableError extends RemoteError {
-  override readonly name = 'StoreUnavailableError';
-  /** How long the server asked us to wait, in ms. */
-  readonly retryAfterMs: number;
-  constructor(url: string, retryAfterMs: number, serverMessage: string) {
-    super(`The server at ${url} cannot reach its queue store (503)${serverMessage ? `: ${serverMessage}` : ''}; retry after ${Math.round(retryAfterMs)} ms.`, { status: 503 });
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
-/**
- * 410 CallLostError: the server's queue store lost this call (it restarted empty). The chunk's rows
- * are pure, so the client submits them again (internal, but exported for tests);
- * CallLostTooOftenError if that keeps happening.
- */
-export class CallLostError extends RemoteError {
-  override readonly name = 'CallLostError';
-  constructor(url: string, serverMessage: string) {
-    super(`The server at ${url} lost the call (410)${serverMessage ? `: ${serverMessage}` : ''}`, { status: 410 });
-  }
 }
 
 /** One chunk's call was lost by the server's store (410) more often than the client re-submits it. */
@@ -149,3 +104,7 @@ export class ServerUnavailableError extends RemoteError {
     );
   }
 }
+
+registerErrorClasses({
+  RemoteError, RemoteNetworkError, RemoteAuthError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, CallLostTooOftenError,
+});

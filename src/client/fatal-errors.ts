@@ -5,14 +5,14 @@
 // gets, with its clear message. Row-level and transient failures still go through the engine.
 import { CancelledError } from '../core/errors';
 import type { BatchFunction } from '../core/types';
-import { QueueFullError, RemoteAuthError, RemoteHttpError, RemoteNetworkError, RemoteProtocolError, ServerUnavailableError, UnknownFunctionError } from './errors';
+import { QueueStayedFullError, RemoteAuthError, RemoteHttpError, RemoteNetworkError, RemoteProtocolError, ServerUnavailableError, UnknownFunctionError } from './errors';
 
 /** True for errors that every chunk of this call would hit the same way. */
 export function isCallFatal(err: unknown, serverReached: boolean): boolean {
   if (err instanceof RemoteAuthError || err instanceof UnknownFunctionError || err instanceof RemoteProtocolError) return true;
   // The queue stayed full through every Retry-After we were willing to wait: bisecting would only
   // wait again per half. Fail the call; the caller lowers concurrency or comes back later.
-  if (err instanceof QueueFullError) return true;
+  if (err instanceof QueueStayedFullError) return true;
   // Likewise a queue store that stayed down through every Retry-After: every chunk needs it.
   if (err instanceof ServerUnavailableError) return true;
   // 400 = schema mismatch / malformed input: the same columns go with every chunk.

@@ -4,17 +4,20 @@ import type { Table } from 'apache-arrow';
 import { decodeCallAnswer, encodeCallArgs, type CallAnswer } from './call-codec';
 import {
   CallLostError,
-  RateLimitedError,
+  QueueFullError,
   RemoteAuthError,
   RemoteHttpError,
   RemoteNetworkError,
   RemoteProtocolError,
   StoreUnavailableError,
 } from './errors';
+import { deserializeError } from '../core/errors';
+import { defaultTimers } from '../core/timers';
+import type { TimerApi } from '../core/types';
+import { readErrorBody } from '../protocol/errors';
+import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, paths } from '../protocol/http';
 
-export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
-/** The server's place-in-line token on a 429, sent back on the retry (docs/http-api.md). */
-export const TICKET_HEADER = 'x-queue-ticket';
+export { ARROW_STREAM, TICKET_HEADER };
 
 /**
  * The part of a fetch Response the transport reads. A real Response is one; so is the Node
@@ -61,6 +64,8 @@ export interface TransportOptions {
   apiKey?: string;
   adminKey?: string;
   fetch?: FetchLike;
+  /** Clock for Retry-After dates (default: the engine's default TimerApi). */
+  timers?: TimerApi;
 }
 
 /** Parses Retry-After (delta-seconds or HTTP date) into ms; 1 s when absent or unreadable. */
@@ -77,9 +82,9 @@ export function parseRetryAfter(header: string | null, nowMs: number): number {
  * How long a 429 asks to wait: the server's X-Retry-After-Ms when present (finer than Retry-After's
  * whole seconds, so a fast queue is not left idle), else Retry-After. At most a minute either way.
  */
-export function rateLimitWaitMs(headers: WireResponse['headers'], nowMs = Date.now()): number {
-  const ms = Number(headers.get('x-retry-after-ms') ?? NaN);
-  const wait = Number.isFinite(ms) && ms >= 0 ? ms : parseRetryAfter(headers.get('retry-after'), nowMs);
+export function rateLimitWaitMs(headers: WireResponse['headers'], nowMs: number): number {
+  const ms = Number(headers.get(RETRY_AFTER_MS_HEADER) ?? NaN);
+  const wait = Number.isFinite(ms) && ms >= 0 ? ms : parseRetryAfter(headers.get(RETRY_AFTER_HEADER), nowMs);
   return Math.min(60_000, wait);
 }
 
@@ -94,6 +99,7 @@ export class HttpTransport {
   private readonly fetchFn: FetchLike;
   /** HTTP answers received (any status): tells a wrong URL from a blip mid-run. */
   answers = 0;
+  private readonly timers: TimerApi;
 
   constructor(opts: TransportOptions) {
     if (typeof opts.url !== 'string' || !/^https?:\/\//i.test(opts.url) && !opts.url.startsWith('/')) {
@@ -104,6 +110,7 @@ export class HttpTransport {
     this.adminKey = opts.adminKey || undefined;
     // Bind: a bare `fetch` reference called as a method of another object throws "Illegal invocation".
     this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.timers = opts.timers ?? defaultTimers;
   }
 
   url(path: string): string {
@@ -126,21 +133,27 @@ export class HttpTransport {
     }
     this.answers++;
     if (res.ok || init.allow?.includes(res.status)) return res;
+    const text = await res.text().catch(() => '');
+    const serverError = readErrorBody(text) ?? (text ? new Error(text.slice(0, 300)) : undefined);
+    const name = serverError?.name;
     if (res.status === 429) {
-      await res.body?.cancel().catch(() => undefined);
-      throw new RateLimitedError(url, rateLimitWaitMs(res.headers), res.headers.get(TICKET_HEADER) ?? undefined);
+      // The server's QueueFullError (its place-in-line ticket and wait from the headers, which a
+      // proxy's bare 429 also has).
+      const retryAfterMs = rateLimitWaitMs(res.headers, this.timers.now());
+      const ticket = res.headers.get(TICKET_HEADER) ?? undefined;
+      const message = serverError instanceof QueueFullError ? serverError.message : `Server at ${url} is busy (429); retry after ${Math.round(retryAfterMs)} ms.`;
+      throw deserializeError({ ...(serverError instanceof QueueFullError ? serverError.details() : {}), name: 'QueueFullError', message, retryAfterMs, ticket });
     }
-    const { name, message } = await readServerError(res);
-    if (res.status === 410 && name === 'CallLostError') throw new CallLostError(url, message);
-    if (res.status === 503 && name === 'StoreUnavailableError') {
-      throw new StoreUnavailableError(url, parseRetryAfter(res.headers.get('retry-after'), Date.now()), message);
+    if (res.status === 410 && serverError instanceof CallLostError) throw serverError;
+    if (res.status === 503 && serverError instanceof StoreUnavailableError) {
+      throw new StoreUnavailableError(serverError.reason ?? serverError.message, parseRetryAfter(res.headers.get(RETRY_AFTER_HEADER), this.timers.now()));
     }
     // 403s that no key fixes (deploy turned off on the server, a Host it does not answer) keep the
     // server's own name and message.
     if ((res.status === 401 || res.status === 403) && name !== 'DeployDisabledError' && name !== 'HostNotAllowedError') {
-      throw new RemoteAuthError(url, res.status, message, init.admin ? 'admin key' : 'API key', Boolean(key));
+      throw new RemoteAuthError(url, res.status, serverError?.message ?? '', init.admin ? 'admin key' : 'API key', Boolean(key));
     }
-    throw new RemoteHttpError(method, url, res.status, name, message);
+    throw new RemoteHttpError(method, url, res.status, serverError);
   }
 
   async json<T>(method: string, path: string, init: Parameters<HttpTransport['request']>[2] = {}): Promise<T> {
@@ -154,23 +167,23 @@ export class HttpTransport {
   }
 
   health(signal?: AbortSignal): Promise<HealthInfo> {
-    return this.json<HealthInfo>('GET', '/health', { signal });
+    return this.json<HealthInfo>('GET', paths.health, { signal });
   }
 
   listFunctions(signal?: AbortSignal): Promise<FunctionInfo[]> {
-    return this.json<FunctionInfo[]>('GET', '/functions', { signal });
+    return this.json<FunctionInfo[]>('GET', paths.functions, { signal });
   }
 
   /**
    * POST /functions/:name/calls with the batch as an Arrow IPC stream; the call id comes back at once.
    * With `waitS`, sends `?wait=S`: a call that finishes within S seconds comes back with its result
    * table (one round trip); otherwise only the id (then poll). `ticket`: the one an earlier 429 for
-   * this chunk gave (RateLimitedError.ticket), so the retry keeps its place in line.
+   * this chunk gave (QueueFullError.ticket), so the retry keeps its place in line.
    */
   async submit(name: string, args: Table, signal?: AbortSignal, waitS?: number, ticket?: string): Promise<{ callId: string; rows: number; table?: CallAnswer }> {
     const body = encodeCallArgs(args);
     const query = waitS === undefined ? '' : `?wait=${Number(Math.max(0, Math.min(300, waitS)).toFixed(3))}`;
-    const path = `/functions/${encodeURIComponent(name)}/calls${query}`;
+    const path = `${paths.calls(name)}${query}`;
     const res = await this.request('POST', path, {
       body: body as unknown as BodyInit, // a Uint8Array is a valid body; lib.dom's BodyInit typing lags behind.
       contentType: ARROW_STREAM,
@@ -199,7 +212,7 @@ export class HttpTransport {
 
   /** GET /calls/:id?timeout=S: the result table when done, else progress when the long-poll expires. */
   async poll(callId: string, timeoutS: number, signal?: AbortSignal): Promise<PollResult> {
-    const path = `/calls/${encodeURIComponent(callId)}?timeout=${Math.max(0, Math.round(timeoutS))}`;
+    const path = `${paths.call(callId)}?timeout=${Math.max(0, Math.round(timeoutS))}`;
     const res = await this.request('GET', path, { signal, allow: [202] });
     if (res.status === 202) {
       const body = (await res.json().catch(() => ({}))) as { doneRows?: number; rows?: number };
@@ -215,29 +228,17 @@ export class HttpTransport {
 
   /** DELETE /calls/:id. Best effort: a call that already finished, expired or was lost is not an error. */
   async cancel(callId: string): Promise<void> {
-    const res = await this.request('DELETE', `/calls/${encodeURIComponent(callId)}`, { allow: [404, 409, 410] });
+    const res = await this.request('DELETE', paths.call(callId), { allow: [404, 409, 410] });
     await res.body?.cancel().catch(() => undefined);
   }
 
   /** POST /functions (admin): deploy or update a function from a definition and its bundled code. */
   deploy(definition: Record<string, unknown>, bundle: string): Promise<{ name: string; version: number | string }> {
-    return this.json('POST', '/functions', {
+    return this.json('POST', paths.functions, {
       body: JSON.stringify({ definition, bundle }),
-      contentType: 'application/json',
+      contentType: JSON_MEDIA,
       admin: true,
     });
   }
 }
 
-async function readServerError(res: WireResponse): Promise<{ name?: string; message: string }> {
-  const text = await res.text().catch(() => '');
-  try {
-    const body = JSON.parse(text) as { error?: { name?: string; message?: string } | string; message?: string };
-    if (body && typeof body.error === 'object' && body.error) return { name: body.error.name, message: body.error.message ?? '' };
-    if (typeof body.error === 'string') return { message: body.message ? `${body.error}: ${body.message}` : body.error };
-    if (typeof body.message === 'string') return { message: body.message };
-  } catch {
-    // Not JSON: fall through and quote the text.
-  }
-  return { message: text.slice(0, 300) };
-}

@@ -60,7 +60,7 @@ export class TextColumnError extends EmbedbookError {
       `embed needs one text column: a column named 'text', or a table with exactly one column; got ${columns.length ? columns.map((c) => `'${c}'`).join(', ') : 'no columns'}. Rename or select the column to embed.`,
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { columns: this.columns };
   }
 }
@@ -71,7 +71,7 @@ export class MissingBackendError extends EmbedbookError {
   constructor() {
     super("LocalRuntime has no backend: in Node use LocalRuntime from 'embedbook' (local-runtime-node), in a browser or worker the one from local-runtime-web, or pass { backend }.");
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return {};
   }
 }

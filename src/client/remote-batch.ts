@@ -9,9 +9,10 @@ import { DataType, type Table, type Vector } from 'apache-arrow';
 import { isWireBatch, type CallAnswer } from './call-codec';
 import { listValue, utf8Value, utf8Values, type Utf8Column, type WireBatch } from '../wire/columns';
 import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
-import { abortReason, defaultTimers, sleep } from '../core/timers';
+import { abortReason, defaultTimers } from '../core/timers';
+import { retry, type RetryPolicy } from '../core/retry';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
-import { CallLostError, CallLostTooOftenError, QueueFullError, RateLimitedError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
+import { CallLostError, CallLostTooOftenError, QueueFullError, QueueStayedFullError, RemoteHttpError, RemoteProtocolError, ServerUnavailableError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import type { HttpTransport } from './http-transport';
 
 export interface RemoteBatchOptions {
@@ -21,7 +22,7 @@ export interface RemoteBatchOptions {
   timers?: TimerApi;
   /** Seconds per long-poll request (default 30, the server's default; max 300). */
   pollSeconds?: number;
-  /** Consecutive 429 answers one chunk waits out before failing with QueueFullError (default 50). */
+  /** Consecutive 429 answers one chunk waits out before failing with QueueStayedFullError (default 50). */
   maxRateLimitWaits?: number;
   /** 503 StoreUnavailableError answers one chunk waits out before failing with ServerUnavailableError (default 12). */
   maxStoreWaits?: number;
@@ -144,16 +145,16 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
   const submitWait = opts.submitWaitSeconds ?? pollSeconds;
 
   /**
-   * One 503 StoreUnavailableError: wait its Retry-After (capped, so a wild header cannot park a
-   * chunk) or fail with ServerUnavailableError once `waits` reaches the bound. Does not count as a
+   * One 503 StoreUnavailableError: the wait its Retry-After asks for (capped, so a wild header cannot
+   * park a chunk), or ServerUnavailableError once `waits` reaches the bound. Does not count as a
    * try of the chunk: the rows never ran.
    */
-  async function waitOutStore(err: StoreUnavailableError, state: { waits: number; waitedMs: number }, signal: AbortSignal | undefined): Promise<void> {
+  function storeWaitMs(err: StoreUnavailableError, state: { waits: number; waitedMs: number }): number {
     if (state.waits >= maxStoreWaits) throw new ServerUnavailableError(functionName, state.waits, state.waitedMs, transport.baseUrl, err.message);
     const ms = Math.min(MAX_STORE_WAIT_MS, err.retryAfterMs);
     state.waits++;
     state.waitedMs += ms;
-    await sleep(ms, timers, signal);
+    return ms;
   }
 
   return {
@@ -163,7 +164,8 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
       const store = { waits: 0, waitedMs: 0 };
       // The server's place in line for this chunk after a 429: sent back so it goes before newer ones.
       let ticket: string | undefined;
-      for (let waits = 0; ; ) {
+      let waits = 0;
+      const once = async () => {
         const permit = await limiter.acquire(signal);
         try {
           const w = submitWait > 0 ? waitS?.() : undefined;
@@ -181,39 +183,45 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
           return { callId: out.callId, permit, table: out.table };
         } catch (err) {
           permit.release();
-          if (signal?.aborted) throw err;
-          if (err instanceof RateLimitedError) {
-            permit.rateLimited();
-            if (waits >= maxWaits) throw new QueueFullError(functionName, waits, transport.baseUrl);
-            waits++;
-            ticket = err.ticket ?? ticket;
-            opts.onRateLimited?.({ chunkIndex, retryAfterMs: err.retryAfterMs, limit: limiter.limit });
-            await sleep(err.retryAfterMs, timers, signal);
-            continue;
-          }
-          if (err instanceof StoreUnavailableError) {
-            await waitOutStore(err, store, signal);
-            continue;
-          }
-          if (err instanceof RemoteHttpError && err.status === 404) throw await unknownFunction(err);
+          if (err instanceof QueueFullError && !signal?.aborted) permit.rateLimited();
           throw err;
         }
+      };
+      try {
+        // 429s and 503s are waited out for as long as the server asks, within their own bounds; any
+        // other failure is the engine's to retry (it counts as a try of the chunk).
+        return await retry(once, {
+          policy: SERVER_WAITS_ONLY,
+          timers,
+          signal,
+          decide: (err) => {
+            if (signal?.aborted) return 'stop';
+            if (err instanceof QueueFullError) {
+              if (waits >= maxWaits) throw new QueueStayedFullError(functionName, waits, transport.baseUrl);
+              waits++;
+              ticket = err.ticket ?? ticket;
+              opts.onRateLimited?.({ chunkIndex, retryAfterMs: err.retryAfterMs, limit: limiter.limit });
+              return { delayMs: err.retryAfterMs };
+            }
+            if (err instanceof StoreUnavailableError) return { delayMs: storeWaitMs(err, store) };
+            return 'stop';
+          },
+        });
+      } catch (err) {
+        if (!signal?.aborted && err instanceof RemoteHttpError && err.status === 404) throw await unknownFunction(err);
+        throw err;
       }
     },
     async await<T>(callId: string, rows: number, signal: AbortSignal | undefined, where: string) {
       const store = { waits: 0, waitedMs: 0 };
       try {
         for (;;) {
-          let r;
-          try {
-            r = await transport.poll(callId, pollSeconds, signal);
-          } catch (err) {
-            if (err instanceof StoreUnavailableError && !signal?.aborted) {
-              await waitOutStore(err, store, signal);
-              continue;
-            }
-            throw err;
-          }
+          const r = await retry(() => transport.poll(callId, pollSeconds, signal), {
+            policy: SERVER_WAITS_ONLY,
+            timers,
+            signal,
+            decide: (err) => (err instanceof StoreUnavailableError && !signal?.aborted ? { delayMs: storeWaitMs(err, store) } : 'stop'),
+          });
           if (r.done) return decodeCallResult<T>(r.table, rows, where);
         }
       } catch (err) {
@@ -225,6 +233,9 @@ export function createRemoteCaller(opts: RemoteBatchOptions): RemoteCaller {
     },
   };
 }
+
+/** Only the waits the server asks for (429, 503 Retry-After): no backoff retries of their own. */
+const SERVER_WAITS_ONLY: RetryPolicy = { retries: 0, baseMs: 0 };
 
 /** Longest single wait on a 503's Retry-After (the server sends 5 s). */
 const MAX_STORE_WAIT_MS = 30_000;

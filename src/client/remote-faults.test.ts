@@ -2,7 +2,7 @@
 // made to produce on demand. Responses are canned per route; timers are manual so waits are exact.
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { RemoteAuthError, RemoteNetworkError, UnknownFunctionError, QueueFullError, ServerUnavailableError } from './errors';
+import { RemoteAuthError, RemoteNetworkError, UnknownFunctionError, QueueStayedFullError, ServerUnavailableError } from './errors';
 import { faultFetch, flush, jsonResponse, manualTimers, resultIpc, type Recorded } from './fault-fetch.test-helpers';
 import { parseRetryAfter, type FetchLike } from './http-transport';
 import { Remote } from './remote';
@@ -54,7 +54,7 @@ describe('429 and Retry-After', () => {
     expect(log.map((r) => r.method)).toEqual(['POST', 'POST', 'POST', 'GET']);
   });
 
-  test('a queue that stays full fails with QueueFullError after maxRateLimitWaits', async () => {
+  test('a queue that stays full fails with QueueStayedFullError after maxRateLimitWaits', async () => {
     const timers = manualTimers();
     const { fetch } = faultFetch(unreachable, () => jsonResponse(429, {}, { 'retry-after': '1' }));
     const fn = new Remote({ url: URL, fetch, timers }).function('embed', { maxRateLimitWaits: 2 });
@@ -64,7 +64,8 @@ describe('429 and Retry-After', () => {
     await timers.advance(1000);
     await timers.advance(1000);
     const err = await settled;
-    expect(err).toBeInstanceOf(QueueFullError);
+    expect(err).toBeInstanceOf(QueueStayedFullError);
+    expect((err as QueueStayedFullError).waits).toBe(2);
     expect((err as Error).message).toContain('"embed"');
     expect(handle.status).toBe('failed');
   });
@@ -169,7 +170,7 @@ describe('error mapping', () => {
     });
     const err = await new Remote({ url: URL, fetch }).function('embedd').deferBatch(texts(1)).get().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnknownFunctionError);
-    expect((err as Error).message).toBe(`No function "embedd" on ${URL}. Available: "embed", "upper".`);
+    expect((err as Error).message).toBe(`No function named "embedd" is deployed on ${URL}. Deployed: "embed", "upper"; deploy it with \`embedbook deploy <file>.function.ts\`.`);
   });
 });
 

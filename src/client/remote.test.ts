@@ -227,7 +227,7 @@ describe('clear errors from a real server', () => {
   test('unknown function names the available ones', async () => {
     const err = await new Remote({ url, apiKey: KEY }).function('toys').chunkedCall(texts(3), { chunkSize: 3 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnknownFunctionError);
-    expect((err as Error).message).toBe(`No function "toys" on ${url}. Available: "picky", "slow", "toy".`);
+    expect((err as Error).message).toBe(`No function named "toys" is deployed on ${url}. Deployed: "picky", "slow", "toy"; deploy it with \`embedbook deploy <file>.function.ts\`.`);
   });
 
   test('an unreachable server names the URL', async () => {

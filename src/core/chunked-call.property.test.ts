@@ -4,7 +4,7 @@
 import { Field, FixedSizeList, Float32, List, makeVector, Table, type DataType } from 'apache-arrow';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffCeilingMs } from './backoff';
+import { backoffCeilingMs } from './retry';
 import { chunkedCall } from './chunked-call';
 import { CancelledError, ChunkFailedError } from './errors';
 import { planChunks } from './plan-chunks';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BatchOutputError, CancelledError, ChunkFailedError, InvalidOptionError, TimeoutError,
-  describeError, deserializeError, formatValue, serializeError,
+  describeError, deserializeError, formatValue, serializeError, EmbedbookError, errorCode, registerErrorClasses,
 } from './errors';
 
 /** Crosses a worker/HTTP boundary the strict way: through JSON. */
@@ -106,9 +106,54 @@ describe('serializeError / deserializeError', () => {
     const back = roundTrip(new RangeError('out of range'));
     expect(back.name).toBe('RangeError');
     expect(back.message).toBe('out of range');
-    expect(serializeError('just text')).toEqual({ name: 'Error', message: 'just text' });
+    expect(serializeError('just text')).toEqual({ name: 'Error', code: 'ERROR', message: 'just text' });
     const unnamed = new Error('x');
     unnamed.name = '';
     expect(serializeError(unnamed).name).toBe('Error');
   });
 });
+
+describe('one root, stable codes, registered classes', () => {
+  class ExampleTooBigError extends EmbedbookError {
+    override readonly name = 'ExampleTooBigError';
+    constructor(
+      readonly size: number,
+      readonly limits: readonly number[],
+    ) {
+      super(`size ${size} is over the limits ${limits.join(', ')}; send less.`);
+    }
+  }
+  registerErrorClasses({ ExampleTooBigError });
+
+  it('the code is the name in UPPER_SNAKE without "Error"', () => {
+    expect(errorCode('QueueFullError')).toBe('QUEUE_FULL');
+    expect(errorCode('InvalidUtf8Error')).toBe('INVALID_UTF8');
+    expect(errorCode('CliUsageError')).toBe('CLI_USAGE');
+    expect(errorCode('HTTPTimeoutError')).toBe('HTTP_TIMEOUT');
+    expect(errorCode('Error')).toBe('ERROR');
+    expect(new TimeoutError('x', 1).code).toBe('TIMEOUT');
+  });
+
+  it('a registered class comes back as itself, with its code and plain fields, through JSON', () => {
+    const back = roundTrip(new ExampleTooBigError(7, [1, 2]));
+    expect(back).toBeInstanceOf(ExampleTooBigError);
+    expect(back).toBeInstanceOf(EmbedbookError);
+    const e = back as ExampleTooBigError;
+    expect([e.name, e.code, e.message, e.size, e.limits]).toEqual(['ExampleTooBigError', 'EXAMPLE_TOO_BIG', 'size 7 is over the limits 1, 2; send less.', 7, [1, 2]]);
+    expect(serializeError(new ExampleTooBigError(7, [1, 2]))).toMatchObject({ name: 'ExampleTooBigError', code: 'EXAMPLE_TOO_BIG', size: 7, limits: [1, 2] });
+  });
+
+  it('serializeError passes already serialized data through (idempotent), adding the code', () => {
+    const once = serializeError(new TimeoutError('chunk 1', 5));
+    expect(serializeError(once)).toEqual(once);
+    expect(serializeError({ name: 'NoDatasetError', message: 'No dataset is loaded' })).toEqual({ name: 'NoDatasetError', code: 'NO_DATASET', message: 'No dataset is loaded' });
+  });
+
+  it('an unknown name comes back as a plain Error that keeps name, code and message', () => {
+    const back = deserializeError({ name: 'SomeoneElsesError', code: 'SOMEONE_ELSES', message: 'm' });
+    expect(back).not.toBeInstanceOf(EmbedbookError);
+    expect([back.name, (back as Error & { code?: string }).code, back.message]).toEqual(['SomeoneElsesError', 'SOMEONE_ELSES', 'm']);
+  });
+
+});
+

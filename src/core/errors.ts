@@ -2,11 +2,50 @@
 // crossed a worker or HTTP boundary) and a message that names the bad value and how to fix it.
 import type { BatchOutput } from './types';
 
-/** Base class: every engine error has a stable `name` and plain-data `details`. */
+/**
+ * The one root of every error class in the project. Each subclass has a stable `name` (safe to
+ * switch on after the error has crossed a worker or HTTP boundary) and so a stable `code`; its
+ * plain-data fields (`details()`) travel with it through serializeError / deserializeError.
+ */
 export abstract class EmbedbookError extends Error {
   abstract override readonly name: string;
-  /** Plain, JSON-safe fields that describe this error (what serializeError sends). */
-  abstract details(): Record<string, unknown>;
+  /** Stable machine-readable code: the name in UPPER_SNAKE without "Error" (QueueFullError → QUEUE_FULL). */
+  get code(): string {
+    return errorCode(this.name);
+  }
+  /**
+   * Plain, JSON-safe fields that describe this error (what serializeError sends). By default the
+   * instance's own fields that are plain data (strings, numbers, booleans, null, arrays of them).
+   */
+  details(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) {
+      if (k === 'name' || k === 'message' || k === 'stack' || k === 'cause') continue;
+      if (isPlain(v) || (Array.isArray(v) && v.every(isPlain))) out[k] = Array.isArray(v) ? [...v] : v;
+    }
+    return out;
+  }
+}
+
+function isPlain(v: unknown): boolean {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+/** The stable code for an error name: UPPER_SNAKE without the "Error" suffix ("Error" → "ERROR"). */
+export function errorCode(name: string): string {
+  const base = name.endsWith('Error') && name.length > 5 ? name.slice(0, -5) : name;
+  return base.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/([A-Z])([A-Z][a-z])/g, '$1_$2').toUpperCase();
+}
+
+type ErrorClass = abstract new (...args: never[]) => EmbedbookError;
+const registered = new Map<string, ErrorClass>();
+
+/**
+ * Makes classes rebuildable by deserializeError, keyed by their stable `name` (written out: a
+ * minifier may rename the class itself). Each errors module registers its own classes on import.
+ */
+export function registerErrorClasses(classes: Record<string, ErrorClass>): void {
+  for (const [name, cls] of Object.entries(classes)) registered.set(name, cls);
 }
 
 /** Renders a bad value for a message: NaN, -0, strings quoted, objects shortened. */
@@ -42,7 +81,7 @@ export class InvalidOptionError extends EmbedbookError {
         (hint ? ` ${hint}` : ''),
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { parameter: this.parameter, value: this.valueText, allowed: this.allowed, hint: this.hint };
   }
 }
@@ -62,7 +101,7 @@ export class TimeoutError extends EmbedbookError {
   ) {
     super(`${subject} timed out after ${seconds} s (timeout: ${seconds}). ${hint}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { subject: this.subject, seconds: this.seconds, hint: this.hint };
   }
 }
@@ -87,7 +126,7 @@ export class CancelledError<T = unknown> extends EmbedbookError {
         : `${subject} cancelled.`,
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { subject: this.subject, totalChunks: this.totalChunks, completedChunkIndices: [...this.completedChunkIndices] };
   }
 }
@@ -117,7 +156,7 @@ export class ChunkFailedError<T = unknown> extends EmbedbookError {
       cause === undefined ? undefined : { cause },
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return {
       chunk: this.chunk,
       offset: this.offset,
@@ -145,7 +184,7 @@ export class BatchOutputError extends EmbedbookError {
         '; it must return exactly one entry per input row, in input order.',
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { field: this.field, got: this.got, expected: this.expected };
   }
 }
@@ -168,6 +207,8 @@ export function describeError(e: unknown): string {
 /** An error as plain data, safe for postMessage, structured clone and JSON. */
 export interface SerializedError {
   name: string;
+  /** errorCode(name): stable, for programs. */
+  code?: string;
   message: string;
   stack?: string;
   [field: string]: unknown;
@@ -175,11 +216,23 @@ export interface SerializedError {
 
 export function serializeError(e: unknown): SerializedError {
   if (e instanceof EmbedbookError) {
-    return { ...e.details(), name: e.name, message: e.message, stack: e.stack };
+    return { ...e.details(), name: e.name, code: e.code, message: e.message, stack: e.stack };
   }
-  if (e instanceof Error) return { name: e.name || 'Error', message: e.message, stack: e.stack };
-  return { name: 'Error', message: describeError(e) };
+  if (e instanceof Error) {
+    const name = e.name || 'Error';
+    return { name, code: errorCode(name), message: e.message, stack: e.stack };
+  }
+  if (isSerializedError(e)) return { ...e, code: typeof e.code === 'string' ? e.code : errorCode(e.name) };
+  return { name: 'Error', code: 'ERROR', message: describeError(e) };
 }
+
+/** An already serialized error (plain `{ name, message }` data): serializeError passes it through. */
+function isSerializedError(e: unknown): e is SerializedError {
+  return typeof e === 'object' && e !== null && typeof (e as SerializedError).name === 'string' && typeof (e as SerializedError).message === 'string';
+}
+
+/** Fields of a SerializedError that are not the class's own details. */
+const ENVELOPE = new Set(['name', 'code', 'message', 'stack']);
 
 function str(v: unknown, fallback = ''): string {
   return typeof v === 'string' ? v : fallback;
@@ -219,11 +272,22 @@ export function deserializeError(s: SerializedError): Error {
     case 'BatchOutputError':
       e = new BatchOutputError(s.field === 'errors' ? 'errors' : 'values', typeof s.got === 'number' ? s.got : null, num(s.expected));
       break;
-    default:
-      e = new Error(s.message);
-      e.name = s.name;
+    default: {
+      const cls = registered.get(s.name);
+      if (cls) {
+        // Rebuilt without its constructor (whose arguments did not travel): same class, name,
+        // message and plain fields, so instanceof, `code` and switches on `name` work as before.
+        e = Object.create(cls.prototype) as Error;
+        for (const [k, v] of Object.entries(s)) if (!ENVELOPE.has(k)) Object.defineProperty(e, k, { value: v, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(e, 'name', { value: s.name, enumerable: true, writable: true, configurable: true });
+      } else {
+        e = new Error(s.message);
+        e.name = s.name;
+        if (typeof s.code === 'string') Object.defineProperty(e, 'code', { value: s.code, enumerable: true });
+      }
+    }
   }
-  e.message = s.message;
+  Object.defineProperty(e, 'message', { value: s.message, enumerable: false, writable: true, configurable: true });
   if (s.stack !== undefined) e.stack = s.stack;
   return e;
 }

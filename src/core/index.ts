@@ -6,7 +6,8 @@ export {
 } from './errors';
 export { planChunks, validateCallOptions, MAX_TIMEOUT_SECONDS, type ResolvedCallOptions } from './plan-chunks';
 export { defaultTimers, sleep } from './timers';
-export { backoffCeilingMs, backoffDelayMs, MAX_BACKOFF_MS } from './backoff';
+export { retry, withDeadline, backoffCeilingMs, backoffDelayMs, MAX_BACKOFF_MS, type RetryPolicy, type BackoffPolicy, type RetryDecision, type RetryOptions } from './retry';
+export { isolateFailures, type IsolateOptions, type SplitMode } from './isolate';
 export { sliceRows, asTable } from './arrow';
 export { outputKind, valueProblem, SUPPORTED_OUTPUT_TYPES, type OutputKind } from './output-type';
 export { assembleTable, emptyResultTable, resultSchema, DEFAULT_BATCH_ROWS } from './assemble';

@@ -1,21 +1,15 @@
-// One chunk from start to finish: tries with timeout, retries with backoff and jitter, then (when
-// it still fails) failure isolation by bisection. Emits the chunk's progress events.
-//
-// Why one try per bisected half (no per-half retries): the whole chunk already failed
-// `retries + 1` times, so the failure is most likely caused by the data (a bad row), not a blip.
-// Retrying every half would multiply the cost of isolation by (retries + 1) for no gain; a
-// transient failure that does hit a half only costs that half's rows a wrong status, and bisection
-// keeps going, so good rows in the other half are still kept. A chunk of n rows with one bad row
-// costs about 2·log2(n) extra calls; a chunk where every row fails costs 2n − 1 calls (the price of
-// proving each row bad). Halves run one after another inside the chunk's concurrency slot, so the
-// concurrentChunks bound also holds during isolation.
+// One chunk from start to finish: tries with timeout, retries with backoff and jitter (retry.ts),
+// then (when it still fails) failure isolation by bisection (isolate.ts, whose header states the
+// one rule: halves one after another inside the chunk's slot, one try each). Emits the chunk's
+// progress events.
 import type { Table } from 'apache-arrow';
 import { attemptOnce, checkOutput, countErrors } from './attempt';
-import { backoffDelayMs } from './backoff';
 import { ChunkFailedError, describeError } from './errors';
+import { isolateFailures } from './isolate';
 import type { OutputKind } from './output-type';
 import type { ResolvedCallOptions } from './plan-chunks';
-import { abortReason, sleep } from './timers';
+import { retry } from './retry';
+import { abortReason } from './timers';
 import type { BatchFunction, BatchOutput, ChunkPlan, ChunkProgressEvent, TimerApi } from './types';
 
 export interface ChunkRunner<T> {
@@ -72,20 +66,26 @@ export async function runChunk<T>(chunk: ChunkPlan, r: ChunkRunner<T>): Promise<
   };
 
   let lastError: unknown;
-  for (let tries = 0; tries <= retries; tries++) {
-    r.emit({ status: 'running', chunk: index, offset, rows, attempt: attempt + 1 });
-    try {
-      return finish(await tryRange(offset, rows));
-    } catch (e) {
-      if (e instanceof ChunkFailedError) throw e;
-      if (r.signal.aborted) throw abortReason(r.signal);
-      lastError = e;
-    }
-    if (tries < retries) {
-      const delayMs = backoffDelayMs(attempt, r.opts.backoffMs, r.timers.random);
-      r.emit({ status: 'retrying', chunk: index, offset, rows, attempt: attempt + 1, error: describeError(lastError), delayMs });
-      await sleep(delayMs, r.timers, r.signal);
-    }
+  try {
+    const out = await retry(
+      () => {
+        r.emit({ status: 'running', chunk: index, offset, rows, attempt: attempt + 1 });
+        return tryRange(offset, rows);
+      },
+      {
+        policy: { retries, baseMs: r.opts.backoffMs },
+        timers: r.timers,
+        signal: r.signal,
+        decide: () => (r.signal.aborted ? 'stop' : 'retry'),
+        onRetry: ({ attempt: next, error, delayMs }) =>
+          r.emit({ status: 'retrying', chunk: index, offset, rows, attempt: next, error: describeError(error), delayMs }),
+      },
+    );
+    return finish(out);
+  } catch (e) {
+    if (e instanceof ChunkFailedError) throw e;
+    if (r.signal.aborted) throw abortReason(r.signal);
+    lastError = e;
   }
   if (onError === 'raise') {
     const reason = `${describeError(lastError)} (after ${attempt} ${attempt === 1 ? 'try' : 'tries'})`;
@@ -93,21 +93,14 @@ export async function runChunk<T>(chunk: ChunkPlan, r: ChunkRunner<T>): Promise<
     throw new ChunkFailedError(index, offset, rows, reason, [], new Map(), lastError);
   }
 
-  /** Splits a failed range in two and tries each half once, recursing into halves that fail. */
-  const isolate = async (off: number, n: number, cause: unknown): Promise<Checked<T>> => {
-    if (n === 1) return { values: [null], errors: [describeError(cause)] };
-    const left = Math.ceil(n / 2);
-    const parts: Checked<T>[] = [];
-    for (const [o, m] of [[off, left], [off + left, n - left]] as const) {
-      try {
-        parts.push(await tryRange(o, m));
-      } catch (e) {
-        if (r.signal.aborted) throw abortReason(r.signal);
-        parts.push(await isolate(o, m, e));
-      }
-    }
-    return { values: [...parts[0].values, ...parts[1].values], errors: [...parts[0].errors, ...parts[1].errors] };
-  };
-  return finish(await isolate(offset, rows, lastError));
+  const isolated = await isolateFailures<Checked<T>>(offset, rows, lastError, {
+    run: tryRange,
+    fail: (_off, n, cause) => ({ values: new Array<null>(n).fill(null), errors: new Array<string>(n).fill(describeError(cause)) }),
+    concat: (parts) => ({ values: parts.flatMap((p) => p.values), errors: parts.flatMap((p) => p.errors) }),
+    split: () => {
+      if (r.signal.aborted) throw abortReason(r.signal);
+      return 'halves';
+    },
+  });
+  return finish(isolated);
 }
-

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffCeilingMs, backoffDelayMs, MAX_BACKOFF_MS } from './backoff';
 import { CancelledError } from './errors';
 import { abortReason, defaultTimers, sleep } from './timers';
 
@@ -44,14 +43,5 @@ describe('sleep and defaultTimers (fake timers)', () => {
     const why = new Error('why');
     ac.abort(why);
     expect(abortReason(ac.signal)).toBe(why);
-  });
-});
-
-describe('backoff', () => {
-  it('doubles per failed attempt, capped, with full jitter in [0, ceiling)', () => {
-    expect([1, 2, 3, 4].map((a) => backoffCeilingMs(a, 250))).toEqual([250, 500, 1000, 2000]);
-    expect(backoffCeilingMs(40, 250)).toBe(MAX_BACKOFF_MS);
-    expect(backoffDelayMs(3, 250, () => 0)).toBe(0);
-    expect(backoffDelayMs(3, 250, () => 0.999999)).toBe(999);
   });
 });

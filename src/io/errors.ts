@@ -1,9 +1,10 @@
 // Dataset I/O errors: one class per meaning, each with a stable `name` (it survives structured
 // cloning across the worker boundary as a plain {name, message}) and a message that names the
 // file, the row/line/column and what to do about it.
+import { EmbedbookError, registerErrorClasses } from '../core/errors';
 
 /** Base class: `file` is the user's file name (or '<input>' when unknown). */
-export class DatasetError extends Error {
+export class DatasetError extends EmbedbookError {
   override name: string = 'DatasetError';
   readonly file: string;
   constructor(file: string, message: string, options?: { cause?: unknown }) {
@@ -203,3 +204,5 @@ export class TextTemplateError extends DatasetError {
     this.template = template;
   }
 }
+
+registerErrorClasses({ DatasetError, EmptyFileError, InvalidUtf8Error, CsvUnterminatedQuoteError, CsvMalformedError, CsvRaggedRowError, UnknownColumnError, NonTextColumnError, AllNullColumnError, ColumnConflictError, NotParquetError, ParquetTruncatedError, ParquetReadError, ParquetWriteError, EmbeddingShapeError, JsonlLineError, TextTemplateError });

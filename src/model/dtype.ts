@@ -38,7 +38,7 @@ export class UnknownDtypeError extends EmbedbookError {
   constructor(readonly dtype: unknown) {
     super(`dtype ${JSON.stringify(dtype)} is not one of ${DTYPES.join(', ')} (onnx/model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx)`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { dtype: String(this.dtype) };
   }
 }

@@ -2,9 +2,10 @@
 // all-MiniLM-L6-v2: sum(h * mask) / max(sum(mask), 1e-9), then x / max(‖x‖, 1e-12).
 // Pure functions over flat row-major arrays; no runtime imports.
 import type { PoolingMode } from './sentence-transformers';
+import { EmbedbookError } from '../core/errors';
 
 /** Raised when array sizes disagree with the stated [batch, seq, hidden] shape. */
-export class PoolingShapeError extends Error {
+export class PoolingShapeError extends EmbedbookError {
   override readonly name = 'PoolingShapeError';
 }
 

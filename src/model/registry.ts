@@ -61,7 +61,7 @@ export class ModelSourceError extends EmbedbookError {
   ) {
     super(`model ${source}: ${detail}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { source: this.source, detail: this.detail };
   }
 }

@@ -45,7 +45,7 @@ export class UnknownPromptError extends EmbedbookError {
         (available.length ? `use one of ${available.map((p) => JSON.stringify(p)).join(', ')}` : 'this model defines none; leave the prompt unset'),
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { prompt: this.prompt, available: this.available };
   }
 }

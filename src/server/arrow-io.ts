@@ -7,7 +7,7 @@ import { assembleTable } from '../core/assemble';
 import { outputKind, valueProblem, type OutputKind } from '../core/output-type';
 import type { BatchOutput } from '../core/types';
 import type { CallResults } from './call-results';
-import type { ArgType, FunctionSpec, OutputType } from './define-function';
+import type { ArgType, FunctionSpec, OutputType } from '../protocol/define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
 import { floatListColumn, listValue, utf8Column, utf8Values, type WireBatch, type WireColumn } from '../wire/columns';
 import { writeIpcStream } from '../wire/ipc-write';
@@ -15,7 +15,7 @@ import { columnDataProblem } from '../wire/arrow-data-check';
 import { ipcStreamProblem, type IpcLimits } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
 
-export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+export { ARROW_STREAM } from '../protocol/http';
 
 /** A decoded call body: the lean reader's columns (text and vector columns) or an apache-arrow Table. */
 export type CallInput = Table | WireBatch;

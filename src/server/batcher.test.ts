@@ -163,6 +163,44 @@ describe('Batcher failures', () => {
     expect((await h.store.getCall('a'))?.failedRows).toBe(1);
   });
 
+  test('isolation runs its parts one after another in the batch slot (halves, and rows one by one past a deadline)', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    const h = harness({
+      max: 8,
+      dur: 0,
+      retries: 2,
+      execute: async (rows) => {
+        inFlight++;
+        peak = Math.max(peak, inFlight);
+        sizes.push(rows.length);
+        try {
+          await new Promise((r) => setTimeout(r, 10));
+          if (rows.some((r) => r.values[0] === 'HANG')) throw Object.assign(new Error('past its deadline'), { name: 'BatchTimeoutError' });
+          if (rows.some((r) => r.values[0] === 'BAD')) throw new TypeError('cannot embed BAD');
+          return { values: rows.map((r) => (r.values[0] as string).toLowerCase()) };
+        } finally {
+          inFlight--;
+        }
+      },
+    });
+    await h.submit('a', ['A', 'B', 'C', 'D', 'E', 'F', 'BAD', 'H']);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await result(h.store, 'a')).statuses).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'TypeError: cannot embed BAD', 'ok']);
+    // 3 tries of the whole batch, then 8 → 4+4 → 2+2 → 1+1 (2·log2(8) = 6 tries), never two at once.
+    expect(sizes).toEqual([8, 8, 8, 4, 4, 2, 2, 1, 1]);
+    expect(peak).toBe(1);
+
+    sizes.length = 0;
+    await h.submit('b', ['A', 'HANG', 'C', 'D']);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await result(h.store, 'b')).statuses).toEqual(['ok', 'BatchTimeoutError: past its deadline', 'ok', 'ok']);
+    // No retry of the whole batch after a deadline: each row alone, once, one after another.
+    expect(sizes).toEqual([4, 1, 1, 1, 1]);
+    expect(peak).toBe(1);
+  });
+
   test('per-row errors from the handler become row statuses without retries', async () => {
     let calls = 0;
     const h = harness({

@@ -1,13 +1,15 @@
 // The batcher of one function version (DESIGN §4): rows from any number of calls share one buffer
 // (the store's stream); a batch is cut when the buffer holds maxBatchingSize rows, or
 // maxBufferDuration ms after the OLDEST buffered row arrived, whichever comes first. A failed batch
-// is retried with backoff, then split in halves to isolate bad rows; each row ends with a status.
-// Two failures skip the retries (running the same rows again would fail the same way, at a high
-// price): a batch past its deadline runs its rows one by one, each once, so one hanging row costs
-// two deadlines; a batch that ran out of memory is split in halves at once.
+// is retried with backoff (core/retry.ts), then split to isolate bad rows (core/isolate.ts: parts one
+// after another in the batch's slot, so maxInFlight holds during isolation); each row ends with a
+// status. Two failures skip the retries (running the same rows again would fail the same way, at a
+// high price): a batch past its deadline runs its rows one by one, each once, so one hanging row
+// costs two deadlines; a batch that ran out of memory is split in halves at once.
 import type { TimerApi } from '../core/types';
-import { sleep } from '../core/timers';
-import { backoffDelayMs } from '../core/backoff';
+import { backoffDelayMs, retry, type RetryPolicy } from '../core/retry';
+import { isolateFailures } from '../core/isolate';
+import { describeError } from '../core/errors';
 import { CANCELLED_STATUS } from './errors';
 import type { QueueStore, QueuedRow, RowOutcome } from './store';
 
@@ -66,9 +68,8 @@ export interface BatcherOptions {
   onStoreOk?(): void;
 }
 
-/** Base and cap of the backoff between store retries while the store is unreachable. */
-const STORE_RETRY_BASE_MS = 200;
-const STORE_RETRY_CAP_MS = 5_000;
+/** Backoff between store retries while the store is unreachable: forever, 100 ms to 5 s apart. */
+const STORE_RETRY: RetryPolicy = { retries: Infinity, baseMs: 200, capMs: 4_900, minMs: 100 };
 
 /** Failures that retrying the same rows would repeat: the batch is split at once instead. */
 const SPLIT_AT_ONCE = new Set(['WorkerOutOfMemoryError']);
@@ -77,11 +78,6 @@ const ONE_BY_ONE = new Set(['BatchTimeoutError']);
 
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : '';
-}
-
-function message(err: unknown): string {
-  if (err instanceof Error) return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : err.message;
-  return String(err);
 }
 
 export class Batcher {
@@ -146,7 +142,7 @@ export class Batcher {
     this.opts.onStoreError?.(err, where);
     if (this.stopped || this.retryTimer !== undefined) return;
     this.storeFailures++;
-    const delay = Math.min(STORE_RETRY_CAP_MS, backoffDelayMs(this.storeFailures, STORE_RETRY_BASE_MS, this.opts.timers.random) + STORE_RETRY_BASE_MS / 2);
+    const delay = backoffDelayMs(this.storeFailures, STORE_RETRY, this.opts.timers.random);
     this.retryTimer = this.opts.timers.setTimeout(() => {
       this.retryTimer = undefined;
       this.notify();
@@ -158,19 +154,21 @@ export class Batcher {
    * that ran must reach the store, not be dropped. Gives up (rethrows) only once stopped.
    */
   private async persist<T>(where: string, op: () => Promise<T>): Promise<T> {
-    for (let failures = 1; ; failures++) {
-      try {
+    return retry(
+      async (attempt) => {
         const out = await op();
-        if (failures > 1) this.opts.onStoreOk?.();
+        if (attempt > 1) this.opts.onStoreOk?.();
         return out;
-      } catch (err) {
-        this.opts.onStoreError?.(err, where);
-        if (this.stopped) throw err;
-        const delay = Math.min(STORE_RETRY_CAP_MS, backoffDelayMs(failures, STORE_RETRY_BASE_MS, this.opts.timers.random) + STORE_RETRY_BASE_MS / 2);
-        await sleep(delay, this.opts.timers);
-        if (this.stopped) throw err;
-      }
-    }
+      },
+      {
+        policy: STORE_RETRY,
+        timers: this.opts.timers,
+        decide: (err) => {
+          this.opts.onStoreError?.(err, where);
+          return this.stopped ? 'stop' : 'retry';
+        },
+      },
+    );
   }
 
   private async evaluateLoop(): Promise<void> {
@@ -274,39 +272,43 @@ export class Batcher {
   }
 
   /**
-   * Retries the whole batch, then splits it in halves (one attempt each) down to single rows.
-   * Out of memory: no retries, split at once. Past its deadline: each row alone, once.
+   * Retries the whole batch, then isolates its bad rows (one try per part, parts one after another).
+   * Out of memory: no retries, split in halves at once. Past its deadline: each row alone, once.
+   * Cancelled (every call of the batch): the rows not yet run get the cancelled status.
    */
   private async runIsolating(rows: QueuedRow[], retries: number, signal: AbortSignal): Promise<RowOutcome[]> {
     const { execute, timers, retryBackoffMs = 100 } = this.opts;
-    const failAll = (error: string) => rows.map((r) => ({ callId: r.callId, index: r.index, value: null, error }));
-    for (let attempt = 1; ; attempt++) {
-      if (signal.aborted) return failAll(CANCELLED_STATUS);
-      try {
-        const out = await execute(rows, attempt, signal);
-        return rows.map((r, i) => {
-          const error = out.errors?.[i];
-          return error ? { callId: r.callId, index: r.index, value: null, error } : { callId: r.callId, index: r.index, value: out.values[i] };
-        });
-      } catch (err) {
-        if (signal.aborted) return failAll(CANCELLED_STATUS);
-        const name = errorName(err);
-        if (attempt <= retries && !this.stopped && !SPLIT_AT_ONCE.has(name) && !ONE_BY_ONE.has(name)) {
-          this.opts.events?.retried?.(attempt, err);
-          await sleep(backoffDelayMs(attempt, retryBackoffMs, timers.random), timers);
-          continue;
-        }
-        if (rows.length === 1 || this.stopped) return failAll(message(err));
-        if (ONE_BY_ONE.has(name)) {
-          // Each row alone with its own deadline: a hung row costs one more deadline, not a cascade.
-          const parts = await Promise.all(rows.map((r) => this.runIsolating([r], 0, signal)));
-          return parts.flat();
-        }
-        const mid = Math.ceil(rows.length / 2);
-        const [left, right] = await Promise.all([this.runIsolating(rows.slice(0, mid), 0, signal), this.runIsolating(rows.slice(mid), 0, signal)]);
-        return [...left, ...right];
-      }
+    const failRows = (part: QueuedRow[], error: string): RowOutcome[] => part.map((r) => ({ callId: r.callId, index: r.index, value: null, error }));
+    const runPart = async (part: QueuedRow[], attempt: number): Promise<RowOutcome[]> => {
+      if (signal.aborted) return failRows(part, CANCELLED_STATUS);
+      const out = await execute(part, attempt, signal);
+      return part.map((r, i) => {
+        const error = out.errors?.[i];
+        return error ? { callId: r.callId, index: r.index, value: null, error } : { callId: r.callId, index: r.index, value: out.values[i] };
+      });
+    };
+    let cause: unknown;
+    try {
+      return await retry((attempt) => runPart(rows, attempt), {
+        policy: { retries, baseMs: retryBackoffMs },
+        timers,
+        signal,
+        decide: (err, failures) => {
+          const name = errorName(err);
+          if (signal.aborted || this.stopped || SPLIT_AT_ONCE.has(name) || ONE_BY_ONE.has(name)) return 'stop';
+          if (failures <= retries) this.opts.events?.retried?.(failures, err);
+          return 'retry';
+        },
+      });
+    } catch (err) {
+      cause = err;
     }
+    return isolateFailures<RowOutcome[]>(0, rows.length, cause, {
+      run: (off, n) => runPart(rows.slice(off, off + n), 1),
+      fail: (off, n, err) => failRows(rows.slice(off, off + n), signal.aborted ? CANCELLED_STATUS : describeError(err)),
+      concat: (parts) => parts.flat(),
+      split: (err) => (signal.aborted || this.stopped ? 'stop' : ONE_BY_ONE.has(errorName(err)) ? 'rows' : 'halves'),
+    });
   }
 
   /** Resolves once no row waits in the stream and no batch runs (redeploy drain, shutdown). */

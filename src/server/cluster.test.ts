@@ -48,7 +48,7 @@ describe.skipIf(!REDIS_URL)('RedisRegistryStore', () => {
     const b = keys.registryOf(await keys.openStore(prefix));
     const heard: string[] = [];
     await b.watch({ changed: (n) => heard.push(n) });
-    const rec = await a.publish({ name: 'x', spec: (await import('./define-function')).validateSpec({ name: 'x', model: 'default' }, { hasHandler: false }), deployedAt: 1 });
+    const rec = await a.publish({ name: 'x', spec: (await import('../protocol/define-function')).validateSpec({ name: 'x', model: 'default' }, { hasHandler: false }), deployedAt: 1 });
     await expect.poll(() => heard, { timeout: 1_000 }).toEqual(['x']);
     expect(await b.current('x')).toEqual(rec);
   });

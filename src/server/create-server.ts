@@ -8,7 +8,7 @@ import { hostAllowList, isLoopback } from './allowed-hosts';
 import { trackConnections } from './close-connections';
 import { FunctionQueue, type QueueOptions } from './function-queue';
 import { validateKey } from './keys';
-import { edgeErrorOptions, queueRoutes, sendError } from './routes';
+import { edgeErrorOptions, queueRoutes, sendHttpError } from './routes';
 import { ServerError } from './errors';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -74,7 +74,7 @@ export function createServer(opts: ServerOptions = {}): EmbedbookServer {
     try {
       hosts.check(req.headers.host, (app.server.address() as AddressInfo | null)?.port ?? 0);
     } catch (err) {
-      if (err instanceof ServerError) return sendError(reply, err.statusCode, err.name, err.message, err.headers());
+      if (err instanceof ServerError) return sendHttpError(reply, err);
       throw err;
     }
   });

@@ -124,6 +124,6 @@ describe('errors before any route runs keep the shape', () => {
   ])('%s → 400 BadRequestError', async (_what, request, message) => {
     const { status, body } = await raw(s.url, request);
     expect(status).toBe(400);
-    expect(JSON.parse(body)).toEqual({ error: { name: 'BadRequestError', message: expect.stringMatching(message) } });
+    expect(JSON.parse(body)).toEqual({ error: { name: 'BadRequestError', code: 'BAD_REQUEST', message: expect.stringMatching(message) } });
   });
 });

@@ -1,40 +1,19 @@
-// One error class per meaning, each with a stable `name`, the HTTP status it maps to and a message
-// that names the bad value and how to fix it. Errors cross the HTTP boundary as
-// `{ error: { name, message } }` and the worker boundary as plain `{ name, message }`.
+// One error class per meaning, each with a stable `name` (and so `code`), the HTTP status it maps to
+// and a message that names the bad value and how to fix it. Errors cross the HTTP boundary as
+// `{ error: { name, code, message, ...fields } }` (protocol/errors.ts errorBody) and the worker
+// boundary as serializeError's plain data. The three the client also meets (UnknownFunctionError,
+// QueueFullError, StoreUnavailableError) live in src/protocol/errors.ts, defined once for both sides.
+import { EmbedbookError, registerErrorClasses } from '../core/errors';
+import { CallLostError, HttpError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
 
-export abstract class ServerError extends Error {
-  abstract override readonly name: string;
-  abstract readonly statusCode: number;
-  /** Extra response headers (e.g. Retry-After). */
-  headers(): Record<string, string> {
-    return {};
-  }
-}
+export { CallLostError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError };
+/** Every error the server answers with on purpose: an HttpError (status + headers). */
+export { HttpError as ServerError };
 
-/** A function definition is malformed (bad name, batching options, resources, args…). */
-export class InvalidDefinitionError extends ServerError {
-  override readonly name = 'InvalidDefinitionError';
-  readonly statusCode = 400;
-  constructor(readonly field: string, detail: string) {
-    super(`Invalid function definition: \`${field}\` ${detail}`);
-  }
-}
 
-/** A handler declared to take one row (a scalar) per call: refused, it would defeat batching. */
-export class ScalarHandlerError extends ServerError {
-  override readonly name = 'ScalarHandlerError';
-  readonly statusCode = 400;
-  constructor(readonly functionName: string, readonly what: string) {
-    super(
-      `Function "${functionName}" declares ${what}: a handler must take a whole batch (one array per ` +
-        'argument, e.g. `args: { text: "string[]" }` and `handler: async (text: string[]) => …`). ' +
-        'One row per call defeats batching, so it is refused at deploy.',
-    );
-  }
-}
 
 /** The uploaded bundle could not be loaded in a worker, or has no handler. */
-export class InvalidBundleError extends ServerError {
+export class InvalidBundleError extends HttpError {
   override readonly name = 'InvalidBundleError';
   readonly statusCode = 400;
   constructor(readonly functionName: string, detail: string) {
@@ -43,7 +22,7 @@ export class InvalidBundleError extends ServerError {
 }
 
 /** `resources.gpu` names a GPU that no worker has, and CPU fallback is off. */
-export class UnsatisfiableResourcesError extends ServerError {
+export class UnsatisfiableResourcesError extends HttpError {
   override readonly name = 'UnsatisfiableResourcesError';
   readonly statusCode = 409;
   constructor(readonly functionName: string, readonly gpu: string, readonly available: string[]) {
@@ -55,18 +34,7 @@ export class UnsatisfiableResourcesError extends ServerError {
   }
 }
 
-export class UnknownFunctionError extends ServerError {
-  override readonly name = 'UnknownFunctionError';
-  readonly statusCode = 404;
-  constructor(readonly functionName: string, known: string[]) {
-    super(
-      `No function named "${functionName}" is deployed. Deployed: ${known.length ? known.map((n) => `"${n}"`).join(', ') : '(none)'}; ` +
-        'deploy it with `embedbook deploy <file>.function.ts`.',
-    );
-  }
-}
-
-export class UnknownCallError extends ServerError {
+export class UnknownCallError extends HttpError {
   override readonly name = 'UnknownCallError';
   readonly statusCode = 404;
   constructor(readonly callId: string) {
@@ -74,22 +42,9 @@ export class UnknownCallError extends ServerError {
   }
 }
 
-/**
- * The store no longer has a call it once accepted (e.g. Redis restarted empty, or failed over and
- * lost its last writes): the call's rows and result are gone, not merely unfinished. Distinct from
- * UnknownCallError (404: never existed, already read, or expired): a client that still has the
- * call's input submits it again (rows are pure), instead of giving up.
- */
-export class CallLostError extends ServerError {
-  override readonly name = 'CallLostError';
-  readonly statusCode = 410;
-  constructor(readonly callId: string) {
-    super(`Call "${callId}" was lost by the queue store (it restarted empty or lost its last writes since the call was accepted): submit its rows again.`);
-  }
-}
 
 /** The request body is not a readable Arrow IPC stream. */
-export class MalformedIpcError extends ServerError {
+export class MalformedIpcError extends HttpError {
   override readonly name = 'MalformedIpcError';
   readonly statusCode = 400;
   constructor(detail: string) {
@@ -98,7 +53,7 @@ export class MalformedIpcError extends ServerError {
 }
 
 /** The call's columns do not match the function's declared arguments. */
-export class SchemaMismatchError extends ServerError {
+export class SchemaMismatchError extends HttpError {
   override readonly name = 'SchemaMismatchError';
   readonly statusCode = 400;
   constructor(
@@ -116,13 +71,13 @@ export class SchemaMismatchError extends ServerError {
 }
 
 /** A request that is neither of the above but still invalid (bad JSON body, bad query value). */
-export class BadRequestError extends ServerError {
+export class BadRequestError extends HttpError {
   override readonly name = 'BadRequestError';
   readonly statusCode = 400;
 }
 
 /** No route for this method and path (the API's own 404, in the documented error shape). */
-export class RouteNotFoundError extends ServerError {
+export class RouteNotFoundError extends HttpError {
   override readonly name = 'NotFoundError';
   readonly statusCode = 404;
   constructor(readonly method: string, readonly path: string) {
@@ -131,7 +86,7 @@ export class RouteNotFoundError extends ServerError {
 }
 
 /** The body's Content-Type is not the one the route reads (checked before the body is parsed). */
-export class UnsupportedMediaTypeError extends ServerError {
+export class UnsupportedMediaTypeError extends HttpError {
   override readonly name = 'UnsupportedMediaTypeError';
   readonly statusCode = 415;
   constructor(readonly route: string, readonly expected: string, readonly got: string) {
@@ -140,7 +95,7 @@ export class UnsupportedMediaTypeError extends ServerError {
 }
 
 /** Held results (finished, not yet read) reached the server's byte budget: 429 until clients read them. */
-export class ResultBudgetError extends ServerError {
+export class ResultBudgetError extends HttpError {
   override readonly name = 'ResultBudgetError';
   readonly statusCode = 429;
   constructor(readonly heldBytes: number, readonly maxBytes: number, readonly retryAfterMs: number) {
@@ -154,40 +109,7 @@ export class ResultBudgetError extends ServerError {
   }
 }
 
-/** The bounded queue is full: back off for `retryAfterS` seconds. */
-export class QueueFullError extends ServerError {
-  override readonly name = 'QueueFullError';
-  readonly statusCode = 429;
-  /** Retry-After in whole seconds (at least 1), as HTTP has it. */
-  readonly retryAfterS: number;
-  constructor(
-    readonly queuedRows: number,
-    readonly limit: number,
-    readonly incoming: number,
-    /** The wait asked for, in ms (also sent as X-Retry-After-Ms). */
-    readonly retryAfterMs: number,
-    /** The caller's place in line, sent back in X-Queue-Ticket on the retry. */
-    readonly ticket?: string,
-    readonly position?: number,
-  ) {
-    const retryAfterS = Math.max(1, Math.ceil(retryAfterMs / 1000));
-    super(
-      `Queue full: ${queuedRows} rows queued + ${incoming} incoming exceeds maxQueuedRows ${limit}` +
-        `${position !== undefined && ticket ? ` (you are number ${position} in line)` : ''}. ` +
-        `Retry after ${retryAfterMs} ms${ticket ? ' with the X-Queue-Ticket header of this answer, which keeps your place' : ''}, or send smaller chunks / fewer concurrent chunks.`,
-    );
-    this.retryAfterS = retryAfterS;
-  }
-  override headers(): Record<string, string> {
-    return {
-      'retry-after': String(this.retryAfterS),
-      'x-retry-after-ms': String(this.retryAfterMs),
-      ...(this.ticket ? { 'x-queue-ticket': this.ticket } : {}),
-    };
-  }
-}
-
-export class UnauthorizedError extends ServerError {
+export class UnauthorizedError extends HttpError {
   override readonly name = 'UnauthorizedError';
   readonly statusCode = 401;
   constructor(readonly needs: 'API key' | 'admin key') {
@@ -199,7 +121,7 @@ export class UnauthorizedError extends ServerError {
 }
 
 /** Deploy or remove on a server started without an admin key: code upload is off there. */
-export class DeployDisabledError extends ServerError {
+export class DeployDisabledError extends HttpError {
   override readonly name = 'DeployDisabledError';
   readonly statusCode = 403;
   constructor() {
@@ -211,7 +133,7 @@ export class DeployDisabledError extends ServerError {
 }
 
 /** The request's Host header is not one this server answers to (blocks DNS rebinding). */
-export class HostNotAllowedError extends ServerError {
+export class HostNotAllowedError extends HttpError {
   override readonly name = 'HostNotAllowedError';
   readonly statusCode = 403;
   constructor(readonly host: string | undefined, allowed: string[]) {
@@ -224,26 +146,11 @@ export class HostNotAllowedError extends ServerError {
 }
 
 /** New work arrives while the server is stopping; also the status of rows handed back at shutdown. */
-export class ServerShuttingDownError extends ServerError {
+export class ServerShuttingDownError extends HttpError {
   override readonly name = 'ServerShuttingDownError';
   readonly statusCode = 503;
   constructor() {
     super(SHUTTING_DOWN_STATUS);
-  }
-}
-
-/**
- * The queue store (e.g. Redis) failed or did not answer: the request was not carried out (or, for
- * a submit that timed out, may have been). Retry after a few seconds; /health says when it is back.
- */
-export class StoreUnavailableError extends ServerError {
-  override readonly name = 'StoreUnavailableError';
-  readonly statusCode = 503;
-  constructor(readonly reason: string, readonly retryAfterS = 5) {
-    super(`The queue store is unavailable (${reason}): the request could not be carried out. Retry in ${retryAfterS} s; GET /health reports when the store is back.`);
-  }
-  override headers(): Record<string, string> {
-    return { 'retry-after': String(this.retryAfterS) };
   }
 }
 
@@ -253,7 +160,7 @@ export const SHUTTING_DOWN_STATUS = 'server shutting down: row not processed, su
 export const CANCELLED_STATUS = 'cancelled';
 
 /** A worker died (crash, process.exit, out of memory) or hung past the batch deadline. */
-export class WorkerLostError extends Error {
+export class WorkerLostError extends EmbedbookError {
   override readonly name: string = 'WorkerLostError';
   constructor(readonly reason: string) {
     super(`Worker lost mid-batch: ${reason}`);
@@ -283,7 +190,7 @@ export class WorkerOutOfMemoryError extends WorkerLostError {
 }
 
 /** Every call with rows in a running batch was cancelled: the batch was stopped (its worker replaced if it had started). */
-export class BatchCancelledError extends Error {
+export class BatchCancelledError extends EmbedbookError {
   override readonly name = 'BatchCancelledError';
   constructor() {
     super('every call in this batch was cancelled');
@@ -291,7 +198,7 @@ export class BatchCancelledError extends Error {
 }
 
 /** A handler threw or returned a bad shape; its message is carried into row statuses. */
-export class HandlerError extends Error {
+export class HandlerError extends EmbedbookError {
   override readonly name: string;
   constructor(name: string, message: string) {
     super(message);
@@ -299,8 +206,9 @@ export class HandlerError extends Error {
   }
 }
 
-/** Plain `{name, message}` for the wire. */
-export function toPlainError(err: unknown): { name: string; message: string } {
-  if (err instanceof Error) return { name: err.name, message: err.message };
-  return { name: 'Error', message: String(err) };
-}
+registerErrorClasses({
+  InvalidBundleError, UnsatisfiableResourcesError, UnknownCallError, MalformedIpcError,
+  SchemaMismatchError, BadRequestError, NotFoundError: RouteNotFoundError, UnsupportedMediaTypeError, UnauthorizedError,
+  DeployDisabledError, HostNotAllowedError, ServerShuttingDownError, WorkerLostError, BatchTimeoutError, WorkerOutOfMemoryError,
+  BatchCancelledError, ResultBudgetError,
+});

@@ -2,7 +2,7 @@
 // worker pool and feeds the counters, the admission gate and the long-poll waiters.
 import type { TimerApi } from '../core/types';
 import { Batcher } from './batcher';
-import { memoryMb, type FunctionSpec } from './define-function';
+import { memoryMb, type FunctionSpec } from '../protocol/define-function';
 import type { Metrics } from './metrics';
 import type { QueueStore } from './store';
 import type { StoreHealth } from './store-health';

@@ -10,7 +10,7 @@ import type { TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { AdmissionGate } from './admission-gate';
 import { CallWaiters } from './call-waiters';
-import type { FunctionSpec } from './define-function';
+import type { FunctionSpec } from '../protocol/define-function';
 import { BadRequestError, CANCELLED_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, UnknownFunctionError } from './errors';
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { makeFunctionBatcher } from './function-batcher';
@@ -75,7 +75,7 @@ export class FunctionQueue {
     this.pool = pool;
     this.device = device;
     this.bundles = new BundleFiles(opts.bundleDir);
-    this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => Date.now());
+    this.storeHealth = new StoreHealth(opts.log ?? ((line) => console.error(line)), () => this.timers.now());
     this.guard = new StoreGuard(this.store, this.storeHealth, this.timers, opts.storeTimeoutMs ?? (this.store.shared ? 10_000 : 0));
     this.waiters = new CallWaiters(this.timers);
     this.sweeper = new ResultSweeper(this.store, this.timers, opts.resultTtlMs ?? 600_000, this.storeHealth, (id) => this.handlerMsByCall.delete(id));

@@ -164,7 +164,7 @@ describe('calls', () => {
     const res = await submit(s.url, 'len', textTable(Array.from({ length: 10 }, () => 'y')));
     expect(res.status).toBe(429);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await errorOf(res)).toMatchObject({ name: 'QueueFullError', message: expect.stringContaining('maxQueuedRows 50') });
+    expect(await errorOf(res)).toMatchObject({ name: 'QueueFullError', code: 'QUEUE_FULL', limit: 50, incoming: 10, message: expect.stringContaining('maxQueuedRows 50') });
     await fetch(`${s.url}/calls/${big}`, { method: 'DELETE' });
     await result(s.url, big);
     expect((await submit(s.url, 'len', textTable(['ok']))).status).toBe(202);
@@ -177,6 +177,7 @@ describe('bad input', () => {
     expect(res.status).toBe(404);
     const err = await errorOf(res);
     expect(err.name).toBe('UnknownFunctionError');
+    expect(err).toMatchObject({ code: 'UNKNOWN_FUNCTION', functionName: 'nope' });
     expect(err.message).toContain('"nope"');
     expect(err.message).toContain('"len"');
   });

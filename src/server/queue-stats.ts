@@ -1,6 +1,6 @@
 // What GET /functions and GET /metrics show: each function's definition and counters, and the
 // Prometheus text. Queue depths come from the store (through the guard); counters are this node's.
-import type { FunctionSpec } from './define-function';
+import type { FunctionSpec } from '../protocol/define-function';
 import type { Metrics } from './metrics';
 import type { Entry } from './registry/registry';
 import type { StoreHealth } from './store-health';

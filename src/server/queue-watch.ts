@@ -4,6 +4,10 @@
 import type { TimerApi } from '../core/types';
 import type { QueueEvents, QueueStore } from './store';
 import type { StoreHealth } from './store-health';
+import { backoffDelayMs, type BackoffPolicy } from '../core/retry';
+
+/** Re-subscribing to the store's events while it is down: 100 ms to 5 s apart, jittered. */
+const WATCH_RETRY: BackoffPolicy = { baseMs: 400, capMs: 4_900, minMs: 100 };
 
 export class QueueWatch {
   /** Settles once subscribed (at once when the store has no events). */
@@ -31,7 +35,7 @@ export class QueueWatch {
       if (this.closed) return;
       // Retried in the background (polls do not wait for it): meanwhile pollers wake at their own
       // timeouts and batchers on their own timers.
-      const delay = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
+      const delay = backoffDelayMs(attempt, WATCH_RETRY, this.timers.random);
       this.retry = this.timers.setTimeout(() => {
         this.retry = undefined;
         if (!this.closed) void this.subscribe(attempt + 1);

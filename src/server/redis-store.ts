@@ -12,6 +12,7 @@ import { SCRIPTS, type ScriptName } from './redis/scripts';
 import { RedisSubscription } from './redis/subscription';
 import { CallResults, type RowError } from './call-results';
 import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowBatch, RowOutcome } from './store';
+import { EmbedbookError } from '../core/errors';
 
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
 /** How long rows in flight on a silent process wait before another one takes them (RedisStoreOptions.reclaimIdleMs). */
@@ -19,7 +20,7 @@ export const DEFAULT_RECLAIM_IDLE_MS = 30_000;
 const GROUP = 'embedbook-workers';
 
 /** Redis could not be reached or refused us: names the URL (without a password) and how to fix it. */
-export class RedisUnavailableError extends Error {
+export class RedisUnavailableError extends EmbedbookError {
   override readonly name = 'RedisUnavailableError';
   constructor(url: string, cause: string) {
     super(`Cannot use the Redis queue store at ${url}: ${cause}. Start Redis (e.g. \`redis-server --port 6379\`) or fix the URL (redis://host:port[/db][?prefix=name:]).`);

@@ -4,8 +4,9 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import { TICKET_HEADER } from './admission-line';
-import { ARROW_STREAM, readCallBody } from './arrow-io';
+import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
+import { errorBody, plainErrorBody } from '../protocol/errors';
+import { readCallBody } from './arrow-io';
 import { BadRequestError, DeployDisabledError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
 import { bearerToken, keyMatches } from './keys';
 import type { CallView, FunctionQueue } from './function-queue';
@@ -31,13 +32,19 @@ function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
   return keyMatches(bearerToken(req.headers.authorization), keys);
 }
 
+/** An error known by name and message only: `{ error: { name, code, message } }`. */
 export function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
-  return reply.code(status).headers(headers).type('application/json').send({ error: { name, message } });
+  return reply.code(status).headers(headers).type(JSON_MEDIA).send(plainErrorBody(name, message));
+}
+
+/** One of the server's errors: its status, headers, and `{ error: serializeError(err) }` (no stack). */
+export function sendHttpError(reply: FastifyReply, err: ServerError): FastifyReply {
+  return reply.code(err.statusCode).headers(err.headers()).type(JSON_MEDIA).send(errorBody(err));
 }
 
 /**
  * Fastify options for the errors raised before any route or plugin runs (a URL that does not
- * decode, a request line or body Node cannot read): the same `{ error: { name, message } }` shape
+ * decode, a request line or body Node cannot read): the same `{ error: { name, code, message } }` shape
  * as every other answer. Pass them to `Fastify({...})` wherever an app serving these routes is made.
  */
 export const edgeErrorOptions = {
@@ -48,7 +55,7 @@ export const edgeErrorOptions = {
   clientErrorHandler(err: Error & { code?: string }, socket: Socket) {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const [status, text] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
-    const body = JSON.stringify({ error: { name: 'BadRequestError', message: `The HTTP request could not be read (${err.code ?? err.message}): check its framing (Content-Length, chunked encoding) and headers.` } });
+    const body = JSON.stringify(plainErrorBody('BadRequestError', `The HTTP request could not be read (${err.code ?? err.message}): check its framing (Content-Length, chunked encoding) and headers.`));
     if (socket.writable) socket.write(`HTTP/1.1 ${status} ${text}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`);
     socket.destroy(err);
   },
@@ -63,7 +70,7 @@ function requireContentType(route: string, expected: string) {
     const got = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
     if (got === expected) return;
     const e = new UnsupportedMediaTypeError(route, expected, got);
-    return sendError(reply, e.statusCode, e.name, e.message);
+    return sendHttpError(reply, e);
   };
 }
 
@@ -76,7 +83,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       origin: opts.corsOrigins,
       methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowedHeaders: ['authorization', 'content-type', TICKET_HEADER],
-      exposedHeaders: ['retry-after', 'x-retry-after-ms', TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
+      exposedHeaders: [RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, 'x-call-id', 'x-call-status', 'x-failed-rows', 'server-timing'],
       maxAge: 600,
     });
   }
@@ -89,20 +96,20 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     const isAdmin = (req.method === 'POST' || req.method === 'DELETE') && /\/functions(\/[^/]+)?\/?$/.test(req.routeOptions.url ?? '');
     if (isAdmin && !adminKey) {
       const e = new DeployDisabledError();
-      return sendError(reply, e.statusCode, e.name, e.message);
+      return sendHttpError(reply, e);
     }
     if (isAdmin && adminKey && !bearerMatches(req, [adminKey])) {
       const e = new UnauthorizedError('admin key');
-      return sendError(reply, e.statusCode, e.name, e.message, e.headers());
+      return sendHttpError(reply, e);
     }
     if (!isAdmin && apiKey && !bearerMatches(req, adminKey ? [apiKey, adminKey] : [apiKey])) {
       const e = new UnauthorizedError('API key');
-      return sendError(reply, e.statusCode, e.name, e.message, e.headers());
+      return sendHttpError(reply, e);
     }
   });
 
   app.setErrorHandler((err: FastifyError | ServerError, req, reply) => {
-    if (err instanceof ServerError) return sendError(reply, err.statusCode, err.name, err.message, err.headers());
+    if (err instanceof ServerError) return sendHttpError(reply, err);
     const status = (err as FastifyError).statusCode ?? 500;
     if (status === 413) {
       return sendError(reply, 413, 'PayloadTooLargeError', `The request body is larger than the server's bodyLimit of ${opts.bodyLimit} bytes: send smaller chunks (chunkSize) or raise --body-limit.`);
@@ -117,11 +124,11 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
 
   app.setNotFoundHandler((req, reply) => {
     const e = new RouteNotFoundError(req.method, req.url.split('?')[0]);
-    return sendError(reply, e.statusCode, e.name, e.message);
+    return sendHttpError(reply, e);
   });
 
   // Asks the store once, so an idle server notices a store outage (and its end) too.
-  app.get('/health', async () => {
+  app.get(routes.health, async () => {
     const store = await queue.checkStore();
     return {
       ok: !queue.isClosing && store.ok,
@@ -133,9 +140,9 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     };
   });
 
-  app.get('/functions', async () => queue.list());
+  app.get(routes.functions, async () => queue.list());
 
-  app.post('/functions', { onRequest: requireContentType('POST /functions', 'application/json') }, async (req, reply) => {
+  app.post(routes.functions, { onRequest: requireContentType('POST /functions', JSON_MEDIA) }, async (req, reply) => {
     const body = req.body as { definition?: unknown; bundle?: unknown } | undefined;
     if (!body || typeof body !== 'object') throw new BadRequestError('POST /functions expects a JSON body { definition, bundle }.');
     if (body.bundle !== undefined && typeof body.bundle !== 'string') throw new BadRequestError('`bundle` must be the ES module text of the bundled definition file.');
@@ -143,7 +150,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return reply.code(201).send(out);
   });
 
-  app.delete<{ Params: { name: string } }>('/functions/:name', async (req, reply) => {
+  app.delete<{ Params: { name: string } }>(routes.fn, async (req, reply) => {
     await queue.remove(req.params.name);
     return reply.code(204).send();
   });
@@ -171,7 +178,7 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
   };
 
   const callsRoute = { onRequest: requireContentType('POST /functions/:name/calls', ARROW_STREAM) };
-  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>('/functions/:name/calls', callsRoute, async (req, reply) => {
+  app.post<{ Params: { name: string }; Querystring: { wait?: string } }>(routes.calls, callsRoute, async (req, reply) => {
     const wait = seconds('wait', req.query.wait);
     const input = readCallBody(req.body as Buffer | undefined, { maxRows: queue.maxRowsPerCall });
     const ticket = req.headers[TICKET_HEADER];
@@ -183,12 +190,12 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return sendView(reply, view, out.callId);
   });
 
-  app.get<{ Params: { id: string }; Querystring: { timeout?: string } }>('/calls/:id', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { timeout?: string } }>(routes.call, async (req, reply) => {
     const s = seconds('timeout', req.query.timeout) ?? DEFAULT_POLL_S;
     return sendView(reply, await queue.poll(req.params.id, s * 1000, true), req.params.id);
   });
 
-  app.delete<{ Params: { id: string } }>('/calls/:id', async (req, reply) => {
+  app.delete<{ Params: { id: string } }>(routes.call, async (req, reply) => {
     await queue.cancel(req.params.id);
     return reply.code(204).send();
   });

@@ -2,6 +2,7 @@
 // one that does not answer within the timeout) becomes a 503 StoreUnavailableError naming the
 // cause, and the outcome is reported to StoreHealth (/health, /metrics, one log line per outage).
 import type { TimerApi } from '../core/types';
+import { withDeadline } from '../core/retry';
 import { StoreUnavailableError } from './errors';
 import type { QueueStore } from './store';
 import type { StoreHealth, StoreHealthSnapshot } from './store-health';
@@ -21,23 +22,13 @@ export class StoreGuard {
   /** Runs `op`; a failure or no answer within the timeout throws StoreUnavailableError (503). */
   async run<T>(where: string, op: () => Promise<T>): Promise<T> {
     const limit = this.timeoutMs;
-    let timer: unknown;
     try {
-      const out = await (limit > 0
-        ? Promise.race([
-            op(),
-            new Promise<never>((_, reject) => {
-              timer = this.timers.setTimeout(() => reject(new Error(`no answer within ${limit} ms`)), limit);
-            }),
-          ])
-        : op());
+      const out = await withDeadline(op(), limit, this.timers, () => new Error(`no answer within ${limit} ms`));
       this.health.succeeded();
       return out;
     } catch (err) {
       this.health.failed(err, where);
       throw new StoreUnavailableError(err instanceof Error ? err.message : String(err));
-    } finally {
-      if (timer !== undefined) this.timers.clearTimeout(timer);
     }
   }
 

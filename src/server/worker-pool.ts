@@ -21,7 +21,8 @@
 // cores; docs/server.md). Only the same function's: another's batch would wait behind a hung one.
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
-import { DEFAULT_MEMORY_MB } from './define-function';
+import { deserializeError } from '../core/errors';
+import { DEFAULT_MEMORY_MB } from '../protocol/define-function';
 import { envWithoutKeys } from './keys';
 import { BatchCancelledError, BatchTimeoutError, HandlerError, WorkerLostError, WorkerOutOfMemoryError } from './errors';
 import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerDevice, WorkerInit } from './worker/protocol';
@@ -130,6 +131,8 @@ export class WorkerPool {
   private nextId = 1;
   private closed = false;
   private bootFailures = 0;
+  /** ready() callers, woken when every slot has started. */
+  private readyWaiters: Array<() => void> = [];
   private broken: string | undefined;
   private readonly depth: number;
   private readonly memoryMb: number;
@@ -214,6 +217,7 @@ export class WorkerPool {
   private onMessage(slot: Slot, m: FromWorker): void {
     if (m.type === 'ready') {
       slot.ready = true;
+      this.wakeReadyWaiters();
       this.bootFailures = 0;
       this.pump();
       return;
@@ -448,7 +452,7 @@ export class WorkerPool {
   async run(fn: FnRef, columns: unknown[][], rows: number, attempt: number, opts: RunOptions = {}): Promise<RunResult> {
     const id = this.nextId++;
     const m = await this.submit({ type: 'run', id, fn, columns, rows, attempt }, { ...opts, timeoutMs: opts.timeoutMs ?? this.opts.batchTimeoutMs, fnName: fn.name });
-    if (m.type === 'error') throw new HandlerError(m.error.name, m.error.message);
+    if (m.type === 'error') throw deserializeError(m.error);
     if (m.type !== 'result') throw new HandlerError('ProtocolError', `unexpected worker answer ${m.type}`);
     const values = m.packed ? unpack(m.packed, rows) : (m.values ?? []);
     return { values, errors: m.errors, handlerMs: m.handlerMs, workerIndex: -1 };
@@ -458,7 +462,7 @@ export class WorkerPool {
   async inspect(fn: FnRef, opts: { timeoutMs?: number; memoryMb?: number } = {}): Promise<{ arity: number }> {
     const id = this.nextId++;
     const m = await this.submit({ type: 'inspect', id, fn }, { timeoutMs: opts.timeoutMs ?? 60_000, memoryMb: opts.memoryMb });
-    if (m.type === 'error') throw new HandlerError(m.error.name, m.error.message);
+    if (m.type === 'error') throw deserializeError(m.error);
     if (m.type !== 'inspected') throw new HandlerError('ProtocolError', `unexpected worker answer ${m.type}`);
     return { arity: m.arity };
   }
@@ -484,11 +488,21 @@ export class WorkerPool {
 
   /** Resolves when every worker has started (tests and benchmarks measure warm workers). */
   async ready(): Promise<void> {
-    while (!this.slots.every((s) => s.ready)) await new Promise((r) => setTimeout(r, 10));
+    if (this.closed || this.slots.every((s) => s.ready)) return;
+    await new Promise<void>((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  /** Wakes ready() callers once every slot has started (or the pool closed): no polling. */
+  private wakeReadyWaiters(): void {
+    if (!this.readyWaiters.length || !(this.closed || this.slots.every((s) => s.ready))) return;
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wakeReadyWaiters();
     for (const t of this.queue.splice(0)) t.reject(new WorkerLostError('the worker pool is closed'));
     await Promise.all(
       this.slots.map(async (s) => {

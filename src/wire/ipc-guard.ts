@@ -11,10 +11,14 @@ import { DictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
 import { bytesAfterEnd, readFrame } from './ipc-frame';
+import { EmbedbookError } from '../core/errors';
 
 const MAX_DEPTH = 64;
 
-class Malformed extends Error {}
+/** Internal: a structural problem; its message becomes the guard's answer. */
+class Malformed extends EmbedbookError {
+  override readonly name = 'MalformedIpcStructureError';
+}
 
 function bound(what: string, n: number, metaLen: number, entryBytes: number): void {
   if (!Number.isInteger(n) || n < 0 || n * entryBytes > metaLen) {

@@ -34,7 +34,7 @@ import { decodeCallAnswer, encodeCallArgs, isWireBatch } from '../client/call-co
 import { decodeCallResult } from '../client/remote-batch';
 import { extractColumns, readCallBody, readIpc, resultIpc } from '../server/arrow-io';
 import { CallResults } from '../server/call-results';
-import { validateSpec } from '../server/define-function';
+import { validateSpec } from '../protocol/define-function';
 import { MalformedIpcError, SchemaMismatchError } from '../server/errors';
 import { floatListColumn, utf8Column, utf8Values, listValue, type Utf8Column, type WireBatch, type WireColumn } from './columns';
 import { wireColumnsFromTable } from './from-arrow';

@@ -4,12 +4,13 @@
 import type { ChunkPlan, ChunkProgressEvent } from '../core/types';
 import type { ModelLoadProgress, ResolvedDevice } from '../model/types';
 import type { Dtype } from '../model/dtype';
+import type { SerializedError } from '../core/errors';
 
-/** Errors never cross as class instances: a stable name plus an actionable message. */
-export interface PlainError {
-  name: string;
-  message: string;
-}
+/**
+ * Errors never cross as class instances: serializeError's plain data — a stable name and code, an
+ * actionable message and the error's plain fields (deserializeError rebuilds the class).
+ */
+export type PlainError = SerializedError;
 
 export type DatasetFormat = 'csv' | 'parquet' | 'jsonl';
 

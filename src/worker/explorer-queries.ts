@@ -26,7 +26,7 @@ export class ExplorerRequestError extends EmbedbookError {
   constructor(readonly what: string, readonly problem: string) {
     super(`${what}: ${problem}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { what: this.what, problem: this.problem };
   }
 }

@@ -3,7 +3,9 @@
 // finished chunk, and batches progress events so the page re-renders at most ~10×/s.
 import { Table, type Vector } from 'apache-arrow';
 import { planChunks } from '../core';
-import type { BatchOutput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from '../core/types';
+import type { BatchOutput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, ChunkProgressEvent, TimerApi } from '../core/types';
+import { defaultTimers } from '../core/timers';
+import { UnknownColumnError } from '../io/errors';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkCache } from './chunk-cache';
 import type { EmbedBackend } from './embed-backend';
@@ -44,7 +46,8 @@ export interface JobDeps {
   engine?: Engine;
   cache: ChunkCache;
   backend: EmbedBackend;
-  now?: () => number;
+  /** Clock and timers (default: the engine's defaultTimers; tests pass fake ones). */
+  timers?: TimerApi;
   /** Flush interval for batched progress events (ms). */
   flushMs?: number;
 }
@@ -52,7 +55,7 @@ export interface JobDeps {
 /** `textColumn`: a text column's name or a text template such as `{title}: {body}` (src/io). */
 export function argsTable(table: Table, textColumn: string): Table {
   const col = table.getChild(textColumn) ?? (isTextTemplate(textColumn) ? renderTextTemplate(parseTextTemplate(textColumn), table) : null);
-  if (!col) throw Object.assign(new Error(`Column "${textColumn}" is not in the dataset`), { name: 'ColumnNotFoundError' });
+  if (!col) throw new UnknownColumnError('dataset', textColumn, table.schema.fields.map((f) => f.name));
   return new Table({ text: col as Vector });
 }
 
@@ -62,7 +65,8 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 
 export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput> {
   const { table, settings, jobKey, signal, emit } = input;
-  const now = deps.now ?? (() => Date.now());
+  const timers = deps.timers ?? defaultTimers;
+  const now = () => timers.now();
   const chunking = settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks };
   const engine = deps.engine ?? defaultEngine;
   const plan = engine.planChunks(table.numRows, chunking);
@@ -78,7 +82,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   }
 
   let pending: RunEvent[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: unknown;
   const flush = () => {
     timer = undefined;
     if (pending.length) emit(pending);
@@ -86,7 +90,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   };
   const push = (e: RunEvent) => {
     pending.push(e);
-    timer ??= setTimeout(flush, deps.flushMs ?? 100);
+    timer ??= timers.setTimeout(flush, deps.flushMs ?? 100);
   };
   emit([{ type: 'plan', chunks: plan, cachedChunks: [...completed.keys()] }]);
 
@@ -112,7 +116,7 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     // A local chunk's inference runs synchronously on this thread and would hold back the timer:
     // send 'running' at once (postMessage needs no event-loop turn) so the page shows it.
     if (event.status === 'running') {
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) timers.clearTimeout(timer);
       flush();
     }
   };
@@ -129,14 +133,14 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
       onChunkOutput,
     } as ChunkedCallOptions);
   } catch (err) {
-    if (timer) clearTimeout(timer);
+    if (timer !== undefined) timers.clearTimeout(timer);
     flush();
     if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
     throw err;
   } finally {
     await Promise.all(saves);
   }
-  if (timer) clearTimeout(timer);
+  if (timer !== undefined) timers.clearTimeout(timer);
   flush();
   if (signal.aborted) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
 

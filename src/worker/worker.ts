@@ -18,6 +18,7 @@ import { syntheticResults } from './synthetic-results';
 import { setParquetWasmSource } from '../io/parquet-wasm';
 import { textReader, textVector } from '../io/text-column';
 import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
+import { errorCode, serializeError } from '../core/errors';
 
 // Vite gives the .wasm a hashed same-origin URL; parquet-wasm's own default breaks in bundles.
 setParquetWasmSource(parquetWasmUrl);
@@ -47,17 +48,14 @@ function owned(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
 }
 
-/** Errors cross as plain { name, message } (structured-clone safe, stable name). */
+/** Errors cross as serializeError's plain data (structured-clone safe, stable name and code). */
 function plain(err: unknown): PlainError {
-  if (typeof err === 'object' && err !== null && 'message' in err) {
-    const e = err as { name?: unknown; message?: unknown };
-    return { name: typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'Error', message: String(e.message) };
-  }
-  return { name: 'Error', message: String(err) };
+  const { stack: _stack, ...data } = serializeError(err);
+  return data;
 }
 
 function fail(name: string, message: string): never {
-  throw { name, message } satisfies PlainError;
+  throw { name, code: errorCode(name), message } satisfies PlainError;
 }
 
 function needDataset(): Dataset {

@@ -2,6 +2,7 @@
 // Parquet) happens behind this comlink proxy; the page only renders.
 import * as Comlink from 'comlink';
 import type { PlainError, WorkerApi } from '../../worker/api';
+import { serializeError } from '../../core/errors';
 
 let api: Comlink.Remote<WorkerApi> | undefined;
 
@@ -16,11 +17,11 @@ export function workerApi(): Comlink.Remote<WorkerApi> {
 /** Wraps a callback so the worker can call it across the boundary. */
 export const proxy = Comlink.proxy;
 
-/** Errors from the worker arrive as plain { name, message }; anything else is normalised. */
+/**
+ * Errors from the worker arrive as serializeError's plain data (name, code, message, fields);
+ * anything else thrown on the page is serialized the same way (without its stack).
+ */
 export function toPlainError(err: unknown): PlainError {
-  if (typeof err === 'object' && err !== null && 'message' in err) {
-    const e = err as { name?: unknown; message?: unknown };
-    return { name: typeof e.name === 'string' ? e.name : 'Error', message: String(e.message) };
-  }
-  return { name: 'Error', message: String(err) };
+  const { stack: _stack, ...data } = serializeError(err);
+  return data;
 }

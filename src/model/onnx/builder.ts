@@ -4,6 +4,7 @@
 // given, and tensors are stored as little-endian raw_data, so the same calls give the same bytes.
 import onnxProto from 'onnx-proto';
 import type { onnx } from 'onnx-proto';
+import { EmbedbookError } from '../../core/errors';
 
 // onnx-proto is CommonJS (`module.exports = $root`); a default import works in Node, tsx,
 // Vitest and Vite alike, whereas a named import is not detectable by Node's CJS lexer.
@@ -34,7 +35,7 @@ export type TensorData =
   | Uint16Array;
 
 /** Raised when a builder call gets inconsistent input (wrong element count, unknown type...). */
-export class OnnxBuildError extends Error {
+export class OnnxBuildError extends EmbedbookError {
   override readonly name = 'OnnxBuildError';
 }
 

@@ -1,6 +1,6 @@
 // One error class per meaning, each with a stable `name` and a message that names the bad value
 // and how to fix it. Thrown by the session adapters, the model registry and the embedder.
-import { EmbedbookError } from '../../core/errors';
+import { EmbedbookError, registerErrorClasses } from '../../core/errors';
 
 /** The model file could not be loaded as ONNX (not a model, truncated, unsupported opset…). */
 export class InvalidModelError extends EmbedbookError {
@@ -11,7 +11,7 @@ export class InvalidModelError extends EmbedbookError {
   ) {
     super(`${file} is not a loadable ONNX model: ${detail}. Point the model source at an .onnx file (e.g. onnx/model.onnx in a Hugging Face folder).`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { file: this.file, detail: this.detail };
   }
 }
@@ -24,14 +24,28 @@ export abstract class ModelFileProblemError extends EmbedbookError {
   ) {
     super(`${file}: ${detail}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { file: this.file, detail: this.detail };
   }
 }
 
-/** The model's inputs/outputs are not what an embedding model needs. */
+/**
+ * The model's inputs/outputs are not what an embedding model needs (the one class for this
+ * meaning: the session adapters' signature check and the model sources' BERT-input check).
+ */
 export class ModelSignatureError extends ModelFileProblemError {
   override readonly name = 'ModelSignatureError';
+  constructor(
+    file: string,
+    detail: string,
+    /** The graph's input names, when known. */
+    readonly inputNames: readonly string[] = [],
+  ) {
+    super(file, detail);
+  }
+  override details(): Record<string, unknown> {
+    return { ...super.details(), inputNames: [...this.inputNames] };
+  }
 }
 
 /** The requested execution device cannot run here. */
@@ -43,7 +57,7 @@ export class DeviceUnavailableError extends EmbedbookError {
   ) {
     super(`device '${device}' is unavailable: ${reason}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { device: this.device, reason: this.reason };
   }
 }
@@ -57,7 +71,7 @@ export class UnknownDeviceError extends EmbedbookError {
   ) {
     super(`unknown device ${JSON.stringify(device)} for this runtime; allowed: ${allowed.map((d) => `'${d}'`).join(', ')}`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { device: String(this.device), allowed: this.allowed };
   }
 }
@@ -68,7 +82,7 @@ export class SessionDisposedError extends EmbedbookError {
   constructor() {
     super('the embedding session was disposed; create a new runtime to embed again');
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return {};
   }
 }
@@ -86,7 +100,9 @@ export class GpuUnavailableError extends EmbedbookError {
     const what = missing === 'vulkan-loader' ? 'no Vulkan loader' : missing === 'driver' ? 'no Vulkan driver' : 'no WebGPU adapter';
     super(`device 'webgpu' is unavailable (${what}): ${reason}. Use device 'cpu' (or 'auto') to run without a GPU; docs/runtime.md explains the GPU setup.`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { device: 'webgpu', missing: this.missing, reason: this.reason };
   }
 }
+
+registerErrorClasses({ InvalidModelError, ModelSignatureError, DeviceUnavailableError, UnknownDeviceError, SessionDisposedError, GpuUnavailableError });

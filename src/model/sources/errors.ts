@@ -1,7 +1,8 @@
 // Error classes for loading a model's file set. Each has a stable `name`.
+import { EmbedbookError, registerErrorClasses } from '../../core/errors';
 
 /** Required files are missing (or could not be fetched): lists what was found and what is expected. */
-export class ModelFilesMissingError extends Error {
+export class ModelFilesMissingError extends EmbedbookError {
   override readonly name = 'ModelFilesMissingError';
   constructor(
     message: string,
@@ -13,23 +14,15 @@ export class ModelFilesMissingError extends Error {
 }
 
 /** A file is not what its name says (model.onnx is not ONNX, tokenizer.json is not JSON…). */
-export class ModelFormatError extends Error {
+export class ModelFormatError extends EmbedbookError {
   override readonly name = 'ModelFormatError';
 }
 
-/** The ONNX graph's inputs do not match a BERT layout (input_ids, attention_mask[, token_type_ids]). */
-export class ModelSignatureError extends Error {
-  override readonly name = 'ModelSignatureError';
-  constructor(
-    message: string,
-    readonly inputNames: string[],
-  ) {
-    super(message);
-  }
-}
+/** The ONNX graph's inputs do not match a BERT layout: one class, defined with the session's checks. */
+export { ModelSignatureError } from '../pipeline/errors';
 
 /** HTTP failure other than a missing file (401, 500, network error). */
-export class ModelDownloadError extends Error {
+export class ModelDownloadError extends EmbedbookError {
   override readonly name = 'ModelDownloadError';
   constructor(
     message: string,
@@ -42,3 +35,5 @@ export class ModelDownloadError extends Error {
     super(message, options);
   }
 }
+
+registerErrorClasses({ ModelFilesMissingError, ModelFormatError, ModelDownloadError });

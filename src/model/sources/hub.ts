@@ -90,7 +90,7 @@ export class HubEndpointError extends EmbedbookError {
   constructor(readonly endpoint: string) {
     super(`hub endpoint ${JSON.stringify(endpoint)} is not an http(s) URL; set HF_ENDPOINT to e.g. ${DEFAULT_HF_ENDPOINT} or your mirror's base URL`);
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { endpoint: this.endpoint };
   }
 }
@@ -110,7 +110,7 @@ export class ModelAccessError extends EmbedbookError {
           : 'the repository does not exist, or it is private or gated: check the id, or set HF_TOKEN to a token with read access'),
     );
   }
-  details(): Record<string, unknown> {
+  override details(): Record<string, unknown> {
     return { url: this.url, status: this.status, hasToken: this.hasToken };
   }
 }

@@ -90,7 +90,8 @@ export function checkBertInputs(inputNames: string[], file: string): void {
       unexpected.length ? `has unexpected ${unexpected.join(', ')}` : '',
     ].filter(Boolean);
     throw new ModelSignatureError(
-      `${file} has inputs [${inputNames.join(', ')}], which ${parts.join(' and ')}. A BERT-family ` +
+      file,
+      `has inputs [${inputNames.join(', ')}], which ${parts.join(' and ')}. A BERT-family ` +
         'model needs input_ids and attention_mask, optionally token_type_ids (a Hugging Face ' +
         'feature-extraction ONNX export).',
       inputNames,

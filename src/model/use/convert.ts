@@ -13,6 +13,7 @@
 import { DataType, encodeModel, graph, node as onnxNode, tensor, valueInfo, type AttrValue, type onnx } from '../onnx/builder';
 import { TF_OP_CONVERTERS, UnsupportedTfOpError, tfTypeToOnnx, type ConvertContext } from './tf-ops';
 import type { TfGraph, TfNode, TfWeight } from './tfjs-graph';
+import { EmbedbookError } from '../../core/errors';
 
 export const USE_INPUT_IDS = 'input_ids';
 export const USE_ATTENTION_MASK = 'attention_mask';
@@ -26,7 +27,7 @@ const OUTPUT_NODE = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize'
 const DENSE_SHAPE_NODE = 'module_apply_default/Encoder_en/KonaTransformer/ClipToMaxLength/Maximum';
 
 /** The TF graph does not have the structure this converter expects (another model, another export). */
-export class UseGraphError extends Error {
+export class UseGraphError extends EmbedbookError {
   override readonly name = 'UseGraphError';
 }
 

@@ -15,6 +15,7 @@
 // MAX_INPUT_CODE_POINTS) only until they yield comfortably more than maxLength ids; ids are then
 // cut to maxLength.
 import type { Encoding, Tokenizer } from '../types';
+import { EmbedbookError } from '../../core/errors';
 
 /** One vocabulary entry as vocab.json stores it: [piece, log-probability score]. */
 export type VocabEntry = [string, number | null];
@@ -42,7 +43,7 @@ const PREFIX_STEPS = [1 << 13, 1 << 16, MAX_INPUT_CODE_POINTS];
 const PREFIX_MARGIN_IDS = 16;
 
 /** vocab.json is not a list of [piece, score] pairs. */
-export class VocabularyError extends Error {
+export class VocabularyError extends EmbedbookError {
   override readonly name = 'VocabularyError';
 }
 

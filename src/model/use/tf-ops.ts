@@ -6,9 +6,10 @@
 import type { onnx } from 'onnx-proto';
 import { DataType, type AttrValue } from '../onnx/builder';
 import type { TfAttr, TfNode, TfWeight } from './tfjs-graph';
+import { EmbedbookError } from '../../core/errors';
 
 /** A TF op, or an attribute combination of one, that this converter does not implement. */
-export class UnsupportedTfOpError extends Error {
+export class UnsupportedTfOpError extends EmbedbookError {
   override readonly name = 'UnsupportedTfOpError';
   constructor(node: TfNode, what: string) {
     super(`cannot convert TF node "${node.name}" (op ${node.op}): ${what}`);

@@ -3,6 +3,7 @@
 // supported (float32 / int32 weights, no quantisation); anything else is a clear error.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { EmbedbookError } from '../../core/errors';
 
 /** An attribute value as TF.js serialises a tensorflow AttrValue to JSON. */
 export interface TfAttr {
@@ -50,7 +51,7 @@ interface ModelJson {
 }
 
 /** The TF.js model files are missing, truncated or use a feature this reader does not handle. */
-export class TfjsModelError extends Error {
+export class TfjsModelError extends EmbedbookError {
   override readonly name = 'TfjsModelError';
 }
 

@@ -3,9 +3,10 @@
 // queue and one set of deployed functions. ioredis is loaded only when a Redis URL is given.
 import type { RegistryStore } from '../registry/registry-store';
 import type { QueueStore } from '../store';
+import { EmbedbookError } from '../../core/errors';
 import type { RedisStoreOptions } from '../redis-store';
 
-export class InvalidStoreSpecError extends Error {
+export class InvalidStoreSpecError extends EmbedbookError {
   override readonly name = 'InvalidStoreSpecError';
   constructor(readonly spec: string) {
     super(`--store must be "memory" or a Redis URL like redis://127.0.0.1:6379 (rediss:// for TLS; ?prefix=name: sets the key prefix), got ${JSON.stringify(spec)}.`);

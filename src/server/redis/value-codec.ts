@@ -1,9 +1,10 @@
 // A compact binary encoding of row values and results for the Redis store: typed arrays (the
 // embeddings) are stored as their raw bytes, never as JSON float text, and every value comes back
 // with the same JS type it went in with (Float32Array stays Float32Array, number[] stays number[]).
+import { EmbedbookError } from '../../core/errors';
 
 /** A value the codec cannot store (a function, a symbol, a Map, a class instance…). */
-export class UnsupportedValueError extends Error {
+export class UnsupportedValueError extends EmbedbookError {
   override readonly name = 'UnsupportedValueError';
   constructor(what: string, path: string) {
     super(
@@ -14,7 +15,7 @@ export class UnsupportedValueError extends Error {
 }
 
 /** The bytes are not a value this codec wrote (corrupt key, or another program's data). */
-export class CorruptValueError extends Error {
+export class CorruptValueError extends EmbedbookError {
   override readonly name = 'CorruptValueError';
   constructor(detail: string) {
     super(`Cannot decode a stored queue value: ${detail}. Is another program writing under this key prefix?`);

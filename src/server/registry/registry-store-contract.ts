@@ -1,7 +1,7 @@
 // The RegistryStore contract as one shared suite (like store-contract.ts): the in-memory store and
 // the Redis one run exactly these tests.
 import { describe, expect, test } from 'vitest';
-import { validateSpec } from '../define-function';
+import { validateSpec } from '../../protocol/define-function';
 import { bundleHash } from './bundle-files';
 import { MissingBundleError, VersionTakenError, type NewDeploy, type RegistryStore } from './registry-store';
 

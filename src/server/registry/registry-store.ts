@@ -3,7 +3,8 @@
 // every node — API or worker — on the same Redis and key prefix, so a deploy to any API node is seen
 // by all of them (through watch, and by list() at start). Separate from QueueStore on purpose: the
 // queue holds rows and calls, this holds what runs them.
-import type { FunctionSpec } from '../define-function';
+import type { FunctionSpec } from '../../protocol/define-function';
+import { EmbedbookError } from '../../core/errors';
 import { ServerError } from '../errors';
 
 /** One deployed version of a function. */
@@ -74,7 +75,7 @@ export class MissingBundleError extends ServerError {
 }
 
 /** Another node's deploy took the version this one was checked under (the deploy checks again). */
-export class VersionTakenError extends Error {
+export class VersionTakenError extends EmbedbookError {
   override readonly name = 'VersionTakenError';
   constructor(readonly fn: string, readonly expected: number) {
     super(`Version ${expected} of "${fn}" was taken by a concurrent deploy.`);
@@ -82,6 +83,6 @@ export class VersionTakenError extends Error {
 }
 
 /** A record or bundle read from the shared store is malformed or does not match its hash. */
-export class DamagedRegistryError extends Error {
+export class DamagedRegistryError extends EmbedbookError {
   override readonly name = 'DamagedRegistryError';
 }

@@ -7,7 +7,7 @@
 // runs on every node, so a redeploy or removal drains cluster-wide).
 import type { TimerApi } from '../../core/types';
 import type { Batcher } from '../batcher';
-import { memoryMb, validateSpec, type FunctionSpec } from '../define-function';
+import { memoryMb, validateSpec, type FunctionSpec } from '../../protocol/define-function';
 import { InvalidBundleError, InvalidDefinitionError, ServerShuttingDownError, UnknownFunctionError, UnsatisfiableResourcesError } from '../errors';
 import { streamKey, type QueueStore } from '../store';
 import type { FnRef, ModelSource } from '../worker/protocol';

@@ -1,6 +1,6 @@
 // For `input: 'table'` handlers: rebuilds the batch as an Arrow Table from its argument columns.
 import { Bool, Field, Float64, List, Table, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
-import type { ArgType } from '../define-function';
+import type { ArgType } from '../../protocol/define-function';
 
 function arrowType(type: ArgType): DataType {
   switch (type) {

@@ -1,6 +1,7 @@
 // The one message protocol between the server thread and its worker threads. Rows cross as plain
 // arrays (structured clone); float vectors come back packed in one transferred Float32Array.
-import type { ArgType } from '../define-function';
+import type { SerializedError } from '../../core/errors';
+import type { ArgType } from '../../protocol/define-function';
 
 /** Everything a worker needs to load and call one function version. */
 export interface FnRef {
@@ -73,7 +74,8 @@ export type FromWorker =
       /** Time inside the handler, measured in the worker. */
       handlerMs: number;
     }
-  | { type: 'error'; id: number; error: { name: string; message: string } }
+  /** serializeError's output: deserializeError on the server rebuilds the class (registered ones) or name + code + message. */
+  | { type: 'error'; id: number; error: SerializedError }
   | { type: 'inspected'; id: number; arity: number };
 
 /**

@@ -3,8 +3,9 @@
 // leaks or calls process.exit() only costs this worker, which the pool replaces.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FnRef, FromWorker, ModelHandlerFactory, PackedVectors, ToWorker, WorkerInit } from './protocol';
-import { HandlerError, toPlainError } from '../errors';
-import type { HandlerContext } from '../define-function';
+import { serializeError } from '../../core/errors';
+import { BatchCancelledError, HandlerError } from '../errors';
+import type { HandlerContext } from '../../protocol/define-function';
 import { columnsToTable } from './columns-to-table';
 import { checkOutput } from './check-output';
 
@@ -108,7 +109,7 @@ function refOf(fn: FnRef | string): FnRef {
 
 async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
   if (skipped.delete(msg.id)) {
-    send({ type: 'error', id: msg.id, error: { name: 'BatchCancelledError', message: 'every call in this batch was cancelled' } });
+    send({ type: 'error', id: msg.id, error: serializeError(new BatchCancelledError()) });
     return;
   }
   try {
@@ -133,7 +134,7 @@ async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
     if (packed) send({ type: 'result', id: msg.id, packed, errors: out.errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
     else send({ type: 'result', id: msg.id, values: out.values, errors: out.errors, handlerMs });
   } catch (err) {
-    send({ type: 'error', id: msg.id, error: toPlainError(err) });
+    send({ type: 'error', id: msg.id, error: serializeError(err) });
   }
 }
 
@@ -153,7 +154,7 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'inspect') {
     handlerFor(msg.fn).then(
       (h) => send({ type: 'inspected', id: msg.id, arity: h.arity }),
-      (err) => send({ type: 'error', id: msg.id, error: toPlainError(err) }),
+      (err) => send({ type: 'error', id: msg.id, error: serializeError(err) }),
     );
     return;
   }
