@@ -3,6 +3,7 @@
 // and as some hub repos ship every file). The graph names each file in its tensors'
 // `external_data` entries (`location`, relative to the graph's folder); onnxruntime (Node and Web)
 // takes the files' bytes through the `externalData` session option, keyed by that location.
+import { EmbedbookError } from '../../core/errors';
 import { decodeModel, encodeModel, type onnx } from './builder';
 
 /** One external data file, as onnxruntime's `externalData` session option takes it. */
@@ -15,7 +16,7 @@ export interface ExternalDataFile {
 const EXTERNAL = 1; // TensorProto.DataLocation.EXTERNAL
 
 /** A location that is not a plain relative path inside the model's folder. */
-export class ExternalDataLocationError extends Error {
+export class ExternalDataLocationError extends EmbedbookError {
   override readonly name = 'ExternalDataLocationError';
   constructor(readonly location: string) {
     super(`external data location ${JSON.stringify(location)} is not a relative path inside the model's folder (no '..', no absolute path, no backslash); re-export the model with a plain file name such as model.onnx_data`);
