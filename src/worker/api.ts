@@ -205,4 +205,9 @@ export interface WorkerApi {
   loadSyntheticResults(rows: number, dim: number): Promise<RunSummary>;
   /** Streams the Parquet file to `onPart` (bytes transferred); resolves once written. */
   exportParquet(onPart: (part: Uint8Array) => void): Promise<ExportInfo>;
+  /**
+   * Writes the Parquet file to disk in the worker (OPFS), reporting the bytes written, and returns
+   * it as a disk-backed File for the page to download: the export never sits in memory.
+   */
+  exportParquetFile(onBytes: (bytes: number) => void): Promise<{ info: ExportInfo; file: File }>;
 }

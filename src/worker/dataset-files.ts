@@ -1,33 +1,55 @@
-// The dropped dataset file, kept for "resume after reload": in the Origin Private File System
-// (not IndexedDB: a multi-GB file is written as a stream to a real file and read back as a File
-// without a copy in memory). One file at a time, under a fixed name.
-export interface DatasetFiles {
-  /** Stores `file` as the saved dataset (replacing any other); `id` skips the write when unchanged. */
+// Files the worker keeps on disk in the Origin Private File System (not IndexedDB, not memory):
+// the dataset file of an interrupted run (for "resume after reload": a multi-GB file is written
+// as a stream to a real file and read back as a disk-backed File) and the Parquet export (written
+// part by part as the writer makes it; the page downloads the finished File). One file per slot.
+export interface FileSlot {
+  /** Replaces the slot's content with `file`; the same `id` as the last save skips the write. */
   save(file: Blob, id: string): Promise<void>;
-  /** The saved dataset, or undefined. */
+  /** Starts replacing the slot's content part by part. */
+  open(): Promise<FileWriter>;
+  /** The stored file, or undefined. */
   load(): Promise<File | undefined>;
   clear(): Promise<void>;
 }
 
-const NAME = 'dataset';
+export interface FileWriter {
+  write(part: Uint8Array): Promise<void>;
+  /** Commits the file and returns it (disk-backed in OPFS). */
+  close(): Promise<File>;
+  abort(): Promise<void>;
+}
 
-/** OPFS (navigator.storage.getDirectory) — in the worker and the page. */
-export function opfsDatasetFiles(root: () => Promise<FileSystemDirectoryHandle> = () => navigator.storage.getDirectory()): DatasetFiles {
+export interface WorkerFiles {
+  dataset: FileSlot;
+  export: FileSlot;
+}
+
+/** One OPFS file (navigator.storage.getDirectory()/<name>) — in the worker and the page. */
+export function opfsFileSlot(name: string, root: () => Promise<FileSystemDirectoryHandle> = () => navigator.storage.getDirectory()): FileSlot {
   let savedId: string | undefined;
+  const handle = async () => (await root()).getFileHandle(name, { create: true });
   return {
     async save(file, id) {
       if (savedId === id) return;
-      const dir = await root();
-      const handle = await dir.getFileHandle(NAME, { create: true });
-      const writable = await handle.createWritable();
+      savedId = undefined;
       // pipeTo closes the writable (committing the file) when the stream ends, aborts it on error.
-      await file.stream().pipeTo(writable);
+      await file.stream().pipeTo(await (await handle()).createWritable());
       savedId = id;
     },
+    async open() {
+      savedId = undefined;
+      const h = await handle();
+      const w = await h.createWritable();
+      return {
+        write: (part) => w.write(part as Uint8Array<ArrayBuffer>),
+        close: async () => (await w.close(), h.getFile()),
+        abort: () => w.abort(),
+      };
+    },
     async load() {
-      const dir = await root();
       try {
-        return await (await dir.getFileHandle(NAME)).getFile();
+        const file = await (await (await root()).getFileHandle(name)).getFile();
+        return file.size > 0 ? file : undefined;
       } catch (err) {
         if ((err as { name?: string }).name === 'NotFoundError') return undefined;
         throw err;
@@ -35,19 +57,31 @@ export function opfsDatasetFiles(root: () => Promise<FileSystemDirectoryHandle> 
     },
     async clear() {
       savedId = undefined;
-      await (await root()).removeEntry(NAME).catch((err: { name?: string }) => {
+      await (await root()).removeEntry(name).catch((err: { name?: string }) => {
         if (err.name !== 'NotFoundError') throw err;
       });
     },
   };
 }
 
-/** In-memory DatasetFiles for unit tests. */
-export function memoryDatasetFiles(): DatasetFiles {
+export function opfsWorkerFiles(): WorkerFiles {
+  return { dataset: opfsFileSlot('dataset'), export: opfsFileSlot('export.parquet') };
+}
+
+/** In-memory FileSlot for unit tests. */
+export function memoryFileSlot(name: string): FileSlot {
   let saved: File | undefined;
   return {
     async save(file) {
-      saved = new File([file], NAME);
+      saved = new File([file], name);
+    },
+    async open() {
+      const parts: Uint8Array[] = [];
+      return {
+        write: async (part) => void parts.push(part.slice()),
+        close: async () => (saved = new File(parts as BlobPart[], name)),
+        abort: async () => undefined,
+      };
     },
     async load() {
       return saved;
@@ -56,4 +90,8 @@ export function memoryDatasetFiles(): DatasetFiles {
       saved = undefined;
     },
   };
+}
+
+export function memoryWorkerFiles(): WorkerFiles {
+  return { dataset: memoryFileSlot('dataset'), export: memoryFileSlot('export.parquet') };
 }

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import type { BatchFunction } from '../core/types';
 import type { BackendSpec, RunEvent, RunSettings } from './api';
 import { memoryChunkStore, type ChunkStore } from './chunk-store';
-import { memoryDatasetFiles, type DatasetFiles } from './dataset-files';
+import { memoryWorkerFiles, type WorkerFiles } from './dataset-files';
 import type { EmbedBackend } from './embed-backend';
 import { createWorkerApi, guarded } from './worker-api';
 
@@ -33,7 +33,7 @@ function testBackend(calls: number[], hold?: Promise<void>): EmbedBackend {
   return { label: 'test', device: 'remote', reason: 'test', embedBatch, embedTexts: async (t) => t.map(() => Float32Array.from([20, 14, 1])), dispose: async () => undefined };
 }
 
-function api(store: ChunkStore, files: DatasetFiles, backend: EmbedBackend) {
+function api(store: ChunkStore, files: WorkerFiles, backend: EmbedBackend) {
   return guarded(createWorkerApi({ store, files, makeBackend: async () => backend, backendKey: () => 'test' }));
 }
 
@@ -50,7 +50,7 @@ async function exported(a: ReturnType<typeof api>) {
 describe('createWorkerApi', () => {
   test('run → the results are read back from storage (preview, explorer, search) and exported', async () => {
     const store = memoryChunkStore();
-    const a = api(store, memoryDatasetFiles(), testBackend([]));
+    const a = api(store, memoryWorkerFiles(), testBackend([]));
     const info = await a.openDataset(file, () => undefined);
     expect(info).toMatchObject({ rows: ROWS, defaultTextColumn: 'text' });
     const summary = await a.run(spec, settings, () => undefined, false);
@@ -81,11 +81,18 @@ describe('createWorkerApi', () => {
     expect(rows.map((r) => r.id)).toEqual(Array.from({ length: ROWS }, (_, i) => i));
     expect(rows[13].status).toBe('cannot embed this');
     expect((rows[56].embedding as number[])[0]).toBe(56);
+
+    // The same file written to disk (the OPFS slot) and handed back as a File.
+    let reported = 0;
+    const { info: onDisk, file: saved } = await a.exportParquetFile((n) => (reported = n));
+    expect(onDisk).toEqual(ex);
+    expect(saved.size).toBe(ex.bytes);
+    expect(reported).toBe(ex.bytes);
   });
 
   test('cancel keeps the finished chunks in storage; a reload (new API, same storage) offers them, reopens the file and resumes only the rest', async () => {
     const store = memoryChunkStore();
-    const files = memoryDatasetFiles();
+    const files = memoryWorkerFiles();
     const calls: number[] = [];
     let release!: () => void;
     const hold = new Promise<void>((r) => (release = r));
@@ -113,11 +120,11 @@ describe('createWorkerApi', () => {
     expect(Math.min(...resumedCalls)).toBe(4);
     const { rows } = await exported(second);
     expect(rows.map((r) => (r.embedding as number[] | undefined)?.[0] ?? null)).toEqual(Array.from({ length: ROWS }, (_, i) => (i === 13 ? null : i)));
-    expect(await files.load()).toBeUndefined(); // a finished run's file is no longer kept
+    expect(await files.dataset.load()).toBeUndefined(); // a finished run's file is no longer kept
   });
 
   test('errors leave as plain { name, message }; storage-less calls say what to do', async () => {
-    const a = api(memoryChunkStore(), memoryDatasetFiles(), testBackend([]));
+    const a = api(memoryChunkStore(), memoryWorkerFiles(), testBackend([]));
     await expect(a.previewInput(0, 5)).rejects.toEqual({ name: 'NoDatasetError', message: expect.stringMatching(/drop a CSV/) });
     await a.openDataset(file, () => undefined);
     await expect(a.exportParquet(() => undefined)).rejects.toEqual({ name: 'NoResultsError', message: expect.stringMatching(/run the job/) });
@@ -126,8 +133,8 @@ describe('createWorkerApi', () => {
   });
 
   test('two APIs share nothing but the storage they are given', async () => {
-    const a = api(memoryChunkStore(), memoryDatasetFiles(), testBackend([]));
-    const b = api(memoryChunkStore(), memoryDatasetFiles(), testBackend([]));
+    const a = api(memoryChunkStore(), memoryWorkerFiles(), testBackend([]));
+    const b = api(memoryChunkStore(), memoryWorkerFiles(), testBackend([]));
     await a.openDataset(file, () => undefined);
     await expect(b.previewInput(0, 1)).rejects.toMatchObject({ name: 'NoDatasetError' });
     const syn = await b.loadSyntheticResults(1_000, 8);

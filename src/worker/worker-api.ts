@@ -5,7 +5,7 @@
 import { Field, Float32, List, Table, Utf8, tableToIPC, vectorFromArray } from 'apache-arrow';
 import type { BackendSpec, DatasetInfo, OpenOptions, PlainError, ReadProgress, RunEvent, RunSummary, WorkerApi } from './api';
 import { jobKey as keyOf, type ChunkStore } from './chunk-store';
-import type { DatasetFiles } from './dataset-files';
+import type { WorkerFiles } from './dataset-files';
 import type { EmbedBackend } from './embed-backend';
 import type { ModelLoadProgress } from '../model/types';
 import { readDataset } from './dataset-reader';
@@ -20,7 +20,8 @@ import { validateTextColumn } from '../io/text-column';
 
 export interface WorkerDeps {
   store: ChunkStore;
-  files: DatasetFiles;
+  /** The dataset file of an interrupted run and the export, on disk (OPFS). */
+  files: WorkerFiles;
   /** Builds the backend for a spec (model load progress reported through `onModel`). */
   makeBackend(spec: BackendSpec, onModel: (p: ModelLoadProgress) => void): Promise<EmbedBackend>;
   /** Identity of a spec's backend: same key → the backend (and its loaded model) is reused. */
@@ -160,7 +161,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       await store.clearOthers(key);
       const plan = planChunks(ds.info.rows, settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks });
       // Remember the run (its file in OPFS) so a reload can offer to resume it.
-      await files.save(ds.file, ds.info.fingerprint).catch(() => undefined);
+      await files.dataset.save(ds.file, ds.info.fingerprint).catch(() => undefined);
       await store
         .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, fileName: ds.info.fileName, delimiter: ds.info.delimiter, rows: ds.info.rows, totalChunks: plan.length, settings, backend: savedBackend(spec), savedAt: Date.now() })
         .catch(() => undefined);
@@ -174,7 +175,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
         // nothing worth resuming after a reload.
         if ((await store.indices(key).catch(() => [])).length === 0) {
           await store.clearSession().catch(() => undefined);
-          await files.clear().catch(() => undefined);
+          await files.dataset.clear().catch(() => undefined);
         }
         throw err;
       } finally {
@@ -184,7 +185,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
         results = { job: out, reader: await resultReader(store, key, out.plan, out.dim), textColumn: settings.textColumn, backend: spec };
         // Finished: the chunks stay (they are the results); the resume offer and its file go.
         await store.clearSession().catch(() => undefined);
-        await files.clear().catch(() => undefined);
+        await files.dataset.clear().catch(() => undefined);
       }
       return { rows: ds.info.rows, failedRows: out.failedRows, nullRows: out.nullRows, dimension: out.dim, chunks: out.chunks, elapsedMs: Date.now() - started, cancelled: out.cancelled, errors: out.groups };
     },
@@ -222,7 +223,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
 
     async reopenSaved(onProgress) {
       const s = (await store.getSession()) ?? fail('NoSavedRunError', 'No interrupted run is saved in this browser.');
-      const file = (await files.load()) ?? fail('NoSavedRunError', `The file of the interrupted run ("${s.fileName}") is no longer in this browser's storage: drop it again.`);
+      const file = (await files.dataset.load()) ?? fail('NoSavedRunError', `The file of the interrupted run ("${s.fileName}") is no longer in this browser's storage: drop it again.`);
       return open(file, s.fileName, onProgress, { delimiter: s.delimiter });
     },
 
@@ -230,7 +231,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       const s = await store.getSession();
       if (s) await store.clearJob(s.jobKey);
       await store.clearSession();
-      await files.clear();
+      await files.dataset.clear();
     },
 
     async previewResults(start, count, dims) {
@@ -317,6 +318,23 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
         const own = owned(part);
         await onPart(transfer(own, [own.buffer as ArrayBuffer]));
       });
+    },
+
+    async exportParquetFile(onBytes) {
+      const v = view();
+      const out = await files.export.open();
+      let bytes = 0;
+      try {
+        const info = await exportParquet({ table: v.table, reader: v.reader, missingRows: v.missingRows, fileName: needDataset().info.fileName }, async (part) => {
+          await out.write(part);
+          bytes += part.byteLength;
+          onBytes(bytes);
+        });
+        return { info, file: await out.close() };
+      } catch (err) {
+        await out.abort().catch(() => undefined);
+        throw err;
+      }
     },
   };
 }

@@ -1,9 +1,9 @@
 // The Web Worker entry: builds the worker API (worker-api.ts) over IndexedDB (finished chunks,
-// the resume session) and OPFS (the dataset file of an interrupted run) and exposes it to the page
+// the resume session) and OPFS (the dataset file of an interrupted run, the export) and exposes it to the page
 // through comlink. Nothing here touches the DOM.
 import * as Comlink from 'comlink';
 import { idbChunkStore } from './idb-chunk-store';
-import { opfsDatasetFiles } from './dataset-files';
+import { opfsWorkerFiles } from './dataset-files';
 import { createLocalBackend, localBackendKey } from './local-backend';
 import { createRemoteBackend } from './remote-backend';
 import { createWorkerApi, guarded } from './worker-api';
@@ -15,7 +15,7 @@ setParquetWasmSource(parquetWasmUrl);
 
 const api = createWorkerApi({
   store: idbChunkStore(),
-  files: opfsDatasetFiles(),
+  files: opfsWorkerFiles(),
   makeBackend: (spec, onModel) => (spec.kind === 'remote' ? createRemoteBackend(spec) : createLocalBackend(spec, onModel)),
   backendKey: (spec) => (spec.kind === 'remote' ? `remote|${spec.url}|${spec.apiKey}|${spec.functionName}` : localBackendKey(spec)),
   transfer: Comlink.transfer,
