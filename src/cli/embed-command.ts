@@ -5,7 +5,8 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Field, Float32, List, RecordBatch, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
 import { CancelledError } from '../core/errors';
-import type { CallInput, ChunkedCallOptions, ChunkedCallResult } from '../core/types';
+import type { EmbedFunction } from '../core/embed-function';
+import type { ChunkedCallOptions, ChunkedCallResult } from '../core/types';
 import { writeParquetBuffer } from '../io/parquet-write';
 import { Remote } from '../client/remote-node';
 import { parseEmbedFlags, type EmbedPlan, type RawEmbedFlags } from './embed-options';
@@ -13,22 +14,22 @@ import type { CliIO } from './main';
 import { formatDuration, formatRate, ProgressBar } from './progress-bar';
 import { checkOutputPath, OutputFile } from './output-file';
 import { openInput, type InputStream } from './read-input';
+import { loadUnwritten, removeUnwritten, saveUnwritten, unwrittenPath } from './unwritten-chunks';
 
-/** Anything that runs a chunked call over a `text` column: a RemoteFunction or a local function. */
+/** The function the run calls (a RemoteFunction or a LocalFunction: one EmbedFunction) and how to name it. */
 export interface EmbedBackend {
+  fn: EmbedFunction;
   /** For the summary line, e.g. "remote embed @ http://…" or "local default (cpu)". */
   label: string;
   /** Longer description printed before the run (model, dimension, why this device). */
   detail?: string;
-  chunkedCall(args: CallInput, opts: ChunkedCallOptions): Promise<ChunkedCallResult>;
   dispose?(): Promise<void>;
 }
 
 export async function openBackend(plan: EmbedPlan): Promise<EmbedBackend> {
   if (plan.remote) {
     const { url, apiKey, functionName } = plan.remote;
-    const fn = new Remote({ url, apiKey }).function(functionName);
-    return { label: `remote "${functionName}" at ${url}`, chunkedCall: (args, opts) => fn.chunkedCall(args, opts) };
+    return { fn: new Remote({ url, apiKey }).function(functionName), label: `remote "${functionName}" at ${url}` };
   }
   const { openLocalBackend } = await import('./local-backend');
   return openLocalBackend(plan.local ?? { model: 'default', device: 'auto' });
@@ -93,8 +94,18 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     const opened = await OutputFile.open(plan.output, identity, { force: plan.force, metadata, rowGroupRows: plan.rowGroupRows });
     out = opened.file;
     const totalChunks = plan.chunking.chunkSize !== undefined ? Math.ceil(rows / plan.chunking.chunkSize) : Math.min(plan.chunking.numChunks, rows);
+    // Chunks a cancelled run finished past its written rows (see unwritten-chunks.ts): handed to the
+    // engine as `completed`, so they are not computed again. Tied to the journal's state and backend.
+    const saved = { ...identity, backend: backend.label };
+    if (plan.force) await removeUnwritten(plan.output);
+    const unwritten = await loadUnwritten(plan.output, saved, out.rowsWritten, opened.skipChunks);
+    await removeUnwritten(plan.output);
+    if (unwritten.ignored && !plan.quiet) io.stderr(`Ignoring ${unwrittenPath(plan.output)} (${unwritten.ignored}): those chunks run again.\n`);
     if (opened.resumed && !plan.quiet) {
       io.stderr(`Resuming ${out.partialPath}: ${out.rowsWritten.toLocaleString('en-US')} rows (${opened.skipChunks} of ${totalChunks} chunks) were written by an earlier run.\n`);
+    }
+    if (unwritten.chunks.size > 0 && !plan.quiet) {
+      io.stderr(`Taking ${unwritten.chunks.size} chunks that an earlier run finished but had not written yet from ${unwrittenPath(plan.output)}.\n`);
     }
     const bar = plan.quiet ? undefined : new ProgressBar({ totalRows: rows, totalChunks, write: io.stderr, isTTY: io.isTTY });
     const held: Table[] = [];
@@ -103,10 +114,11 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     let dim: number | undefined;
     let result: ChunkedCallResult;
     try {
-      result = await backend.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten), {
+      result = await backend.fn.chunkedCall(textArgs(data, plan.column, held, file.rowsWritten), {
         ...plan.chunking,
         totalRows: rows,
         skipChunks: opened.skipChunks,
+        completed: unwritten.chunks,
         concurrentChunks: plan.concurrentChunks,
         timeout: plan.timeout,
         retries: plan.retries,
@@ -126,7 +138,9 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
       out = undefined;
       const how = `run the same command again (or add --resume) to continue from there`;
       if (err instanceof CancelledError) {
-        io.stderr(`Cancelled: ${kept.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows are saved in ${plan.output}.partial; ${how}.\n`);
+        const ahead = await saveUnwritten(plan.output, saved, kept, err.completedChunks).catch(() => 0);
+        const also = ahead > 0 ? ` ${ahead} finished chunks past them are kept in ${unwrittenPath(plan.output)}.` : '';
+        io.stderr(`Cancelled: ${kept.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows are saved in ${plan.output}.partial; ${how}.${also}\n`);
         return 130;
       }
       io.stderr(`Stopped: ${kept.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} rows are saved in ${plan.output}.partial; after fixing the error below, ${how}.\n`);

@@ -16,11 +16,10 @@ export async function openLocalBackend(local: { model: string; device: string; p
     onProgress: modelDownloadPrinter((line) => void process.stderr.write(line)),
   });
   const info = await runtime.info(); // load now: model errors surface before the progress bar starts
-  const fn = runtime.function('embed');
   return {
+    fn: runtime.function('embed'),
     label: `local ${info.model.replace(/ \(.*\)$/, '')} model on ${info.device}`,
     detail: `${info.model}, ${info.dimension}-d, ${info.device}: ${info.deviceReason}`,
-    chunkedCall: (args, opts) => fn.chunkedCall(args, opts),
     dispose: () => runtime.dispose(),
   };
 }

@@ -9,6 +9,7 @@ import { isTable } from '../core/chunk-source';
 import { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
 import { EmbedbookError, InvalidOptionError } from '../core/errors';
 import { planChunks, validateCallOptions } from '../core/plan-chunks';
+import type { EmbedFunction } from '../core/embed-function';
 import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, CallInput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
 import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
@@ -169,7 +170,7 @@ function describeModel(m: LoadedModel): string {
   return m.kind === 'use' ? 'Universal Sentence Encoder lite' : m.modelFile;
 }
 
-export class LocalFunction {
+export class LocalFunction implements EmbedFunction<Float32Array> {
   readonly name = 'embed';
   readonly batchFunction: BatchFunction<Float32Array>;
 

@@ -5,11 +5,15 @@
 import { Field, Float32, List, type DataType, type RecordBatch, type Table } from 'apache-arrow';
 import { chunkedCall } from '../core/chunked-call';
 import { deferBatch, type DeferBatchOptions } from '../core/defer-batch';
+import type { EmbedFunction } from '../core/embed-function';
 import type { BatchFunction, BatchHandle, CallInput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
 import { AdaptiveLimiter } from './adaptive-limiter';
 import { guardFatal } from './fatal-errors';
 import { HttpTransport, type FetchLike, type FunctionInfo, type HealthInfo } from './http-transport';
 import { createRemoteBatchFunction, createRemoteCaller, type RemoteBatchOptions, type RemoteCaller } from './remote-batch';
+
+/** What Remote's methods answer with: part of Remote's public surface. */
+export type { FunctionInfo, HealthInfo } from './http-transport';
 
 /** list<float32>: the output type of every embedding function. */
 export function embeddingType(): List<Float32> {
@@ -48,7 +52,7 @@ export interface RemoteFunctionOptions {
   onRateLimited?: RemoteBatchOptions['onRateLimited'];
 }
 
-export class RemoteFunction<T = unknown> {
+export class RemoteFunction<T = unknown> implements EmbedFunction<T> {
   readonly outputType: DataType;
   /** The engine-facing backend: run one batch as one remote call. */
   readonly batchFunction: BatchFunction<T>;

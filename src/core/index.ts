@@ -13,3 +13,4 @@ export { assembleTable, emptyResultTable, resultSchema, DEFAULT_BATCH_ROWS } fro
 export { chunkedCall, type EngineCallOptions } from './chunked-call';
 export { openChunkSource, type ChunkSource, type SourcedChunk } from './chunk-source';
 export { deferBatch, type DeferBatchOptions } from './defer-batch';
+export { functionFromBatch, type EmbedFunction, type FunctionFromBatchOptions } from './embed-function';

@@ -1,6 +1,8 @@
 import { Table, vectorFromArray } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
+import { functionFromBatch } from '../core/embed-function';
 import type { BatchFunction } from '../core/types';
+import { embeddingType } from '../client/remote';
 import type { RunEvent, RunSettings } from './api';
 import { memoryChunkStore, type ChunkStore } from './chunk-store';
 import { resultReader } from './result-reader';
@@ -25,8 +27,10 @@ function backend(opts: { failText?: string; calls?: number[]; gate?: Promise<voi
     const errors = texts.map((t) => (t === null ? 'text is null' : t === opts.failText ? 'bad row' : null));
     return errors.some((e) => e) ? { values, errors } : { values };
   };
-  return { label: 'test', device: 'cpu', reason: 'test', embedBatch, embedTexts: async () => [], dispose: async () => undefined };
+  return { label: 'test', device: 'cpu', reason: 'test', fn: fnOf(embedBatch), embedTexts: async () => [], dispose: async () => undefined };
 }
+
+const fnOf = (b: BatchFunction<Float32Array>) => functionFromBatch(b, { name: 'embed', outputType: embeddingType() });
 
 function table(rows: number, nullAt = -1): Table {
   const text = Array.from({ length: rows }, (_, i) => (i === nullAt ? null : `${i}:row ${'x'.repeat(i % 5)}`));
@@ -112,7 +116,7 @@ describe('runJob', () => {
     const run = async (table: typeof t, key: string) => {
       const o = await runJob(
         { table, settings: { ...settings, chunking: { mode: 'chunkSize', chunkSize: 2 } }, jobKey: key, signal: new AbortController().signal, emit: () => undefined },
-        { store, backend: { ...backend(), embedBatch }, flushMs: 1 },
+        { store, backend: { ...backend(), fn: fnOf(embedBatch) }, flushMs: 1 },
       );
       return { ...o, ...(await readBack(store, o)) };
     };

@@ -1,26 +1,22 @@
-// Runs one embedding job over the held Arrow table through the public engine entry point:
-// `chunkedCall` with a `sink` that writes each delivered chunk to the ChunkStore (the results are
+// Runs one embedding job over the held Arrow table through the backend's EmbedFunction (the public
+// `chunkedCall`, src/core/embed-function.ts) with a `sink` that writes each delivered chunk to the ChunkStore (the results are
 // never kept in worker memory), `skipChunks` + `completed` for chunks an earlier run saved
 // (resume after a cancel or a reload), and progress events batched so the page re-renders at
 // most ~10×/s.
-import { Field, Float32, List, Table, type Vector } from 'apache-arrow';
-import { chunkedCall, planChunks, type EngineCallOptions } from '../core';
-import type { BatchFunction, BatchOutput, CallInput, ChunkedCallResult, ChunkPlan, ChunkProgressEvent } from '../core/types';
+import { Table, type Vector } from 'apache-arrow';
+import { planChunks } from '../core';
+import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent } from '../core/types';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
 import { chunkRecord, NULL_STATUS, rowsOfOutput, rowsOfPart } from './chunk-records';
 import type { EmbedBackend } from './embed-backend';
 
-/** The engine's entry points, injected so the runner is testable without a browser. */
+/** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
 export interface Engine {
   planChunks(rows: number, opts: { chunkSize: number } | { numChunks: number }): ChunkPlan[];
-  chunkedCall(args: CallInput, fn: BatchFunction<Float32Array>, opts: EngineCallOptions): Promise<ChunkedCallResult>;
 }
 
-export const defaultEngine: Engine = { planChunks, chunkedCall };
-
-/** The `result` column type: one list<float32> embedding per row. */
-export const EMBEDDING_TYPE = new List(new Field('item', new Float32(), true));
+export const defaultEngine: Engine = { planChunks };
 
 export { NULL_STATUS };
 
@@ -194,30 +190,25 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
       flush();
     }
   };
-  const fn = deps.backend.embedBatch;
-  const guard = deps.backend.guard?.(fn, signal) ?? { fn, signal, translate: (e: unknown) => e, dispose: () => undefined };
   let cancelled = false;
   try {
-    await engine.chunkedCall(args, guard.fn, {
+    await deps.backend.fn.chunkedCall(args, {
       ...chunking,
-      outputType: EMBEDDING_TYPE,
       sink,
       skipChunks,
       completed,
       concurrentChunks: settings.concurrentChunks,
       timeout: settings.timeout ?? undefined,
       retries: settings.retries,
-      signal: guard.signal,
+      signal,
       onProgress,
       onChunkOutput,
-    } as EngineCallOptions);
+    } as ChunkedCallOptions);
     cancelled = signal.aborted;
-  } catch (caught) {
-    const err = guard.translate(caught);
+  } catch (err) {
     if (!isAbort(err, signal)) throw err;
     cancelled = true;
   } finally {
-    guard.dispose();
     await Promise.all(early);
     if (timer) clearTimeout(timer);
     flush();

@@ -4,7 +4,7 @@
 import { LocalRuntime, webBackend } from '../client/local-runtime-web';
 import type { ModelSpec } from '../model/registry';
 import type { BackendSpec } from './api';
-import type { EmbedBackend, ModelProgressSink } from './embed-backend';
+import { embedTexts, type EmbedBackend, type ModelProgressSink } from './embed-backend';
 import { wasmThreads } from './wasm-threads';
 
 type LocalSpec = Extract<BackendSpec, { kind: 'local' }>;
@@ -49,18 +49,13 @@ export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgr
     dtype: hub?.dtype,
   });
   const info = await runtime.info();
+  const fn = runtime.function('embed');
   return {
     label: `Local · ${info.device === 'webgpu' ? 'WebGPU' : 'WASM'} · ${info.model}, ${info.dimension}-d`,
     device: info.device,
     reason: info.deviceReason,
-    embedBatch: runtime.batchFunction,
-    async embedTexts(texts, signal) {
-      const out = await runtime.embedTexts(texts, signal);
-      return out.values.map((v, i) => {
-        if (!v) throw Object.assign(new Error(out.errors?.[i] ?? 'no embedding'), { name: 'EmbedError' });
-        return v;
-      });
-    },
+    fn,
+    embedTexts: (texts, signal) => embedTexts(fn, texts, signal),
     dispose: () => runtime.dispose(),
   };
 }

@@ -6,7 +6,9 @@ import { decompress } from 'fzstd';
 import { parquetReadObjects } from 'hyparquet';
 import { tableFromIPC } from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
+import { functionFromBatch } from '../core/embed-function';
 import type { BatchFunction } from '../core/types';
+import { embeddingType } from '../client/remote';
 import type { BackendSpec, RunEvent, RunSettings } from './api';
 import { memoryChunkStore, type ChunkStore } from './chunk-store';
 import { memoryWorkerFiles, type WorkerFiles } from './dataset-files';
@@ -30,7 +32,7 @@ function testBackend(calls: number[], hold?: Promise<void>): EmbedBackend {
     const values = texts.map((t, i) => (errors[i] ? null : Float32Array.from([Number(t.split(' ')[2]), t.length, 1])));
     return errors.some((e) => e) ? { values, errors } : { values };
   };
-  return { label: 'test', device: 'remote', reason: 'test', embedBatch, embedTexts: async (t) => t.map(() => Float32Array.from([20, 14, 1])), dispose: async () => undefined };
+  return { label: 'test', device: 'remote', reason: 'test', fn: functionFromBatch(embedBatch, { name: 'embed', outputType: embeddingType() }), embedTexts: async (t) => t.map(() => Float32Array.from([20, 14, 1])), dispose: async () => undefined };
 }
 
 function api(store: ChunkStore, files: WorkerFiles, backend: EmbedBackend) {

@@ -1,7 +1,7 @@
 // Server state for the Function cell (react-query): health and deployed functions of the
-// queue server, through the same HTTP transport the library uses.
+// queue server, through the library's public Remote client (the same one the worker runs jobs on).
 import { useQuery } from '@tanstack/react-query';
-import { HttpTransport, type FunctionInfo, type HealthInfo } from '../../../client/http-transport';
+import { Remote, type FunctionInfo, type HealthInfo } from '../../../client/remote';
 import { useDebounced } from '../../lib/use-debounced';
 import { toPlainError } from '../../lib/worker-client';
 
@@ -21,9 +21,9 @@ export function useRemoteStatus(typedUrl: string, typedKey: string, enabled: boo
     refetchInterval: 15_000,
     queryFn: async ({ signal }) => {
       try {
-        const t = new HttpTransport({ url: url.trim(), apiKey: apiKey || undefined });
-        const health = await t.health(signal);
-        const functions = await t.listFunctions(signal);
+        const remote = new Remote({ url: url.trim(), apiKey: apiKey || undefined });
+        const health = await remote.health(signal);
+        const functions = await remote.listFunctions(signal);
         return { health, functions };
       } catch (err) {
         throw toPlainError(err);
