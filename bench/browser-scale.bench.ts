@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, ARTIFACTS_DIR } from '../e2e/browser';
+import { launchPersistentChromium, ARTIFACTS_DIR } from '../e2e/browser';
 import { runBrowserScale, startCheapServer, writeScaleCsv } from '../e2e/fixtures/browser-scale';
 import { startApp } from '../src/cli/start-command';
 
@@ -27,13 +27,13 @@ export async function main(args: string[]): Promise<void> {
   const app = await startApp({ host: '127.0.0.1', port: '0' }, { stderr: (t) => void process.stderr.write(t) });
   const { server, url: serverUrl } = await startCheapServer(new URL(app.url).origin);
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'embedbook-browser-scale-'));
-  const browser = await launchChromium();
+  const context = await launchPersistentChromium(path.join(tmp, 'profile'));
   try {
     const csv = path.join(tmp, 'scale.csv');
     await writeScaleCsv(csv, rows);
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     const r = await runBrowserScale({
-      browser,
+      context,
       appUrl: app.url,
       serverUrl,
       csv,
@@ -55,7 +55,7 @@ export async function main(args: string[]): Promise<void> {
     writeFileSync(path.join(here, 'results', 'browser-scale.json'), JSON.stringify({ chunkSize, concurrency, load1, ...r }, null, 2));
     writeFileSync(path.join(here, 'results', 'browser-scale.md'), `${md}\n`);
   } finally {
-    await browser.close();
+    await context.close();
     await server.close();
     await app.close();
     rmSync(tmp, { recursive: true, force: true });

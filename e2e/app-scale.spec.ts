@@ -7,13 +7,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import type { EmbedbookServer } from '../src/server';
-import { ARTIFACTS_DIR, launchChromium } from './browser';
+import { ARTIFACTS_DIR, launchPersistentChromium } from './browser';
 import { runBrowserScale, startCheapServer, writeScaleCsv } from './fixtures/browser-scale';
 
 const ROWS = Number(process.env.E2E_SCALE_ROWS ?? 30_000);
-let browser: Browser;
+let context: BrowserContext;
 let server: EmbedbookServer;
 let serverUrl: string;
 let tmp: string;
@@ -24,10 +24,10 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'embedbook-app-scale-'));
   csv = path.join(tmp, 'scale.csv');
   await writeScaleCsv(csv, ROWS);
-  browser = await launchChromium();
+  context = await launchPersistentChromium(path.join(tmp, 'profile'));
 });
 afterAll(async () => {
-  await browser?.close();
+  await context?.close();
   await server?.close();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
@@ -35,7 +35,7 @@ afterAll(async () => {
 test(`remote run of ${ROWS} rows: results in storage, tab memory bounded, export complete and in order`, { timeout: 900_000 }, async () => {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   const r = await runBrowserScale({
-    browser,
+    context,
     appUrl: inject('appUrl'),
     serverUrl,
     csv,

@@ -99,3 +99,21 @@ test('the sample is evenly spaced over the whole input, whatever the chunking', 
   expect(a[1]).toBe(9);
   expect(sampleRowsIn(10, 5, 50)).toEqual([10, 11, 12, 13, 14]); // small inputs: every row
 });
+
+test('IndexedDB: a refused write (quota) is a StorageFullError that says what to do', async () => {
+  globalThis.indexedDB = new IDBFactory();
+  const store = idbChunkStore('full');
+  await store.put('a', chunk(0));
+  // fake-indexeddb has no quota: make the next transaction fail the way Chromium's does.
+  const { IDBTransaction } = globalThis as unknown as { IDBTransaction: { prototype: { objectStore: (n: string) => unknown } } };
+  const real = IDBTransaction.prototype.objectStore;
+  IDBTransaction.prototype.objectStore = function () {
+    throw new DOMException('Quota exceeded', 'QuotaExceededError');
+  };
+  try {
+    await expect(store.put('a', chunk(1))).rejects.toMatchObject({ name: 'StorageFullError', message: expect.stringMatching(/chunk 1 .* could not be saved.*private window/) });
+  } finally {
+    IDBTransaction.prototype.objectStore = real;
+  }
+  expect(await store.indices('a')).toEqual([0]);
+});

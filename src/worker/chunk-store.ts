@@ -3,7 +3,22 @@
 // results (preview, explorer, search, export, resume after a reload) reads them back from here.
 // The worker holds no result matrix. IndexedDB in the browser (idb-chunk-store.ts), in-memory in
 // tests; the dataset file itself is kept in OPFS (dataset-files.ts).
+import { EmbedbookError } from '../core/errors';
 import type { BackendSpec, DatasetInfo, RunSettings } from './api';
+
+/** The browser refused to store a finished chunk: the origin's storage quota is used up. */
+export class StorageFullError extends EmbedbookError {
+  override readonly name = 'StorageFullError';
+  constructor(readonly chunk: number, readonly bytes: number) {
+    super(
+      `This browser's storage for the app is full: chunk ${chunk} (${(bytes / 1048576).toFixed(1)} MiB) could not be saved. ` +
+        'A private window keeps storage in memory with a small quota — use a normal window; otherwise free disk space. The chunks saved so far are kept (Resume continues after them).',
+    );
+  }
+  details(): Record<string, unknown> {
+    return { chunk: this.chunk, bytes: this.bytes };
+  }
+}
 
 /** A finished chunk's small part: statuses, where it sits, and its rows of the explorer sample. */
 export interface ChunkMeta {

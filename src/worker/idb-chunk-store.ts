@@ -2,7 +2,7 @@
 // keyed by [jobKey, index] (written together in one transaction, awaited with tx.done, so a reload
 // never finds one without the other) and `session` holding the single unfinished run.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { ChunkMeta, ChunkStore, SavedSession } from './chunk-store';
+import { StorageFullError, type ChunkMeta, type ChunkStore, type SavedSession } from './chunk-store';
 
 interface Schema extends DBSchema {
   vectors: { key: [string, number]; value: { jobKey: string; index: number; vectors: Float32Array } };
@@ -30,7 +30,12 @@ export function idbChunkStore(name = 'embedbook'): ChunkStore {
   return {
     async put(key, { meta, vectors }) {
       const tx = (await db()).transaction(['vectors', 'meta'], 'readwrite');
-      await Promise.all([tx.objectStore('vectors').put({ jobKey: key, index: meta.index, vectors }), tx.objectStore('meta').put({ ...meta, jobKey: key }), tx.done]);
+      try {
+        await Promise.all([tx.objectStore('vectors').put({ jobKey: key, index: meta.index, vectors }), tx.objectStore('meta').put({ ...meta, jobKey: key }), tx.done]);
+      } catch (err) {
+        if ((err as { name?: string }).name === 'QuotaExceededError') throw new StorageFullError(meta.index, vectors.byteLength);
+        throw err;
+      }
     },
     async vectors(key, index) {
       return (await (await db()).get('vectors', [key, index]))?.vectors;
