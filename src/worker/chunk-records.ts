@@ -11,6 +11,18 @@ export const SAMPLE_ROWS = 10_000;
 /** The status of a row whose text is a true null: not a failure, there is nothing to embed. */
 export const NULL_STATUS = 'null';
 
+/** The index of the plan's chunk holding `row` (binary search over the chunk offsets). */
+export function chunkIndexAt(plan: ReadonlyArray<ChunkPlan>, row: number): number {
+  let lo = 0;
+  let hi = plan.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (plan[mid].offset <= row) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 /** Global rows of the evenly spaced sample (floor(i·total/SAMPLE_ROWS)) within [offset, offset+rows). */
 export function sampleRowsIn(offset: number, rows: number, total: number, sampleRows = SAMPLE_ROWS): number[] {
   if (total <= sampleRows) return Array.from({ length: rows }, (_, i) => offset + i);

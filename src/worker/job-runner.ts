@@ -8,7 +8,7 @@ import { planChunks } from '../core';
 import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent } from '../core/types';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
-import { chunkRecord, NULL_STATUS, rowsOfOutput, rowsOfPart } from './chunk-records';
+import { chunkIndexAt, chunkRecord, NULL_STATUS, rowsOfOutput, rowsOfPart } from './chunk-records';
 import type { EmbedBackend } from './embed-backend';
 
 /** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
@@ -139,19 +139,9 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
   let next = skipChunks; // the first chunk the sink has not been handed yet
   let writing = 0;
   let dim = 0;
-  const chunkAt = (offset: number) => {
-    let lo = 0;
-    let hi = plan.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (plan[mid].offset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
   const sink = {
     write: async ({ offset, table: part }: { offset: number; table: Table }) => {
-      const first = chunkAt(offset);
+      const first = chunkIndexAt(plan, offset);
       const rowAt = rowsOfPart(part);
       writing++;
       try {

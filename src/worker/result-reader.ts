@@ -7,6 +7,7 @@ import type { ChunkPlan } from '../core/types';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
 import { EmbedbookError } from '../core/errors';
 import { nearest, type Neighbour } from './vector-math';
+import { chunkIndexAt } from './chunk-records';
 
 /** The stored results lack a chunk (storage cleared by the browser or another tab): re-run. */
 export class ResultsMissingError extends EmbedbookError {
@@ -40,16 +41,7 @@ export async function resultReader(store: ChunkStore, jobKey: string, plan: Chun
   const rows = plan.reduce((n, c) => n + c.rows, 0);
   const errorAt = metas.map((m) => new Map(Array.from(m.errorRows, (r, k) => [r, m.errors[k]])));
   const recent: Array<{ index: number; vectors: Float32Array }> = [];
-  const chunkOf = (row: number) => {
-    let lo = 0;
-    let hi = plan.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (plan[mid].offset <= row) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
-  };
+  const chunkOf = (row: number) => chunkIndexAt(plan, row);
   const vectorsOf = async (index: number): Promise<Float32Array> => {
     const hit = recent.find((r) => r.index === index);
     if (hit) return hit.vectors;
