@@ -115,11 +115,16 @@ describe('createWorkerApi', () => {
     const offer = await second.resumeOffer();
     expect(offer).toMatchObject({ fileName: 'docs.csv', rows: ROWS, doneChunks: 4, totalChunks: 12, backend: { ...spec, apiKey: '' } });
     expect(await second.reopenSaved(() => undefined)).toMatchObject({ fileName: 'docs.csv', rows: ROWS });
+    // The resumed run's file is the one kept: it is not written again.
+    let rewrites = 0;
+    const save = files.dataset.save.bind(files.dataset);
+    files.dataset.save = (f, id) => (rewrites++, save(f, id));
     const events: RunEvent[] = [];
     const summary = await second.run(spec, settings, (e) => events.push(...e), false);
     expect(summary.cancelled).toBe(false);
     expect(events.find((e) => e.type === 'plan')).toMatchObject({ cachedChunks: [0, 1, 2, 3] });
     expect(Math.min(...resumedCalls)).toBe(4);
+    expect(rewrites).toBe(0);
     const { rows } = await exported(second);
     expect(rows.map((r) => (r.embedding as number[] | undefined)?.[0] ?? null)).toEqual(Array.from({ length: ROWS }, (_, i) => (i === 13 ? null : i)));
     expect(await files.dataset.load()).toBeUndefined(); // a finished run's file is no longer kept

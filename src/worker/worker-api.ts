@@ -160,8 +160,12 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       results = undefined;
       await store.clearOthers(key);
       const plan = planChunks(ds.info.rows, settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks });
-      // Remember the run (its file in OPFS) so a reload can offer to resume it.
-      await files.dataset.save(ds.file, ds.info.fingerprint).catch(() => undefined);
+      // Remember the run (its file in OPFS) so a reload can offer to resume it; a resumed run's file
+      // is already there (it was read from it).
+      const prior = await store.getSession().catch(() => undefined);
+      if (prior?.fingerprint !== ds.info.fingerprint || (await files.dataset.load().catch(() => undefined))?.size !== ds.info.fileSize) {
+        await files.dataset.save(ds.file, ds.info.fingerprint).catch(() => undefined);
+      }
       await store
         .putSession({ jobKey: key, fingerprint: ds.info.fingerprint, fileName: ds.info.fileName, delimiter: ds.info.delimiter, rows: ds.info.rows, totalChunks: plan.length, settings, backend: savedBackend(spec), savedAt: Date.now() })
         .catch(() => undefined);
