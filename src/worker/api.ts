@@ -102,7 +102,10 @@ export interface RunSummary {
 
 export interface RowErrorGroup {
   message: string;
+  /** The rows it hit (the first 1,000). */
   rows: number[];
+  /** How many rows it hit. */
+  count: number;
 }
 
 /** A saved, unfinished run found in storage after a reload (its file in OPFS). */

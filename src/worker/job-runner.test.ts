@@ -52,7 +52,7 @@ describe('runJob', () => {
     const { matrix } = await readBack(store, out);
     for (let i = 0; i < 45; i++) if (i !== 7) expect(matrix[i * 3]).toBe(i);
     expect(out.failedRows).toBe(1);
-    expect(out.groups).toEqual([{ message: 'text is null', rows: [7] }]);
+    expect(out.groups).toEqual([{ message: 'text is null', rows: [7], count: 1 }]);
     expect(events[0]).toMatchObject({ type: 'plan', cachedChunks: [] });
     expect(events.filter((e) => e.type === 'chunk' && e.event.status === 'done')).toHaveLength(5);
   });
@@ -140,6 +140,21 @@ describe('runJob', () => {
       runJob({ table: table(3), settings: { ...settings, textColumn: 'nope' }, jobKey: 'k', signal: new AbortController().signal, emit: () => undefined }, { store: memoryChunkStore(), backend: backend() }),
     ).rejects.toThrow(/"nope"/);
   });
+});
+
+test('error groups count every row but list at most 1,000 of them', async () => {
+  const { summarize } = await import('./job-runner');
+  const { chunkRecord } = await import('./chunk-records');
+  const metas = [0, 1, 2].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, (i) => (i % 2 ? { vector: null, status: 'bad' } : { vector: [1, 2], status: null }), 1500).meta);
+  const s = summarize(metas);
+  expect(s).toMatchObject({ dim: 2, failedRows: 750, nullRows: 0 });
+  expect(s.groups).toHaveLength(1);
+  expect(s.groups[0].count).toBe(750);
+  expect(s.groups[0].rows).toHaveLength(750);
+  const big = summarize([...Array(5).keys()].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, () => ({ vector: null, status: 'bad' }), 2500).meta));
+  expect(big.groups[0]).toMatchObject({ message: 'bad', count: 2500 });
+  expect(big.groups[0].rows).toHaveLength(1000);
+  expect(big.groups[0].rows[999]).toBe(999);
 });
 
 test('chunk messages name the file\'s data rows (from 1), not the row inside the chunk', async () => {

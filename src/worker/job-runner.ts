@@ -82,7 +82,7 @@ export function summarize(metas: ChunkMeta[]): Pick<JobOutput, 'dim' | 'failedRo
   let dim = 0;
   let failedRows = 0;
   let nullRows = 0;
-  const groups = new Map<string, RowErrorGroup & { count: number }>();
+  const groups = new Map<string, RowErrorGroup>();
   for (const m of metas) {
     dim ||= m.dim;
     m.errorRows.forEach((r, k) => {
@@ -91,10 +91,12 @@ export function summarize(metas: ChunkMeta[]): Pick<JobOutput, 'dim' | 'failedRo
       failedRows++;
       let g = groups.get(msg);
       if (!g && groups.size < MAX_GROUPS) groups.set(msg, (g = { message: msg, rows: [], count: 0 }));
-      if (g && g.rows.length < MAX_GROUP_ROWS) g.rows.push(m.offset + r);
+      if (!g) return;
+      g.count++;
+      if (g.rows.length < MAX_GROUP_ROWS) g.rows.push(m.offset + r);
     });
   }
-  return { dim, failedRows, nullRows, groups: [...groups.values()].map(({ message, rows }) => ({ message, rows })) };
+  return { dim, failedRows, nullRows, groups: [...groups.values()] };
 }
 
 export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput> {
