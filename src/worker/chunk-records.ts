@@ -5,8 +5,12 @@ import type { Table } from 'apache-arrow';
 import type { BatchOutput, ChunkPlan } from '../core/types';
 import type { ChunkStore, StoredChunk } from './chunk-store';
 
-/** Rows kept per run for the explorer's sample (evenly spaced over the whole input). */
-export const SAMPLE_ROWS = 10_000;
+/**
+ * The explorer's sample sizes (its *UMAP sample* choice). The stored sample holds, for each size
+ * n, the rows floor(i·total/n): so a sample of any of these sizes is exactly the evenly spaced
+ * rows, without reading a chunk (at most 19,000 rows).
+ */
+export const SAMPLE_SIZES = [1_000, 3_000, 5_000, 10_000] as const;
 
 /** The status of a row whose text is a true null: not a failure, there is nothing to embed. */
 export const NULL_STATUS = 'null';
@@ -23,16 +27,23 @@ export function chunkIndexAt(plan: ReadonlyArray<ChunkPlan>, row: number): numbe
   return lo;
 }
 
-/** Global rows of the evenly spaced sample (floor(i·total/SAMPLE_ROWS)) within [offset, offset+rows). */
-export function sampleRowsIn(offset: number, rows: number, total: number, sampleRows = SAMPLE_ROWS): number[] {
-  if (total <= sampleRows) return Array.from({ length: rows }, (_, i) => offset + i);
+/** Rows floor(i·total/n) (i < n) within [offset, offset+rows): one size's evenly spaced sample. */
+export function evenlySpacedIn(offset: number, rows: number, total: number, n: number): number[] {
+  if (total <= n) return Array.from({ length: rows }, (_, i) => offset + i);
   const out: number[] = [];
-  for (let i = Math.max(0, Math.floor((offset * sampleRows) / total) - 1); i < sampleRows; i++) {
-    const r = Math.floor((i * total) / sampleRows);
+  for (let i = Math.max(0, Math.floor((offset * n) / total) - 1); i < n; i++) {
+    const r = Math.floor((i * total) / n);
     if (r >= offset + rows) break;
     if (r >= offset) out.push(r);
   }
   return out;
+}
+
+/** Global rows of the stored sample (every SAMPLE_SIZES size's evenly spaced rows) within [offset, offset+rows). */
+export function sampleRowsIn(offset: number, rows: number, total: number): number[] {
+  const all = new Set<number>();
+  for (const n of SAMPLE_SIZES) for (const r of evenlySpacedIn(offset, rows, total, n)) all.add(r);
+  return [...all].sort((a, b) => a - b);
 }
 
 /**

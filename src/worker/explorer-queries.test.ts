@@ -63,7 +63,19 @@ describe('explorer queries', () => {
     const s = sampleVectors(v, 10);
     expect(Array.from(s.rows)).toEqual([0, 1, 2, 3, 5]); // 6 rows ≤ the sample size: all but the failed one
     expect(Array.from(s.data.subarray(4, 8))).toEqual([Math.fround(0.8), Math.fround(0.2), 0, 1]);
-    expect(Array.from(sampleVectors(v, 2).rows)).toEqual([0, 2]);
+    expect(Array.from(sampleVectors(v, 2).rows)).toEqual([0, 3]);
+  });
+
+  test('sampleVectors of an explorer size is exactly the evenly spaced rows floor(i·rows/n)', async () => {
+    const a = syntheticResults(20_000, 8, 5);
+    const v = await stored(a.table, a.matrix, a.dim, new Array(20_000).fill(null), a.textColumn, 1_000);
+    for (const n of [1_000, 3_000]) {
+      const s = sampleVectors(v, n);
+      expect(Array.from(s.rows)).toEqual(Array.from({ length: n }, (_, i) => Math.floor((i * 20_000) / n)));
+      const r = s.rows[n - 1];
+      expect(Array.from(s.data.subarray((n - 1) * 8, n * 8))).toEqual(Array.from(a.matrix.subarray(r * 8, (r + 1) * 8)));
+    }
+    expect(sampleVectors(v, 2_000).rows).toHaveLength(2_000); // not a kept size: spread over the kept sample
   });
 
   test('similarTo ranks by cosine, excluding the row itself and failed rows', async () => {

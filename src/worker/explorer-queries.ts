@@ -7,6 +7,7 @@ import { DataType, type Table } from 'apache-arrow';
 import { EmbedbookError } from '../core/errors';
 import type { ColumnCodes, ExplorerInfo, RowRecord, SampleBlock, SearchHit, VectorBlock } from './api';
 import type { ResultReader } from './result-reader';
+import { evenlySpacedIn } from './chunk-records';
 
 /** The finished results: the input table in memory, the embeddings and statuses in storage. */
 export interface ResultView {
@@ -64,21 +65,26 @@ export async function vectorsOf(view: ResultView, rows: Int32Array): Promise<Vec
 }
 
 /**
- * Up to `max` rows of the sample kept with the stored chunks (evenly spaced over the input, rows
- * with an embedding only), without reading any chunk's vectors: what the projection starts from.
+ * The rows floor(i·rows/max) (i < max) that have an embedding, with their vectors, from the sample
+ * kept with the stored chunks (no chunk's vectors are read): what the projection starts from. For
+ * a size the store does not keep (not in SAMPLE_SIZES), rows evenly spread over the kept sample.
  */
 export function sampleVectors(view: ResultView, max: number): SampleBlock {
   if (!Number.isInteger(max) || max < 1 || max > EXPLORER_LIMITS.sampleRows) throw new ExplorerRequestError('sampleVectors', `max must be an integer 1–${EXPLORER_LIMITS.sampleRows}, got ${max}`);
-  const { dim } = view.reader;
-  const all = view.reader.sample();
-  const n = Math.min(max, all.rows.length);
-  const rows = new Int32Array(n);
-  const data = new Float32Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    const k = Math.floor((i * all.rows.length) / n);
-    rows[i] = all.rows[k];
-    data.set(all.data.subarray(k * dim, (k + 1) * dim), i * dim);
-  }
+  const { dim, rows: total } = view.reader;
+  const kept = view.reader.sample();
+  const at = new Map<number, number>();
+  kept.rows.forEach((r, k) => at.set(r, k));
+  const exact = evenlySpacedIn(0, total, total, max);
+  const picks = exact.every((r) => at.has(r) || view.reader.status(r) !== null)
+    ? exact.map((r) => at.get(r)).filter((k): k is number => k !== undefined)
+    : Array.from({ length: Math.min(max, kept.rows.length) }, (_, i) => Math.floor((i * kept.rows.length) / Math.min(max, kept.rows.length)));
+  const rows = new Int32Array(picks.length);
+  const data = new Float32Array(picks.length * dim);
+  picks.forEach((k, i) => {
+    rows[i] = kept.rows[k];
+    data.set(kept.data.subarray(k * dim, (k + 1) * dim), i * dim);
+  });
   return { dim, rows, data };
 }
 
