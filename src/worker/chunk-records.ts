@@ -50,7 +50,7 @@ export function sampleRowsIn(offset: number, rows: number, total: number): numbe
  * A row's status as the app shows it: backends number rows within their batch ("row 3: …"), which
  * the grouping by message drops; a backend's "expected a string, got null" is a null cell.
  */
-export function rowStatus(message: string): string {
+function rowStatus(message: string): string {
   const m = message.replace(/^row \d+: /, '');
   return /^expected a string, got (null|undefined)/.test(m) ? NULL_STATUS : m;
 }

@@ -25,7 +25,7 @@ export interface WorkerFiles {
 }
 
 /** One OPFS file (navigator.storage.getDirectory()/<name>) — in the worker and the page. */
-export function opfsFileSlot(name: string, root: () => Promise<FileSystemDirectoryHandle> = () => navigator.storage.getDirectory()): FileSlot {
+function opfsFileSlot(name: string, root: () => Promise<FileSystemDirectoryHandle> = () => navigator.storage.getDirectory()): FileSlot {
   let savedId: string | undefined;
   const handle = async () => (await root()).getFileHandle(name, { create: true });
   return {
@@ -69,7 +69,7 @@ export function opfsWorkerFiles(): WorkerFiles {
 }
 
 /** In-memory FileSlot for unit tests. */
-export function memoryFileSlot(name: string): FileSlot {
+function memoryFileSlot(name: string): FileSlot {
   let saved: File | undefined;
   return {
     async save(file) {

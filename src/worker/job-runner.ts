@@ -18,8 +18,6 @@ export interface Engine {
 
 export const defaultEngine: Engine = { planChunks };
 
-export { NULL_STATUS };
-
 export interface JobInput {
   /** The whole input table; only `textColumn` is sent to the backend (as column `text`). */
   table: Table;

@@ -19,7 +19,7 @@ export interface ExportInput {
 }
 
 /** Rows [0, rows) of a row-major matrix as one list<float32> vector without copying; `ok[i]` = 0 → null. */
-export function embeddingVector(matrix: Float32Array, dim: number, ok: Uint8Array): Vector {
+function embeddingVector(matrix: Float32Array, dim: number, ok: Uint8Array): Vector {
   const rows = ok.length;
   const valueOffsets = Int32Array.from({ length: rows + 1 }, (_, i) => i * dim);
   const nullBitmap = new Uint8Array(Math.ceil(rows / 8));

@@ -55,7 +55,7 @@ function owned(bytes: Uint8Array): Uint8Array {
 }
 
 /** Errors cross as plain { name, message } (structured-clone safe, stable name). */
-export function plainError(err: unknown): PlainError {
+function plainError(err: unknown): PlainError {
   if (typeof err === 'object' && err !== null && 'message' in err) {
     const e = err as { name?: unknown; message?: unknown };
     return { name: typeof e.name === 'string' && e.name !== 'Error' ? e.name : 'Error', message: String(e.message) };
