@@ -38,6 +38,10 @@ describe('explorer queries', () => {
     const b = await vectorsOf(await view(), Int32Array.of(3, 4, 0));
     expect(Array.from(b.ok)).toEqual([1, 0, 1]);
     expect(Array.from(b.data)).toEqual([0, 1, 0, 0, 1, 0]);
+    // A run of consecutive rows across the two stored chunks (0–3, 4–5), asked out of order.
+    const run = await vectorsOf(await view(), Int32Array.of(5, 2, 3, 4, 0));
+    expect(Array.from(run.ok)).toEqual([1, 1, 1, 0, 1]);
+    expect(Array.from(run.data)).toEqual([0.1, 0.9, 0.8, 0.2, 0, 1, 0, 0, 1, 0].map(Math.fround));
   });
 
   test('bad rows and oversized requests get a specific error, not a crash', async () => {

@@ -53,13 +53,22 @@ export async function vectorsOf(view: ResultView, rows: Int32Array): Promise<Vec
   const { dim } = view.reader;
   const data = new Float32Array(rows.length * dim);
   const ok = new Uint8Array(rows.length);
-  // Rows in order read each stored chunk once (the reader keeps the last two).
+  // Rows in order, read as runs of consecutive rows: each stored chunk is read once (the reader
+  // keeps the last two) and a run is one copy, not one allocation per row.
   const order = Array.from(rows.keys()).sort((a, b) => rows[a] - rows[b]);
-  for (const i of order) {
-    const r = rows[i];
-    if (view.reader.status(r) !== null) continue;
-    ok[i] = 1;
-    data.set(await view.reader.range(r, r + 1), i * dim);
+  for (let k = 0; k < order.length; ) {
+    let j = k;
+    while (j + 1 < order.length && rows[order[j + 1]] === rows[order[j]] + 1) j++;
+    const start = rows[order[k]];
+    const block = await view.reader.range(start, rows[order[j]] + 1);
+    for (let t = k; t <= j; t++) {
+      const i = order[t];
+      const r = rows[i];
+      if (view.reader.status(r) !== null) continue;
+      ok[i] = 1;
+      data.set(block.subarray((r - start) * dim, (r - start + 1) * dim), i * dim);
+    }
+    k = j + 1;
   }
   return { dim, data, ok };
 }
