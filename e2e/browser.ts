@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -31,6 +31,18 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser>
   else if (opts.webgl) args.push('--use-angle=swiftshader', '--enable-unsafe-swiftshader');
   else args.push('--disable-gpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
+}
+
+/**
+ * Chromium with an on-disk profile in `userDataDir`: storage (IndexedDB, OPFS) gets a normal
+ * profile's disk quota. browser.newContext() is an off-the-record context whose storage lives in
+ * memory with a small quota — wrong for runs that store gigabytes.
+ */
+export async function launchPersistentChromium(userDataDir: string, viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: run \`apt-get install -y chromium\` or set CHROMIUM_PATH.`);
+  }
+  return chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: [...BASE_ARGS, '--disable-gpu'], viewport, acceptDownloads: true });
 }
 
 /** Collects page errors and console errors so a spec can fail on any of them. */

@@ -133,10 +133,7 @@ function validate(input: Table, cols: EmbeddingColumns, embName: string, statusN
   if (cols.status !== undefined && lengthOf(cols.status) !== rows) {
     throw new EmbeddingShapeError(file, `the status column has ${lengthOf(cols.status)} entries for ${rows} input rows.`);
   }
-  const names = input.schema.fields.map((f) => f.name);
-  if (names.includes(embName)) {
-    throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(embName)}; drop it or choose another output name (embeddingColumn option).`);
-  }
+  checkOutputNames(input, embName, undefined, file);
   let dim: number | undefined;
   let writeStatus = false;
   const vec = isVector(cols.embeddings) ? cols.embeddings : undefined;
@@ -164,10 +161,22 @@ function validate(input: Table, cols: EmbeddingColumns, embName: string, statusN
       }
     }
   }
-  if (writeStatus && names.includes(statusName)) {
+  if (writeStatus) checkOutputNames(input, embName, statusName, file);
+  return { writeStatus, dim };
+}
+
+/**
+ * The output adds `embName` (and `statusName` when given) to the input's columns: a clash is a
+ * ColumnConflictError. Exported for writers that build the row groups themselves (the app's export).
+ */
+export function checkOutputNames(input: Table, embName: string, statusName: string | undefined, file: string): void {
+  const names = input.schema.fields.map((f) => f.name);
+  if (names.includes(embName)) {
+    throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(embName)}; drop it or choose another output name (embeddingColumn option).`);
+  }
+  if (statusName !== undefined && names.includes(statusName)) {
     throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(statusName)}; choose another name for the per-row status (statusColumn option).`);
   }
-  return { writeStatus, dim };
 }
 
 /** The output rows [start, end) as a table: input columns + embedding (+ status). */

@@ -103,10 +103,13 @@ export interface RunSummary {
 
 export interface RowErrorGroup {
   message: string;
+  /** The rows it hit (the first 1,000). */
   rows: number[];
+  /** How many rows it hit. */
+  count: number;
 }
 
-/** A saved, unfinished run found in IndexedDB after a reload. */
+/** A saved, unfinished run found in storage after a reload (its file in OPFS). */
 export interface ResumeOffer {
   fileName: string;
   rows: number;
@@ -139,6 +142,13 @@ export interface VectorBlock {
   ok: Uint8Array;
 }
 
+/** The explorer's sample: rows (ascending) with an embedding, and those embeddings row-major. */
+export interface SampleBlock {
+  dim: number;
+  rows: Int32Array;
+  data: Float32Array;
+}
+
 /** One colour code per row (index into labels) for colouring the explorer by a column. */
 export interface ColumnCodes {
   column: string;
@@ -162,7 +172,7 @@ export interface ExportInfo {
 }
 
 export interface WorkerApi {
-  /** Parses a CSV/Parquet file and holds it as an Arrow table in the worker. */
+  /** Parses a CSV/Parquet file and holds it as an Arrow table in the worker (results: in storage). */
   openDataset(file: File, onProgress: (p: ReadProgress) => void, opts?: OpenOptions): Promise<DatasetInfo>;
   /** Rows [start, start+count) of the input as Arrow IPC bytes (transferred). */
   previewInput(start: number, count: number): Promise<Uint8Array>;
@@ -187,6 +197,11 @@ export interface WorkerApi {
   /** Results explorer (src/worker/explorer-queries.ts): shape, vectors, rows, colours, neighbours. */
   explorerInfo(): Promise<ExplorerInfo>;
   vectorsOf(rows: Int32Array): Promise<VectorBlock>;
+  /**
+   * Up to `max` (≤ 10,000) rows evenly spaced over the results, with their embeddings: the sample
+   * kept with the stored chunks, so no chunk is read. What the projection should start from.
+   */
+  sampleVectors(max: number): Promise<SampleBlock>;
   rowsOf(rows: Int32Array): Promise<RowRecord[]>;
   columnCodes(column: string): Promise<ColumnCodes>;
   similarTo(row: number, k: number): Promise<SearchHit[]>;
@@ -194,4 +209,9 @@ export interface WorkerApi {
   loadSyntheticResults(rows: number, dim: number): Promise<RunSummary>;
   /** Streams the Parquet file to `onPart` (bytes transferred); resolves once written. */
   exportParquet(onPart: (part: Uint8Array) => void): Promise<ExportInfo>;
+  /**
+   * Writes the Parquet file to disk in the worker (OPFS), reporting the bytes written, and returns
+   * it as a disk-backed File for the page to download: the export never sits in memory.
+   */
+  exportParquetFile(onBytes: (bytes: number) => void): Promise<{ info: ExportInfo; file: File }>;
 }

@@ -1,25 +1,26 @@
-// What the results explorer asks of the finished results: raw vectors for the projection
-// worker, whole rows (every input column) for tooltips, details and tables, per-row colour
-// codes for a column, and "more like this" by a row's own embedding. Pure functions over the
-// results the worker holds; every count and index from the page is checked first.
+// What the results explorer asks of the finished results: the sample and raw vectors for the
+// projection worker, whole rows (every input column) for tooltips, details and tables, per-row
+// colour codes for a column, and "more like this" by a row's own embedding. The input table is in
+// worker memory; the results are read from storage through a ResultReader (result-reader.ts).
+// Every count and index from the page is checked first.
 import { DataType, type Table } from 'apache-arrow';
 import { EmbedbookError } from '../core/errors';
-import type { ColumnCodes, ExplorerInfo, RowRecord, SearchHit, VectorBlock } from './api';
-import { nearest } from './vector-math';
+import type { ColumnCodes, ExplorerInfo, RowRecord, SampleBlock, SearchHit, VectorBlock } from './api';
+import type { ResultReader } from './result-reader';
+import { evenlySpacedIn } from './chunk-records';
 import { textReader } from '../io/text-column';
 
-/** The finished results as the worker holds them (input table + row-major matrix). */
+/** The finished results: the input table in memory, the embeddings and statuses in storage. */
 export interface ResultView {
   table: Table;
-  matrix: Float32Array;
-  dim: number;
-  /** Per row: null/undefined = ok, else the error text. */
-  errors: ReadonlyArray<string | null | undefined>;
+  reader: ResultReader;
+  /** Rows without an embedding (failed or null text). */
+  missingRows: number;
   textColumn: string;
 }
 
 /** Limits on one request, so a bad or hostile call cannot make the worker allocate gigabytes. */
-export const EXPLORER_LIMITS = { vectorsPerCall: 20_000, rowsPerCall: 1_000, neighbours: 500, categories: 20, numericBins: 8 } as const;
+export const EXPLORER_LIMITS = { vectorsPerCall: 20_000, sampleRows: 10_000, rowsPerCall: 1_000, neighbours: 500, categories: 20, numericBins: 8 } as const;
 
 export class ExplorerRequestError extends EmbedbookError {
   override readonly name = 'ExplorerRequestError';
@@ -33,34 +34,68 @@ export class ExplorerRequestError extends EmbedbookError {
 
 function checkRows(view: ResultView, rows: Int32Array, max: number, what: string): void {
   if (rows.length > max) throw new ExplorerRequestError(what, `asked for ${rows.length} rows at once; the limit is ${max} (ask in blocks)`);
-  const n = view.errors.length;
+  const n = view.reader.rows;
   for (const r of rows) if (r < 0 || r >= n) throw new ExplorerRequestError(what, `row ${r} does not exist (the results have rows 0–${n - 1})`);
 }
 
 export function explorerInfo(view: ResultView): ExplorerInfo {
-  let failed = 0;
-  for (const e of view.errors) if (e) failed++;
   return {
-    rows: view.errors.length,
-    dim: view.dim,
-    failedRows: failed,
+    rows: view.reader.rows,
+    dim: view.reader.dim,
+    failedRows: view.missingRows,
     textColumn: view.textColumn,
     columns: view.table.schema.fields.map((f) => ({ name: f.name, type: String(f.type), nullCount: view.table.getChild(f.name)?.nullCount ?? 0, isText: DataType.isUtf8(f.type) || DataType.isLargeUtf8(f.type) })),
   };
 }
 
 /** The embeddings of `rows` (row-major), with ok = 0 where a row has none (its values are 0). */
-export function vectorsOf(view: ResultView, rows: Int32Array): VectorBlock {
+export async function vectorsOf(view: ResultView, rows: Int32Array): Promise<VectorBlock> {
   checkRows(view, rows, EXPLORER_LIMITS.vectorsPerCall, 'vectorsOf');
-  const { dim, matrix } = view;
+  const { dim } = view.reader;
   const data = new Float32Array(rows.length * dim);
   const ok = new Uint8Array(rows.length);
-  rows.forEach((r, i) => {
-    if (view.errors[r]) return;
-    ok[i] = 1;
-    data.set(matrix.subarray(r * dim, (r + 1) * dim), i * dim);
-  });
+  // Rows in order, read as runs of consecutive rows: each stored chunk is read once (the reader
+  // keeps the last two) and a run is one copy, not one allocation per row.
+  const order = Array.from(rows.keys()).sort((a, b) => rows[a] - rows[b]);
+  for (let k = 0; k < order.length; ) {
+    let j = k;
+    while (j + 1 < order.length && rows[order[j + 1]] === rows[order[j]] + 1) j++;
+    const start = rows[order[k]];
+    const block = await view.reader.range(start, rows[order[j]] + 1);
+    for (let t = k; t <= j; t++) {
+      const i = order[t];
+      const r = rows[i];
+      if (view.reader.status(r) !== null) continue;
+      ok[i] = 1;
+      data.set(block.subarray((r - start) * dim, (r - start + 1) * dim), i * dim);
+    }
+    k = j + 1;
+  }
   return { dim, data, ok };
+}
+
+/**
+ * The rows floor(i·rows/max) (i < max) that have an embedding, with their vectors, from the sample
+ * kept with the stored chunks (no chunk's vectors are read): what the projection starts from. For
+ * a size the store does not keep (not in SAMPLE_SIZES), rows evenly spread over the kept sample.
+ */
+export function sampleVectors(view: ResultView, max: number): SampleBlock {
+  if (!Number.isInteger(max) || max < 1 || max > EXPLORER_LIMITS.sampleRows) throw new ExplorerRequestError('sampleVectors', `max must be an integer 1–${EXPLORER_LIMITS.sampleRows}, got ${max}`);
+  const { dim, rows: total } = view.reader;
+  const kept = view.reader.sample();
+  const at = new Map<number, number>();
+  kept.rows.forEach((r, k) => at.set(r, k));
+  const exact = evenlySpacedIn(0, total, total, max);
+  const picks = exact.every((r) => at.has(r) || view.reader.status(r) !== null)
+    ? exact.map((r) => at.get(r)).filter((k): k is number => k !== undefined)
+    : Array.from({ length: Math.min(max, kept.rows.length) }, (_, i) => Math.floor((i * kept.rows.length) / Math.min(max, kept.rows.length)));
+  const rows = new Int32Array(picks.length);
+  const data = new Float32Array(picks.length * dim);
+  picks.forEach((k, i) => {
+    rows[i] = kept.rows[k];
+    data.set(kept.data.subarray(k * dim, (k + 1) * dim), i * dim);
+  });
+  return { dim, rows, data };
 }
 
 /** A cell as a structured-clone-safe value the page can show (lists shortened, dates as ISO). */
@@ -87,7 +122,7 @@ export function rowsOf(view: ResultView, rows: Int32Array): RowRecord[] {
   return Array.from(rows, (row) => {
     const values: Record<string, unknown> = {};
     for (const c of cols) values[c.name] = plainValue(c.vec?.get(row));
-    return { row, status: view.errors[row] ?? 'ok', values };
+    return { row, status: view.reader.status(row) ?? 'ok', values };
   });
 }
 
@@ -157,15 +192,16 @@ export function columnCodes(view: ResultView, column: string): ColumnCodes {
 }
 
 /** The `k` rows most similar (cosine) to `row`'s own embedding, itself and failed rows excluded. */
-export function similarTo(view: ResultView, row: number, k: number): SearchHit[] {
+export async function similarTo(view: ResultView, row: number, k: number): Promise<SearchHit[]> {
   checkRows(view, Int32Array.of(row), 1, 'similarTo');
   if (!Number.isInteger(k) || k < 1 || k > EXPLORER_LIMITS.neighbours) throw new ExplorerRequestError('similarTo', `k must be an integer 1–${EXPLORER_LIMITS.neighbours}, got ${k}`);
-  if (view.errors[row]) throw new ExplorerRequestError('similarTo', `row ${row} has no embedding (${view.errors[row]})`);
-  const n = view.errors.length;
-  const skip = new Uint8Array(n);
-  for (let i = 0; i < n; i++) if (view.errors[i]) skip[i] = 1;
-  skip[row] = 1;
+  const status = view.reader.status(row);
+  if (status !== null) throw new ExplorerRequestError('similarTo', `row ${row} has no embedding (${status})`);
+  return searchHits(view, await view.reader.nearest(await view.reader.range(row, row + 1), k, row));
+}
+
+/** Neighbours as hits with their row's text. */
+export function searchHits(view: ResultView, hits: Array<{ index: number; score: number }>): SearchHit[] {
   const text = textReader(view.table, view.textColumn);
-  const q = view.matrix.subarray(row * view.dim, (row + 1) * view.dim);
-  return nearest({ data: view.matrix, rows: n, dim: view.dim }, q, k, skip).map((h) => ({ row: h.index, score: h.score, text: text(h.index) ?? '' }));
+  return hits.map((h) => ({ row: h.index, score: h.score, text: text(h.index) ?? '' }));
 }

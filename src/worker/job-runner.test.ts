@@ -4,10 +4,17 @@ import { functionFromBatch } from '../core/embed-function';
 import type { BatchFunction } from '../core/types';
 import { embeddingType } from '../client/remote';
 import type { RunEvent, RunSettings } from './api';
-import { memoryChunkCache } from './chunk-cache';
+import { memoryChunkStore, type ChunkStore } from './chunk-store';
+import { resultReader } from './result-reader';
 import { readDataset } from './dataset-reader';
 import type { EmbedBackend } from './embed-backend';
-import { runJob } from './job-runner';
+import { runJob, type JobOutput } from './job-runner';
+
+/** The run's results read back from storage: the row-major matrix and per-row statuses. */
+async function readBack(store: ChunkStore, out: JobOutput): Promise<{ matrix: Float32Array; errors: Array<string | null> }> {
+  const reader = await resultReader(store, out.jobKey, out.plan, out.dim);
+  return { matrix: await reader.range(0, reader.rows), errors: Array.from({ length: reader.rows }, (_, i) => reader.status(i)) };
+}
 
 /** A deterministic 3-d "embedding": [row id parsed from the text, length, 1]. */
 function backend(opts: { failText?: string; calls?: number[]; gate?: Promise<void> } = {}): EmbedBackend {
@@ -35,56 +42,61 @@ const settings: RunSettings = { textColumn: 'body', chunking: { mode: 'chunkSize
 describe('runJob', () => {
   test('every row comes back in input order, row errors grouped with their rows', async () => {
     const events: RunEvent[] = [];
+    const store = memoryChunkStore();
     const out = await runJob(
       { table: table(45, 7), settings, jobKey: 'k', signal: new AbortController().signal, emit: (e) => events.push(...e) },
-      { cache: memoryChunkCache(), backend: backend(), flushMs: 1 },
+      { store, backend: backend(), flushMs: 1 },
     );
     expect(out.cancelled).toBe(false);
     expect(out.dim).toBe(3);
-    for (let i = 0; i < 45; i++) if (i !== 7) expect(out.matrix[i * 3]).toBe(i);
+    const { matrix } = await readBack(store, out);
+    for (let i = 0; i < 45; i++) if (i !== 7) expect(matrix[i * 3]).toBe(i);
     expect(out.failedRows).toBe(1);
-    expect(out.groups).toEqual([{ message: 'text is null', rows: [7] }]);
+    expect(out.groups).toEqual([{ message: 'text is null', rows: [7], count: 1 }]);
     expect(events[0]).toMatchObject({ type: 'plan', cachedChunks: [] });
     expect(events.filter((e) => e.type === 'chunk' && e.event.status === 'done')).toHaveLength(5);
   });
 
   test('cancel keeps finished chunks; a resume runs only the rest and loses or duplicates nothing', async () => {
-    const cache = memoryChunkCache();
+    const cache = memoryChunkStore();
     const calls: number[] = [];
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
     const ctl = new AbortController();
     const first = runJob(
       { table: table(50), settings: { ...settings, concurrentChunks: 1 }, jobKey: 'k', signal: ctl.signal, emit: () => undefined },
-      { cache, backend: backend({ calls, gate }), flushMs: 1 },
+      { store: cache, backend: backend({ calls, gate }), flushMs: 1 },
     );
     // Chunks 0 and 1 finish; chunk 2 waits at the gate until we cancel.
     await expect.poll(() => calls.includes(2)).toBe(true);
     ctl.abort();
     open();
     expect((await first).cancelled).toBe(true);
-    expect(await cache.count('k')).toBe(2);
+    expect(await cache.indices('k')).toEqual([0, 1]);
 
     const resumedCalls: number[] = [];
     const events: RunEvent[] = [];
     const out = await runJob(
       { table: table(50), settings: { ...settings, concurrentChunks: 1 }, jobKey: 'k', signal: new AbortController().signal, emit: (e) => events.push(...e) },
-      { cache, backend: backend({ calls: resumedCalls }), flushMs: 1 },
+      { store: cache, backend: backend({ calls: resumedCalls }), flushMs: 1 },
     );
     expect(events[0]).toMatchObject({ type: 'plan', cachedChunks: [0, 1] });
     expect(resumedCalls).toEqual([2, 3, 4]);
-    expect(Array.from({ length: 50 }, (_, i) => out.matrix[i * 3])).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const { matrix } = await readBack(cache, out);
+    expect(Array.from({ length: 50 }, (_, i) => matrix[i * 3])).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(out.failedRows).toBe(0);
   });
 
   test('an output spanning several Arrow record batches lands row for row in the matrix', async () => {
+    const store = memoryChunkStore();
     const out = await runJob(
       { table: table(40_000, 39_999), settings: { ...settings, chunking: { mode: 'numChunks', numChunks: 3 } }, jobKey: 'big', signal: new AbortController().signal, emit: () => undefined },
-      { cache: memoryChunkCache(), backend: backend(), flushMs: 1 },
+      { store, backend: backend(), flushMs: 1 },
     );
-    for (const i of [0, 16_383, 16_384, 32_768, 39_998]) expect(out.matrix[i * 3]).toBe(i);
-    expect(out.matrix[39_999 * 3]).toBe(0);
-    expect(out.errors[39_999]).toMatch(/null/);
+    const { matrix, errors } = await readBack(store, out);
+    for (const i of [0, 16_383, 16_384, 32_768, 39_998]) expect(matrix[i * 3]).toBe(i);
+    expect(matrix[39_999 * 3]).toBe(0);
+    expect(errors[39_999]).toMatch(/null/);
     expect(out.failedRows).toBe(1);
   });
 
@@ -100,11 +112,14 @@ describe('runJob', () => {
       const errors = texts.map((x, i) => (typeof x === 'string' ? null : `row ${i}: expected a string, got null`));
       return errors.some((e) => e) ? { values, errors } : { values };
     };
-    const run = (table: typeof t, key: string) =>
-      runJob(
+    const store = memoryChunkStore();
+    const run = async (table: typeof t, key: string) => {
+      const o = await runJob(
         { table, settings: { ...settings, chunking: { mode: 'chunkSize', chunkSize: 2 } }, jobKey: key, signal: new AbortController().signal, emit: () => undefined },
-        { cache: memoryChunkCache(), backend: { ...backend(), fn: fnOf(embedBatch) }, flushMs: 1 },
+        { store, backend: { ...backend(), fn: fnOf(embedBatch) }, flushMs: 1 },
       );
+      return { ...o, ...(await readBack(store, o)) };
+    };
     const out = await run(t, 'csv');
     expect(out.errors).toEqual([null, null, null, null]);
     expect(out.failedRows).toBe(0);
@@ -122,9 +137,24 @@ describe('runJob', () => {
 
   test('a missing text column is a clear error', async () => {
     await expect(
-      runJob({ table: table(3), settings: { ...settings, textColumn: 'nope' }, jobKey: 'k', signal: new AbortController().signal, emit: () => undefined }, { cache: memoryChunkCache(), backend: backend() }),
+      runJob({ table: table(3), settings: { ...settings, textColumn: 'nope' }, jobKey: 'k', signal: new AbortController().signal, emit: () => undefined }, { store: memoryChunkStore(), backend: backend() }),
     ).rejects.toThrow(/"nope"/);
   });
+});
+
+test('error groups count every row but list at most 1,000 of them', async () => {
+  const { summarize } = await import('./job-runner');
+  const { chunkRecord } = await import('./chunk-records');
+  const metas = [0, 1, 2].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, (i) => (i % 2 ? { vector: null, status: 'bad' } : { vector: [1, 2], status: null }), 1500).meta);
+  const s = summarize(metas);
+  expect(s).toMatchObject({ dim: 2, failedRows: 750, nullRows: 0 });
+  expect(s.groups).toHaveLength(1);
+  expect(s.groups[0].count).toBe(750);
+  expect(s.groups[0].rows).toHaveLength(750);
+  const big = summarize([...Array(5).keys()].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, () => ({ vector: null, status: 'bad' }), 2500).meta));
+  expect(big.groups[0]).toMatchObject({ message: 'bad', count: 2500 });
+  expect(big.groups[0].rows).toHaveLength(1000);
+  expect(big.groups[0].rows[999]).toBe(999);
 });
 
 test('chunk messages name the file\'s data rows (from 1), not the row inside the chunk', async () => {

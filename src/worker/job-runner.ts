@@ -1,15 +1,18 @@
-// Runs one embedding job over the held Arrow table: plans chunks, serves already-saved chunks
-// from the cache (resume), runs the rest through the engine with the chosen backend, saves each
-// finished chunk, and batches progress events so the page re-renders at most ~10×/s.
+// Runs one embedding job over the held Arrow table through the backend's EmbedFunction (the public
+// `chunkedCall`, src/core/embed-function.ts) with a `sink` that writes each delivered chunk to the ChunkStore (the results are
+// never kept in worker memory), `skipChunks` + `completed` for chunks an earlier run saved
+// (resume after a cancel or a reload), and progress events batched so the page re-renders at
+// most ~10×/s.
 import { Table, type Vector } from 'apache-arrow';
 import { planChunks } from '../core';
-import type { BatchOutput, ChunkedCallOptions, ChunkedCallResult, ChunkPlan, ChunkProgressEvent, TimerApi } from '../core/types';
+import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent, TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { UnknownColumnError } from '../io/errors';
-import type { RowErrorGroup, RunEvent, RunSettings } from './api';
-import type { ChunkCache } from './chunk-cache';
-import type { EmbedBackend } from './embed-backend';
 import { isTextTemplate, parseTextTemplate, renderTextTemplate } from '../io/text-template';
+import type { RowErrorGroup, RunEvent, RunSettings } from './api';
+import type { ChunkMeta, ChunkStore } from './chunk-store';
+import { chunkIndexAt, chunkRecord, NULL_STATUS, rowsOfOutput, rowsOfPart } from './chunk-records';
+import type { EmbedBackend } from './embed-backend';
 
 /** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
 export interface Engine {
@@ -27,13 +30,13 @@ export interface JobInput {
   emit: (events: RunEvent[]) => void;
 }
 
+/** What a run leaves behind: counts and the plan; the vectors are in the ChunkStore under jobKey. */
 export interface JobOutput {
-  /** Row-major [rows, dim]; failed rows are zeros. */
-  matrix: Float32Array;
+  jobKey: string;
+  plan: ChunkPlan[];
+  rows: number;
   dim: number;
-  /** Per row: null = ok, else the error text. */
-  errors: Array<string | null>;
-  /** Rows that failed (errors[i] set and not NULL_STATUS). */
+  /** Rows that failed (an error other than NULL_STATUS). */
   failedRows: number;
   /** Rows whose text is a true null (Parquet/JSONL null): a null embedding, status `null`, not a failure. */
   nullRows: number;
@@ -44,13 +47,17 @@ export interface JobOutput {
 
 export interface JobDeps {
   engine?: Engine;
-  cache: ChunkCache;
+  store: ChunkStore;
   backend: EmbedBackend;
   /** Clock and timers (default: the engine's defaultTimers; tests pass fake ones). */
   timers?: TimerApi;
   /** Flush interval for batched progress events (ms). */
   flushMs?: number;
 }
+
+/** Most error groups reported, and most rows listed per group (the counts stay exact). */
+const MAX_GROUPS = 200;
+const MAX_GROUP_ROWS = 1_000;
 
 /** `textColumn`: a text column's name or a text template such as `{title}: {body}` (src/io). */
 export function argsTable(table: Table, textColumn: string): Table {
@@ -63,22 +70,61 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted || (typeof err === 'object' && err !== null && (err as { name?: string }).name === 'AbortError');
 }
 
+/** A saved chunk as the engine's `completed` output: one vector (or null + error) per row. */
+async function savedOutput(store: ChunkStore, jobKey: string, meta: ChunkMeta): Promise<BatchOutput<Float32Array> | undefined> {
+  const vectors = await store.vectors(jobKey, meta.index);
+  if (!vectors || vectors.length !== meta.rows * meta.dim) return undefined;
+  const errors: Array<string | null> = new Array<string | null>(meta.rows).fill(null);
+  meta.errorRows.forEach((r, k) => (errors[r] = meta.errors[k]));
+  const values = errors.map((e, i) => (e === null ? vectors.subarray(i * meta.dim, (i + 1) * meta.dim) : null));
+  return meta.errorRows.length ? { values, errors } : { values };
+}
+
+/** Totals and error groups of a job, from its chunk metas (all small). */
+export function summarize(metas: ChunkMeta[]): Pick<JobOutput, 'dim' | 'failedRows' | 'nullRows' | 'groups'> {
+  let dim = 0;
+  let failedRows = 0;
+  let nullRows = 0;
+  const groups = new Map<string, RowErrorGroup>();
+  for (const m of metas) {
+    dim ||= m.dim;
+    m.errorRows.forEach((r, k) => {
+      const msg = m.errors[k];
+      if (msg === NULL_STATUS) return void nullRows++;
+      failedRows++;
+      let g = groups.get(msg);
+      if (!g && groups.size < MAX_GROUPS) groups.set(msg, (g = { message: msg, rows: [], count: 0 }));
+      if (!g) return;
+      g.count++;
+      if (g.rows.length < MAX_GROUP_ROWS) g.rows.push(m.offset + r);
+    });
+  }
+  return { dim, failedRows, nullRows, groups: [...groups.values()] };
+}
+
 export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput> {
   const { table, settings, jobKey, signal, emit } = input;
+  const { store } = deps;
   const timers = deps.timers ?? defaultTimers;
   const now = () => timers.now();
   const chunking = settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks };
   const engine = deps.engine ?? defaultEngine;
-  const plan = engine.planChunks(table.numRows, chunking);
-  // Chunks saved by an earlier run of the same job are handed to the engine as `completed`.
+  const rows = table.numRows;
+  const plan = engine.planChunks(rows, chunking);
+  const args = argsTable(table, settings.textColumn);
+
+  // Chunks saved by an earlier run: the unbroken run of them from chunk 0 is skipped outright
+  // (never read back); saved chunks after a gap (finished ahead of their turn, at most one window)
+  // are handed to the engine as `completed`.
+  const saved = new Set((await store.metas(jobKey)).filter((m) => plan[m.index]?.rows === m.rows).map((m) => m.index));
+  let skipChunks = 0;
+  while (saved.has(skipChunks)) skipChunks++;
   const completed = new Map<number, BatchOutput<Float32Array>>();
-  let dim = 0;
-  for (const c of plan) {
-    const hit = await deps.cache.get(jobKey, c.index);
-    if (!hit || hit.rows !== c.rows) continue;
-    dim ||= hit.dim;
-    const values = Array.from({ length: hit.rows }, (_, i) => hit.values.subarray(i * hit.dim, (i + 1) * hit.dim));
-    completed.set(c.index, hit.errors.some((e) => e) ? { values, errors: hit.errors } : { values });
+  for (const meta of await store.metas(jobKey)) {
+    if (meta.index < skipChunks || !saved.has(meta.index)) continue;
+    const out = await savedOutput(store, jobKey, meta);
+    if (out) completed.set(meta.index, out);
+    else saved.delete(meta.index);
   }
 
   let pending: RunEvent[] = [];
@@ -92,24 +138,44 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
     pending.push(e);
     timer ??= timers.setTimeout(flush, deps.flushMs ?? 100);
   };
-  emit([{ type: 'plan', chunks: plan, cachedChunks: [...completed.keys()] }]);
+  emit([{ type: 'plan', chunks: plan, cachedChunks: [...saved].sort((a, b) => a - b) }]);
 
-  const args = argsTable(table, settings.textColumn);
-  const rows = table.numRows;
-
-  // Save each chunk as it finishes (the engine hands over its output, bisected or not), so a
-  // cancel or a reload keeps it. Chunks with failed rows are not saved: a resume retries them.
-  const saves: Array<Promise<void>> = [];
-  const onChunkOutput = (p: ChunkPlan, output: BatchOutput<unknown>) => {
-    const out = output as BatchOutput<Float32Array>;
-    if (out.errors?.some((e) => e) || out.values.length !== p.rows) return;
-    const first = out.values.find((v): v is Float32Array => v != null);
-    const d = first?.length ?? 0;
-    dim ||= d;
-    const values = new Float32Array(p.rows * d);
-    out.values.forEach((v, i) => v && values.set(v, i * d));
-    saves.push(deps.cache.put(jobKey, { index: p.index, offset: p.offset, rows: p.rows, dim: d, values, errors: out.values.map(() => null) }).catch(() => undefined));
+  // The sink: the engine delivers finished rows in input order (one or more whole chunks per
+  // write, at most `concurrentChunks` chunks held); each chunk is written as its own record.
+  let next = skipChunks; // the first chunk the sink has not been handed yet
+  let writing = 0;
+  let dim = 0;
+  const sink = {
+    write: async ({ offset, table: part }: { offset: number; table: Table }) => {
+      const first = chunkIndexAt(plan, offset);
+      const rowAt = rowsOfPart(part);
+      writing++;
+      try {
+        for (let i = first; i < plan.length && plan[i].offset < offset + part.numRows; i++) {
+          next = i + 1;
+          if (saved.has(i)) continue; // already written when it finished ahead of its turn
+          const c = plan[i];
+          const record = chunkRecord(c, (r) => rowAt(c.offset - offset + r), rows, dim);
+          dim ||= record.meta.dim;
+          await store.put(jobKey, record);
+          saved.add(i);
+        }
+      } finally {
+        writing--;
+      }
+    },
   };
+  // A chunk that finishes while an earlier one still runs waits for its turn in the engine; write
+  // it at once so a reload meanwhile still finds every chunk shown done.
+  const early: Array<Promise<void>> = [];
+  const onChunkOutput = (c: ChunkPlan, out: BatchOutput<unknown>) => {
+    if (c.index === next && !writing) return;
+    const record = chunkRecord(c, rowsOfOutput(out), rows, dim);
+    dim ||= record.meta.dim;
+    saved.add(c.index);
+    early.push(store.put(jobKey, record).catch(() => void saved.delete(c.index)));
+  };
+
   const onProgress = (raw: ChunkProgressEvent) => {
     const event = 'error' in raw ? { ...raw, error: fileRows(raw.error, raw.offset) } : raw;
     push({ type: 'chunk', event, at: now() });
@@ -120,10 +186,12 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
       flush();
     }
   };
-  let result: ChunkedCallResult;
+  let cancelled = false;
   try {
-    result = await deps.backend.fn.chunkedCall(args, {
+    await deps.backend.fn.chunkedCall(args, {
       ...chunking,
+      sink,
+      skipChunks,
       completed,
       concurrentChunks: settings.concurrentChunks,
       timeout: settings.timeout ?? undefined,
@@ -132,19 +200,17 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
       onProgress,
       onChunkOutput,
     } as ChunkedCallOptions);
+    cancelled = signal.aborted;
   } catch (err) {
+    if (!isAbort(err, signal)) throw err;
+    cancelled = true;
+  } finally {
+    await Promise.all(early);
     if (timer !== undefined) timers.clearTimeout(timer);
     flush();
-    if (isAbort(err, signal)) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
-    throw err;
-  } finally {
-    await Promise.all(saves);
   }
-  if (timer !== undefined) timers.clearTimeout(timer);
-  flush();
-  if (signal.aborted) return { matrix: new Float32Array(0), dim, errors: [], failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: true, groups: [] };
-
-  return collect(result.table, rows, dim, plan.length);
+  const totals = cancelled ? { dim, failedRows: 0, nullRows: 0, groups: [] } : summarize(await store.metas(jobKey));
+  return { jobKey, plan, rows, chunks: plan.length, cancelled, ...totals };
 }
 
 /**
@@ -153,59 +219,4 @@ export async function runJob(input: JobInput, deps: JobDeps): Promise<JobOutput>
  */
 export function fileRows(message: string, chunkOffset: number): string {
   return message.replace(/\brow (\d+)\b/g, (_, n: string) => `row ${chunkOffset + Number(n) + 1}`);
-}
-
-/** The status of a row whose text is a true null: not a failure, there is nothing to embed. */
-export const NULL_STATUS = 'null';
-
-/** A backend's "expected a string, got null" is a null cell, reported as status `null`. */
-function statusOf(message: string): string {
-  return /^expected a string, got (null|undefined)/.test(message) ? NULL_STATUS : message;
-}
-
-/** Flattens the engine's `result` (list<float32>) + `status` columns into a matrix and errors. */
-export function collect(out: Table, rows: number, knownDim: number, chunks: number): JobOutput {
-  const result = out.getChild('result');
-  const status = out.getChild('status');
-  // Read the list<float32> column's buffers directly (offsets + values + validity), one copy per
-  // row into the matrix: no per-row Vector objects, which matters at a million rows.
-  let dim = knownDim;
-  for (const data of result?.data ?? []) {
-    const off = data.valueOffsets;
-    for (let r = 0; r < data.length && !dim; r++) if (data.getValid(r)) dim = off[data.offset + r + 1] - off[data.offset + r];
-  }
-  const matrix = new Float32Array(rows * dim);
-  const has = new Uint8Array(rows);
-  let row = 0;
-  for (const data of result?.data ?? []) {
-    const off = data.valueOffsets;
-    const values = data.children[0].values as Float32Array;
-    const base = data.children[0].offset;
-    for (let r = 0; r < data.length; r++, row++) {
-      if (!data.getValid(r)) continue;
-      const start = off[data.offset + r];
-      if (off[data.offset + r + 1] - start !== dim) continue; // a wrong-sized vector counts as no result
-      matrix.set(values.subarray(base + start, base + start + dim), row * dim);
-      has[row] = 1;
-    }
-  }
-  const errors: Array<string | null> = [];
-  const groupsByMsg = new Map<string, number[]>();
-  let failedRows = 0;
-  let nullRows = 0;
-  for (let i = 0; i < rows; i++) {
-    const s = status?.get(i) as string | null | undefined;
-    // Backends number rows within their batch ("row 3: …"); the grouping below names input rows.
-    const err = s && s !== 'ok' ? statusOf(s.replace(/^row \d+: /, '')) : has[i] ? null : 'no result';
-    errors.push(err);
-    if (err === NULL_STATUS) nullRows++;
-    else if (err) {
-      failedRows++;
-      const list = groupsByMsg.get(err) ?? [];
-      list.push(i);
-      groupsByMsg.set(err, list);
-    }
-  }
-  const groups = [...groupsByMsg].slice(0, 200).map(([message, r]) => ({ message, rows: r }));
-  return { matrix, dim, errors, failedRows, nullRows, chunks, cancelled: false, groups };
 }

@@ -3,14 +3,28 @@ import { decompress } from 'fzstd';
 import { parquetReadObjects } from 'hyparquet';
 import { expect, test } from 'vitest';
 import { exportParquet } from './parquet-export';
+import { memoryChunkStore } from './chunk-store';
+import { storeMatrix } from './chunk-records';
+import { resultReader } from './result-reader';
+import { planChunks } from '../core';
 
+/** Stores rows × 4-d results in chunks of 3,000 (as a run would), exports them from storage, reads the file back. */
 async function write(rows: number, failAt: number[]) {
   const dim = 4;
+  const store = memoryChunkStore();
+  const plan = planChunks(rows, { chunkSize: 3_000 });
   const table = new Table({ id: vectorFromArray(Array.from({ length: rows }, (_, i) => i)), text: vectorFromArray(Array.from({ length: rows }, (_, i) => `t${i}`), new Utf8()) });
   const matrix = Float32Array.from({ length: rows * dim }, (_, k) => Math.floor(k / dim) + (k % dim) / 10);
   const errors = Array.from({ length: rows }, (_, i) => (failAt.includes(i) ? `bad ${i}` : null));
+  await storeMatrix(store, 'job', plan, { matrix, dim, errors });
+  // The export reads each stored chunk's vectors once per row group that needs it, never the whole result.
+  let reads = 0;
+  const vectors = store.vectors.bind(store);
+  store.vectors = (k, i) => (reads++, vectors(k, i));
+  const reader = await resultReader(store, 'job', plan, dim);
   const parts: Uint8Array[] = [];
-  const info = await exportParquet({ table, matrix, dim, errors, fileName: 'x.csv' }, async (p) => void parts.push(p));
+  const info = await exportParquet({ table, reader, missingRows: failAt.length, fileName: 'x.csv' }, async (p) => void parts.push(p));
+  expect(reads).toBeLessThanOrEqual(plan.length + Math.ceil(rows / 10_000));
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) bytes.set(p, (at += p.byteLength) - p.byteLength);

@@ -6,7 +6,8 @@ import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { start, type Running } from '../server/test-fixtures/http';
 import type { RunSettings } from './api';
-import { memoryChunkCache } from './chunk-cache';
+import { memoryChunkStore } from './chunk-store';
+import { resultReader } from './result-reader';
 import { runJob } from './job-runner';
 import { createRemoteBackend } from './remote-backend';
 
@@ -33,11 +34,14 @@ describe('createRemoteBackend', () => {
     const backend = await createRemoteBackend({ kind: 'remote', url: s.url, apiKey: '', functionName: 'vec' });
     expect(backend).toMatchObject({ device: 'remote', label: expect.stringContaining('vec @ ') });
     const rows = ['a', 'bb', 'bad', 'dddd', 'eeeee', 'ffffff', 'g', 'hh', 'iii'];
-    const out = await runJob(job(rows, 'ok'), { cache: memoryChunkCache(), backend, flushMs: 1 });
+    const store = memoryChunkStore();
+    const out = await runJob(job(rows, 'ok'), { store, backend, flushMs: 1 });
     expect(out.dim).toBe(2);
-    rows.forEach((r, i) => expect(out.matrix[i * 2]).toBe(i === 2 ? 0 : r.length));
+    const reader = await resultReader(store, 'ok', out.plan, out.dim);
+    const matrix = await reader.range(0, rows.length);
+    rows.forEach((r, i) => expect(matrix[i * 2]).toBe(i === 2 ? 0 : r.length));
     expect(out.failedRows).toBe(1);
-    expect(out.errors[2]).toMatch(/cannot take "bad"/);
+    expect(reader.status(2)).toMatch(/cannot take "bad"/);
     expect(await backend.embedTexts(['four', 'xy'])).toEqual([Float32Array.from([4, 1]), Float32Array.from([2, 1])]);
     await expect(backend.embedTexts(['ok', 'bad'])).rejects.toMatchObject({ name: 'EmbedTextError', message: expect.stringMatching(/Text 2 could not be embedded: .*cannot take "bad"/) });
   });
@@ -46,7 +50,7 @@ describe('createRemoteBackend', () => {
     const backend = await createRemoteBackend({ kind: 'remote', url: s.url, apiKey: '', functionName: 'needs-body' });
     const spy = vi.spyOn(globalThis, 'fetch'); // counts requests only; every one reaches the real server
     try {
-      const err = await runJob(job(Array.from({ length: 40 }, (_, i) => `row ${i}`), 'fatal'), { cache: memoryChunkCache(), backend, flushMs: 1 }).catch((e: unknown) => e);
+      const err = await runJob(job(Array.from({ length: 40 }, (_, i) => `row ${i}`), 'fatal'), { store: memoryChunkStore(), backend, flushMs: 1 }).catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'RemoteHttpError', status: 400, message: expect.stringMatching(/body/) });
       const submits = spy.mock.calls.filter(([u, init]) => String(u).includes('/calls') && init?.method === 'POST');
       expect(submits.length).toBeLessThanOrEqual(settings.concurrentChunks); // not 10 chunks × 3 tries × bisection

@@ -1,14 +1,21 @@
 // A synthetic finished result (clustered unit vectors + a few typed columns) for the explorer's
 // e2e test and for trying the explorer at scale without a 100k-row model run. Deterministic.
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
-import type { ResultView } from './explorer-queries';
 import { ExplorerRequestError } from './explorer-queries';
 
 export const SYNTHETIC_LIMITS = { maxRows: 1_000_000, maxDim: 1024, maxCells: 200_000_000 } as const;
 
 const TOPICS = ['astronomy', 'baking', 'chess', 'databases', 'economics', 'football', 'gardening', 'haskell', 'jazz', 'kernels', 'linguistics', 'medicine', 'networking', 'opera', 'poetry', 'quantum', 'rust', 'sailing', 'typography', 'volcanoes', 'weather', 'zoology'];
 
-export function syntheticResults(rows: number, dim: number, seed = 1): ResultView {
+/** A synthetic input table and its embeddings (row-major), every row ok. */
+export interface SyntheticResults {
+  table: Table;
+  matrix: Float32Array;
+  dim: number;
+  textColumn: string;
+}
+
+export function syntheticResults(rows: number, dim: number, seed = 1): SyntheticResults {
   if (!Number.isInteger(rows) || rows < 3 || rows > SYNTHETIC_LIMITS.maxRows) throw new ExplorerRequestError('syntheticResults', `rows must be an integer 3–${SYNTHETIC_LIMITS.maxRows}, got ${rows}`);
   if (!Number.isInteger(dim) || dim < 2 || dim > SYNTHETIC_LIMITS.maxDim || rows * dim > SYNTHETIC_LIMITS.maxCells) {
     throw new ExplorerRequestError('syntheticResults', `dim must be an integer 2–${SYNTHETIC_LIMITS.maxDim} with rows × dim ≤ ${SYNTHETIC_LIMITS.maxCells}, got ${dim}`);
@@ -52,5 +59,5 @@ export function syntheticResults(rows: number, dim: number, seed = 1): ResultVie
     topic: vectorFromArray(topic, new Utf8()),
     score: vectorFromArray(score, new Float64()),
   });
-  return { table, matrix, dim, errors: new Array<null>(rows).fill(null), textColumn: 'text' };
+  return { table, matrix, dim, textColumn: 'text' };
 }

@@ -1,6 +1,7 @@
-// Receives the Parquet file from the worker part by part. By default the parts become one Blob
-// (the browser keeps them as separate parts, never one giant ArrayBuffer) and download through a
-// link; with the File System Access API, each part is written to disk as it arrives.
+// The Parquet export. By default the worker writes the file to disk (OPFS) row group by row group
+// and hands back a disk-backed File, which downloads through a link: the export never sits in the
+// tab's memory. Where OPFS is unavailable, the parts come to the page and become one Blob. With
+// the File System Access API, each part is written to the chosen file as it arrives.
 import type { ExportInfo } from '../../../worker/api';
 import { proxy, workerApi } from '../../lib/worker-client';
 
@@ -17,7 +18,15 @@ export function canSaveToDisk(): boolean {
   return typeof (window as unknown as SavePickerWindow).showSaveFilePicker === 'function';
 }
 
-export async function downloadParquet(onBytes: (n: number) => void): Promise<ExportInfo> {
+/** The export as a File: written to OPFS by the worker, or (no OPFS) assembled from parts here. */
+async function exportFile(onBytes: (n: number) => void): Promise<{ info: ExportInfo; file: Blob }> {
+  try {
+    return await workerApi().exportParquetFile(proxy(onBytes));
+  } catch (err) {
+    // Only a missing/refused OPFS falls back; an export error is the user's to see.
+    const name = (err as { name?: string }).name;
+    if (name !== 'SecurityError' && name !== 'NotAllowedError' && name !== 'TypeError' && name !== 'InvalidStateError') throw err;
+  }
   const parts: Uint8Array[] = [];
   let bytes = 0;
   const info = await workerApi().exportParquet(
@@ -27,8 +36,12 @@ export async function downloadParquet(onBytes: (n: number) => void): Promise<Exp
       onBytes(bytes);
     }),
   );
-  const blob = new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' });
-  const url = URL.createObjectURL(blob);
+  return { info, file: new Blob(parts as BlobPart[], { type: 'application/vnd.apache.parquet' }) };
+}
+
+export async function downloadParquet(onBytes: (n: number) => void): Promise<ExportInfo> {
+  const { info, file } = await exportFile(onBytes);
+  const url = URL.createObjectURL(file);
   const a = document.createElement('a');
   a.href = url;
   a.download = info.fileName;

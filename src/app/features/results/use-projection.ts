@@ -32,11 +32,6 @@ export interface ProjectionState {
   error: string | null;
 }
 
-/** Evenly spaced row indices: the sample covers the whole file, in order. */
-function evenlySpaced(total: number, max: number): Int32Array {
-  const n = Math.min(total, max);
-  return Int32Array.from({ length: n }, (_, i) => Math.floor((i * total) / n));
-}
 
 /** Scales interleaved [x, y, …] into [-1, 1] (aspect kept) using the bounds of `ref`. */
 function scaler(ref: Float32Array) {
@@ -72,16 +67,8 @@ export function useProjection(version: number, sampleSize: number): ProjectionSt
       const api = workerApi();
       const info = await api.explorerInfo();
       const total = info.rows - info.failedRows;
-      const candidates = evenlySpaced(info.rows, sampleSize);
-      const vb = await api.vectorsOf(candidates);
-      const sampleIdx = candidates.filter((_, i) => vb.ok[i] === 1);
-      const data = new Float32Array(sampleIdx.length * info.dim);
-      let at = 0;
-      candidates.forEach((_, i) => {
-        if (!vb.ok[i]) return;
-        data.set(vb.data.subarray(i * info.dim, (i + 1) * info.dim), at * info.dim);
-        at++;
-      });
+      // Evenly spaced rows with an embedding, kept with the stored chunks (no chunk is read).
+      const { rows: sampleIdx, data } = await api.sampleVectors(sampleSize);
       update({ phase: 'umap', total, sampleRows: sampleIdx.length });
       const fit = await proj.api.fit(
         { rows: sampleIdx.length, dim: info.dim, data },
@@ -103,7 +90,7 @@ export function useProjection(version: number, sampleSize: number): ProjectionSt
       let placed = sampleIdx.length;
       update({ phase: 'placing', placed, points: { x: x.subarray(0, placed), y: y.subarray(0, placed), rows: rows.subarray(0, placed) } });
       const inSample = new Uint8Array(info.rows);
-      for (const r of candidates) inSample[r] = 1;
+      for (const r of sampleIdx) inSample[r] = 1;
       const t0 = performance.now();
       for (let start = 0; start < info.rows && !stopped; start += BLOCK) {
         const idx: number[] = [];

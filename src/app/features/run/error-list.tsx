@@ -1,12 +1,12 @@
 import { useRun } from '../../stores/run-store';
 
 /** Rows as the file numbers them: data rows from 1 (the worker's row indexes are from 0). */
-function rowList(rows: number[]): string {
+function rowList(rows: number[], count: number): string {
   const shown = rows
     .slice(0, 12)
     .map((r) => r + 1)
     .join(', ');
-  return rows.length > 12 ? `${shown} … (+${rows.length - 12} more)` : shown;
+  return count > 12 ? `${shown} … (+${count - 12} more)` : shown;
 }
 
 /** Row errors of the finished run, grouped by message, with the rows they hit. */
@@ -24,7 +24,7 @@ export function ErrorList() {
           <li key={g.message}>
             <span className="errors__msg">{g.message}</span>
             <span className="muted mono">
-              {g.rows.length} row{g.rows.length === 1 ? '' : 's'}: {rowList(g.rows)}
+              {g.count} row{g.count === 1 ? '' : 's'}: {rowList(g.rows, g.count)}
             </span>
           </li>
         ))}
