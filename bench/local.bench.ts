@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import * as ort from 'onnxruntime-node';
 import { launchChromium } from '../e2e/browser';
-import { buildPages } from '../e2e/pages-build';
+import { buildPages, pagePath } from '../e2e/pages-build';
 import { serveStatic } from '../e2e/static-server';
 import { copyOrtAssets } from '../scripts/copy-ort-assets';
 import { LocalRuntime } from '../src/client/local-runtime-node';
@@ -174,7 +174,7 @@ async function browserSide(dir: string, texts: string[], batch: number): Promise
       p.on('request', (r) => {
         if (!r.url().startsWith(server.url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) external.push(r.url());
       });
-      await p.goto(`${server.url}/${name}.html`);
+      await p.goto(`${server.url}${pagePath(name)}`);
       await p.waitForSelector('body[data-ready="true"]');
       return p;
     };
@@ -226,7 +226,7 @@ async function threadsSide(texts: string[], batch: number): Promise<{ one: Row; 
     const cores = availableParallelism();
     const open = async (threads: number) => {
       const p = await browser.newPage();
-      await p.goto(`${server.url}/bench-ours.html`);
+      await p.goto(`${server.url}${pagePath('bench-ours')}`);
       await p.waitForSelector('body[data-ready="true"]');
       const info = await p.evaluate((r) => window.benchPage.init(r), { modelUrl: 'default', defaultModelUrl: '/models/default/', threads });
       return { p, info };

@@ -205,6 +205,27 @@ async function pipelined(chunks: string[][], concurrency: number, run: (c: strin
   return performance.now() - t0;
 }
 
+/**
+ * Direct and queue passes over the same rows, alternated `rounds` times. The ratio is the median of
+ * each adjacent pair's ratio, since on a shared machine the load drifts by more than the effect
+ * being measured. Each pass returns its milliseconds.
+ */
+async function alternatePasses(rounds: number, rows: number, direct: () => Promise<number>, queue: () => Promise<number>) {
+  const pairs: Array<{ direct: number; queue: number }> = [];
+  for (let r = 0; r < rounds; r++) {
+    const d = rows / ((await direct()) / 1000);
+    const q = rows / ((await queue()) / 1000);
+    pairs.push({ direct: d, queue: q });
+  }
+  const ratios = pairs.map((p) => p.queue / p.direct);
+  return {
+    directRowsPerS: Math.round(pct(pairs.map((p) => p.direct), 50)),
+    queueRowsPerS: Math.round(pct(pairs.map((p) => p.queue), 50)),
+    ratio: Number(pct(ratios, 50).toFixed(3)),
+    ratioRange: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+  };
+}
+
 export async function main(args: string[]): Promise<void> {
   const rows = arg(args, 'rows', 640);
   const threads = arg(args, 'threads', Math.min(8, os.availableParallelism()));
@@ -313,18 +334,8 @@ export async function main(args: string[]): Promise<void> {
         await callChunk(url, `embed-${b}`, c);
         await remoteChunk(`embed-${b}`, c);
       }
-      // Alternate direct and queue passes; the ratio is the median of each adjacent pair's ratio,
-      // since on a shared machine the load drifts by more than the effect being measured.
       const n = chunks.length * b;
-      const pairs: Array<{ direct: number; queue: number }> = [];
-      for (let r = 0; r < rounds; r++) {
-        const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
-        const queue = n / ((await remoteAll(remote, `embed-${b}`, chunks, b, concurrency)) / 1000);
-        pairs.push({ direct, queue });
-      }
-      const directRps = pct(pairs.map((p) => p.direct), 50);
-      const queueRps = pct(pairs.map((p) => p.queue), 50);
-      const ratio = pct(pairs.map((p) => p.queue / p.direct), 50);
+      const alt = await alternatePasses(rounds, n, () => pipelined(chunks, 1, (c) => embedder.embed(c)), () => remoteAll(remote, `embed-${b}`, chunks, b, concurrency));
       const overhead = { remote: [] as number[], server: [] as number[], poll: [] as number[], wait: [] as number[], inproc: [] as number[] };
       const e2e: number[] = [];
       for (const c of chunks) {
@@ -348,10 +359,10 @@ export async function main(args: string[]): Promise<void> {
       results.push({
         batch: b,
         rows: n,
-        directRowsPerS: Math.round(directRps),
-        queueRowsPerS: Math.round(queueRps),
-        ratio: Number(ratio.toFixed(3)),
-        ratioRange: `${Math.min(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}–${Math.max(...pairs.map((p) => p.queue / p.direct)).toFixed(2)}`,
+        directRowsPerS: alt.directRowsPerS,
+        queueRowsPerS: alt.queueRowsPerS,
+        ratio: alt.ratio,
+        ratioRange: alt.ratioRange,
         e2eP50Ms: f(pct(e2e, 50)),
         overheadP50Ms: f(pct(overhead.remote, 50)),
         overheadP99Ms: f(pct(overhead.remote, 99)),
@@ -392,24 +403,18 @@ export async function main(args: string[]): Promise<void> {
       await pool.queue.deploy({ name: `embed-${b}`, model: 'bench', maxBatchingSize: b, maxBufferDuration: 10_000, retries: 0 });
       await remoteAll(poolRemote, `embed-${b}`, chunks, b, poolInFlight); // loads the model in every worker
       const n = chunks.length * b;
-      const pairs: Array<{ direct: number; queue: number }> = [];
-      for (let k = 0; k < rounds; k++) {
-        const direct = n / ((await pipelined(chunks, 1, (c) => embedder.embed(c))) / 1000);
-        const queue = n / ((await remoteAll(poolRemote, `embed-${b}`, chunks, b, poolInFlight)) / 1000);
-        pairs.push({ direct, queue });
-      }
+      const alt = await alternatePasses(rounds, n, () => pipelined(chunks, 1, (c) => embedder.embed(c)), () => remoteAll(poolRemote, `embed-${b}`, chunks, b, poolInFlight));
       const overhead: number[] = [];
       for (const c of chunks) {
         const x = await poolChunk(`embed-${b}`, c);
         overhead.push(x.ms - x.handlerMs);
       }
-      const ratios = pairs.map((p) => p.queue / p.direct);
       r.poolWorkers = workers;
       r.poolInFlight = poolInFlight;
-      r.poolDirectRowsPerS = Math.round(pct(pairs.map((p) => p.direct), 50));
-      r.poolRowsPerS = Math.round(pct(pairs.map((p) => p.queue), 50));
-      r.poolRatio = Number(pct(ratios, 50).toFixed(3));
-      r.poolRatioRange = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+      r.poolDirectRowsPerS = alt.directRowsPerS;
+      r.poolRowsPerS = alt.queueRowsPerS;
+      r.poolRatio = alt.ratio;
+      r.poolRatioRange = alt.ratioRange;
       r.poolOverheadP50Ms = f(pct(overhead, 50));
       r.poolOverheadP99Ms = f(pct(overhead, 99));
     }

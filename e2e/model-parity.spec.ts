@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS_DIR, launchChromium, watchPageErrors } from './browser';
-import { buildPages } from './pages-build';
+import { buildPages, pagePath } from './pages-build';
 import { serveStatic, type StaticServer } from './static-server';
 import type { PageEmbedRequest } from './pages/parity';
 import { LocalRuntime } from '../src/client/local-runtime-node';
@@ -48,7 +48,7 @@ const OPTIONAL = /\/(tokenizer_config\.json|onnx\/model\.onnx|model\.onnx|(onnx\
 async function openPage(browser: Browser): Promise<{ page: Page; errors: () => string[] }> {
   const page = await browser.newPage();
   const all = watchPageErrors(page);
-  await page.goto(`${server.url}/parity.html`);
+  await page.goto(`${server.url}${pagePath('parity')}`);
   await page.waitForSelector('body[data-ready="true"]');
   // Probing an optional file logs "Failed to load resource: 404"; misses outside OPTIONAL are
   // caught through server.misses instead.

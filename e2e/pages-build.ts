@@ -1,4 +1,4 @@
-// Builds the e2e/bench pages (e2e/pages/*.html) with Vite in production mode into
+// Builds the e2e/bench pages (e2e/pages/*.ts behind the one shell page.html) with Vite in production mode into
 // e2e/artifacts/pages-dist, so specs exercise the same bundling of onnxruntime-web the app ships
 // (ORT files served from /ort/, not from node_modules). Kept out of the app's own build.
 import { readdirSync } from 'node:fs';
@@ -8,6 +8,9 @@ import { ARTIFACTS_DIR } from './browser';
 
 const PAGES_DIR = join(import.meta.dirname, 'pages');
 export const PAGES_DIST = join(ARTIFACTS_DIR, 'pages-dist');
+
+/** The URL path (on a server of the built pages) that opens page `name`: module e2e/pages/<name>.ts in the one shell, page.html. */
+export const pagePath = (name: string): string => `/page.html?name=${encodeURIComponent(name)}`;
 
 let built: Promise<string> | undefined;
 

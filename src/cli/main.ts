@@ -2,6 +2,7 @@
 // imported lazily, so `embedbook --help` or `embedbook deploy` never loads onnxruntime.
 import { Command, CommanderError, Option } from 'commander';
 import { describeError } from '../core/errors';
+import { addListenOptions, addPoolOptions } from './command-options';
 import type { RawEmbedFlags } from './embed-options';
 
 /** Where a command writes; injected so tests capture output without spawning a process. */
@@ -72,26 +73,25 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       done(await runEmbed(input, flags, io));
     });
 
-  program
-    .command('serve')
-    .description('Run the function-queue server (Ctrl-C drains in-flight calls and stops).')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'port (0 picks a free one)', '7711')
-    .option('--api-key <key>', 'require this bearer key on every route (better: --api-key-file or EMBEDBOOK_API_KEY, which `ps` does not show)')
-    .option('--api-key-file <file>', 'read the API key from this file')
-    .option('--admin-key <key>', 'key for deploy/remove (default: the API key; without either, deploy is off; or EMBEDBOOK_ADMIN_KEY)')
-    .option('--admin-key-file <file>', 'read the admin key from this file')
-    .addOption(new Option('--allowed-hosts <host...>', 'Host names to answer besides the bind address and localhost/127.0.0.1/[::1] (name or name:port; * = any)'))
-    .option('--insecure-no-auth', 'allow a non-loopback --host with no API key (anyone who can reach it can call every function)')
+  const serve = program.command('serve').description('Run the function-queue server (Ctrl-C drains in-flight calls and stops).');
+  addListenOptions(serve, {
+    port: ['port (0 picks a free one)', '7711'],
+    between: (c) =>
+      c
+        .option('--api-key <key>', 'require this bearer key on every route (better: --api-key-file or EMBEDBOOK_API_KEY, which `ps` does not show)')
+        .option('--api-key-file <file>', 'read the API key from this file'),
+    adminKey: 'key for deploy/remove (default: the API key; without either, deploy is off; or EMBEDBOOK_ADMIN_KEY)',
+    insecureNoAuth: 'allow a non-loopback --host with no API key (anyone who can reach it can call every function)',
+  })
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
     .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
-    .option('--reclaim-idle-ms <ms>', 'shared store: rows in flight on a server silent this long are taken over by the others (default 30000)')
-    .option('--workers <n>', 'worker threads running handlers (default: one per core; 0 = an API node, with --store redis://…)')
-    .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
-    .option('--device <device>', 'what the --gpus workers run models on: auto (CUDA, else a hardware WebGPU adapter, else CPU) | cuda | webgpu')
-    .option('--threads-per-worker <n>', 'onnxruntime intra-op threads per worker (default: cores / workers)')
-    .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers instead of refusing them')
+    .option('--reclaim-idle-ms <ms>', 'shared store: rows in flight on a server silent this long are taken over by the others (default 30000)');
+  addPoolOptions(serve, {
+    workers: 'worker threads running handlers (default: one per core; 0 = an API node, with --store redis://…)',
+    device: 'what the --gpus workers run models on: auto (CUDA, else a hardware WebGPU adapter, else CPU) | cuda | webgpu',
+    allowCpuFallback: 'run functions that ask for a GPU no worker has on CPU workers instead of refusing them',
+  })
     .option('--max-queued-rows <n>', 'accepted-but-unfinished rows before submits get 429 (default 100000)')
     .option('--body-limit <bytes>', 'max request body: bytes or 512KiB / 64MiB / 1GiB (default 32MiB)')
     .option('--max-held-results <bytes>', 'finished results held unread before submits get 429: bytes or 512MiB / 4GiB (default 1GiB)')
@@ -100,15 +100,15 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       done(await runServe(flags, io));
     });
 
-  program
+  const worker = program
     .command('worker')
     .description('Run a worker node: no API; runs batches of the functions deployed to the shared store (Ctrl-C finishes running batches and stops).')
-    .option('--store <redis-url>', 'the shared store the API nodes use, redis://host:port (or EMBEDBOOK_STORE)')
-    .option('--workers <n>', 'worker threads running handlers (default: one per core)')
-    .option('--gpus <n|kinds>', 'one worker per GPU: a count (kind "gpu") or kinds, e.g. nvidia-l4,nvidia-l4 (exclusive with --workers)')
-    .option('--device <device>', 'what the --gpus workers run models on: auto | cuda | webgpu')
-    .option('--threads-per-worker <n>', 'onnxruntime intra-op threads per worker (default: cores / workers)')
-    .option('--allow-cpu-fallback', 'run functions that ask for a GPU no worker has on CPU workers')
+    .option('--store <redis-url>', 'the shared store the API nodes use, redis://host:port (or EMBEDBOOK_STORE)');
+  addPoolOptions(worker, {
+    workers: 'worker threads running handlers (default: one per core)',
+    device: 'what the --gpus workers run models on: auto | cuda | webgpu',
+    allowCpuFallback: 'run functions that ask for a GPU no worker has on CPU workers',
+  })
     .option('--health-port <port>', 'serve GET /health and GET /metrics on this port (0 picks a free one)')
     .option('--health-host <host>', 'interface for --health-port', '127.0.0.1')
     .option('--reclaim-idle-ms <ms>', 'rows in flight on a node silent this long are taken over by the others (default 30000)')
@@ -140,20 +140,16 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
       done(await runBenchCommand(name, args, io));
     });
 
-  program
-    .command('start')
-    .description('Build the app if needed and serve it with an in-process queue under /api (what `npm start` runs).')
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .option('--port <port>', 'port', '5173')
-    .option('--rebuild', 'build the app even if dist/ is up to date')
-    .option('--admin-key <key>', 'turn deploy/remove under /api on, with this key (or EMBEDBOOK_ADMIN_KEY; default: off)')
-    .option('--admin-key-file <file>', 'read the admin key from this file')
-    .addOption(new Option('--allowed-hosts <host...>', 'Host names to answer besides the bind address and localhost/127.0.0.1/[::1] (name or name:port; * = any)'))
-    .option('--insecure-no-auth', 'allow a non-loopback --host (the queue under /api has no API key)')
-    .action(async (flags) => {
-      const { runStart } = await import('./start-command');
-      done(await runStart(flags, io));
-    });
+  const start = program.command('start').description('Build the app if needed and serve it with an in-process queue under /api (what `npm start` runs).');
+  addListenOptions(start, {
+    port: ['port', '5173'],
+    between: (c) => c.option('--rebuild', 'build the app even if dist/ is up to date'),
+    adminKey: 'turn deploy/remove under /api on, with this key (or EMBEDBOOK_ADMIN_KEY; default: off)',
+    insecureNoAuth: 'allow a non-loopback --host (the queue under /api has no API key)',
+  }).action(async (flags) => {
+    const { runStart } = await import('./start-command');
+    done(await runStart(flags, io));
+  });
 
   return program;
 }

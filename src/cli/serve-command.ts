@@ -2,12 +2,12 @@
 // drains in-flight calls before exiting. With `--store redis://… --workers 0` it is an API node
 // (HTTP only); `embedbook worker` (worker-command.ts) runs the batches. The built-in "embed" function (default model) is
 // deployed at start unless --no-default-function, so a fresh server is useful at once.
-import { availableParallelism } from 'node:os';
 import { createServer } from '../server/create-server';
 import { InvalidStoreSpecError, openQueueStore, type OpenedStore } from '../server/redis/open-store';
 import type { RedisStoreOptions } from '../server/redis-store';
 import { describeAuth, parseAuthFlags, requireAuthOffLoopback, type RawAuthFlags } from './auth-options';
 import { CliUsageError, listenError } from './errors';
+import { runInForeground } from './foreground';
 import type { CliIO } from './main';
 import { describePool, parseServeTuning, type RawServeTuning } from './serve-options';
 
@@ -40,15 +40,6 @@ export async function openStoreFlag(spec: string | undefined, opts: RedisStoreOp
     if (err instanceof InvalidStoreSpecError) throw new CliUsageError(err.message, 'store');
     throw err;
   }
-}
-
-/** Resolves once io.signal aborts (Ctrl-C); never without one. */
-export function untilStopped(io: CliIO): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (!io.signal) return; // no way to stop: run until the process is killed
-    if (io.signal.aborted) resolve();
-    else io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 /** --reclaim-idle-ms: 100 ms (tests) to 1 h; below it a busy event loop could look dead. */
@@ -106,20 +97,19 @@ export async function runServe(flags: ServeFlags, io: CliIO): Promise<number> {
     throw listenError(err, flags.host, port);
   }
   const fns = await server.queue.list();
-  io.stderr(
-    `embedbook server listening on ${url}\n` +
-      `  functions: ${fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'}\n` +
-      `  store: ${opened.description}\n` +
-      `  pool: ${describePool(tuning, server.queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / Math.max(1, server.queue.pool.size))))}\n` +
-      `  device: ${server.queue.device.device} (${server.queue.device.reason})\n` +
-      `  access: ${describeAuth(access)}\n` +
-      `  Ctrl-C drains in-flight calls and stops.\n`,
-  );
-  io.stdout(`${url}\n`);
-  await untilStopped(io);
-  io.stderr('Stopping: draining in-flight calls…\n');
-  await server.close();
-  await opened.close();
-  io.stderr('Stopped.\n');
-  return 0;
+  const running = server;
+  return runInForeground(io, {
+    title: `embedbook server listening on ${url}`,
+    lines: [
+      ['functions', fns.map((f) => f.name).join(', ') || '(none: deploy with `embedbook deploy <file>.function.ts`)'],
+      ['store', opened.description],
+      ['pool', describePool(tuning, server.queue.pool.size)],
+      ['device', `${server.queue.device.device} (${server.queue.device.reason})`],
+      ['access', describeAuth(access)],
+    ],
+    onCtrlC: 'Ctrl-C drains in-flight calls and stops.',
+    ready: url,
+    stopping: 'Stopping: draining in-flight calls…',
+    close: [() => running.close(), () => opened.close()],
+  });
 }

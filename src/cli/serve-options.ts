@@ -2,6 +2,7 @@
 // onnxruntime threads per worker, CPU fallback for GPU functions, the queue bound and the body
 // limit. Each flag is validated on its own with a message that names it and says what it takes;
 // absent flags stay undefined so createServer's defaults (docs/server.md) apply.
+import { availableParallelism } from 'node:os';
 import type { ServerOptions } from '../server/create-server';
 import { GPU_WORKER_DEVICES, type GpuWorkerDevice } from '../server/worker-device';
 import { CliUsageError } from './errors';
@@ -89,8 +90,12 @@ export function parseServeTuning(flags: RawServeTuning, minWorkers = 0): ServeTu
   return out;
 }
 
-/** One banner line describing the pool, e.g. "2 workers × 1 ORT thread" or "2 GPU workers (nvidia-l4, nvidia-l4)". */
-export function describePool(t: ServeTuning, workers: number, threads: number): string {
+/**
+ * One banner line describing the pool, e.g. "2 workers × 1 ORT thread" or "2 GPU workers (nvidia-l4,
+ * nvidia-l4)". Threads per worker: `--threads-per-worker`, else the cores shared among the workers.
+ */
+export function describePool(t: ServeTuning, workers: number, cores = availableParallelism()): string {
+  const threads = t.threadsPerWorker ?? Math.max(1, Math.floor(cores / Math.max(1, workers)));
   if (workers === 0) return 'no workers (an API node: worker nodes on the same store run the calls)';
   if (t.gpus?.length) return `${t.gpus.length} GPU worker${t.gpus.length === 1 ? '' : 's'} (${t.gpus.join(', ')})${t.allowCpuFallback ? ', CPU fallback on' : ''}`;
   return `${workers} worker${workers === 1 ? '' : 's'} × ${threads} ORT thread${threads === 1 ? '' : 's'}${t.allowCpuFallback ? ', CPU fallback on' : ''}`;

@@ -11,6 +11,7 @@ import { edgeErrorOptions } from '../server/routes';
 import { buildApp, staleReason } from './app-build';
 import { describeAuth, parseAuthFlags, requireAuthOffLoopback, type RawAuthFlags } from './auth-options';
 import { listenError } from './errors';
+import { runInForeground } from './foreground';
 import type { CliIO } from './main';
 import { DEFAULT_FUNCTION, parsePort } from './serve-command';
 import { registerStatic } from './static-files';
@@ -77,19 +78,15 @@ export async function startApp(flags: StartFlags, io: Pick<CliIO, 'stderr'>): Pr
 
 export async function runStart(flags: StartFlags, io: CliIO): Promise<number> {
   const started = await startApp(flags, io);
-  io.stderr(
-    `embedbook app: ${started.url}\n` +
-      `  queue API: ${started.url}api (built-in function "embed", default model; use Remote URL "/api" in the app)\n` +
-      `  access: ${started.access}\n` +
-      `  Ctrl-C to stop.\n`,
-  );
-  io.stdout(`${started.url}\n`);
-  await new Promise<void>((resolve) => {
-    if (!io.signal) return;
-    if (io.signal.aborted) resolve();
-    else io.signal.addEventListener('abort', () => resolve(), { once: true });
+  return runInForeground(io, {
+    title: `embedbook app: ${started.url}`,
+    lines: [
+      ['queue API', `${started.url}api (built-in function "embed", default model; use Remote URL "/api" in the app)`],
+      ['access', started.access],
+    ],
+    onCtrlC: 'Ctrl-C to stop.',
+    ready: started.url,
+    stopping: 'Stopping…',
+    close: [() => started.close()],
   });
-  io.stderr('Stopping…\n');
-  await started.close();
-  return 0;
 }

@@ -2,11 +2,11 @@
 // functions from the store's registry (at start and as they are deployed through any API node) and
 // claims batches of those its workers fit. `--health-port` adds GET /health and GET /metrics.
 // Ctrl-C lets running batches finish (up to the grace), hands the rest back to the queue, and stops.
-import { availableParallelism } from 'node:os';
 import { startWorkerNode } from '../server/worker-node';
 import { CliUsageError, listenError } from './errors';
 import type { CliIO } from './main';
-import { openStoreFlag, parsePort, parseReclaimIdleMs, untilStopped } from './serve-command';
+import { runInForeground } from './foreground';
+import { openStoreFlag, parsePort, parseReclaimIdleMs } from './serve-command';
 import { describePool, parseServeTuning, type RawServeTuning } from './serve-options';
 
 export interface WorkerFlags extends Omit<RawServeTuning, 'maxQueuedRows' | 'bodyLimit'> {
@@ -32,20 +32,19 @@ export async function runWorker(flags: WorkerFlags, io: CliIO): Promise<number> 
     throw healthPort !== undefined && (err as NodeJS.ErrnoException).code ? listenError(err, flags.healthHost ?? '127.0.0.1', healthPort) : err;
   }
   const { queue } = node;
-  io.stderr(
-    `embedbook worker node running\n` +
-      `  functions: ${queue.functionNames().join(', ') || '(none yet: deploy through an API node)'}\n` +
-      `  store: ${opened.description}\n` +
-      `  pool: ${describePool(tuning, queue.pool.size, tuning.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / queue.pool.size)))}\n` +
-      `  device: ${queue.device.device} (${queue.device.reason})\n` +
-      `  health: ${node.healthUrl !== undefined ? `${node.healthUrl}/health and /metrics` : 'off (--health-port N to serve /health and /metrics)'}\n` +
-      `  Ctrl-C finishes running batches, hands the rest back to the queue and stops.\n`,
-  );
-  io.stdout(`${node.healthUrl ?? 'ready'}\n`);
-  await untilStopped(io);
-  io.stderr('Stopping: finishing running batches…\n');
-  await node.close();
-  await opened.close();
-  io.stderr('Stopped.\n');
-  return 0;
+  const running = node;
+  return runInForeground(io, {
+    title: 'embedbook worker node running',
+    lines: [
+      ['functions', queue.functionNames().join(', ') || '(none yet: deploy through an API node)'],
+      ['store', opened.description],
+      ['pool', describePool(tuning, queue.pool.size)],
+      ['device', `${queue.device.device} (${queue.device.reason})`],
+      ['health', node.healthUrl !== undefined ? `${node.healthUrl}/health and /metrics` : 'off (--health-port N to serve /health and /metrics)'],
+    ],
+    onCtrlC: 'Ctrl-C finishes running batches, hands the rest back to the queue and stops.',
+    ready: node.healthUrl ?? 'ready',
+    stopping: 'Stopping: finishing running batches…',
+    close: [() => running.close(), () => opened.close()],
+  });
 }

@@ -60,9 +60,6 @@ export class TextColumnError extends EmbedbookError {
       `embed needs one text column: a column named 'text', or a table with exactly one column; got ${columns.length ? columns.map((c) => `'${c}'`).join(', ') : 'no columns'}. Rename or select the column to embed.`,
     );
   }
-  override details(): Record<string, unknown> {
-    return { columns: this.columns };
-  }
 }
 
 /** The runtime needs a backend (Node or browser) and was given none. */
@@ -70,9 +67,6 @@ export class MissingBackendError extends EmbedbookError {
   override readonly name = 'MissingBackendError';
   constructor() {
     super("LocalRuntime has no backend: in Node use LocalRuntime from 'embedbook' (local-runtime-node), in a browser or worker the one from local-runtime-web, or pass { backend }.");
-  }
-  override details(): Record<string, unknown> {
-    return {};
   }
 }
 

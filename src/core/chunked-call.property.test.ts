@@ -125,6 +125,20 @@ function timersWith(seed: number): TimerApi {
   return { ...defaultTimers, random: prng(seed) };
 }
 
+/** The call options a scenario stands for (chunking, concurrency, retries, hangs → timeout, seeded jitter). */
+function scenarioOptions(s: { chunking: ChunkingOptions; concurrentChunks: number; retries: number; hangs: boolean; fixed: boolean; seed: number }) {
+  const outputType: DataType = s.fixed ? fixed2 : list;
+  return {
+    ...s.chunking,
+    concurrentChunks: s.concurrentChunks,
+    retries: s.retries,
+    timeout: s.hangs ? 0.2 : undefined,
+    backoffMs: 10,
+    outputType,
+    timers: timersWith(s.seed),
+  };
+}
+
 function assertOneTerminalEventPerChunk(events: ChunkProgressEvent[], chunks: number) {
   const terminal = events.filter((e) => e.status === 'done' || e.status === 'failed' || e.status === 'cancelled');
   expect(terminal.map((e) => e.chunk).sort((a, b) => a - b)).toEqual(Array.from({ length: chunks }, (_, i) => i));
@@ -139,17 +153,7 @@ describe('chunkedCall properties (fake timers)', () => {
       fc.asyncProperty(scenario, async (s) => {
         const m = model(s);
         const events: ChunkProgressEvent[] = [];
-        const outputType: DataType = s.fixed ? fixed2 : list;
-        const promise = chunkedCall(idTable(s.rows), m.fn, {
-          ...s.chunking,
-          concurrentChunks: s.concurrentChunks,
-          retries: s.retries,
-          timeout: s.hangs ? 0.2 : undefined,
-          backoffMs: 10,
-          outputType,
-          timers: timersWith(s.seed),
-          onProgress: (e) => events.push(e),
-        });
+        const promise = chunkedCall(idTable(s.rows), m.fn, { ...scenarioOptions(s), onProgress: (e) => events.push(e) });
         await vi.runAllTimersAsync();
         const res = await promise;
         const plan = planChunks(s.rows, s.chunking);
@@ -218,15 +222,7 @@ describe('chunkedCall properties (fake timers)', () => {
         const m = model({ ...s, hard: new Set(), soft: new Set() });
         const events: ChunkProgressEvent[] = [];
         const ac = new AbortController();
-        const opts = {
-          ...s.chunking,
-          concurrentChunks: s.concurrentChunks,
-          retries: s.retries,
-          timeout: s.hangs ? 0.2 : undefined,
-          backoffMs: 10,
-          outputType: list,
-          timers: timersWith(s.seed),
-        };
+        const opts = { ...scenarioOptions(s), outputType: list };
         const persisted = new Map<number, unknown>();
         const promise = chunkedCall(idTable(s.rows), m.fn, {
           ...opts,
@@ -282,17 +278,7 @@ describe('chunkedCall properties (fake timers)', () => {
       fc.asyncProperty(scenario, async (s) => {
         const m = model(s);
         const events: ChunkProgressEvent[] = [];
-        const promise = chunkedCall(idTable(s.rows), m.fn, {
-          ...s.chunking,
-          concurrentChunks: s.concurrentChunks,
-          retries: s.retries,
-          timeout: s.hangs ? 0.2 : undefined,
-          backoffMs: 10,
-          onError: 'raise',
-          outputType: s.fixed ? fixed2 : list,
-          timers: timersWith(s.seed),
-          onProgress: (e) => events.push(e),
-        }).then(
+        const promise = chunkedCall(idTable(s.rows), m.fn, { ...scenarioOptions(s), onError: 'raise', onProgress: (e) => events.push(e) }).then(
           () => undefined,
           (e: unknown) => ({ e, at: Date.now() }),
         );

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CancelledError } from './errors';
-import { abortReason, defaultTimers, sleep } from './timers';
+import { abortReason, defaultTimers, sleep, unrefTimer } from './timers';
 
 describe('sleep and defaultTimers (fake timers)', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -43,5 +43,17 @@ describe('sleep and defaultTimers (fake timers)', () => {
     const why = new Error('why');
     ac.abort(why);
     expect(abortReason(ac.signal)).toBe(why);
+  });
+});
+
+describe('unrefTimer', () => {
+  it("unrefs a Node timer (it no longer keeps the process alive) and leaves handles without unref alone", () => {
+    const h = globalThis.setTimeout(() => undefined, 60_000);
+    expect(h.hasRef()).toBe(true);
+    unrefTimer(h);
+    expect(h.hasRef()).toBe(false);
+    globalThis.clearTimeout(h);
+    expect(() => unrefTimer(42)).not.toThrow();
+    expect(() => unrefTimer(null)).not.toThrow();
   });
 });

@@ -14,6 +14,14 @@ export const defaultTimers: TimerApi = {
   random: () => Math.random(),
 };
 
+/**
+ * Lets a timer not keep the process alive (Node's `unref`), for graces and heartbeats. Runtimes
+ * whose handles have no `unref` (browsers: a number) and fake timers are left as they are.
+ */
+export function unrefTimer(handle: unknown): void {
+  if (typeof handle === 'object' && handle !== null && 'unref' in handle && typeof handle.unref === 'function') handle.unref();
+}
+
 /** Waits `ms`, or rejects with the signal's reason (a CancelledError by default) when aborted. */
 export function sleep(ms: number, timers: TimerApi, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -4,17 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { readCsv } from './csv-read';
 import type { ByteSource } from './byte-source';
 import { DatasetError } from './errors';
-import { chunked, streamOf, utf8 } from './test-fixtures';
+import { chunked, datasetFailure, streamOf, utf8 } from './test-fixtures';
 
-async function failure(bytes: ByteSource, fileName = 'bad.csv'): Promise<DatasetError> {
-  try {
-    await readCsv(bytes, { fileName });
-  } catch (err) {
-    expect(err).toBeInstanceOf(DatasetError);
-    return err as DatasetError;
-  }
-  throw new Error('expected readCsv to fail');
-}
+const failure = (bytes: ByteSource, fileName = 'bad.csv'): Promise<DatasetError> => datasetFailure(() => readCsv(bytes, { fileName }));
 
 describe('readCsv bad input', () => {
   it('unterminated quote: names the line where the quote opened', async () => {

@@ -174,6 +174,10 @@ export class CsvTokenizer {
           else throw new CsvMalformedError(this.file, line, 'a carriage return follows a closing quote without a line feed');
         }
         if (text.charCodeAt(pos) === nlCode) {
+          // The row ends: the same six steps as at the end of an unquoted field below, kept inline on
+          // purpose. A shared `endRow` closure over these locals (pos, line, row…) moves them into a
+          // heap context that every access in this loop then pays for: measured 4% slower (median of
+          // 40 alternated runs, 600k rows, twice: ×1.037 and ×1.039) on this machine.
           pos++;
           line++;
           this.onRow(row, rowLine);

@@ -125,12 +125,16 @@ export class AllNullColumnError extends DatasetError {
   }
 }
 
-/** Two output columns would share a name. */
-export class ColumnConflictError extends DatasetError {
-  override name = 'ColumnConflictError';
+/** A problem the caller words in full; the message is prefixed with the file's name. */
+abstract class FileProblemError extends DatasetError {
   constructor(file: string, message: string) {
     super(file, `${quote(file)}: ${message}`);
   }
+}
+
+/** Two output columns would share a name. */
+export class ColumnConflictError extends FileProblemError {
+  override name = 'ColumnConflictError';
 }
 
 /** The bytes do not start with the Parquet magic "PAR1". */
@@ -170,11 +174,8 @@ export class ParquetWriteError extends DatasetError {
 }
 
 /** The embeddings do not line up with the input rows. */
-export class EmbeddingShapeError extends DatasetError {
+export class EmbeddingShapeError extends FileProblemError {
   override name = 'EmbeddingShapeError';
-  constructor(file: string, message: string) {
-    super(file, `${quote(file)}: ${message}`);
-  }
 }
 
 /** The read was cancelled through its AbortSignal. */

@@ -9,6 +9,7 @@
 // one is pulled (measured here: wasm memory stays flat at ~70 MB over 200k × 512-d rows, as long
 // as each wasm Table made from IPC is freed right after its batches are taken).
 import { Table, tableToIPC } from 'apache-arrow';
+import { concatBytes } from '../core/bytes';
 import { ParquetWriteError } from './errors';
 import { loadParquetWasm } from './parquet-wasm';
 import { guardWasmTraps } from './wasm-trap-guard';
@@ -143,17 +144,7 @@ export async function* writeParquetChunks(
 /** Convenience for small tables and tests: the whole file as one buffer. */
 export async function writeParquetBuffer(input: Table | TableSlices, options: ParquetWriteOptions = {}): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  let size = 0;
-  for await (const part of writeParquetChunks(input, options)) {
-    parts.push(part);
-    size += part.byteLength;
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.byteLength;
-  }
-  return out;
+  for await (const part of writeParquetChunks(input, options)) parts.push(part);
+  return concatBytes(parts);
 }
 

@@ -2,13 +2,14 @@
 import { Field, FixedSizeList, Float32, Float64, List, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../core/bytes';
 import { readCsv } from './csv-read';
 import { writeEmbeddingsParquet } from './embedding-output';
 import { DatasetError } from './errors';
 import { readParquet } from './parquet-read';
 import { loadParquetWasm } from './parquet-wasm';
 import { writeParquetBuffer, writeParquetChunks } from './parquet-write';
-import { ID_TEXT_EMBEDDING_PARQUET_SCHEMA, collect, concatBytes, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
+import { ID_TEXT_EMBEDDING_PARQUET_SCHEMA, collect, datasetFailure, hyparquetLayout, readWithHyparquet, rng, sentence, utf8 } from './test-fixtures';
 
 /** Deterministic embedding for row i: dim values that identify the row. */
 const embeddingOf = (i: number, dim: number): Float32Array => Float32Array.from({ length: dim }, (_, k) => Math.fround(i + k / 1000));
@@ -336,15 +337,7 @@ describe('readParquet bad input', () => {
     expect((await readParquet(good)).table.numRows).toBe(300);
   });
 
-  async function failure(bytes: Uint8Array, fileName = 'bad.parquet'): Promise<DatasetError> {
-    try {
-      await readParquet(bytes, { fileName });
-    } catch (err) {
-      expect(err).toBeInstanceOf(DatasetError);
-      return err as DatasetError;
-    }
-    throw new Error('expected readParquet to fail');
-  }
+  const failure = (bytes: Uint8Array, fileName = 'bad.parquet'): Promise<DatasetError> => datasetFailure(() => readParquet(bytes, { fileName }));
 
   it('unknown columns requested: lists the available ones; known ones are read alone', async () => {
     const bytes = await writeParquetBuffer(await sampleTable(10));

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { iterateBytes, toReadableStream } from './byte-source';
 import { readDataset } from './read-dataset';
 import { writeParquetBuffer } from './parquet-write';
-import { concatBytes, streamOf, utf8 } from './test-fixtures';
+import { concatBytes } from '../core/bytes';
+import { streamOf, utf8 } from './test-fixtures';
 import { readCsv } from './csv-read';
 
 describe('readDataset', () => {

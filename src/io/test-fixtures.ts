@@ -1,7 +1,9 @@
 // Deterministic fixtures for the io tests and bench/io.bench.ts (no committed data files).
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { decompress } from 'fzstd';
+import { concatBytes } from '../core/bytes';
 import { mulberry32 } from '../core/prng';
+import { DatasetError } from './errors';
 
 /** A seeded PRNG, uniform [0, 1) (core/prng's mulberry32). */
 export const rng = mulberry32;
@@ -41,17 +43,18 @@ export function streamOf(chunks: readonly Uint8Array[]): ReadableStream<Uint8Arr
 
 export const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/** Concatenates byte chunks. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
+/** The DatasetError a read rejects with; anything else (success included) fails the test. */
+export async function datasetFailure(read: () => Promise<unknown>): Promise<DatasetError> {
+  try {
+    await read();
+  } catch (err) {
+    if (err instanceof DatasetError) return err;
+    throw new Error(`expected a DatasetError, got ${String(err)}`, { cause: err });
   }
-  return out;
+  throw new Error('expected the read to fail; it succeeded');
 }
 
+/** Collects a byte stream into one array, with how many parts it came in. */
 export async function collect(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: Uint8Array; parts: number }> {
   const parts: Uint8Array[] = [];
   for await (const p of chunks) parts.push(p);

@@ -7,6 +7,8 @@
 // end every socket that has nothing in flight now, and each busy one as soon as its response is out.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { defaultTimers, unrefTimer } from '../core/timers';
+import type { TimerApi } from '../core/types';
 
 export interface ConnectionCloser {
   /**
@@ -18,10 +20,10 @@ export interface ConnectionCloser {
   dispose(): void;
 }
 
-export function trackConnections(server: Server): ConnectionCloser {
+export function trackConnections(server: Server, timers: TimerApi = defaultTimers): ConnectionCloser {
   const inFlight = new Map<Socket, number>();
   let closing = false;
-  let force: ReturnType<typeof setTimeout> | undefined;
+  let force: unknown;
 
   // destroySoon: ends the socket once whatever the response wrote is flushed, then destroys it.
   const endIfIdle = (socket: Socket) => {
@@ -47,13 +49,13 @@ export function trackConnections(server: Server): ConnectionCloser {
     closeAll(forceAfterMs) {
       closing = true;
       for (const socket of inFlight.keys()) endIfIdle(socket);
-      force = setTimeout(() => {
+      force = timers.setTimeout(() => {
         for (const socket of inFlight.keys()) socket.destroy();
       }, forceAfterMs);
-      force.unref();
+      unrefTimer(force); // a grace, not a reason to keep the process alive
     },
     dispose() {
-      if (force) clearTimeout(force);
+      if (force !== undefined) timers.clearTimeout(force);
     },
   };
 }

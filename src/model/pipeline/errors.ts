@@ -82,9 +82,6 @@ export class SessionDisposedError extends EmbedbookError {
   constructor() {
     super('the embedding session was disposed; create a new runtime to embed again');
   }
-  override details(): Record<string, unknown> {
-    return {};
-  }
 }
 
 /**

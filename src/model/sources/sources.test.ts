@@ -9,16 +9,10 @@ import { generateSyntheticBert } from '../bert/generate';
 import type { ModelLoadProgress } from '../types';
 import { wordPieceFromModelFiles } from '../bert';
 import { loadModelFromFolder } from './node-folder-source';
-import {
-  ModelDownloadError,
-  ModelFilesMissingError,
-  ModelFormatError,
-  ModelSignatureError,
-  inspectOnnx,
-  loadModelFromFiles,
-  loadModelFromUrl,
-  type ModelFiles,
-} from './index';
+import { ModelDownloadError, ModelFilesMissingError, ModelFormatError, ModelSignatureError } from './errors';
+import { loadModelFromFiles } from './file-list-source';
+import { inspectOnnx, type ModelFiles } from './model-files';
+import { loadModelFromUrl } from './url-source';
 
 let root: string;
 let tiny: string;

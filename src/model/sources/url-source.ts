@@ -1,6 +1,7 @@
 // Loads a model file set over HTTP(S) from a base URL in Hugging Face layout, e.g.
 // https://huggingface.co/Xenova/all-MiniLM-L6-v2/resolve/main. `fetch` is injected (tests, auth
 // headers, caching); download progress is reported per file as ModelLoadProgress 'download' events.
+import { concatBytes } from '../../core/bytes';
 import type { ModelLoadProgress } from '../types';
 import { ModelDownloadError } from './errors';
 import { assembleModelFiles, missingFilesError, modelFileCandidates, type ModelFiles, type ModelVariant } from './model-files';
@@ -68,14 +69,7 @@ export async function fetchModelFile(
     loaded += value.byteLength;
     opts.onProgress?.({ status: 'download', file, loaded, total });
   }
-  if (chunks.length === 1) return chunks[0];
-  const out = new Uint8Array(loaded);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /** Fetches, validates and parses {model, tokenizer.json, config.json, tokenizer_config.json?}. */

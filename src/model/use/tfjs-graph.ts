@@ -3,6 +3,7 @@
 // supported (float32 / int32 weights, no quantisation); anything else is a clear error.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { concatBytes } from '../../core/bytes';
 import { EmbedbookError } from '../../core/errors';
 
 /** An attribute value as TF.js serialises a tensorflow AttrValue to JSON. */
@@ -71,13 +72,7 @@ export async function readTfjsGraph(modelDir: string): Promise<TfGraph> {
   const weights = new Map<string, TfWeight>();
   for (const group of manifest) {
     const shards = await Promise.all(group.paths.map((p) => readFile(path.join(modelDir, p))));
-    const total = shards.reduce((n, s) => n + s.byteLength, 0);
-    const bytes = new Uint8Array(total);
-    let at = 0;
-    for (const s of shards) {
-      bytes.set(s, at);
-      at += s.byteLength;
-    }
+    const bytes = concatBytes(shards);
     let offset = 0;
     for (const spec of group.weights) {
       if (spec.quantization) throw new TfjsModelError(`weight ${spec.name}: quantised weights are not supported`);
@@ -89,8 +84,10 @@ export async function readTfjsGraph(modelDir: string): Promise<TfGraph> {
       if (offset + byteLength > bytes.byteLength) {
         throw new TfjsModelError(`weight ${spec.name}: shards end at byte ${bytes.byteLength}, need ${offset + byteLength}`);
       }
-      // Copy into an aligned buffer (the shard offset need not be a multiple of 4).
-      const chunk = bytes.slice(offset, offset + byteLength);
+      // Copy into an aligned buffer of its own (the shard offset need not be a multiple of 4, and
+      // `bytes` may be a Buffer, whose slice() is a view, not a copy).
+      const chunk = new Uint8Array(byteLength);
+      chunk.set(bytes.subarray(offset, offset + byteLength));
       const data = spec.dtype === 'float32' ? new Float32Array(chunk.buffer) : new Int32Array(chunk.buffer);
       weights.set(spec.name, { name: spec.name, dtype: spec.dtype, shape: [...spec.shape], data });
       offset += byteLength;

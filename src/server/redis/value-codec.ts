@@ -22,22 +22,26 @@ export class CorruptValueError extends EmbedbookError {
   }
 }
 
+// The tag values are part of the stored format (a Redis shared by servers of different versions):
+// never renumber one, only add.
 const enum Tag {
-  Null = 0,
-  Undefined = 1,
-  False = 2,
-  True = 3,
-  Number = 4,
-  String = 5,
-  Array = 6,
-  Float32 = 7,
-  Float64 = 8,
-  Int32 = 9,
-  Uint8 = 10,
-  Object = 11,
+  Null = 0, Undefined = 1, False = 2, True = 3, Number = 4, String = 5,
+  Array = 6, Object = 11,
   /** A plain array whose items are all numbers: n float64s, decoded back to number[]. */
   NumberArray = 12,
+  Float32 = 7, Float64 = 8, Int32 = 9, Uint8 = 10,
 }
+
+type TypedArrayClass = (new (buffer: ArrayBuffer) => ArrayBufferView & { length: number }) & { BYTES_PER_ELEMENT: number };
+
+/** Typed arrays stored as their raw bytes (u32 item count, then the items), one table both ways. */
+const TYPED_ARRAYS: ReadonlyArray<readonly [Tag, TypedArrayClass]> = [
+  [Tag.Float32, Float32Array],
+  [Tag.Float64, Float64Array],
+  [Tag.Int32, Int32Array],
+  [Tag.Uint8, Uint8Array],
+];
+const TYPED_BY_TAG = new Map<number, TypedArrayClass>(TYPED_ARRAYS);
 
 class Writer {
   buf = Buffer.allocUnsafe(256);
@@ -101,10 +105,7 @@ function write(w: Writer, v: unknown, path: string): void {
     v.forEach((x, i) => write(w, x, `${path}[${i}]`));
     return;
   }
-  const typed: Array<[Tag, new (...a: never[]) => ArrayBufferView]> = [
-    [Tag.Float32, Float32Array], [Tag.Float64, Float64Array], [Tag.Int32, Int32Array], [Tag.Uint8, Uint8Array],
-  ];
-  for (const [tag, ctor] of typed) {
+  for (const [tag, ctor] of TYPED_ARRAYS) {
     if (v instanceof ctor && v.constructor === ctor) {
       const view = v as ArrayBufferView & { length: number };
       w.u8(tag);
@@ -191,10 +192,6 @@ function read(r: Reader): unknown {
       const n = r.u32();
       return Array.from(new Float64Array(r.copy(n * 8)));
     }
-    case Tag.Float32: return new Float32Array(r.copy(r.u32() * 4));
-    case Tag.Float64: return new Float64Array(r.copy(r.u32() * 8));
-    case Tag.Int32: return new Int32Array(r.copy(r.u32() * 4));
-    case Tag.Uint8: return new Uint8Array(r.copy(r.u32()));
     case Tag.Object: {
       const n = r.u32();
       const out: Record<string, unknown> = {};
@@ -205,8 +202,11 @@ function read(r: Reader): unknown {
       }
       return out;
     }
-    default:
-      throw new CorruptValueError(`unknown tag ${tag} at byte ${r.at - 1}`);
+    default: {
+      const ctor = TYPED_BY_TAG.get(tag);
+      if (ctor === undefined) throw new CorruptValueError(`unknown tag ${tag} at byte ${r.at - 1}`);
+      return new ctor(r.copy(r.u32() * ctor.BYTES_PER_ELEMENT));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Cell 3 — Chunking: chunk_size XOR num_chunks (a segmented toggle), concurrency, timeout,
 // retries; validated live by the engine; chunk preview and the equivalent code.
 import { Cell } from '../../components/cell';
+import { segmentOptions } from '../../components/segment-options';
 import { Segmented } from '../../components/segmented';
 import { useChunking, type ChunkMode } from '../../stores/chunking-store';
 import { useDataset } from '../../stores/dataset-store';
@@ -11,10 +12,7 @@ import { CopyAsCode } from './copy-as-code';
 import { NumberField } from './number-field';
 import { useChunkingValidation } from './use-chunking';
 
-const MODES = [
-  { value: 'chunkSize' as ChunkMode, label: 'chunk_size' },
-  { value: 'numChunks' as ChunkMode, label: 'num_chunks' },
-];
+const MODES = segmentOptions<ChunkMode>({ chunkSize: 'chunk_size', numChunks: 'num_chunks' });
 
 export function ChunkingCell() {
   const f = useChunking();

@@ -1,15 +1,13 @@
 // Cell 2 — Function: where the embeddings are computed.
 import { Cell } from '../../components/cell';
+import { segmentOptions } from '../../components/segment-options';
 import { Segmented } from '../../components/segmented';
 import { useFunction, type BackendKind } from '../../stores/function-store';
 import { LocalOptions } from './local-options';
 import { RemoteOptions } from './remote-options';
 import { useRemoteStatus } from './remote-queries';
 
-const KINDS = [
-  { value: 'local' as BackendKind, label: 'Local · this browser' },
-  { value: 'remote' as BackendKind, label: 'Remote · queue server' },
-];
+const KINDS = segmentOptions<BackendKind>({ local: 'Local · this browser', remote: 'Remote · queue server' });
 
 export function FunctionCell() {
   const { kind, set, remoteUrl, apiKey, functionName } = useFunction();

@@ -1,4 +1,5 @@
 // Local backend: device choice and an honest account of which device runs and why.
+import { segmentOptions } from '../../components/segment-options';
 import { Segmented } from '../../components/segmented';
 import type { LocalDevice } from '../../../worker/api';
 import { useFunction } from '../../stores/function-store';
@@ -7,11 +8,7 @@ import { threadsLabel } from '../../../worker/wasm-threads';
 import { useDeviceProbe } from './device-probe';
 import { ModelPicker } from './model-picker';
 
-const DEVICES = [
-  { value: 'auto' as LocalDevice, label: 'Auto' },
-  { value: 'webgpu' as LocalDevice, label: 'WebGPU' },
-  { value: 'wasm' as LocalDevice, label: 'WASM' },
-];
+const DEVICES = segmentOptions<LocalDevice>({ auto: 'Auto', webgpu: 'WebGPU', wasm: 'WASM' });
 
 export function LocalOptions() {
   const device = useFunction((s) => s.device);

@@ -2,18 +2,14 @@
 // 512-d), a Hugging Face id (known models or any id, on the hub or a mirror), or a model in
 // Hugging Face layout from a URL or dropped files.
 import { useState, type DragEvent } from 'react';
+import { segmentOptions } from '../../components/segment-options';
 import { Segmented } from '../../components/segmented';
 import { useFunction } from '../../stores/function-store';
 import { HubModelOptions } from './hub-model-options';
 import { KNOWN_MODELS, pageHubEndpoint } from './known-models';
 
 type Kind = 'default' | 'hub' | 'url' | 'files';
-const KINDS = [
-  { value: 'default' as Kind, label: 'Default' },
-  { value: 'hub' as Kind, label: 'Hugging Face id' },
-  { value: 'url' as Kind, label: 'BERT · URL' },
-  { value: 'files' as Kind, label: 'BERT · files' },
-];
+const KINDS = segmentOptions<Kind>({ default: 'Default', hub: 'Hugging Face id', url: 'BERT · URL', files: 'BERT · files' });
 
 export function ModelPicker() {
   const model = useFunction((s) => s.model);
