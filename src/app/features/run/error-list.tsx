@@ -22,9 +22,9 @@ export function ErrorList() {
       <ul>
         {errors.map((g) => (
           <li key={`${g.code}\n${g.message}`}>
-            <span className="errors__code mono">{g.code}</span> <span className="errors__msg">{g.message}</span>
+            <span className="errors__msg">{g.message}</span>
             <span className="muted mono">
-              {g.count} row{g.count === 1 ? '' : 's'}: {rowList(g.rows, g.count)}
+              {g.code} · {g.count} row{g.count === 1 ? '' : 's'}: {rowList(g.rows, g.count)}
             </span>
           </li>
         ))}
