@@ -17,7 +17,7 @@ export const NOT_TEXT_CODE = 'NOT_TEXT';
 export const TOKENIZER_FAILED_CODE = 'TOKENIZER_FAILED';
 
 /** Longest code kept from outside (a handler or a wire answer); codes are short identifiers. */
-export const MAX_CODE_LENGTH = 64;
+const MAX_CODE_LENGTH = 64;
 
 export function isRowError(e: unknown): e is RowError {
   return typeof e === 'object' && e !== null && typeof (e as RowError).code === 'string' && typeof (e as RowError).message === 'string';

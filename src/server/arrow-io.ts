@@ -233,7 +233,8 @@ function* checkedParts(results: CallResults, output: OutputType, kind: OutputKin
 
 /**
  * The answer of GET /calls/:id: `result` (the output type), `status` ('ok', the row's error
- * message, or 'pending') and `error_code` (the row error's code: null for ok, PENDING for pending), built by the core's assembly (core/assemble.ts) like every local result table.
+ * message, or 'pending') and `error_code` (the row error's code: null for ok, PENDING for pending),
+ * built by the core's assembly (core/assemble.ts) like every local result table.
  */
 export function resultIpc(results: CallResults, output?: OutputType): Uint8Array {
   const type = output ?? inferOutput(results);

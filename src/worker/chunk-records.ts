@@ -5,7 +5,7 @@ import type { Table } from 'apache-arrow';
 import { ERROR_CODE_COLUMN } from '../core/assemble';
 import { NULL_TEXT_CODE, ROW_ERROR_CODE, toRowError } from '../core/row-error';
 import type { BatchOutput, ChunkPlan, RowError } from '../core/types';
-import type { ChunkStore, StoredChunk } from './chunk-store';
+import type { ChunkMeta, ChunkStore, StoredChunk } from './chunk-store';
 
 /**
  * The explorer's sample sizes (its *UMAP sample* choice). The stored sample holds, for each size
@@ -15,11 +15,16 @@ import type { ChunkStore, StoredChunk } from './chunk-store';
 export const SAMPLE_SIZES = [1_000, 3_000, 5_000, 10_000] as const;
 
 /** The status of a row whose text is a true null (code NULL_TEXT): not a failure, there is nothing to embed. */
-export const NULL_STATUS = 'null';
+const NULL_STATUS = 'null';
 /** The code of a row that came back with neither a vector nor an error. */
-export const NO_RESULT_CODE = 'NO_RESULT';
+const NO_RESULT_CODE = 'NO_RESULT';
 /** The code of a row whose vector's length differs from the chunk's others. */
-export const DIMENSION_MISMATCH_CODE = 'DIMENSION_MISMATCH';
+const DIMENSION_MISMATCH_CODE = 'DIMENSION_MISMATCH';
+
+/** The code of a stored chunk's k-th error; chunks saved before codes existed (no `codes`) knew only the null status, by its text. */
+export function storedErrorCode(meta: Pick<ChunkMeta, 'errors' | 'codes'>, k: number): string {
+  return meta.codes?.[k] ?? (meta.errors[k] === NULL_STATUS ? NULL_TEXT_CODE : ROW_ERROR_CODE);
+}
 
 /** The index of the plan's chunk holding `row` (binary search over the chunk offsets). */
 export function chunkIndexAt(plan: ReadonlyArray<ChunkPlan>, row: number): number {

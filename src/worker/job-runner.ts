@@ -12,7 +12,7 @@ import { UnknownColumnError } from '../io/errors';
 import { isTextTemplate, parseTextTemplate, renderTextTemplate } from '../io/text-template';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
-import { chunkIndexAt, chunkRecord, NULL_STATUS, rowsOfOutput, rowsOfPart } from './chunk-records';
+import { chunkIndexAt, chunkRecord, rowsOfOutput, rowsOfPart, storedErrorCode } from './chunk-records';
 import type { EmbedBackend } from './embed-backend';
 
 /** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
@@ -76,14 +76,9 @@ async function savedOutput(store: ChunkStore, jobKey: string, meta: ChunkMeta): 
   const vectors = await store.vectors(jobKey, meta.index);
   if (!vectors || vectors.length !== meta.rows * meta.dim) return undefined;
   const errors: Array<RowError | null> = new Array<RowError | null>(meta.rows).fill(null);
-  meta.errorRows.forEach((r, k) => (errors[r] = { code: codeAt(meta, k), message: meta.errors[k] }));
+  meta.errorRows.forEach((r, k) => (errors[r] = { code: storedErrorCode(meta, k), message: meta.errors[k] }));
   const values = errors.map((e, i) => (e === null ? vectors.subarray(i * meta.dim, (i + 1) * meta.dim) : null));
   return meta.errorRows.length ? { values, errors } : { values };
-}
-
-/** A stored error's code; chunks saved before codes existed (no `codes`) knew only the null status by its text. */
-function codeAt(meta: ChunkMeta, k: number): string {
-  return meta.codes?.[k] ?? (meta.errors[k] === NULL_STATUS ? NULL_TEXT_CODE : ROW_ERROR_CODE);
 }
 
 /** Totals and error groups of a job, from its chunk metas (all small). */
@@ -96,7 +91,7 @@ export function summarize(metas: ChunkMeta[]): Pick<JobOutput, 'dim' | 'failedRo
     dim ||= m.dim;
     m.errorRows.forEach((r, k) => {
       const msg = m.errors[k];
-      const code = codeAt(m, k);
+      const code = storedErrorCode(m, k);
       if (code === NULL_TEXT_CODE) return void nullRows++;
       failedRows++;
       // By code: one group per cause however its messages differ (each timeout names its chunk); a
