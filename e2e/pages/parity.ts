@@ -47,7 +47,7 @@ async function embed(req: PageEmbedRequest): Promise<PageEmbedResult> {
       dimension: info.dimension,
       crossOriginIsolated: self.crossOriginIsolated,
       vectors: req.noVectors ? [] : out!.values.map((v) => (v ? Array.from(v) : null)),
-      errors: [...out!.errors!],
+      errors: out!.errors!.map((e) => (e === null || typeof e === 'string' ? e : e.message)),
       truncated: out!.truncated,
       progress: [...new Set(progress)],
       loadMs,

@@ -173,19 +173,20 @@ describe('embedbook embed --remote (real server, toy handler)', () => {
     await server?.close();
   });
 
-  test('rows that fail get a status column; the rest keep their results, in order', async () => {
+  test('rows that fail get status and error_code columns; the rest keep their results, in order', async () => {
     const input = writeCsv('remote.csv', 50);
     const output = join(dir, 'remote.parquet');
     const io = capture();
     const code = await main(['embed', input, '--remote', url, '--api-key', 'k', '--function', 'lengths', '--chunk-size', '10', '-o', output], io);
     expect(code).toBe(3); // some rows failed
-    expect(io.out).toMatch(/rows failed: see the status column/);
+    expect(io.out).toMatch(/rows failed: see the status and error_code columns/);
     const rows = await readBack(output);
-    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status']);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status', 'error_code']);
     rows.forEach((r, i) => {
       expect(Number(r.id)).toBe(i);
       if (i % 11 === 4) {
         expect(r.status).toMatch(/topic 4 is off limits/);
+        expect(r.error_code).toBe('ERROR'); // the toy handler throws a plain Error: isolated to this row with its code
         expect(r.embedding ?? null).toBeNull();
       } else {
         expect(r.status).toBe('ok');

@@ -1,6 +1,6 @@
 // `embedbook embed input.csv --column text -o embeddings.parquet [--remote URL]`: read → chunked
 // call (local model or a server function, same engine) with a live progress bar → Parquet with
-// every input column + `embedding` (+ `status` when rows failed), rows in input order.
+// every input column + `embedding` (+ `status` and `error_code` when rows failed), rows in input order.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Field, Float32, List, RecordBatch, Table, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
@@ -154,7 +154,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     const size = statSync(plan.output).size || bytes;
     io.stdout(
       `Wrote ${plan.output}: ${rows.toLocaleString('en-US')} rows × ${dim ?? '?'}-d embeddings + ${data.columns.length} input columns` +
-        `${result.failedRows ? ` (${result.failedRows} rows failed: see the status column)` : ''}, ${(size / 1024 / 1024).toFixed(1)} MiB. ` +
+        `${result.failedRows ? ` (${result.failedRows} rows failed: see the status and error_code columns)` : ''}, ${(size / 1024 / 1024).toFixed(1)} MiB. ` +
         `Embedding: ${formatRate(rows / Math.max(embedSeconds, 1e-9))} over ${result.chunks} chunks in ${embedSeconds.toFixed(1)} s via ${backend.label}.\n`,
     );
     return result.failedRows > 0 ? 3 : 0;
@@ -164,7 +164,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
   }
 }
 
-/** A 0-row input: the output is an empty file with the input's columns + embedding + status. */
+/** A 0-row input: the output is an empty file with the input's columns + embedding + status + error_code. */
 async function emptyOutput(data: InputStream, metadata: Record<string, string>): Promise<Uint8Array> {
   let schemaTable: Table | undefined;
   for await (const b of data.batches()) {
@@ -175,6 +175,7 @@ async function emptyOutput(data: InputStream, metadata: Record<string, string>):
   schemaTable?.schema.fields.forEach((f, i) => (cols[f.name] = schemaTable!.getChildAt(i)!.slice(0, 0)));
   cols.embedding = vectorFromArray([], new List(new Field('item', new Float32(), true)));
   cols.status = vectorFromArray([], new Utf8());
+  cols.error_code = vectorFromArray([], new Utf8());
   return writeParquetBuffer(new Table(cols), { metadata });
 }
 

@@ -13,7 +13,8 @@ import { embeddingType } from '../client/remote';
 import { readWithHyparquet } from '../io/test-fixtures';
 import { runEmbed } from './embed-command';
 import type { CliIO } from './main';
-import { unwrittenPath } from './unwritten-chunks';
+import { loadUnwritten, saveUnwritten, unwrittenPath } from './unwritten-chunks';
+import type { RunIdentity } from './output-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'embedbook-unwritten-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,5 +116,26 @@ describe('embed: chunks finished ahead of the written rows survive a cancel', ()
     expect([...rec.calls].sort()).toEqual([0, 1, 2, 3, 4]);
     expect(existsSync(unwrittenPath(output))).toBe(false);
     await expectComplete(output);
+  });
+});
+
+describe('.unwritten row errors', () => {
+  const identity = { backend: 'test' } as RunIdentity & { backend: string };
+  const errors = [null, { code: 'NULL_TEXT', message: 'row 1: expected a string, got null' }, 'plain text'];
+
+  test('a chunk\'s `{ code, message }` row errors (and plain texts) come back as they were saved', async () => {
+    const output = join(dir, 'codes.parquet');
+    await saveUnwritten(output, identity, 0, new Map([[1, { values: [Float32Array.of(1, 2), null, null], errors }]]));
+    const { chunks, ignored } = await loadUnwritten(output, identity, 0, 0);
+    expect(ignored).toBeUndefined();
+    expect(chunks.get(1)?.errors).toEqual(errors);
+  });
+
+  test('a row error of another shape makes the file ignored, never handed to the engine', async () => {
+    const output = join(dir, 'bad-codes.parquet');
+    await saveUnwritten(output, identity, 0, new Map([[1, { values: [null], errors: [{ code: 'X' } as never] }]]));
+    const { chunks, ignored } = await loadUnwritten(output, identity, 0, 0);
+    expect(chunks.size).toBe(0);
+    expect(ignored).toMatch(/chunk 1 is malformed/);
   });
 });

@@ -10,10 +10,11 @@ import { appendFile, open, readFile, rename, rm, type FileHandle } from 'node:fs
 import { dirname, resolve } from 'node:path';
 import { Schema, Table, type Vector } from 'apache-arrow';
 import type { FileMetaData, RowGroup } from 'hyparquet';
+import { ERROR_CODE_COLUMN } from '../core/assemble';
 import { EmbedbookError } from '../core/errors';
 import { planChunks } from '../core/plan-chunks';
 import type { ChunkingOptions } from '../core/types';
-import { arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, parseWithBigInts, stringifyWithBigInts, withoutLastColumn } from '../io/parquet-append';
+import { arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, parseWithBigInts, stringifyWithBigInts, withoutLastColumns } from '../io/parquet-append';
 import { writeParquetBuffer } from '../io/parquet-write';
 import { ColumnConflictError } from '../io/errors';
 
@@ -38,8 +39,14 @@ export interface RunIdentity {
   totalRows: number;
 }
 
+/** 2: pieces end with `status` + `error_code` (version 1 pieces had no error_code: such a journal is not resumed). */
+const JOURNAL_VERSION = 2;
+
+/** The output's last columns, dropped from the footer when no row failed. */
+const STATUS_COLUMNS = ['status', ERROR_CODE_COLUMN];
+
 interface JournalHead extends RunIdentity {
-  version: 1;
+  version: typeof JOURNAL_VERSION;
 }
 
 interface JournalEntry {
@@ -48,7 +55,7 @@ interface JournalEntry {
   failedRows: number;
   bytes: number;
   rowGroups: RowGroup[];
-  /** First entry only: the footer template, and the ARROW:schema of the output without `status`. */
+  /** First entry only: the footer template, and the ARROW:schema of the output without `status` and `error_code`. */
   meta?: FileMetaData;
   arrowSchemaNoStatus?: string;
 }
@@ -151,22 +158,23 @@ export class OutputFile {
     await rm(journal, { force: true });
     const fh = await open(partial, 'w');
     await fh.write(parquetHead(), 0, 4, 0);
-    await appendFile(journal, stringifyWithBigInts({ version: 1, ...id } satisfies JournalHead) + '\n');
+    await appendFile(journal, stringifyWithBigInts({ version: JOURNAL_VERSION, ...id } satisfies JournalHead) + '\n');
     return { file: new OutputFile(path, fh, opts, 0, 4), resumed: false, skipChunks: 0 };
   }
 
-  /** Adds rows [offset, offset + n): the input's rows and the engine's `result` + `status`. */
+  /** Adds rows [offset, offset + n): the input's rows and the engine's `result` + `status` + `error_code`. */
   async write(input: Table, result: Table): Promise<void> {
     const names = input.schema.fields.map((f) => f.name);
-    for (const taken of ['embedding', 'status']) {
+    for (const taken of ['embedding', ...STATUS_COLUMNS]) {
       if (names.includes(taken)) {
-        throw new ColumnConflictError(this.path, `the input already has a column named "${taken}"; rename it first (the output adds "embedding" and "status").`);
+        throw new ColumnConflictError(this.path, `the input already has a column named "${taken}"; rename it first (the output adds "embedding", "status" and "error_code").`);
       }
     }
     const cols: Record<string, Vector> = {};
     input.schema.fields.forEach((f, i) => (cols[f.name] = input.getChildAt(i)!));
     cols.embedding = result.getChild('result')!;
     cols.status = result.getChild('status')!;
+    cols[ERROR_CODE_COLUMN] = result.getChild(ERROR_CODE_COLUMN)!;
     this.pendingFailed += countNotOk(cols.status);
     const table = new Table(cols);
     this.pending.push(table);
@@ -190,7 +198,7 @@ export class OutputFile {
     this.pendingFailed = 0;
     const entry: JournalEntry = { rows: this.rowsWritten, failedRows: this.failedRows, bytes: this.bytes, rowGroups: piece.rowGroups };
     if (!this.template) {
-      const fields = table.schema.fields.filter((f) => f.name !== 'status');
+      const fields = table.schema.fields.filter((f) => !STATUS_COLUMNS.includes(f.name));
       this.template = entry.meta = piece.meta;
       this.arrowSchemaNoStatus = entry.arrowSchemaNoStatus = await arrowSchemaOf(new Schema(fields));
     }
@@ -201,7 +209,8 @@ export class OutputFile {
 
   /**
    * Writes the footer and renames the finished file into place; removes the journal. Without failed
-   * rows the `status` column (all 'ok') is left out of the footer, as if it had never been written.
+   * rows the `status` (all 'ok') and `error_code` (all null) columns are left out of the footer, as if
+   * they had never been written.
    */
   async finish(emptyTable: () => Promise<Uint8Array>): Promise<number> {
     await this.flush();
@@ -214,7 +223,7 @@ export class OutputFile {
       await fh.close();
     } else {
       const { template, rowGroups } =
-        this.failedRows === 0 ? withoutLastColumn(this.template, this.rowGroups, this.arrowSchemaNoStatus) : { template: this.template, rowGroups: this.rowGroups };
+        this.failedRows === 0 ? withoutLastColumns(this.template, this.rowGroups, this.arrowSchemaNoStatus, STATUS_COLUMNS.length) : { template: this.template, rowGroups: this.rowGroups };
       const footer = parquetFooter(template, rowGroups);
       await this.fh.write(footer, 0, footer.byteLength, this.bytes);
       this.bytes += footer.byteLength;
@@ -262,6 +271,6 @@ async function readJournal(path: string): Promise<{ head: JournalHead; entries: 
     }
   }
   const head = parsed[0] as JournalHead | undefined;
-  if (!head || head.version !== 1) return undefined;
+  if (!head || head.version !== JOURNAL_VERSION) return undefined;
   return { head, entries: parsed.slice(1) as JournalEntry[] };
 }

@@ -7,6 +7,7 @@
 // ignored (those chunks run again), never trusted.
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { isRowError } from '../core/row-error';
 import type { BatchOutput } from '../core/types';
 import type { RunIdentity } from './output-file';
 
@@ -70,6 +71,8 @@ export async function saveUnwritten(output: string, identity: UnwrittenIdentity,
 }
 
 const isCount = (n: unknown, min = 0): n is number => Number.isSafeInteger(n) && (n as number) >= min;
+/** A saved row error: null (ok), a text (files before row codes) or `{ code, message }`. */
+const isSavedRowError = (e: unknown): boolean => e === null || typeof e === 'string' || isRowError(e);
 
 /**
  * The chunks a cancelled run saved, when they belong to this run (same identity, same committed
@@ -101,7 +104,8 @@ export async function loadUnwritten(
   for (const c of header.chunks) {
     const ok =
       isCount(c?.index, skipChunks) && isCount(c.rows, 1) && Array.isArray(c.lengths) && c.lengths.length === c.rows &&
-      c.lengths.every((n) => isCount(n, -1)) && (c.errors === undefined || (Array.isArray(c.errors) && c.errors.length === c.rows));
+      c.lengths.every((n) => isCount(n, -1)) &&
+      (c.errors === undefined || (Array.isArray(c.errors) && c.errors.length === c.rows && c.errors.every(isSavedRowError)));
     if (!ok) return none(`chunk ${JSON.stringify(c?.index)} is malformed`);
     for (const n of c.lengths) floats += Math.max(0, n);
   }

@@ -16,9 +16,11 @@ export {
 // timers and backoff stay inside src/core (import them from there inside this repository).
 export type {
   BatchContext, BatchFunction, BatchHandle, BatchHandleStatus, BatchOutput, CallInput, ChunkPlan, ChunkProgressEvent,
-  ChunkStatus, ChunkedCallOptions, ChunkedCallResult, ChunkingOptions, OnError, ResultSink, TimerApi,
+  ChunkStatus, ChunkedCallOptions, ChunkedCallResult, ChunkingOptions, OnError, ResultSink, RowError, TimerApi,
 } from '../core/types';
 export { ROW_OK } from '../core/types';
+// A failed row is `{ code, message }`: the codes the engine and the embedder give (switch on them).
+export { ROW_ERROR_CODE, OUTPUT_TYPE_CODE, NULL_TEXT_CODE, NOT_TEXT_CODE, TOKENIZER_FAILED_CODE } from '../core/row-error';
 export {
   EmbedbookError, InvalidOptionError, TimeoutError, CancelledError, ChunkFailedError, BatchOutputError, type SerializedError,
 } from '../core/errors';

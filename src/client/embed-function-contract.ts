@@ -146,6 +146,8 @@ export function embedFunctionContract(name: string, make: () => Promise<Contract
       expect(res.failedRows).toBe(1);
       const st = statuses(res.table);
       expect(st[2]).toMatch(/expected a string, got null/);
+      // The code travels too (from the embedder, through the server's store and answer, for the remote function).
+      expect(res.table.getChild('error_code')!.toArray()).toEqual([null, null, 'NULL_TEXT', null, null]);
       const v = vectors(res.table);
       expect(v[2]).toBeNull();
       [0, 1, 3, 4].forEach((row, k) => {
@@ -154,10 +156,10 @@ export function embedFunctionContract(name: string, make: () => Promise<Contract
       });
     });
 
-    test('empty input: an empty table with result + status, and no model request', async () => {
+    test('empty input: an empty table with result + status + error_code, and no model request', async () => {
       const res = await s.fn().chunkedCall(textTable([]), { chunkSize: 10 });
       expect(res.table.numRows).toBe(0);
-      expect(res.table.schema.fields.map((f) => f.name)).toEqual(['result', 'status']);
+      expect(res.table.schema.fields.map((f) => f.name)).toEqual(['result', 'status', 'error_code']);
       expect(res).toMatchObject({ failedRows: 0, chunks: 0 });
       expect(s.requests()).toBe(0);
     });

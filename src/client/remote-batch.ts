@@ -8,7 +8,9 @@
 import { DataType, type Table, type Vector } from 'apache-arrow';
 import { isWireBatch, type CallAnswer } from './call-codec';
 import { listValue, utf8Value, utf8Values, type Utf8Column, type WireBatch } from '../wire/columns';
-import type { BatchFunction, BatchOutput, TimerApi } from '../core/types';
+import type { BatchFunction, BatchOutput, RowError, TimerApi } from '../core/types';
+import { ERROR_CODE_COLUMN } from '../core/assemble';
+import { toRowError } from '../core/row-error';
 import { abortReason, defaultTimers } from '../core/timers';
 import { retry, type RetryPolicy } from '../core/retry';
 import type { AdaptiveLimiter, Permit } from './adaptive-limiter';
@@ -43,12 +45,13 @@ function cellValue(v: unknown): unknown {
   return v;
 }
 
-/** A call answer's `result` and `status` cells, whichever reader decoded it (undefined: no such column). */
+/** A call answer's `result`, `status` and `error_code` cells, whichever reader decoded it (undefined: no such column). */
 interface AnswerCells {
   names: string[];
   rows: number;
   result?: (i: number) => unknown;
   status?: (i: number) => string | null;
+  code?: (i: number) => string | null;
 }
 
 /** Every status decoded at once (one text decode for the usual all-ASCII column, not one per row). */
@@ -60,12 +63,14 @@ function statusCells(column: Utf8Column): (i: number) => string | null {
 function wireCells(batch: WireBatch): AnswerCells {
   const result = batch.columns.find((c) => c.name === 'result');
   const status = batch.columns.find((c) => c.name === 'status');
+  const code = batch.columns.find((c) => c.name === ERROR_CODE_COLUMN);
   return {
     names: batch.columns.map((c) => c.name),
     rows: batch.rows,
     result: result && ((i) => (result.type === 'utf8' ? utf8Value(result, i) : listValue(result, i))),
     // A status column of another type is not one the server sends: such rows read as ok.
     status: status?.type === 'utf8' ? statusCells(status) : undefined,
+    code: code?.type === 'utf8' ? statusCells(code) : undefined,
   };
 }
 
@@ -74,16 +79,22 @@ const nullableString = (v: unknown): string | null => (v === null || v === undef
 function tableCells(table: Table): AnswerCells {
   const result = table.getChild('result');
   const status = table.getChild('status');
+  const code = table.getChild(ERROR_CODE_COLUMN);
   const isList = result !== null && (DataType.isList(result.type) || DataType.isFixedSizeList(result.type));
   return {
     names: table.schema.fields.map((f) => f.name),
     rows: table.numRows,
     result: result ? (i) => (isList ? cellValue(result.get(i)) : result.get(i)) : undefined,
     status: status ? (i) => nullableString(status.get(i)) : undefined,
+    code: code ? (i) => nullableString(code.get(i)) : undefined,
   };
 }
 
-/** Turns the server's `result` + `status` answer into the engine's BatchOutput, checking its shape. */
+/**
+ * Turns the server's `result` + `status` + `error_code` answer into the engine's BatchOutput,
+ * checking its shape: a failed row's error is `{ code, message }` (a server without `error_code`,
+ * or a code that is no short identifier: ROW_ERROR, core/row-error.ts).
+ */
 export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, where: string): BatchOutput<T> {
   const cells = isWireBatch(answer) ? wireCells(answer) : tableCells(answer);
   const { result, status } = cells;
@@ -94,7 +105,7 @@ export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, wh
     throw new RemoteProtocolError(`${where}: the server returned ${cells.rows} rows for a call of ${expectedRows}; refusing to misplace rows.`);
   }
   const values = new Array<T | null>(expectedRows);
-  const errors = new Array<string | null>(expectedRows);
+  const errors = new Array<RowError | null>(expectedRows);
   let anyError = false;
   for (let i = 0; i < expectedRows; i++) {
     const s = status ? status(i) : 'ok';
@@ -103,7 +114,7 @@ export function decodeCallResult<T>(answer: CallAnswer, expectedRows: number, wh
       errors[i] = null;
     } else {
       values[i] = null;
-      errors[i] = s;
+      errors[i] = toRowError({ code: cells.code?.(i), message: s });
       anyError = true;
     }
   }

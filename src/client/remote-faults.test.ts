@@ -201,7 +201,7 @@ describe('410 CallLostError (the server store restarted empty)', () => {
     const handle = new Remote({ url: URL, fetch, timers }).function('embed', { maxLostResubmits: 2 }).deferBatch(texts(1), { retries: 0 });
     const out = await handle.get();
     expect(out.values).toEqual([null]);
-    expect(out.errors?.[0]).toMatch(/^CallLostTooOftenError: .*lost the call for a chunk of "embed" 3 times/);
+    expect(out.errors?.[0]).toEqual({ code: 'CALL_LOST_TOO_OFTEN', message: expect.stringMatching(/^CallLostTooOftenError: .*lost the call for a chunk of "embed" 3 times/) });
     expect(log).toHaveLength(3);
   });
 });

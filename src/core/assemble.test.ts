@@ -56,18 +56,21 @@ describe('assembleTable', () => {
       else expect(got[i]).toEqual(e);
     });
     expect(column(t, 'status')).toEqual(expected.map(() => 'ok'));
+    expect(column(t, 'error_code')).toEqual(expected.map(() => null));
   });
 
   it('rows with an error get a null result and the error as status', () => {
     const t = viaIpc(
       assembleTable(listF32, [
         { values: [[1], [2]], errors: [null, 'too long'] },
-        { values: [[3]], errors: [undefined as unknown as null] },
+        { values: [[3], [4]], errors: [undefined as unknown as null, { code: 'NULL_TEXT', message: 'no text' }] },
       ]),
     );
-    expect(column(t, 'result')).toEqual([[1], null, [3]]);
-    expect(column(t, 'status')).toEqual(['ok', 'too long', 'ok']);
-    expect(t.getChild('result')?.nullCount).toBe(1);
+    expect(column(t, 'result')).toEqual([[1], null, [3], null]);
+    expect(column(t, 'status')).toEqual(['ok', 'too long', 'ok', 'no text']);
+    // A plain text's code is ROW_ERROR; a `{ code, message }` keeps its code.
+    expect(column(t, 'error_code')).toEqual([null, 'ROW_ERROR', null, 'NULL_TEXT']);
+    expect(t.getChild('result')?.nullCount).toBe(2);
   });
 
   it('groups chunks into record batches of about batchRows without splitting a chunk', () => {
@@ -108,12 +111,13 @@ describe('assembleTable', () => {
     expect(Array.from(data?.valueOffsets.subarray(0, 3) ?? [])).toEqual([0, dim, 2 * dim]);
   });
 
-  it('empty input gives an empty table with the result/status schema', () => {
+  it('empty input gives an empty table with the result/status/error_code schema', () => {
     for (const t of [assembleTable(listF32, []), emptyResultTable(new FixedSizeList(3, f32()))]) {
       expect(t.numRows).toBe(0);
       expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
         expect.stringMatching(/^result:(List|FixedSizeList)/),
         'status:Utf8',
+        'error_code:Utf8',
       ]);
     }
   });

@@ -1,5 +1,6 @@
 // Ordered reassembly: per-chunk outputs (in chunk order) → one Arrow Table with `result` (the
-// requested type) and `status` ('ok' or the error text). Buffers are built directly with makeData
+// requested type), `status` ('ok' or the error message) and `error_code` (the row error's code,
+// null for ok rows). Buffers are built directly with makeData
 // (one typed child array + offsets per record batch), never through nested JS arrays, so 100k rows
 // × 512-d is a straight memcpy per row.
 import {
@@ -7,13 +8,21 @@ import {
   type Data,
 } from 'apache-arrow';
 import { outputKind, type OutputKind } from './output-type';
+import { ROW_ERROR_CODE } from './row-error';
 import { ROW_OK, type BatchOutput } from './types';
 
 /** Rows per output record batch: big enough for fast columnar work, small enough to stream. */
 export const DEFAULT_BATCH_ROWS = 16_384;
 
+/** The column of a failed row's error code (null for ok rows), next to `status`. */
+export const ERROR_CODE_COLUMN = 'error_code';
+
 export function resultSchema(outputType: DataType): Schema {
-  return new Schema([new Field('result', outputType, true), new Field('status', new Utf8(), false)]);
+  return new Schema([
+    new Field('result', outputType, true),
+    new Field('status', new Utf8(), false),
+    new Field(ERROR_CODE_COLUMN, new Utf8(), true),
+  ]);
 }
 
 /** The empty result: right schema, zero rows. */
@@ -24,7 +33,7 @@ export function emptyResultTable(outputType: DataType): Table {
 
 /**
  * Concatenates `parts` (already in input-row order) into a Table. Rows whose `errors[i]` is set get
- * a null result and that text as status. Values must already fit the type (see valueProblem).
+ * a null result, the error's message as status and its code as error_code (a plain text: ROW_ERROR). Values must already fit the type (see valueProblem).
  */
 export function assembleTable(
   outputType: DataType,
@@ -51,31 +60,36 @@ export function assembleTable(
   return batches.length === 0 ? new Table(schema) : new Table(schema, batches);
 }
 
-/** Flattens parts into per-row (value, status) views without copying the values. */
+/** Flattens parts into per-row (value, status, code) views without copying the values. */
 function rowsOf(parts: BatchOutput<unknown>[], n: number) {
   const values: unknown[] = new Array(n);
   const statuses: string[] = new Array(n);
+  const codes: (string | null)[] = new Array(n);
   let r = 0;
   for (const p of parts) {
     for (let i = 0; i < p.values.length; i++, r++) {
       const err = p.errors?.[i];
-      if (err !== null && err !== undefined) {
+      const rowError = err === null || err === undefined ? null : typeof err === 'string' ? { code: ROW_ERROR_CODE, message: err } : err;
+      if (rowError !== null) {
         values[r] = null;
-        statuses[r] = err;
+        statuses[r] = rowError.message;
+        codes[r] = rowError.code;
       } else {
         values[r] = p.values[i] ?? null;
         statuses[r] = ROW_OK;
+        codes[r] = null;
       }
     }
   }
-  return { values, statuses };
+  return { values, statuses, codes };
 }
 
 function buildBatch(schema: Schema, type: DataType, kind: OutputKind, parts: BatchOutput<unknown>[], n: number) {
-  const { values, statuses } = rowsOf(parts, n);
+  const { values, statuses, codes } = rowsOf(parts, n);
   const result = buildResult(type, kind, values);
   const status = buildUtf8(new Utf8(), statuses, true);
-  const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [result, status] });
+  const errorCode = buildUtf8(new Utf8(), codes, true);
+  const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [result, status, errorCode] });
   return new RecordBatch(schema, struct);
 }
 
@@ -149,7 +163,7 @@ function copyInto(target: Float32Array | Float64Array, row: ArrayLike<number> | 
 const encoder = new TextEncoder();
 
 /**
- * Builds a Utf8 column. `repetitive` (the status column: mostly 'ok' and a few error texts) encodes
+ * Builds a Utf8 column. `repetitive` (status and error_code: mostly 'ok'/null and a few error texts) encodes
  * each distinct string once and copies its bytes, about 5x faster than encoding every row.
  */
 function buildUtf8(type: Utf8, strings: (string | null)[], repetitive = false): Data<Utf8> {

@@ -5,8 +5,9 @@ import type { Table } from 'apache-arrow';
 import { sliceRows } from './arrow';
 import { BatchOutputError, TimeoutError } from './errors';
 import { valueProblem, type OutputKind } from './output-type';
+import { OUTPUT_TYPE_CODE, toRowError } from './row-error';
 import { abortReason } from './timers';
-import type { BatchFunction, BatchOutput, TimerApi } from './types';
+import type { BatchFunction, BatchOutput, RowError, TimerApi } from './types';
 
 export interface AttemptSpec<T> {
   fn: BatchFunction<T>;
@@ -63,10 +64,11 @@ function lengthOf(x: unknown): number | null {
 /**
  * Checks a function's output against its contract: throws BatchOutputError on a wrong number of
  * values/errors (a chunk-level failure, retried and isolated), and turns values that do not fit the
- * output type into row errors. Returns an output whose `errors` is always present.
+ * output type into row errors. Returns an output whose `errors` is always present, each a
+ * RowError or null (plain texts become ROW_ERROR, core/row-error.ts).
  */
 export function checkOutput<T>(out: BatchOutput<T>, rows: number, kind: OutputKind | undefined): BatchOutput<T> & {
-  errors: ReadonlyArray<string | null>;
+  errors: ReadonlyArray<RowError | null>;
 } {
   const nValues = lengthOf(out?.values);
   if (nValues !== rows) throw new BatchOutputError('values', nValues, rows);
@@ -74,16 +76,20 @@ export function checkOutput<T>(out: BatchOutput<T>, rows: number, kind: OutputKi
   if (given !== undefined && given !== null && lengthOf(given) !== rows) {
     throw new BatchOutputError('errors', lengthOf(given), rows);
   }
-  const errors: (string | null)[] = new Array(rows);
+  const errors: (RowError | null)[] = new Array(rows);
   for (let i = 0; i < rows; i++) {
     const e = given?.[i];
-    if (e === null || e === undefined) errors[i] = kind ? valueProblem(kind, out.values[i]) : null;
-    else errors[i] = String(e) || 'failed (the batch function gave an empty error text)';
+    if (e === null || e === undefined) {
+      const problem = kind ? valueProblem(kind, out.values[i]) : null;
+      errors[i] = problem === null ? null : { code: OUTPUT_TYPE_CODE, message: problem };
+    } else {
+      errors[i] = toRowError(e === '' ? { message: '' } : e);
+    }
   }
   return { values: out.values, errors };
 }
 
-export function countErrors(errors: ReadonlyArray<string | null>): number {
+export function countErrors(errors: ReadonlyArray<unknown>): number {
   let n = 0;
   for (const e of errors) if (e !== null) n++;
   return n;

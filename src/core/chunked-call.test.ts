@@ -38,7 +38,7 @@ describe('chunkedCall (examples)', () => {
     const res = await chunkedCall(inputTable(0), fn, { numChunks: 4, outputType: new FixedSizeList(2, new Field('item', new Float32())) });
     expect(fn).not.toHaveBeenCalled();
     expect(res.table.numRows).toBe(0);
-    expect(res.table.schema.fields.map((f) => f.name)).toEqual(['result', 'status']);
+    expect(res.table.schema.fields.map((f) => f.name)).toEqual(['result', 'status', 'error_code']);
     expect(String(res.table.schema.fields[0].type)).toContain('FixedSizeList');
   });
 
@@ -238,6 +238,7 @@ describe('chunkedCall timeouts (fake timers)', () => {
     expect(res.table.getChild('status')?.get(0)).toBe(
       'TimeoutError: chunk 0 (rows 0-0) timed out after 2 s (timeout: 2). Raise `timeout`, lower `chunkSize`, or leave `timeout` undefined to wait forever.',
     );
+    expect(res.table.getChild('error_code')?.get(0)).toBe('TIMEOUT');
     expect(seen[0].aborted).toBe(true);
     expect(seen[0].reason).toBeInstanceOf(Error);
   });

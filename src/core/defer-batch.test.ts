@@ -80,7 +80,7 @@ describe('deferBatch', () => {
     await vi.runAllTimersAsync();
     await expect(h.get()).resolves.toEqual({
       values: [1, null, 'three'],
-      errors: [null, 'two is bad', 'result "three" is not a number'],
+      errors: [null, { code: 'ERROR', message: 'two is bad' }, { code: 'OUTPUT_TYPE', message: 'result "three" is not a number' }],
     });
   });
 

@@ -46,6 +46,6 @@ describe('functionFromBatch', () => {
     await fn.chunkedCall(args, { numChunks: 2, timers: defaultTimers });
     expect(reads).toBe(before);
     const out = await fn.deferBatch(tableFromArrays({ x: Float64Array.of(1, 13) })).get();
-    expect(out).toEqual({ values: [2, null], errors: [null, 'unlucky'] });
+    expect(out).toEqual({ values: [2, null], errors: [null, { code: 'ROW_ERROR', message: 'unlucky' }] });
   });
 });

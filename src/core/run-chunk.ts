@@ -9,8 +9,9 @@ import { isolateFailures } from './isolate';
 import type { OutputKind } from './output-type';
 import type { ResolvedCallOptions } from './plan-chunks';
 import { retry } from './retry';
+import { rowErrorFrom } from './row-error';
 import { abortReason } from './timers';
-import type { BatchFunction, BatchOutput, ChunkPlan, ChunkProgressEvent, TimerApi } from './types';
+import type { BatchFunction, BatchOutput, ChunkPlan, ChunkProgressEvent, RowError, TimerApi } from './types';
 
 export interface ChunkRunner<T> {
   fn: BatchFunction<T>;
@@ -26,7 +27,7 @@ export interface ChunkRunner<T> {
   emit: (event: ChunkProgressEvent) => void;
 }
 
-type Checked<T> = BatchOutput<T> & { errors: ReadonlyArray<string | null> };
+type Checked<T> = BatchOutput<T> & { errors: ReadonlyArray<RowError | null> };
 
 /**
  * Runs one chunk. Resolves with one value and one error-or-null per row. Rejects with the signal's
@@ -52,7 +53,7 @@ export async function runChunk<T>(chunk: ChunkPlan, r: ChunkRunner<T>): Promise<
     const failedRows = countErrors(out.errors);
     const latencyMs = r.timers.now() - started;
     if (failedRows > 0 && (onError === 'raise' || failedRows === rows)) {
-      const first = out.errors.find((e) => e !== null) as string;
+      const first = (out.errors.find((e) => e !== null) as RowError).message;
       r.emit({ status: 'failed', chunk: index, offset, rows, attempt, latencyMs, error: first });
       if (onError === 'raise') {
         const bad: number[] = [];
@@ -95,7 +96,7 @@ export async function runChunk<T>(chunk: ChunkPlan, r: ChunkRunner<T>): Promise<
 
   const isolated = await isolateFailures<Checked<T>>(offset, rows, lastError, {
     run: tryRange,
-    fail: (_off, n, cause) => ({ values: new Array<null>(n).fill(null), errors: new Array<string>(n).fill(describeError(cause)) }),
+    fail: (_off, n, cause) => ({ values: new Array<null>(n).fill(null), errors: new Array<RowError>(n).fill(rowErrorFrom(cause)) }),
     concat: (parts) => ({ values: parts.flatMap((p) => p.values), errors: parts.flatMap((p) => p.errors) }),
     split: () => {
       if (r.signal.aborted) throw abortReason(r.signal);

@@ -25,12 +25,23 @@ export interface BatchContext {
 }
 
 /**
+ * A failed row's status: `code` is stable (switch on it: the code of the error class that failed
+ * the row, e.g. TIMEOUT, or ROW_ERROR for a plain text, NULL_TEXT, OUTPUT_TYPE — core/row-error.ts);
+ * `message` says what happened, for people. The result table carries them as `error_code` and `status`.
+ */
+export interface RowError {
+  code: string;
+  message: string;
+}
+
+/**
  * The result of running one batch: one entry per input row, in input order.
- * `errors[i]` non-null marks row i as failed with that message (its value is ignored).
+ * `errors[i]` non-null marks row i as failed (its value is ignored): a `{ code, message }`, or a
+ * plain message (its code is then ROW_ERROR).
  */
 export interface BatchOutput<T> {
   values: ReadonlyArray<T | null>;
-  errors?: ReadonlyArray<string | null>;
+  errors?: ReadonlyArray<string | RowError | null>;
 }
 
 /** Runs one batch of rows (a slice of the args table, one column per argument). */
@@ -110,12 +121,13 @@ export interface ResultSink {
 /** What chunkedCall takes as input: a Table, or record batches read incrementally. */
 export type CallInput = Table | AsyncIterable<RecordBatch>;
 
-/** Per-row status: 'ok' or the error text. */
+/** Per-row status: 'ok' or the error message. */
 export const ROW_OK = 'ok';
 
 /**
- * The engine's answer: an Arrow Table with `result` (the requested output type) and `status`
- * (utf8: 'ok' or the error text) columns; row i always corresponds to input row i.
+ * The engine's answer: an Arrow Table with `result` (the requested output type), `status` (utf8:
+ * 'ok' or the error message) and `error_code` (utf8, null for ok rows) columns; row i always
+ * corresponds to input row i.
  */
 export interface ChunkedCallResult {
   /** Every result row; empty (right schema) when the results went to a `sink`. */

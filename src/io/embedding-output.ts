@@ -1,10 +1,12 @@
 // The output dataset: every input column, plus `embedding` (list<float32>), plus `status` (utf8:
-// 'ok' or the error text) only when some row failed. Row i of the output is row i of the input.
+// 'ok' or the error message) and, when the codes are known, `error_code` only when some row
+// failed. Row i of the output is row i of the input.
 // Built lazily per row group, so a 1M × 512 output never exists as one buffer: each group's
 // embedding column is a zero-copy slice of a List<Float32> vector, or is packed from per-row
 // arrays just for that group.
 import { DataType, Field, Float32, List, Precision, Table, Utf8, makeData, makeVector, vectorFromArray } from 'apache-arrow';
 import type { Data, FixedSizeList, Vector } from 'apache-arrow';
+import { ERROR_CODE_COLUMN } from '../core/assemble';
 import { ROW_OK, type ChunkedCallResult } from '../core/types';
 import { ColumnConflictError, EmbeddingShapeError } from './errors';
 import { writeParquetChunks, type ParquetWriteOptions } from './parquet-write';
@@ -16,6 +18,8 @@ export interface EmbeddingColumns {
   embeddings: EmbeddingValues;
   /** Per-row 'ok' or error text (the engine's `status` column). Omitted: rows without an embedding failed. */
   status?: Vector | ReadonlyArray<string | null | undefined>;
+  /** Per-row error code, null for ok rows (the engine's `error_code` column); written next to `status` when given. */
+  errorCodes?: Vector | ReadonlyArray<string | null | undefined>;
 }
 
 export interface EmbeddingOutputOptions extends ParquetWriteOptions {
@@ -23,9 +27,11 @@ export interface EmbeddingOutputOptions extends ParquetWriteOptions {
   embeddingColumn?: string;
   /** Default 'status'. */
   statusColumn?: string;
+  /** Default 'error_code'. */
+  errorCodeColumn?: string;
 }
 
-/** Picks `result` and `status` from the engine's result (ChunkedCallResult or its table). */
+/** Picks `result`, `status` and `error_code` from the engine's result (ChunkedCallResult or its table). */
 export function embeddingsFromResult(result: ChunkedCallResult | Table): EmbeddingColumns {
   const table = result instanceof Table ? result : result.table;
   const embeddings = table.getChild('result');
@@ -33,7 +39,8 @@ export function embeddingsFromResult(result: ChunkedCallResult | Table): Embeddi
     throw new EmbeddingShapeError('<result>', `the result table has no "result" column (columns: ${table.schema.fields.map((f) => f.name).join(', ')}).`);
   }
   const status = table.getChild('status') ?? undefined;
-  return { embeddings, status };
+  const errorCodes = table.getChild(ERROR_CODE_COLUMN) ?? undefined;
+  return errorCodes ? { embeddings, status, errorCodes } : { embeddings, status };
 }
 
 const lengthOf = (v: EmbeddingValues | NonNullable<EmbeddingColumns['status']>): number =>
@@ -124,7 +131,7 @@ function packEmbeddings(values: EmbeddingValues, start: number, end: number, fil
 }
 
 /** Checks lengths, names and dimensions up front so the write cannot fail half-way. */
-function validate(input: Table, cols: EmbeddingColumns, embName: string, statusName: string, file: string): { writeStatus: boolean; dim: number | undefined } {
+function validate(input: Table, cols: EmbeddingColumns, embName: string, statusNames: StatusNames, file: string): { writeStatus: boolean; dim: number | undefined } {
   const rows = input.numRows;
   const embRows = lengthOf(cols.embeddings);
   if (embRows !== rows) {
@@ -132,6 +139,9 @@ function validate(input: Table, cols: EmbeddingColumns, embName: string, statusN
   }
   if (cols.status !== undefined && lengthOf(cols.status) !== rows) {
     throw new EmbeddingShapeError(file, `the status column has ${lengthOf(cols.status)} entries for ${rows} input rows.`);
+  }
+  if (cols.errorCodes !== undefined && lengthOf(cols.errorCodes) !== rows) {
+    throw new EmbeddingShapeError(file, `the error_code column has ${lengthOf(cols.errorCodes)} entries for ${rows} input rows.`);
   }
   checkOutputNames(input, embName, undefined, file);
   let dim: number | undefined;
@@ -161,15 +171,21 @@ function validate(input: Table, cols: EmbeddingColumns, embName: string, statusN
       }
     }
   }
-  if (writeStatus) checkOutputNames(input, embName, statusName, file);
+  if (writeStatus) checkOutputNames(input, embName, statusNames.status, file, cols.errorCodes ? statusNames.code : undefined);
   return { writeStatus, dim };
 }
 
+/** The names of the status columns: the message, and the code (written when the codes are known). */
+interface StatusNames {
+  status: string;
+  code: string;
+}
+
 /**
- * The output adds `embName` (and `statusName` when given) to the input's columns: a clash is a
- * ColumnConflictError. Exported for writers that build the row groups themselves (the app's export).
+ * The output adds `embName` (and `statusName`, `codeName` when given) to the input's columns: a clash
+ * is a ColumnConflictError. Exported for writers that build the row groups themselves (the app's export).
  */
-export function checkOutputNames(input: Table, embName: string, statusName: string | undefined, file: string): void {
+export function checkOutputNames(input: Table, embName: string, statusName: string | undefined, file: string, codeName?: string): void {
   const names = input.schema.fields.map((f) => f.name);
   if (names.includes(embName)) {
     throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(embName)}; drop it or choose another output name (embeddingColumn option).`);
@@ -177,10 +193,13 @@ export function checkOutputNames(input: Table, embName: string, statusName: stri
   if (statusName !== undefined && names.includes(statusName)) {
     throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(statusName)}; choose another name for the per-row status (statusColumn option).`);
   }
+  if (codeName !== undefined && names.includes(codeName)) {
+    throw new ColumnConflictError(file, `the input already has a column named ${JSON.stringify(codeName)}; choose another name for the per-row error code (errorCodeColumn option).`);
+  }
 }
 
-/** The output rows [start, end) as a table: input columns + embedding (+ status). */
-function outputSlice(input: Table, cols: EmbeddingColumns, start: number, end: number, embName: string, statusName: string | undefined, file: string): Table {
+/** The output rows [start, end) as a table: input columns + embedding (+ status + error_code). */
+function outputSlice(input: Table, cols: EmbeddingColumns, start: number, end: number, embName: string, statusNames: StatusNames | undefined, file: string): Table {
   const slice = input.slice(start, end);
   const columns: Record<string, Vector> = {};
   input.schema.fields.forEach((f, i) => {
@@ -191,10 +210,16 @@ function outputSlice(input: Table, cols: EmbeddingColumns, start: number, end: n
     vec && isListOfFloat32(vec.type)
       ? vec.slice(start, end)
       : makeVector(vec && isFixedSizeOfFloat32(vec.type) ? packFixedSize(vec, start, end) : packEmbeddings(cols.embeddings, start, end, file));
-  if (statusName !== undefined) {
+  if (statusNames !== undefined) {
     const status: string[] = new Array(end - start);
     for (let i = start; i < end; i++) status[i - start] = statusAt(cols, i);
-    columns[statusName] = vectorFromArray(status, new Utf8());
+    columns[statusNames.status] = vectorFromArray(status, new Utf8());
+    const codes = cols.errorCodes;
+    if (codes !== undefined) {
+      columns[statusNames.code] = isVector(codes)
+        ? codes.slice(start, end)
+        : vectorFromArray(Array.from({ length: end - start }, (_, k) => codes[start + k] ?? null), new Utf8());
+    }
   }
   return new Table(columns);
 }
@@ -211,16 +236,16 @@ export async function* writeEmbeddingsParquet(
   const file = options.fileName ?? 'output.parquet';
   const cols = 'embeddings' in embeddings ? embeddings : embeddingsFromResult(embeddings);
   const embName = options.embeddingColumn ?? 'embedding';
-  const statusName = options.statusColumn ?? 'status';
-  const { writeStatus } = validate(input, cols, embName, statusName, file);
+  const statusNames: StatusNames = { status: options.statusColumn ?? 'status', code: options.errorCodeColumn ?? ERROR_CODE_COLUMN };
+  const { writeStatus } = validate(input, cols, embName, statusNames, file);
   const rowGroupRows = Math.max(1, Math.floor(options.rowGroupRows ?? 10_000));
   function* slices(): Generator<Table> {
     for (let start = 0; start < input.numRows; start += rowGroupRows) {
-      yield outputSlice(input, cols, start, Math.min(input.numRows, start + rowGroupRows), embName, writeStatus ? statusName : undefined, file);
+      yield outputSlice(input, cols, start, Math.min(input.numRows, start + rowGroupRows), embName, writeStatus ? statusNames : undefined, file);
     }
   }
   if (input.numRows === 0) {
-    yield* writeParquetChunks(outputSlice(input, cols, 0, 0, embName, writeStatus ? statusName : undefined, file), options);
+    yield* writeParquetChunks(outputSlice(input, cols, 0, 0, embName, writeStatus ? statusNames : undefined, file), options);
     return;
   }
   yield* writeParquetChunks(slices(), { ...options, rowGroupRows });

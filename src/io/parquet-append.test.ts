@@ -1,6 +1,6 @@
 import { Field, Float32, List, Table, makeData, makeVector, tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, withoutLastColumn, parseWithBigInts, stringifyWithBigInts } from './parquet-append';
+import { arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, withoutLastColumns, parseWithBigInts, stringifyWithBigInts } from './parquet-append';
 import { readParquet } from './parquet-read';
 import { writeParquetBuffer } from './parquet-write';
 
@@ -47,7 +47,7 @@ describe('parquet pieces appended into one file', () => {
     const withStatus = new Table({ id: t.getChild('id')!, embedding: t.getChild('embedding')!, text: t.getChild('text')! });
     const piece = parquetPiece(await writeParquetBuffer(withStatus, { rowGroupRows: 4 }), 4);
     const kept = new Table({ id: t.getChild('id')!, embedding: t.getChild('embedding')! });
-    const dropped = withoutLastColumn(piece.meta, piece.rowGroups, await arrowSchemaOf(kept.schema));
+    const dropped = withoutLastColumns(piece.meta, piece.rowGroups, await arrowSchemaOf(kept.schema));
     const footer = parquetFooter(dropped.template, dropped.rowGroups);
     const file = new Uint8Array(4 + piece.data.byteLength + footer.byteLength);
     file.set(parquetHead(), 0);

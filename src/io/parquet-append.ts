@@ -74,27 +74,33 @@ export function parquetFooter(template: FileMetaData, rowGroups: RowGroup[]): Ui
  * a file of the remaining columns (see arrowSchemaOf), since readers rely on it for list types.
  * Used to drop an all-'ok' status column whose need is only known at the end.
  */
-export function withoutLastColumn(template: FileMetaData, rowGroups: RowGroup[], arrowSchema: string | undefined): { template: FileMetaData; rowGroups: RowGroup[] } {
-  const last = template.schema.at(-1);
-  if (!last || last.num_children || (template.schema[0].num_children ?? 0) < 2) {
-    throw new Error('withoutLastColumn: the last column is not a flat column of a multi-column file');
+export function withoutLastColumns(
+  template: FileMetaData,
+  rowGroups: RowGroup[],
+  arrowSchema: string | undefined,
+  count = 1,
+): { template: FileMetaData; rowGroups: RowGroup[] } {
+  const last = template.schema.slice(-count);
+  if (!(count >= 1) || last.length !== count || last.some((c) => c.num_children) || (template.schema[0].num_children ?? 0) < count + 1) {
+    throw new Error(`withoutLastColumns: the last ${count} columns are not flat columns of a file with more columns`);
   }
-  const root = { ...template.schema[0], num_children: (template.schema[0].num_children ?? 0) - 1 };
+  const root = { ...template.schema[0], num_children: (template.schema[0].num_children ?? 0) - count };
   return {
     template: {
       ...template,
-      schema: [root, ...template.schema.slice(1, -1)],
+      schema: [root, ...template.schema.slice(1, -count)],
       key_value_metadata: template.key_value_metadata
         ?.filter((kv) => kv.key !== 'ARROW:schema')
         .concat(arrowSchema === undefined ? [] : [{ key: 'ARROW:schema', value: arrowSchema }]),
     },
     rowGroups: rowGroups.map((rg) => {
-      const dropped = rg.columns.at(-1)?.meta_data;
+      const dropped = rg.columns.slice(-count).map((c) => c.meta_data);
+      const sum = (size: (m: (typeof dropped)[number]) => bigint | undefined) => dropped.reduce((n, m) => n + (size(m) ?? 0n), 0n);
       return {
         ...rg,
-        columns: rg.columns.slice(0, -1),
-        total_byte_size: rg.total_byte_size - (dropped?.total_uncompressed_size ?? 0n),
-        total_compressed_size: rg.total_compressed_size === undefined ? undefined : rg.total_compressed_size - (dropped?.total_compressed_size ?? 0n),
+        columns: rg.columns.slice(0, -count),
+        total_byte_size: rg.total_byte_size - sum((m) => m?.total_uncompressed_size),
+        total_compressed_size: rg.total_compressed_size === undefined ? undefined : rg.total_compressed_size - sum((m) => m?.total_compressed_size),
       };
     }),
   };

@@ -70,25 +70,28 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     }
   });
 
-  it('takes the engine result table (result + status) and writes status only because rows failed', async () => {
+  it('takes the engine result table (result + status + error_code) and writes status and error_code only because rows failed', async () => {
     const dim = 8;
     const input = await sampleTable(1_000);
     const failed = new Set([0, 17, 500, 999]);
     const result = new Table({
       result: listVector(Array.from({ length: 1_000 }, (_, i) => (failed.has(i) ? null : embeddingOf(i, dim))), dim),
       status: vectorFromArray(Array.from({ length: 1_000 }, (_, i) => (failed.has(i) ? `boom ${i}` : 'ok')), new Utf8()),
+      error_code: vectorFromArray(Array.from({ length: 1_000 }, (_, i) => (failed.has(i) ? 'BOOM' : null)), new Utf8()),
     });
     const { bytes } = await collect(writeEmbeddingsParquet(input, result, { rowGroupRows: 300 }));
     const rows = await readWithHyparquet(bytes);
-    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status']);
+    expect(Object.keys(rows[0])).toEqual(['id', 'text', 'score', 'embedding', 'status', 'error_code']);
     rows.forEach((row, i) => {
       expect(row.id).toBe(i);
       if (failed.has(i)) {
         expect(row.embedding ?? null).toBeNull();
         expect(row.status).toBe(`boom ${i}`);
+        expect(row.error_code).toBe('BOOM');
       } else {
         expect(row.embedding).toEqual(Array.from(embeddingOf(i, dim)));
         expect(row.status).toBe('ok');
+        expect(row.error_code ?? null).toBeNull();
       }
     });
   });

@@ -3,9 +3,10 @@
 import {
   Bool, Field, Float32, Float64, Int32, List, Table, Type, Utf8, tableFromIPC, tableToIPC, type Data, type DataType, type Vector,
 } from 'apache-arrow';
-import { assembleTable } from '../core/assemble';
+import { assembleTable, ERROR_CODE_COLUMN } from '../core/assemble';
 import { outputKind, valueProblem, type OutputKind } from '../core/output-type';
-import type { BatchOutput } from '../core/types';
+import { OUTPUT_TYPE_CODE } from '../core/row-error';
+import type { BatchOutput, RowError } from '../core/types';
 import type { CallResults } from './call-results';
 import type { ArgType, FunctionSpec, OutputType } from '../protocol/define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
@@ -211,7 +212,7 @@ function* checkedParts(results: CallResults, output: OutputType, kind: OutputKin
       yield part;
       continue;
     }
-    let errors = part.errors as (string | null)[] | undefined;
+    let errors = part.errors as (string | RowError | null)[] | undefined;
     const values = part.values as unknown[];
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
@@ -223,16 +224,17 @@ function* checkedParts(results: CallResults, output: OutputType, kind: OutputKin
       const problem = valueProblem(kind, v);
       if (problem === null) continue;
       values[i] = null;
-      errors ??= new Array<string | null>(values.length).fill(null);
-      errors[i] = problem;
+      errors ??= new Array<RowError | null>(values.length).fill(null);
+      errors[i] = { code: OUTPUT_TYPE_CODE, message: problem };
     }
     yield errors ? { values, errors } : { values };
   }
 }
 
 /**
- * The answer of GET /calls/:id: `result` (the output type) and `status` ('ok', the row's error, or
- * 'pending'), built by the core's assembly (core/assemble.ts) like every local result table.
+ * The answer of GET /calls/:id: `result` (the output type), `status` ('ok', the row's error
+ * message, or 'pending') and `error_code` (the row error's code: null for ok, PENDING for pending),
+ * built by the core's assembly (core/assemble.ts) like every local result table.
  */
 export function resultIpc(results: CallResults, output?: OutputType): Uint8Array {
   const type = output ?? inferOutput(results);
@@ -243,9 +245,10 @@ export function resultIpc(results: CallResults, output?: OutputType): Uint8Array
   // Vectors (every embedding call) go out through the lean writer, which the client's lean reader
   // reads as views: the same buffers the assembly built, no second copy.
   const batch = table.batches[0];
-  if (!batch) return writeIpcStream([floatListColumn('result', [], type === 'float64[]'), utf8Column('status', [])], 0);
+  if (!batch) return writeIpcStream([floatListColumn('result', [], type === 'float64[]'), utf8Column('status', []), utf8Column(ERROR_CODE_COLUMN, [])], 0);
   const result = batch.getChildAt(0)!.data[0] as Data<List>;
   const status = batch.getChildAt(1)!.data[0] as Data<Utf8>;
+  const code = batch.getChildAt(2)!.data[0] as Data<Utf8>;
   const floats = result.children[0].values as Float32Array | Float64Array;
   return writeIpcStream([
     {
@@ -253,5 +256,9 @@ export function resultIpc(results: CallResults, output?: OutputType): Uint8Array
       validity: result.nullCount > 0 ? result.nullBitmap : null, offsets: result.valueOffsets, values: floats,
     },
     { type: 'utf8', name: 'status', length: status.length, nullCount: 0, validity: null, offsets: status.valueOffsets, data: status.values },
+    {
+      type: 'utf8', name: ERROR_CODE_COLUMN, length: code.length, nullCount: code.nullCount,
+      validity: code.nullCount > 0 ? code.nullBitmap : null, offsets: code.valueOffsets, data: code.values,
+    },
   ], result.length);
 }

@@ -3,6 +3,7 @@ import { defaultTimers } from '../core/timers';
 import type { TimerApi } from '../core/types';
 import { Batcher, type BatchExecutor } from './batcher';
 import { MemoryQueueStore } from './memory-store';
+import { CANCELLED_STATUS } from './errors';
 
 const STREAM = 'len@1';
 // Deterministic jitter: random() = 0.5 → backoff delays are half their ceiling.
@@ -49,10 +50,18 @@ function harness(opts: { max: number; dur: number; retries?: number; execute?: B
   };
 }
 
+/** The call's values, and its row statuses as the answer's `status` column shows them ('ok' or the message). */
 async function result(store: MemoryQueueStore, id: string): Promise<{ values: unknown[]; statuses: (string | null)[] }> {
   const call = await store.getCall(id);
   if (!call) throw new Error(`no call ${id}`);
-  return call.results.toArrays();
+  const { values, statuses } = call.results.toArrays();
+  return { values, statuses: statuses.map((s) => (s === null || s === 'ok' ? s : s.message)) };
+}
+
+/** The call's row error codes (null for ok rows). */
+async function codes(store: MemoryQueueStore, id: string): Promise<(string | null)[]> {
+  const { statuses } = (await store.getCall(id))!.results.toArrays();
+  return statuses.map((s) => (s === null || s === 'ok' ? null : s.code));
 }
 
 beforeEach(() => {
@@ -209,25 +218,26 @@ describe('Batcher failures', () => {
       retries: 2,
       execute: async (rows) => {
         calls++;
-        return { values: rows.map(() => 1), errors: rows.map((r) => (r.index === 1 ? 'empty text' : null)) };
+        return { values: rows.map(() => 1), errors: rows.map((r) => (r.index === 1 ? { code: 'EMPTY_TEXT', message: 'empty text' } : null)) };
       },
     });
     await h.submit('a', ['x', '', 'z']);
     await vi.advanceTimersByTimeAsync(0);
     expect(calls).toBe(1);
     expect(await result(h.store, 'a')).toEqual({ values: [1, null, 1], statuses: ['ok', 'empty text', 'ok'] });
+    expect(await codes(h.store, 'a')).toEqual([null, 'EMPTY_TEXT', null]);
   });
 
   test('cancel drops rows not yet started; started rows finish', async () => {
     const h = harness({ max: 2, dur: 1000 });
     await h.submit('a', ['1', '2', '3']);
     await vi.advanceTimersByTimeAsync(0);
-    expect(await h.store.cancelCall('a', 'cancelled')).toBe(true);
+    expect(await h.store.cancelCall('a', CANCELLED_STATUS)).toBe(true);
     await vi.advanceTimersByTimeAsync(2000);
     expect(h.batches).toEqual([['a:0', 'a:1']]);
     const call = await h.store.getCall('a');
     expect(call?.state).toBe('cancelled');
-    expect(call?.results.toArrays().statuses).toEqual(['ok', 'ok', 'cancelled']);
+    expect(call?.results.toArrays().statuses).toEqual(['ok', 'ok', CANCELLED_STATUS]);
   });
 
   test('drain with flush sends a partial buffer at once', async () => {

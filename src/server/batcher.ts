@@ -9,14 +9,15 @@
 import type { TimerApi } from '../core/types';
 import { backoffDelayMs, retry, type RetryPolicy } from '../core/retry';
 import { isolateFailures } from '../core/isolate';
-import { describeError } from '../core/errors';
+import { rowErrorFrom } from '../core/row-error';
+import type { RowError } from '../core/types';
 import { CANCELLED_STATUS } from './errors';
 import type { QueueStore, QueuedRow, RowOutcome } from './store';
 
 /** What running one batch yields: one value per row, optional per-row errors. */
 export interface ExecutedBatch {
   values: ReadonlyArray<unknown>;
-  errors?: ReadonlyArray<string | null | undefined>;
+  errors?: ReadonlyArray<RowError | null | undefined>;
 }
 
 /**
@@ -278,7 +279,7 @@ export class Batcher {
    */
   private async runIsolating(rows: QueuedRow[], retries: number, signal: AbortSignal): Promise<RowOutcome[]> {
     const { execute, timers, retryBackoffMs = 100 } = this.opts;
-    const failRows = (part: QueuedRow[], error: string): RowOutcome[] => part.map((r) => ({ callId: r.callId, index: r.index, value: null, error }));
+    const failRows = (part: QueuedRow[], error: RowError): RowOutcome[] => part.map((r) => ({ callId: r.callId, index: r.index, value: null, error }));
     const runPart = async (part: QueuedRow[], attempt: number): Promise<RowOutcome[]> => {
       if (signal.aborted) return failRows(part, CANCELLED_STATUS);
       const out = await execute(part, attempt, signal);
@@ -305,7 +306,7 @@ export class Batcher {
     }
     return isolateFailures<RowOutcome[]>(0, rows.length, cause, {
       run: (off, n) => runPart(rows.slice(off, off + n), 1),
-      fail: (off, n, err) => failRows(rows.slice(off, off + n), signal.aborted ? CANCELLED_STATUS : describeError(err)),
+      fail: (off, n, err) => failRows(rows.slice(off, off + n), signal.aborted ? CANCELLED_STATUS : rowErrorFrom(err)),
       concat: (parts) => parts.flat(),
       split: (err) => (signal.aborted || this.stopped ? 'stop' : ONE_BY_ONE.has(errorName(err)) ? 'rows' : 'halves'),
     });
@@ -343,7 +344,7 @@ export class Batcher {
    * grace period): waiting rows and rows of batches still running. A late real outcome of a
    * running batch is then ignored by the store (first outcome wins).
    */
-  async handBack(status: string): Promise<void> {
+  async handBack(status: RowError): Promise<void> {
     this.stopped = true;
     this.clearTimer();
     const { store, stream } = this.opts;

@@ -17,8 +17,8 @@ describe('CallResults', () => {
     const r = new CallResults(4);
     r.setOk(0, new Float32Array([1, 2]));
     r.setOk(1, new Float32Array([3, 4, 5])); // another length
-    r.setFailed(2, 'boom');
-    expect(r.toArrays()).toEqual({ values: [new Float32Array([1, 2]), new Float32Array([3, 4, 5]), null, null], statuses: ['ok', 'ok', 'boom', null] });
+    r.setFailed(2, { code: 'ROW_ERROR', message: 'boom' });
+    expect(r.toArrays()).toEqual({ values: [new Float32Array([1, 2]), new Float32Array([3, 4, 5]), null, null], statuses: ['ok', 'ok', { code: 'ROW_ERROR', message: 'boom' }, null] });
     r.setOk(3, 'text');
     expect(r.value(3)).toBe('text');
   });
@@ -37,12 +37,12 @@ describe('CallResults', () => {
     const r = new CallResults(5);
     r.setOk(0, new Float64Array([1]));
     r.setOk(1, null);
-    r.setFailed(3, 'bad row');
+    r.setFailed(3, { code: 'BAD_ROW', message: 'bad row' });
     r.setOk(4, new Float64Array([4]));
     const parts = [...r.parts(2)];
     expect(parts.map((p) => p.values.length)).toEqual([2, 2, 1]);
     expect(parts[0]).toEqual({ values: [new Float64Array([1]), null] });
-    expect(parts[1]).toEqual({ values: [null, null], errors: [PENDING_STATUS, 'bad row'] });
+    expect(parts[1]).toEqual({ values: [null, null], errors: [PENDING_STATUS, { code: 'BAD_ROW', message: 'bad row' }] });
     expect(r.has(2)).toBe(false);
     expect(r.has(1)).toBe(true);
   });

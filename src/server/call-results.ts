@@ -4,16 +4,16 @@
 // its floats and nothing per row. Any other value (scalars, text, mixed lengths) falls back to one
 // array slot per row. Shared by the memory store (which keeps it) and the Redis store (which builds
 // it on read); the answer's Arrow table is assembled from it by core/assemble.ts.
-import type { BatchOutput } from '../core/types';
+import type { BatchOutput, RowError } from '../core/types';
 
 /**
- * A failed row's error as the stores keep it: opaque to them (never parsed), JSON-able; the
- * answer's `status` column carries it.
+ * A failed row's error as the stores keep it: the core's `{ code, message }`, opaque to them (never
+ * parsed); the answer's `status` column carries its message, `error_code` its code.
  */
-export type RowError = string;
+export type { RowError };
 
-/** The status text of a row that has no outcome yet (a call read before it finished). */
-export const PENDING_STATUS = 'pending';
+/** The status of a row that has no outcome yet (a call read before it finished). */
+export const PENDING_STATUS: RowError = { code: 'PENDING', message: 'pending' };
 
 const PENDING = 0;
 const OK = 1;
@@ -97,7 +97,7 @@ export class CallResults {
   setFailed(i: number, error: RowError): void {
     this.state[i] = FAILED;
     this.errors.set(i, error);
-    this.errorBytes += approxBytes(error) + 32;
+    this.errorBytes += approxBytes(error.code) + approxBytes(error.message) + 64;
   }
 
   /** 'ok', the row's error, or null while it has no outcome. */
@@ -133,13 +133,13 @@ export class CallResults {
     for (let at = 0; at < this.rows; at += partRows) {
       const n = Math.min(partRows, this.rows - at);
       const values = new Array<unknown>(n);
-      let errors: (string | null)[] | undefined;
+      let errors: (RowError | null)[] | undefined;
       for (let j = 0; j < n; j++) {
         const i = at + j;
         const s = this.state[i];
         values[j] = s === OK ? this.value(i) : null;
         if (s === FAILED || s === PENDING) {
-          errors ??= new Array<string | null>(n).fill(null);
+          errors ??= new Array<RowError | null>(n).fill(null);
           errors[j] = s === PENDING ? PENDING_STATUS : (this.errors.get(i) as RowError);
         }
       }

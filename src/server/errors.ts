@@ -5,6 +5,7 @@
 // QueueFullError, StoreUnavailableError) live in src/protocol/errors.ts, defined once for both sides.
 import { EmbedbookError, registerErrorClasses } from '../core/errors';
 import { CallLostError, HttpError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
+import type { RowError } from '../core/types';
 
 export { CallLostError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError };
 /** Every error the server answers with on purpose: an HttpError (status + headers). */
@@ -150,14 +151,15 @@ export class ServerShuttingDownError extends HttpError {
   override readonly name = 'ServerShuttingDownError';
   readonly statusCode = 503;
   constructor() {
-    super(SHUTTING_DOWN_STATUS);
+    super(SHUTTING_DOWN_MESSAGE);
   }
 }
 
-/** The per-row status text of rows the server handed back unprocessed while shutting down. */
-export const SHUTTING_DOWN_STATUS = 'server shutting down: row not processed, submit it again';
-/** The per-row status text of rows dropped by a cancel. */
-export const CANCELLED_STATUS = 'cancelled';
+const SHUTTING_DOWN_MESSAGE = 'server shutting down: row not processed, submit it again';
+/** The per-row status of rows the server handed back unprocessed while shutting down. */
+export const SHUTTING_DOWN_STATUS: RowError = { code: 'SERVER_SHUTTING_DOWN', message: SHUTTING_DOWN_MESSAGE };
+/** The per-row status of rows dropped by a cancel (the code of CancelledError). */
+export const CANCELLED_STATUS: RowError = { code: 'CANCELLED', message: 'cancelled' };
 
 /** A worker died (crash, process.exit, out of memory) or hung past the batch deadline. */
 export class WorkerLostError extends EmbedbookError {

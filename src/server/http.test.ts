@@ -57,7 +57,7 @@ describe('calls', () => {
     expect(body.rows).toBe(23);
     const { table, res: got } = await result(s.url, body.callId);
     expect(got.headers.get('content-type')).toContain(ARROW);
-    expect(table.schema.fields.map((f) => f.name)).toEqual(['result', 'status']);
+    expect(table.schema.fields.map((f) => f.name)).toEqual(['result', 'status', 'error_code']);
     expect(column(table, 'result')).toEqual(texts.map((t) => t.length));
     expect(column(table, 'status')).toEqual(texts.map(() => 'ok'));
   });
@@ -123,6 +123,7 @@ describe('calls', () => {
     const { table } = await result(s.url, await callId(await submit(s.url, 'poison', textTable(texts))));
     expect(column(table, 'result')).toEqual([2, 1, null, 4, 1]);
     expect(column(table, 'status')).toEqual(['ok', 'ok', 'RangeError: poison row in batch', 'ok', 'ok']);
+    expect(column(table, 'error_code')).toEqual([null, null, 'RANGE', null, null]);
     const metrics = await (await fetch(`${s.url}/metrics`)).text();
     expect(metrics).toMatch(/embedbook_retries_total\{function="poison"\} [1-9]/);
     expect(metrics).toContain('embedbook_rows_failed_total{function="poison"} 1');
@@ -136,6 +137,7 @@ describe('calls', () => {
     expect(v1).toBeNull();
     expect(v2).not.toEqual(v0);
     expect(column(table, 'status')[1]).toMatch(/expected a string/);
+    expect(column(table, 'error_code')).toEqual([null, 'NULL_TEXT', null]);
     expect(String(table.schema.fields[0].type)).toMatch(/List<Float32>/i);
   });
 

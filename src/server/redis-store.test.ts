@@ -177,10 +177,10 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     const claimed = await s.claim('f@1', 2);
     await s.release('f@1', claimed.slice(0, 1)); // a:0 handed back, a:1 still running
     expect(await s.pending('f@1')).toMatchObject({ rows: 3 });
-    expect(await s.cancelCall('a', 'cancelled')).toBe(false);
+    expect(await s.cancelCall('a', { code: 'CANCELLED', message: 'cancelled' })).toBe(false);
     expect(await s.pending('f@1')).toEqual({ rows: 0, oldestAt: null });
     expect(await s.depth('f@1')).toBe(1);
-    expect((await s.getCall('a'))?.results.toArrays().statuses).toEqual(['cancelled', null, 'cancelled', 'cancelled']);
+    expect((await s.getCall('a'))?.results.toArrays().statuses).toEqual([{ code: 'CANCELLED', message: 'cancelled' }, null, { code: 'CANCELLED', message: 'cancelled' }, { code: 'CANCELLED', message: 'cancelled' }]);
     expect(await s.complete('f@1', [{ callId: 'a', index: 1, value: 'v' }])).toEqual(['a']);
     expect(await s.depth()).toBe(0);
 

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { decodeValue, encodeValue } from './redis/value-codec';
+import { decodeRowError, decodeValue, encodeRowError, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
 import { RedisSubscription } from './redis/subscription';
 import { CallResults, type RowError } from './call-results';
@@ -238,7 +238,7 @@ export class RedisStreamsQueueStore implements QueueStore {
     this.forget(stream, outcomes);
     const args: Array<string | Buffer | number> = [stream, this.now()];
     for (const o of outcomes) {
-      if (o.error) args.push(o.callId, o.index, 'e', o.error);
+      if (o.error) args.push(o.callId, o.index, 'e', encodeRowError(o.error));
       else args.push(o.callId, o.index, 'v', encodeValue(o.value));
     }
     return (await this.run('ebComplete', args)) as string[];
@@ -260,7 +260,7 @@ export class RedisStreamsQueueStore implements QueueStore {
       const i = Number(k);
       if (!(i >= 0 && i < rows)) continue;
       if (status === 'ok') results.setOk(i, values[k] === undefined ? null : decodeValue(values[k]));
-      else results.setFailed(i, status);
+      else results.setFailed(i, decodeRowError(status));
     }
     return {
       id,
@@ -277,7 +277,7 @@ export class RedisStreamsQueueStore implements QueueStore {
   }
 
   async cancelCall(id: string, status: RowError): Promise<boolean> {
-    return Number(await this.run('ebCancel', [id, status, this.now()])) === 1;
+    return Number(await this.run('ebCancel', [id, encodeRowError(status), this.now()])) === 1;
   }
 
   async deleteCall(id: string): Promise<void> {

@@ -2,6 +2,7 @@
 // the in-memory default now, Redis Streams / NATS JetStream later — runs exactly these tests.
 import { describe, expect, test } from 'vitest';
 import type { QueueStore, RowBatch } from './store';
+import { CANCELLED_STATUS } from './errors';
 
 const rows = (callId: string, n: number, at = 1000): RowBatch => ({
   callId, enqueuedAt: at, columns: [Array.from({ length: n }, (_, index) => `${callId}-${index}`)],
@@ -45,11 +46,11 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       await add(s, 'a', 3);
       const claimed = await s.claim('f@1', 3);
       expect(await s.complete('f@1', [{ callId: 'a', index: 2, value: 'c' }, { callId: 'a', index: 0, value: 'a' }])).toEqual([]);
-      expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 'DUPLICATE' }, { callId: 'a', index: 1, value: null, error: 'bad row' }])).toEqual(['a']);
+      expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 'DUPLICATE' }, { callId: 'a', index: 1, value: null, error: { code: 'BAD_ROW', message: 'bad row' } }])).toEqual(['a']);
       expect(await s.complete('f@1', [{ callId: 'a', index: 1, value: 'late' }])).toEqual([]);
       const call = await s.getCall('a');
       expect(call).toMatchObject({ state: 'done', doneRows: 3, failedRows: 1 });
-      expect(call?.results.toArrays()).toEqual({ values: ['a', null, 'c'], statuses: ['ok', 'bad row', 'ok'] });
+      expect(call?.results.toArrays()).toEqual({ values: ['a', null, 'c'], statuses: ['ok', { code: 'BAD_ROW', message: 'bad row' }, 'ok'] });
       expect(call?.finishedAt).toEqual(expect.any(Number));
       expect(claimed).toHaveLength(3);
       expect(await s.depth()).toBe(0);
@@ -60,12 +61,12 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       await add(s, 'a', 4);
       await add(s, 'b', 1);
       await s.claim('f@1', 1);
-      expect(await s.cancelCall('a', 'cancelled')).toBe(false);
+      expect(await s.cancelCall('a', CANCELLED_STATUS)).toBe(false);
       expect(await s.pending('f@1')).toMatchObject({ rows: 1 }); // only b's row waits
       expect(await s.complete('f@1', [{ callId: 'a', index: 0, value: 1 }])).toEqual(['a']);
       expect(await s.getCall('a')).toMatchObject({ state: 'cancelled' });
-      expect((await s.getCall('a'))?.results.toArrays().statuses).toEqual(['ok', 'cancelled', 'cancelled', 'cancelled']);
-      expect(await s.cancelCall('missing', 'cancelled')).toBe(false);
+      expect((await s.getCall('a'))?.results.toArrays().statuses).toEqual(['ok', CANCELLED_STATUS, CANCELLED_STATUS, CANCELLED_STATUS]);
+      expect(await s.cancelCall('missing', CANCELLED_STATUS)).toBe(false);
     });
 
     test('release skips rows of cancelled calls; deleteCall forgets a call and its waiting rows', async () => {
@@ -73,7 +74,7 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       await add(s, 'a', 2);
       await add(s, 'b', 2);
       const claimed = await s.claim('f@1', 2); // both of a's rows
-      await s.cancelCall('a', 'cancelled');
+      await s.cancelCall('a', CANCELLED_STATUS);
       await s.release('f@1', claimed);
       expect((await s.claim('f@1', 10)).map((r) => r.callId)).toEqual(['b', 'b']);
       await s.deleteCall('b');

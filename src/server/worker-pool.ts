@@ -22,6 +22,7 @@
 import { Worker } from 'node:worker_threads';
 import type { TimerApi } from '../core/types';
 import { deserializeError } from '../core/errors';
+import type { RowError } from '../core/types';
 import { DEFAULT_MEMORY_MB } from '../protocol/define-function';
 import { envWithoutKeys } from './keys';
 import { BatchCancelledError, BatchTimeoutError, HandlerError, WorkerLostError, WorkerOutOfMemoryError } from './errors';
@@ -75,7 +76,7 @@ export interface RunOptions {
 
 export interface RunResult {
   values: unknown[];
-  errors?: (string | null)[];
+  errors?: (RowError | null)[];
   handlerMs: number;
   workerIndex: number;
 }

@@ -568,7 +568,7 @@ describe('call codec ↔ server body reader', () => {
     expect(extractColumns(spec, input)).toEqual([[1, 2, 3], [4, null, 6]]);
   });
 
-  test('vector results with statuses come back as the same Float32Array/Float64Array values, with errors where the status is not ok', () => {
+  test('vector results with statuses come back as the same Float32Array/Float64Array values, with `{ code, message }` errors where the status is not ok', () => {
     const status = fc.constantFrom<string | null>('ok', 'ok', 'ok', null, 'handler failed: boom');
     const cell = fc.oneof(
       { weight: 5, arbitrary: fc.float32Array({ maxLength: 12 }) as fc.Arbitrary<unknown> },
@@ -580,7 +580,7 @@ describe('call codec ↔ server body reader', () => {
         const values = rowsIn.map(([v]) => (f64 && v instanceof Float32Array ? Float64Array.from(v) : v));
         const statuses = rowsIn.map(([, s]) => s);
         const results = new CallResults(values.length);
-        statuses.forEach((s, i) => (s === 'ok' ? results.setOk(i, values[i]) : s !== null && results.setFailed(i, s)));
+        statuses.forEach((s, i) => (s === 'ok' ? results.setOk(i, values[i]) : s !== null && results.setFailed(i, { code: 'HANDLER', message: s })));
         const bytes = resultIpc(results, f64 ? 'float64[]' : 'float32[]');
         const answer = decodeCallAnswer(bytes);
         expect(isWireBatch(answer)).toBe(true);
@@ -588,9 +588,9 @@ describe('call codec ↔ server body reader', () => {
         const viaArrow = decodeCallResult<Float32Array | Float64Array>(tableFromIPC(bytes), values.length, 'test');
 
         const finalStatus = statuses.map((s, i) => {
-          if (s === null) return 'pending';
-          if (s === 'ok' && typeof values[i] === 'string') return 'result "not a vector" is not an array of numbers (List)';
-          return s;
+          if (s === null) return { code: 'PENDING', message: 'pending' };
+          if (s === 'ok' && typeof values[i] === 'string') return { code: 'OUTPUT_TYPE', message: 'result "not a vector" is not an array of numbers (List)' };
+          return s === 'ok' ? s : { code: 'HANDLER', message: s };
         });
         const expectedErrors = finalStatus.map((s) => (s === 'ok' ? null : s));
         const anyError = expectedErrors.some((e) => e !== null);

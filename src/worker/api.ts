@@ -102,6 +102,9 @@ export interface RunSummary {
 }
 
 export interface RowErrorGroup {
+  /** The rows' error code (core/row-error.ts): groups are by code (a handler's plain texts, ROW_ERROR, by code and message). */
+  code: string;
+  /** The first row's message (rows of one code may word it differently, e.g. naming their chunk). */
   message: string;
   /** The rows it hit (the first 1,000). */
   rows: number[];

@@ -9,7 +9,7 @@ import { idbChunkStore } from './idb-chunk-store';
 
 function chunk(index: number, rows = 4, dim = 3, failAt = -1) {
   const plan = { index, offset: index * rows, rows };
-  return chunkRecord(plan, (i) => (i === failAt ? { vector: null, status: 'bad row' } : { vector: [index, i, 1].slice(0, dim), status: null }), 100 * rows);
+  return chunkRecord(plan, (i) => (i === failAt ? { vector: null, status: { code: 'BAD_ROW', message: 'bad row' } } : { vector: [index, i, 1].slice(0, dim), status: null }), 100 * rows);
 }
 
 const session: SavedSession = {

@@ -27,9 +27,11 @@ export interface ChunkMeta {
   rows: number;
   /** Embedding size (0 when no row of the chunk has one). */
   dim: number;
-  /** Chunk-local rows that have no embedding, with their status (NULL_STATUS or the error text). */
+  /** Chunk-local rows that have no embedding, with their status (NULL_STATUS or the error message) and its code. */
   errorRows: Int32Array;
   errors: string[];
+  /** The row error's code per entry of `errors` (NULL_TEXT for a null text); absent in chunks saved before codes. */
+  codes?: string[];
   /** Global row numbers of the explorer sample that fall in this chunk and have an embedding. */
   sampleRows: Int32Array;
   /** Their embeddings, row-major [sampleRows.length, dim]. */

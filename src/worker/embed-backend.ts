@@ -6,6 +6,7 @@
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { EmbedFunction } from '../core/embed-function';
 import { EmbedbookError } from '../core/errors';
+import { toRowError } from '../core/row-error';
 import type { ModelLoadProgress, ResolvedDevice } from '../model/types';
 
 export interface EmbedBackend {
@@ -36,7 +37,7 @@ export class EmbedTextError extends EmbedbookError {
 export async function embedTexts(fn: EmbedFunction<Float32Array>, texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
   const out = await fn.deferBatch(new Table({ text: vectorFromArray(texts, new Utf8()) }), { signal }).get();
   return out.values.map((v, i) => {
-    if (!v) throw new EmbedTextError(i, out.errors?.[i] ?? 'no embedding came back');
+    if (!v) throw new EmbedTextError(i, toRowError(out.errors?.[i])?.message ?? 'no embedding came back');
     return v;
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import type { RowError } from '../core/types';
 import { columnCodes, explorerInfo, rowsOf, sampleVectors, similarTo, vectorsOf, type ResultView } from './explorer-queries';
 import { syntheticResults } from './synthetic-results';
 import { memoryChunkStore } from './chunk-store';
@@ -8,7 +9,7 @@ import { resultReader } from './result-reader';
 import { planChunks } from '../core';
 
 /** Stores a result as a run would (chunks of `chunkRows`) and returns the view read from storage. */
-async function stored(table: Table, matrix: Float32Array, dim: number, errors: Array<string | null>, textColumn: string, chunkRows = 4, store = memoryChunkStore()): Promise<ResultView> {
+async function stored(table: Table, matrix: Float32Array, dim: number, errors: Array<string | RowError | null>, textColumn: string, chunkRows = 4, store = memoryChunkStore()): Promise<ResultView> {
   const plan = planChunks(table.numRows, { chunkSize: chunkRows });
   await storeMatrix(store, 'job', plan, { matrix, dim, errors });
   return { table, reader: await resultReader(store, 'job', plan, dim), missingRows: errors.filter((e) => e).length, textColumn };
@@ -23,7 +24,7 @@ function view(store = memoryChunkStore()): Promise<ResultView> {
     group: vectorFromArray(['x', 'x', 'x', 'y', 'y', null], new Utf8()),
     score: vectorFromArray([1, 2, 3, 4, 5, 6], new Float64()),
   });
-  return stored(table, matrix, 2, [null, null, null, null, 'row 4: expected a string, got null', null], 'text', 4, store);
+  return stored(table, matrix, 2, [null, null, null, null, { code: 'NULL_TEXT', message: 'row 4: expected a string, got null' }, null], 'text', 4, store);
 }
 
 describe('explorer queries', () => {
@@ -57,7 +58,7 @@ describe('explorer queries', () => {
 
   test('rowsOf gives every column and the status', async () => {
     const [r] = rowsOf(await view(), Int32Array.of(4));
-    expect(r).toEqual({ row: 4, status: 'row 4: expected a string, got null', values: { id: 14, text: null, group: 'y', score: 5 } });
+    expect(r).toEqual({ row: 4, status: 'null', values: { id: 14, text: null, group: 'y', score: 5 } });
   });
 
   test('sampleVectors: rows with an embedding, evenly spaced, with their vectors, no chunk read', async () => {

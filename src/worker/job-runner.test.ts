@@ -52,7 +52,7 @@ describe('runJob', () => {
     const { matrix } = await readBack(store, out);
     for (let i = 0; i < 45; i++) if (i !== 7) expect(matrix[i * 3]).toBe(i);
     expect(out.failedRows).toBe(1);
-    expect(out.groups).toEqual([{ message: 'text is null', rows: [7], count: 1 }]);
+    expect(out.groups).toEqual([{ code: 'ROW_ERROR', message: 'text is null', rows: [7], count: 1 }]);
     expect(events[0]).toMatchObject({ type: 'plan', cachedChunks: [] });
     expect(events.filter((e) => e.type === 'chunk' && e.event.status === 'done')).toHaveLength(5);
   });
@@ -105,11 +105,11 @@ describe('runJob', () => {
     const csv = 'id,body\n0,"hello, world"\n1,\n2,""\n3,bye\n';
     const { table: t, info } = await readDataset(new Blob([csv]), 'docs.csv', () => undefined);
     expect(info.columns.find((c) => c.name === 'body')).toMatchObject({ isText: true, nullCount: 0 });
-    // A backend that words a non-string row exactly as the real embedder does (src/model/pipeline/embedder.ts).
+    // A backend that reports a null row exactly as the real embedder does (src/model/pipeline/embedder.ts).
     const embedBatch: BatchFunction<Float32Array> = async (args) => {
       const texts = args.getChild('text')!.toArray() as Array<string | null>;
       const values = texts.map((x) => (typeof x === 'string' ? Float32Array.from([x.length, 1, 1]) : null));
-      const errors = texts.map((x, i) => (typeof x === 'string' ? null : `row ${i}: expected a string, got null`));
+      const errors = texts.map((x, i) => (typeof x === 'string' ? null : { code: 'NULL_TEXT', message: `row ${i}: expected a string, got null` }));
       return errors.some((e) => e) ? { values, errors } : { values };
     };
     const store = memoryChunkStore();
@@ -142,17 +142,45 @@ describe('runJob', () => {
   });
 });
 
+test('rows are told apart by their error code, never by their wording; groups are by code', async () => {
+  const { summarize } = await import('./job-runner');
+  const { chunkRecord } = await import('./chunk-records');
+  const statuses = [
+    { code: 'NULL_TEXT', message: 'row 0: expected a string, got null' },
+    // The same words under another code are a failure (no text matching decides what a row is).
+    { code: 'ROW_ERROR', message: 'row 1: expected a string, got null' },
+    { code: 'TIMEOUT', message: 'TimeoutError: chunk 0 (rows 2-2) timed out after 1 s' },
+    { code: 'TIMEOUT', message: 'TimeoutError: chunk 0 (rows 3-3) timed out after 1 s' },
+    { code: 'ROW_ERROR', message: 'too long' },
+    { code: 'ROW_ERROR', message: 'too short' },
+  ];
+  const meta = chunkRecord({ index: 0, offset: 0, rows: 6 }, (i) => ({ vector: null, status: statuses[i] }), 6, 2).meta;
+  expect(meta.errors[0]).toBe('null');
+  expect(meta.codes).toEqual(['NULL_TEXT', 'ROW_ERROR', 'TIMEOUT', 'TIMEOUT', 'ROW_ERROR', 'ROW_ERROR']);
+  const s = summarize([meta]);
+  expect(s).toMatchObject({ nullRows: 1, failedRows: 5 });
+  expect(s.groups.map((g) => [g.code, g.message, g.rows])).toEqual([
+    ['ROW_ERROR', 'expected a string, got null', [1]],
+    ['TIMEOUT', 'TimeoutError: chunk 0 (rows 2-2) timed out after 1 s', [2, 3]],
+    ['ROW_ERROR', 'too long', [4]],
+    ['ROW_ERROR', 'too short', [5]],
+  ]);
+  // A chunk saved before codes existed: its null status is still a null row.
+  const { codes: _dropped, ...old } = meta;
+  expect(summarize([old])).toMatchObject({ nullRows: 1, failedRows: 5 });
+});
+
 test('error groups count every row but list at most 1,000 of them', async () => {
   const { summarize } = await import('./job-runner');
   const { chunkRecord } = await import('./chunk-records');
-  const metas = [0, 1, 2].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, (i) => (i % 2 ? { vector: null, status: 'bad' } : { vector: [1, 2], status: null }), 1500).meta);
+  const metas = [0, 1, 2].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, (i) => (i % 2 ? { vector: null, status: { code: 'BAD', message: 'bad' } } : { vector: [1, 2], status: null }), 1500).meta);
   const s = summarize(metas);
   expect(s).toMatchObject({ dim: 2, failedRows: 750, nullRows: 0 });
   expect(s.groups).toHaveLength(1);
   expect(s.groups[0].count).toBe(750);
   expect(s.groups[0].rows).toHaveLength(750);
-  const big = summarize([...Array(5).keys()].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, () => ({ vector: null, status: 'bad' }), 2500).meta));
-  expect(big.groups[0]).toMatchObject({ message: 'bad', count: 2500 });
+  const big = summarize([...Array(5).keys()].map((c) => chunkRecord({ index: c, offset: c * 500, rows: 500 }, () => ({ vector: null, status: { code: 'BAD', message: 'bad' } }), 2500).meta));
+  expect(big.groups[0]).toMatchObject({ code: 'BAD', message: 'bad', count: 2500 });
   expect(big.groups[0].rows).toHaveLength(1000);
   expect(big.groups[0].rows[999]).toBe(999);
 });

@@ -5,13 +5,14 @@
 // most ~10×/s.
 import { Table, type Vector } from 'apache-arrow';
 import { planChunks } from '../core';
-import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent, TimerApi } from '../core/types';
+import { NULL_TEXT_CODE, ROW_ERROR_CODE } from '../core/row-error';
+import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent, RowError, TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
 import { UnknownColumnError } from '../io/errors';
 import { isTextTemplate, parseTextTemplate, renderTextTemplate } from '../io/text-template';
 import type { RowErrorGroup, RunEvent, RunSettings } from './api';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
-import { chunkIndexAt, chunkRecord, NULL_STATUS, rowsOfOutput, rowsOfPart } from './chunk-records';
+import { chunkIndexAt, chunkRecord, rowsOfOutput, rowsOfPart, storedErrorCode } from './chunk-records';
 import type { EmbedBackend } from './embed-backend';
 
 /** The engine's planner, injected so the runner is testable without a browser (the call itself is the backend's `fn.chunkedCall`). */
@@ -36,7 +37,7 @@ export interface JobOutput {
   plan: ChunkPlan[];
   rows: number;
   dim: number;
-  /** Rows that failed (an error other than NULL_STATUS). */
+  /** Rows that failed (any error code but NULL_TEXT). */
   failedRows: number;
   /** Rows whose text is a true null (Parquet/JSONL null): a null embedding, status `null`, not a failure. */
   nullRows: number;
@@ -74,8 +75,8 @@ function isAbort(err: unknown, signal: AbortSignal): boolean {
 async function savedOutput(store: ChunkStore, jobKey: string, meta: ChunkMeta): Promise<BatchOutput<Float32Array> | undefined> {
   const vectors = await store.vectors(jobKey, meta.index);
   if (!vectors || vectors.length !== meta.rows * meta.dim) return undefined;
-  const errors: Array<string | null> = new Array<string | null>(meta.rows).fill(null);
-  meta.errorRows.forEach((r, k) => (errors[r] = meta.errors[k]));
+  const errors: Array<RowError | null> = new Array<RowError | null>(meta.rows).fill(null);
+  meta.errorRows.forEach((r, k) => (errors[r] = { code: storedErrorCode(meta, k), message: meta.errors[k] }));
   const values = errors.map((e, i) => (e === null ? vectors.subarray(i * meta.dim, (i + 1) * meta.dim) : null));
   return meta.errorRows.length ? { values, errors } : { values };
 }
@@ -90,10 +91,14 @@ export function summarize(metas: ChunkMeta[]): Pick<JobOutput, 'dim' | 'failedRo
     dim ||= m.dim;
     m.errorRows.forEach((r, k) => {
       const msg = m.errors[k];
-      if (msg === NULL_STATUS) return void nullRows++;
+      const code = storedErrorCode(m, k);
+      if (code === NULL_TEXT_CODE) return void nullRows++;
       failedRows++;
-      let g = groups.get(msg);
-      if (!g && groups.size < MAX_GROUPS) groups.set(msg, (g = { message: msg, rows: [], count: 0 }));
+      // By code: one group per cause however its messages differ (each timeout names its chunk); a
+      // handler's plain texts all share ROW_ERROR, so those are told apart by their message too.
+      const key = code === ROW_ERROR_CODE ? `${code}\n${msg}` : code;
+      let g = groups.get(key);
+      if (!g && groups.size < MAX_GROUPS) groups.set(key, (g = { code, message: msg, rows: [], count: 0 }));
       if (!g) return;
       g.count++;
       if (g.rows.length < MAX_GROUP_ROWS) g.rows.push(m.offset + r);

@@ -15,7 +15,7 @@ async function write(rows: number, failAt: number[]) {
   const plan = planChunks(rows, { chunkSize: 3_000 });
   const table = new Table({ id: vectorFromArray(Array.from({ length: rows }, (_, i) => i)), text: vectorFromArray(Array.from({ length: rows }, (_, i) => `t${i}`), new Utf8()) });
   const matrix = Float32Array.from({ length: rows * dim }, (_, k) => Math.floor(k / dim) + (k % dim) / 10);
-  const errors = Array.from({ length: rows }, (_, i) => (failAt.includes(i) ? `bad ${i}` : null));
+  const errors = Array.from({ length: rows }, (_, i) => (failAt.includes(i) ? { code: i % 2 ? 'BAD_ODD' : 'BAD_EVEN', message: `bad ${i}` } : null));
   await storeMatrix(store, 'job', plan, { matrix, dim, errors });
   // The export reads each stored chunk's vectors once per row group that needs it, never the whole result.
   let reads = 0;
@@ -44,10 +44,11 @@ test('input columns + embedding in input order; no status column when nothing fa
   }
 });
 
-test('failed rows get a null embedding and their error in `status`', async () => {
-  const { info, rowsBack } = await write(5, [1, 3]);
+test('failed rows get a null embedding, their error in `status` and its code in `error_code`', async () => {
+  const { info, rowsBack } = await write(5, [1, 3, 4]);
   expect(info.withStatus).toBe(true);
-  expect(rowsBack.map((r) => r.status)).toEqual(['ok', 'bad 1', 'ok', 'bad 3', 'ok']);
+  expect(rowsBack.map((r) => r.status)).toEqual(['ok', 'bad 1', 'ok', 'bad 3', 'bad 4']);
+  expect(rowsBack.map((r) => r.error_code ?? null)).toEqual([null, 'BAD_ODD', null, 'BAD_ODD', 'BAD_EVEN']);
   expect(rowsBack[1].embedding ?? null).toBeNull(); // hyparquet reads a null list as undefined
   expect((rowsBack[2].embedding as number[])[0]).toBe(2);
 });

@@ -1,8 +1,9 @@
-// The export: input columns + `embedding` (list<float32>) + `status` when any row has no
-// embedding, in input order. Streamed from storage: each row group's embeddings are read from the
+// The export: input columns + `embedding` (list<float32>) + `status` and `error_code` when any row
+// has no embedding, in input order. Streamed from storage: each row group's embeddings are read from the
 // ChunkStore (through the ResultReader) as the writer asks for it, so the whole result never sits
 // in memory; src/io writes the Parquet row group by row group and each byte part goes to the page.
 import { Field, Float32, List, Table, Utf8, makeData, makeVector, vectorFromArray, type Vector } from 'apache-arrow';
+import { ERROR_CODE_COLUMN } from '../core/assemble';
 import { checkOutputNames } from '../io/embedding-output';
 import { writeParquetChunks } from '../io/parquet-write';
 import type { ExportInfo } from './api';
@@ -11,7 +12,7 @@ import type { ResultReader } from './result-reader';
 export interface ExportInput {
   table: Table;
   reader: ResultReader;
-  /** Rows without an embedding: a `status` column is written when there are any. */
+  /** Rows without an embedding: `status` and `error_code` columns are written when there are any. */
   missingRows: number;
   fileName: string;
   /** Rows per row group (default 10,000). */
@@ -37,23 +38,28 @@ export async function exportParquet(input: ExportInput, onPart: (part: Uint8Arra
   const rows = table.numRows;
   const withStatus = input.missingRows > 0;
   const fileName = `${input.fileName.replace(/\.[^.]+$/, '')}.embeddings.parquet`;
-  checkOutputNames(table, 'embedding', withStatus ? 'status' : undefined, fileName);
+  checkOutputNames(table, 'embedding', withStatus ? 'status' : undefined, fileName, withStatus ? ERROR_CODE_COLUMN : undefined);
   const groupRows = Math.max(1, Math.floor(input.rowGroupRows ?? 10_000));
   async function* groups(): AsyncGenerator<Table> {
     for (let start = 0; start < rows; start += groupRows) {
       const end = Math.min(rows, start + groupRows);
       const ok = new Uint8Array(end - start);
       const status: string[] = [];
+      const codes: (string | null)[] = [];
       for (let r = start; r < end; r++) {
         const s = reader.status(r);
         ok[r - start] = s === null ? 1 : 0;
         status.push(s ?? 'ok');
+        codes.push(s === null ? null : reader.errorCode(r));
       }
       const slice = table.slice(start, end);
       const columns: Record<string, Vector> = {};
       table.schema.fields.forEach((f, i) => (columns[f.name] = slice.getChildAt(i)!));
       columns.embedding = embeddingVector(await reader.range(start, end), reader.dim, ok);
-      if (withStatus) columns.status = vectorFromArray(status, new Utf8());
+      if (withStatus) {
+        columns.status = vectorFromArray(status, new Utf8());
+        columns[ERROR_CODE_COLUMN] = vectorFromArray(codes, new Utf8());
+      }
       yield new Table(columns);
     }
   }

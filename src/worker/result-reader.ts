@@ -7,7 +7,7 @@ import type { ChunkPlan } from '../core/types';
 import type { ChunkMeta, ChunkStore } from './chunk-store';
 import { EmbedbookError } from '../core/errors';
 import { nearest, type Neighbour } from './vector-math';
-import { chunkIndexAt } from './chunk-records';
+import { chunkIndexAt, storedErrorCode } from './chunk-records';
 
 /** The stored results lack a chunk (storage cleared by the browser or another tab): re-run. */
 export class ResultsMissingError extends EmbedbookError {
@@ -25,6 +25,8 @@ export interface ResultReader {
   dim: number;
   /** Status of a row: null = ok, else NULL_STATUS or the error text. */
   status(row: number): string | null;
+  /** The code of a row's error (NULL_TEXT for a null text), null = ok. */
+  errorCode(row: number): string | null;
   /** Row-major vectors of rows [start, end) (zeros where a row has none). */
   range(start: number, end: number): Promise<Float32Array>;
   /** The explorer sample kept with the chunks: rows with an embedding, evenly spaced, ascending. */
@@ -39,7 +41,7 @@ export async function resultReader(store: ChunkStore, jobKey: string, plan: Chun
     throw new ResultsMissingError(`${metas.length} of ${plan.length} chunks`);
   }
   const rows = plan.reduce((n, c) => n + c.rows, 0);
-  const errorAt = metas.map((m) => new Map(Array.from(m.errorRows, (r, k) => [r, m.errors[k]])));
+  const errorAt = metas.map((m) => new Map(Array.from(m.errorRows, (r, k) => [r, k])));
   const recent: Array<{ index: number; vectors: Float32Array }> = [];
   const chunkOf = (row: number) => chunkIndexAt(plan, row);
   const vectorsOf = async (index: number): Promise<Float32Array> => {
@@ -58,7 +60,13 @@ export async function resultReader(store: ChunkStore, jobKey: string, plan: Chun
     dim,
     status(row) {
       const c = chunkOf(row);
-      return errorAt[c].get(row - plan[c].offset) ?? null;
+      const k = errorAt[c].get(row - plan[c].offset);
+      return k === undefined ? null : metas[c].errors[k];
+    },
+    errorCode(row) {
+      const c = chunkOf(row);
+      const k = errorAt[c].get(row - plan[c].offset);
+      return k === undefined ? null : storedErrorCode(metas[c], k);
     },
     async range(start, end) {
       const out = new Float32Array(Math.max(0, end - start) * dim);

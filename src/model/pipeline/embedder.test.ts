@@ -71,11 +71,11 @@ describe('Embedder', () => {
     const emb = new Embedder(charTokenizer(), session);
     const out = await emb.embed(['ok', null, 42, '', undefined, { a: 1 }]);
     expect(out.errors[0]).toBeNull();
-    expect(out.errors[1]).toBe('row 1: expected a string, got null');
-    expect(out.errors[2]).toBe('row 2: expected a string, got number 42');
+    expect(out.errors[1]).toEqual({ code: 'NULL_TEXT', message: 'row 1: expected a string, got null' });
+    expect(out.errors[2]).toEqual({ code: 'NOT_TEXT', message: 'row 2: expected a string, got number 42' });
     expect(out.errors[3]).toBeNull();
-    expect(out.errors[4]).toMatch(/row 4: expected a string, got undefined/);
-    expect(out.errors[5]).toMatch(/row 5: expected a string, got object/);
+    expect(out.errors[4]).toMatchObject({ code: 'NULL_TEXT', message: expect.stringMatching(/row 4: expected a string, got undefined/) });
+    expect(out.errors[5]).toMatchObject({ code: 'NOT_TEXT', message: expect.stringMatching(/row 5: expected a string, got object/) });
     expect(out.values.map((v) => v === null)).toEqual([false, true, true, false, true, true]);
     expect(Math.hypot(...out.values[3]!)).toBeCloseTo(1, 5);
   });

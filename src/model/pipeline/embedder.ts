@@ -1,14 +1,15 @@
 // The embedding pipeline, runtime-neutral: texts → tokenizer → sorted, token-budgeted sub-batches
 // → one EmbeddingSession (one inference at a time) → vectors back in input order.
-import type { BatchOutput } from '../../core/types';
+import { NOT_TEXT_CODE, NULL_TEXT_CODE, TOKENIZER_FAILED_CODE } from '../../core/row-error';
+import type { BatchOutput, RowError } from '../../core/types';
 import type { EmbeddingSession, Encoding, Tokenizer } from '../types';
 import { DEFAULT_SUB_BATCH, GPU_SUB_BATCH, packDenseBatch, planSubBatches, type SubBatchOptions } from './batching';
 import { SerialQueue } from './serial-queue';
 
 export interface EmbedOutput extends BatchOutput<Float32Array> {
   values: Array<Float32Array | null>;
-  /** errors[i] non-null: row i was not embedded (e.g. a null or non-string cell). */
-  errors: Array<string | null>;
+  /** errors[i] non-null: row i was not embedded: NULL_TEXT (a null cell), NOT_TEXT, TOKENIZER_FAILED. */
+  errors: Array<RowError | null>;
   /** truncated[i]: row i was longer than the model's maximum length and was cut to it. */
   truncated: boolean[];
 }
@@ -65,7 +66,7 @@ export class Embedder {
   async embed(texts: ReadonlyArray<unknown>, opts: { signal?: AbortSignal } = {}): Promise<EmbedOutput> {
     const n = texts.length;
     const values: Array<Float32Array | null> = new Array(n).fill(null);
-    const errors: Array<string | null> = new Array(n).fill(null);
+    const errors: Array<RowError | null> = new Array(n).fill(null);
     const truncated: boolean[] = new Array(n).fill(false);
 
     // Tokenize everything first, outside the session queue: while another chunk's inference holds
@@ -75,7 +76,8 @@ export class Embedder {
     for (let i = 0; i < n; i++) {
       const cell = texts[i];
       if (typeof cell !== 'string') {
-        errors[i] = `row ${i}: expected a string, got ${describe(cell)}`;
+        const code = cell === null || cell === undefined ? NULL_TEXT_CODE : NOT_TEXT_CODE;
+        errors[i] = { code, message: `row ${i}: expected a string, got ${describe(cell)}` };
         continue;
       }
       const text = this.prompt + cell;
@@ -83,7 +85,7 @@ export class Embedder {
       try {
         enc = this.tokenizer.encode(text.length > this.maxChars ? cutText(text, this.maxChars) : text);
       } catch (err) {
-        errors[i] = `row ${i}: tokenizer failed: ${err instanceof Error ? err.message : String(err)}`;
+        errors[i] = { code: TOKENIZER_FAILED_CODE, message: `row ${i}: tokenizer failed: ${err instanceof Error ? err.message : String(err)}` };
         continue;
       }
       truncated[i] = enc.truncated || text.length > this.maxChars;

@@ -11,7 +11,7 @@
 //   P streams       set of stream names (depth over all)
 //   P c:<id>        call hash: fn ver rows created stream state done failed ttl [fin]
 //                   (with v: st: e:, expires `ttl` ms after the call finished)
-//   P v:<id>        row index -> encoded result value       P st:<id>  row index -> 'ok' | error text
+//   P v:<id>        row index -> encoded result value       P st:<id>  row index -> 'ok' | error JSON {code,message}
 //   P e:<id>        row index -> stream entry id            P fin      zset call id by finishedAt
 //   P events        pub/sub channel: 'a <stream>' rows became claimable, 'f <id> <id>…' calls finished
 
@@ -203,7 +203,7 @@ return 0
 
 /**
  * ARGV: P G stream now, then (callId index kind payload) per outcome; kind 'v' = value (encoded),
- * 'e' = error text. HSETNX on the status makes the first outcome win. Returns calls now complete.
+ * 'e' = row error (JSON `{code,message}`, value-codec.ts encodeRowError). HSETNX on the status makes the first outcome win. Returns calls now complete.
  */
 const COMPLETE = `${HELPERS}
 local stream, now = ARGV[3], ARGV[4]

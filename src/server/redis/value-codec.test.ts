@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { CorruptValueError, UnsupportedValueError, decodeValue, encodeValue } from './value-codec';
+import { CorruptValueError, UnsupportedValueError, decodeRowError, decodeValue, encodeRowError, encodeValue } from './value-codec';
 
 describe('value codec', () => {
   test('every supported value comes back equal and with the same type', () => {
@@ -38,5 +38,18 @@ describe('value codec', () => {
     expect(() => decodeValue(Buffer.from([99]))).toThrow(CorruptValueError);
     expect(() => decodeValue(encodeValue('abc').subarray(0, 3))).toThrow(/truncated/);
     expect(() => decodeValue(Buffer.concat([encodeValue(1), Buffer.from([0])]))).toThrow(/trailing/);
+  });
+});
+
+describe('row error codec', () => {
+  test('{ code, message } round-trips, never reads as the ok status, and a text it did not write stays a ROW_ERROR message', () => {
+    for (const e of [{ code: 'NULL_TEXT', message: 'row 1: expected a string, got null' }, { code: 'ROW_ERROR', message: 'ok' }, { code: 'X', message: '{"code":1} ✓ 日本\n' }]) {
+      const text = encodeRowError(e);
+      expect(text).not.toBe('ok');
+      expect(decodeRowError(text)).toEqual(e);
+    }
+    expect(decodeRowError('cancelled')).toEqual({ code: 'ROW_ERROR', message: 'cancelled' });
+    expect(decodeRowError('{not json')).toEqual({ code: 'ROW_ERROR', message: '{not json' });
+    expect(decodeRowError('{"message":"no code"}')).toEqual({ code: 'ROW_ERROR', message: '{"message":"no code"}' });
   });
 });

@@ -2,6 +2,8 @@
 // embeddings) are stored as their raw bytes, never as JSON float text, and every value comes back
 // with the same JS type it went in with (Float32Array stays Float32Array, number[] stays number[]).
 import { EmbedbookError } from '../../core/errors';
+import { isRowError, ROW_ERROR_CODE, toRowError } from '../../core/row-error';
+import type { RowError } from '../../core/types';
 
 /** A value the codec cannot store (a function, a symbol, a Map, a class instance…). */
 export class UnsupportedValueError extends EmbedbookError {
@@ -215,4 +217,25 @@ export function decodeValue(buf: Buffer): unknown {
   const v = read(r);
   if (r.at !== buf.length) throw new CorruptValueError(`${buf.length - r.at} trailing bytes`);
   return v;
+}
+
+/**
+ * A failed row's `{ code, message }` as the Redis status hash keeps it: JSON text (never equal to
+ * the 'ok' that marks an ok row, so the Lua scripts need not look inside it).
+ */
+export function encodeRowError(error: RowError): string {
+  return JSON.stringify({ code: error.code, message: error.message });
+}
+
+/** encodeRowError's text → RowError; any other text (not written by it) is kept as a ROW_ERROR message. */
+export function decodeRowError(text: string): RowError {
+  if (text.startsWith('{')) {
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isRowError(parsed)) return toRowError(parsed) as RowError;
+    } catch {
+      // not JSON: kept as text below
+    }
+  }
+  return { code: ROW_ERROR_CODE, message: text };
 }

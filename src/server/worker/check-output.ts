@@ -5,10 +5,15 @@
 // (and the built-in model) return: a batch of them is one matrix, so ragged rows are a bug. Plain
 // arrays are variable-length lists (token ids, spans…) and may differ in length.
 // Functions whose declared output is 'json', 'utf8' or 'bool' are not checked.
+import { errorCode } from '../../core/errors';
+import type { RowError } from '../../core/types';
+
+/** The code of HandlerError('HandlerOutputError') (errorCode of its name). */
+const HANDLER_OUTPUT_CODE = errorCode('HandlerOutputError');
 
 export interface RowValues {
   values: unknown[];
-  errors?: (string | null)[];
+  errors?: (RowError | null)[];
 }
 
 const UNCHECKED_OUTPUTS = new Set(['json', 'utf8', 'bool']);
@@ -41,8 +46,8 @@ export function checkOutput(out: RowValues, output: string | undefined): RowValu
   const { values } = out;
   let errors = out.errors;
   const fail = (i: number, message: string) => {
-    errors ??= new Array<string | null>(values.length).fill(null);
-    errors[i] = `HandlerOutputError: ${message}`;
+    errors ??= new Array<RowError | null>(values.length).fill(null);
+    errors[i] = { code: HANDLER_OUTPUT_CODE, message: `HandlerOutputError: ${message}` };
     values[i] = null;
   };
   const lengths = new Map<number, number>();

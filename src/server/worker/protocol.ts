@@ -1,6 +1,7 @@
 // The one message protocol between the server thread and its worker threads. Rows cross as plain
 // arrays (structured clone); float vectors come back packed in one transferred Float32Array.
 import type { SerializedError } from '../../core/errors';
+import type { RowError } from '../../core/types';
 import type { ArgType } from '../../protocol/define-function';
 
 /** Everything a worker needs to load and call one function version. */
@@ -70,7 +71,7 @@ export type FromWorker =
       id: number;
       values?: unknown[];
       packed?: PackedVectors;
-      errors?: (string | null)[];
+      errors?: (RowError | null)[];
       /** Time inside the handler, measured in the worker. */
       handlerMs: number;
     }
@@ -83,5 +84,5 @@ export type FromWorker =
  * threads, it returns a batch function from texts to vectors (one per row) and per-row errors.
  */
 export type ModelHandlerFactory = (opts: { model: string; source?: ModelSource; device: WorkerDevice; threads: number; gpu?: string }) => Promise<
-  (texts: unknown[]) => Promise<{ values: ReadonlyArray<Float32Array | null>; errors?: ReadonlyArray<string | null> }>
+  (texts: unknown[]) => Promise<{ values: ReadonlyArray<Float32Array | null>; errors?: ReadonlyArray<string | RowError | null> }>
 >;

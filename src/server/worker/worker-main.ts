@@ -4,6 +4,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FnRef, FromWorker, ModelHandlerFactory, PackedVectors, ToWorker, WorkerInit } from './protocol';
 import { serializeError } from '../../core/errors';
+import { toRowError } from '../../core/row-error';
+import type { RowError } from '../../core/types';
 import { BatchCancelledError, HandlerError } from '../errors';
 import type { HandlerContext } from '../../protocol/define-function';
 import { columnsToTable } from './columns-to-table';
@@ -58,8 +60,8 @@ function handlerFor(fn: FnRef): Promise<{ run: Runner; arity: number }> {
   return h;
 }
 
-/** Accepts an array (or typed array) of per-row values, or `{ values, errors }`. */
-function normalise(out: unknown, rows: number): { values: unknown[]; errors?: (string | null)[] } {
+/** Accepts an array (or typed array) of per-row values, or `{ values, errors }` (errors: texts or `{ code, message }`). */
+function normalise(out: unknown, rows: number): { values: unknown[]; errors?: (RowError | null)[] } {
   let values: unknown;
   let errors: unknown;
   if (Array.isArray(out) || ArrayBuffer.isView(out)) values = out;
@@ -68,7 +70,8 @@ function normalise(out: unknown, rows: number): { values: unknown[]; errors?: (s
   const list = Array.from(values as ArrayLike<unknown>);
   if (list.length !== rows) throw new HandlerError('HandlerOutputError', `handler returned ${list.length} values for a batch of ${rows} rows`);
   if (errors !== undefined && errors !== null) {
-    const errs = Array.from(errors as ArrayLike<unknown>, (e) => (e === null || e === undefined || e === '' ? null : String(e)));
+    // A text, or `{ code, message }` (a text's code is ROW_ERROR): core/row-error.ts.
+    const errs = Array.from(errors as ArrayLike<unknown>, toRowError);
     if (errs.length !== rows) throw new HandlerError('HandlerOutputError', `handler returned ${errs.length} errors for a batch of ${rows} rows`);
     return { values: list, errors: errs };
   }

@@ -9,7 +9,7 @@ function rowList(rows: number[], count: number): string {
   return count > 12 ? `${shown} … (+${count - 12} more)` : shown;
 }
 
-/** Row errors of the finished run, grouped by message, with the rows they hit. */
+/** Row errors of the finished run, grouped by code (worker/job-runner.ts summarize), with the rows they hit. */
 export function ErrorList() {
   const summary = useRun((s) => s.summary);
   const tiles = useRun((s) => s.tiles);
@@ -21,10 +21,10 @@ export function ErrorList() {
       <h3 className="subhead">Errors</h3>
       <ul>
         {errors.map((g) => (
-          <li key={g.message}>
+          <li key={`${g.code}\n${g.message}`}>
             <span className="errors__msg">{g.message}</span>
             <span className="muted mono">
-              {g.count} row{g.count === 1 ? '' : 's'}: {rowList(g.rows, g.count)}
+              {g.code} · {g.count} row{g.count === 1 ? '' : 's'}: {rowList(g.rows, g.count)}
             </span>
           </li>
         ))}
