@@ -99,6 +99,30 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect(await s.depth('f@1')).toBe(3);
     });
 
+    test.runIf(opts.peer)("watch: another process's appends and completions reach a subscriber; an unsubscribed one hears nothing more", async () => {
+      const s = await make();
+      if (!s.watch) throw new Error(`${name} is shared (it has a peer) but has no watch: servers on it could not wake each other`);
+      const peer = await (opts.peer as NonNullable<ContractOptions['peer']>)(s);
+      const first = { appended: [] as string[], finished: [] as string[] };
+      const stopFirst = await s.watch({ appended: (stream) => first.appended.push(stream), finished: (ids) => first.finished.push(...ids) });
+      await add(peer.store, 'w', 2, 'f@1');
+      await expect.poll(() => first.appended, { timeout: 10_000 }).toContain('f@1');
+      const claimed = await peer.store.claim('f@1', 2);
+      expect(await peer.store.complete('f@1', claimed.map((r) => ({ callId: r.callId, index: r.index, value: 1 })))).toEqual(['w']);
+      await expect.poll(() => first.finished, { timeout: 10_000 }).toContain('w');
+      // Unsubscribed, the first hears nothing more: a second subscriber, on the same store, is the
+      // witness that the next event was delivered (no fixed wait).
+      stopFirst();
+      const heard = first.appended.length;
+      const second: string[] = [];
+      const stopSecond = await s.watch({ appended: (stream) => second.push(stream) });
+      await add(peer.store, 'x', 1, 'g@1');
+      await expect.poll(() => second, { timeout: 10_000 }).toContain('g@1');
+      expect(first.appended).toHaveLength(heard);
+      stopSecond();
+      await peer.lose();
+    });
+
     test.runIf(opts.peer)("a lost process's rows come back at the head, in order, after reclaimIdleMs; a live one's stay", async () => {
       const s = await make();
       const idle = s.reclaimIdleMs ?? 0;
