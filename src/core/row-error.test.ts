@@ -2,7 +2,7 @@ import { Int32, tableFromArrays } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { chunkedCall } from './chunked-call';
 import { CancelledError, TimeoutError } from './errors';
-import { rowErrorFrom, toRowError } from './row-error';
+import { MAX_ROW_MESSAGE_LENGTH, rowErrorFrom, toRowError } from './row-error';
 import type { BatchFunction } from './types';
 
 describe('toRowError', () => {
@@ -17,6 +17,17 @@ describe('toRowError', () => {
     expect(toRowError({ code: 'C'.repeat(65), message: 'x' })?.code).toBe('ROW_ERROR');
     expect(toRowError({ code: 'EMPTY', message: '' })).toEqual({ code: 'EMPTY', message: expect.stringMatching(/empty error message/) });
     expect(toRowError(42)).toEqual({ code: 'ROW_ERROR', message: '42' });
+  });
+
+  it('cuts a runaway message (outside input, stored once per failed row) and says how much was cut', () => {
+    const huge = 'x'.repeat(MAX_ROW_MESSAGE_LENGTH + 10_000);
+    for (const e of [huge, { code: 'BIG', message: huge }]) {
+      const r = toRowError(e)!;
+      expect(r.message.length).toBeLessThan(MAX_ROW_MESSAGE_LENGTH + 100);
+      expect(r.message.startsWith('x'.repeat(MAX_ROW_MESSAGE_LENGTH))).toBe(true);
+      expect(r.message).toMatch(/10000 more characters cut\)$/);
+    }
+    expect(toRowError('x'.repeat(MAX_ROW_MESSAGE_LENGTH))?.message).toHaveLength(MAX_ROW_MESSAGE_LENGTH);
   });
 });
 

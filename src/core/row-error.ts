@@ -18,6 +18,15 @@ export const TOKENIZER_FAILED_CODE = 'TOKENIZER_FAILED';
 
 /** Longest code kept from outside (a handler or a wire answer); codes are short identifiers. */
 const MAX_CODE_LENGTH = 64;
+/**
+ * Longest message kept per row: a handler's error text is outside input and is stored once per
+ * failed row (result tables, stores, Parquet), so a runaway message cannot multiply into memory.
+ */
+export const MAX_ROW_MESSAGE_LENGTH = 4_000;
+
+function capMessage(text: string): string {
+  return text.length <= MAX_ROW_MESSAGE_LENGTH ? text : `${text.slice(0, MAX_ROW_MESSAGE_LENGTH)}… (${text.length - MAX_ROW_MESSAGE_LENGTH} more characters cut)`;
+}
 
 export function isRowError(e: unknown): e is RowError {
   return typeof e === 'object' && e !== null && typeof (e as RowError).code === 'string' && typeof (e as RowError).message === 'string';
@@ -30,14 +39,14 @@ export function isRowError(e: unknown): e is RowError {
  */
 export function toRowError(e: unknown): RowError | null {
   if (e === null || e === undefined || e === '') return null;
-  if (typeof e === 'string') return { code: ROW_ERROR_CODE, message: e };
+  if (typeof e === 'string') return { code: ROW_ERROR_CODE, message: capMessage(e) };
   if (typeof e === 'object' && 'message' in e) {
     const { code, message } = e as { code?: unknown; message?: unknown };
     const okCode = typeof code === 'string' && code.length > 0 && code.length <= MAX_CODE_LENGTH;
     const text = typeof message === 'string' ? message : String(message);
-    return { code: okCode ? code : ROW_ERROR_CODE, message: text || 'failed (the batch function gave an empty error message)' };
+    return { code: okCode ? code : ROW_ERROR_CODE, message: capMessage(text) || 'failed (the batch function gave an empty error message)' };
   }
-  return { code: ROW_ERROR_CODE, message: String(e) };
+  return { code: ROW_ERROR_CODE, message: capMessage(String(e)) };
 }
 
 /** The row error for a thrown value: its class's code (TimeoutError → TIMEOUT), the one-line description. */
