@@ -38,6 +38,7 @@ describe('listeners per signal', () => {
       return remove.apply(this, a as Parameters<typeof remove>);
     });
     const args = new Table({ id: makeVector(Int32Array.from({ length: 60 }, (_, i) => i)) });
+    // eslint-disable-next-line no-restricted-syntax -- not a wait: each chunk takes 5 ms so 30 run at once
     const fn: BatchFunction<number> = (t) => new Promise((r) => setTimeout(() => r({ values: Array.from({ length: t.numRows }, () => 1) }), 5));
     const ac = new AbortController();
     const res = await chunkedCall(args, fn, { chunkSize: 1, concurrentChunks: 30, timeout: 10, outputType: new Float32(), signal: ac.signal });
