@@ -310,7 +310,7 @@ describe('abort', () => {
     const f = createNodeHttpFetch();
     const ac = new AbortController();
     const pending = f(s.url, { signal: ac.signal }).catch((e: unknown) => e);
-    await expect.poll(() => s.seen.length).toBe(1); // the server holds the request: abort now
+    await expect.poll(() => s.seen.length, { timeout: 10_000 }).toBe(1); // the server holds the request: abort now
     const t0 = Date.now();
     ac.abort();
     const err = await pending;
@@ -329,7 +329,7 @@ describe('abort', () => {
     const reason = new Error('stop now');
     const pending = createNodeHttpFetch()(s.url, { signal: ac.signal });
     const outcome = pending.catch((e: unknown) => e);
-    await expect.poll(() => sentPart).toBe(true); // 7 of the 100 bytes are on their way: abort now
+    await expect.poll(() => sentPart, { timeout: 10_000 }).toBe(true); // 7 of the 100 bytes are on their way: abort now
     const t0 = Date.now();
     ac.abort(reason);
     expect(await outcome).toBe(reason);
@@ -359,7 +359,7 @@ describe('abort', () => {
     const f = createNodeHttpFetch();
     const ac = new AbortController();
     const slow = f(`${s.url}/slow`, { signal: ac.signal }).catch((e: unknown) => e);
-    await expect.poll(() => s.seen.length).toBe(1);
+    await expect.poll(() => s.seen.length, { timeout: 10_000 }).toBe(1);
     ac.abort();
     expect(await slow).toMatchObject({ name: 'AbortError' });
     expect(((await (await f(`${s.url}/next`)).json()) as { url: string }).url).toBe('/next');
@@ -397,7 +397,7 @@ describe('failures', () => {
     const transport = new HttpTransport({ url: s.url, fetch: createNodeHttpFetch() });
     const ac = new AbortController();
     const pending = transport.health(ac.signal).catch((e: unknown) => e);
-    await expect.poll(() => s.seen.length).toBe(1);
+    await expect.poll(() => s.seen.length, { timeout: 10_000 }).toBe(1);
     ac.abort();
     const err = await pending;
     expect(err).not.toBeInstanceOf(RemoteNetworkError);

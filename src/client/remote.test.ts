@@ -153,7 +153,7 @@ describe('Remote against a real server', () => {
     const { fetch, log } = faultFetch(globalFetch, () => undefined);
     const handle = new Remote({ url, apiKey: KEY, fetch }).function('slow').deferBatch(texts(3));
     // Cancel once the POST is on its way (its id, hence the DELETE, comes only when it answers).
-    await expect.poll(() => log.map((r) => r.method)).toEqual(['POST']);
+    await expect.poll(() => log.map((r) => r.method), { timeout: 10_000 }).toEqual(['POST']);
     handle.cancel();
     await expect(handle.get()).rejects.toBeInstanceOf(CancelledError);
     expect(handle.status).toBe('cancelled');
