@@ -41,13 +41,6 @@ window.scatterFrames = async (n, which, options = {}) => {
     y[i] = Math.max(-1, Math.min(1, Math.sin(c) * 0.6 + r * Math.sin(a)));
   }
   await sp.draw({ x, y });
-  // Selects every point in the middle box of the data (a screenshot shows where the selection is drawn).
-  (window as unknown as { selectMiddle: () => number }).selectMiddle = () => {
-    const idx: number[] = [];
-    for (let i = 0; i < n; i++) if (Math.abs(x[i] - 0.6) < 0.12 && Math.abs(y[i]) < 0.12) idx.push(i);
-    sp.select(idx);
-    return idx.length;
-  };
   window.cameraFrames = async (k) => {
     const times: number[] = [];
     for (let i = 0; i < k; i++) {
