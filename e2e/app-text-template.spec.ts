@@ -41,6 +41,11 @@ test('a text template builds the embedded text from several columns; unknown col
   await expect.poll(() => page.getByTestId('dataset-text-template-hint').textContent()).toMatch(/the '\{' at character 1 is not closed/);
   await input.fill('{package}: {description} ({size} kB)');
   await expect.poll(() => page.getByTestId('dataset-text-template-hint').textContent()).toMatch(/replaced by the row's value/);
+  // Copy as code renders the template (it once showed it as a column name: table.getChild("{package}: …")).
+  await page.getByTestId('code-toggle').click();
+  const code = (await page.getByTestId('code-snippet').textContent())!;
+  expect(code).toContain('renderTextTemplate(parseTextTemplate("{package}: {description} ({size} kB)"), table)');
+  expect(code).not.toContain('getChild');
 
   await setChunking(page, { numChunks: 2, concurrent: 1 });
   await page.getByTestId('run-start').click();

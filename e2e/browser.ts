@@ -14,11 +14,32 @@ const BASE_ARGS = [
   '--disable-sync',
 ];
 
+/**
+ * Software GL backends Chromium can render WebGL with on a machine without a GPU:
+ * - swiftshader: Chromium's own (ANGLE over SwiftShader Vulkan), always there;
+ * - lavapipe: Mesa's Vulkan on the CPU (Debian `mesa-vulkan-drivers`), through ANGLE's Vulkan backend;
+ * - llvmpipe: Mesa's OpenGL on the CPU (Debian `libgl1-mesa-dri`), through ANGLE's GL backend (EGL).
+ */
+export const GL_BACKENDS = {
+  swiftshader: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  lavapipe: ['--use-angle=vulkan', '--enable-features=Vulkan', '--ignore-gpu-blocklist', '--disable-vulkan-surface', '--enable-unsafe-swiftshader'],
+  llvmpipe: ['--use-gl=angle', '--use-angle=gl-egl', '--ignore-gpu-blocklist'],
+} as const;
+export type GlBackend = keyof typeof GL_BACKENDS;
+
 export interface LaunchOptions {
   /** Drop --disable-gpu and enable WebGPU: SwiftShader provides an adapter. */
   webgpu?: boolean;
   /** Drop --disable-gpu and render WebGL with SwiftShader (CPU): what the explorer needs. */
   webgl?: boolean;
+  /** With `webgl`: which software GL renders it (default swiftshader; E2E_GL overrides). */
+  gl?: GlBackend;
+}
+
+function glFromEnv(): GlBackend {
+  const name = process.env.E2E_GL ?? 'swiftshader';
+  if (!(name in GL_BACKENDS)) throw new Error(`E2E_GL=${name} is not a GL backend: use one of ${Object.keys(GL_BACKENDS).join(', ')}.`);
+  return name as GlBackend;
 }
 
 export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser> {
@@ -28,7 +49,7 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<Browser>
   // playwright-core gives every launch a fresh, empty temporary profile (--user-data-dir).
   const args = [...BASE_ARGS];
   if (opts.webgpu) args.push('--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader');
-  else if (opts.webgl) args.push('--use-angle=swiftshader', '--enable-unsafe-swiftshader');
+  else if (opts.webgl) args.push(...GL_BACKENDS[opts.gl ?? glFromEnv()]);
   else args.push('--disable-gpu');
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }

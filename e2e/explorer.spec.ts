@@ -81,6 +81,8 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
   console.log(`explorer: ${ROWS} points (${DIM}-d), projection finished in ${projectionS.toFixed(1)} s — ${await page.getByTestId('explorer-progress').textContent()}; WebGL renderer: ${webgl}`);
   const painted = await paintedPixels(page);
   expect(painted).toBeGreaterThan(2000);
+  // The synthetic result's input columns reach the page like a read file's: the Export cell lists them.
+  expect(await page.getByTestId('cell-export').textContent()).toMatch(/columns id, text, topic, score, embedding\./);
 
   // Frame time during pan/zoom driven by real wheel and drag input; rAF intervals in the page.
   const canvas = page.getByTestId('explorer-canvas');

@@ -208,8 +208,8 @@ export interface WorkerApi {
   rowsOf(rows: Int32Array): Promise<RowRecord[]>;
   columnCodes(column: string): Promise<ColumnCodes>;
   similarTo(row: number, k: number): Promise<SearchHit[]>;
-  /** Test/demo hook: replaces the results with a synthetic clustered set (no model run). */
-  loadSyntheticResults(rows: number, dim: number): Promise<RunSummary>;
+  /** Test/demo hook: replaces the dataset and results with a synthetic clustered set (no model run). */
+  loadSyntheticResults(rows: number, dim: number): Promise<{ summary: RunSummary; dataset: DatasetInfo }>;
   /** Streams the Parquet file to `onPart` (bytes transferred); resolves once written. */
   exportParquet(onPart: (part: Uint8Array) => void): Promise<ExportInfo>;
   /**

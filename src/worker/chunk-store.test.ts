@@ -51,14 +51,17 @@ describe.each(stores)('ChunkStore: %s', (_, make) => {
     expect(await store.vectors('a', 7)).toBeUndefined();
   });
 
-  test('clearJob drops one job; clearOthers keeps only the one named', async () => {
+  test('clearJob drops one job; clearOthers keeps only the ones named', async () => {
     const store = make();
-    for (const k of ['a', 'b', 'c']) await store.put(k, chunk(0));
+    for (const k of ['a', 'b', 'c', 'd']) await store.put(k, chunk(0));
     await store.clearJob('a');
     expect(await store.indices('a')).toEqual([]);
-    await store.clearOthers('c');
+    await store.clearOthers(new Set(['c', 'd']));
     expect(await store.indices('b')).toEqual([]);
     expect(await store.indices('c')).toEqual([0]);
+    expect(await store.indices('d')).toEqual([0]);
+    await store.clearOthers(new Set(['c']));
+    expect(await store.indices('d')).toEqual([]);
     await store.clearOthers();
     expect(await store.indices('c')).toEqual([]);
   });

@@ -68,8 +68,8 @@ export interface ChunkStore {
   /** Indices of the job's saved chunks, ascending. */
   indices(jobKey: string): Promise<number[]>;
   clearJob(jobKey: string): Promise<void>;
-  /** Deletes every job's chunks but `keep`'s (one run's results at a time). */
-  clearOthers(keep?: string): Promise<void>;
+  /** Deletes every job's chunks but those of the jobs in `keep` (the jobs live tabs hold: job-leases.ts). */
+  clearOthers(keep?: ReadonlySet<string>): Promise<void>;
   getSession(): Promise<SavedSession | undefined>;
   putSession(session: SavedSession): Promise<void>;
   clearSession(): Promise<void>;
@@ -118,7 +118,7 @@ export function memoryChunkStore(): ChunkStore {
       jobs.delete(key);
     },
     async clearOthers(keep) {
-      for (const k of [...jobs.keys()]) if (k !== keep) jobs.delete(k);
+      for (const k of [...jobs.keys()]) if (!keep?.has(k)) jobs.delete(k);
     },
     async getSession() {
       return session;

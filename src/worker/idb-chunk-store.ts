@@ -54,7 +54,7 @@ export function idbChunkStore(name = 'embedbook'): ChunkStore {
       const tx = (await db()).transaction(['vectors', 'meta'], 'readwrite');
       const jobs = new Set((await tx.objectStore('meta').getAllKeys()).map(([k]) => k));
       for (const k of [...(await tx.objectStore('vectors').getAllKeys())].map(([j]) => j)) jobs.add(k);
-      jobs.delete(keep ?? '');
+      for (const k of keep ?? []) jobs.delete(k);
       await Promise.all([...[...jobs].flatMap((k) => [tx.objectStore('vectors').delete(range(k)), tx.objectStore('meta').delete(range(k))]), tx.done]);
     },
     async getSession() {

@@ -13,6 +13,7 @@ import type { BackendSpec, RunEvent, RunSettings } from './api';
 import { memoryChunkStore, type ChunkStore } from './chunk-store';
 import { memoryWorkerFiles, type WorkerFiles } from './dataset-files';
 import type { EmbedBackend } from './embed-backend';
+import { memoryLeases, type JobLeases } from './job-leases';
 import { createWorkerApi, guarded } from './worker-api';
 
 const ROWS = 57;
@@ -35,8 +36,8 @@ function testBackend(calls: number[], hold?: Promise<void>): EmbedBackend {
   return { label: 'test', device: 'remote', reason: 'test', fn: functionFromBatch(embedBatch, { name: 'embed', outputType: embeddingType() }), embedTexts: async (t) => t.map(() => Float32Array.from([20, 14, 1])), dispose: async () => undefined };
 }
 
-function api(store: ChunkStore, files: WorkerFiles, backend: EmbedBackend) {
-  return guarded(createWorkerApi({ store, files, makeBackend: async () => backend, backendKey: () => 'test' }));
+function api(store: ChunkStore, files: WorkerFiles, backend: EmbedBackend, leases?: JobLeases) {
+  return guarded(createWorkerApi({ store, files, makeBackend: async () => backend, backendKey: () => 'test', leases }));
 }
 
 async function exported(a: ReturnType<typeof api>) {
@@ -145,9 +146,42 @@ describe('createWorkerApi', () => {
     await a.openDataset(file, () => undefined);
     await expect(b.previewInput(0, 1)).rejects.toMatchObject({ name: 'NoDatasetError' });
     const syn = await b.loadSyntheticResults(1_000, 8);
-    expect(syn).toMatchObject({ rows: 1_000, dimension: 8 });
+    expect(syn.summary).toMatchObject({ rows: 1_000, dimension: 8 });
+    // The page shows the synthetic input like a read file's (the Export cell lists its columns).
+    expect(syn.dataset.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['id', 'text', 'topic']));
+    expect(syn.dataset.rows).toBe(1_000);
     expect((await b.explorerInfo()).rows).toBe(1_000);
     expect((await b.columnCodes('topic')).codes).toHaveLength(1_000);
     await expect(a.explorerInfo()).rejects.toMatchObject({ name: 'NoResultsError' });
+  });
+
+  test("two tabs on one storage: neither deletes the job the other runs or shows; a closed tab's job is garbage", async () => {
+    const store = memoryChunkStore();
+    const registry = new Map<string, number>();
+    const [leasesA, leasesB] = [memoryLeases(registry), memoryLeases(registry)];
+    const a = api(store, memoryWorkerFiles(), testBackend([]), leasesA);
+    await a.openDataset(file, () => undefined);
+    await a.run(spec, settings, () => undefined, false);
+    const [keyA] = await leasesA.live();
+    const before = await exported(a);
+    // Tab B opens (nothing to resume: it collects garbage), then runs another job.
+    const b = api(store, memoryWorkerFiles(), testBackend([]), leasesB);
+    expect(await b.resumeOffer()).toBeNull();
+    await b.openDataset(file, () => undefined);
+    const other: RunSettings = { ...settings, chunking: { mode: 'chunkSize', chunkSize: 7 } };
+    expect((await b.run(spec, other, () => undefined, false)).cancelled).toBe(false);
+    // A's finished results are all still there, and B's too.
+    const after = await exported(a);
+    expect(after.rows).toEqual(before.rows);
+    expect(after.rows.filter((r) => r.embedding).length).toBe(ROWS - 1);
+    expect((await exported(b)).rows.filter((r) => r.embedding).length).toBe(ROWS - 1);
+    // Tab A closes (the browser releases its lock): its chunks are garbage for the next visit.
+    await leasesA.hold(null);
+    const c = api(store, memoryWorkerFiles(), testBackend([]), memoryLeases(registry));
+    expect(await c.resumeOffer()).toBeNull();
+    expect(await store.indices(keyA)).toEqual([]);
+    const [keyB] = await leasesB.live();
+    expect(keyB).not.toBe(keyA);
+    expect(await store.indices(keyB)).toHaveLength(Math.ceil(ROWS / 7));
   });
 });

@@ -17,6 +17,7 @@ import { syntheticResults } from './synthetic-results';
 import { storeMatrix } from './chunk-records';
 import { planChunks } from '../core';
 import { textReader, textVector } from '../io/text-column';
+import { memoryLeases, type JobLeases } from './job-leases';
 
 export interface WorkerDeps {
   store: ChunkStore;
@@ -27,6 +28,8 @@ export interface WorkerDeps {
   /** Identity of a spec's backend: same key → the backend (and its loaded model) is reused. */
   backendKey(spec: BackendSpec): string;
   engine?: Engine;
+  /** Which jobs live tabs hold (their chunks are never garbage); default: this tab's only. */
+  leases?: JobLeases;
   /** Makes a transferable value cross without a copy (comlink's transfer); identity in tests. */
   transfer?<T>(value: T, buffers: ArrayBuffer[]): T;
 }
@@ -94,6 +97,9 @@ function savedBackend(spec: BackendSpec): BackendSpec | null {
 export function createWorkerApi(deps: WorkerDeps): WorkerApi {
   const { store, files } = deps;
   const transfer = deps.transfer ?? (<T>(v: T) => v);
+  const leases = deps.leases ?? memoryLeases();
+  /** Deletes the chunks of every job no live tab holds (this tab's own included in `live`). */
+  const collectGarbage = async () => store.clearOthers(await leases.live());
   let dataset: Dataset | undefined;
   let results: Results | undefined;
   let controller: AbortController | undefined;
@@ -158,7 +164,8 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       // Running the finished job again recomputes it; one job's chunks are kept at a time.
       if (fresh || results?.job.jobKey === key) await store.clearJob(key);
       results = undefined;
-      await store.clearOthers(key);
+      await leases.hold(key);
+      await collectGarbage();
       const plan = planChunks(ds.info.rows, settings.chunking.mode === 'chunkSize' ? { chunkSize: settings.chunking.chunkSize } : { numChunks: settings.chunking.numChunks });
       // Remember the run (its file in OPFS) so a reload can offer to resume it; a resumed run's file
       // is already there (it was read from it).
@@ -218,7 +225,7 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       const s = await store.getSession().catch(() => undefined);
       if (!s) {
         // Nothing to resume: chunks left from a finished run of an earlier visit are garbage.
-        if (!results) await store.clearOthers().catch(() => undefined);
+        if (!results) await collectGarbage().catch(() => undefined);
         return null;
       }
       const done = (await store.indices(s.jobKey)).length;
@@ -307,13 +314,14 @@ export function createWorkerApi(deps: WorkerDeps): WorkerApi {
       const settings = { textColumn: v.textColumn, chunking: { mode: 'chunkSize' as const, chunkSize: SYNTHETIC_CHUNK }, concurrentChunks: 1, timeout: null, retries: 0 };
       const key = keyOf(info, spec, settings);
       const plan = planChunks(rows, { chunkSize: SYNTHETIC_CHUNK });
-      await store.clearOthers();
+      await leases.hold(key);
+      await collectGarbage();
       await storeMatrix(store, key, plan, v);
       dataset = { file: new Blob([]), info, table: v.table };
       const job: JobOutput = { jobKey: key, plan, rows, dim, failedRows: 0, nullRows: 0, chunks: plan.length, cancelled: false, groups: [] };
       results = { job, reader: await resultReader(store, key, plan, dim), textColumn: v.textColumn, backend: spec };
       info.columns = explorerInfo(view()).columns;
-      return { rows, failedRows: 0, nullRows: 0, dimension: dim, chunks: plan.length, elapsedMs: 0, cancelled: false, errors: [] };
+      return { summary: { rows, failedRows: 0, nullRows: 0, dimension: dim, chunks: plan.length, elapsedMs: 0, cancelled: false, errors: [] }, dataset: info };
     },
 
     async exportParquet(onPart) {

@@ -7,6 +7,7 @@ import { opfsWorkerFiles } from './dataset-files';
 import { createLocalBackend, localBackendKey } from './local-backend';
 import { createRemoteBackend } from './remote-backend';
 import { createWorkerApi, guarded } from './worker-api';
+import { webLockLeases } from './job-leases';
 import { setParquetWasmSource } from '../io/parquet-wasm';
 import parquetWasmUrl from 'parquet-wasm/esm/parquet_wasm_bg.wasm?url';
 
@@ -19,6 +20,8 @@ const api = createWorkerApi({
   makeBackend: (spec, onModel) => (spec.kind === 'remote' ? createRemoteBackend(spec) : createLocalBackend(spec, onModel)),
   backendKey: (spec) => (spec.kind === 'remote' ? `remote|${spec.url}|${spec.apiKey}|${spec.functionName}` : localBackendKey(spec)),
   transfer: Comlink.transfer,
+  // Another tab's job (running, or its results on screen) is not garbage (job-leases.ts).
+  leases: 'locks' in navigator ? webLockLeases(navigator.locks) : undefined,
 });
 
 Comlink.expose(guarded(api));

@@ -20,6 +20,7 @@ export function ChunkingCell() {
   const fn = useFunction();
   const textColumn = useDataset((s) => s.textColumn);
   const fileName = useDataset((s) => s.info?.fileName ?? null);
+  const columns = useDataset((s) => s.info?.columns);
   const invalid = Object.keys(v.errors).length > 0;
   return (
     <Cell id="chunking" index={3} title="Chunking" state={invalid ? 'error' : 'ready'} stateLabel={invalid ? 'Invalid' : 'Valid'}>
@@ -39,7 +40,7 @@ export function ChunkingCell() {
           <NumberField label="retries" value={f.retries} onChange={(retries) => f.set({ retries })} error={v.errors.retries} hint="Extra attempts per chunk" testId="retries" />
         </div>
         <ChunkPreview plan={rows === null ? null : v.plan} rows={rows} concurrentChunks={v.concurrentChunks} />
-        <CopyAsCode code={chunkedCallCode(v, backendSpec(fn), textColumn, fileName)} />
+        <CopyAsCode code={chunkedCallCode(v, backendSpec(fn), textColumn, fileName, columns?.map((c) => c.name))} />
       </div>
     </Cell>
   );

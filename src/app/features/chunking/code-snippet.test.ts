@@ -22,3 +22,15 @@ test('the local snippet uses LocalRuntime with the chosen model', () => {
   expect(code).toContain(`new LocalRuntime({ model: { url: "https://m/x/" } })`);
   expect(code).toContain('chunkSize: 64,');
 });
+
+test('a text template is rendered with renderTextTemplate, never read as a column name', () => {
+  const tpl = '{package}: {description}';
+  const code = chunkedCallCode(validateChunking(fields, 100), { kind: 'local', device: 'wasm', model: { kind: 'default' } }, tpl, 'pkgs.csv', ['package', 'description']);
+  expect(code).not.toContain('getChild');
+  expect(code).toContain(`renderTextTemplate(parseTextTemplate(${JSON.stringify(tpl)}), table)`);
+  expect(code).toMatch(/import \{ LocalRuntime, readCsv, parseTextTemplate, renderTextTemplate \} from 'embedbook'/);
+  // A column whose name has braces is that column, as the Dataset cell and src/io decide.
+  const braces = chunkedCallCode(validateChunking(fields, 100), { kind: 'local', device: 'wasm', model: { kind: 'default' } }, '{odd}', 'x.csv', ['{odd}']);
+  expect(braces).toContain('table.getChild("{odd}")');
+  expect(braces).not.toContain('renderTextTemplate');
+});

@@ -6,6 +6,8 @@ import createScatterplot from 'regl-scatterplot';
 import { useEffect, useRef, useState } from 'react';
 import type { PlotPoints } from './use-projection';
 import type { PlotMode } from './explorer-store';
+import { NEUTRAL, SCATTER_OPTIONS } from './scatter-options';
+import { plotRenderer } from './scatter-renderer';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -23,8 +25,6 @@ export interface ScatterProps {
   onSelect(rows: number[], lasso: boolean): void;
   onDeselect(): void;
 }
-
-const NEUTRAL = '#6366f1';
 
 /**
  * Long-press lasso only where touch is the main input: with a mouse, a drag that starts slowly
@@ -54,8 +54,16 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
-    const sp = createScatterplot({ canvas: c, width: 'auto', height: 'auto', pointSize: 3, opacity: 0.75, pointColor: NEUTRAL, pointColorActive: '#f59e0b', pointOutlineWidth: 2, lassoOnLongPress: touchFirst(), lassoColor: '#4f46e5', backgroundColor: '#fcfcfe', deselectOnDblClick: true, deselectOnEscape: true });
+    // A renderer of the plot's size with no multisampling (scatter-renderer.ts says why).
+    const own = plotRenderer();
+    own.fit(c);
+    const sp = createScatterplot({ canvas: c, width: 'auto', height: 'auto', ...SCATTER_OPTIONS, lassoOnLongPress: touchFirst(), renderer: own.renderer });
     plot.current = sp;
+    const resized = new ResizeObserver(() => {
+      own.fit(c);
+      sp.redraw();
+    });
+    resized.observe(c);
     let draws = 0;
     sp.subscribe('draw', () => {
       // Counted for the e2e frame-time measurement without a React render per frame.
@@ -102,7 +110,9 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     sp.subscribe('deselect', () => handlers.current.onDeselect());
     return () => {
       plot.current = null;
+      resized.disconnect();
       sp.destroy();
+      own.renderer.destroy();
     };
   }, []);
 
