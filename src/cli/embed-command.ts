@@ -41,7 +41,7 @@ export async function openBackend(plan: EmbedPlan): Promise<EmbedBackend> {
  * name (not the server's address, which may change between runs) or the local model, its dtype and
  * prompt (not the device: the same model gives the same vectors on any).
  */
-export function embeddingSource(plan: EmbedPlan): string {
+function embeddingSource(plan: EmbedPlan): string {
   if (plan.remote) return `remote function ${JSON.stringify(plan.remote.functionName)}`;
   const { model, dtype, prompt } = plan.local ?? { model: 'default' };
   return `local model ${JSON.stringify(model)}${dtype ? ` (${dtype})` : ''}${prompt ? ` with prompt ${JSON.stringify(prompt)}` : ''}`;

@@ -107,6 +107,9 @@ export class OutputFile {
   private failedRows = 0;
   private pendingFailed = 0;
   private rowGroups: RowGroup[] = [];
+  /** The row group being encoded and committed while the next one fills (at most one: memory stays two groups). */
+  private committing: Promise<void> = Promise.resolve();
+  private committingRows = 0;
 
   private constructor(
     readonly path: string,
@@ -117,9 +120,9 @@ export class OutputFile {
     private bytes: number,
   ) {}
 
-  /** Rows handed to write(): on disk or buffered. */
+  /** Rows handed to write(): on disk, being committed or buffered. */
   get rowsReceived(): number {
-    return this.rowsWritten + this.bufferedRows;
+    return this.rowsWritten + this.committingRows + this.bufferedRows;
   }
 
   get partialPath(): string {
@@ -195,14 +198,37 @@ export class OutputFile {
     const table = new Table(cols);
     this.pending.push(table);
     this.bufferedRows += table.numRows;
-    if (this.bufferedRows >= (this.opts.rowGroupRows ?? 10_000)) await this.flush();
+    if (this.bufferedRows >= (this.opts.rowGroupRows ?? 10_000)) {
+      // The sink returns while the group is encoded and synced, so results keep arriving meanwhile;
+      // it waits only if the previous group is still being committed.
+      await this.committing;
+      this.startCommit();
+    }
   }
 
-  /** Writes the buffered rows as one piece and commits it in the journal. */
+  /** Writes every buffered row and waits until all are committed in the journal. */
   async flush(): Promise<void> {
+    await this.committing;
     if (this.bufferedRows === 0) return;
-    const batches = this.pending.flatMap((t) => t.batches);
-    const table = new Table(batches);
+    this.startCommit();
+    await this.committing;
+  }
+
+  /** Hands the buffered rows to commit(); a failure surfaces at the next write, flush or keep. */
+  private startCommit(): void {
+    const tables = this.pending;
+    const failed = this.pendingFailed;
+    this.committingRows = this.bufferedRows;
+    this.pending = [];
+    this.bufferedRows = 0;
+    this.pendingFailed = 0;
+    this.committing = this.commit(tables, failed);
+    this.committing.catch(() => undefined); // handled where it is awaited; not an unhandled rejection meanwhile
+  }
+
+  /** Writes the rows as one piece, syncs it and commits it in the journal. */
+  private async commit(tables: Table[], failed: number): Promise<void> {
+    const table = new Table(tables.flatMap((t) => t.batches));
     const bytes = await writeParquetBuffer(table, { fileName: this.path, rowGroupRows: Math.max(1, table.numRows), metadata: this.opts.metadata });
     const piece = parquetPiece(bytes, this.bytes, this.path);
     await this.fh.write(piece.data, 0, piece.data.byteLength, this.bytes);
@@ -210,8 +236,8 @@ export class OutputFile {
     this.bytes += piece.data.byteLength;
     this.rowsWritten += table.numRows;
     this.rowGroups.push(...piece.rowGroups);
-    this.failedRows += this.pendingFailed;
-    this.pendingFailed = 0;
+    this.failedRows += failed;
+    this.committingRows = 0;
     const first = !this.template;
     this.template ??= piece.meta;
     const groups = Buffer.from(rowGroupsToBytes(this.template, piece.rowGroups)).toString('base64');
@@ -222,8 +248,6 @@ export class OutputFile {
       this.arrowSchemaNoStatus = entry.arrowSchemaNoStatus = await arrowSchemaOf(new Schema(fields));
     }
     await appendFile(OutputFile.journalPath(this.path), stringifyWithBigInts(entry) + '\n');
-    this.pending = [];
-    this.bufferedRows = 0;
   }
 
   /**
