@@ -36,6 +36,17 @@ export async function openBackend(plan: EmbedPlan): Promise<EmbedBackend> {
   return openLocalBackend(plan.local ?? { model: 'default', device: 'auto' });
 }
 
+/**
+ * What the embeddings depend on besides the input, for the resume journal: the remote function's
+ * name (not the server's address, which may change between runs) or the local model, its dtype and
+ * prompt (not the device: the same model gives the same vectors on any).
+ */
+function embeddingSource(plan: EmbedPlan): string {
+  if (plan.remote) return `remote function ${JSON.stringify(plan.remote.functionName)}`;
+  const { model, dtype, prompt } = plan.local ?? { model: 'default' };
+  return `local model ${JSON.stringify(model)}${dtype ? ` (${dtype})` : ''}${prompt ? ` with prompt ${JSON.stringify(prompt)}` : ''}`;
+}
+
 export interface EmbedDeps {
   /** Replaces the backend (tests). */
   backend?: EmbedBackend;
@@ -91,7 +102,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
   try {
     if (!plan.quiet) io.stderr(`Backend: ${backend.detail ?? backend.label}\n`);
     const metadata = { 'embedbook.column': plan.column, 'embedbook.backend': backend.label };
-    const identity = { input: resolve(plan.input), inputSize: data.identity.size, inputMtimeMs: data.identity.mtimeMs, column: plan.column, chunking: plan.chunking, totalRows: rows };
+    const identity = { input: resolve(plan.input), inputSize: data.identity.size, inputMtimeMs: data.identity.mtimeMs, column: plan.column, chunking: plan.chunking, totalRows: rows, function: embeddingSource(plan) };
     const opened = await OutputFile.open(plan.output, identity, { force: plan.force, metadata, rowGroupRows: plan.rowGroupRows });
     out = opened.file;
     const totalChunks = plan.chunking.chunkSize !== undefined ? Math.ceil(rows / plan.chunking.chunkSize) : Math.min(plan.chunking.numChunks, rows);

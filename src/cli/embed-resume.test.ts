@@ -90,6 +90,15 @@ describe('embedbook embed: interrupted runs continue (real server, child process
     expect(afterCtrlC).toBeGreaterThan(0);
     expect(afterCtrlC).toBeLessThan(n);
     expect(existsSync(output)).toBe(false);
+    // The journal stays small: each committed row group's metadata is thrift bytes, not JSON (was ~3.5 KB).
+    const entries = readFileSync(`${output}.journal`, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(2);
+    for (const line of entries) expect(line.length).toBeLessThan(1200);
+
+    // 1b. The same command with another function: refused before any work, the unfinished run is kept.
+    const other = runChild(args.map((a) => (a === 'slow' ? 'other' : a)));
+    expect(await other.exited).toBe(1);
+    expect(other.err()).toMatch(/OutputFileError: ".*big\.parquet" is unfinished from a run with remote function "slow", and this run uses remote function "other".*same function or model.*--force/);
+    expect(journalRows(output)).toBe(afterCtrlC);
 
     // 2. Same command: resumes, then is killed outright (no chance to clean up) further on.
     const second = runChild([...args, '--resume']);

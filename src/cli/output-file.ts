@@ -2,7 +2,8 @@
 // written as a small Parquet piece (src/io's streaming writer), and the piece's row-group bytes are
 // appended to `<output>.partial`; after each append (and an fdatasync) one line goes to
 // `<output>.journal` with the rows done, the file's committed length and the pieces' row-group
-// metadata. An interrupted run (Ctrl-C, crash, lost server) leaves both; the same command again
+// metadata (thrift-encoded, base64: under 1 KB per row group). The journal's first line names the
+// input and the function or model, so a run with another one does not continue it. An interrupted run (Ctrl-C, crash, lost server) leaves both; the same command again
 // truncates the partial file to the last committed length and goes on from the next chunk. At the
 // end the footer over every row group is written and the file is renamed into place.
 import { existsSync, realpathSync, statSync } from 'node:fs';
@@ -14,7 +15,9 @@ import { ERROR_CODE_COLUMN } from '../core/assemble';
 import { EmbedbookError } from '../core/errors';
 import { planChunks } from '../core/plan-chunks';
 import type { ChunkingOptions } from '../core/types';
-import { arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, parseWithBigInts, stringifyWithBigInts, withoutLastColumns } from '../io/parquet-append';
+import {
+  arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, parseWithBigInts, rowGroupsFromBytes, rowGroupsToBytes, stringifyWithBigInts, withoutLastColumns,
+} from '../io/parquet-append';
 import { writeParquetBuffer } from '../io/parquet-write';
 import { ColumnConflictError } from '../io/errors';
 
@@ -37,10 +40,15 @@ export interface RunIdentity {
   column: string;
   chunking: ChunkingOptions;
   totalRows: number;
+  /** What made the embeddings: the remote function's name or the local model (with dtype and prompt). */
+  function: string;
 }
 
-/** 2: pieces end with `status` + `error_code` (version 1 pieces had no error_code: such a journal is not resumed). */
-const JOURNAL_VERSION = 2;
+/**
+ * 3: the head names the function, entries keep row groups as thrift bytes. Older journals are not
+ * resumed (version 1 pieces had no error_code; version 2 did not record the function).
+ */
+const JOURNAL_VERSION = 3;
 
 /** The output's last columns, dropped from the footer when no row failed. */
 const STATUS_COLUMNS = ['status', ERROR_CODE_COLUMN];
@@ -54,7 +62,8 @@ interface JournalEntry {
   /** Rows written so far whose status is not 'ok'. */
   failedRows: number;
   bytes: number;
-  rowGroups: RowGroup[];
+  /** This piece's row groups: rowGroupsToBytes, base64. */
+  groups: string;
   /** First entry only: the footer template, and the ARROW:schema of the output without `status` and `error_code`. */
   meta?: FileMetaData;
   arrowSchemaNoStatus?: string;
@@ -69,7 +78,7 @@ export interface OutputOptions {
 }
 
 const sameIdentity = (a: RunIdentity, b: RunIdentity): boolean =>
-  a.input === b.input && a.inputSize === b.inputSize && a.inputMtimeMs === b.inputMtimeMs && a.column === b.column &&
+  a.function === b.function && a.input === b.input && a.inputSize === b.inputSize && a.inputMtimeMs === b.inputMtimeMs && a.column === b.column &&
   a.totalRows === b.totalRows && a.chunking.chunkSize === b.chunking.chunkSize && a.chunking.numChunks === b.chunking.numChunks;
 
 /**
@@ -98,6 +107,9 @@ export class OutputFile {
   private failedRows = 0;
   private pendingFailed = 0;
   private rowGroups: RowGroup[] = [];
+  /** The row group being encoded and committed while the next one fills (at most one: memory stays two groups). */
+  private committing: Promise<void> = Promise.resolve();
+  private committingRows = 0;
 
   private constructor(
     readonly path: string,
@@ -108,9 +120,9 @@ export class OutputFile {
     private bytes: number,
   ) {}
 
-  /** Rows handed to write(): on disk or buffered. */
+  /** Rows handed to write(): on disk, being committed or buffered. */
   get rowsReceived(): number {
-    return this.rowsWritten + this.bufferedRows;
+    return this.rowsWritten + this.committingRows + this.bufferedRows;
   }
 
   get partialPath(): string {
@@ -131,6 +143,13 @@ export class OutputFile {
     const journal = OutputFile.journalPath(path);
     const prior = existsSync(journal) && existsSync(partial) ? await readJournal(journal) : undefined;
     if (prior && !sameIdentity(prior.head, id) && !opts.force) {
+      if (prior.head.function !== id.function) {
+        throw new OutputFileError(
+          `${JSON.stringify(path)} is unfinished from a run with ${prior.head.function}, and this run uses ${id.function}: ` +
+            'its embeddings cannot be mixed in one file. Run with the same function or model to finish it, or pass --force to start afresh (its partial output is deleted).',
+          path,
+        );
+      }
       throw new OutputFileError(
         `${JSON.stringify(journal)} belongs to an unfinished run with another input, column or chunking; ` +
           'run that command again to finish it, or pass --force to start this one afresh (its partial output is deleted).',
@@ -151,7 +170,7 @@ export class OutputFile {
         file.template = first?.meta;
         file.arrowSchemaNoStatus = first?.arrowSchemaNoStatus;
         file.failedRows = last?.failedRows ?? 0;
-        for (const e of prior.entries) file.rowGroups.push(...e.rowGroups);
+        for (const e of prior.entries) file.rowGroups.push(...rowGroupsFromBytes(Buffer.from(e.groups, 'base64')));
         return { file, resumed: rows > 0, skipChunks };
       }
     }
@@ -179,14 +198,37 @@ export class OutputFile {
     const table = new Table(cols);
     this.pending.push(table);
     this.bufferedRows += table.numRows;
-    if (this.bufferedRows >= (this.opts.rowGroupRows ?? 10_000)) await this.flush();
+    if (this.bufferedRows >= (this.opts.rowGroupRows ?? 10_000)) {
+      // The sink returns while the group is encoded and synced, so results keep arriving meanwhile;
+      // it waits only if the previous group is still being committed.
+      await this.committing;
+      this.startCommit();
+    }
   }
 
-  /** Writes the buffered rows as one piece and commits it in the journal. */
+  /** Writes every buffered row and waits until all are committed in the journal. */
   async flush(): Promise<void> {
+    await this.committing;
     if (this.bufferedRows === 0) return;
-    const batches = this.pending.flatMap((t) => t.batches);
-    const table = new Table(batches);
+    this.startCommit();
+    await this.committing;
+  }
+
+  /** Hands the buffered rows to commit(); a failure surfaces at the next write, flush or keep. */
+  private startCommit(): void {
+    const tables = this.pending;
+    const failed = this.pendingFailed;
+    this.committingRows = this.bufferedRows;
+    this.pending = [];
+    this.bufferedRows = 0;
+    this.pendingFailed = 0;
+    this.committing = this.commit(tables, failed);
+    this.committing.catch(() => undefined); // handled where it is awaited; not an unhandled rejection meanwhile
+  }
+
+  /** Writes the rows as one piece, syncs it and commits it in the journal. */
+  private async commit(tables: Table[], failed: number): Promise<void> {
+    const table = new Table(tables.flatMap((t) => t.batches));
     const bytes = await writeParquetBuffer(table, { fileName: this.path, rowGroupRows: Math.max(1, table.numRows), metadata: this.opts.metadata });
     const piece = parquetPiece(bytes, this.bytes, this.path);
     await this.fh.write(piece.data, 0, piece.data.byteLength, this.bytes);
@@ -194,17 +236,18 @@ export class OutputFile {
     this.bytes += piece.data.byteLength;
     this.rowsWritten += table.numRows;
     this.rowGroups.push(...piece.rowGroups);
-    this.failedRows += this.pendingFailed;
-    this.pendingFailed = 0;
-    const entry: JournalEntry = { rows: this.rowsWritten, failedRows: this.failedRows, bytes: this.bytes, rowGroups: piece.rowGroups };
-    if (!this.template) {
+    this.failedRows += failed;
+    this.committingRows = 0;
+    const first = !this.template;
+    this.template ??= piece.meta;
+    const groups = Buffer.from(rowGroupsToBytes(this.template, piece.rowGroups)).toString('base64');
+    const entry: JournalEntry = { rows: this.rowsWritten, failedRows: this.failedRows, bytes: this.bytes, groups };
+    if (first) {
       const fields = table.schema.fields.filter((f) => !STATUS_COLUMNS.includes(f.name));
-      this.template = entry.meta = piece.meta;
+      entry.meta = { ...piece.meta, row_groups: [] };
       this.arrowSchemaNoStatus = entry.arrowSchemaNoStatus = await arrowSchemaOf(new Schema(fields));
     }
     await appendFile(OutputFile.journalPath(this.path), stringifyWithBigInts(entry) + '\n');
-    this.pending = [];
-    this.bufferedRows = 0;
   }
 
   /**

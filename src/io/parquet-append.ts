@@ -68,6 +68,23 @@ export function parquetFooter(template: FileMetaData, rowGroups: RowGroup[]): Ui
 }
 
 /**
+ * Row-group metadata as compact bytes, for a journal that must keep it until the final footer: the
+ * thrift footer of a file with `template`'s schema (no key/value metadata) and these row groups.
+ * About a sixth of their JSON (measured: 4.1 KB → 0.7 KB for a 5-column row group); read back with
+ * rowGroupsFromBytes.
+ */
+export function rowGroupsToBytes(template: FileMetaData, rowGroups: RowGroup[]): Uint8Array {
+  const { version, schema } = template;
+  return parquetFooter({ version, schema, num_rows: 0n, row_groups: [], metadata_length: 0 }, rowGroups);
+}
+
+/** The row groups that rowGroupsToBytes encoded (offsets and counts as bigints, as parquetMetadata gives them). */
+export function rowGroupsFromBytes(bytes: Uint8Array): RowGroup[] {
+  // Only the view's own bytes: a Node Buffer is often a view into a larger shared pool.
+  return parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer).row_groups;
+}
+
+/**
  * The same file without its last top-level column, which must be a flat (leaf) column: the schema
  * loses its element, each row group its column chunk (whose bytes stay in the file, unreferenced),
  * and the Arrow schema copy (ARROW:schema) is replaced by `arrowSchema`: the copy the writer puts in

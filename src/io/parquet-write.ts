@@ -11,7 +11,7 @@
 import { Table, tableToIPC } from 'apache-arrow';
 import { concatBytes } from '../core/bytes';
 import { ParquetWriteError } from './errors';
-import { loadParquetWasm } from './parquet-wasm';
+import { loadParquetWasm, type ParquetWasm } from './parquet-wasm';
 import { guardWasmTraps } from './wasm-trap-guard';
 
 export interface ParquetWriteOptions {
@@ -57,12 +57,11 @@ export async function* writeParquetChunks(
   const slices: TableSlices = input instanceof Table ? sliceTable(input, rowGroupRows) : input;
   const { signal, onProgress } = options;
   const pq = await loadParquetWasm();
-  const codec = { zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED }[options.compression ?? 'zstd'];
 
   if (input instanceof Table && input.numRows === 0) {
     // The streaming writer learns the schema from its first batch; with none, write directly.
     const wasmTable = pq.Table.fromIPCStream(tableToIPC(input, 'stream'));
-    yield pq.writeParquet(wasmTable, new pq.WriterPropertiesBuilder().setCompression(codec).build());
+    yield pq.writeParquet(wasmTable, new pq.WriterPropertiesBuilder().setCompression(codecOf(pq, options)).build());
     return;
   }
 
@@ -102,14 +101,7 @@ export async function* writeParquetChunks(
     { highWaterMark: 0 },
   );
 
-  let builder = new pq.WriterPropertiesBuilder()
-    .setCompression(codec)
-    .setMaxRowGroupSize(rowGroupRows)
-    // Dictionary pages only pay off for repetitive columns; for float embeddings they cost time
-    // and size (measured: ~40% slower, 6% larger), so they are off.
-    .setDictionaryEnabled(false);
-  if (options.metadata) builder = builder.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
-  const props = builder.build();
+  const props = writerProperties(pq, options, rowGroupRows);
 
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let finished = false;
@@ -141,8 +133,43 @@ export async function* writeParquetChunks(
   if (failure !== undefined) throw failure;
 }
 
+const codecOf = (pq: ParquetWasm, options: ParquetWriteOptions) =>
+  ({ zstd: pq.Compression.ZSTD, snappy: pq.Compression.SNAPPY, uncompressed: pq.Compression.UNCOMPRESSED })[options.compression ?? 'zstd'];
+
+function writerProperties(pq: ParquetWasm, options: ParquetWriteOptions, rowGroupRows: number) {
+  let builder = new pq.WriterPropertiesBuilder()
+    .setCompression(codecOf(pq, options))
+    .setMaxRowGroupSize(rowGroupRows)
+    // Dictionary pages only pay off for repetitive columns; for float embeddings they cost time
+    // and size (measured: ~40% slower, 6% larger), so they are off.
+    .setDictionaryEnabled(false);
+  if (options.metadata) builder = builder.setKeyValueMetadata(new Map(Object.entries(options.metadata)));
+  return builder.build();
+}
+
+/**
+ * A table of one row group, written in one call to the wasm writer: no stream machinery per piece
+ * (measured: about a fifth less CPU for the CLI's 10,000-row pieces of 384-d vectors). Wasm memory
+ * holds the one row group, as the streaming writer does.
+ */
+async function writeOneRowGroup(table: Table, options: ParquetWriteOptions): Promise<Uint8Array> {
+  if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+  const pq = await loadParquetWasm();
+  try {
+    const bytes = await guardWasmTraps(async () => {
+      const wasmTable = pq.Table.fromIPCStream(tableToIPC(table, 'stream'));
+      return pq.writeParquet(wasmTable, writerProperties(pq, options, Math.max(1, table.numRows)));
+    });
+    options.onProgress?.({ status: 'writing', rowsWritten: table.numRows, totalRows: table.numRows, bytesWritten: bytes.byteLength });
+    return bytes;
+  } catch (err) {
+    throw new ParquetWriteError(options.fileName ?? 'output.parquet', err instanceof Error ? err.message : String(err), err);
+  }
+}
+
 /** Convenience for small tables and tests: the whole file as one buffer. */
 export async function writeParquetBuffer(input: Table | TableSlices, options: ParquetWriteOptions = {}): Promise<Uint8Array> {
+  if (input instanceof Table && input.numRows > 0 && input.numRows <= Math.floor(options.rowGroupRows ?? 10_000)) return writeOneRowGroup(input, options);
   const parts: Uint8Array[] = [];
   for await (const part of writeParquetChunks(input, options)) parts.push(part);
   return concatBytes(parts);

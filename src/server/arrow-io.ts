@@ -238,6 +238,8 @@ function* checkedParts(results: CallResults, output: OutputType, kind: OutputKin
  */
 export function resultIpc(results: CallResults, output?: OutputType): Uint8Array {
   const type = output ?? inferOutput(results);
+  const direct = allOkVectorsIpc(results, type);
+  if (direct) return direct;
   const arrow = arrowType(type);
   // One record batch for the whole call (a call is at most maxQueuedRows rows).
   const table = assembleTable(arrow, checkedParts(results, type, outputKind(arrow)), Math.max(1, results.rows));
@@ -261,4 +263,38 @@ export function resultIpc(results: CallResults, output?: OutputType): Uint8Array
       validity: code.nullCount > 0 ? code.nullBitmap : null, offsets: code.valueOffsets, data: code.values,
     },
   ], result.length);
+}
+
+/** 'ok' × n as Utf8 offsets and bytes (status of an all-ok answer). */
+function okColumn(n: number): { offsets: Int32Array; data: Uint8Array } {
+  const offsets = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) offsets[i] = 2 * i;
+  const data = new Uint8Array(2 * n);
+  for (let i = 0; i < 2 * n; i += 2) {
+    data[i] = 0x6f; // 'o'
+    data[i + 1] = 0x6b; // 'k'
+  }
+  return { offsets, data };
+}
+
+/**
+ * The answer of a call whose rows are all ok vectors of the declared float type, written straight
+ * from the held packed buffer: no per-row views, no assembly copy (what core/assemble.ts would
+ * build for it, byte for byte: list offsets i × dim, status 'ok', error_code all null). Undefined
+ * for any other call, which takes the general path.
+ */
+function allOkVectorsIpc(results: CallResults, type: OutputType): Uint8Array | undefined {
+  const packed = results.allOkVectors();
+  if (!packed) return undefined;
+  const float64 = packed.floats instanceof Float64Array;
+  if (type !== (float64 ? 'float64[]' : 'float32[]')) return undefined;
+  const n = results.rows;
+  const offsets = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) offsets[i] = i * packed.dim;
+  const status = okColumn(n);
+  return writeIpcStream([
+    { type: float64 ? 'list<float64>' : 'list<float32>', name: 'result', length: n, nullCount: 0, validity: null, offsets, values: packed.floats.subarray(0, n * packed.dim) },
+    { type: 'utf8', name: 'status', length: n, nullCount: 0, validity: null, offsets: status.offsets, data: status.data },
+    { type: 'utf8', name: ERROR_CODE_COLUMN, length: n, nullCount: n, validity: new Uint8Array((n + 7) >> 3), offsets: new Int32Array(n + 1), data: new Uint8Array(0) },
+  ], n);
 }

@@ -114,6 +114,16 @@ export class CallResults {
     return this.packed ? this.packed.subarray(i * this.dim, (i + 1) * this.dim) : null;
   }
 
+  /**
+   * The packed buffer itself when every row is ok with a vector (the common embedding answer): row
+   * i is floats[i*dim, (i+1)*dim). The answer is then written from it with no per-row work.
+   */
+  allOkVectors(): { floats: Packed; dim: number } | undefined {
+    if (this.loose || !this.packed || this.rows === 0) return undefined;
+    for (let i = 0; i < this.rows; i++) if (this.state[i] !== OK) return undefined;
+    return { floats: this.packed, dim: this.dim };
+  }
+
   /** True while every ok value is a row of the one packed float buffer (vectors of one length and type). */
   get packedVectors(): boolean {
     return this.loose === undefined;
