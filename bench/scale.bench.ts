@@ -167,9 +167,13 @@ async function runChild(what: string, nodeArgs: string[]): Promise<{ out: string
   return { out, seconds: (performance.now() - t0) / 1000, peak, cpu };
 }
 
+/** `--compression X` for this checkout's CLI runs (the CLI's default, zstd, when not given). */
+let compressionArgs: string[] = [];
+
 async function runCli(url: string, input: string, output: string, chunk: string, concurrency: string, cli = bin): Promise<{ seconds: number; embedRate: number; peak: number; cpu: number }> {
   const { out, seconds, peak, cpu } = await runChild('embedbook embed', [
     cli, 'embed', input, '--remote', url, '--function', 'cheap384', '--chunk-size', chunk, '--concurrent-chunks', concurrency, '-o', output, '--force', '-q',
+    ...(cli === bin ? compressionArgs : []),
   ]);
   const m = /Embedding: ([\d,.]+) rows\/s/.exec(out);
   return { seconds, embedRate: m ? Number(m[1].replace(/,/g, '')) : NaN, peak, cpu };
@@ -192,6 +196,8 @@ export async function main(args: string[]): Promise<void> {
   const concurrency = flag(args, 'concurrency', '8');
   const settleS = Number(flag(args, 'settle-s', '60'));
   const compare = flag(args, 'compare', '');
+  const compression = flag(args, 'compression', '');
+  if (compression) compressionArgs = ['--compression', compression];
   const otherBin = compare && path.join(path.resolve(compare), 'bin', 'embedbook.mjs');
   const rounds = Number(flag(args, 'rounds', '3'));
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'embedbook-scale-'));

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Float64, Int32, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import Fastify from 'fastify';
+import { parquetMetadata } from 'hyparquet';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeParquetBuffer } from '../io/parquet-write';
 import { readWithHyparquet } from '../io/test-fixtures';
@@ -193,6 +194,28 @@ describe('embedbook embed --remote (real server, toy handler)', () => {
         expect(r.embedding).toEqual([docText(i).length, 1]);
       }
     });
+  });
+
+  test('--compression picks the output codec (default zstd); every column chunk uses it and the rows read back the same', async () => {
+    const input = writeCsv('codec.csv', 30);
+    const codecs: Record<string, string[]> = {};
+    const texts: Record<string, unknown[]> = {};
+    for (const flag of [undefined, 'snappy', 'none']) {
+      const output = join(dir, `codec-${flag ?? 'default'}.parquet`);
+      const args = ['embed', input, '--remote', url, '--api-key', 'k', '--function', 'lengths', '--chunk-size', '10', '-o', output];
+      const code = await main(flag ? [...args, '--compression', flag] : args, capture());
+      expect(code).toBe(3); // the toy function fails topic-4 rows; the codec does not matter to that
+      const bytes = new Uint8Array(readFileSync(output));
+      const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      codecs[flag ?? 'default'] = [...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec ?? '?')))];
+      texts[flag ?? 'default'] = (await readBack(output)).map((r) => [r.text, r.embedding]);
+    }
+    expect(codecs).toEqual({ default: ['ZSTD'], snappy: ['SNAPPY'], none: ['UNCOMPRESSED'] });
+    expect(texts.snappy).toEqual(texts.default);
+    expect(texts.none).toEqual(texts.default);
+    const bad = capture();
+    expect(await main(['embed', input, '--remote', url, '--compression', 'gzip', '-o', join(dir, 'codec-bad.parquet')], bad)).toBe(2);
+    expect(bad.err).toMatch(/--compression must be one of zstd, snappy, none, got "gzip"/);
   });
 
   test('a wrong API key fails with a clear message and writes nothing', async () => {

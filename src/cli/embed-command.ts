@@ -103,7 +103,7 @@ export async function runEmbed(input: string, flags: RawEmbedFlags, io: CliIO, d
     if (!plan.quiet) io.stderr(`Backend: ${backend.detail ?? backend.label}\n`);
     const metadata = { 'embedbook.column': plan.column, 'embedbook.backend': backend.label };
     const identity = { input: resolve(plan.input), inputSize: data.identity.size, inputMtimeMs: data.identity.mtimeMs, column: plan.column, chunking: plan.chunking, totalRows: rows, function: embeddingSource(plan) };
-    const opened = await OutputFile.open(plan.output, identity, { force: plan.force, metadata, rowGroupRows: plan.rowGroupRows });
+    const opened = await OutputFile.open(plan.output, identity, { force: plan.force, metadata, rowGroupRows: plan.rowGroupRows, compression: plan.compression });
     out = opened.file;
     const totalChunks = plan.chunking.chunkSize !== undefined ? Math.ceil(rows / plan.chunking.chunkSize) : Math.min(plan.chunking.numChunks, rows);
     // Chunks a cancelled run finished past its written rows (see unwritten-chunks.ts): handed to the

@@ -6,7 +6,7 @@ describe('parseEmbedFlags', () => {
   test('defaults: chunk size 50, 4 concurrent chunks, no timeout, local default model', () => {
     expect(parseEmbedFlags('in.csv', {})).toEqual({
       input: 'in.csv', column: 'text', chunking: { chunkSize: 50 }, concurrentChunks: 4, timeout: undefined, retries: 0,
-      output: 'embeddings.parquet', remote: undefined, local: { model: 'default', device: 'auto' }, quiet: false, force: false, rowGroupRows: 10_000,
+      output: 'embeddings.parquet', remote: undefined, local: { model: 'default', device: 'auto' }, quiet: false, force: false, rowGroupRows: 10_000, compression: 'zstd',
     });
   });
 
@@ -20,6 +20,8 @@ describe('parseEmbedFlags', () => {
     expect(p.remote).toEqual({ url: 'http://127.0.0.1:7711', apiKey: 'k', functionName: 'embed2' });
     expect(p.local).toBeUndefined();
     expect(parseEmbedFlags('a.csv', { timeout: 'none' }).timeout).toBeUndefined();
+    expect(parseEmbedFlags('a.csv', { compression: 'Snappy' }).compression).toBe('snappy');
+    expect(parseEmbedFlags('a.csv', { compression: 'none' }).compression).toBe('uncompressed');
     expect(parseEmbedFlags('a.csv', { timeout: '0.5' }).timeout).toBe(0.5);
     expect(parseEmbedFlags('a.csv', { model: 'intfloat/multilingual-e5-small', prompt: 'query' }).local).toEqual({ model: 'intfloat/multilingual-e5-small', device: 'auto', prompt: 'query' });
   });
@@ -37,6 +39,7 @@ describe('parseEmbedFlags', () => {
     [{ apiKey: 'k' }, /--api-key only applies with --remote URL/],
     [{ remote: '127.0.0.1:7711' }, /--remote must be an http\(s\) URL like http:\/\/127.0.0.1:7711, got "127.0.0.1:7711"/],
     [{ function: 'embed' }, /--function names a function on a server; pass --remote URL/],
+    [{ compression: 'gzip' }, /--compression must be one of zstd, snappy, none, got "gzip"/],
     [{ device: 'wasm' }, /--device must be one of auto, cpu, cuda, webgpu in Node, got "wasm"/],
     [{ remote: 'http://x', model: 'default' }, /--model\/--device choose the local model/],
     [{ dtype: 'int3' }, /--dtype must be one of fp32, fp16, q8, q4, got "int3"/],

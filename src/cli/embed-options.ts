@@ -4,6 +4,7 @@ import { DTYPES, type Dtype } from '../model/dtype';
 import type { ChunkingOptions } from '../core/types';
 import { NODE_DEVICES } from '../model/node-device';
 import { parseDelimiter } from '../io/csv-delimiter';
+import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/parquet-write';
 import { parseTextTemplate, type TextTemplate } from '../io/text-template';
 import { CliUsageError } from './errors';
 
@@ -32,6 +33,7 @@ export interface RawEmbedFlags {
   force?: boolean;
   resume?: boolean;
   rowGroupRows?: string;
+  compression?: string;
 }
 
 export interface EmbedPlan {
@@ -54,6 +56,8 @@ export interface EmbedPlan {
   force: boolean;
   /** Rows per output row group: also how often finished work is committed for a resume. */
   rowGroupRows: number;
+  /** Parquet codec of the output (default zstd). */
+  compression: ParquetCompression;
 }
 
 export const DEFAULT_CHUNK_SIZE = 50;
@@ -157,12 +161,23 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
     throw new CliUsageError('--force starts afresh and --resume continues an unfinished run; pass one or the other.', 'force');
   }
   const rowGroupRows = flags.rowGroupRows !== undefined ? positiveInt('row-group-rows', flags.rowGroupRows) : DEFAULT_ROW_GROUP_ROWS;
+  const compression = parseCompression(flags.compression);
   const delimiter = flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter);
   if (flags.delimiter !== undefined && delimiter === undefined) {
     throw new CliUsageError(`--delimiter must be one of , ; tab | (or comma, semicolon, pipe), got ${JSON.stringify(flags.delimiter)}.`, 'delimiter');
   }
   return {
     input, column, ...(textTemplate ? { textTemplate } : {}), delimiter, chunking, concurrentChunks, timeout, retries, output, remote, local,
-    quiet: Boolean(flags.quiet), force: Boolean(flags.force), rowGroupRows,
+    quiet: Boolean(flags.quiet), force: Boolean(flags.force), rowGroupRows, compression,
   };
+}
+
+/** `--compression`: zstd (default) | snappy | none (also `uncompressed`). */
+function parseCompression(raw: string | undefined): ParquetCompression {
+  if (raw === undefined) return 'zstd';
+  const name = raw.trim().toLowerCase() === 'none' ? 'uncompressed' : raw.trim().toLowerCase();
+  if (!(PARQUET_COMPRESSIONS as readonly string[]).includes(name)) {
+    throw new CliUsageError(`--compression must be one of zstd, snappy, none, got ${JSON.stringify(raw)}.`, 'compression');
+  }
+  return name as ParquetCompression;
 }

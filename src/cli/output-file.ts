@@ -18,7 +18,7 @@ import type { ChunkingOptions } from '../core/types';
 import {
   arrowSchemaOf, parquetFooter, parquetHead, parquetPiece, parseWithBigInts, rowGroupsFromBytes, rowGroupsToBytes, stringifyWithBigInts, withoutLastColumns,
 } from '../io/parquet-append';
-import { writeParquetBuffer } from '../io/parquet-write';
+import { writeParquetBuffer, type ParquetCompression } from '../io/parquet-write';
 import { ColumnConflictError } from '../io/errors';
 
 /** The output path is unusable: its folder is missing, it is the input, or it exists without --force. */
@@ -75,6 +75,8 @@ export interface OutputOptions {
   /** Rows per row group (default 10,000). */
   rowGroupRows?: number;
   metadata: Record<string, string>;
+  /** Parquet codec (default zstd); row groups of a resumed file may differ, which Parquet allows per column chunk. */
+  compression?: ParquetCompression;
 }
 
 const sameIdentity = (a: RunIdentity, b: RunIdentity): boolean =>
@@ -229,7 +231,7 @@ export class OutputFile {
   /** Writes the rows as one piece, syncs it and commits it in the journal. */
   private async commit(tables: Table[], failed: number): Promise<void> {
     const table = new Table(tables.flatMap((t) => t.batches));
-    const bytes = await writeParquetBuffer(table, { fileName: this.path, rowGroupRows: Math.max(1, table.numRows), metadata: this.opts.metadata });
+    const bytes = await writeParquetBuffer(table, { fileName: this.path, rowGroupRows: Math.max(1, table.numRows), metadata: this.opts.metadata, compression: this.opts.compression });
     const piece = parquetPiece(bytes, this.bytes, this.path);
     await this.fh.write(piece.data, 0, piece.data.byteLength, this.bytes);
     await this.fh.datasync();
