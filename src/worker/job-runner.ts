@@ -4,7 +4,7 @@
 // (resume after a cancel or a reload), and progress events batched so the page re-renders at
 // most ~10×/s.
 import { Table, type Vector } from 'apache-arrow';
-import { planChunks } from '../core';
+import { planChunks } from '../core/plan-chunks';
 import { NULL_TEXT_CODE, ROW_ERROR_CODE } from '../core/row-error';
 import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent, RowError, TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
