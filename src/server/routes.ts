@@ -33,7 +33,7 @@ function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
 }
 
 /** An error known by name and message only: `{ error: { name, code, message } }`. */
-export function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
+function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
   return reply.code(status).headers(headers).type(JSON_MEDIA).send(plainErrorBody(name, message));
 }
 
