@@ -20,7 +20,7 @@ export interface Engine {
   planChunks(rows: number, opts: { chunkSize: number } | { numChunks: number }): ChunkPlan[];
 }
 
-export const defaultEngine: Engine = { planChunks };
+const defaultEngine: Engine = { planChunks };
 
 export interface JobInput {
   /** The whole input table; only `textColumn` is sent to the backend (as column `text`). */
@@ -61,7 +61,7 @@ const MAX_GROUPS = 200;
 const MAX_GROUP_ROWS = 1_000;
 
 /** `textColumn`: a text column's name or a text template such as `{title}: {body}` (src/io). */
-export function argsTable(table: Table, textColumn: string): Table {
+function argsTable(table: Table, textColumn: string): Table {
   const col = table.getChild(textColumn) ?? (isTextTemplate(textColumn) ? renderTextTemplate(parseTextTemplate(textColumn), table) : null);
   if (!col) throw new UnknownColumnError('dataset', textColumn, table.schema.fields.map((f) => f.name));
   return new Table({ text: col as Vector });
