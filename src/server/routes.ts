@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
+import { ARROW_STREAM, JSON_MEDIA, METRICS_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
 import { errorBody, plainErrorBody } from '../protocol/errors';
 import { readCallBody } from './arrow-io';
 import { BadRequestError, DeployDisabledError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
@@ -200,5 +200,5 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return reply.code(204).send();
   });
 
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await queue.renderMetrics()));
+  app.get(routes.metrics, async (_req, reply) => reply.type(METRICS_MEDIA).send(await queue.renderMetrics()));
 }

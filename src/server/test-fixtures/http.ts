@@ -3,8 +3,10 @@
 import { Float64, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { request } from 'node:http';
 import { createServer, type EmbedbookServer, type ServerOptions } from '../create-server';
+import { ARROW_STREAM } from '../../protocol/http';
 
-export const ARROW = 'application/vnd.apache.arrow.stream';
+/** The media type tests send and expect (the protocol's one constant). */
+export const ARROW = ARROW_STREAM;
 
 export interface Running {
   server: EmbedbookServer;
