@@ -16,10 +16,8 @@ import { UnknownDeviceError } from '../model/pipeline/errors';
 import { checkSpec, type LoadedModel, type ModelSpec } from '../model/registry';
 import { promptText, type PoolingSpec } from '../model/sentence-transformers';
 import { checkDtype, type Dtype } from '../model/dtype';
-import type { Device, EmbedderInfo, EmbeddingSession, ModelLoadProgress } from '../model/types';
+import { DEVICES, type Device, type EmbedderInfo, type EmbeddingSession, type ModelLoadProgress } from '../model/types';
 import { embeddingType } from './remote';
-
-const DEVICES: readonly Device[] = ['auto', 'webgpu', 'wasm', 'cpu', 'cuda'];
 
 export interface LocalBackend {
   /** Short name for messages, e.g. 'onnxruntime-node'. */
