@@ -7,7 +7,7 @@ import { build } from 'vite';
 import { ARTIFACTS_DIR } from './browser';
 
 const PAGES_DIR = join(import.meta.dirname, 'pages');
-export const PAGES_DIST = join(ARTIFACTS_DIR, 'pages-dist');
+const PAGES_DIST = join(ARTIFACTS_DIR, 'pages-dist');
 
 /** The URL path (on a server of the built pages) that opens page `name`: module e2e/pages/<name>.ts in the one shell, page.html. */
 export const pagePath = (name: string): string => `/page.html?name=${encodeURIComponent(name)}`;

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What the browser bundle is built from (the server and CLI are not part of it). */
-export const APP_INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'src/app', 'src/worker', 'src/core', 'src/io', 'src/model', 'src/client', 'public'];
+const APP_INPUTS = ['index.html', 'vite.config.ts', 'package.json', 'src/app', 'src/worker', 'src/core', 'src/io', 'src/model', 'src/client', 'public'];
 
 function newestMtime(path: string): number {
   let st;

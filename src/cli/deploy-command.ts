@@ -24,7 +24,7 @@ const embedbookAlias: Plugin = {
   },
 };
 
-export async function bundleDefinition(file: string): Promise<string> {
+async function bundleDefinition(file: string): Promise<string> {
   const out = await build({
     entryPoints: [file],
     bundle: true,
@@ -42,7 +42,7 @@ export async function bundleDefinition(file: string): Promise<string> {
  * Imports the bundle (not the source file): it is self-contained, so it loads wherever the file
  * lives (no node_modules or tsconfig needed next to it), and it is exactly what the server runs.
  */
-export async function loadDefinition(file: string, bundle: string): Promise<FunctionDefinition> {
+async function loadDefinition(file: string, bundle: string): Promise<FunctionDefinition> {
   const dir = mkdtempSync(join(tmpdir(), 'embedbook-deploy-'));
   const tmp = join(dir, `${basename(file).replace(/\.[^.]+$/, '')}.mjs`);
   writeFileSync(tmp, bundle);

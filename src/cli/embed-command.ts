@@ -27,7 +27,7 @@ export interface EmbedBackend {
   dispose?(): Promise<void>;
 }
 
-export async function openBackend(plan: EmbedPlan): Promise<EmbedBackend> {
+async function openBackend(plan: EmbedPlan): Promise<EmbedBackend> {
   if (plan.remote) {
     const { url, apiKey, functionName } = plan.remote;
     return { fn: new Remote({ url, apiKey }).function(functionName), label: `remote "${functionName}" at ${url}` };

@@ -60,9 +60,9 @@ export interface EmbedPlan {
   compression: ParquetCompression;
 }
 
-export const DEFAULT_CHUNK_SIZE = 50;
-export const DEFAULT_CONCURRENT_CHUNKS = 4;
-export const DEFAULT_ROW_GROUP_ROWS = 10_000;
+const DEFAULT_CHUNK_SIZE = 50;
+const DEFAULT_CONCURRENT_CHUNKS = 4;
+const DEFAULT_ROW_GROUP_ROWS = 10_000;
 const DEVICES: readonly string[] = NODE_DEVICES;
 
 function positiveInt(flag: string, raw: string): number {

@@ -22,7 +22,7 @@ import { writeParquetBuffer, type ParquetCompression } from '../io/parquet-write
 import { ColumnConflictError } from '../io/errors';
 
 /** The output path is unusable: its folder is missing, it is the input, or it exists without --force. */
-export class OutputFileError extends EmbedbookError {
+class OutputFileError extends EmbedbookError {
   override readonly name = 'OutputFileError';
   constructor(message: string, readonly file: string) {
     super(message);

@@ -16,11 +16,11 @@ import type { CliIO } from './main';
 import { DEFAULT_FUNCTION, parsePort } from './serve-command';
 import { registerStatic } from './static-files';
 
-export const API_PREFIX = '/api';
+const API_PREFIX = '/api';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Access flags of `start`: deploy is off unless an admin key is given; the app sends no API key. */
-export type StartAccessFlags = Pick<RawAuthFlags, 'adminKey' | 'adminKeyFile' | 'allowedHosts' | 'insecureNoAuth'>;
+type StartAccessFlags = Pick<RawAuthFlags, 'adminKey' | 'adminKeyFile' | 'allowedHosts' | 'insecureNoAuth'>;
 
 export interface StartFlags extends StartAccessFlags {
   host: string;

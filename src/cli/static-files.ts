@@ -10,7 +10,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RouteNotFoundError } from '../server/errors';
 
-export const CROSS_ORIGIN_ISOLATION: Record<string, string> = {
+const CROSS_ORIGIN_ISOLATION: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-embedder-policy': 'require-corp',
   'cross-origin-resource-policy': 'same-origin',
@@ -45,15 +45,15 @@ const policy = (scriptSrc: string) =>
  * regl (the explorer's WebGL scatter compiles its draw calls). A page policy without it broke the
  * explorer and the results view in Chromium (EvalError).
  */
-export const CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' 'unsafe-eval' blob:");
+const CONTENT_SECURITY_POLICY = policy("'self' 'wasm-unsafe-eval' 'unsafe-eval' blob:");
 
-export const SECURITY_HEADERS: Record<string, string> = {
+const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'referrer-policy': 'no-referrer',
 };
 
-export const MIME: Record<string, string> = {
+const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',

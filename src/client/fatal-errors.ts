@@ -8,7 +8,7 @@ import type { BatchFunction } from '../core/types';
 import { QueueStayedFullError, RemoteAuthError, RemoteHttpError, RemoteNetworkError, RemoteProtocolError, ServerUnavailableError, UnknownFunctionError } from './errors';
 
 /** True for errors that every chunk of this call would hit the same way. */
-export function isCallFatal(err: unknown, serverReached: boolean): boolean {
+function isCallFatal(err: unknown, serverReached: boolean): boolean {
   if (err instanceof RemoteAuthError || err instanceof UnknownFunctionError || err instanceof RemoteProtocolError) return true;
   // The queue stayed full through every Retry-After we were willing to wait: bisecting would only
   // wait again per half. Fail the call; the caller lowers concurrency or comes back later.

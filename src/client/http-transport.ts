@@ -17,8 +17,6 @@ import type { TimerApi } from '../core/types';
 import { readErrorBody } from '../protocol/errors';
 import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, paths } from '../protocol/http';
 
-export { ARROW_STREAM, TICKET_HEADER };
-
 /**
  * The part of a fetch Response the transport reads. A real Response is one; so is the Node
  * client's node:http answer (node-http-fetch.ts), which skips undici's per-request cost.
@@ -82,7 +80,7 @@ export function parseRetryAfter(header: string | null, nowMs: number): number {
  * How long a 429 asks to wait: the server's X-Retry-After-Ms when present (finer than Retry-After's
  * whole seconds, so a fast queue is not left idle), else Retry-After. At most a minute either way.
  */
-export function rateLimitWaitMs(headers: WireResponse['headers'], nowMs: number): number {
+function rateLimitWaitMs(headers: WireResponse['headers'], nowMs: number): number {
   const ms = Number(headers.get(RETRY_AFTER_MS_HEADER) ?? NaN);
   const wait = Number.isFinite(ms) && ms >= 0 ? ms : parseRetryAfter(headers.get(RETRY_AFTER_HEADER), nowMs);
   return Math.min(60_000, wait);

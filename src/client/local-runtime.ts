@@ -13,13 +13,11 @@ import type { EmbedFunction } from '../core/embed-function';
 import type { BatchContext, BatchFunction, BatchHandle, BatchOutput, CallInput, ChunkedCallOptions, ChunkedCallResult, TimerApi } from '../core/types';
 import { Embedder, type EmbedderOptions } from '../model/pipeline/embedder';
 import { UnknownDeviceError } from '../model/pipeline/errors';
-import { checkSpec, describeSpec, type LoadedModel, type ModelSpec } from '../model/registry';
+import { checkSpec, type LoadedModel, type ModelSpec } from '../model/registry';
 import { promptText, type PoolingSpec } from '../model/sentence-transformers';
 import { checkDtype, type Dtype } from '../model/dtype';
-import type { Device, EmbedderInfo, EmbeddingSession, ModelLoadProgress } from '../model/types';
+import { DEVICES, type Device, type EmbedderInfo, type EmbeddingSession, type ModelLoadProgress } from '../model/types';
 import { embeddingType } from './remote';
-
-export const DEVICES: readonly Device[] = ['auto', 'webgpu', 'wasm', 'cpu', 'cuda'];
 
 export interface LocalBackend {
   /** Short name for messages, e.g. 'onnxruntime-node'. */
@@ -71,7 +69,7 @@ export class MissingBackendError extends EmbedbookError {
 }
 
 /** The column of `args` that holds the texts. */
-export function textColumn(args: Table): string {
+function textColumn(args: Table): string {
   const names = args.schema.fields.map((f) => f.name);
   if (names.includes('text')) return 'text';
   if (names.length === 1) return names[0];
@@ -195,5 +193,3 @@ export class LocalFunction implements EmbedFunction<Float32Array> {
     return deferBatch(batch, this.batchFunction, { timers: this.timers, ...opts, outputType: this.outputType });
   }
 }
-
-export { describeSpec };

@@ -12,12 +12,12 @@ import { ROW_ERROR_CODE } from './row-error';
 import { ROW_OK, type BatchOutput } from './types';
 
 /** Rows per output record batch: big enough for fast columnar work, small enough to stream. */
-export const DEFAULT_BATCH_ROWS = 16_384;
+const DEFAULT_BATCH_ROWS = 16_384;
 
 /** The column of a failed row's error code (null for ok rows), next to `status`. */
 export const ERROR_CODE_COLUMN = 'error_code';
 
-export function resultSchema(outputType: DataType): Schema {
+function resultSchema(outputType: DataType): Schema {
   return new Schema([
     new Field('result', outputType, true),
     new Field('status', new Utf8(), false),

@@ -24,7 +24,7 @@ export interface AttemptSpec<T> {
   timers: TimerApi;
 }
 
-export function rowRange(offset: number, rows: number): string {
+function rowRange(offset: number, rows: number): string {
   return `rows ${offset}-${offset + rows - 1}`;
 }
 

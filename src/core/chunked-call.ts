@@ -22,7 +22,7 @@ export type EngineCallOptions = ChunkedCallOptions & {
 };
 
 /** Wraps a caller's callback so that its bugs are reported, never failing a chunk or the call. */
-export function guarded<A extends unknown[]>(name: string, cb: ((...args: A) => void) | undefined) {
+function guarded<A extends unknown[]>(name: string, cb: ((...args: A) => void) | undefined) {
   return (...args: A) => {
     if (!cb) return;
     try {

@@ -17,7 +17,7 @@
 // Cost: about 2·log2(n) extra tries for one bad row in n, at most 2n − 2 when every row fails.
 
 /** How a failed range is split: in halves (default), or into single rows at once. */
-export type SplitMode = 'halves' | 'rows';
+type SplitMode = 'halves' | 'rows';
 
 export interface IsolateOptions<P> {
   /** Tries rows [offset, offset + count) once; rejects when the try failed as a whole. */

@@ -40,7 +40,7 @@ export function backoffDelayMs(failures: number, policy: BackoffPolicy, random: 
  * What to do about one failure: 'retry' waits the policy's backoff, `{ delayMs }` waits what the
  * other side asked for (a Retry-After) without counting against `retries`, 'stop' rethrows now.
  */
-export type RetryDecision = 'retry' | 'stop' | { delayMs: number };
+type RetryDecision = 'retry' | 'stop' | { delayMs: number };
 
 export interface RetryOptions {
   policy: RetryPolicy;

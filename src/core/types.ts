@@ -1,7 +1,7 @@
 // Shared contracts of the chunked-call engine. Everything here is runtime-neutral: it runs in
 // Node, in a Web Worker and in the page alike. Backends only know how to run ONE batch; the
 // engine plans, schedules, retries, isolates failures and reassembles.
-import type { DataType, RecordBatch, Table } from 'apache-arrow';
+import type { RecordBatch, Table } from 'apache-arrow';
 
 /** Exactly one of chunkSize / numChunks must be given (validated by planChunks). */
 export type ChunkingOptions =
@@ -149,4 +149,3 @@ export interface BatchHandle<T> {
   cancel(): void;
 }
 
-export type { DataType, Table };

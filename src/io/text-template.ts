@@ -6,7 +6,7 @@
 import { Utf8, vectorFromArray, type RecordBatch, type Table, type Vector } from 'apache-arrow';
 import { TextTemplateError, UnknownColumnError } from './errors';
 
-export type TemplatePart = { text: string } | { column: string };
+type TemplatePart = { text: string } | { column: string };
 
 export interface TextTemplate {
   source: string;

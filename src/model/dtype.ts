@@ -10,7 +10,7 @@ export type Dtype = (typeof DTYPES)[number];
 const SUFFIX: Record<Dtype, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
 
 /** Where a dtype's file may be, in order: the HF place (onnx/) first, then the folder root. */
-export function dtypeFiles(dtype: Dtype): string[] {
+function dtypeFiles(dtype: Dtype): string[] {
   return [`onnx/model${SUFFIX[dtype]}.onnx`, `model${SUFFIX[dtype]}.onnx`];
 }
 
@@ -33,7 +33,7 @@ export function checkDtype(value: unknown): asserts value is Dtype | undefined {
   if (value !== undefined && !(DTYPES as readonly unknown[]).includes(value)) throw new UnknownDtypeError(value);
 }
 
-export class UnknownDtypeError extends EmbedbookError {
+class UnknownDtypeError extends EmbedbookError {
   override readonly name = 'UnknownDtypeError';
   constructor(readonly dtype: unknown) {
     super(`dtype ${JSON.stringify(dtype)} is not one of ${DTYPES.join(', ')} (onnx/model.onnx, model_fp16.onnx, model_quantized.onnx, model_q4.onnx)`);

@@ -12,7 +12,7 @@ import { describeAdapter, webGpuProbe, type WebGpuAdapterInfo, type WebGpuProbe 
 export const NODE_DEVICES = ['auto', 'cpu', 'cuda', 'webgpu'] as const;
 
 /** Where onnxruntime-node's CUDA provider library would be if the CUDA install step had run. */
-export function cudaProviderPath(): string {
+function cudaProviderPath(): string {
   const require = createRequire(import.meta.url);
   const pkg = dirname(require.resolve('onnxruntime-node/package.json'));
   return join(pkg, 'bin', 'napi-v6', process.platform, process.arch, 'libonnxruntime_providers_cuda.so');

@@ -13,7 +13,7 @@ import { describeAdapter } from './webgpu-probe';
 import type { ExternalDataFile } from './onnx/external-data';
 
 // Kept importable from here (the session's public face) — they live in the ORT-free node-device.ts.
-export { cudaProviderPath, cudaUnavailableReason, NODE_DEVICES, planNodeDevice, type DevicePlan } from './node-device';
+export { cudaUnavailableReason, planNodeDevice } from './node-device';
 
 export interface NodeSessionOptions {
   device?: Device;

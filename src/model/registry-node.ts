@@ -18,7 +18,7 @@ export function defaultModelDir(): string {
 }
 
 /** A source over a model folder on disk; the reading itself is sources/node-folder-source's. */
-export function folderSource(folder: string): ModelFileSource {
+function folderSource(folder: string): ModelFileSource {
   const root = resolve(folder);
   if (!existsSync(root)) throw new ModelSourceError(`{ folder: ${JSON.stringify(folder)} }`, `folder ${root} does not exist`);
   return { label: root, read: (path, onProgress) => readModelFile(root, path, onProgress) };
@@ -36,7 +36,7 @@ export function modelSpecOf(model: string): ModelSpec {
   return model;
 }
 
-export function nodeModelSource(spec: ModelSpec): ModelFileSource {
+function nodeModelSource(spec: ModelSpec): ModelFileSource {
   checkSpec(spec);
   if (spec === 'default') return folderSource(defaultModelDir());
   const hub = hubSpecOf(spec);
@@ -47,8 +47,6 @@ export function nodeModelSource(spec: ModelSpec): ModelFileSource {
   if ('files' in spec) return filesSource(spec.files);
   throw new ModelSourceError(specName(spec), 'unsupported model spec');
 }
-
-export { specName };
 
 export function loadNodeModel(spec: ModelSpec, onProgress?: (p: ModelLoadProgress) => void, opts: LoadModelOptions = {}): Promise<LoadedModel> {
   return loadModelFiles(nodeModelSource(spec), specName(spec), onProgress, opts);

@@ -6,9 +6,9 @@ import { browserFileCache } from './sources/file-cache';
 import { checkSpec, filesSource, hubSource, hubSpecOf, loadModelFiles, specName, urlSource, ModelSourceError, type LoadedModel, type LoadModelOptions, type ModelFileSource, type ModelSpec } from './registry';
 import type { ModelLoadProgress } from './types';
 
-export const DEFAULT_MODEL_URL = `/${DEFAULT_MODEL.publicDir}/`;
+const DEFAULT_MODEL_URL = `/${DEFAULT_MODEL.publicDir}/`;
 
-export function webModelSource(spec: ModelSpec, defaultUrl = DEFAULT_MODEL_URL): ModelFileSource {
+function webModelSource(spec: ModelSpec, defaultUrl = DEFAULT_MODEL_URL): ModelFileSource {
   checkSpec(spec);
   if (spec === 'default') return urlSource(defaultUrl);
   const hub = hubSpecOf(spec);

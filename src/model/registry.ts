@@ -73,7 +73,7 @@ export interface LoadModelOptions {
   defaultDtype?: Dtype;
 }
 
-export function describeSpec(spec: unknown): string {
+function describeSpec(spec: unknown): string {
   if (typeof spec === 'string') return JSON.stringify(spec);
   if (spec && typeof spec === 'object') {
     if ('id' in spec) return `{ id: ${JSON.stringify((spec as { id: unknown }).id)} }`;

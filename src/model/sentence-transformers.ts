@@ -34,7 +34,7 @@ export class UnsupportedModelConfigError extends ModelFileProblemError {
 }
 
 /** The picked prompt name is not among the model's prompts. */
-export class UnknownPromptError extends EmbedbookError {
+class UnknownPromptError extends EmbedbookError {
   override readonly name = 'UnknownPromptError';
   constructor(
     readonly prompt: string,

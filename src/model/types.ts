@@ -1,8 +1,10 @@
 // Contracts between tokenizers, ONNX session adapters and the embedding pipeline.
 // Only files named *-session.ts (one per runtime backend) may import onnxruntime.
 
+/** Every device a LocalRuntime takes (each runtime accepts its own subset: node-device.ts, web-session.ts). */
+export const DEVICES = ['auto', 'webgpu', 'wasm', 'cpu', 'cuda'] as const;
 /** Where the model actually runs. 'auto' is resolved to one of the others at load time. */
-export type Device = 'auto' | 'webgpu' | 'wasm' | 'cpu' | 'cuda';
+export type Device = (typeof DEVICES)[number];
 export type ResolvedDevice = Exclude<Device, 'auto'>;
 
 export interface Encoding {

@@ -9,10 +9,10 @@ import type { PoolingSpec } from './sentence-transformers';
 import { errorLine, SessionAdapter, type SessionRuntime } from './pipeline/session-adapter';
 import type { ExternalDataFile } from './onnx/external-data';
 
-export const WEB_DEVICES = ['auto', 'webgpu', 'wasm'] as const;
+const WEB_DEVICES = ['auto', 'webgpu', 'wasm'] as const;
 
 /** Where scripts/copy-ort-assets.ts puts ort-wasm-simd-threaded.jsep.{mjs,wasm} (served from public/). */
-export const DEFAULT_WASM_PATHS = '/ort/';
+const DEFAULT_WASM_PATHS = '/ort/';
 
 export interface WebSessionOptions {
   device?: Device;
@@ -138,7 +138,7 @@ async function openSession(model: Uint8Array, resolved: ResolvedDevice, reason: 
  * (a finished chunk) until the whole job ended. A MessageChannel turn is not clamped like
  * setTimeout's nested 4 ms.
  */
-export function yieldToEventLoop(): Promise<void> {
+function yieldToEventLoop(): Promise<void> {
   if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
   return new Promise((resolve) => {
     const ch = new MessageChannel();

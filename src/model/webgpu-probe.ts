@@ -26,7 +26,7 @@ export interface WebGpuAdapterInfo {
 }
 
 /** What is missing when no adapter can be had: the loader, a driver (ICD), or a device for it. */
-export type WebGpuMissing = 'vulkan-loader' | 'driver' | 'adapter';
+type WebGpuMissing = 'vulkan-loader' | 'driver' | 'adapter';
 
 export interface WebGpuProbe {
   /** Where libvulkan.so.1 was found (undefined: Dawn cannot load Vulkan at all). */
@@ -56,9 +56,9 @@ const LOADER = 'libvulkan.so.1';
 /** SwiftShader's driver manifest in Debian's chromium package: the tests' (software) adapter. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 /** Debian's chromium ships its own loader (and SwiftShader) here. */
-export const CHROMIUM_VULKAN_DIR = '/usr/lib/chromium';
+const CHROMIUM_VULKAN_DIR = '/usr/lib/chromium';
 
-export function systemProbeEnv(): ProbeEnv {
+function systemProbeEnv(): ProbeEnv {
   return {
     env: process.env,
     libDirs: ['/usr/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib64', '/lib64', '/usr/lib', '/lib', '/usr/local/lib'],

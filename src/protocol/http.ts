@@ -5,6 +5,8 @@
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 /** Every other body (definitions, lists, errors). */
 export const JSON_MEDIA = 'application/json';
+/** GET /metrics: the Prometheus text exposition format. */
+export const METRICS_MEDIA = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** The server's place-in-line token on a 429, sent back on the retry so older waiters go first. */
 export const TICKET_HEADER = 'x-queue-ticket';
@@ -15,6 +17,7 @@ export const RETRY_AFTER_HEADER = 'retry-after';
 /** Route paths with their parameters filled in (encoded): what the client requests. */
 export const paths = {
   health: '/health',
+  metrics: '/metrics',
   functions: '/functions',
   fn: (name: string): string => `/functions/${encodeURIComponent(name)}`,
   calls: (name: string): string => `/functions/${encodeURIComponent(name)}/calls`,
@@ -24,6 +27,7 @@ export const paths = {
 /** The same routes as patterns: what the server registers. */
 export const routes = {
   health: '/health',
+  metrics: '/metrics',
   functions: '/functions',
   fn: '/functions/:name',
   calls: '/functions/:name/calls',

@@ -9,7 +9,6 @@
 // (a shared store's servers each keep their own line).
 import { randomBytes } from 'node:crypto';
 
-export { TICKET_HEADER } from '../protocol/http';
 /** Parked rows allowed for returning tickets, as a multiple of maxParkedRows. */
 const RETURNING_ROOM = 4;
 

@@ -18,7 +18,7 @@ interface ParsedHost {
 }
 
 /** `name`, `name:port`, `[v6]` or `[v6]:port` → lower-cased name (no brackets) and port. */
-export function parseHost(text: string): ParsedHost | undefined {
+function parseHost(text: string): ParsedHost | undefined {
   const m = /^(?:\[([0-9a-f:.]+)\]|([^:[\]\s]+))(?::(\d{1,5}))?$/i.exec(text.trim());
   if (!m) return undefined;
   const port = m[3] === undefined ? undefined : Number(m[3]);

@@ -15,7 +15,7 @@ import { CANCELLED_STATUS } from './errors';
 import type { QueueStore, QueuedRow, RowOutcome } from './store';
 
 /** What running one batch yields: one value per row, optional per-row errors. */
-export interface ExecutedBatch {
+interface ExecutedBatch {
   values: ReadonlyArray<unknown>;
   errors?: ReadonlyArray<RowError | null | undefined>;
 }
@@ -34,7 +34,7 @@ interface RunningBatch {
 }
 
 /** Observations for metrics. All optional. */
-export interface BatcherEvents {
+interface BatcherEvents {
   batchStarted?(rows: number): void;
   retried?(attempt: number, error: unknown): void;
   rowsFailed?(rows: number): void;

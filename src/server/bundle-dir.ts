@@ -25,7 +25,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** Removes the bundle folders of this host's server processes that are gone; returns their names. */
-export function removeStaleBundleDirs(parent: string): string[] {
+function removeStaleBundleDirs(parent: string): string[] {
   let entries;
   try {
     entries = readdirSync(parent, { withFileTypes: true });

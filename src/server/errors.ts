@@ -6,6 +6,7 @@
 import { EmbedbookError, registerErrorClasses } from '../core/errors';
 import { CallLostError, HttpError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError } from '../protocol/errors';
 import type { RowError } from '../core/types';
+import { RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER } from '../protocol/http';
 
 export { CallLostError, InvalidDefinitionError, QueueFullError, ScalarHandlerError, StoreUnavailableError, UnknownFunctionError };
 /** Every error the server answers with on purpose: an HttpError (status + headers). */
@@ -106,7 +107,7 @@ export class ResultBudgetError extends HttpError {
     );
   }
   override headers(): Record<string, string> {
-    return { 'retry-after': String(Math.max(1, Math.ceil(this.retryAfterMs / 1000))), 'x-retry-after-ms': String(this.retryAfterMs) };
+    return { [RETRY_AFTER_HEADER]: String(Math.max(1, Math.ceil(this.retryAfterMs / 1000))), [RETRY_AFTER_MS_HEADER]: String(this.retryAfterMs) };
   }
 }
 

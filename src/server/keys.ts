@@ -5,7 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { InvalidOptionError } from '../core/errors';
 
 /** Environment variables a server reads keys from; never handed to handler threads. */
-export const KEY_ENV_VARS = ['EMBEDBOOK_API_KEY', 'EMBEDBOOK_ADMIN_KEY'] as const;
+const KEY_ENV_VARS = ['EMBEDBOOK_API_KEY', 'EMBEDBOOK_ADMIN_KEY'] as const;
 
 /**
  * RFC 6750 `b64token` characters: what fits a `Bearer` header unchanged. A key with spaces or

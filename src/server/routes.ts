@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
-import { ARROW_STREAM, JSON_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
+import { ARROW_STREAM, JSON_MEDIA, METRICS_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
 import { errorBody, plainErrorBody } from '../protocol/errors';
 import { readCallBody } from './arrow-io';
 import { BadRequestError, DeployDisabledError, RouteNotFoundError, ServerError, UnauthorizedError, UnsupportedMediaTypeError } from './errors';
@@ -33,7 +33,7 @@ function bearerMatches(req: FastifyRequest, keys: string[]): boolean {
 }
 
 /** An error known by name and message only: `{ error: { name, code, message } }`. */
-export function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
+function sendError(reply: FastifyReply, status: number, name: string, message: string, headers: Record<string, string> = {}): FastifyReply {
   return reply.code(status).headers(headers).type(JSON_MEDIA).send(plainErrorBody(name, message));
 }
 
@@ -200,5 +200,5 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
     return reply.code(204).send();
   });
 
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await queue.renderMetrics()));
+  app.get(routes.metrics, async (_req, reply) => reply.type(METRICS_MEDIA).send(await queue.renderMetrics()));
 }

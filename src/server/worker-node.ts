@@ -9,6 +9,7 @@ import { FunctionQueue } from './function-queue';
 import type { QueueOptions } from './queue-options';
 import type { RegistryStore } from './registry/registry-store';
 import type { QueueStore } from './store';
+import { JSON_MEDIA, METRICS_MEDIA, routes } from '../protocol/http';
 
 export interface WorkerNodeOptions extends QueueOptions {
   store: QueueStore;
@@ -40,16 +41,16 @@ export async function startWorkerNode(opts: WorkerNodeOptions): Promise<WorkerNo
   if (opts.healthPort !== undefined) {
     server = createHttpServer((req, res) => {
       void (async () => {
-        if (req.method === 'GET' && req.url === '/health') {
+        if (req.method === 'GET' && req.url === routes.health) {
           const store = await queue.checkStore();
           const ok = !queue.isClosing && store.ok;
-          res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+          res.writeHead(ok ? 200 : 503, { 'content-type': JSON_MEDIA });
           res.end(JSON.stringify({ ok, role: 'worker', store, functions: queue.functionNames().length, workers: queue.pool.size, device: queue.device }));
-        } else if (req.method === 'GET' && req.url === '/metrics') {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+        } else if (req.method === 'GET' && req.url === routes.metrics) {
+          res.writeHead(200, { 'content-type': METRICS_MEDIA });
           res.end(await queue.renderMetrics());
         } else {
-          res.writeHead(404, { 'content-type': 'application/json' });
+          res.writeHead(404, { 'content-type': JSON_MEDIA });
           res.end(JSON.stringify({ error: { name: 'RouteNotFoundError', message: 'A worker node answers only GET /health and GET /metrics.' } }));
         }
       })().catch(() => {

@@ -31,7 +31,7 @@ import type { FnRef, FromWorker, PackedVectors, ToWorker, WorkerDevice, WorkerIn
 const BOOT_URL = new URL('./worker/boot.mjs', import.meta.url);
 const MAX_BOOT_FAILURES = 5;
 /** Deadline for loading a handler in a worker (bundle import, model load) before its batch starts. */
-export const LOAD_GRACE_MS = 120_000;
+const LOAD_GRACE_MS = 120_000;
 
 export interface PoolOptions {
   size: number;

@@ -5,14 +5,13 @@ import type { ChunkPlan, ChunkProgressEvent } from '../core/types';
 import type { ModelLoadProgress, ResolvedDevice } from '../model/types';
 import type { Dtype } from '../model/dtype';
 import type { SerializedError } from '../core/errors';
+import type { DatasetFormat } from '../io/read-dataset';
 
 /**
  * Errors never cross as class instances: serializeError's plain data — a stable name and code, an
  * actionable message and the error's plain fields (deserializeError rebuilds the class).
  */
 export type PlainError = SerializedError;
-
-export type DatasetFormat = 'csv' | 'parquet' | 'jsonl';
 
 export interface ReadProgress {
   bytesRead: number;

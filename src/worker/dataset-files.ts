@@ -2,7 +2,7 @@
 // the dataset file of an interrupted run (for "resume after reload": a multi-GB file is written
 // as a stream to a real file and read back as a disk-backed File) and the Parquet export (written
 // part by part as the writer makes it; the page downloads the finished File). One file per slot.
-export interface FileSlot {
+interface FileSlot {
   /** Replaces the slot's content with `file`; the same `id` as the last save skips the write. */
   save(file: Blob, id: string): Promise<void>;
   /** Starts replacing the slot's content part by part. */
@@ -12,7 +12,7 @@ export interface FileSlot {
   clear(): Promise<void>;
 }
 
-export interface FileWriter {
+interface FileWriter {
   write(part: Uint8Array): Promise<void>;
   /** Commits the file and returns it (disk-backed in OPFS). */
   close(): Promise<File>;

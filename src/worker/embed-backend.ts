@@ -23,7 +23,7 @@ export interface EmbedBackend {
 }
 
 /** One of a few texts given to embedTexts got no embedding. */
-export class EmbedTextError extends EmbedbookError {
+class EmbedTextError extends EmbedbookError {
   override readonly name = 'EmbedTextError';
   constructor(readonly row: number, readonly reason: string) {
     super(`Text ${row + 1} could not be embedded: ${reason}`);

@@ -6,7 +6,7 @@ import { syntheticResults } from './synthetic-results';
 import { memoryChunkStore } from './chunk-store';
 import { storeMatrix } from './chunk-records';
 import { resultReader } from './result-reader';
-import { planChunks } from '../core';
+import { planChunks } from '../core/plan-chunks';
 
 /** Stores a result as a run would (chunks of `chunkRows`) and returns the view read from storage. */
 async function stored(table: Table, matrix: Float32Array, dim: number, errors: Array<string | RowError | null>, textColumn: string, chunkRows = 4, store = memoryChunkStore()): Promise<ResultView> {

@@ -20,7 +20,7 @@ export interface ResultView {
 }
 
 /** Limits on one request, so a bad or hostile call cannot make the worker allocate gigabytes. */
-export const EXPLORER_LIMITS = { vectorsPerCall: 20_000, sampleRows: 10_000, rowsPerCall: 1_000, neighbours: 500, categories: 20, numericBins: 8 } as const;
+const EXPLORER_LIMITS = { vectorsPerCall: 20_000, sampleRows: 10_000, rowsPerCall: 1_000, neighbours: 500, categories: 20, numericBins: 8 } as const;
 
 export class ExplorerRequestError extends EmbedbookError {
   override readonly name = 'ExplorerRequestError';

@@ -4,7 +4,7 @@
 // (resume after a cancel or a reload), and progress events batched so the page re-renders at
 // most ~10×/s.
 import { Table, type Vector } from 'apache-arrow';
-import { planChunks } from '../core';
+import { planChunks } from '../core/plan-chunks';
 import { NULL_TEXT_CODE, ROW_ERROR_CODE } from '../core/row-error';
 import type { BatchOutput, ChunkedCallOptions, ChunkPlan, ChunkProgressEvent, RowError, TimerApi } from '../core/types';
 import { defaultTimers } from '../core/timers';
@@ -20,7 +20,7 @@ export interface Engine {
   planChunks(rows: number, opts: { chunkSize: number } | { numChunks: number }): ChunkPlan[];
 }
 
-export const defaultEngine: Engine = { planChunks };
+const defaultEngine: Engine = { planChunks };
 
 export interface JobInput {
   /** The whole input table; only `textColumn` is sent to the backend (as column `text`). */
@@ -61,7 +61,7 @@ const MAX_GROUPS = 200;
 const MAX_GROUP_ROWS = 1_000;
 
 /** `textColumn`: a text column's name or a text template such as `{title}: {body}` (src/io). */
-export function argsTable(table: Table, textColumn: string): Table {
+function argsTable(table: Table, textColumn: string): Table {
   const col = table.getChild(textColumn) ?? (isTextTemplate(textColumn) ? renderTextTemplate(parseTextTemplate(textColumn), table) : null);
   if (!col) throw new UnknownColumnError('dataset', textColumn, table.schema.fields.map((f) => f.name));
   return new Table({ text: col as Vector });

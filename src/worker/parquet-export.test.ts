@@ -6,7 +6,7 @@ import { exportParquet } from './parquet-export';
 import { memoryChunkStore } from './chunk-store';
 import { storeMatrix } from './chunk-records';
 import { resultReader } from './result-reader';
-import { planChunks } from '../core';
+import { planChunks } from '../core/plan-chunks';
 
 /** Stores rows × 4-d results in chunks of 3,000 (as a run would), exports them from storage, reads the file back. */
 async function write(rows: number, failAt: number[]) {

@@ -10,7 +10,7 @@ import { nearest, type Neighbour } from './vector-math';
 import { chunkIndexAt, storedErrorCode } from './chunk-records';
 
 /** The stored results lack a chunk (storage cleared by the browser or another tab): re-run. */
-export class ResultsMissingError extends EmbedbookError {
+class ResultsMissingError extends EmbedbookError {
   override readonly name = 'ResultsMissingError';
   constructor(readonly chunks: string) {
     super(`The saved results are incomplete (${chunks} in this browser's storage; it may have been cleared): run the job again.`);

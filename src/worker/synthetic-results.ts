@@ -3,7 +3,7 @@
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { ExplorerRequestError } from './explorer-queries';
 
-export const SYNTHETIC_LIMITS = { maxRows: 1_000_000, maxDim: 1024, maxCells: 200_000_000 } as const;
+const SYNTHETIC_LIMITS = { maxRows: 1_000_000, maxDim: 1024, maxCells: 200_000_000 } as const;
 
 const TOPICS = ['astronomy', 'baking', 'chess', 'databases', 'economics', 'football', 'gardening', 'haskell', 'jazz', 'kernels', 'linguistics', 'medicine', 'networking', 'opera', 'poetry', 'quantum', 'rust', 'sailing', 'typography', 'volcanoes', 'weather', 'zoology'];
 

@@ -3,7 +3,7 @@
 // can never disagree.
 
 /** More threads than this gain little for a small encoder and cost memory per thread. */
-export const MAX_WASM_THREADS = 8;
+const MAX_WASM_THREADS = 8;
 
 /**
  * Every core the browser offers (capped): inference runs in a Web Worker, so the page keeps its

@@ -15,7 +15,7 @@ import { columnCodes, explorerInfo, rowsOf, sampleVectors, searchHits, similarTo
 import { resultReader, type ResultReader } from './result-reader';
 import { syntheticResults } from './synthetic-results';
 import { storeMatrix } from './chunk-records';
-import { planChunks } from '../core';
+import { planChunks } from '../core/plan-chunks';
 import { textReader, textVector } from '../io/text-column';
 import { memoryLeases, type JobLeases } from './job-leases';
 

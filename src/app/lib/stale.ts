@@ -9,7 +9,7 @@ import { useRun } from '../stores/run-store';
 import { currentRunSettings } from './settings';
 
 /** Identity of what a run computes (not concurrency, timeout or retries, which change no result). */
-export function runIdentity(fingerprint: string, backend: BackendSpec, settings: RunSettings): string {
+function runIdentity(fingerprint: string, backend: BackendSpec, settings: RunSettings): string {
   const b = backend.kind === 'remote' ? { ...backend, apiKey: '' } : { ...backend, model: backend.model.kind === 'files' ? backend.model.files.map((f) => `${f.name}/${f.size}`) : backend.model };
   return JSON.stringify([fingerprint, settings.textColumn, settings.chunking, b]);
 }

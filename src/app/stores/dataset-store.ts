@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { DatasetInfo, PlainError, ReadProgress } from '../../worker/api';
 
-export type DatasetStatus = 'empty' | 'reading' | 'ready' | 'error';
+type DatasetStatus = 'empty' | 'reading' | 'ready' | 'error';
 
 interface DatasetState {
   status: DatasetStatus;

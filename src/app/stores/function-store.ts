@@ -15,7 +15,7 @@ interface FunctionState {
 }
 
 /** Same origin `/api` is where `npm start` mounts the in-process queue. */
-export function defaultRemoteUrl(): string {
+function defaultRemoteUrl(): string {
   return typeof location === 'undefined' ? 'http://127.0.0.1:7711' : `${location.origin}/api`;
 }
 

@@ -16,7 +16,7 @@ export interface Tile {
   cached: boolean;
 }
 
-export interface BackendInfo {
+interface BackendInfo {
   label: string;
   device: string;
   reason: string;

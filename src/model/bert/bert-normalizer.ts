@@ -6,7 +6,7 @@ import { TokenizerFormatError } from './errors';
 
 export type Normalize = (text: string) => string;
 
-export interface BertNormalizerConfig {
+interface BertNormalizerConfig {
   clean_text?: boolean;
   handle_chinese_chars?: boolean;
   /** null/undefined: follow `lowercase` (the Rust default). */
@@ -22,7 +22,7 @@ const CHINESE =
   /[\u{4E00}-\u{9FFF}\u{3400}-\u{4DBF}\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B920}-\u{2CEAF}\u{F900}-\u{FAFF}\u{2F800}-\u{2FA1F}]/gu;
 const NONSPACING_MARK = /\p{Mn}/gu;
 
-export function bertNormalizer(cfg: BertNormalizerConfig): Normalize {
+function bertNormalizer(cfg: BertNormalizerConfig): Normalize {
   const clean = cfg.clean_text ?? true;
   const chinese = cfg.handle_chinese_chars ?? true;
   const lowercase = cfg.lowercase ?? true;

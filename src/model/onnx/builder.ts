@@ -23,7 +23,6 @@ export const DataType = {
   FLOAT16: 10,
   DOUBLE: 11,
 } as const;
-export type DataTypeName = keyof typeof DataType;
 
 export type TensorData =
   | Float32Array
@@ -83,8 +82,6 @@ export type AttrValue =
   | { readonly tensor: onnx.ITensorProto };
 
 export const float = (v: number): AttrValue => ({ float: v });
-export const floats = (v: readonly number[]): AttrValue => ({ floats: v });
-export const ints = (v: readonly number[]): AttrValue => ({ ints: v });
 
 const AT = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7 } as const;
 

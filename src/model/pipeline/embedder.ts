@@ -27,7 +27,7 @@ export interface EmbedderOptions extends Partial<SubBatchOptions> {
 const queues = new WeakMap<EmbeddingSession, SerialQueue>();
 
 /** The one inference queue of a session, shared by every embedder using it. */
-export function sessionQueue(session: EmbeddingSession): SerialQueue {
+function sessionQueue(session: EmbeddingSession): SerialQueue {
   let q = queues.get(session);
   if (!q) queues.set(session, (q = new SerialQueue()));
   return q;

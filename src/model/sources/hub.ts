@@ -85,7 +85,7 @@ export function tokenFetch(settings: HubSettings, fetchFn: typeof fetch = global
 }
 
 /** HF_ENDPOINT (or a picked endpoint) is not an http(s) URL. */
-export class HubEndpointError extends EmbedbookError {
+class HubEndpointError extends EmbedbookError {
   override readonly name = 'HubEndpointError';
   constructor(readonly endpoint: string) {
     super(`hub endpoint ${JSON.stringify(endpoint)} is not an http(s) URL; set HF_ENDPOINT to e.g. ${DEFAULT_HF_ENDPOINT} or your mirror's base URL`);

@@ -28,12 +28,9 @@ export function modelFileCandidates(variant: ModelVariant = 'auto'): string[] {
   return ['onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx', 'model_quantized.onnx'];
 }
 
-export const REQUIRED_FILES = ['tokenizer.json', 'config.json'] as const;
-export const OPTIONAL_FILES = ['tokenizer_config.json'] as const;
-
 const BERT_INPUTS = new Set(['input_ids', 'attention_mask', 'token_type_ids']);
 
-export function expectedFilesText(variant: ModelVariant = 'auto'): string {
+function expectedFilesText(variant: ModelVariant = 'auto'): string {
   const model = variant === 'quantized' ? 'onnx/model_quantized.onnx' : variant === 'fp32' ? 'onnx/model.onnx' : 'onnx/model.onnx (or onnx/model_quantized.onnx)';
   return `${model}, tokenizer.json, config.json and optionally tokenizer_config.json`;
 }
@@ -81,7 +78,7 @@ export function inspectOnnx(bytes: Uint8Array, file: string): { inputNames: stri
 }
 
 /** Throws unless the inputs are input_ids + attention_mask (+ optional token_type_ids). */
-export function checkBertInputs(inputNames: string[], file: string): void {
+function checkBertInputs(inputNames: string[], file: string): void {
   const unexpected = inputNames.filter((n) => !BERT_INPUTS.has(n));
   const lacking = ['input_ids', 'attention_mask'].filter((n) => !inputNames.includes(n));
   if (unexpected.length || lacking.length) {

@@ -13,7 +13,7 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 }
 
 /** The cache path of a URL, or undefined when the URL has a segment we would not write ('..'). */
-export function cachePath(root: string, key: string): string | undefined {
+function cachePath(root: string, key: string): string | undefined {
   const url = new URL(key);
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   // {org}/{name}/resolve/{revision}/{file…}: drop 'resolve', keep the revision as one segment.

@@ -18,7 +18,7 @@ export interface HubRepo {
   token?: string;
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   server: 'hub' | 'cdn';
   url: string;
   authorization?: string;

@@ -23,7 +23,7 @@ function writeAtomic(path: string, data: Uint8Array | string): void {
 }
 
 /** Highest token id in a tokenizer.json (vocab and added tokens) + 1. */
-export function tokenizerVocabSize(tokenizerJson: { model: { vocab: unknown }; added_tokens?: Array<{ id: number }> }): number {
+function tokenizerVocabSize(tokenizerJson: { model: { vocab: unknown }; added_tokens?: Array<{ id: number }> }): number {
   const vocab = tokenizerJson.model.vocab;
   let size = Array.isArray(vocab) ? vocab.length : 0;
   if (!Array.isArray(vocab)) for (const id of Object.values(vocab as Record<string, number>)) size = Math.max(size, id + 1);

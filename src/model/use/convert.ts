@@ -15,12 +15,12 @@ import { TF_OP_CONVERTERS, UnsupportedTfOpError, tfTypeToOnnx, type ConvertConte
 import type { TfGraph, TfNode, TfWeight } from './tfjs-graph';
 import { EmbedbookError } from '../../core/errors';
 
-export const USE_INPUT_IDS = 'input_ids';
-export const USE_ATTENTION_MASK = 'attention_mask';
-export const USE_OUTPUT = 'sentence_embedding';
+const USE_INPUT_IDS = 'input_ids';
+const USE_ATTENTION_MASK = 'attention_mask';
+const USE_OUTPUT = 'sentence_embedding';
 /** Positions ≥ this are dropped by the original graph (ClipToMaxLength). */
-export const USE_MAX_POSITIONS = 128;
-export const USE_DIMENSION = 512;
+const USE_MAX_POSITIONS = 128;
+const USE_DIMENSION = 512;
 export const USE_OPSET = 17;
 
 const OUTPUT_NODE = 'module_apply_default/Encoder_en/hidden_layers/l2_normalize';

@@ -26,8 +26,6 @@ export const DEFAULT_MODEL = {
   tokenizer: 'sentencepiece',
 } as const;
 
-export type DefaultModelInfo = typeof DEFAULT_MODEL;
-
 /** The contents of config.json written next to model.onnx. */
 export interface DefaultModelConfig {
   name: string;

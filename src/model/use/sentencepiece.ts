@@ -20,9 +20,9 @@ import { EmbedbookError } from '../../core/errors';
 /** One vocabulary entry as vocab.json stores it: [piece, log-probability score]. */
 export type VocabEntry = [string, number | null];
 
-export const SEPARATOR = '\u2581';
-export const RESERVED_PIECES = 6;
-export const UNKNOWN_ID = 0;
+const SEPARATOR = '\u2581';
+const RESERVED_PIECES = 6;
+const UNKNOWN_ID = 0;
 /**
  * The model itself drops positions ≥ 128 (its ClipToMaxLength step), so ids past 128 can never
  * change an embedding: 128 is both the tokenizer's and the model's maximum length.
@@ -33,7 +33,7 @@ export const USE_MAX_LENGTH = 128;
  * entirely of unknown characters (whose runs collapse into one id) gets near it before
  * yielding 128 ids.
  */
-export const MAX_INPUT_CODE_POINTS = 1 << 20;
+const MAX_INPUT_CODE_POINTS = 1 << 20;
 /** Prefix sizes encode() tries, in code points, before the cap. */
 const PREFIX_STEPS = [1 << 13, 1 << 16, MAX_INPUT_CODE_POINTS];
 /**

@@ -25,7 +25,7 @@ export interface TfNode {
   attr?: Record<string, TfAttr>;
 }
 
-export type TfWeightData = Float32Array | Int32Array;
+type TfWeightData = Float32Array | Int32Array;
 
 export interface TfWeight {
   name: string;

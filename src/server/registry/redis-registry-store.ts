@@ -38,7 +38,7 @@ return ARGV[3]`;
 type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
 
 /** A record read from the store, checked before it is used (the store is shared: trust nothing). */
-export function parseRecord(json: string, where: string): DeployRecord {
+function parseRecord(json: string, where: string): DeployRecord {
   let r: unknown;
   try {
     r = JSON.parse(json);

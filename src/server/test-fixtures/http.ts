@@ -1,10 +1,12 @@
 // Helpers for the real-HTTP tests: start a server on 127.0.0.1 with an ephemeral port, send Arrow
 // IPC calls with fetch, decode results.
-import { Float64, Table, Utf8, tableFromArrays, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
+import { Float64, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { request } from 'node:http';
 import { createServer, type EmbedbookServer, type ServerOptions } from '../create-server';
+import { ARROW_STREAM } from '../../protocol/http';
 
-export const ARROW = 'application/vnd.apache.arrow.stream';
+/** The media type tests send and expect (the protocol's one constant). */
+export const ARROW = ARROW_STREAM;
 
 export interface Running {
   server: EmbedbookServer;
@@ -28,8 +30,6 @@ export function textTable(texts: Array<string | null>, column = 'text'): Table {
 export function numbersTable(cols: Record<string, number[]>): Table {
   return new Table(Object.fromEntries(Object.entries(cols).map(([k, v]) => [k, vectorFromArray(v, new Float64())])));
 }
-
-export { tableFromArrays };
 
 export function auth(key?: string): Record<string, string> {
   return key ? { authorization: `Bearer ${key}` } : {};

@@ -8,7 +8,7 @@ export interface VectorBatch {
   data: Float32Array;
 }
 
-export interface ProjectionFrame {
+interface ProjectionFrame {
   epoch: number;
   epochs: number;
   /** Sample positions [x0, y0, …] after `epoch` epochs. */

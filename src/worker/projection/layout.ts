@@ -13,7 +13,7 @@ export interface LayoutOptions {
   seed: number;
 }
 
-export const DEFAULT_LAYOUT: LayoutOptions = { neighbours: 15, epochs: 200, minDist: 0.1, seed: 42 };
+const DEFAULT_LAYOUT: LayoutOptions = { neighbours: 15, epochs: 200, minDist: 0.1, seed: 42 };
 
 function seeded(seed: number): () => number {
   let s = seed >>> 0 || 1;

@@ -18,7 +18,7 @@ export interface ChunkingValidation {
 type Field = keyof Omit<ChunkingFields, 'mode'>;
 
 /** The names the cell shows (the engine's camelCase never reaches the user), and each field's rule. */
-export const FIELD_RULES: Record<Field, { label: string; min: number; integer: boolean; optional: boolean }> = {
+const FIELD_RULES: Record<Field, { label: string; min: number; integer: boolean; optional: boolean }> = {
   chunkSize: { label: 'chunk_size', min: 1, integer: true, optional: false },
   numChunks: { label: 'num_chunks', min: 1, integer: true, optional: false },
   concurrentChunks: { label: 'concurrent_chunks', min: 1, integer: true, optional: false },
@@ -31,7 +31,7 @@ export const FIELD_RULES: Record<Field, { label: string; min: number; integer: b
  * where the field counts things, at least its minimum (timeout: above 0). Empty is "unset" only
  * for timeout; elsewhere it is an error, never a silent default.
  */
-export function checkField(field: Field, text: string): { value?: number; error?: string } {
+function checkField(field: Field, text: string): { value?: number; error?: string } {
   const r = FIELD_RULES[field];
   const t = text.trim();
   const want = r.integer ? `a whole number ≥ ${r.min}` : `a number of seconds > ${r.min}, or empty for none`;

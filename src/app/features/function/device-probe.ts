@@ -14,7 +14,7 @@ interface GpuLike {
   requestAdapter(): Promise<{ info?: { vendor?: string; architecture?: string; description?: string } } | null>;
 }
 
-export async function probeDevices(): Promise<DeviceProbe> {
+async function probeDevices(): Promise<DeviceProbe> {
   const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
   const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
   let webgpu = false;
