@@ -5,7 +5,7 @@
 //   P{reg}:b:<sha256>   string  the bundle text, by content hash
 //   P{reg}:events       pub/sub channel: the name of a function whose current version changed
 // A version is assigned and made current in one script; a bundle must be stored before it.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection';
 import { RedisSubscription } from '../redis/subscription';
 import { DamagedRegistryError, MissingBundleError, VersionTakenError, type DeployRecord, type NewDeploy, type RegistryEvents, type RegistryStore } from './registry-store';
 
@@ -61,7 +61,7 @@ export class RedisRegistryStore implements RegistryStore {
   private readonly events: RedisSubscription<RegistryEvents>;
 
   /** `redis`: a connected client (the queue store's); `prefix`: the key prefix of the deployment. */
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(private readonly redis: RedisClient, prefix: string) {
     const base = `${prefix}{reg}:`;
     this.keys = { ver: `${base}ver`, cur: `${base}cur`, events: `${base}events`, bundle: (hash) => `${base}b:${hash}` };
     this.events = new RedisSubscription<RegistryEvents>(redis, this.keys.events, (w, name) => w.changed(name));
