@@ -8,6 +8,8 @@ import type { QueuedRow, RowBatch } from './store';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { main, type CliIO } from '../cli/main';
+import { defaultTimers } from '../core/timers';
+import type { TimerApi } from '../core/types';
 
 const REDIS_URL = redisUrlForTests('the Redis queue store tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -94,6 +96,27 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(call).toMatchObject({ state: 'done', doneRows: n, failedRows: 0 });
     expect(call?.results.toArrays().values.every((v, i) => v === `a${i}` || v === `b${i}`)).toBe(true);
     expect(await a.depth()).toBe(0);
+  });
+
+  test('the heartbeat runs on the store\'s TimerApi: armed by a claim at reclaimIdleMs / 3, each beat re-touches the rows in flight and re-arms while any are left', async () => {
+    const armed: Array<{ fire: () => void; ms: number }> = [];
+    const timers: TimerApi = { ...defaultTimers, setTimeout: (fire, ms) => armed.push({ fire, ms }), clearTimeout: () => undefined };
+    const s = await openStore(newPrefix(), { reclaimIdleMs: 30_000, timers });
+    await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['0'], ['1']]));
+    expect(armed).toHaveLength(0); // nothing in flight: no timer
+    const claimed = await s.claim('f@1', 2);
+    expect(armed.map((a) => a.ms)).toEqual([10_000]);
+    const idleOf = async () => {
+      const [[, , idle]] = (await s.redis.xpending(s.keys.stream('f@1').sk, 'embedbook-workers', '-', '+', 1)) as Array<[string, string, number, number]>;
+      return Number(idle);
+    };
+    await expect.poll(idleOf, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(300);
+    const before = await idleOf();
+    armed[0].fire(); // the beat: XCLAIM to ourselves resets the rows' idle time, then re-arms
+    await expect.poll(() => armed.length, { timeout: 5_000 }).toBe(2);
+    expect(await idleOf()).toBeLessThan(before);
+    expect(armed[1].ms).toBe(10_000);
+    await s.complete('f@1', claimed.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
   });
 
   test("a lost process's in-flight rows go back to the head after reclaimIdleMs; a live one's heartbeat keeps them", async () => {
