@@ -10,6 +10,7 @@ import { TEST_ADMIN_KEY, auth, callId, column, deploy, result, start, submit, te
 import { startWorkerNode, type WorkerNode } from './worker-node';
 import { registryStoreContract } from './registry/registry-store-contract';
 import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
+import { DEFAULT_FUNCTION, GPU_DEFAULT_FUNCTION } from '../cli/serve-command';
 
 const REDIS_URL = redisUrlForTests('the cluster tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -168,6 +169,27 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     expect(lines).toEqual([expect.stringMatching(/^DamagedRegistryError: registry record .*broken is malformed .*deploy the function again/)]);
     const rows = texts(3);
     expect(column((await result(a.url, await callId(await submit(a.url, 'fine', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+
+  test('nodes starting "embed" with other batching (serve --gpus: 256 rows, plain serve: 32) keep the stored version instead of redeploying it in turn', async () => {
+    const prefix = keys.newPrefix();
+    const lines: string[] = [];
+    const node = async (fn: { definition: Record<string, unknown> }) => {
+      const store = await keys.openStore(prefix);
+      const r = await start({ store, registry: keys.registryOf(store), workers: 0, functions: [fn], log: (l) => lines.push(l) });
+      running.push(r);
+      return r;
+    };
+    const gpu = await node(GPU_DEFAULT_FUNCTION);
+    const cpu = await node(DEFAULT_FUNCTION);
+    const gpu2 = await node(GPU_DEFAULT_FUNCTION);
+    for (const r of [gpu, cpu, gpu2]) expect((await r.server.queue.list()).map((f) => [f.name, f.version])).toEqual([['embed', 1]]);
+    const stored = await keys.registryOf(await keys.openStore(prefix)).current('embed');
+    expect(stored?.spec.maxBatchingSize).toBe(256); // the first node's definition stays
+    expect(lines).toEqual([expect.stringMatching(/^kept "embed" v1 as deployed \(maxBatchingSize 256, .*this node starts it with 32\/50: `embedbook deploy` changes it/)]);
+    // Anything beyond batching is a real change and still makes a new version.
+    const other = await node({ definition: { ...DEFAULT_FUNCTION.definition, retries: 0 } });
+    expect((await other.server.queue.list()).map((f) => f.version)).toEqual([2]);
   }, 60_000);
 
   test('worker nodes claim only the functions their resources fit: a GPU function runs on the GPU node, not on the CPU one', async () => {
