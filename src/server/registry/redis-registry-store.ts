@@ -68,7 +68,7 @@ return deleted`;
 /** Retired bundles deleted per deploy or removal at most (the work per call stays bounded). */
 const GC_BATCH = 16;
 /** How long a retired bundle is kept (RedisRegistryOptions.bundleGraceMs). */
-export const DEFAULT_BUNDLE_GRACE_MS = 10 * 60_000;
+const DEFAULT_BUNDLE_GRACE_MS = 10 * 60_000;
 
 export interface RedisRegistryOptions {
   /** A replaced or removed version's bundle is deleted this long after (default 10 min), if no current version uses it. */
