@@ -11,6 +11,16 @@ const forbiddenInCore = {
   ],
 };
 
+const NO_SLEEP = 'A fixed sleep in a test: wait on a witness (expect.poll on the awaited thing, a gate, an armed timer) or drive fake timers. A delay that IS the scenario: `// eslint-disable-next-line no-restricted-syntax -- not a wait: <why>`.';
+const TEST_SLEEPS = [
+  // new Promise((r) => setTimeout(r, ms)) (also in a block body), and an executor that is just a setTimeout call
+  { selector: "NewExpression[callee.name='Promise'] > :function CallExpression[callee.name='setTimeout'][arguments.0.type='Identifier']", message: NO_SLEEP },
+  { selector: "NewExpression[callee.name='Promise'] > :function > CallExpression.body[callee.name='setTimeout'][arguments.0.type!='Identifier']", message: NO_SLEEP },
+  { selector: "CallExpression[callee.name=/^(sleep|delay|wait)$/]", message: NO_SLEEP },
+  { selector: "CallExpression[callee.property.name='waitForTimeout']", message: `page.waitForTimeout: ${NO_SLEEP} (Playwright: a locator wait or page.waitForFunction)` },
+  { selector: "ImportDeclaration[source.value=/timers\\/promises$/]", message: NO_SLEEP },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'public/**', 'e2e/artifacts/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -19,6 +29,17 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Tests wait for a witness (expect.poll on the thing awaited, a gate, an armed timer) or drive
+    // fake timers, never for a fixed time: under load a sleep is too short, and it always costs its
+    // length. A delay that IS the scenario (a slow handler, a fake clock's latency) stays, with
+    // `// eslint-disable-next-line no-restricted-syntax -- not a wait: <why>`.
+    files: ['**/*.test.ts', '**/*.test.tsx', '**/*.spec.ts', '**/test-fixtures/**/*.ts', '**/*.test-helpers.ts', 'src/**/*-contract.ts', 'e2e/**/*.ts'],
+    ignores: ['src/core/timers.test.ts'], // tests sleep() itself, on fake timers
+    rules: {
+      'no-restricted-syntax': ['error', ...TEST_SLEEPS],
     },
   },
   {

@@ -99,7 +99,9 @@ test(`drop a ${ROWS}-row CSV, embed it locally, download ordered Parquet equal t
   await page.getByTestId('code-toggle').click();
   for (const [label, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
     await page.setViewportSize(viewport);
-    await page.waitForTimeout(300);
+    // The page has taken the new size and painted twice since (layout and resize observers ran).
+    await page.waitForFunction((width) => window.innerWidth === width, viewport.width);
+    await page.evaluate(() => new Promise((painted) => requestAnimationFrame(() => requestAnimationFrame(painted))));
     for (const cell of CELLS) {
       const el = page.getByTestId(`cell-${cell}`);
       await el.scrollIntoViewIfNeeded();

@@ -61,6 +61,7 @@ describe('embedbook embed: interrupted runs continue (real server, child process
     server = await start({
       functions: [{
         definition: { name: 'slow', args: { text: 'string[]' }, output: 'float32[]', maxBatchingSize: 50, maxBufferDuration: 1, retries: 0 },
+        // 40 ms per batch on purpose (not a wait): the run lasts long enough to be interrupted mid-way.
         bundle: `export default { async handler(text) {
           await new Promise((r) => setTimeout(r, 40));
           return text.map((t) => [Number(t.slice(4, t.indexOf(','))), t.length]);

@@ -63,7 +63,8 @@ export class FaultPoint {
         this.failLeft--;
         return await fail();
       }
-      if (this.delayMs > 0) await sleep(this.delayMs, defaultTimers); // a slow model, not a test waiting
+      // eslint-disable-next-line no-restricted-syntax -- not a wait: a slow model, the scenario under test
+      if (this.delayMs > 0) await sleep(this.delayMs, defaultTimers);
       return await run();
     } finally {
       this.inFlight--;

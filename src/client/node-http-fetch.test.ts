@@ -228,6 +228,7 @@ describe('connections', () => {
   });
 
   test('concurrent requests open at most maxSockets connections', async () => {
+    // The server answers slowly on purpose (not a wait): the 8 requests overlap.
     const s = await serve((_req, res) => setTimeout(() => res.end('x'), 30));
     const f = createNodeHttpFetch({ maxSockets: 2 });
     const answers = await Promise.all(Array.from({ length: 8 }, () => f(s.url).then((r) => r.text())));
@@ -296,6 +297,7 @@ describe('connections', () => {
   test('a connection cut in the middle of the answer body rejects (does not hang or resolve with part of it)', async () => {
     const s = await serve((req, res) => {
       res.writeHead(200, { 'content-length': '1000' });
+      // The cut comes a moment after the start of the body on purpose (the fault, not a wait).
       res.write('only the start', () => setTimeout(() => req.socket.destroy(), 20));
     });
     await expect(createNodeHttpFetch()(s.url)).rejects.toThrow();
@@ -304,32 +306,38 @@ describe('connections', () => {
 
 describe('abort', () => {
   test('aborting while the server delays its answer rejects at once with an AbortError', async () => {
-    const s = await serve((_req, res) => setTimeout(() => res.end('late'), 3000));
+    const s = await serve((_req, res) => setTimeout(() => res.end('late'), 3000)); // the delay is the fault
     const f = createNodeHttpFetch();
     const ac = new AbortController();
+    const pending = f(s.url, { signal: ac.signal }).catch((e: unknown) => e);
+    await expect.poll(() => s.seen.length, { timeout: 10_000 }).toBe(1); // the server holds the request: abort now
     const t0 = Date.now();
-    setTimeout(() => ac.abort(), 50);
-    const err = await f(s.url, { signal: ac.signal }).catch((e: unknown) => e);
+    ac.abort();
+    const err = await pending;
     expect(Date.now() - t0).toBeLessThan(1000);
     expect((err as Error).name).toBe('AbortError');
     expect(s.seen).toHaveLength(1);
   });
 
   test('an abort reason is what the request rejects with, also for an abort in the middle of the answer body', async () => {
+    let sentPart = false;
     const s = await serve((_req, res) => {
       res.writeHead(200, { 'content-length': '100' });
-      res.write('partial');
+      res.write('partial', () => (sentPart = true));
     });
     const ac = new AbortController();
     const reason = new Error('stop now');
-    setTimeout(() => ac.abort(reason), 50);
+    const pending = createNodeHttpFetch()(s.url, { signal: ac.signal });
+    const outcome = pending.catch((e: unknown) => e);
+    await expect.poll(() => sentPart, { timeout: 10_000 }).toBe(true); // 7 of the 100 bytes are on their way: abort now
     const t0 = Date.now();
-    await expect(createNodeHttpFetch()(s.url, { signal: ac.signal })).rejects.toBe(reason);
+    ac.abort(reason);
+    expect(await outcome).toBe(reason);
     expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   test('an AbortSignal.timeout rejects with its TimeoutError', async () => {
-    const s = await serve((_req, res) => setTimeout(() => res.end('late'), 3000));
+    const s = await serve((_req, res) => setTimeout(() => res.end('late'), 3000)); // the delay is the fault
     const err = await createNodeHttpFetch()(s.url, { signal: AbortSignal.timeout(50) }).catch((e: unknown) => e);
     expect((err as Error).name).toBe('TimeoutError');
   });
@@ -347,11 +355,13 @@ describe('abort', () => {
   });
 
   test('after an abort the same fetch goes on working', async () => {
-    const s = await serve((req, res, seen) => (req.url === '/slow' ? setTimeout(() => res.end('late'), 2000) : echo(req, res, seen)));
+    const s = await serve((req, res, seen) => (req.url === '/slow' ? setTimeout(() => res.end('late'), 2000) : echo(req, res, seen))); // the delay is the fault
     const f = createNodeHttpFetch();
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 30);
-    await expect(f(`${s.url}/slow`, { signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const slow = f(`${s.url}/slow`, { signal: ac.signal }).catch((e: unknown) => e);
+    await expect.poll(() => s.seen.length, { timeout: 10_000 }).toBe(1);
+    ac.abort();
+    expect(await slow).toMatchObject({ name: 'AbortError' });
     expect(((await (await f(`${s.url}/next`)).json()) as { url: string }).url).toBe('/next');
   });
 });
@@ -383,11 +393,13 @@ describe('failures', () => {
   });
 
   test('through HttpTransport an abort stays an abort (not a network error)', async () => {
-    const s = await serve((_req, res) => setTimeout(() => res.end('{}'), 3000));
+    const s = await serve((_req, res) => setTimeout(() => res.end('{}'), 3000)); // the delay is the fault
     const transport = new HttpTransport({ url: s.url, fetch: createNodeHttpFetch() });
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 30);
-    const err = await transport.health(ac.signal).catch((e: unknown) => e);
+    const pending = transport.health(ac.signal).catch((e: unknown) => e);
+    await expect.poll(() => s.seen.length, { timeout: 10_000 }).toBe(1);
+    ac.abort();
+    const err = await pending;
     expect(err).not.toBeInstanceOf(RemoteNetworkError);
     expect((err as Error).name).toBe('AbortError');
   });

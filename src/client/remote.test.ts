@@ -14,7 +14,7 @@ import { Remote } from './remote';
 
 const KEY = 'test-key';
 
-/** Row "r<i>" → [i, length]; a random 0-15 ms per batch makes chunks finish out of order. */
+/** Row "r<i>" → [i, length]; a random 0-15 ms per batch (on purpose, not a wait) makes chunks finish out of order. */
 const TOY = `export default {
   name: 'toy', args: { text: 'string[]' }, output: 'float32[]',
   async handler(text) {
@@ -22,7 +22,7 @@ const TOY = `export default {
     return text.map((t) => { if (t === 'bad') throw new Error('bad row'); return [Number(t.slice(1)), t.length]; });
   },
 };`;
-/** 250 ms per batch: slow enough to cancel or time out mid-run. */
+/** 250 ms per batch (on purpose, not a wait): slow enough to cancel or time out mid-run. */
 const SLOW = `export default {
   name: 'slow', args: { text: 'string[]' }, output: 'float32[]',
   async handler(text) { await new Promise((r) => setTimeout(r, 250)); return text.map((t) => [t.length]); },
@@ -136,8 +136,7 @@ describe('Remote against a real server', () => {
     const err = await fn.chunkedCall(texts(2), { chunkSize: 2, timeout: 0.05, onError: 'raise' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChunkFailedError);
     expect((err as Error).message).toMatch(/timed out after 0.05 s/);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(log.filter((r) => r.method === 'DELETE').length).toBe(1);
+    await expect.poll(() => log.filter((r) => r.method === 'DELETE').length, { timeout: 10_000 }).toBe(1);
   });
 
   test('deferBatch: handle at once, get({ timeout }) times out without cancelling, get() later succeeds', async () => {
@@ -153,13 +152,13 @@ describe('Remote against a real server', () => {
   test('deferBatch cancel sends DELETE and get() rejects with CancelledError', async () => {
     const { fetch, log } = faultFetch(globalFetch, () => undefined);
     const handle = new Remote({ url, apiKey: KEY, fetch }).function('slow').deferBatch(texts(3));
-    await new Promise((r) => setTimeout(r, 50));
+    // Cancel once the POST is on its way (its id, hence the DELETE, comes only when it answers).
+    await expect.poll(() => log.map((r) => r.method), { timeout: 10_000 }).toEqual(['POST']);
     handle.cancel();
     await expect(handle.get()).rejects.toBeInstanceOf(CancelledError);
     expect(handle.status).toBe('cancelled');
     // The POST carried ?wait: its id (hence the DELETE) comes when it answers, here once the 250 ms batch ends.
-    for (let i = 0; i < 100 && !log.some((r) => r.method === 'DELETE'); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(log.map((r) => r.method)).toEqual(['POST', 'DELETE']);
+    await expect.poll(() => log.map((r) => r.method), { timeout: 10_000 }).toEqual(['POST', 'DELETE']);
   });
 
   test('a fast call is ONE request: POST ?wait answers with the result', async () => {

@@ -21,7 +21,10 @@ describe('AbortGroup', () => {
 });
 
 describe('listeners per signal', () => {
-  afterEach(() => vi.restoreAllMocks());
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.useRealTimers();
+  });
 
   it('stays small with many chunks in flight (Node warns past 10 on one signal)', async () => {
     const live = new Map<AbortSignal, number>();
@@ -38,10 +41,21 @@ describe('listeners per signal', () => {
       return remove.apply(this, a as Parameters<typeof remove>);
     });
     const args = new Table({ id: makeVector(Int32Array.from({ length: 60 }, (_, i) => i)) });
-    const fn: BatchFunction<number> = (t) => new Promise((r) => setTimeout(() => r({ values: Array.from({ length: t.numRows }, () => 1) }), 5));
+    // Each chunk takes 5 ms of fake time, so 30 are in flight at once.
+    vi.useFakeTimers();
+    let inFlight = 0;
+    let peak = 0;
+    const fn: BatchFunction<number> = (t) => {
+      peak = Math.max(peak, ++inFlight);
+      // eslint-disable-next-line no-restricted-syntax -- not a wait: a chunk's latency on the fake clock
+      return new Promise((r) => setTimeout(() => (inFlight--, r({ values: Array.from({ length: t.numRows }, () => 1) })), 5));
+    };
     const ac = new AbortController();
-    const res = await chunkedCall(args, fn, { chunkSize: 1, concurrentChunks: 30, timeout: 10, outputType: new Float32(), signal: ac.signal });
+    const call = chunkedCall(args, fn, { chunkSize: 1, concurrentChunks: 30, timeout: 10, outputType: new Float32(), signal: ac.signal });
+    await vi.runAllTimersAsync();
+    const res = await call;
     expect(res.table.numRows).toBe(60);
+    expect(peak).toBe(30);
     expect(max).toBeGreaterThan(0);
     expect(max).toBeLessThanOrEqual(2);
   });

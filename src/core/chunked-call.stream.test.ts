@@ -73,6 +73,7 @@ function gatedFunction() {
 }
 
 /** Lets every pending promise chain run (a macrotask turn; these tests use real timers). */
+// eslint-disable-next-line no-restricted-syntax -- not a wait: a 0 ms turn flushes promise chains (the functions are gated, not timed)
 const settle = () => new Promise((r) => setTimeout(r, 0));
 
 describe('chunkedCall with a sink', () => {
@@ -280,11 +281,13 @@ describe('streaming properties (fake timers)', () => {
             expect(read.rows - deliveredRows).toBeLessThanOrEqual(s.concurrentChunks * s.chunkSize + 9);
             inFlight++;
             expect(inFlight).toBeLessThanOrEqual(s.concurrentChunks);
+            // eslint-disable-next-line no-restricted-syntax -- not a wait: the function's latency on the fake clock
             return new Promise((resolve) => setTimeout(() => (inFlight--, resolve(answer(args))), 1 + Math.floor(rand() * 40)));
           };
           const sink: ResultSink = {
             write: async ({ offset, table }) => {
               expect(offset).toBe(deliveredRows);
+              // eslint-disable-next-line no-restricted-syntax -- not a wait: a slow sink on the fake clock
               if (s.slowSink) await new Promise((r) => setTimeout(r, Math.floor(rand() * 30)));
               const res = table.getChild('result');
               for (let i = 0; i < table.numRows; i++) values.push(firstValue(res?.get(i)));

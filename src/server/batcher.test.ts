@@ -185,6 +185,7 @@ describe('Batcher failures', () => {
         peak = Math.max(peak, inFlight);
         sizes.push(rows.length);
         try {
+          // eslint-disable-next-line no-restricted-syntax -- not a wait: the handler's 10 ms on the fake clock
           await new Promise((r) => setTimeout(r, 10));
           if (rows.some((r) => r.values[0] === 'HANG')) throw Object.assign(new Error('past its deadline'), { name: 'BatchTimeoutError' });
           if (rows.some((r) => r.values[0] === 'BAD')) throw new TypeError('cannot embed BAD');

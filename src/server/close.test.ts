@@ -4,6 +4,7 @@
 // bounded time and the long-poll that is still waiting must get its complete answer first.
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect, test } from 'vitest';
+import { armedTimers } from './test-fixtures/armed-timers';
 import { slowBundle } from './test-fixtures/handlers';
 import { callId, deploy, start, submit, textTable, type Running } from './test-fixtures/http';
 
@@ -35,14 +36,16 @@ function openSocket(url: string): Promise<Socket> {
 }
 
 test('close() after an aborted long-poll + DELETE, with a connection that never sent a request, does not wait for keep-alive', async () => {
-  const r = (running = await start({ shutdownGraceMs: 2_000 }));
+  // A long-poll is waiting once its timer (timeout=57 → 57 s, timeout=58 → 58 s) is armed.
+  const timers = armedTimers();
+  const r = (running = await start({ shutdownGraceMs: 2_000, timers }));
   expect((await deploy(r.url, { name: 'slow', args: { text: 'string[]' }, output: 'float64', maxBatchingSize: 4, maxBufferDuration: 5 }, slowBundle(400))).status).toBe(201);
 
   // 1. A long-poll aborted by its client, then the call cancelled (what Remote does on cancel).
   const aborted = await callId(await submit(r.url, 'slow', textTable(['a', 'b'])));
   const ac = new AbortController();
-  const poll = fetch(`${r.url}/calls/${aborted}?timeout=60`, { signal: ac.signal }).catch((e: Error) => e.name);
-  await new Promise((res) => setTimeout(res, 100));
+  const poll = fetch(`${r.url}/calls/${aborted}?timeout=57`, { signal: ac.signal }).catch((e: Error) => e.name);
+  await expect.poll(() => timers.armed(57_000), { timeout: 10_000 }).toBe(1);
   ac.abort();
   expect(await poll).toBe('AbortError');
   expect((await fetch(`${r.url}/calls/${aborted}`, { method: 'DELETE' })).status).toBe(204);
@@ -53,8 +56,8 @@ test('close() after an aborted long-poll + DELETE, with a connection that never 
 
   // 3. A long-poll still waiting when close() starts: it must get a complete answer, not a reset.
   const waiting = await callId(await submit(r.url, 'slow', textTable(['ccc'])));
-  const answer = fetch(`${r.url}/calls/${waiting}?timeout=60`);
-  await new Promise((res) => setTimeout(res, 50));
+  const answer = fetch(`${r.url}/calls/${waiting}?timeout=58`);
+  await expect.poll(() => timers.armed(58_000), { timeout: 10_000 }).toBe(1);
 
   const took = await timedClose(r, 15_000);
   expect(took, 'close() hung on an open connection (old behaviour: ~70 s)').not.toBe('hung');

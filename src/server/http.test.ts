@@ -1,6 +1,8 @@
 // Real HTTP on 127.0.0.1 (ephemeral ports), real worker threads, small handlers.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { Float64, Table, Utf8, vectorFromArray } from 'apache-arrow';
+import { streamKey } from './store';
+import { armedTimers } from './test-fixtures/armed-timers';
 import { ADD_BUNDLE, LENGTH_BUNDLE, POISON_BUNDLE, ROW_ERRORS_BUNDLE, slowBundle } from './test-fixtures/handlers';
 import { ARROW, auth, callId, column, deploy, numbersTable, result, start, submit, TEST_ADMIN_KEY, textTable, type Running } from './test-fixtures/http';
 
@@ -152,7 +154,8 @@ describe('calls', () => {
   test('cancel drops rows not yet handed to a worker and stops the running batch and the one queued behind it (their only call)', async () => {
     const id = await callId(await submit(s.url, 'slow', textTable(['a', 'bb', 'ccc', 'dddd', 'eeeee', 'ffffff', 'ggggggg'])));
     // One worker: the first batch of 2 runs (300 ms), the second waits in the worker (prefetch 1).
-    await new Promise((r) => setTimeout(r, 100));
+    // Cancel once the first batch has left the stream for the worker.
+    await expect.poll(async () => (await s.server.queue.store.pending(streamKey('slow', 1))).rows, { timeout: 10_000 }).toBeLessThanOrEqual(5);
     const del = await fetch(`${s.url}/calls/${id}`, { method: 'DELETE' });
     expect(del.status).toBe(204);
     const { table, res } = await result(s.url, id);
@@ -266,6 +269,7 @@ describe('deploy', () => {
   });
 
   test('redeploy drains the old version: calls already queued finish on it, new calls use the new one', async () => {
+    // Slow on purpose (not a wait): v1's batches are still queued when v2 is deployed.
     const v1 = 'export default { handler: async (t) => { await new Promise((r) => setTimeout(r, 200)); return t.map(() => "v1"); } };';
     const v2 = 'export default { handler: async (t) => t.map(() => "v2") };';
     expect((await deploy(s.url, { name: 'ver', maxBatchingSize: 2, maxBufferDuration: 5 }, v1)).status).toBe(201);
@@ -350,6 +354,7 @@ describe('GPU workers', () => {
     const g = await start({ gpus: ['gpu-a', 'gpu-b'] });
     try {
       expect((await (await fetch(`${g.url}/health`)).json()) as object).toMatchObject({ workers: 2 });
+      // Each batch takes a moment on purpose (not a wait): the three calls queue on gpu-b's worker.
       const where = 'export default { handler: async (t, ctx) => { await new Promise((r) => setTimeout(r, 20)); return t.map(() => ctx.device + ":" + ctx.gpu); } };';
       expect((await deploy(g.url, { name: 'on-b', maxBatchingSize: 1, maxBufferDuration: 0, output: 'utf8', resources: { gpu: 'gpu-b' } }, where)).status).toBe(201);
       expect((await deploy(g.url, { name: 'on-c', resources: { gpu: 'gpu-c' } }, where)).status).toBe(409);
@@ -378,15 +383,19 @@ describe('mounting and shutdown', () => {
   });
 
   test('graceful shutdown finishes what it can and hands the rest back with a clear status', async () => {
+    const timers = armedTimers();
     const g = await start({
       shutdownGraceMs: 150,
+      timers,
       functions: [fn({ name: 'slow', maxBatchingSize: 2, maxBufferDuration: 60_000, output: 'float64' }, slowBundle(400))],
     });
     const quick = await callId(await submit(g.url, 'slow', textTable(['ab', 'c']))); // a full batch: runs now
-    await new Promise((r) => setTimeout(r, 450));
+    expect(column((await result(g.url, quick)).table, 'status')).toEqual(['ok', 'ok']);
     const late = await callId(await submit(g.url, 'slow', textTable(['a', 'bb', 'ccc']))); // one batch of 2 + 1 buffered
-    const polling = fetch(`${g.url}/calls/${late}?timeout=60`);
-    await new Promise((r) => setTimeout(r, 50));
+    const polling = fetch(`${g.url}/calls/${late}?timeout=57`);
+    // Close once the long-poll waits (its 57 s timer is armed) and the batch of 2 has left the stream.
+    await expect.poll(() => timers.armed(57_000), { timeout: 10_000 }).toBe(1);
+    await expect.poll(async () => (await g.server.queue.store.pending(streamKey('slow', 1))).rows, { timeout: 10_000 }).toBe(1);
     const closing = g.close();
     const res = await polling;
     expect(res.status).toBe(200);
@@ -397,7 +406,6 @@ describe('mounting and shutdown', () => {
     expect(statuses.filter((x) => x.startsWith('server shutting down'))).toHaveLength(statuses.filter((x) => x !== 'ok').length);
     expect(statuses.some((x) => x.startsWith('server shutting down'))).toBe(true);
     await closing;
-    expect(quick).toBeTruthy();
     await expect(fetch(`${g.url}/health`)).rejects.toThrow();
   });
 });

@@ -125,6 +125,7 @@ test('with one worker, cancelling the only call of a hung running batch terminat
 });
 
 test('cancelling one call of a batch shared with another call lets the batch finish for the other', async () => {
+  // 400 ms per batch on purpose (not a wait): the cancel lands while the shared batch runs.
   const slow = `export default { handler: async (text) => { await new Promise((r) => setTimeout(r, 400)); return text.map((t) => t.length); } };`;
   const s = await start({
     workers: 1,

@@ -17,7 +17,12 @@ const newPrefix = () => keys.newPrefix();
 const openStore = (prefix: string, opts: RedisStoreOptions = {}) => keys.openStore(prefix, opts);
 const cleanUp = () => keys.cleanUp();
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The consumer names in a stream's group (XINFO GROUPS → the group, XINFO CONSUMERS → its consumers). */
+async function consumers(s: RedisStreamsQueueStore, stream: string): Promise<string[]> {
+  const [group] = (await s.redis.xinfo('GROUPS', stream)) as unknown[][];
+  const list = (await s.redis.xinfo('CONSUMERS', stream, String(group[1]))) as unknown[][];
+  return list.map((c) => String(c[1])).sort();
+}
 const ids = (rows: QueuedRow[]) => rows.map((r) => `${r.callId}:${r.index}`);
 const newCall = (id: string, rows: number, at = 1000) => ({ id, functionName: 'f', version: 1, rows, createdAt: at });
 /** A call's rows, given row by row, as the store takes them: one column per argument. */
@@ -131,11 +136,13 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     await dead.close(); // no more heartbeats: as if the machine died
     expect(await other.reclaim(['f@1'])).toBe(0);
     expect(await other.pending('f@1')).toEqual({ rows: 1, oldestAt: 1000 });
-    await sleep(idle * 0.6);
-    await live.touch(); // (its interval heartbeat does this too)
-    await sleep(idle * 0.6);
+    // Until dead's rows are idle past reclaimIdleMs: live heartbeats before each try (its interval
+    // heartbeat does this too), so only dead's rows come back, whenever that is.
+    await expect.poll(async () => {
+      await live.touch();
+      return other.reclaim(['f@1']);
+    }, { timeout: 10 * idle, interval: idle / 10 }).toBe(2);
     // dead's rows are back, at the head and in order; live's are still in flight.
-    expect(await other.reclaim(['f@1'])).toBe(2);
     expect(await other.pending('f@1')).toEqual({ rows: 3, oldestAt: 1000 });
     expect(ids(await other.claim('f@1', 10))).toEqual(['a:0', 'a:1', 'a:4']);
     expect(await other.depth('f@1')).toBe(5);
@@ -161,13 +168,17 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
         await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
       }
     }
-    await sleep(idle + 50);
-    expect(await s.reclaim(['f@1'])).toBe(6 * 10); // each ghost took the 10 rows waiting then
+    // Each ghost took the 10 rows waiting then; the early ghosts' rows may come back first.
+    let reclaimed = 0;
+    await expect.poll(async () => (reclaimed += await s.reclaim(['f@1'])), { timeout: 50 * idle, interval: idle / 4 }).toBe(6 * 10);
     for (let batch = await s.claim('f@1', 100); batch.length; batch = await s.claim('f@1', 100)) {
       await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
     }
-    await sleep(idle + 50);
-    await s.reclaim(['f@1']); // drops the six ghosts, now idle with nothing pending
+    // Reclaim drops the six ghosts once they are idle with nothing pending: only s is left.
+    await expect.poll(async () => {
+      await s.reclaim(['f@1']);
+      return consumers(s, sk);
+    }, { timeout: 50 * idle, interval: idle / 4 }).toEqual([s.consumer]);
     // The stream never held more than the waiting + running rows, and holds none now.
     expect(maxLen).toBeLessThanOrEqual(10 + 6 * 10);
     expect(await s.redis.xlen(sk)).toBe(0);
@@ -229,10 +240,13 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     await b.complete('f@1', rows.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
     await expect.poll(() => seen, { timeout: 5000 }).toEqual(['appended f@1', 'appended f@1', 'finished x,y']);
     stop();
+    const witness: string[] = [];
+    const stopWitness = await a.watch({ appended: (s) => witness.push(`appended ${s}`), finished: () => undefined });
     await b.addCall(newCall('z', 1), 'f@1', rowsOf('z', [['0']]));
-    await b.getCall('z'); // a round trip after the publish: an event for a stopped watcher would have arrived
-    await sleep(50);
+    // A second watcher is the witness that the event for z was delivered (no fixed wait).
+    await expect.poll(() => witness, { timeout: 5000 }).toEqual(['appended f@1']);
     expect(seen).toHaveLength(3);
+    stopWitness();
   });
 
   test('connect names the problem: unreachable server, wrong scheme', async () => {
@@ -326,7 +340,7 @@ describe.skipIf(!REDIS_URL)('embedbook serve --store', () => {
     const stop = new AbortController();
     const io = capture(stop.signal);
     const served = main(['serve', '--port', '0', '--no-default-function', '--store', url.toString()], io);
-    for (let i = 0; i < 400 && !io.out; i++) await sleep(25);
+    await expect.poll(() => io.out, { timeout: 10_000 }).not.toBe('');
     stop.abort();
     expect(await served).toBe(0);
     expect(io.err).toMatch(/store: redis streams at redis:\/\/127\.0\.0\.1:\d+\/? \(key prefix "embedbook-test:/);

@@ -132,8 +132,8 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect((await s.claim('f@1', 1)).map((r) => r.index)).toEqual([3]);
       await lost.lose();
       expect(await s.reclaim?.(['f@1'])).toBe(0); // not idle long enough yet
-      await new Promise((r) => setTimeout(r, idle + 50));
-      expect(await s.reclaim?.(['f@1'])).toBe(3);
+      // Back once idle past reclaimIdleMs, whenever that is (a poll, not a fixed wait).
+      await expect.poll(() => s.reclaim?.(['f@1']), { timeout: 10_000 + 10 * idle, interval: 50 }).toBe(3);
       expect(await s.reclaim?.(['f@1'])).toBe(0); // once
       expect(await s.pending('f@1')).toEqual({ rows: 5, oldestAt: 1000 });
       expect((await s.claim('f@1', 10)).map((r) => r.index)).toEqual([0, 1, 2, 4, 5]);
@@ -150,8 +150,7 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       await add(s, 'a', 2);
       await lost.store.claim('f@1', 2);
       await lost.lose();
-      await new Promise((r) => setTimeout(r, idle + 50));
-      expect(await s.reclaim?.(['f@1'])).toBe(2);
+      await expect.poll(() => s.reclaim?.(['f@1']), { timeout: 10_000 + 10 * idle, interval: 50 }).toBe(2);
       await s.claim('f@1', 2);
       expect(await s.complete('f@1', [0, 1].map((index) => ({ callId: 'a', index, value: 'rerun' })))).toEqual(['a']);
       // The "lost" process was only slow: its outcome arrives late and changes nothing.

@@ -79,8 +79,7 @@ test('a store outage mid-batch: 503s, /health and /metrics report it, logged onc
   expect(metrics).toMatch(/^embedbook_store_outages_total 1$/m);
 
   // The running batch finishes while the store is down: its outcomes wait and are retried.
-  await new Promise((res) => setTimeout(res, 700));
-  expect(r.server.queue.storeHealth.errors).toBeGreaterThan(4);
+  await expect.poll(() => r.server.queue.storeHealth.errors, { timeout: 10_000 }).toBeGreaterThan(4);
   expect(logs.filter((l) => /queue store failed/.test(l))).toHaveLength(1);
   expect(logs[0]).toMatch(/queue store failed \(\w+\): connect ECONNREFUSED.*503/);
 
@@ -103,8 +102,7 @@ test('an idle server whose store is down keeps retrying on its own and closes cl
   const r = (running = await start({ store, functions: [fn], log: (l) => logs.push(l), shutdownGraceMs: 200 }));
   const id = await callId(await submit(r.url, 'slow', textTable(['a']))); // waits 200 ms in the buffer
   store.down = true; // the batcher's timer fires into a dead store
-  await new Promise((res) => setTimeout(res, 800));
-  expect(r.server.queue.storeHealth.errors).toBeGreaterThan(1);
+  await expect.poll(() => r.server.queue.storeHealth.errors, { timeout: 10_000 }).toBeGreaterThan(1);
   expect(logs).toHaveLength(1);
   store.down = false; // back: the batcher's backoff retry cuts the waiting row without any new event
   const { table } = await result(r.url, id, undefined, 10);

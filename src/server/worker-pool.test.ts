@@ -24,6 +24,7 @@ test('workers that die before they start make the pool fail work with the reason
   await expect(pool.run(fn, [['a']], 1, 1)).rejects.toThrow(/fail to start/);
 });
 
+/** `ms` per batch on purpose (not a wait): keeps a worker busy; a row "kill" exits the worker. */
 const slowFn = (ms: number, key = `slow${ms}@1`) => ({
   ...fn,
   key,

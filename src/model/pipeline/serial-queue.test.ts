@@ -4,14 +4,12 @@ import { SerialQueue } from './serial-queue';
 test('runs one job at a time in arrival order, and a rejection does not stop the queue', async () => {
   const q = new SerialQueue();
   const log: string[] = [];
-  let active = 0;
+  // Each job holds until the test lets it finish: no timing, the order is the test's.
+  const finish = new Map<string, () => void>();
   const job = (name: string, fail = false) => async () => {
-    active++;
-    expect(active).toBe(1);
     log.push(`start ${name}`);
-    await new Promise((r) => setTimeout(r, 1));
+    await new Promise<void>((r) => finish.set(name, r));
     log.push(`end ${name}`);
-    active--;
     if (fail) throw new Error(`boom ${name}`);
     return name;
   };
@@ -19,8 +17,15 @@ test('runs one job at a time in arrival order, and a rejection does not stop the
   const b = q.run(job('b', true));
   const c = q.run(job('c'));
   expect(q.size).toBe(3);
+  await expect.poll(() => log).toEqual(['start a']);
+  finish.get('a')!();
   await expect(a).resolves.toBe('a');
+  // b starts only now that a has finished, and c still waits behind it.
+  await expect.poll(() => log).toEqual(['start a', 'end a', 'start b']);
+  finish.get('b')!();
   await expect(b).rejects.toThrow('boom b');
+  await expect.poll(() => log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c']);
+  finish.get('c')!();
   await expect(c).resolves.toBe('c');
   expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   expect(q.size).toBe(0);

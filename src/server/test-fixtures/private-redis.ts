@@ -32,6 +32,7 @@ export async function startRedis(port: number, extra: string[] = []): Promise<Ch
         return child;
       } catch {
         probe.disconnect();
+        // eslint-disable-next-line no-restricted-syntax -- not a wait: the interval of a bounded poll (redis-server starting)
         await new Promise((r) => setTimeout(r, 50));
       }
     }

@@ -47,6 +47,7 @@ async function waitForPort(port: number): Promise<void> {
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
+    // eslint-disable-next-line no-restricted-syntax -- not a wait: the interval of a bounded poll (redis-server starting)
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`redis-server did not accept connections on 127.0.0.1:${port} within 10 s`);
