@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { vi } from 'vitest';
 import { freePort, startRedis, stopRedis } from './private-redis';
 
 export interface RedisClusterForTests {
@@ -51,13 +52,14 @@ export async function startRedisCluster(): Promise<RedisClusterForTests> {
 /** Every node reports cluster_state:ok (slots assigned and agreed), polled for up to 20 s. */
 async function waitForClusterOk(ports: number[]): Promise<void> {
   const clients = ports.map((p) => new Redis(p, '127.0.0.1', { maxRetriesPerRequest: 1 }));
+  const allOk = async () => (await Promise.all(clients.map((c) => c.cluster('INFO') as Promise<string>))).every((info) => /cluster_state:ok/.test(info));
   try {
-    for (let i = 0; i < 200; i++) {
-      const infos = await Promise.all(clients.map((c) => c.cluster('INFO') as Promise<string>));
-      if (infos.every((info) => /cluster_state:ok/.test(info))) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`the test Redis Cluster on ports ${ports.join(', ')} did not reach cluster_state:ok within 20 s`);
+    await vi.waitFor(
+      async () => {
+        if (!(await allOk())) throw new Error(`the test Redis Cluster on ports ${ports.join(', ')} did not reach cluster_state:ok within 20 s`);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   } finally {
     for (const c of clients) c.disconnect();
   }
