@@ -86,7 +86,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   })
     .addOption(new Option('--cors-origin <origin...>', 'allowed browser origins (repeatable)'))
     .option('--no-default-function', 'do not pre-deploy the built-in "embed" function (default model)')
-    .option('--store <memory|redis-url>', 'queue store: memory (default) or redis://host:port to share one queue across servers (or EMBEDBOOK_STORE)')
+    .option('--store <memory|redis-url>', 'queue store: memory (default), or redis://host:port (redis-cluster://host:port[,host:port…] for a Redis Cluster) to share one queue across servers (or EMBEDBOOK_STORE)')
     .option('--reclaim-idle-ms <ms>', 'shared store: rows in flight on a server silent this long are taken over by the others (default 30000)');
   addPoolOptions(serve, {
     workers: 'worker threads running handlers (default: one per core; 0 = an API node, with --store redis://…)',
@@ -104,7 +104,7 @@ export function buildProgram(io: CliIO, done: (code: number) => void): Command {
   const worker = program
     .command('worker')
     .description('Run a worker node: no API; runs batches of the functions deployed to the shared store (Ctrl-C finishes running batches and stops).')
-    .option('--store <redis-url>', 'the shared store the API nodes use, redis://host:port (or EMBEDBOOK_STORE)');
+    .option('--store <redis-url>', 'the shared store the API nodes use, redis://host:port or redis-cluster://host:port[,…] (or EMBEDBOOK_STORE)');
   addPoolOptions(worker, {
     workers: 'worker threads running handlers (default: one per core)',
     device: 'what the --gpus workers run models on: auto | cuda | webgpu',

@@ -24,7 +24,7 @@ export interface ServeFlags extends RawServeTuning, RawAuthFlags {
 
 export const DEFAULT_FUNCTION = { definition: { name: 'embed', model: 'default', maxBatchingSize: 32, maxBufferDuration: 50 } };
 /** On GPU workers: batches large enough for the GPU sub-batch budget (model/pipeline/batching.ts). */
-const GPU_DEFAULT_FUNCTION = { definition: { ...DEFAULT_FUNCTION.definition, maxBatchingSize: 256 } };
+export const GPU_DEFAULT_FUNCTION = { definition: { ...DEFAULT_FUNCTION.definition, maxBatchingSize: 256 } };
 
 export function parsePort(raw: string, flag = 'port'): number {
   const port = Number(raw);

@@ -13,6 +13,7 @@ import { Remote } from '../client/remote-node';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { deploy } from './test-fixtures/http';
 import { spawnServe, spawnWorker, type ServeProcess } from './test-fixtures/serve-process';
+import { RedisKeys } from './redis/keys';
 
 const REDIS_URL = redisUrlForTests('the cluster kill test');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -92,7 +93,7 @@ describe.skipIf(!REDIS_URL)('two API nodes + two worker nodes, one of each kille
       const consumer = /consumer (\S+)\)/.exec(w1.log())?.[1];
       expect(consumer).toBeDefined();
       const heldBy = async (name: string) => {
-        const summary = (await probe.xpending(`${prefix}s:sleepy@1`, 'embedbook-workers').catch(() => [0])) as [number, string, string, Array<[string, string]> | null];
+        const summary = (await probe.xpending(new RedisKeys(prefix).stream('sleepy@1').sk, 'embedbook-workers').catch(() => [0])) as [number, string, string, Array<[string, string]> | null];
         return (summary[3] ?? []).filter(([n]) => n === name).reduce((n, [, c]) => n + Number(c), 0);
       };
       await expect.poll(() => doneChunks, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(2);
@@ -107,7 +108,7 @@ describe.skipIf(!REDIS_URL)('two API nodes + two worker nodes, one of each kille
       expect(doneAtKill).toBeLessThan(rows / 250); // the kills really were mid-run
       expect(lb.failovers()).toBeGreaterThan(0); // requests meant for A went to B
       // Nothing left anywhere: every row got exactly one outcome and no row is still in flight.
-      expect(Number((await probe.xpending(`${prefix}s:sleepy@1`, 'embedbook-workers'))[0])).toBe(0);
+      expect(Number((await probe.xpending(new RedisKeys(prefix).stream('sleepy@1').sk, 'embedbook-workers'))[0])).toBe(0);
       expect(await heldBy(consumer as string)).toBe(0);
       console.log(`cluster kill: ${rows} rows, done ${Date.now() - killedAt} ms after the kills (${doneAtKill} of ${rows / 250} chunks done before)`);
     } finally {

@@ -9,7 +9,11 @@ import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys
 import { TEST_ADMIN_KEY, auth, callId, column, deploy, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { startWorkerNode, type WorkerNode } from './worker-node';
 import { registryStoreContract } from './registry/registry-store-contract';
+import { RedisRegistryStore } from './registry/redis-registry-store';
+import { bundleHash } from './registry/bundle-files';
+import { validateSpec } from '../protocol/define-function';
 import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
+import { DEFAULT_FUNCTION, GPU_DEFAULT_FUNCTION } from '../cli/serve-command';
 
 const REDIS_URL = redisUrlForTests('the cluster tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -51,6 +55,60 @@ describe.skipIf(!REDIS_URL)('RedisRegistryStore', () => {
     const rec = await a.publish({ name: 'x', spec: (await import('../protocol/define-function')).validateSpec({ name: 'x', model: 'default' }, { hasHandler: false }), deployedAt: 1 });
     await expect.poll(() => heard, { timeout: 1_000 }).toEqual(['x']);
     expect(await b.current('x')).toEqual(rec);
+  });
+});
+
+describe.skipIf(!REDIS_URL)('RedisRegistryStore: bundles of versions no longer current are deleted (bounded)', () => {
+  const grace = 60_000;
+  let now = 1_000;
+  const code = (n: number) => `export default { handler: async (t) => t.map(() => ${n}) };`;
+  const spec = (name: string) => validateSpec({ name, output: 'float64' }, { hasHandler: true });
+  async function registry(): Promise<RedisRegistryStore> {
+    const store = await keys.openStore(keys.newPrefix());
+    const r = new RedisRegistryStore(store.redis, store.prefix, { bundleGraceMs: grace, now: () => now });
+    running.push(r);
+    return r;
+  }
+  /** What a deploy does: the bundle first, then the record. */
+  const deployCode = async (r: RedisRegistryStore, name: string, n: number) => {
+    await r.putBundle(bundleHash(code(n)), code(n));
+    return r.publish({ name, spec: spec(name), bundleHash: bundleHash(code(n)), deployedAt: now });
+  };
+  const has = async (r: RedisRegistryStore, n: number) => (await r.getBundle(bundleHash(code(n)))) === code(n);
+
+  test('a replaced or removed version\'s bundle goes after bundleGraceMs; one a current version still uses, or one put again, stays', async () => {
+    const r = await registry();
+    await deployCode(r, 'f', 1);
+    await deployCode(r, 'h', 3);
+    await deployCode(r, 'g', 2); // g uses code 2 …
+    await deployCode(r, 'f', 2); // … and so does f v2: code 1 is retired now
+    expect(await has(r, 1)).toBe(true); // within the grace: a node may still be loading f v1
+    now += grace + 1;
+    expect(await r.remove('h')).toMatchObject({ version: 1 }); // retires code 3; collects code 1
+    expect([await has(r, 1), await has(r, 2), await has(r, 3)]).toEqual([false, true, true]);
+    await deployCode(r, 'f', 4); // code 2 retired by f, still g's
+    await r.putBundle(bundleHash(code(3)), code(3)); // a deploy of code 3 begins: rescued
+    now += grace + 1;
+    await deployCode(r, 'k', 5); // collects what is due
+    expect([await has(r, 2), await has(r, 3), await has(r, 4), await has(r, 5)]).toEqual([true, true, true, true]);
+    await r.remove('g'); // now code 2 is nobody's
+    now += grace + 1;
+    await r.remove('k');
+    expect(await has(r, 2)).toBe(false);
+    expect(await has(r, 4)).toBe(true); // f's current code
+  });
+
+  test('each deploy or removal deletes at most 16 retired bundles', async () => {
+    const r = await registry();
+    for (let n = 0; n < 20; n++) await deployCode(r, `fn${n}`, 100 + n);
+    for (let n = 0; n < 20; n++) await r.remove(`fn${n}`);
+    now += grace + 1;
+    const kept = async () => (await Promise.all(Array.from({ length: 20 }, (_, n) => has(r, 100 + n)))).filter(Boolean).length;
+    expect(await kept()).toBe(20);
+    expect(await r.collectBundles()).toBe(16);
+    expect(await kept()).toBe(4);
+    await deployCode(r, 'other', 1); // the next deploy takes the rest
+    expect(await kept()).toBe(0);
   });
 });
 
@@ -168,6 +226,27 @@ describe.skipIf(!REDIS_URL)('API nodes and worker nodes on one Redis', () => {
     expect(lines).toEqual([expect.stringMatching(/^DamagedRegistryError: registry record .*broken is malformed .*deploy the function again/)]);
     const rows = texts(3);
     expect(column((await result(a.url, await callId(await submit(a.url, 'fine', textTable(rows))))).table, 'result')).toEqual(rows.map((t) => t.length));
+  }, 60_000);
+
+  test('nodes starting "embed" with other batching (serve --gpus: 256 rows, plain serve: 32) keep the stored version instead of redeploying it in turn', async () => {
+    const prefix = keys.newPrefix();
+    const lines: string[] = [];
+    const node = async (fn: { definition: Record<string, unknown> }) => {
+      const store = await keys.openStore(prefix);
+      const r = await start({ store, registry: keys.registryOf(store), workers: 0, functions: [fn], log: (l) => lines.push(l) });
+      running.push(r);
+      return r;
+    };
+    const gpu = await node(GPU_DEFAULT_FUNCTION);
+    const cpu = await node(DEFAULT_FUNCTION);
+    const gpu2 = await node(GPU_DEFAULT_FUNCTION);
+    for (const r of [gpu, cpu, gpu2]) expect((await r.server.queue.list()).map((f) => [f.name, f.version])).toEqual([['embed', 1]]);
+    const stored = await keys.registryOf(await keys.openStore(prefix)).current('embed');
+    expect(stored?.spec.maxBatchingSize).toBe(256); // the first node's definition stays
+    expect(lines).toEqual([expect.stringMatching(/^kept "embed" v1 as deployed \(maxBatchingSize 256, .*this node starts it with 32\/50: `embedbook deploy` changes it/)]);
+    // Anything beyond batching is a real change and still makes a new version.
+    const other = await node({ definition: { ...DEFAULT_FUNCTION.definition, retries: 0 } });
+    expect((await other.server.queue.list()).map((f) => f.version)).toEqual([2]);
   }, 60_000);
 
   test('worker nodes claim only the functions their resources fit: a GPU function runs on the GPU node, not on the CPU one', async () => {

@@ -200,7 +200,7 @@ export class FunctionQueue {
       throw new BadRequestError(`The call has ${rows} rows but the server's maxQueuedRows is ${limit}: send it in chunks of at most ${limit} rows.`);
     }
     const columns = extractColumns(entry.spec, table);
-    const callId = this.store.newCallId?.() ?? randomUUID();
+    const callId = this.store.newCallId?.(entry.stream) ?? randomUUID();
     checkResultBudget(await this.guard.run('heldResultBytes', () => this.store.heldResultBytes()), this.opts.maxHeldResultBytes ?? DEFAULT_MAX_HELD_RESULT_BYTES);
     await this.gate.admit(rows, () => this.guard.run('depth', () => this.store.depth()), ticket, async () => {
       const now = this.timers.now();

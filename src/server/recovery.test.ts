@@ -14,6 +14,7 @@ import { spawnServe, spawnWorker, type ServeProcess } from './test-fixtures/serv
 import { startWorkerNode } from './worker-node';
 import type { RedisStreamsQueueStore } from './redis-store';
 import { freePort, startRedis, stopRedis } from './test-fixtures/private-redis';
+import { RedisKeys } from './redis/keys';
 
 const REDIS_URL = redisUrlForTests('the recovery tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -43,7 +44,7 @@ async function runAndKill(url: string, victim: ServeProcess, prefix: string, sur
   const rows = 120;
   const call = new Remote({ url }).function('sleepy', { outputType: new Float64() }).chunkedCall(rowsTable(rows), { chunkSize: 10, concurrentChunks: 12 });
   const probe = new Redis(REDIS_URL as string);
-  const stream = `${prefix}s:sleepy@1`;
+  const stream = new RedisKeys(prefix).stream('sleepy@1').sk;
   try {
     // The victim's consumer's share of the group's PEL: rows it runs now.
     await expect.poll(() => rowsHeldByOthers(probe, stream, survivorStore.consumer), { timeout: 30_000, interval: 10 }).toBeGreaterThan(0);

@@ -8,6 +8,8 @@ import type { QueuedRow, RowBatch } from './store';
 import { LENGTH_BUNDLE } from './test-fixtures/handlers';
 import { callId, column, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { main, type CliIO } from '../cli/main';
+import { defaultTimers } from '../core/timers';
+import type { TimerApi } from '../core/types';
 
 const REDIS_URL = redisUrlForTests('the Redis queue store tests');
 const keys = new RedisTestKeys(REDIS_URL);
@@ -60,7 +62,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(Array.from(values2[0] as Float32Array)).toEqual(Array.from(emb)); // bit-exact
     expect(values2.slice(1)).toEqual(['text', [1, 2, 3]]);
     // Binary, not float text: the stored result is 512 × 4 bytes plus a 5-byte header.
-    expect(await s.redis.hstrlen(`${s.prefix}v:a`, '0')).toBe(5 + 512 * 4);
+    expect(await s.redis.hstrlen(s.keys.call('a').v, '0')).toBe(5 + 512 * 4);
   });
 
   test('addCall is atomic: a duplicate call id is refused and appends nothing', async () => {
@@ -101,6 +103,27 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     expect(await a.depth()).toBe(0);
   });
 
+  test('the heartbeat runs on the store\'s TimerApi: armed by a claim at reclaimIdleMs / 3, each beat re-touches the rows in flight and re-arms while any are left', async () => {
+    const armed: Array<{ fire: () => void; ms: number }> = [];
+    const timers: TimerApi = { ...defaultTimers, setTimeout: (fire, ms) => armed.push({ fire, ms }), clearTimeout: () => undefined };
+    const s = await openStore(newPrefix(), { reclaimIdleMs: 30_000, timers });
+    await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['0'], ['1']]));
+    expect(armed).toHaveLength(0); // nothing in flight: no timer
+    const claimed = await s.claim('f@1', 2);
+    expect(armed.map((a) => a.ms)).toEqual([10_000]);
+    const idleOf = async () => {
+      const [[, , idle]] = (await s.redis.xpending(s.keys.stream('f@1').sk, 'embedbook-workers', '-', '+', 1)) as Array<[string, string, number, number]>;
+      return Number(idle);
+    };
+    await expect.poll(idleOf, { timeout: 5_000, interval: 20 }).toBeGreaterThanOrEqual(300);
+    const before = await idleOf();
+    armed[0].fire(); // the beat: XCLAIM to ourselves resets the rows' idle time, then re-arms
+    await expect.poll(() => armed.length, { timeout: 5_000 }).toBe(2);
+    expect(await idleOf()).toBeLessThan(before);
+    expect(armed[1].ms).toBe(10_000);
+    await s.complete('f@1', claimed.map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+  });
+
   test("a lost process's in-flight rows go back to the head after reclaimIdleMs; a live one's heartbeat keeps them", async () => {
     const prefix = newPrefix();
     const idle = 1000;
@@ -130,7 +153,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
   test('a long run leaves the stream, the consumer group and the keys bounded', async () => {
     const idle = 200;
     const s = await openStore(newPrefix(), { reclaimIdleMs: idle });
-    const sk = `${s.prefix}s:f@1`;
+    const sk = s.keys.stream('f@1').sk;
     let maxLen = 0;
     // 300 calls of 10 rows through the stream, 16-row batches; every 50th batch's claimer "dies"
     // (a fresh consumer that claims and never reports), so reclaim and consumer clean-up run too.
@@ -165,7 +188,8 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     const finished = await s.finishedBefore(Number.MAX_SAFE_INTEGER);
     expect(finished).toHaveLength(300);
     for (const id of finished) await s.deleteCall(id);
-    expect((await s.redis.keys(`${s.prefix}*`)).map((k) => k.slice(s.prefix.length)).sort()).toEqual(['epoch', 'ld:f@1', 'n:f@1', 'rbytes', 's:f@1', 'streams']);
+    const { sk: streamKey, nk, ld } = s.keys.stream('f@1');
+    expect((await s.redis.keys(`${s.prefix}*`)).sort()).toEqual([s.keys.epoch, s.keys.call('c0').rb, ld, nk, streamKey, s.keys.streams].sort());
     expect(await s.heldResultBytes()).toBe(0);
   });
 
@@ -173,10 +197,10 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     const s = await openStore(newPrefix(), { finishedTtlMs: 60_000 });
     await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['x'], ['y']]));
     const batch = await s.claim('f@1', 2);
-    expect(await s.redis.pttl(`${s.prefix}c:a`)).toBe(-1); // running calls never expire
+    expect(await s.redis.pttl(s.keys.call('a').c)).toBe(-1); // running calls never expire
     await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: r.index })));
-    for (const k of ['c', 'v', 'st', 'e']) {
-      const ttl = await s.redis.pttl(`${s.prefix}${k}:a`);
+    for (const k of ['c', 'v', 'st', 'e'] as const) {
+      const ttl = await s.redis.pttl(s.keys.call('a')[k]);
       expect(ttl, k).toBeGreaterThan(50_000);
       expect(ttl, k).toBeLessThanOrEqual(60_000);
     }
@@ -228,7 +252,7 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
   test('connect names the problem: unreachable server, wrong scheme', async () => {
     await expect(RedisStreamsQueueStore.connect('redis://127.0.0.1:1', {}, { connectTimeout: 500, retryStrategy: () => null })).rejects.toThrow(RedisUnavailableError);
     await expect(RedisStreamsQueueStore.connect('redis://127.0.0.1:1', {}, { retryStrategy: () => null })).rejects.toThrow(/at redis:\/\/127.0.0.1:1: connect ECONNREFUSED/);
-    await expect(RedisStreamsQueueStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/ or rediss:\/\/, got http:/);
+    await expect(RedisStreamsQueueStore.connect('http://127.0.0.1:6379')).rejects.toThrow(/redis:\/\/, rediss:\/\/ or redis-cluster:\/\/, got http:/);
   });
 
   test('?prefix= in the URL sets the key prefix', async () => {
@@ -238,7 +262,8 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     const s = keys.track(await RedisStreamsQueueStore.connect(url.toString()));
     expect(s.prefix).toBe(prefix);
     await s.addCall(newCall('p', 1), 'f@1', rowsOf('p', [['x']]));
-    expect(await s.redis.exists(`${prefix}c:p`)).toBe(1);
+    expect(await s.redis.exists(s.keys.call('p').c)).toBe(1);
+    expect(s.keys.call('p').c.startsWith(prefix)).toBe(true);
   });
 });
 

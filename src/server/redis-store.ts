@@ -1,29 +1,36 @@
 // A QueueStore on Redis Streams, so several server processes (machines) share one queue: each
 // function version is a stream, every server process is a consumer of one consumer group, rows are
 // claimed with XREADGROUP and acknowledged (XACK) with their outcome; call records live in hashes.
-// Every multi-step update is one Lua script (redis/scripts.ts), atomic across processes. A process
+// Every multi-step update is one Lua script (redis/scripts.ts), atomic across processes, and gets
+// its keys as KEYS: the keys of one stream and its calls share a hash tag (redis/keys.ts), so the
+// store also runs on a Redis Cluster (redis-cluster:// URLs), one slot per stream. A process
 // that dies with rows in flight stops heartbeating them; after `reclaimIdleMs` the recovery timer of
 // any live process (recovery-timer.ts) moves them (XAUTOCLAIM) back to the head of the stream. See docs/distributed-queue.md.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
 import { decodeRowError, decodeValue, encodeRowError, encodeValue } from './redis/value-codec';
 import { SCRIPTS, type ScriptName } from './redis/scripts';
 import { RedisSubscription } from './redis/subscription';
+import { RedisKeys, UNTAGGED, callTag, streamAndCallKeys, streamTag, type CallKeys } from './redis/keys';
+import { openRedisClient, type RedisClient } from './redis/connection';
 import { CallResults, type RowError } from './call-results';
 import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueStore, QueuedRow, RowBatch, RowOutcome } from './store';
+import type { TimerApi } from '../core/types';
+import { defaultTimers, unrefTimer } from '../core/timers';
 import { EmbedbookError } from '../core/errors';
 
+export { RedisUnavailableError } from './redis/connection';
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
 /** How long rows in flight on a silent process wait before another one takes them (RedisStoreOptions.reclaimIdleMs). */
-export const DEFAULT_RECLAIM_IDLE_MS = 30_000;
+const DEFAULT_RECLAIM_IDLE_MS = 30_000;
 const GROUP = 'embedbook-workers';
 
-/** Redis could not be reached or refused us: names the URL (without a password) and how to fix it. */
-export class RedisUnavailableError extends EmbedbookError {
-  override readonly name = 'RedisUnavailableError';
-  constructor(url: string, cause: string) {
-    super(`Cannot use the Redis queue store at ${url}: ${cause}. Start Redis (e.g. \`redis-server --port 6379\`) or fix the URL (redis://host:port[/db][?prefix=name:]).`);
+/** On a Redis Cluster every key of a call must share its stream's slot: the call id has to say which. */
+export class CallIdSlotError extends EmbedbookError {
+  override readonly name = 'CallIdSlotError';
+  constructor(readonly callId: string, readonly stream: string) {
+    super(`Call id ${JSON.stringify(callId)} does not carry the hash tag of stream "${stream}": on a Redis Cluster a call's keys live in its stream's slot, so make its id with store.newCallId(stream).`);
   }
 }
 
@@ -46,6 +53,8 @@ export interface RedisStoreOptions {
   finishedTtlMs?: number;
   /** Stamps finishedAt (result expiry), like MemoryQueueStore's. */
   now?: () => number;
+  /** Drives the heartbeat (default: the real clock). */
+  timers?: TimerApi;
 }
 
 export type { QueueEvents } from './store';
@@ -54,17 +63,6 @@ type ScriptFn = (args: Array<string | Buffer | number>) => Promise<unknown>;
 
 const rowKey = (callId: string, index: number) => `${callId}#${index}`;
 
-/** Strips a password from a URL before it goes into a message. */
-function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return JSON.stringify(url);
-  }
-}
-
 export class RedisStreamsQueueStore implements QueueStore {
   /** Every server process on the same Redis and prefix shares the streams. */
   readonly shared = true;
@@ -72,11 +70,16 @@ export class RedisStreamsQueueStore implements QueueStore {
   readonly consumer: string;
   /** Rows in flight this long without a heartbeat are handed back by reclaim() (see RedisStoreOptions). */
   readonly reclaimIdleMs: number;
+  /** Every key name (and its hash tag) this store uses. */
+  readonly keys: RedisKeys;
+  /** On a Redis Cluster: scripts run per slot, and call ids must carry their stream's tag. */
+  private readonly cluster: boolean;
   private readonly finishedTtlMs: number;
   private readonly now: () => number;
+  private readonly timers: TimerApi;
   /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
   private readonly mine = new Map<string, Map<string, string>>();
-  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private heartbeat: unknown;
   private readonly events: RedisSubscription<QueueEvents>;
   private closed = false;
   /**
@@ -86,20 +89,24 @@ export class RedisStreamsQueueStore implements QueueStore {
    */
   private epoch: string | undefined;
 
-  /** Wraps a connected ioredis client; `ownsClient` lets close() quit it. */
-  constructor(readonly redis: Redis, opts: RedisStoreOptions = {}, private readonly ownsClient = false) {
+  /** Wraps a connected ioredis client (one Redis or a Cluster); `ownsClient` lets close() quit it. */
+  constructor(readonly redis: RedisClient, opts: RedisStoreOptions = {}, private readonly ownsClient = false) {
     this.prefix = opts.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.keys = new RedisKeys(this.prefix);
+    this.cluster = redis instanceof Cluster;
     this.consumer = opts.consumer ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.reclaimIdleMs = opts.reclaimIdleMs ?? DEFAULT_RECLAIM_IDLE_MS;
     this.finishedTtlMs = opts.finishedTtlMs ?? 3_600_000;
     this.now = opts.now ?? (() => Date.now());
-    this.events = new RedisSubscription<QueueEvents>(redis, `${this.prefix}events`, (w, message) => {
+    this.timers = opts.timers ?? defaultTimers;
+    this.events = new RedisSubscription<QueueEvents>(redis, this.keys.events, (w, message) => {
       const body = message.slice(2);
       if (message.startsWith('a ')) w.appended?.(body);
       else if (message.startsWith('f ')) w.finished?.(body.split(' '));
     });
+    // No numberOfKeys: each call passes its key count first (the scripts take a variable number).
     for (const [name, lua] of Object.entries(SCRIPTS)) {
-      if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 0, lua });
+      if (!(name in redis)) redis.defineCommand(name, { lua });
     }
     // Every (re)connect re-reads the epoch: a Redis restarted empty gets a new one at once.
     redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
@@ -110,68 +117,71 @@ export class RedisStreamsQueueStore implements QueueStore {
   private async refreshEpoch(): Promise<string> {
     const made = randomUUID().slice(0, 8);
     // SET NX GET: the existing epoch, or null when ours was just set (one round trip).
-    const existing = await this.redis.set(`${this.prefix}epoch`, made, 'NX', 'GET');
+    const existing = await this.redis.set(this.keys.epoch, made, 'NX', 'GET');
     return (this.epoch = existing ?? made);
   }
 
-  newCallId(): string {
-    return `${this.epoch ?? 'none'}.${randomUUID()}`;
+  /**
+   * `<epoch>.<uuid>`, or `<epoch>.<tag>.<uuid>` for a call on `stream`: the tag puts the call's keys
+   * in its stream's slot (required on a Redis Cluster, see CallIdSlotError).
+   */
+  newCallId(stream?: string): string {
+    return `${this.epoch ?? 'none'}.${stream === undefined ? '' : `${streamTag(stream)}.`}${randomUUID()}`;
   }
 
   async callLost(id: string): Promise<boolean> {
     const dot = id.indexOf('.');
     if (dot <= 0) return false; // not an id this store made: unknown, not lost
-    const current = await this.redis.get(`${this.prefix}epoch`);
+    const current = await this.redis.get(this.keys.epoch);
     const epoch = current ?? (await this.refreshEpoch());
     this.epoch = epoch;
     return id.slice(0, dot) !== epoch;
   }
 
   /**
-   * Connects to `url` (redis:// or rediss://; `?prefix=` sets the key prefix) and checks Redis is
-   * new enough (7.0+: XAUTOCLAIM's deleted-entry handling, LPOS). Fails with RedisUnavailableError.
+   * Connects to `url` (redis://, rediss://, or redis-cluster://host:port[,host:port…]; `?prefix=`
+   * sets the key prefix) and checks Redis is new enough (7.0+). Fails with RedisUnavailableError.
    */
   static async connect(url: string, opts: RedisStoreOptions = {}, clientOptions: RedisOptions = {}): Promise<RedisStreamsQueueStore> {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new RedisUnavailableError(shownUrl(url), 'not a URL');
-    }
-    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new RedisUnavailableError(shownUrl(url), `the scheme must be redis:// or rediss://, got ${parsed.protocol}//`);
-    const prefix = parsed.searchParams.get('prefix') ?? opts.prefix;
-    parsed.searchParams.delete('prefix');
-    const redis = new Redis(parsed.toString(), { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000, ...clientOptions });
-    // Reconnects are ioredis's job and failed commands reject on their own; the last socket error
-    // is kept only to name the real cause (ECONNREFUSED…) if the first connect fails.
-    let lastError: Error | undefined;
-    redis.on('error', (err: Error) => (lastError = err));
-    try {
-      await redis.connect();
-      const info = await redis.info('server');
-      const major = Number(/redis_version:(\d+)/.exec(info)?.[1] ?? 0);
-      if (major < 7) throw new Error(`Redis ${/redis_version:([\d.]+)/.exec(info)?.[1] ?? '?'} is too old: the queue needs 7.0 or newer`);
-    } catch (err) {
-      redis.disconnect();
-      const why = lastError?.message ?? (err instanceof Error ? err.message : String(err));
-      throw new RedisUnavailableError(shownUrl(url), why.replace(/\.+$/, ''));
-    }
-    const store = new RedisStreamsQueueStore(redis, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
+    const { client, prefix } = await openRedisClient(url, clientOptions);
+    const store = new RedisStreamsQueueStore(client, { ...opts, ...(prefix !== undefined ? { prefix } : {}) }, true);
     await store.refreshEpoch().catch(() => undefined);
     return store;
   }
 
   // The argument list goes as ONE array (ioredis flattens it): spreading a 100,000-row call's
-  // 300,000 arguments would overflow the JS stack.
-  private run(name: ScriptName, args: Array<string | Buffer | number>): Promise<unknown> {
-    return (this.redis as unknown as Record<string, ScriptFn>)[name]([this.prefix, GROUP, ...args]);
+  // 300,000 arguments would overflow the JS stack. Key count, KEYS, then channel, group, ARGV.
+  private script(name: ScriptName, keys: string[], args: Array<string | Buffer | number>, buffer = false): Promise<unknown> {
+    const all: Array<string | Buffer | number> = [keys.length, ...keys, this.keys.events, GROUP];
+    for (const a of args) all.push(a);
+    return (this.redis as unknown as Record<string, ScriptFn>)[buffer ? `${name}Buffer` : name](all);
   }
-  private runBuffer(name: ScriptName, args: Array<string | Buffer | number>): Promise<unknown> {
-    return (this.redis as unknown as Record<string, ScriptFn>)[`${name}Buffer`]([this.prefix, GROUP, ...args]);
+
+  private streamKeys(stream: string): string[] {
+    return streamAndCallKeys(this.keys.stream(stream), []);
+  }
+
+  /** The call blocks of the calls `rows` touch (each once), and each row's block number (1-based). */
+  private callBlocks(rows: ReadonlyArray<{ callId: string }>): { calls: CallKeys[]; block: (callId: string) => number } {
+    const blocks = new Map<string, number>();
+    const calls: CallKeys[] = [];
+    for (const r of rows) {
+      if (blocks.has(r.callId)) continue;
+      calls.push(this.keys.call(r.callId));
+      blocks.set(r.callId, calls.length);
+    }
+    return { calls, block: (id) => blocks.get(id) as number };
+  }
+
+  /** Every tag that may hold results or finished calls: those of the known streams, and untagged ids'. */
+  private async tags(): Promise<string[]> {
+    const streams = await this.redis.smembers(this.keys.streams);
+    return [...new Set([UNTAGGED, ...streams.map(streamTag)])];
   }
 
   async addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void> {
     if (rows.callId !== call.id) throw new Error(`addCall: the rows belong to call ${rows.callId}, not ${call.id}`);
+    if (this.cluster && callTag(call.id) !== streamTag(stream)) throw new CallIdSlotError(call.id, stream);
     const { columns, enqueuedAt } = rows;
     for (const c of columns) if (c.length !== call.rows) throw new Error(`addCall: a column has ${c.length} values for a call of ${call.rows} rows`);
     // Redis Streams hold one entry per row (claims, acks and reclaims are per row); each entry's
@@ -182,11 +192,13 @@ export class RedisStreamsQueueStore implements QueueStore {
       for (let j = 0; j < columns.length; j++) values[j] = columns[j][i];
       args.push(i, enqueuedAt, encodeValue(values));
     }
-    await this.run('ebAddCall', args);
+    // The stream set lives outside any stream's slot: recorded beside the script (idempotent; a
+    // stream listed with no rows counts nothing).
+    await Promise.all([this.redis.sadd(this.keys.streams, stream), this.script('ebAddCall', streamAndCallKeys(this.keys.stream(stream), [this.keys.call(call.id)]), args)]);
   }
 
   async pending(stream: string): Promise<PendingInfo> {
-    const [rows, oldest] = (await this.run('ebPending', [stream])) as [number, string | null];
+    const [rows, oldest] = (await this.script('ebPending', this.streamKeys(stream), [])) as [number, string | null];
     return { rows: Number(rows), oldestAt: oldest === null || oldest === undefined ? null : Number(oldest) };
   }
 
@@ -198,13 +210,13 @@ export class RedisStreamsQueueStore implements QueueStore {
    */
   async reclaim(streams: string[]): Promise<number> {
     let back = 0;
-    for (const stream of streams) back += Number(await this.run('ebReclaim', [stream, this.consumer, this.reclaimIdleMs]));
+    for (const stream of streams) back += Number(await this.script('ebReclaim', this.streamKeys(stream), [stream, this.consumer, this.reclaimIdleMs]));
     return back;
   }
 
   async claim(stream: string, max: number): Promise<QueuedRow[]> {
     if (max <= 0) return [];
-    const entries = (await this.runBuffer('ebClaim', [stream, this.consumer, max])) as Array<[Buffer, Buffer[]]>;
+    const entries = (await this.script('ebClaim', this.streamKeys(stream), [stream, this.consumer, max], true)) as Array<[Buffer, Buffer[]]>;
     const out: QueuedRow[] = [];
     let mine = this.mine.get(stream);
     if (!mine) this.mine.set(stream, (mine = new Map()));
@@ -230,23 +242,25 @@ export class RedisStreamsQueueStore implements QueueStore {
   async release(stream: string, rows: QueuedRow[]): Promise<void> {
     if (!rows.length) return;
     this.forget(stream, rows);
-    await this.run('ebRelease', [stream, ...rows.flatMap((r) => [r.callId, r.index])]);
+    const { calls, block } = this.callBlocks(rows);
+    await this.script('ebRelease', streamAndCallKeys(this.keys.stream(stream), calls), [stream, ...rows.flatMap((r) => [block(r.callId), r.index])]);
   }
 
   async complete(stream: string, outcomes: RowOutcome[]): Promise<string[]> {
     if (!outcomes.length) return [];
     this.forget(stream, outcomes);
+    const { calls, block } = this.callBlocks(outcomes);
     const args: Array<string | Buffer | number> = [stream, this.now()];
     for (const o of outcomes) {
-      if (o.error) args.push(o.callId, o.index, 'e', encodeRowError(o.error));
-      else args.push(o.callId, o.index, 'v', encodeValue(o.value));
+      if (o.error) args.push(block(o.callId), o.callId, o.index, 'e', encodeRowError(o.error));
+      else args.push(block(o.callId), o.callId, o.index, 'v', encodeValue(o.value));
     }
-    return (await this.run('ebComplete', args)) as string[];
+    return (await this.script('ebComplete', streamAndCallKeys(this.keys.stream(stream), calls), args)) as string[];
   }
 
   async getCall(id: string): Promise<CallRecord | undefined> {
-    const p = this.prefix;
-    const res = await this.redis.multi().hgetall(`${p}c:${id}`).hgetallBuffer(`${p}v:${id}`).hgetall(`${p}st:${id}`).exec();
+    const k = this.keys.call(id);
+    const res = await this.redis.multi().hgetall(k.c).hgetallBuffer(k.v).hgetall(k.st).exec();
     if (!res) return undefined;
     for (const [err] of res) if (err) throw err;
     const meta = res[0][1] as Record<string, string>;
@@ -276,25 +290,58 @@ export class RedisStreamsQueueStore implements QueueStore {
     };
   }
 
+  /** The stream a call's rows are on (its script needs the stream's keys), or null when the call is gone. */
+  private streamOf(k: CallKeys): Promise<string | null> {
+    return this.redis.hget(k.c, 'stream');
+  }
+
   async cancelCall(id: string, status: RowError): Promise<boolean> {
-    return Number(await this.run('ebCancel', [id, encodeRowError(status), this.now()])) === 1;
+    const k = this.keys.call(id);
+    const stream = await this.streamOf(k);
+    if (stream === null) return false;
+    return Number(await this.script('ebCancel', streamAndCallKeys(this.keys.stream(stream), [k]), [id, encodeRowError(status), this.now(), stream])) === 1;
   }
 
   async deleteCall(id: string): Promise<void> {
-    await this.run('ebDeleteCall', [id]);
+    const k = this.keys.call(id);
+    const stream = await this.streamOf(k);
+    // No record (expired by its TTL, or never made): only leftovers to drop, all in the call's slot.
+    if (stream === null) await this.redis.multi().del(k.c, k.v, k.st, k.e).zrem(k.fin, id).exec();
+    else await this.script('ebDeleteCall', streamAndCallKeys(this.keys.stream(stream), [k]), [id, stream]);
   }
 
-  /** The byte count ebComplete adds per stored value and ebDeleteCall takes back (`<prefix>rbytes`). */
+  /**
+   * The byte counts ebComplete adds per stored value and ebDeleteCall takes back, summed over the
+   * tags (`<prefix>{tag}rb`, one per stream): the result byte budget is still one budget for the
+   * whole store, read as a sum instead of kept in one key that every stream's script would touch.
+   */
   async heldResultBytes(): Promise<number> {
-    return Number((await this.redis.get(`${this.prefix}rbytes`)) ?? 0);
+    const counts = await this.readEach((await this.tags()).map((t) => this.keys.tag(t).rb));
+    return counts.reduce((sum, c) => sum + Number(c ?? 0), 0);
+  }
+
+  /** GET of each key: one MGET on one Redis; on a Cluster, one GET per key (keys in many slots). */
+  private async readEach(keys: string[]): Promise<Array<string | null>> {
+    if (!this.cluster) return this.redis.mget(keys);
+    return Promise.all(keys.map((k) => this.redis.get(k)));
   }
 
   async finishedBefore(before: number): Promise<string[]> {
-    return this.redis.zrangebyscore(`${this.prefix}fin`, '-inf', `(${before}`);
+    const lists = await Promise.all((await this.tags()).map((t) => this.redis.zrangebyscore(this.keys.tag(t).fin, '-inf', `(${before}`)));
+    return lists.flat();
   }
 
   async depth(stream?: string): Promise<number> {
-    return Number(await this.run('ebDepth', stream === undefined ? ['all', ''] : ['one', stream]));
+    const streams = stream === undefined ? await this.redis.smembers(this.keys.streams) : [stream];
+    const pairs = streams.map((s) => {
+      const k = this.keys.stream(s);
+      return [k.sk, k.nk];
+    });
+    if (!pairs.length) return 0;
+    // One script for every stream on one Redis; one per stream (its own slot) on a Cluster.
+    if (!this.cluster) return Number(await this.script('ebDepth', pairs.flat(), []));
+    const each = await Promise.all(pairs.map((p) => this.script('ebDepth', p, [])));
+    return each.reduce((sum: number, n) => sum + Number(n), 0);
   }
 
   /**
@@ -307,23 +354,30 @@ export class RedisStreamsQueueStore implements QueueStore {
     return this.events.add(events);
   }
 
-  /** Re-touches (XCLAIM to ourselves, idle reset) the rows this process is running. */
+  /**
+   * Re-touches the rows this process runs every reclaimIdleMs / 3 while it has any (a timer of the
+   * store's TimerApi, re-armed after each touch; it stops when nothing is in flight here).
+   */
   private startHeartbeat(): void {
-    if (this.heartbeat || this.closed || this.reclaimIdleMs <= 0) return;
-    this.heartbeat = setInterval(() => void this.touch().catch(() => undefined), Math.max(10, Math.floor(this.reclaimIdleMs / 3)));
-    this.heartbeat.unref();
+    if (this.heartbeat !== undefined || this.closed || this.reclaimIdleMs <= 0) return;
+    this.heartbeat = this.timers.setTimeout(() => {
+      void this.touch()
+        .catch(() => undefined)
+        .finally(() => {
+          this.heartbeat = undefined;
+          if ([...this.mine.values()].some((rows) => rows.size > 0)) this.startHeartbeat();
+        });
+    }, Math.max(10, Math.floor(this.reclaimIdleMs / 3)));
+    unrefTimer(this.heartbeat);
   }
 
-  /** Exposed for tests and for a host that wants to heartbeat on its own schedule. */
+  /** Re-touches (XCLAIM to ourselves, idle reset) the rows this process is running. Exposed for tests and hosts with their own schedule. */
   async touch(): Promise<void> {
-    const pipe = this.redis.pipeline();
-    let n = 0;
+    const touches: Array<Promise<unknown>> = [];
     for (const [stream, rows] of this.mine) {
-      if (!rows.size) continue;
-      pipe.xclaim(`${this.prefix}s:${stream}`, GROUP, this.consumer, 0, ...rows.values(), 'JUSTID');
-      n++;
+      if (rows.size) touches.push(this.redis.xclaim(this.keys.stream(stream).sk, GROUP, this.consumer, 0, ...rows.values(), 'JUSTID'));
     }
-    if (n) await pipe.exec();
+    await Promise.all(touches);
   }
 
   /**
@@ -332,7 +386,7 @@ export class RedisStreamsQueueStore implements QueueStore {
    */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.heartbeat !== undefined) this.timers.clearTimeout(this.heartbeat);
     this.heartbeat = undefined;
     await this.events.close();
     if (this.ownsClient) await this.redis.quit().catch(() => this.redis.disconnect());

@@ -103,9 +103,10 @@ export interface QueueStore {
   reclaim?(streams: string[]): Promise<number>;
   /**
    * Optional: a new call id that tells, once the call is gone, whether the store lost it (see
-   * callLost). Default: a random UUID.
+   * callLost). `stream`: the stream the call goes to (a Redis Cluster puts the call in its slot).
+   * Default: a random UUID.
    */
-  newCallId?(): string;
+  newCallId?(stream?: string): string;
   /**
    * Optional: for an id getCall no longer finds, true when the store lost it (restarted empty since
    * the call was accepted) rather than deleting it (read, expired, never existed). Polls then

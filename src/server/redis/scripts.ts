@@ -2,27 +2,23 @@
 // (EVALSHA via ioredis defineCommand), so it is atomic against every other server process sharing
 // the Redis: "addCall is atomic" and "a row's first outcome wins" hold across machines.
 //
-// Keys, under the prefix P (all ARGV, so one prefix isolates a deployment or a test):
-//   P s:<stream>    the row stream (XADD; fields c=call id, i=row index, t=enqueuedAt, v=values)
-//                   with the consumer group G; its PEL holds the rows in flight
-//   P n:<stream>    rows appended and not yet delivered to the group (waiting, never claimed)
-//   P ld:<stream>   the id of the last entry delivered by XREADGROUP (first waiting entry follows)
-//   P rel:<stream>  ids of rows handed back (release or a lost worker), head first; still in the PEL
-//   P streams       set of stream names (depth over all)
-//   P c:<id>        call hash: fn ver rows created stream state done failed ttl [fin]
-//                   (with v: st: e:, expires `ttl` ms after the call finished)
-//   P v:<id>        row index -> encoded result value       P st:<id>  row index -> 'ok' | error JSON {code,message}
-//   P e:<id>        row index -> stream entry id            P fin      zset call id by finishedAt
-//   P events        pub/sub channel: 'a <stream>' rows became claimable, 'f <id> <id>…' calls finished
+// Every key a script touches comes in KEYS (names and hash tags: keys.ts), so a Redis Cluster routes
+// the script to the node of its slot; the keys of one stream and its calls share a tag. KEYS:
+//   [1..4]  the stream block: sk (stream) nk (waiting count) ld (last delivered id) rel (handed back)
+//   [5..]   call blocks of 6 (keys.ts streamAndCallKeys): c (call hash) v (values) st (statuses) e (entry ids)
+//           fin (finished zset of the tag) rb (held result bytes of the tag); block k starts at 5 + 6(k-1)
+// ARGV[1] is the pub/sub channel ('a <stream>': rows became claimable, 'f <id> <id>…': calls
+// finished; channels are not keys), ARGV[2] the consumer group.
 
 const HELPERS = `
-local P, G = ARGV[1], ARGV[2]
+local CH, G = ARGV[1], ARGV[2]
+local SK, NK, LD, REL = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local function field(fields, name)
   for i = 1, #fields, 2 do if fields[i] == name then return fields[i + 1] end end
   return false
 end
-local function inPel(sk, eid)
-  return #redis.call('XPENDING', sk, G, eid, eid, 1) > 0
+local function inPel(eid)
+  return #redis.call('XPENDING', SK, G, eid, eid, 1) > 0
 end
 -- stream entry id a > b ('ms-seq'; ms fits a Lua double exactly)
 local function after(a, b)
@@ -43,59 +39,61 @@ local function chunked(cmd, key, pre, items)
   end
   return total
 end
+-- The keys of call block k (1-based): c v st e fin rb.
+local function callKeys(k)
+  local b = 5 + 6 * (k - 1)
+  return KEYS[b], KEYS[b + 1], KEYS[b + 2], KEYS[b + 3], KEYS[b + 4], KEYS[b + 5]
+end
 -- A finished call's keys expire on their own after the TTL its addCall set (a backstop: servers
 -- delete a result once it is read, and sweep unread ones after their resultTtlMs), so keys of
 -- finished calls stay bounded even when no server is left to sweep.
-local function finish(ck, id, now)
+local function finish(k, id, now)
+  local ck, vk, stk, ek, fin = callKeys(k)
   redis.call('HSET', ck, 'fin', now)
-  redis.call('ZADD', P .. 'fin', now, id)
+  redis.call('ZADD', fin, now, id)
   local ttl = tonumber(redis.call('HGET', ck, 'ttl') or '0')
   if ttl > 0 then
-    for _, k in ipairs({ck, P .. 'v:' .. id, P .. 'st:' .. id, P .. 'e:' .. id}) do redis.call('PEXPIRE', k, ttl) end
+    for _, key in ipairs({ck, vk, stk, ek}) do redis.call('PEXPIRE', key, ttl) end
   end
 end
 `;
 
-/** ARGV: P G stream id fn version rows createdAt ttl, then (index enqueuedAt values) per row. */
+/** KEYS: stream block, call block 1. ARGV: CH G stream id fn version rows createdAt ttl, then (index enqueuedAt values) per row. */
 const ADD_CALL = `${HELPERS}
 local stream, id = ARGV[3], ARGV[4]
-local ck = P .. 'c:' .. id
+local ck, _, _, ek = callKeys(1)
 if redis.call('EXISTS', ck) == 1 then return redis.error_reply('ERR call id ' .. id .. ' already exists') end
-local sk = P .. 's:' .. stream
-if redis.call('EXISTS', sk) == 0 then redis.call('XGROUP', 'CREATE', sk, G, '0', 'MKSTREAM') end
-redis.call('SADD', P .. 'streams', stream)
+if redis.call('EXISTS', SK) == 0 then redis.call('XGROUP', 'CREATE', SK, G, '0', 'MKSTREAM') end
 local rows = tonumber(ARGV[7])
 redis.call('HSET', ck, 'fn', ARGV[5], 'ver', ARGV[6], 'rows', ARGV[7], 'created', ARGV[8], 'stream', stream,
   'state', (rows == 0) and 'done' or 'pending', 'done', 0, 'failed', 0, 'ttl', ARGV[9])
-if rows == 0 then finish(ck, id, ARGV[8]) end
+if rows == 0 then finish(1, id, ARGV[8]) end
 local emap = {}
 local n = 0
 for i = 10, #ARGV, 3 do
   emap[#emap + 1] = ARGV[i]
-  emap[#emap + 1] = redis.call('XADD', sk, '*', 'c', id, 'i', ARGV[i], 't', ARGV[i + 1], 'v', ARGV[i + 2])
+  emap[#emap + 1] = redis.call('XADD', SK, '*', 'c', id, 'i', ARGV[i], 't', ARGV[i + 1], 'v', ARGV[i + 2])
   n = n + 1
 end
 if n > 0 then
-  chunked('HSET', P .. 'e:' .. id, {}, emap)
-  redis.call('INCRBY', P .. 'n:' .. stream, n)
-  redis.call('PUBLISH', P .. 'events', 'a ' .. stream)
+  chunked('HSET', ek, {}, emap)
+  redis.call('INCRBY', NK, n)
+  redis.call('PUBLISH', CH, 'a ' .. stream)
 end
 return n
 `;
 
-/** ARGV: P G stream. Answers { waiting rows (new + handed back), oldest enqueuedAt }. */
+/** KEYS: stream block. ARGV: CH G. Answers { waiting rows (new + handed back), oldest enqueuedAt }. */
 const PENDING = `${HELPERS}
-local stream = ARGV[3]
-local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-if redis.call('EXISTS', sk) == 0 then return {0, false} end
-local nrel = redis.call('LLEN', rel)
-local n = tonumber(redis.call('GET', P .. 'n:' .. stream) or '0')
+if redis.call('EXISTS', SK) == 0 then return {0, false} end
+local nrel = redis.call('LLEN', REL)
+local n = tonumber(redis.call('GET', NK) or '0')
 local e = false
 if nrel > 0 then
-  local head = redis.call('LINDEX', rel, 0)
-  e = redis.call('XRANGE', sk, head, head)
+  local head = redis.call('LINDEX', REL, 0)
+  e = redis.call('XRANGE', SK, head, head)
 elseif n > 0 then
-  e = redis.call('XRANGE', sk, '(' .. (redis.call('GET', P .. 'ld:' .. stream) or '0-0'), '+', 'COUNT', 1)
+  e = redis.call('XRANGE', SK, '(' .. (redis.call('GET', LD) or '0-0'), '+', 'COUNT', 1)
 end
 local oldest = false
 if e and e[1] then oldest = field(e[1][2], 't') end
@@ -103,29 +101,28 @@ return {n + nrel, oldest}
 `;
 
 /**
- * ARGV: P G stream consumer reclaimIdleMs. Run by every server's recovery timer (recovery-timer.ts),
- * never on the request path. (1) Rows of lost workers (in the PEL, idle past reclaimIdleMs: no
- * heartbeat) go back to the head of the stream, in order. (2) Consumers with nothing pending and
- * idle that long are dropped from the group (each process is a new consumer: without this the
- * group's consumer list grows with every restart; a live one is re-created by its next read).
- * (3) XTRIM MINID drops entries older than the oldest live one (in flight or waiting): completed
- * entries are XDEL'd already, so this only catches what a crash between steps could leave.
+ * KEYS: stream block. ARGV: CH G stream consumer reclaimIdleMs. Run by every server's recovery
+ * timer (recovery-timer.ts), never on the request path. (1) Rows of lost workers (in the PEL, idle
+ * past reclaimIdleMs: no heartbeat) go back to the head of the stream, in order. (2) Consumers with
+ * nothing pending and idle that long are dropped from the group (each process is a new consumer:
+ * without this the group's consumer list grows with every restart; a live one is re-created by its
+ * next read). (3) XTRIM MINID drops entries older than the oldest live one (in flight or waiting):
+ * completed entries are XDEL'd already, so this only catches what a crash between steps could leave.
  * Returns the number of rows handed back.
  */
 const RECLAIM = `${HELPERS}
 local stream, me = ARGV[3], ARGV[4]
-local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-if redis.call('EXISTS', sk) == 0 then return 0 end
+if redis.call('EXISTS', SK) == 0 then return 0 end
 local idle = tonumber(ARGV[5])
 local back = 0
 local cursor = '0-0'
 repeat
-  local r = redis.call('XAUTOCLAIM', sk, G, me, idle, cursor, 'COUNT', 1000, 'JUSTID')
+  local r = redis.call('XAUTOCLAIM', SK, G, me, idle, cursor, 'COUNT', 1000, 'JUSTID')
   cursor = r[1]
   local ids = r[2]
   for j = #ids, 1, -1 do
-    if not redis.call('LPOS', rel, ids[j]) then
-      redis.call('LPUSH', rel, ids[j])
+    if not redis.call('LPOS', REL, ids[j]) then
+      redis.call('LPUSH', REL, ids[j])
       back = back + 1
     end
   end
@@ -133,138 +130,141 @@ until cursor == '0-0' or back >= 10000
 -- XAUTOCLAIM walks the PEL in id order and each page was pushed head-first in reverse: with more
 -- than one page the head holds the LAST page. Re-sort the hand-back list by entry id.
 if back > 1000 then
-  local all = redis.call('LRANGE', rel, 0, -1)
+  local all = redis.call('LRANGE', REL, 0, -1)
   table.sort(all, function(a, b) return after(b, a) end)
-  redis.call('DEL', rel)
-  chunked('RPUSH', rel, {}, all)
+  redis.call('DEL', REL)
+  chunked('RPUSH', REL, {}, all)
 end
-if back > 0 then redis.call('PUBLISH', P .. 'events', 'a ' .. stream) end
-for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', sk, G)) do
+if back > 0 then redis.call('PUBLISH', CH, 'a ' .. stream) end
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', SK, G)) do
   local name, pend, cidle = field(c, 'name'), field(c, 'pending'), field(c, 'idle')
   if name ~= me and tonumber(pend) == 0 and tonumber(cidle) > idle then
-    redis.call('XGROUP', 'DELCONSUMER', sk, G, name)
+    redis.call('XGROUP', 'DELCONSUMER', SK, G, name)
   end
 end
 local live = false
-local p = redis.call('XPENDING', sk, G)
+local p = redis.call('XPENDING', SK, G)
 if tonumber(p[1]) > 0 then live = p[2] end
-local w = redis.call('XRANGE', sk, '(' .. (redis.call('GET', P .. 'ld:' .. stream) or '0-0'), '+', 'COUNT', 1)
+local w = redis.call('XRANGE', SK, '(' .. (redis.call('GET', LD) or '0-0'), '+', 'COUNT', 1)
 if w[1] and (not live or after(live, w[1][1])) then live = w[1][1] end
-if live then redis.call('XTRIM', sk, 'MINID', live) else redis.call('XTRIM', sk, 'MAXLEN', 0) end
+if live then redis.call('XTRIM', SK, 'MINID', live) else redis.call('XTRIM', SK, 'MAXLEN', 0) end
 return back
 `;
 
-/** ARGV: P G stream consumer max. Handed-back rows first (XCLAIM), then new ones (XREADGROUP >). */
+/** KEYS: stream block. ARGV: CH G stream consumer max. Handed-back rows first (XCLAIM), then new ones (XREADGROUP >). */
 const CLAIM = `${HELPERS}
-local stream, me, max = ARGV[3], ARGV[4], tonumber(ARGV[5])
-local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-if redis.call('EXISTS', sk) == 0 then return {} end
+local me, max = ARGV[4], tonumber(ARGV[5])
+if redis.call('EXISTS', SK) == 0 then return {} end
 local out = {}
 while #out < max do
-  local eid = redis.call('LPOP', rel)
+  local eid = redis.call('LPOP', REL)
   if not eid then break end
-  local c = redis.call('XCLAIM', sk, G, me, 0, eid)
+  local c = redis.call('XCLAIM', SK, G, me, 0, eid)
   if c[1] then out[#out + 1] = c[1] end
 end
-local nk = P .. 'n:' .. stream
-if #out < max and tonumber(redis.call('GET', nk) or '0') > 0 then
-  local r = redis.call('XREADGROUP', 'GROUP', G, me, 'COUNT', max - #out, 'STREAMS', sk, '>')
+if #out < max and tonumber(redis.call('GET', NK) or '0') > 0 then
+  local r = redis.call('XREADGROUP', 'GROUP', G, me, 'COUNT', max - #out, 'STREAMS', SK, '>')
   if r and r[1] then
     local es = r[1][2]
     for j = 1, #es do out[#out + 1] = es[j] end
     if #es > 0 then
-      redis.call('SET', P .. 'ld:' .. stream, es[#es][1])
-      redis.call('DECRBY', nk, #es)
+      redis.call('SET', LD, es[#es][1])
+      redis.call('DECRBY', NK, #es)
     end
   end
 end
 return out
 `;
 
-/** ARGV: P G stream, then (callId index) per row, in order. In-flight rows of pending calls go back to the head. */
+/**
+ * KEYS: stream block, call blocks. ARGV: CH G stream, then (call block, index) per row, in order.
+ * In-flight rows of pending calls go back to the head.
+ */
 const RELEASE = `${HELPERS}
 local stream = ARGV[3]
-local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
 for j = #ARGV - 1, 4, -2 do
-  local cid, idx = ARGV[j], ARGV[j + 1]
-  local eid = redis.call('HGET', P .. 'e:' .. cid, idx)
-  if eid and inPel(sk, eid) and not redis.call('LPOS', rel, eid) then
-    if redis.call('HGET', P .. 'c:' .. cid, 'state') == 'pending' then
-      redis.call('LPUSH', rel, eid)
+  local ck, _, _, ek = callKeys(tonumber(ARGV[j]))
+  local idx = ARGV[j + 1]
+  local eid = redis.call('HGET', ek, idx)
+  if eid and inPel(eid) and not redis.call('LPOS', REL, eid) then
+    if redis.call('HGET', ck, 'state') == 'pending' then
+      redis.call('LPUSH', REL, eid)
     else
-      redis.call('XACK', sk, G, eid)
-      redis.call('XDEL', sk, eid)
+      redis.call('XACK', SK, G, eid)
+      redis.call('XDEL', SK, eid)
     end
   end
 end
-redis.call('PUBLISH', P .. 'events', 'a ' .. stream)
+redis.call('PUBLISH', CH, 'a ' .. stream)
 return 0
 `;
 
 /**
- * ARGV: P G stream now, then (callId index kind payload) per outcome; kind 'v' = value (encoded),
- * 'e' = row error (JSON `{code,message}`, value-codec.ts encodeRowError). HSETNX on the status makes the first outcome win. Returns calls now complete.
+ * KEYS: stream block, call blocks. ARGV: CH G stream now, then (call block, callId, index, kind,
+ * payload) per outcome; kind 'v' = value (encoded), 'e' = row error (JSON `{code,message}`,
+ * value-codec.ts encodeRowError). HSETNX on the status makes the first outcome win. Returns calls
+ * now complete.
  */
 const COMPLETE = `${HELPERS}
-local stream, now = ARGV[3], ARGV[4]
-local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
+local now = ARGV[4]
 local finished = {}
-for j = 5, #ARGV, 4 do
-  local cid, idx, kind, payload = ARGV[j], ARGV[j + 1], ARGV[j + 2], ARGV[j + 3]
-  local eid = redis.call('HGET', P .. 'e:' .. cid, idx)
+for j = 5, #ARGV, 5 do
+  local k, cid, idx, kind, payload = tonumber(ARGV[j]), ARGV[j + 1], ARGV[j + 2], ARGV[j + 3], ARGV[j + 4]
+  local ck, vk, stk, ek, _, rb = callKeys(k)
+  local eid = redis.call('HGET', ek, idx)
   if eid then
-    local acked = redis.call('XACK', sk, G, eid)
-    redis.call('LREM', rel, 0, eid)
-    if redis.call('XDEL', sk, eid) == 1 and acked == 0 then redis.call('DECR', P .. 'n:' .. stream) end
+    local acked = redis.call('XACK', SK, G, eid)
+    redis.call('LREM', REL, 0, eid)
+    if redis.call('XDEL', SK, eid) == 1 and acked == 0 then redis.call('DECR', NK) end
   end
-  local ck = P .. 'c:' .. cid
   local status = 'ok'
   if kind == 'e' then status = payload end
-  if redis.call('EXISTS', ck) == 1 and redis.call('HSETNX', P .. 'st:' .. cid, idx, status) == 1 then
+  if redis.call('EXISTS', ck) == 1 and redis.call('HSETNX', stk, idx, status) == 1 then
     if kind == 'e' then redis.call('HINCRBY', ck, 'failed', 1) else
-      redis.call('HSET', P .. 'v:' .. cid, idx, payload)
-      -- Held result bytes (the result byte budget): per call, and in total across calls.
+      redis.call('HSET', vk, idx, payload)
+      -- Held result bytes (the result byte budget): per call, and per tag (summed over tags).
       redis.call('HINCRBY', ck, 'rb', #payload)
-      redis.call('INCRBY', P .. 'rbytes', #payload)
+      redis.call('INCRBY', rb, #payload)
     end
     local done = redis.call('HINCRBY', ck, 'done', 1)
     if done == tonumber(redis.call('HGET', ck, 'rows')) then
       local state = redis.call('HGET', ck, 'state')
       if state == 'pending' then
         redis.call('HSET', ck, 'state', 'done')
-        finish(ck, cid, now)
+        finish(k, cid, now)
         finished[#finished + 1] = cid
       elseif state == 'cancelled' and redis.call('HEXISTS', ck, 'fin') == 0 then
-        finish(ck, cid, now)
+        finish(k, cid, now)
         finished[#finished + 1] = cid
       end
     end
   end
 end
-if #finished > 0 then redis.call('PUBLISH', P .. 'events', 'f ' .. table.concat(finished, ' ')) end
+if #finished > 0 then redis.call('PUBLISH', CH, 'f ' .. table.concat(finished, ' ')) end
 return finished
 `;
 
-/** ARGV: P G id status now. Waiting rows (never delivered, or handed back) get `status`; returns 1 if complete. */
+/**
+ * KEYS: the call's stream block, call block 1. ARGV: CH G id status now stream. Waiting rows (never
+ * delivered, or handed back) get \`status\`; returns 1 if complete.
+ */
 const CANCEL = `${HELPERS}
 local id, status, now = ARGV[3], ARGV[4], ARGV[5]
-local ck = P .. 'c:' .. id
+local ck, _, stk, ek = callKeys(1)
 if redis.call('EXISTS', ck) == 0 or redis.call('HEXISTS', ck, 'fin') == 1 then return 0 end
+if redis.call('HGET', ck, 'stream') ~= ARGV[6] then return redis.error_reply('ERR call ' .. id .. ' is not on stream ' .. ARGV[6]) end
 redis.call('HSET', ck, 'state', 'cancelled')
-local stream = redis.call('HGET', ck, 'stream')
-local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-local stk = P .. 'st:' .. id
 local rows = tonumber(redis.call('HGET', ck, 'rows'))
 -- Whole-call reads and chunked writes: a 100,000-row cancel is a few dozen commands, not 500,000.
 local has = {}
 for _, k in ipairs(redis.call('HKEYS', stk)) do has[k] = true end
 local relset = {}
-if redis.call('LLEN', rel) > 0 then
-  for _, e in ipairs(redis.call('LRANGE', rel, 0, -1)) do relset[e] = true end
+if redis.call('LLEN', REL) > 0 then
+  for _, e in ipairs(redis.call('LRANGE', REL, 0, -1)) do relset[e] = true end
 end
-local ld = redis.call('GET', P .. 'ld:' .. stream) or '0-0'
+local ld = redis.call('GET', LD) or '0-0'
 local waiting, handed, statuses = {}, {}, {}
-local emap = redis.call('HGETALL', P .. 'e:' .. id)
+local emap = redis.call('HGETALL', ek)
 for j = 1, #emap, 2 do
   local idx, eid = emap[j], emap[j + 1]
   if not has[idx] then
@@ -283,11 +283,11 @@ for j = 1, #emap, 2 do
     end
   end
 end
-local removed = chunked('XDEL', sk, {}, waiting)
-if removed > 0 then redis.call('DECRBY', P .. 'n:' .. stream, removed) end
-for _, eid in ipairs(handed) do redis.call('LREM', rel, 0, eid) end
-chunked('XACK', sk, {G}, handed)
-chunked('XDEL', sk, {}, handed)
+local removed = chunked('XDEL', SK, {}, waiting)
+if removed > 0 then redis.call('DECRBY', NK, removed) end
+for _, eid in ipairs(handed) do redis.call('LREM', REL, 0, eid) end
+chunked('XACK', SK, {G}, handed)
+chunked('XDEL', SK, {}, handed)
 local dropped = #statuses / 2
 if dropped > 0 then
   chunked('HSET', stk, {}, statuses)
@@ -295,58 +295,63 @@ if dropped > 0 then
   redis.call('HINCRBY', ck, 'done', dropped)
 end
 if tonumber(redis.call('HGET', ck, 'done')) == rows then
-  finish(ck, id, now)
-  redis.call('PUBLISH', P .. 'events', 'f ' .. id)
+  finish(1, id, now)
+  redis.call('PUBLISH', CH, 'f ' .. id)
   return 1
 end
 return 0
 `;
 
-/** ARGV: P G id. Forgets the call, its rows waiting or in flight, and its result. */
+/**
+ * KEYS: the call's stream block, call block 1. ARGV: CH G id stream. Forgets the call, its rows
+ * waiting or in flight, and its result. (A call with no record left is cleaned without a script.)
+ */
 const DELETE_CALL = `${HELPERS}
 local id = ARGV[3]
-local ck = P .. 'c:' .. id
+local ck, vk, stk, ek, fin, rb = callKeys(1)
 local stream = redis.call('HGET', ck, 'stream')
 if stream then
-  local sk, rel = P .. 's:' .. stream, P .. 'rel:' .. stream
-  local ld = redis.call('GET', P .. 'ld:' .. stream) or '0-0'
+  if stream ~= ARGV[4] then return redis.error_reply('ERR call ' .. id .. ' is not on stream ' .. ARGV[4]) end
+  local ld = redis.call('GET', LD) or '0-0'
   -- Rows with an outcome were acknowledged and deleted then: only the others need touching, so
   -- expiring a finished call costs no stream work at all.
   local has = {}
-  for _, k in ipairs(redis.call('HKEYS', P .. 'st:' .. id)) do has[k] = true end
+  for _, k in ipairs(redis.call('HKEYS', stk)) do has[k] = true end
   local waiting, delivered = {}, {}
-  local emap = redis.call('HGETALL', P .. 'e:' .. id)
+  local emap = redis.call('HGETALL', ek)
   for j = 1, #emap, 2 do
     local eid = emap[j + 1]
     if not has[emap[j]] then
       if after(eid, ld) then waiting[#waiting + 1] = eid else delivered[#delivered + 1] = eid end
     end
   end
-  local removed = chunked('XDEL', sk, {}, waiting)
-  if removed > 0 then redis.call('DECRBY', P .. 'n:' .. stream, removed) end
-  if redis.call('LLEN', rel) > 0 then
-    for _, eid in ipairs(delivered) do redis.call('LREM', rel, 0, eid) end
+  local removed = chunked('XDEL', SK, {}, waiting)
+  if removed > 0 then redis.call('DECRBY', NK, removed) end
+  if redis.call('LLEN', REL) > 0 then
+    for _, eid in ipairs(delivered) do redis.call('LREM', REL, 0, eid) end
   end
-  chunked('XACK', sk, {G}, delivered)
-  chunked('XDEL', sk, {}, delivered)
+  chunked('XACK', SK, {G}, delivered)
+  chunked('XDEL', SK, {}, delivered)
 end
-local rb = tonumber(redis.call('HGET', ck, 'rb') or '0')
-if rb > 0 then redis.call('DECRBY', P .. 'rbytes', rb) end
-redis.call('DEL', ck, P .. 'v:' .. id, P .. 'st:' .. id, P .. 'e:' .. id)
-redis.call('ZREM', P .. 'fin', id)
+local held = tonumber(redis.call('HGET', ck, 'rb') or '0')
+if held > 0 then redis.call('DECRBY', rb, held) end
+redis.call('DEL', ck, vk, stk, ek)
+redis.call('ZREM', fin, id)
 return 0
 `;
 
-/** ARGV: P G mode stream; mode 'one' = that stream, 'all' = every stream. Waiting + in flight. */
-const DEPTH = `${HELPERS}
-local function one(stream)
-  local sk = P .. 's:' .. stream
-  if redis.call('EXISTS', sk) == 0 then return 0 end
-  return tonumber(redis.call('GET', P .. 'n:' .. stream) or '0') + redis.call('XPENDING', sk, G)[1]
-end
-if ARGV[3] == 'one' then return one(ARGV[4]) end
+/**
+ * KEYS: (sk nk) per stream. ARGV: CH G. Rows waiting + in flight, summed. On a Redis Cluster the
+ * store runs it once per stream (one slot each); on one Redis once for all of them.
+ */
+const DEPTH = `
+local G = ARGV[2]
 local total = 0
-for _, s in ipairs(redis.call('SMEMBERS', P .. 'streams')) do total = total + one(s) end
+for i = 1, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    total = total + tonumber(redis.call('GET', KEYS[i + 1]) or '0') + redis.call('XPENDING', KEYS[i], G)[1]
+  end
+end
 return total
 `;
 

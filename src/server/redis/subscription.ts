@@ -1,15 +1,15 @@
 // One Redis pub/sub channel shared by a store's listeners, on a connection of its own (a
 // subscribed connection can do nothing else). Pub/sub is at-most-once: a message missed while the
 // connection was down is not replayed, so every user has its own fallback (timers, re-reads).
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection';
 
 export class RedisSubscription<L> {
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private readonly listeners = new Set<L>();
 
   /** `deliver`: hands one message to one listener (called once per listener). */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly channel: string,
     private readonly deliver: (listener: L, message: string) => void,
   ) {}

@@ -26,6 +26,12 @@ export type ModelEntry = ModelSource | { module: string };
 
 export const BUILTIN_MODELS: Record<string, ModelEntry> = { default: 'default' };
 
+/** Whether two definitions differ at most in their batching (maxBatchingSize, maxBufferDuration). */
+function sameBesidesBatching(a: FunctionSpec, b: FunctionSpec): boolean {
+  const rest = (s: FunctionSpec) => JSON.stringify({ ...s, maxBatchingSize: 0, maxBufferDuration: 0 });
+  return rest(a) === rest(b);
+}
+
 /** Deploys racing on several nodes for one name: each loser checks again for the next version. */
 const MAX_DEPLOY_ATTEMPTS = 5;
 
@@ -170,7 +176,13 @@ export class Registry {
     const hash = hasHandler ? bundleHash(bundle as string) : undefined;
     if (keepIfSame) {
       const cur = await store.current(spec.name);
-      if (cur && cur.bundleHash === hash && JSON.stringify(cur.spec) === JSON.stringify(spec)) {
+      if (cur && cur.bundleHash === hash && sameBesidesBatching(cur.spec, spec)) {
+        // Batch size and buffer time are a node's tuning (`serve --gpus` starts "embed" with larger
+        // batches than a CPU node): a start-up deploy that differs only there keeps the stored
+        // version, or nodes of both kinds starting on one store would redeploy it in turn.
+        if (JSON.stringify(cur.spec) !== JSON.stringify(spec)) {
+          this.opts.log(`kept "${spec.name}" v${cur.version} as deployed (maxBatchingSize ${cur.spec.maxBatchingSize}, maxBufferDuration ${cur.spec.maxBufferDuration}); this node starts it with ${spec.maxBatchingSize}/${spec.maxBufferDuration}: \`embedbook deploy\` changes it for every node`);
+        }
         await this.apply(spec.name, cur);
         return { name: spec.name, version: cur.version };
       }

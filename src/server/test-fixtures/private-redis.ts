@@ -16,9 +16,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts a private, non-persistent redis-server on `port`; resolves once it accepts connections. */
-export async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+/** Starts a private, non-persistent redis-server on `port` (`extra`: more flags); resolves once it accepts connections. */
+export async function startRedis(port: number, extra: string[] = []): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
   let spawnError: Error | undefined;
   child.once('error', (err) => (spawnError = err));
   const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
