@@ -36,8 +36,12 @@ function modelSpec(spec: LocalSpec): ModelSpec {
  */
 const WASM_TOKEN_BUDGET = 512;
 
-export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink): Promise<EmbedBackend> {
-  const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
+/**
+ * `threads` overrides the WASM thread count the browser's cores give (the 1-vs-2-thread bench,
+ * e2e/pages/workers/app-embed.worker.ts, runs this same path at both).
+ */
+export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink, opts: { threads?: number } = {}): Promise<EmbedBackend> {
+  const threads = opts.threads ?? wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
   const hub = spec.model.kind === 'hub' ? spec.model : undefined;
   const runtime = new LocalRuntime({
     model: modelSpec(spec),

@@ -1,5 +1,6 @@
 // Chunking cell state. `mode` makes chunkSize and numChunks mutually exclusive by construction.
 import { create } from 'zustand';
+import { APP_CHUNKING } from './chunking-defaults';
 
 export type ChunkMode = 'chunkSize' | 'numChunks';
 
@@ -19,10 +20,10 @@ interface ChunkingState extends ChunkingFields {
 
 export const useChunking = create<ChunkingState>()((set) => ({
   mode: 'chunkSize',
-  chunkSize: '64',
-  numChunks: '8',
-  concurrentChunks: '2',
-  timeout: '120',
-  retries: '2',
+  chunkSize: String(APP_CHUNKING.chunkSize),
+  numChunks: String(APP_CHUNKING.numChunks),
+  concurrentChunks: String(APP_CHUNKING.concurrentChunks),
+  timeout: String(APP_CHUNKING.timeout),
+  retries: String(APP_CHUNKING.retries),
   set: (patch) => set(patch),
 }));
