@@ -6,8 +6,8 @@ import * as Comlink from 'comlink';
 import type { AppEmbedInfo, AppEmbedWorker } from './workers/app-embed.worker';
 
 export interface BenchAppPage {
-  /** Starts one worker per entry of `threads`; returns what each runs on. */
-  init(threads: number[]): Promise<AppEmbedInfo[]>;
+  /** Starts one worker per entry (see AppEmbedWorker.init); returns what each runs on. */
+  init(workers: Array<{ threads: number; oneThreadCalls?: boolean }>): Promise<AppEmbedInfo[]>;
   /** Embeds `texts` in worker `i` as one app job would (chunkedCall with the app's chunking). */
   run(i: number, texts: string[], chunking: { chunkSize: number; concurrentChunks: number }): Promise<{ ms: number; failedRows: number }>;
   dispose(): Promise<void>;
@@ -16,14 +16,14 @@ export interface BenchAppPage {
 let workers: Array<{ worker: Worker; api: Comlink.Remote<AppEmbedWorker> }> = [];
 
 const page: BenchAppPage = {
-  async init(threads) {
-    workers = threads.map(() => {
+  async init(configs) {
+    workers = configs.map(() => {
       const worker = new Worker(new URL('./workers/app-embed.worker.ts', import.meta.url), { type: 'module' });
       return { worker, api: Comlink.wrap<AppEmbedWorker>(worker) };
     });
     // One at a time: model loads and warm-ups would otherwise compete for the cores.
     const out: AppEmbedInfo[] = [];
-    for (const [i, w] of workers.entries()) out.push(await w.api.init(threads[i]));
+    for (const [i, w] of workers.entries()) out.push(await w.api.init(configs[i].threads, configs[i].oneThreadCalls));
     return out;
   },
   run: (i, texts, chunking) => workers[i].api.run(texts, chunking),

@@ -29,26 +29,33 @@ function modelSpec(spec: LocalSpec): ModelSpec {
 }
 
 /**
- * Tokens per WASM inference call. The worker can take a Cancel only between calls (a call cannot
- * be interrupted), so each is kept short: ~0.3 s at 1 thread on this machine's texts, against
- * ~2 s for the engine default's 64 long rows. Throughput is the same (CPU inference gains
- * nothing from batches beyond a few rows).
+ * Tokens per WASM inference call, per thread. The worker can take a Cancel only between calls (a
+ * call cannot be interrupted), so each is kept short: ~0.3 s on this machine's texts whatever the
+ * thread count, against ~2 s for the engine default's 64 long rows. Scaled by the threads because
+ * a small call does not use them: onnxruntime runs an operator on one thread when its tensors are
+ * small, and wakes the pool once per parallel operator, so 512-token calls at 2 threads gained
+ * little over 1 (`npm run bench -- local`: same-size calls vs scaled, docs/app.md).
  */
-const WASM_TOKEN_BUDGET = 512;
+export const WASM_TOKENS_PER_THREAD = 512;
 
 /**
- * `threads` overrides the WASM thread count the browser's cores give (the 1-vs-2-thread bench,
- * e2e/pages/workers/app-embed.worker.ts, runs this same path at both).
+ * `threads` overrides the WASM thread count the browser's cores give, `tokensPerThread` the call
+ * size (the 1-vs-N-thread bench, e2e/pages/workers/app-embed.worker.ts, runs this same path).
  */
-export async function createLocalBackend(spec: LocalSpec, onProgress: ModelProgressSink, opts: { threads?: number } = {}): Promise<EmbedBackend> {
+export async function createLocalBackend(
+  spec: LocalSpec,
+  onProgress: ModelProgressSink,
+  opts: { threads?: number; tokensPerThread?: number } = {},
+): Promise<EmbedBackend> {
   const threads = opts.threads ?? wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
+  const tokensPerThread = opts.tokensPerThread ?? WASM_TOKENS_PER_THREAD;
   const hub = spec.model.kind === 'hub' ? spec.model : undefined;
   const runtime = new LocalRuntime({
     model: modelSpec(spec),
     device: spec.device,
     onProgress,
     backend: webBackend({ threads }),
-    embedder: spec.device === 'webgpu' ? undefined : { tokenBudget: WASM_TOKEN_BUDGET },
+    embedder: spec.device === 'webgpu' ? undefined : { tokenBudget: tokensPerThread * threads },
     prompt: hub?.prompt,
     dtype: hub?.dtype,
   });

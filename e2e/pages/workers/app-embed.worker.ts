@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { EmbedBackend } from '../../../src/worker/embed-backend';
-import { createLocalBackend } from '../../../src/worker/local-backend';
+import { createLocalBackend, WASM_TOKENS_PER_THREAD } from '../../../src/worker/local-backend';
 
 export interface AppEmbedInfo {
   threads: number;
@@ -15,8 +15,13 @@ export interface AppEmbedInfo {
 let backend: EmbedBackend | undefined;
 
 const api = {
-  async init(threads: number): Promise<AppEmbedInfo> {
-    backend = await createLocalBackend({ kind: 'local', device: 'wasm', model: { kind: 'default' } }, () => undefined, { threads });
+  /**
+   * `oneThreadCalls`: calls as large as the app makes at 1 thread (not scaled by the threads), to
+   * tell the gain of the threads alone from the gain of the larger calls the app gives them.
+   */
+  async init(threads: number, oneThreadCalls = false): Promise<AppEmbedInfo> {
+    const tokensPerThread = oneThreadCalls ? WASM_TOKENS_PER_THREAD / threads : undefined;
+    backend = await createLocalBackend({ kind: 'local', device: 'wasm', model: { kind: 'default' } }, () => undefined, { threads, tokensPerThread });
     await backend.embedTexts(['warm up', 'the first run allocates']);
     return { threads: Number(/(\d+) threads?/.exec(backend.reason)?.[1] ?? 1), detail: backend.reason };
   },
