@@ -33,8 +33,8 @@ function modelSpec(spec: LocalSpec): ModelSpec {
  * call cannot be interrupted), so each is kept short: ~0.3 s on this machine's texts whatever the
  * thread count, against ~2 s for the engine default's 64 long rows. Scaled by the threads because
  * a small call does not use them: onnxruntime runs an operator on one thread when its tensors are
- * small, and wakes the pool once per parallel operator, so 512-token calls at 2 threads gained
- * little over 1 (`npm run bench -- local`: same-size calls vs scaled, docs/app.md).
+ * small, and wakes the pool once per parallel operator: on a loaded machine 512-token calls at 2
+ * threads ran 1.15–1.5× slower than scaled ones (`npm run bench -- local`, docs/app.md#threads).
  */
 export const WASM_TOKENS_PER_THREAD = 512;
 
