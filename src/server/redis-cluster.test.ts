@@ -54,6 +54,9 @@ class ContractIds implements QueueStore {
   reclaim(streams: string[]): Promise<number> {
     return this.inner.reclaim(streams);
   }
+  retireStream(stream: string): Promise<void> {
+    return this.inner.retireStream(stream);
+  }
   async addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void> {
     const id = `x.${streamTag(stream)}.${call.id}`;
     this.ids.set(call.id, id);

@@ -367,17 +367,33 @@ export class Registry {
     return !gpu || !!this.opts.allowCpuFallback || this.opts.gpuKinds().some((k) => gpu === 'any' || k === gpu);
   }
 
-  /** Lets a replaced or removed version finish its rows here, then drops it from the workers. */
+  /**
+   * Lets a replaced or removed version finish its rows here, then drops it from the workers. Its
+   * stream is closed to new rows first (a node still on the old version gets StreamRetiredError and
+   * re-routes), and deleted by the store once drained, so streams do not pile up per version.
+   */
   private async retire(entry: Entry, flush: boolean): Promise<void> {
     this.draining.add(entry);
+    await this.retireStream(entry.stream);
     if (entry.batcher) {
       await entry.batcher.drain({ flush });
       entry.batcher.dispose();
       this.opts.unload(entry.ref.key);
+      // Drained here: the stream goes now if no other node still runs rows of it (else the store
+      // finishes it later, from any node's recovery timer).
+      await this.retireStream(entry.stream);
     }
     this.draining.delete(entry);
     this.countFunctions();
     this.release(entry);
+  }
+
+  private async retireStream(stream: string): Promise<void> {
+    try {
+      await this.opts.queueStore.retireStream?.(stream);
+    } catch (err) {
+      this.opts.failed(err, 'retire stream');
+    }
   }
 
   private release(entry: Entry): void {
