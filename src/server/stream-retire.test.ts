@@ -9,7 +9,7 @@ import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys
 import { LENGTH_BUNDLE, slowBundle } from './test-fixtures/handlers';
 import { callId, column, deploy, result, start, submit, textTable, type Running } from './test-fixtures/http';
 import { streamTag } from './redis/keys';
-import type { RedisStreamsQueueStore } from './redis-store';
+import { RedisStreamsQueueStore } from './redis-store';
 import type { RegistryStore } from './registry/registry-store';
 
 const REDIS_URL = redisUrlForTests('the stream hygiene tests');
@@ -108,6 +108,27 @@ describe.skipIf(!REDIS_URL)('stream hygiene across redeploys (servers on one Red
     await expect.poll(() => store.redis.smembers(store.keys.streams), { timeout: 15_000, interval: 100 }).toEqual(['len@9']);
     expect(await store.redis.smembers(store.keys.retired)).toEqual([]);
     for (let v = 1; v < 9; v++) expect(await keysOf(store, `len@${v}`)).toEqual([store.keys.tombstone(`len@${v}`)]);
+  }, 60_000);
+
+  test('rows of a replaced version in flight on a killed node are reclaimed and run by a node still draining it', async () => {
+    const store = await keys.openStore(keys.newPrefix(), { reclaimIdleMs: 2_000 });
+    const node = await start({ store, registry: keys.registryOf(store), resultTtlMs: 60_000 });
+    running.push(node);
+    // Batches wait 200 ms for 64 rows: the "killed node" below claims first. Lost rows come back
+    // after 2 s, well after v1 has drained here (no row of it waits in the stream by then).
+    const def = { name: 'len', output: 'float64', maxBatchingSize: 64, maxBufferDuration: 200 };
+    expect((await deploy(node.url, def, LENGTH_BUNDLE)).status).toBe(201);
+    const rows = ['a', 'bb', 'ccc', 'dddd', 'eeeee', 'ffffff'];
+    const id = await callId(await submit(node.url, 'len', textTable(rows)));
+    // A node that claims 3 rows and dies (kill -9): no heartbeat (reclaimIdleMs 0), no outcome.
+    const dead = keys.track(new RedisStreamsQueueStore(store.redis.duplicate(), { prefix: store.prefix, reclaimIdleMs: 0 }, true));
+    expect(await dead.claim('len@1', 3)).toHaveLength(3);
+    const v2 = 'export default { handler: async (text) => text.map((t) => t.length * 1000) };';
+    expect(await (await deploy(node.url, def, v2)).json()).toEqual({ name: 'len', version: 2 });
+    // v1 drains here (its 3 waiting rows), then waits for the dead node's 3: reclaimed after 2 s, run on v1.
+    expect(column((await result(node.url, id)).table, 'result')).toEqual(rows.map((t) => t.length));
+    await expect.poll(() => node.server.queue.registry.entries().map((e) => e.version), { timeout: 10_000 }).toEqual([2]);
+    await expect.poll(() => store.redis.smembers(store.keys.streams), { timeout: 10_000, interval: 100 }).toEqual([]);
   }, 60_000);
 
   test('a late submit for a retired version (this node missed the redeploy) is re-routed to the current version', async () => {

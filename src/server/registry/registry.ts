@@ -37,6 +37,8 @@ const MAX_DEPLOY_ATTEMPTS = 5;
 
 /** How often the whole registry is re-read, in case a watch event was missed (pub/sub is at-most-once). */
 const RESYNC_MS = 5_000;
+/** How often a retired version that drained here looks whether rows of it are still in flight elsewhere. */
+const DRAIN_POLL_MS = 100;
 
 export interface Entry {
   spec: FunctionSpec;
@@ -377,6 +379,13 @@ export class Registry {
     await this.retireStream(entry.stream);
     if (entry.batcher) {
       await entry.batcher.drain({ flush });
+      // Rows of this version may still run on other nodes: they finish there, or — a node killed
+      // with them in flight — the recovery timer reclaims them (it serves draining versions' streams
+      // too) and this batcher runs them. Dropped at once, no node would ever run those rows.
+      while (await this.stillInFlight(entry.stream)) {
+        await new Promise<void>((resolve) => this.opts.timers.setTimeout(resolve, DRAIN_POLL_MS));
+        await entry.batcher.drain({ flush });
+      }
       entry.batcher.dispose();
       this.opts.unload(entry.ref.key);
       // Drained here: the stream goes now if no other node still runs rows of it (else the store
@@ -386,6 +395,12 @@ export class Registry {
     this.draining.delete(entry);
     this.countFunctions();
     this.release(entry);
+  }
+
+  /** Shared store: rows of `stream` still waiting or running anywhere (a store failure counts as yes). */
+  private async stillInFlight(stream: string): Promise<boolean> {
+    if (!this.opts.queueStore.shared || this.opts.isClosing()) return false;
+    return (await this.opts.queueStore.depth(stream).catch(() => 1)) > 0;
   }
 
   private async retireStream(stream: string): Promise<void> {
