@@ -18,10 +18,42 @@ import type { FloatListColumn, Utf8Column, WireBatch, WireColumn } from './colum
 import { bytesAfterEnd, readFrame } from './ipc-frame';
 import { ipcStreamProblem } from './ipc-guard';
 
-/** The stream's messages in order: their decoded metadata and where each body starts; undefined when not one schema + one batch. */
+/**
+ * Decoded schemas by their metadata bytes: every call of a function sends (and every answer
+ * carries) the same schema message, so it is decoded once. Few entries, oldest dropped first;
+ * a lookup compares a few hundred bytes, far less than decoding them.
+ */
+const schemaCache: Array<{ meta: Uint8Array; decoded: Decoded }> = [];
+const MAX_CACHED_SCHEMAS = 16;
+
+/** A message's decoded metadata (apache-arrow's Message.header() decodes anew on every call). */
+interface Decoded {
+  message: Message;
+  header: unknown;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The decoded metadata; a schema message's from the cache when its bytes were seen before. */
+function decodeMessage(meta: Uint8Array): Decoded {
+  for (const entry of schemaCache) if (sameBytes(entry.meta, meta)) return entry.decoded;
+  const message = Message.decode(meta);
+  const decoded = { message, header: message.header() };
+  if (message.headerType === MessageHeader.Schema) {
+    if (schemaCache.length >= MAX_CACHED_SCHEMAS) schemaCache.shift();
+    schemaCache.push({ meta: meta.slice(), decoded });
+  }
+  return decoded;
+}
+
+/** The stream's two messages' metadata and where the batch's body starts; undefined when not one schema + one batch. */
 function schemaAndBatch(bytes: Uint8Array): { schema: Schema; batch: BatchHeader; body: number; bodyLength: number } | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const decoded: Array<{ message: Message; body: number }> = [];
+  const decoded: Array<Decoded & { body: number }> = [];
   let pos = 0;
   for (;;) {
     const f = readFrame(bytes, view, pos);
@@ -32,17 +64,16 @@ function schemaAndBatch(bytes: Uint8Array): { schema: Schema; batch: BatchHeader
     }
     // Exactly one schema and one batch: a second batch (or a dictionary) goes to the general reader.
     if (decoded.length === 2) return undefined;
-    const metaStart = f.bodyStart - f.metaLength;
-    const message = Message.decode(bytes.subarray(metaStart, f.bodyStart));
-    decoded.push({ message, body: f.bodyStart });
-    pos = f.bodyStart + message.bodyLength;
+    const d = decodeMessage(bytes.subarray(f.bodyStart - f.metaLength, f.bodyStart));
+    decoded.push({ ...d, body: f.bodyStart });
+    pos = f.bodyStart + d.message.bodyLength;
   }
   const [first, second] = decoded;
   // Before V4 a batch used another buffer layout: leave such (old) streams to apache-arrow.
   if (!first || !second || first.message.version < MetadataVersion.V4 || second.message.version < MetadataVersion.V4) return undefined;
   if (first.message.headerType !== MessageHeader.Schema || second.message.headerType !== MessageHeader.RecordBatch) return undefined;
-  const schema = first.message.header() as Schema;
-  const batch = second.message.header() as BatchHeader;
+  const schema = first.header as Schema;
+  const batch = second.header as BatchHeader;
   if (schema.dictionaries.size > 0 || batch.compression !== null) return undefined;
   return { schema, batch, body: second.body, bodyLength: second.message.bodyLength };
 }
