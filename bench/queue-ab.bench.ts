@@ -11,7 +11,7 @@
 // in-process onnxruntime loop over the same rows (each side's own ratio, the queue bench's target).
 // Writes bench/results/queue-ab.{json,md}.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { FIDELITY_SENTENCES } from '../src/model/use/fidelity-sentences';
 import { defaultModelDir } from '../src/model/registry-node';
 import type { Answer, Ask, Scenario } from './queue-ab-child';
 import { pct } from './floor';
+import { writeResults } from './write-results';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -135,9 +136,6 @@ export async function main(args: string[]): Promise<void> {
   });
   console.table(rows);
   const summary = { bench: 'queue-ab', date: new Date().toISOString(), head, headSrcModified: dirty, base: sha, rounds, chunksPerRound: perRound, block, machine: { cores: os.availableParallelism(), loadAvg1m: [f2(load0), f2(load1)], node: process.version }, rows };
-  const out = path.join(here, 'results');
-  mkdirSync(out, { recursive: true });
-  writeFileSync(path.join(out, 'queue-ab.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const md = [
     '# queue A/B (same run)',
     '',
@@ -150,6 +148,6 @@ export async function main(args: string[]): Promise<void> {
     ...rows.map((r) => `| ${r.scenario} (${r.unit}) | ${r.base} [${r.baseRange}] | ${r.head} [${r.headRange}] | ${r.diff} | ${Number.isNaN(r.baseP99) ? '' : `${r.baseP99} / ${r.headP99}`} |`),
     '',
   ].join('\n');
-  writeFileSync(path.join(out, 'queue-ab.md'), md);
+  writeResults('queue-ab', summary, md);
   console.log(md);
 }
