@@ -83,6 +83,8 @@ export class RedisStreamsQueueStore implements QueueStore {
   /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
   private readonly mine = new Map<string, Map<string, string>>();
   private heartbeat: unknown;
+  /** Streams this process has put in `<prefix>streams` since it (re)connected: listed once, not per call. */
+  private readonly listed = new Set<string>();
   private readonly events: RedisSubscription<QueueEvents>;
   private closed = false;
   /**
@@ -112,7 +114,11 @@ export class RedisStreamsQueueStore implements QueueStore {
       if (!(name in redis)) redis.defineCommand(name, { lua });
     }
     // Every (re)connect re-reads the epoch: a Redis restarted empty gets a new one at once.
-    redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
+    // A reconnect may meet a Redis restarted empty: list the streams again.
+    redis.on('ready', () => {
+      this.listed.clear();
+      void this.refreshEpoch().catch(() => undefined);
+    });
     if (redis.status === 'ready') void this.refreshEpoch().catch(() => undefined);
   }
 
@@ -203,8 +209,10 @@ export class RedisStreamsQueueStore implements QueueStore {
     }
     // The stream set lives outside any stream's slot: recorded after the script, so a refused call
     // (retired stream) never puts a deleted stream back (idempotent; a stream listed with no rows
-    // counts nothing).
+    // counts nothing). Once per stream and connection: it leaves the set only when retired.
+    if (this.listed.has(stream)) return;
     await this.redis.sadd(this.keys.streams, stream);
+    this.listed.add(stream);
   }
 
   /**
@@ -222,7 +230,10 @@ export class RedisStreamsQueueStore implements QueueStore {
     const tag = this.keys.tag(streamTag(stream));
     const ttl = this.finishedTtlMs > 0 ? this.finishedTtlMs : 3_600_000;
     const step = Number(await this.script('ebRetire', [...this.streamKeys(stream), this.keys.tombstone(stream), tag.fin, tag.rb], [ttl]));
-    if (step === 2) await Promise.all([this.redis.srem(this.keys.streams, stream), this.redis.srem(this.keys.retired, stream)]);
+    if (step === 2) {
+      this.listed.delete(stream);
+      await Promise.all([this.redis.srem(this.keys.streams, stream), this.redis.srem(this.keys.retired, stream)]);
+    }
   }
 
   async pending(stream: string): Promise<PendingInfo> {
