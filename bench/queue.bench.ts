@@ -20,10 +20,9 @@
 // route + node:http + one worker hop with the same sleeps and bytes (bench/floor.ts), the queue
 // itself behind leaner HTTP stacks, and a probe of what a 40 ms pause does to a few small operations.
 //   npm run bench -- queue [--rows 640] [--threads N] [--concurrency 2] [--rounds 5]
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { createNodeSession } from '../src/model/node-session';
 import { Embedder } from '../src/model/pipeline/embedder';
@@ -35,9 +34,9 @@ import type { ModelSource } from '../src/server/worker/protocol';
 import { Remote } from '../src/client/remote-node';
 import type { FetchLike, WireResponse } from '../src/client/http-transport';
 import { createNodeHttpFetch } from '../src/client/node-http-fetch';
+import { writeResults } from './write-results';
 import { bareFloor, coldProbe, pct, queueBehindStacks, type ColdRow, type FloorRow, type StackRow } from './floor';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const ARROW = 'application/vnd.apache.arrow.stream';
 const SIZES = [25, 64];
 const NOOP_BUNDLE = 'export default { handler: (text) => text.map(() => 0) };';
@@ -439,9 +438,6 @@ export async function main(args: string[]): Promise<void> {
     queueBehindStacks: stacks,
     results,
   };
-  const outDir = path.join(here, 'results');
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'queue.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const md = [
     '# queue benchmark',
     '',
@@ -493,6 +489,6 @@ export async function main(args: string[]): Promise<void> {
     `Overhead = end-to-end chunk latency over loopback HTTP (sequential chunks) minus the handler time measured in the worker (Server-Timing). ?wait: the result comes back in the POST answer. In-process: FunctionQueue.submit + poll without HTTP. No-op handler: the same chunks through a handler that does nothing, measured before the model first runs. Throughput: median over alternating direct/queue passes (queue: Remote.chunkedCall, ${concurrency} chunks in flight); the ratio is the median of the ratios of adjacent pairs, its range in brackets.`,
     '',
   ].join('\n');
-  writeFileSync(path.join(outDir, 'queue.md'), md);
+  writeResults('queue', summary, md);
   console.log(md);
 }

@@ -1,9 +1,10 @@
 // The IPC codec of the queue's hot path (src/wire: apache-arrow behind the stream and column
 // checks) against @uwdata/flechette doing the same job, on the streams a call exchanges: a text
 // chunk out, a vectors + status answer back, at 25 rows (the default batch) and 1,000 rows.
-//   npm run bench -- wire [--reps 7] [--iters 2000] [--extra <dir>]
-// `--extra <dir>` adds a third codec from a folder holding ipc-read.ts / ipc-write.ts / columns.ts
-// with the same exports (e.g. the hand-written codec this one replaced, `git show <sha>:src/wire/…`).
+//   npm run bench -- wire [--reps 7] [--iters 2000] [--extra <dir>[,<dir>…]]
+// `--extra <dir>` adds a codec from each folder holding ipc-read.ts / ipc-write.ts / columns.ts
+// with the same exports (e.g. an earlier src/wire: `git show <sha>:src/wire/…` into a folder that
+// can resolve this checkout's node_modules).
 // Both candidates run the same stream guard (ipc-guard) first; times are per stream, medians of
 // `reps` blocks of `iters` runs in one process, so compare the ratios, not the absolute numbers.
 // Writes bench/results/wire.json and wire.md.
@@ -102,7 +103,8 @@ export async function main(args: string[]): Promise<void> {
   const reps = Number(arg(args, 'reps') ?? 7);
   const iters = Number(arg(args, 'iters') ?? 2000);
   const extra = arg(args, 'extra');
-  const codecs = [arrow, flechette, ...(extra ? [await extraCodec(extra)] : [])];
+  const extras = extra ? await Promise.all(extra.split(',').map(extraCodec)) : [];
+  const codecs = [arrow, flechette, ...extras];
   const shapes: Array<{ shape: string; rows: number; columns: () => WireColumn[] }> = [];
   for (const [rows, dim] of [[25, 512], [1000, 384]] as const) {
     const text = sentences(rows);

@@ -60,9 +60,8 @@ export interface EmbedPlan {
   compression: ParquetCompression;
 }
 
-const DEFAULT_CHUNK_SIZE = 50;
-const DEFAULT_CONCURRENT_CHUNKS = 4;
-const DEFAULT_ROW_GROUP_ROWS = 10_000;
+/** The defaults main.ts's help text states. */
+const DEFAULTS = { chunkSize: 50, concurrentChunks: 4, rowGroupRows: 10_000 } as const;
 const DEVICES: readonly string[] = NODE_DEVICES;
 
 function positiveInt(flag: string, raw: string): number {
@@ -95,9 +94,9 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
   const chunking: ChunkingOptions =
     flags.numChunks !== undefined
       ? { numChunks: positiveInt('num-chunks', flags.numChunks) }
-      : { chunkSize: flags.chunkSize !== undefined ? positiveInt('chunk-size', flags.chunkSize) : DEFAULT_CHUNK_SIZE };
+      : { chunkSize: flags.chunkSize !== undefined ? positiveInt('chunk-size', flags.chunkSize) : DEFAULTS.chunkSize };
 
-  const concurrentChunks = flags.concurrentChunks !== undefined ? positiveInt('concurrent-chunks', flags.concurrentChunks) : DEFAULT_CONCURRENT_CHUNKS;
+  const concurrentChunks = flags.concurrentChunks !== undefined ? positiveInt('concurrent-chunks', flags.concurrentChunks) : DEFAULTS.concurrentChunks;
 
   let timeout: number | undefined;
   if (flags.timeout !== undefined && flags.timeout !== 'none') {
@@ -160,7 +159,7 @@ export function parseEmbedFlags(input: string | undefined, flags: RawEmbedFlags)
   if (flags.force && flags.resume) {
     throw new CliUsageError('--force starts afresh and --resume continues an unfinished run; pass one or the other.', 'force');
   }
-  const rowGroupRows = flags.rowGroupRows !== undefined ? positiveInt('row-group-rows', flags.rowGroupRows) : DEFAULT_ROW_GROUP_ROWS;
+  const rowGroupRows = flags.rowGroupRows !== undefined ? positiveInt('row-group-rows', flags.rowGroupRows) : DEFAULTS.rowGroupRows;
   const compression = parseCompression(flags.compression);
   const delimiter = flags.delimiter === undefined ? undefined : parseDelimiter(flags.delimiter);
   if (flags.delimiter !== undefined && delimiter === undefined) {

@@ -146,6 +146,11 @@ export class HttpTransport {
     if (res.status === 503 && serverError instanceof StoreUnavailableError) {
       throw new StoreUnavailableError(serverError.reason ?? serverError.message, parseRetryAfter(res.headers.get(RETRY_AFTER_HEADER), this.timers.now()));
     }
+    // A node whose registry is a redeploy behind answers 503 StreamRetiredError + Retry-After: a
+    // transient state like a store outage, waited out the same way (and bounded the same way).
+    if (res.status === 503 && name === 'StreamRetiredError') {
+      throw new StoreUnavailableError(serverError?.message ?? 'function version retired', parseRetryAfter(res.headers.get(RETRY_AFTER_HEADER), this.timers.now()));
+    }
     // 403s that no key fixes (deploy turned off on the server, a Host it does not answer) keep the
     // server's own name and message.
     if ((res.status === 401 || res.status === 403) && name !== 'DeployDisabledError' && name !== 'HostNotAllowedError') {

@@ -139,6 +139,23 @@ describe('503 StoreUnavailableError (queue store down)', () => {
     await timers.advance(30_000);
     expect((await handle.get()).values).toHaveLength(1);
   });
+
+  test("a 503 StreamRetiredError (the server's registry one redeploy behind) is waited out for its Retry-After, then the call goes through", async () => {
+    const timers = manualTimers();
+    let posts = 0;
+    const { fetch } = faultFetch(unreachable, (req) => {
+      if (req.method === 'POST') {
+        return ++posts === 1 ? jsonResponse(503, { error: { name: 'StreamRetiredError', message: 'The function version "embed@1" was replaced' } }, { 'retry-after': '1' }) : jsonResponse(202, { callId: 'c1', rows: 1 });
+      }
+      return okCall(req, 1);
+    });
+    const handle = new Remote({ url: URL, fetch, timers }).function('embed').deferBatch(texts(1));
+    await flush();
+    expect(timers.pending()).toEqual([1000]);
+    await timers.advance(1000);
+    expect((await handle.get()).values).toHaveLength(1);
+    expect(posts).toBe(2);
+  });
 });
 
 describe('error mapping', () => {

@@ -96,6 +96,23 @@ export class UnsupportedMediaTypeError extends HttpError {
   }
 }
 
+/**
+ * Rows came for a function version whose stream was retired (replaced or removed, its stream closed
+ * to new rows so it can be deleted once drained): this node had not yet seen the change. The queue
+ * re-reads the registry and re-routes the call; it reaches a client only if the registry stays
+ * behind, as a 503 to retry.
+ */
+export class StreamRetiredError extends HttpError {
+  override readonly name = 'StreamRetiredError';
+  readonly statusCode = 503;
+  constructor(readonly stream: string) {
+    super(`The function version "${stream}" was replaced or removed while this call was submitted, and this server has not caught up yet: retry in a second (the new version takes it).`);
+  }
+  override headers(): Record<string, string> {
+    return { [RETRY_AFTER_HEADER]: '1' };
+  }
+}
+
 /** Held results (finished, not yet read) reached the server's byte budget: 429 until clients read them. */
 export class ResultBudgetError extends HttpError {
   override readonly name = 'ResultBudgetError';
@@ -212,6 +229,6 @@ export class HandlerError extends EmbedbookError {
 registerErrorClasses({
   InvalidBundleError, UnsatisfiableResourcesError, UnknownCallError, MalformedIpcError,
   SchemaMismatchError, BadRequestError, NotFoundError: RouteNotFoundError, UnsupportedMediaTypeError, UnauthorizedError,
-  DeployDisabledError, HostNotAllowedError, ServerShuttingDownError, WorkerLostError, BatchTimeoutError, WorkerOutOfMemoryError,
+  DeployDisabledError, HostNotAllowedError, ServerShuttingDownError, StreamRetiredError, WorkerLostError, BatchTimeoutError, WorkerOutOfMemoryError,
   BatchCancelledError, ResultBudgetError,
 });

@@ -11,7 +11,7 @@ import { defaultTimers } from '../core/timers';
 import { AdmissionGate } from './admission-gate';
 import { CallWaiters } from './call-waiters';
 import type { FunctionSpec } from '../protocol/define-function';
-import { BadRequestError, CANCELLED_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, UnknownFunctionError } from './errors';
+import { BadRequestError, CANCELLED_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, StreamRetiredError, UnknownFunctionError } from './errors';
 import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
 import { makeFunctionBatcher } from './function-batcher';
 import type { QueueOptions } from './queue-options';
@@ -32,6 +32,9 @@ import type { CallRecord, QueueStore, RowBatch } from './store';
 import type { WorkerPool } from './worker-pool';
 import { createNodePool, inspectFunction, stopBatchers } from './node-pool';
 import type { PoolDevice } from './worker-device';
+
+/** Submits re-routed after StreamRetiredError (registry re-read each time) before the 503 reaches the client. */
+const MAX_RETIRED_RETRIES = 3;
 
 export { BUILTIN_MODELS, MODEL_MODULE_URL, type ModelEntry } from './registry/registry';
 export type { FunctionInfo } from './queue-stats';
@@ -191,8 +194,21 @@ export class FunctionQueue {
    * 429 gave this caller, which keeps its place in line (admission-line.ts).
    */
   async submit(name: string, table: CallInput, ticket?: string): Promise<{ callId: string; rows: number }> {
-    if (this.closing) throw new ServerShuttingDownError();
-    const entry = await this.entry(name);
+    for (let attempt = 1; ; attempt++) {
+      if (this.closing) throw new ServerShuttingDownError();
+      const entry = await this.entry(name);
+      try {
+        return await this.submitTo(entry, name, table, ticket);
+      } catch (err) {
+        // The version was replaced or removed on another node and this one has not caught up:
+        // re-read the registry and submit to the current version (or answer UnknownFunctionError).
+        if (!(err instanceof StreamRetiredError) || attempt >= MAX_RETIRED_RETRIES) throw err;
+        await this.registry.sync(name);
+      }
+    }
+  }
+
+  private async submitTo(entry: Entry, name: string, table: CallInput, ticket: string | undefined): Promise<{ callId: string; rows: number }> {
     // The row limit first: extracting a call's values walks every row it claims.
     const rows = inputRows(table);
     const limit = this.maxRowsPerCall;

@@ -1,7 +1,15 @@
 // The embedded default QueueStore: plain maps and arrays in this process. Calls survive worker
 // crashes (the server thread holds them) but not a server restart.
 import { CallResults, type RowError } from './call-results';
+import { StreamRetiredError } from './errors';
 import type { CallRecord, NewCall, PendingInfo, QueueStore, QueuedRow, RowBatch, RowOutcome } from './store';
+
+/**
+ * How long a retired stream's name is remembered after it drained (its tombstone): a submit that
+ * picked the old version just before the switch is refused (StreamRetiredError, re-routed) instead
+ * of re-creating a stream nothing serves. That race lasts milliseconds; the names stay bounded.
+ */
+const RETIRED_KEPT_MS = 3_600_000;
 
 /** A run of consecutive waiting rows [start, end) of one call: rows are held as their call's columns. */
 interface Segment {
@@ -103,6 +111,8 @@ export class MemoryQueueStore implements QueueStore {
   /** A call's submitted columns, until its last row has an outcome. */
   private readonly inputs = new Map<string, RowBatch>();
   private heldBytes = 0;
+  /** Streams of replaced or removed versions (closed to new rows), by when they were retired. */
+  private readonly retired = new Map<string, number>();
 
   private stream(key: string): RowQueue {
     let q = this.streams.get(key);
@@ -127,6 +137,7 @@ export class MemoryQueueStore implements QueueStore {
     if (this.calls.has(call.id)) throw new Error(`call id ${call.id} already exists`);
     if (rows.callId !== call.id) throw new Error(`addCall: the rows belong to call ${rows.callId}, not ${call.id}`);
     for (const c of rows.columns) if (c.length !== call.rows) throw new Error(`addCall: a column has ${c.length} values for a call of ${call.rows} rows`);
+    if (this.retired.has(stream)) throw new StreamRetiredError(stream);
     const results = new CallResults(call.rows);
     this.calls.set(call.id, {
       ...call,
@@ -189,7 +200,27 @@ export class MemoryQueueStore implements QueueStore {
         finished.push(call.id);
       }
     }
+    this.dropIfDrained(stream);
     return finished;
+  }
+
+  async retireStream(stream: string): Promise<void> {
+    const now = this.now();
+    for (const [s, at] of this.retired) if (now - at > RETIRED_KEPT_MS && !this.streams.has(s)) this.retired.delete(s);
+    if (!this.retired.has(stream)) this.retired.set(stream, now);
+    this.dropIfDrained(stream);
+  }
+
+  /** A retired stream with no row waiting or in flight is deleted (its calls and results stay). */
+  private dropIfDrained(stream: string): void {
+    if (!this.retired.has(stream) || (this.streams.get(stream)?.length ?? 0) > 0 || (this.inFlight.get(stream)?.size ?? 0) > 0) return;
+    this.streams.delete(stream);
+    this.inFlight.delete(stream);
+  }
+
+  /** Streams held (waiting or in-flight rows, or drained and not retired): for the bounded-growth tests. */
+  streamCount(): number {
+    return new Set([...this.streams.keys(), ...this.inFlight.keys()]).size;
   }
 
   /** The call's last row has its outcome: its input columns are no longer needed. */
@@ -216,6 +247,7 @@ export class MemoryQueueStore implements QueueStore {
       call.doneRows++;
     }
     this.heldBytes += call.results.byteLength - before;
+    if (stream) this.dropIfDrained(stream);
     if (call.doneRows === call.rows) {
       this.finish(call);
       return true;
@@ -225,7 +257,10 @@ export class MemoryQueueStore implements QueueStore {
 
   async deleteCall(id: string): Promise<void> {
     const stream = this.callStream.get(id);
-    if (stream) this.streams.get(stream)?.removeCall(id);
+    if (stream) {
+      this.streams.get(stream)?.removeCall(id);
+      this.dropIfDrained(stream);
+    }
     const call = this.calls.get(id);
     if (call) this.heldBytes -= call.results.byteLength;
     this.calls.delete(id);

@@ -61,8 +61,8 @@ export class RecoveryTimer {
 
   /** One round: reclaim lost rows, then wake every batcher. Never rejects. */
   async tick(): Promise<void> {
+    // Asked even with no stream of its own here: reclaim also deletes retired streams that drained.
     const streams = this.opts.streams();
-    if (!streams.length) return;
     try {
       await this.opts.store.reclaim?.(streams);
     } catch (err) {

@@ -54,6 +54,9 @@ class ContractIds implements QueueStore {
   reclaim(streams: string[]): Promise<number> {
     return this.inner.reclaim(streams);
   }
+  retireStream(stream: string): Promise<void> {
+    return this.inner.retireStream(stream);
+  }
   async addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void> {
     const id = `x.${streamTag(stream)}.${call.id}`;
     this.ids.set(call.id, id);
@@ -151,6 +154,29 @@ describe.skipIf(SKIP)('a real Redis Cluster (3 masters)', () => {
     expect(finished).toHaveLength(streams.length);
     for (const id of finished) await s.deleteCall(id);
     expect(await s.heldResultBytes()).toBe(0);
+  });
+
+  test('retired streams on different nodes are deleted with their tag keys once drained and read; the list ends empty', async () => {
+    const s = await openStore(newPrefix());
+    const streams = ['r@1', 'r@2', 'q@1', 'z@1', 'w@1'];
+    for (const st of streams) {
+      const id = s.newCallId(st);
+      await s.addCall({ id, functionName: st.split('@')[0], version: 1, rows: 2, createdAt: 1 }, st, { callId: id, enqueuedAt: 1, columns: [['x', 'y']] });
+      await s.retireStream(st); // rows waiting: closed, not deleted yet
+      const late = s.newCallId(st);
+      await expect(s.addCall({ id: late, functionName: 'r', version: 1, rows: 1, createdAt: 1 }, st, { callId: late, enqueuedAt: 1, columns: [['z']] })).rejects.toThrow(/was replaced or removed/);
+    }
+    expect((await s.redis.smembers(s.keys.retired)).sort()).toEqual([...streams].sort());
+    for (const st of streams) await s.complete(st, (await s.claim(st, 10)).map((r) => ({ callId: r.callId, index: r.index, value: 1 })));
+    for (const id of await s.finishedBefore(Number.MAX_SAFE_INTEGER)) await s.deleteCall(id);
+    await s.reclaim([]);
+    expect(await s.redis.smembers(s.keys.streams)).toEqual([]);
+    expect(await s.redis.smembers(s.keys.retired)).toEqual([]);
+    for (const st of streams) {
+      const tag = s.keys.tag(streamTag(st));
+      expect(await s.redis.exists(s.keys.stream(st).sk, s.keys.stream(st).nk, s.keys.stream(st).ld, tag.fin, tag.rb)).toBe(0);
+      expect(await s.redis.pttl(s.keys.tombstone(st))).toBeGreaterThan(0);
+    }
   });
 
   test('a call id without its stream\'s tag is refused with CallIdSlotError before anything is written', async () => {

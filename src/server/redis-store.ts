@@ -19,12 +19,15 @@ import type { CallRecord, CallState, NewCall, PendingInfo, QueueEvents, QueueSto
 import type { TimerApi } from '../core/types';
 import { defaultTimers, unrefTimer } from '../core/timers';
 import { EmbedbookError } from '../core/errors';
+import { StreamRetiredError } from './errors';
 
 export { RedisUnavailableError } from './redis/connection';
 export const DEFAULT_REDIS_PREFIX = 'embedbook:';
 /** How long rows in flight on a silent process wait before another one takes them (RedisStoreOptions.reclaimIdleMs). */
 const DEFAULT_RECLAIM_IDLE_MS = 30_000;
 const GROUP = 'embedbook-workers';
+/** Retired streams finished per recovery tick (each one script): the rest wait for the next tick. */
+const PRUNE_PER_TICK = 64;
 
 /** On a Redis Cluster every key of a call must share its stream's slot: the call id has to say which. */
 export class CallIdSlotError extends EmbedbookError {
@@ -80,6 +83,8 @@ export class RedisStreamsQueueStore implements QueueStore {
   /** Rows this process claimed and has not finished or released: heartbeated so they are not reclaimed. */
   private readonly mine = new Map<string, Map<string, string>>();
   private heartbeat: unknown;
+  /** Streams this process has put in `<prefix>streams` since it (re)connected: listed once, not per call. */
+  private readonly listed = new Set<string>();
   private readonly events: RedisSubscription<QueueEvents>;
   private closed = false;
   /**
@@ -109,7 +114,11 @@ export class RedisStreamsQueueStore implements QueueStore {
       if (!(name in redis)) redis.defineCommand(name, { lua });
     }
     // Every (re)connect re-reads the epoch: a Redis restarted empty gets a new one at once.
-    redis.on('ready', () => void this.refreshEpoch().catch(() => undefined));
+    // A reconnect may meet a Redis restarted empty: list the streams again.
+    redis.on('ready', () => {
+      this.listed.clear();
+      void this.refreshEpoch().catch(() => undefined);
+    });
     if (redis.status === 'ready') void this.refreshEpoch().catch(() => undefined);
   }
 
@@ -192,9 +201,39 @@ export class RedisStreamsQueueStore implements QueueStore {
       for (let j = 0; j < columns.length; j++) values[j] = columns[j][i];
       args.push(i, enqueuedAt, encodeValue(values));
     }
-    // The stream set lives outside any stream's slot: recorded beside the script (idempotent; a
-    // stream listed with no rows counts nothing).
-    await Promise.all([this.redis.sadd(this.keys.streams, stream), this.script('ebAddCall', streamAndCallKeys(this.keys.stream(stream), [this.keys.call(call.id)]), args)]);
+    try {
+      await this.script('ebAddCall', [...streamAndCallKeys(this.keys.stream(stream), [this.keys.call(call.id)]), this.keys.tombstone(stream)], args);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('EBRETIRED')) throw new StreamRetiredError(stream);
+      throw err;
+    }
+    // The stream set lives outside any stream's slot: recorded after the script, so a refused call
+    // (retired stream) never puts a deleted stream back (idempotent; a stream listed with no rows
+    // counts nothing). Once per stream and connection: it leaves the set only when retired.
+    if (this.listed.has(stream)) return;
+    await this.redis.sadd(this.keys.streams, stream);
+    this.listed.add(stream);
+  }
+
+  /**
+   * Closes the stream to new rows (its tombstone) and deletes it once drained; its tag's keys and
+   * its place in `<prefix>streams` go once its results are read or expired. Until then it stays in
+   * `<prefix>retired`, which every node's recovery timer (reclaim) works through.
+   */
+  async retireStream(stream: string): Promise<void> {
+    await this.redis.sadd(this.keys.retired, stream);
+    await this.pruneStream(stream);
+  }
+
+  /** One ebRetire step for `stream`; when all its keys are gone it leaves both stream sets. */
+  private async pruneStream(stream: string): Promise<void> {
+    const tag = this.keys.tag(streamTag(stream));
+    const ttl = this.finishedTtlMs > 0 ? this.finishedTtlMs : 3_600_000;
+    const step = Number(await this.script('ebRetire', [...this.streamKeys(stream), this.keys.tombstone(stream), tag.fin, tag.rb], [ttl]));
+    if (step === 2) {
+      this.listed.delete(stream);
+      await Promise.all([this.redis.srem(this.keys.streams, stream), this.redis.srem(this.keys.retired, stream)]);
+    }
   }
 
   async pending(stream: string): Promise<PendingInfo> {
@@ -205,12 +244,15 @@ export class RedisStreamsQueueStore implements QueueStore {
   /**
    * Hands rows of lost processes (in flight past reclaimIdleMs with no heartbeat) back to the head
    * of their streams, in order, and wakes every server (an 'appended' event); also drops consumers
-   * long gone from the group and trims dead entries. Run by each server's recovery timer, so a
+   * long gone from the group and trims dead entries, and deletes retired streams that have drained
+   * (retireStream). Run by each server's recovery timer, so a
    * killed server's rows come back with no other traffic. Returns how many rows came back.
    */
   async reclaim(streams: string[]): Promise<number> {
     let back = 0;
     for (const stream of streams) back += Number(await this.script('ebReclaim', this.streamKeys(stream), [stream, this.consumer, this.reclaimIdleMs]));
+    // Retired streams whose rows or results were still there when retired: deleted once drained.
+    for (const stream of (await this.redis.smembers(this.keys.retired)).slice(0, PRUNE_PER_TICK)) await this.pruneStream(stream);
     return back;
   }
 

@@ -2,7 +2,7 @@
 // the in-memory default now, Redis Streams / NATS JetStream later — runs exactly these tests.
 import { describe, expect, test } from 'vitest';
 import type { QueueStore, RowBatch } from './store';
-import { CANCELLED_STATUS } from './errors';
+import { CANCELLED_STATUS, StreamRetiredError } from './errors';
 
 const rows = (callId: string, n: number, at = 1000): RowBatch => ({
   callId, enqueuedAt: at, columns: [Array.from({ length: n }, (_, index) => `${callId}-${index}`)],
@@ -197,6 +197,31 @@ export function queueStoreContract(name: string, make: () => Promise<QueueStore>
       expect(await s.depth('f@2')).toBe(3);
       expect(await s.depth()).toBe(5);
       expect((await s.claim('f@2', 10)).every((r) => r.callId === 'b')).toBe(true);
+    });
+
+    test('a retired stream refuses new rows, finishes the rows it holds (waiting and in flight), then counts nothing', async () => {
+      const s = await make();
+      await add(s, 'a', 3, 'f@1');
+      const first = await s.claim('f@1', 2); // in flight across the retirement
+      await s.retireStream?.('f@1');
+      // A late submit for the old version is refused with the meaning, never left in a stream nobody serves.
+      await expect(add(s, 'late', 1, 'f@1')).rejects.toBeInstanceOf(StreamRetiredError);
+      expect(await s.getCall('late')).toBeUndefined();
+      await add(s, 'next', 1, 'f@2'); // the new version's stream takes rows
+      expect(await s.depth('f@1')).toBe(3);
+      const rest = await s.claim('f@1', 10);
+      expect(rest.map((r) => r.index)).toEqual([2]);
+      const done = await s.complete('f@1', [...first, ...rest].map((r) => ({ callId: r.callId, index: r.index, value: r.index })));
+      expect(done).toEqual(['a']);
+      expect((await s.getCall('a'))?.results.toArrays().values).toEqual([0, 1, 2]);
+      expect(await s.depth('f@1')).toBe(0);
+      expect(await s.pending('f@1')).toEqual({ rows: 0, oldestAt: null });
+      expect(await s.depth()).toBe(1);
+      // Retiring again (another node) is harmless; the refusal stays.
+      await s.retireStream?.('f@1');
+      await expect(add(s, 'later', 1, 'f@1')).rejects.toBeInstanceOf(StreamRetiredError);
+      for (const id of ['a', 'next']) await s.deleteCall(id);
+      expect(await s.heldResultBytes()).toBe(0);
     });
   });
 }

@@ -3,7 +3,7 @@
 // cause, and the outcome is reported to StoreHealth (/health, /metrics, one log line per outage).
 import type { TimerApi } from '../core/types';
 import { withDeadline } from '../core/retry';
-import { StoreUnavailableError } from './errors';
+import { StoreUnavailableError, StreamRetiredError } from './errors';
 import type { QueueStore } from './store';
 import type { StoreHealth, StoreHealthSnapshot } from './store-health';
 
@@ -27,6 +27,11 @@ export class StoreGuard {
       this.health.succeeded();
       return out;
     } catch (err) {
+      // An answer, not a failure: the store works, the stream was retired (the queue re-routes).
+      if (err instanceof StreamRetiredError) {
+        this.health.succeeded();
+        throw err;
+      }
       this.health.failed(err, where);
       throw new StoreUnavailableError(err instanceof Error ? err.message : String(err));
     }

@@ -113,7 +113,15 @@ export interface QueueStore {
    * answer CallLostError (410) and the client submits the rows again.
    */
   callLost?(id: string): Promise<boolean>;
-  /** Records a call and appends its rows to the stream `stream`, atomically. */
+  /**
+   * Optional: `stream`'s function version was replaced or removed. Closes the stream to new rows
+   * (a later addCall to it throws StreamRetiredError, so a node that has not seen the change yet
+   * re-routes its call instead of leaving rows no worker serves) and deletes the stream and its keys
+   * once no row waits or runs there (and, for stores that index results per stream, none is left
+   * unread). Rows already there finish normally. Idempotent; every node that retires it calls it.
+   */
+  retireStream?(stream: string): Promise<void>;
+  /** Records a call and appends its rows to the stream `stream`, atomically (StreamRetiredError: see retireStream). */
   addCall(call: NewCall, stream: string, rows: RowBatch): Promise<void>;
   /** How many rows wait (unclaimed) in a stream, and when the oldest arrived. */
   pending(stream: string): Promise<PendingInfo>;

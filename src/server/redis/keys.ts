@@ -15,8 +15,12 @@
 //   P{T}e:<id>       row index -> stream entry id
 //   P{T}fin          zset: call id by finishedAt (result expiry), per tag
 //   P{T}rb           bytes of results held by the tag's calls (the result byte budget sums the tags)
+//   P{T}x:<stream>   tombstone of a retired stream (version replaced or removed): addCall refuses it;
+//                    expires finishedTtlMs after the stream and the tag's keys were deleted
 // and, outside any tag (read on their own, never inside a script with other keys):
-//   P streams        set of stream names (depth over all, the tags to sum)
+//   P streams        set of stream names (depth over all, the tags to sum); a retired stream leaves
+//                    it once drained and its results are read or expired
+//   P retired        set of retired streams not yet deleted (the recovery timer's reclaim finishes them)
 //   P epoch          the store's incarnation (call ids carry it: CallLostError after a restart)
 //   P events         pub/sub channel ('a <stream>', 'f <id> <id>…'); channels are not slotted
 import { createHash } from 'node:crypto';
@@ -53,11 +57,13 @@ export interface CallKeys {
 
 export class RedisKeys {
   readonly streams: string;
+  readonly retired: string;
   readonly epoch: string;
   readonly events: string;
 
   constructor(readonly prefix: string) {
     this.streams = `${prefix}streams`;
+    this.retired = `${prefix}retired`;
     this.epoch = `${prefix}epoch`;
     this.events = `${prefix}events`;
   }
@@ -65,6 +71,11 @@ export class RedisKeys {
   stream(stream: string): StreamKeys {
     const b = `${this.prefix}{${streamTag(stream)}}`;
     return { sk: `${b}s:${stream}`, nk: `${b}n:${stream}`, ld: `${b}ld:${stream}`, rel: `${b}rel:${stream}` };
+  }
+
+  /** A retired stream's tombstone (in the stream's slot, so addCall's script checks it atomically). */
+  tombstone(stream: string): string {
+    return `${this.prefix}{${streamTag(stream)}}x:${stream}`;
   }
 
   call(id: string): CallKeys {

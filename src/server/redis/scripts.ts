@@ -58,10 +58,14 @@ local function finish(k, id, now)
 end
 `;
 
-/** KEYS: stream block, call block 1. ARGV: CH G stream id fn version rows createdAt ttl, then (index enqueuedAt values) per row. */
+/**
+ * KEYS: stream block, call block 1, the stream's tombstone. ARGV: CH G stream id fn version rows
+ * createdAt ttl, then (index enqueuedAt values) per row. A retired stream refuses (EBRETIRED).
+ */
 const ADD_CALL = `${HELPERS}
 local stream, id = ARGV[3], ARGV[4]
 local ck, _, _, ek = callKeys(1)
+if redis.call('EXISTS', KEYS[11]) == 1 then return redis.error_reply('EBRETIRED stream ' .. stream .. ' is retired') end
 if redis.call('EXISTS', ck) == 1 then return redis.error_reply('ERR call id ' .. id .. ' already exists') end
 if redis.call('EXISTS', SK) == 0 then redis.call('XGROUP', 'CREATE', SK, G, '0', 'MKSTREAM') end
 local rows = tonumber(ARGV[7])
@@ -341,6 +345,27 @@ return 0
 `;
 
 /**
+ * KEYS: stream block, the stream's tombstone, the tag's fin and rb. ARGV: CH G ttl. Retires a stream
+ * (its version was replaced or removed): the tombstone closes it to new rows at once; once no row
+ * waits or runs in it, the stream and its counters are deleted; once no finished call of its tag is
+ * left (results read or expired), the tag's keys too, and the tombstone gets its TTL. Returns 0: rows
+ * left (try again later), 1: stream deleted, results remain, 2: all gone.
+ */
+const RETIRE = `${HELPERS}
+local GONE, FIN, RB = KEYS[5], KEYS[6], KEYS[7]
+if redis.call('EXISTS', GONE) == 0 then redis.call('SET', GONE, '1') end
+if redis.call('EXISTS', SK) == 1 then
+  if tonumber(redis.call('GET', NK) or '0') > 0 or redis.call('LLEN', REL) > 0 or redis.call('XPENDING', SK, G)[1] > 0 then return 0 end
+end
+redis.call('DEL', SK, NK, LD, REL)
+if redis.call('ZCARD', FIN) > 0 then return 1 end
+redis.call('DEL', FIN, RB)
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then redis.call('PEXPIRE', GONE, ttl) end
+return 2
+`;
+
+/**
  * KEYS: (sk nk) per stream. ARGV: CH G. Rows waiting + in flight, summed. On a Redis Cluster the
  * store runs it once per stream (one slot each); on one Redis once for all of them.
  */
@@ -365,6 +390,7 @@ export const SCRIPTS = {
   ebCancel: CANCEL,
   ebDeleteCall: DELETE_CALL,
   ebDepth: DEPTH,
+  ebRetire: RETIRE,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -37,6 +37,8 @@ const MAX_DEPLOY_ATTEMPTS = 5;
 
 /** How often the whole registry is re-read, in case a watch event was missed (pub/sub is at-most-once). */
 const RESYNC_MS = 5_000;
+/** How often a retired version that drained here looks whether rows of it are still in flight elsewhere. */
+const DRAIN_POLL_MS = 100;
 
 export interface Entry {
   spec: FunctionSpec;
@@ -367,17 +369,46 @@ export class Registry {
     return !gpu || !!this.opts.allowCpuFallback || this.opts.gpuKinds().some((k) => gpu === 'any' || k === gpu);
   }
 
-  /** Lets a replaced or removed version finish its rows here, then drops it from the workers. */
+  /**
+   * Lets a replaced or removed version finish its rows here, then drops it from the workers. Its
+   * stream is closed to new rows first (a node still on the old version gets StreamRetiredError and
+   * re-routes), and deleted by the store once drained, so streams do not pile up per version.
+   */
   private async retire(entry: Entry, flush: boolean): Promise<void> {
     this.draining.add(entry);
+    await this.retireStream(entry.stream);
     if (entry.batcher) {
       await entry.batcher.drain({ flush });
+      // Rows of this version may still run on other nodes: they finish there, or — a node killed
+      // with them in flight — the recovery timer reclaims them (it serves draining versions' streams
+      // too) and this batcher runs them. Dropped at once, no node would ever run those rows.
+      while (await this.stillInFlight(entry.stream)) {
+        await new Promise<void>((resolve) => this.opts.timers.setTimeout(resolve, DRAIN_POLL_MS));
+        await entry.batcher.drain({ flush });
+      }
       entry.batcher.dispose();
       this.opts.unload(entry.ref.key);
+      // Drained here: the stream goes now if no other node still runs rows of it (else the store
+      // finishes it later, from any node's recovery timer).
+      await this.retireStream(entry.stream);
     }
     this.draining.delete(entry);
     this.countFunctions();
     this.release(entry);
+  }
+
+  /** Shared store: rows of `stream` still waiting or running anywhere (a store failure counts as yes). */
+  private async stillInFlight(stream: string): Promise<boolean> {
+    if (!this.opts.queueStore.shared || this.opts.isClosing()) return false;
+    return (await this.opts.queueStore.depth(stream).catch(() => 1)) > 0;
+  }
+
+  private async retireStream(stream: string): Promise<void> {
+    try {
+      await this.opts.queueStore.retireStream?.(stream);
+    } catch (err) {
+      this.opts.failed(err, 'retire stream');
+    }
   }
 
   private release(entry: Entry): void {

@@ -1,0 +1,153 @@
+// The queue's per-chunk overhead and throughput, this checkout against an older commit in the SAME
+// run: a git worktree of --base (default 8965d0d, the last commit before the wire codec moved to
+// apache-arrow and the server to columnar stores), each side's own server and Remote client in a
+// child process (bench/queue-ab-child.ts), the two sides taking turns every --block chunks (who goes
+// first alternating), so a burst of load on a shared machine hits both alike.
+//   npm run bench -- queue-ab [--base <commit>] [--rounds 8] [--chunks 16] [--block 2]
+// Scenarios (batch 25, the server as `embedbook serve` starts it): a handler answering 25 × 512-d
+// vectors at once (idle-0) and after sleeping 40 ms (idle-40, as long as a model batch), the
+// default model (embed-25) — overhead = sequential chunk latency through the Remote client minus
+// the handler time the worker reports — and throughput-25: rows/s through Remote.chunkedCall ÷ an
+// in-process onnxruntime loop over the same rows (each side's own ratio, the queue bench's target).
+// Writes bench/results/queue-ab.{json,md}.
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync, symlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FIDELITY_SENTENCES } from '../src/model/use/fidelity-sentences';
+import { defaultModelDir } from '../src/model/registry-node';
+import type { Answer, Ask, Scenario } from './queue-ab-child';
+import { pct } from './floor';
+import { writeResults } from './write-results';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
+const SCENARIOS: Scenario[] = ['idle-0', 'idle-40', 'embed-25', 'throughput-25'];
+
+function arg(args: string[], name: string, dflt: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : dflt;
+}
+
+function positive(args: string[], name: string, dflt: number): number {
+  const v = Number(arg(args, name, String(dflt)));
+  if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${name} must be a positive integer, got ${arg(args, name, '')}`);
+  return v;
+}
+
+/** A detached worktree of `base` next to the OS temp dir, sharing this checkout's node_modules. */
+function baseTree(base: string): { dir: string; sha: string } {
+  const sha = execFileSync('git', ['rev-parse', '--short', `${base}^{commit}`], { cwd: repo, encoding: 'utf8' }).trim();
+  const dir = path.join(os.tmpdir(), `embedbook-ab-${sha}`);
+  if (!existsSync(path.join(dir, 'package.json'))) execFileSync('git', ['worktree', 'add', '--detach', '--force', dir, sha], { cwd: repo, stdio: 'ignore' });
+  if (!existsSync(path.join(dir, 'node_modules'))) symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'));
+  return { dir, sha };
+}
+
+interface Side {
+  name: string;
+  child: ChildProcess;
+  ask(a: Ask): Promise<number[]>;
+}
+
+async function startSide(name: string, root: string, modelDir: string): Promise<Side> {
+  const child = fork(path.join(here, 'queue-ab-child.ts'), [root, modelDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`${name}: ${JSON.stringify(m)}`))));
+    child.once('exit', (code) => reject(new Error(`${name} side exited with ${code} before it was ready`)));
+  });
+  const ask = (a: Ask) =>
+    new Promise<number[]>((resolve, reject) => {
+      child.once('message', (m) => {
+        const r = m as Answer & { error?: string };
+        if (r.error) reject(new Error(`${name}: ${r.error}`));
+        else resolve(r.samples);
+      });
+      child.send(a);
+    });
+  return { name, child, ask };
+}
+
+const f2 = (x: number) => Number(x.toFixed(2));
+
+export async function main(args: string[]): Promise<void> {
+  const rounds = positive(args, 'rounds', 8);
+  const perRound = positive(args, 'chunks', 16);
+  const block = positive(args, 'block', 2);
+  const { dir, sha } = baseTree(arg(args, 'base', '8965d0d'));
+  const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
+  const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
+  const texts = Array.from({ length: perRound * 25 }, (_, i) => FIDELITY_SENTENCES[i % FIDELITY_SENTENCES.length]);
+  const chunks = Array.from({ length: perRound }, (_, i) => texts.slice(i * 25, (i + 1) * 25));
+  // Both sides run the same model file (the int8 default came later than some bases).
+  const modelDir = defaultModelDir();
+  const load0 = os.loadavg()[0];
+  console.log(`queue A/B: this checkout (${head}${dirty ? ', src modified' : ''}) vs ${sha} at ${dir}; ${rounds} rounds × ${perRound} chunks of 25; load avg ${load0.toFixed(2)}`);
+  const sides = [await startSide('base', dir, modelDir), await startSide('head', repo, modelDir)];
+  const samples = new Map<string, number[][]>(); // `${scenario}/${side}` → samples per block (throughput: per round)
+  const push = (key: string, xs: number[]) => samples.set(key, [...(samples.get(key) ?? []), xs]);
+  try {
+    for (const s of sides) for (const sc of SCENARIOS) await s.ask({ scenario: sc, chunks: chunks.slice(0, 4) }); // warm both
+    let flip = false;
+    for (let r = 0; r < rounds; r++) {
+      for (const sc of SCENARIOS) {
+        // Overhead: the sides take turns every `block` chunks (the first side alternating), so
+        // load that drifts within seconds still hits both alike; throughput: one pass each.
+        const step = sc === 'throughput-25' ? chunks.length : block;
+        for (let i = 0; i < chunks.length; i += step) {
+          flip = !flip;
+          for (const s of flip ? sides : [...sides].reverse()) push(`${sc}/${s.name}`, await s.ask({ scenario: sc, chunks: chunks.slice(i, i + step) }));
+        }
+      }
+      console.log(`round ${r + 1}/${rounds} done, load avg ${os.loadavg()[0].toFixed(2)}`);
+    }
+  } finally {
+    for (const s of sides) s.child.send('close');
+  }
+  const load1 = os.loadavg()[0];
+  const rows = SCENARIOS.map((sc) => {
+    const base = samples.get(`${sc}/base`) ?? [];
+    const hd = samples.get(`${sc}/head`) ?? [];
+    if (sc === 'throughput-25') {
+      // Each side's queue ÷ direct ratio per round; median and range.
+      const ratio = (xs: number[][]) => xs.map(([q, d]) => q / d);
+      const [rb, rh] = [ratio(base), ratio(hd)];
+      return { scenario: sc, unit: 'queue ÷ direct', base: f2(pct(rb, 50)), head: f2(pct(rh, 50)), baseRange: `${Math.min(...rb).toFixed(2)}–${Math.max(...rb).toFixed(2)}`, headRange: `${Math.min(...rh).toFixed(2)}–${Math.max(...rh).toFixed(2)}`, diff: f2(pct(rh, 50) - pct(rb, 50)), headP99: NaN, baseP99: NaN };
+    }
+    // Per block of `block` chunks: its median; Δ pairs each base block with the head block run next to it.
+    const blockP50 = (xs: number[][]) => xs.map((x) => pct(x, 50));
+    const [pb, ph] = [blockP50(base), blockP50(hd)];
+    const diffs = pb.map((b, i) => ph[i] - b);
+    // The spread of each side: the range of its per-round medians.
+    const perRoundP50 = (xs: number[][]) => Array.from({ length: rounds }, (_, r) => pct(xs.slice((r * xs.length) / rounds, ((r + 1) * xs.length) / rounds).flat(), 50));
+    const [rb, rh] = [perRoundP50(base), perRoundP50(hd)];
+    return {
+      scenario: sc,
+      unit: 'overhead p50 ms',
+      base: f2(pct(base.flat(), 50)),
+      head: f2(pct(hd.flat(), 50)),
+      baseRange: `${Math.min(...rb).toFixed(2)}–${Math.max(...rb).toFixed(2)}`,
+      headRange: `${Math.min(...rh).toFixed(2)}–${Math.max(...rh).toFixed(2)}`,
+      diff: f2(pct(diffs, 50)),
+      baseP99: f2(pct(base.flat(), 99)),
+      headP99: f2(pct(hd.flat(), 99)),
+    };
+  });
+  console.table(rows);
+  const summary = { bench: 'queue-ab', date: new Date().toISOString(), head, headSrcModified: dirty, base: sha, rounds, chunksPerRound: perRound, block, machine: { cores: os.availableParallelism(), loadAvg1m: [f2(load0), f2(load1)], node: process.version }, rows };
+  const md = [
+    '# queue A/B (same run)',
+    '',
+    `${summary.date} · this checkout ${head}${dirty ? ' (src modified)' : ''} vs ${sha} · ${rounds} rounds × ${perRound} sequential chunks of 25 rows per side and scenario, the sides taking turns every ${block} chunks · server defaults (${os.availableParallelism()} single-threaded workers) · load avg ${load0.toFixed(2)} → ${load1.toFixed(2)} · Node ${process.version}`,
+    '',
+    `Overhead: sequential chunk latency through the Remote client (POST ?wait) minus the handler time the worker reports; p50 over all chunks, [range of the per-round p50s], Δ = median over adjacent block pairs of (head block p50 − base block p50), the sides taking turns every ${block} chunks. Throughput: Remote.chunkedCall (2 chunks per worker in flight) ÷ an in-process onnxruntime loop over the same rows, each side its own ratio (target ≥ 0.95).`,
+    '',
+    `| scenario | ${sha} (base) [range] | ${head} (head) [range] | Δ head − base | p99 base / head |`,
+    '|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.scenario} (${r.unit}) | ${r.base} [${r.baseRange}] | ${r.head} [${r.headRange}] | ${r.diff} | ${Number.isNaN(r.baseP99) ? '' : `${r.baseP99} / ${r.headP99}`} |`),
+    '',
+  ].join('\n');
+  writeResults('queue-ab', summary, md);
+  console.log(md);
+}
