@@ -1,6 +1,7 @@
 // One side of `npm run bench -- queue-ab`: a function-queue server and its Remote client, both
-// imported from the checkout at argv[2] (this tree or an older one), driven by the parent over IPC
-// so the two sides take turns in one run. Only APIs both sides share are used (createServer's
+// imported from the checkout at argv[2] (this tree or an older one) — or, with argv[4], the client
+// from that other checkout (`--split`: tells the server's share of a difference from the client's)
+// — driven by the parent over IPC so the two sides take turns in one run. Only APIs both sides share are used (createServer's
 // functions, Remote.function(…).batchFunction / chunkedCall, Embedder + createNodeSession).
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,8 @@ export interface Answer {
 
 const root = path.resolve(process.argv[2] ?? '.');
 const modelFolder = process.argv[3];
-const load = async <T>(rel: string) => (await import(pathToFileURL(path.join(root, rel)).href)) as T;
+const clientRoot = path.resolve(process.argv[4] ?? root);
+const load = async <T>(rel: string) => (await import(pathToFileURL(path.join(rel.startsWith('src/client/') ? clientRoot : root, rel)).href)) as T;
 
 type Server = { listen(): Promise<{ url: string }>; close(): Promise<void> };
 type BatchFn = (t: Table, o: { signal: AbortSignal; chunkIndex: number; attempt: number }) => Promise<{ values: unknown[]; errors?: unknown[] }>;

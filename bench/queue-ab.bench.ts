@@ -3,7 +3,10 @@
 // apache-arrow and the server to columnar stores), each side's own server and Remote client in a
 // child process (bench/queue-ab-child.ts), the two sides taking turns every --block chunks (who goes
 // first alternating), so a burst of load on a shared machine hits both alike.
-//   npm run bench -- queue-ab [--base <commit>] [--rounds 8] [--chunks 16] [--block 2]
+//   npm run bench -- queue-ab [--base <commit>] [--rounds 8] [--chunks 16] [--block 2] [--split]
+// --split adds a third side taking the same turns: this checkout's server driven by the base's
+// Remote client, so a difference splits into the server's share (split − base) and the client's
+// (head − split).
 // Scenarios (batch 25, the server as `embedbook serve` starts it): a handler answering 25 × 512-d
 // vectors at once (idle-0) and after sleeping 40 ms (idle-40, as long as a model batch), the
 // default model (embed-25) — overhead = sequential chunk latency through the Remote client minus
@@ -51,8 +54,8 @@ interface Side {
   ask(a: Ask): Promise<number[]>;
 }
 
-async function startSide(name: string, root: string, modelDir: string): Promise<Side> {
-  const child = fork(path.join(here, 'queue-ab-child.ts'), [root, modelDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startSide(name: string, root: string, modelDir: string, clientRoot = root): Promise<Side> {
+  const child = fork(path.join(here, 'queue-ab-child.ts'), [root, modelDir, clientRoot], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`${name}: ${JSON.stringify(m)}`))));
     child.once('exit', (code) => reject(new Error(`${name} side exited with ${code} before it was ready`)));
@@ -71,10 +74,20 @@ async function startSide(name: string, root: string, modelDir: string): Promise<
 
 const f2 = (x: number) => Number(x.toFixed(2));
 
+/**
+ * --split: the third side's value (head server, base client) and, paired block by block (or round
+ * by round), the server's share of head − base (split − base) and the client's (head − split).
+ */
+function splitOf(sp: number[], base: number[], head: number[]): { split?: number; serverDiff?: number; clientDiff?: number } {
+  if (!sp.length) return {};
+  return { split: f2(pct(sp, 50)), serverDiff: f2(pct(sp.map((x, i) => x - base[i]), 50)), clientDiff: f2(pct(head.map((x, i) => x - sp[i]), 50)) };
+}
+
 export async function main(args: string[]): Promise<void> {
   const rounds = positive(args, 'rounds', 8);
   const perRound = positive(args, 'chunks', 16);
   const block = positive(args, 'block', 2);
+  const split = args.includes('--split');
   const { dir, sha } = baseTree(arg(args, 'base', '8965d0d'));
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
@@ -85,6 +98,7 @@ export async function main(args: string[]): Promise<void> {
   const load0 = os.loadavg()[0];
   console.log(`queue A/B: this checkout (${head}${dirty ? ', src modified' : ''}) vs ${sha} at ${dir}; ${rounds} rounds × ${perRound} chunks of 25; load avg ${load0.toFixed(2)}`);
   const sides = [await startSide('base', dir, modelDir), await startSide('head', repo, modelDir)];
+  if (split) sides.push(await startSide('split', repo, modelDir, dir));
   const samples = new Map<string, number[][]>(); // `${scenario}/${side}` → samples per block (throughput: per round)
   const push = (key: string, xs: number[]) => samples.set(key, [...(samples.get(key) ?? []), xs]);
   try {
@@ -109,16 +123,18 @@ export async function main(args: string[]): Promise<void> {
   const rows = SCENARIOS.map((sc) => {
     const base = samples.get(`${sc}/base`) ?? [];
     const hd = samples.get(`${sc}/head`) ?? [];
+    const sp = samples.get(`${sc}/split`) ?? [];
     if (sc === 'throughput-25') {
       // Each side's queue ÷ direct ratio per round; median and range.
       const ratio = (xs: number[][]) => xs.map(([q, d]) => q / d);
       const [rb, rh] = [ratio(base), ratio(hd)];
-      return { scenario: sc, unit: 'queue ÷ direct', base: f2(pct(rb, 50)), head: f2(pct(rh, 50)), baseRange: `${Math.min(...rb).toFixed(2)}–${Math.max(...rb).toFixed(2)}`, headRange: `${Math.min(...rh).toFixed(2)}–${Math.max(...rh).toFixed(2)}`, diff: f2(pct(rh, 50) - pct(rb, 50)), headP99: NaN, baseP99: NaN };
+      return { scenario: sc, unit: 'queue ÷ direct', base: f2(pct(rb, 50)), head: f2(pct(rh, 50)), baseRange: `${Math.min(...rb).toFixed(2)}–${Math.max(...rb).toFixed(2)}`, headRange: `${Math.min(...rh).toFixed(2)}–${Math.max(...rh).toFixed(2)}`, diff: f2(pct(rh, 50) - pct(rb, 50)), headP99: NaN, baseP99: NaN, ...splitOf(ratio(sp), rb, rh) };
     }
     // Per block of `block` chunks: its median; Δ pairs each base block with the head block run next to it.
     const blockP50 = (xs: number[][]) => xs.map((x) => pct(x, 50));
     const [pb, ph] = [blockP50(base), blockP50(hd)];
     const diffs = pb.map((b, i) => ph[i] - b);
+    const ps = blockP50(sp);
     // The spread of each side: the range of its per-round medians.
     const perRoundP50 = (xs: number[][]) => Array.from({ length: rounds }, (_, r) => pct(xs.slice((r * xs.length) / rounds, ((r + 1) * xs.length) / rounds).flat(), 50));
     const [rb, rh] = [perRoundP50(base), perRoundP50(hd)];
@@ -132,10 +148,11 @@ export async function main(args: string[]): Promise<void> {
       diff: f2(pct(diffs, 50)),
       baseP99: f2(pct(base.flat(), 99)),
       headP99: f2(pct(hd.flat(), 99)),
+      ...splitOf(ps, pb, ph),
     };
   });
   console.table(rows);
-  const summary = { bench: 'queue-ab', date: new Date().toISOString(), head, headSrcModified: dirty, base: sha, rounds, chunksPerRound: perRound, block, machine: { cores: os.availableParallelism(), loadAvg1m: [f2(load0), f2(load1)], node: process.version }, rows };
+  const summary = { bench: 'queue-ab', date: new Date().toISOString(), head, headSrcModified: dirty, base: sha, split, rounds, chunksPerRound: perRound, block, machine: { cores: os.availableParallelism(), loadAvg1m: [f2(load0), f2(load1)], node: process.version }, rows };
   const md = [
     '# queue A/B (same run)',
     '',
@@ -147,6 +164,16 @@ export async function main(args: string[]): Promise<void> {
     '|---|---:|---:|---:|---:|',
     ...rows.map((r) => `| ${r.scenario} (${r.unit}) | ${r.base} [${r.baseRange}] | ${r.head} [${r.headRange}] | ${r.diff} | ${Number.isNaN(r.baseP99) ? '' : `${r.baseP99} / ${r.headP99}`} |`),
     '',
+    ...(split
+      ? [
+          `--split: a third side, this checkout's server driven by ${sha}'s Remote client, in the same turns; Δ paired block by block (throughput: round by round).`,
+          '',
+          `| scenario | head server + base client | Δ server (split − base) | Δ client (head − split) |`,
+          '|---|---:|---:|---:|',
+          ...rows.map((r) => `| ${r.scenario} | ${r.split} | ${r.serverDiff} | ${r.clientDiff} |`),
+          '',
+        ]
+      : []),
   ].join('\n');
   writeResults('queue-ab', summary, md);
   console.log(md);
