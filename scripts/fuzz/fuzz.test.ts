@@ -1,6 +1,6 @@
 // The fuzz harness, bounded, inside `npm test`: 5,000 mutated bodies against a real queue server
 // (in its own process) and a few thousand mutated CSV / Parquet files through src/io's readers.
-// The pass criteria are the harness's own: no crash, no 5xx, no answer slower than 1 s, every
+// The pass criteria are the harness's own: no crash, no 5xx, no answer slower than 1 s × the load per core, every
 // error in the documented shape, /health answering; no hang and no error outside the io's
 // classes. `npm run fuzz -- <target> --cases 100000` is the long run (figures in docs/server.md).
 import { describe, expect, test } from 'vitest';
