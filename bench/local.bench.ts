@@ -223,7 +223,7 @@ async function browserSide(dir: string, texts: string[], batch: number): Promise
  * chunk_size × concurrent_chunks rows go to each in turn (rotating who goes first) on the same
  * texts. Times are taken inside the workers.
  */
-async function threadsSide(texts: string[]): Promise<{ one: Row; all: Row; sameCalls: Row }> {
+async function threadsSide(texts: string[]): Promise<{ one: Row; all: Row; sameCalls: Row; int8: Row }> {
   copyOrtAssets();
   const dist = await buildPages();
   const server = await serveStatic({ '/': dist, '/ort/': join(ROOT, 'public', 'ort'), '/models/': join(ROOT, 'public', 'models') });
@@ -234,7 +234,8 @@ async function threadsSide(texts: string[]): Promise<{ one: Row; all: Row; sameC
     await p.goto(`${server.url}${pagePath('bench-app')}`);
     await p.waitForSelector('body[data-ready="true"]');
     const cores = Math.min(8, availableParallelism());
-    const configs = [{ threads: 1 }, { threads: cores }, { threads: cores, oneThreadCalls: true }];
+    // The last: every core with the built-in model's int8 file (the Function cell's Precision).
+    const configs: Array<{ threads: number; oneThreadCalls?: boolean; dtype?: 'q8' }> = [{ threads: 1 }, { threads: cores }, { threads: cores, oneThreadCalls: true }, { threads: cores, dtype: 'q8' }];
     const info = await p.evaluate((c) => window.benchApp.init(c), configs);
     const chunking = { chunkSize: APP_CHUNKING.chunkSize, concurrentChunks: APP_CHUNKING.concurrentChunks };
     const slice = chunking.chunkSize * chunking.concurrentChunks;
@@ -256,14 +257,14 @@ async function threadsSide(texts: string[]): Promise<{ one: Row; all: Row; sameC
     const tokens = texts.reduce((n, x) => n + Math.min(tok.encode(x).ids.length, DEFAULT_MODEL.maxLength), 0);
     const row = (i: number): Row => ({
       side: 'chromium (default model)',
-      runtime: `the app's worker path, default model, ${info[i].threads} WASM thread${info[i].threads === 1 ? '' : 's'}${configs[i].oneThreadCalls ? ', 1-thread call size' : ''}`,
+      runtime: `the app's worker path, default model${configs[i].dtype ? ' int8' : ''}, ${info[i].threads} WASM thread${info[i].threads === 1 ? '' : 's'}${configs[i].oneThreadCalls ? ', 1-thread call size' : ''}`,
       rowsPerSec: texts.length / (ms[i] / 1000),
       ms: ms[i],
       threads: info[i].threads,
       detail: `${info[i].detail}; chunk_size ${chunking.chunkSize} × concurrent_chunks ${chunking.concurrentChunks}${configs[i].oneThreadCalls ? '; calls as large as at 1 thread' : ''}`,
       tokensPerSec: tokens / (ms[i] / 1000),
     });
-    return { one: row(0), all: row(1), sameCalls: row(2) };
+    return { one: row(0), all: row(1), sameCalls: row(2), int8: row(3) };
   } finally {
     await browser.close();
     await server.close();
@@ -320,13 +321,15 @@ export async function main(args: string[]): Promise<void> {
 
   if (!args.includes('--skip-threads')) {
     const t = await threadsSide(texts);
-    table.push(t.one, t.all, t.sameCalls);
+    table.push(t.one, t.all, t.sameCalls, t.int8);
     ratios.threads = t.all.rowsPerSec / t.one.rowsPerSec;
+    ratios.int8 = t.int8.rowsPerSec / t.all.rowsPerSec;
     ratios.threadsSameCalls = t.sameCalls.rowsPerSec / t.one.rowsPerSec;
   } else {
     table.push(...previous.results.filter((r) => r.side === 'chromium (default model)'));
     if (previous.ratios.threads !== undefined) ratios.threads = previous.ratios.threads;
     if (previous.ratios.threadsSameCalls !== undefined) ratios.threadsSameCalls = previous.ratios.threadsSameCalls;
+    if (previous.ratios.int8 !== undefined) ratios.int8 = previous.ratios.int8;
   }
 
   // FLOP share for the MiniLM rows (known shape): analytic FLOPs per real token × tokens/s.
@@ -353,10 +356,11 @@ export async function main(args: string[]): Promise<void> {
   );
   if (ratios.threads !== undefined) {
     const app = table.filter((r) => r.side === 'chromium (default model)');
-    const [one, all] = [app.find((r) => r.threads === 1), app.find((r) => r.threads > 1 && !r.runtime.includes('1-thread call size'))];
+    const [one, all] = [app.find((r) => r.threads === 1), app.find((r) => r.threads > 1 && !r.runtime.includes('1-thread call size') && !r.runtime.includes('int8'))];
     const tps = (r: Row | undefined) => `${r?.tokensPerSec?.toFixed(0) ?? '?'} tokens/s (${r?.rowsPerSec.toFixed(1) ?? '?'} rows/s)`;
     console.log(`chromium, the app's worker path, default model: 1 thread ${tps(one)}, ${all?.threads ?? '?'} threads ${tps(all)}: ${ratios.threads.toFixed(2)}× (target ≥ 1.8×); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     if (ratios.threadsSameCalls !== undefined) console.log(`  of which the threads alone (calls as large as at 1 thread): ${ratios.threadsSameCalls.toFixed(2)}×`);
+    if (ratios.int8 !== undefined) console.log(`  int8 (model.int8.onnx) / fp32 at ${all?.threads ?? '?'} threads: ${ratios.int8.toFixed(2)}×`);
   }
   if (ratios.browser !== undefined) console.log(`browser: ours / transformers.js = ${ratios.browser.toFixed(2)}× (target ≥ 1.5×); sample max abs diff ${checks.browserMaxAbsDiff.toExponential(2)}`);
   if (ratios.node !== undefined) console.log(`node: ours / plain loop = ${ratios.node.toFixed(2)}× (target ≥ 1.0×); sample max abs diff ${checks.nodeMaxAbsDiff.toExponential(2)}`);

@@ -7,7 +7,7 @@ import type { AppEmbedInfo, AppEmbedWorker } from './workers/app-embed.worker';
 
 export interface BenchAppPage {
   /** Starts one worker per entry (see AppEmbedWorker.init); returns what each runs on. */
-  init(workers: Array<{ threads: number; oneThreadCalls?: boolean }>): Promise<AppEmbedInfo[]>;
+  init(workers: Array<{ threads: number; oneThreadCalls?: boolean; dtype?: 'q8' }>): Promise<AppEmbedInfo[]>;
   /** Embeds `texts` in worker `i` as one app job would (chunkedCall with the app's chunking). */
   run(i: number, texts: string[], chunking: { chunkSize: number; concurrentChunks: number }): Promise<{ ms: number; failedRows: number }>;
   dispose(): Promise<void>;
@@ -23,7 +23,7 @@ const page: BenchAppPage = {
     });
     // One at a time: model loads and warm-ups would otherwise compete for the cores.
     const out: AppEmbedInfo[] = [];
-    for (const [i, w] of workers.entries()) out.push(await w.api.init(configs[i].threads, configs[i].oneThreadCalls));
+    for (const [i, w] of workers.entries()) out.push(await w.api.init(configs[i].threads, configs[i].oneThreadCalls, configs[i].dtype));
     return out;
   },
   run: (i, texts, chunking) => workers[i].api.run(texts, chunking),

@@ -29,7 +29,7 @@ describe('LocalRuntime (Node) with the default model', () => {
   test('info reports the model, 512 dims and the device that ran', async () => {
     const info = await rt.info();
     expect(info).toMatchObject({ dimension: 512, device: 'cpu' });
-    expect(info.model).toMatch(/^default \(Universal Sentence Encoder lite\)$/);
+    expect(info.model).toMatch(/^default \(Universal Sentence Encoder lite, model\.onnx\)$/);
     expect(info.deviceReason).toMatch(/CPU requested/);
   });
 

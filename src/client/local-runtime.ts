@@ -160,7 +160,8 @@ export class LocalRuntime {
 }
 
 function describeModel(m: LoadedModel): string {
-  return m.kind === 'use' ? 'Universal Sentence Encoder lite' : m.modelFile;
+  // The file says which precision ran (model.onnx fp32, model.int8.onnx int8).
+  return m.kind === 'use' ? `Universal Sentence Encoder lite, ${m.modelFile}` : m.modelFile;
 }
 
 export class LocalFunction implements EmbedFunction<Float32Array> {

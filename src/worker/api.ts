@@ -50,7 +50,8 @@ export interface OpenOptions {
 export type LocalDevice = 'auto' | 'webgpu' | 'wasm';
 
 export type ModelChoice =
-  | { kind: 'default' }
+  /** The built-in model; `dtype: 'q8'` runs its int8 file (model.int8.onnx), absent = fp32 model.onnx. */
+  | { kind: 'default'; dtype?: 'q8' }
   | { kind: 'url'; url: string }
   | { kind: 'files'; files: File[] }
   /** A Hugging Face id on `endpoint` (the hub or a mirror); prompt name and dtype optional. */

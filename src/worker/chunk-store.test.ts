@@ -3,7 +3,8 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, test } from 'vitest';
-import { memoryChunkStore, type ChunkStore, type SavedSession } from './chunk-store';
+import { jobKey, memoryChunkStore, type ChunkStore, type SavedSession } from './chunk-store';
+import { localBackendKey } from './local-backend';
 import { chunkRecord, sampleRowsIn, SAMPLE_SIZES } from './chunk-records';
 import { idbChunkStore } from './idb-chunk-store';
 
@@ -103,4 +104,14 @@ test('the stored sample holds every explorer sample size\'s evenly spaced rows, 
   for (const n of SAMPLE_SIZES) for (let i = 0; i < n; i++) expect(kept.has(Math.floor((i * total) / n))).toBe(true);
   expect(a.length).toBeLessThanOrEqual(19_000);
   expect(sampleRowsIn(10, 5, 50)).toEqual([10, 11, 12, 13, 14]); // small inputs: every row
+});
+
+test('the built-in model\'s precision is part of the job key and the runtime key: int8 chunks never resume an fp32 run', () => {
+  const settings = { textColumn: 'text', chunking: { mode: 'chunkSize', chunkSize: 64 }, concurrentChunks: 2, timeout: null, retries: 0 } as const;
+  const fp32 = { kind: 'local', device: 'wasm', model: { kind: 'default' } } as const;
+  const int8 = { kind: 'local', device: 'wasm', model: { kind: 'default', dtype: 'q8' } } as const;
+  // fp32 keeps the key it always had, so runs saved before the choice existed still resume.
+  expect(jobKey({ fingerprint: 'f' }, fp32, settings)).toBe('f|text|cs64|local:default');
+  expect(jobKey({ fingerprint: 'f' }, int8, settings)).toBe('f|text|cs64|local:default|q8');
+  expect(localBackendKey(int8)).not.toBe(localBackendKey(fp32));
 });

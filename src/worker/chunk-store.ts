@@ -86,7 +86,7 @@ export function jobKey(dataset: Pick<DatasetInfo, 'fingerprint'>, backend: Backe
     backend.kind === 'remote'
       ? `remote:${backend.url}:${backend.functionName}`
       : backend.model.kind === 'default'
-        ? 'local:default'
+        ? `local:default${backend.model.dtype ? `|${backend.model.dtype}` : ''}`
         : backend.model.kind === 'url'
           ? `local:url:${backend.model.url}`
           : backend.model.kind === 'hub'

@@ -13,7 +13,7 @@ export function localBackendKey(spec: LocalSpec): string {
   const m = spec.model;
   const model =
     m.kind === 'default'
-      ? 'default'
+      ? `default${m.dtype ? `|${m.dtype}` : ''}`
       : m.kind === 'url'
         ? `url:${m.url}`
         : m.kind === 'hub'
@@ -50,6 +50,7 @@ export async function createLocalBackend(
   const threads = opts.threads ?? wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
   const tokensPerThread = opts.tokensPerThread ?? WASM_TOKENS_PER_THREAD;
   const hub = spec.model.kind === 'hub' ? spec.model : undefined;
+  const dtype = spec.model.kind === 'hub' || spec.model.kind === 'default' ? spec.model.dtype : undefined;
   const runtime = new LocalRuntime({
     model: modelSpec(spec),
     device: spec.device,
@@ -57,7 +58,7 @@ export async function createLocalBackend(
     backend: webBackend({ threads }),
     embedder: spec.device === 'webgpu' ? undefined : { tokenBudget: tokensPerThread * threads },
     prompt: hub?.prompt,
-    dtype: hub?.dtype,
+    dtype,
   });
   const info = await runtime.info();
   const fn = runtime.function('embed');

@@ -18,10 +18,11 @@ const api = {
   /**
    * `oneThreadCalls`: calls as large as the app makes at 1 thread (not scaled by the threads), to
    * tell the gain of the threads alone from the gain of the larger calls the app gives them.
+   * `dtype` 'q8': the built-in model's int8 file (the Function cell's Precision).
    */
-  async init(threads: number, oneThreadCalls = false): Promise<AppEmbedInfo> {
+  async init(threads: number, oneThreadCalls = false, dtype?: 'q8'): Promise<AppEmbedInfo> {
     const tokensPerThread = oneThreadCalls ? WASM_TOKENS_PER_THREAD / threads : undefined;
-    backend = await createLocalBackend({ kind: 'local', device: 'wasm', model: { kind: 'default' } }, () => undefined, { threads, tokensPerThread });
+    backend = await createLocalBackend({ kind: 'local', device: 'wasm', model: { kind: 'default', dtype } }, () => undefined, { threads, tokensPerThread });
     await backend.embedTexts(['warm up', 'the first run allocates']);
     return { threads: Number(/(\d+) threads?/.exec(backend.reason)?.[1] ?? 1), detail: backend.reason };
   },

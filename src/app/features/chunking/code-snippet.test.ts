@@ -34,3 +34,11 @@ test('a text template is rendered with renderTextTemplate, never read as a colum
   expect(braces).toContain('table.getChild("{odd}")');
   expect(braces).not.toContain('renderTextTemplate');
 });
+
+test('the built-in model in int8 carries dtype q8 into the snippet; fp32 (the default) adds nothing', () => {
+  const v = validateChunking(fields, 100);
+  const int8 = chunkedCallCode(v, { kind: 'local', device: 'wasm', model: { kind: 'default', dtype: 'q8' } }, 'text', null);
+  expect(int8).toContain(`new LocalRuntime({ model: 'default', dtype: "q8" })`);
+  const fp32 = chunkedCallCode(v, { kind: 'local', device: 'wasm', model: { kind: 'default' } }, 'text', null);
+  expect(fp32).toContain(`new LocalRuntime({ model: 'default' })`);
+});

@@ -1,5 +1,5 @@
 // The equivalent library call for the current settings ("copy as code").
-import type { BackendSpec } from '../../../worker/api';
+import type { BackendSpec, ModelChoice } from '../../../worker/api';
 import { isTextTemplate } from '../../../io/text-template';
 import type { ChunkingValidation } from './validate-chunking';
 
@@ -26,7 +26,7 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
           `const fn = remote.function(${JSON.stringify(backend.functionName)}, { outputType: new List(new Field('item', new Float32(), true)) });`,
         ]
       : [
-          `const local = new LocalRuntime({ model: ${backend.model.kind === 'hub' ? JSON.stringify(backend.model.id) : backend.model.kind === 'url' ? `{ url: ${JSON.stringify(backend.model.url)} }` : backend.model.kind === 'files' ? "{ folder: './my-bert-model' }" : "'default'"} }); // device 'auto': CUDA when present, else CPU`,
+          `const local = new LocalRuntime({ model: ${backend.model.kind === 'hub' ? JSON.stringify(backend.model.id) : backend.model.kind === 'url' ? `{ url: ${JSON.stringify(backend.model.url)} }` : backend.model.kind === 'files' ? "{ folder: './my-bert-model' }" : "'default'"}${dtypeOption(backend.model)} }); // device 'auto': CUDA when present, else CPU`,
           `const fn = local.function('embed');`,
         ];
   return [
@@ -42,4 +42,10 @@ export function chunkedCallCode(v: ChunkingValidation, backend: BackendSpec, tex
     `  onProgress: (e) => console.log(e.status, e.chunk),`,
     `});`,
   ].join('\n');
+}
+
+/** The precision picked in the Function cell (the built-in model's int8, a hub model's dtype). */
+function dtypeOption(model: ModelChoice): string {
+  const dtype = model.kind === 'default' || model.kind === 'hub' ? model.dtype : undefined;
+  return dtype ? `, dtype: ${JSON.stringify(dtype)}` : '';
 }
