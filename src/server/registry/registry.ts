@@ -35,10 +35,12 @@ function sameBesidesBatching(a: FunctionSpec, b: FunctionSpec): boolean {
 /** Deploys racing on several nodes for one name: each loser checks again for the next version. */
 const MAX_DEPLOY_ATTEMPTS = 5;
 
-/** How often the whole registry is re-read, in case a watch event was missed (pub/sub is at-most-once). */
-const RESYNC_MS = 5_000;
-/** How often a retired version that drained here looks whether rows of it are still in flight elsewhere. */
-const DRAIN_POLL_MS = 100;
+const POLL_MS = {
+  /** How often the whole registry is re-read, in case a watch event was missed (pub/sub is at-most-once). */
+  resync: 5_000,
+  /** How often a retired version that drained here looks whether rows of it are still in flight elsewhere. */
+  drain: 100,
+} as const;
 
 export interface Entry {
   spec: FunctionSpec;
@@ -283,7 +285,7 @@ export class Registry {
       this.resyncTimer = this.opts.timers.setTimeout(() => {
         this.resyncTimer = undefined;
         void this.syncAll();
-      }, RESYNC_MS);
+      }, POLL_MS.resync);
       (this.resyncTimer as { unref?: () => void } | undefined)?.unref?.();
     }
   }
@@ -383,7 +385,7 @@ export class Registry {
       // with them in flight — the recovery timer reclaims them (it serves draining versions' streams
       // too) and this batcher runs them. Dropped at once, no node would ever run those rows.
       while (await this.stillInFlight(entry.stream)) {
-        await new Promise<void>((resolve) => this.opts.timers.setTimeout(resolve, DRAIN_POLL_MS));
+        await new Promise<void>((resolve) => this.opts.timers.setTimeout(resolve, POLL_MS.drain));
         await entry.batcher.drain({ flush });
       }
       entry.batcher.dispose();
