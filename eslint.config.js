@@ -16,6 +16,8 @@ const TEST_SLEEPS = [
   // new Promise((r) => setTimeout(r, ms)) (also in a block body), and an executor that is just a setTimeout call
   { selector: "NewExpression[callee.name='Promise'] > :function CallExpression[callee.name='setTimeout'][arguments.0.type='Identifier']", message: NO_SLEEP },
   { selector: "NewExpression[callee.name='Promise'] > :function > CallExpression.body[callee.name='setTimeout'][arguments.0.type!='Identifier']", message: NO_SLEEP },
+  // …and the same callback form inside a block body: new Promise((r) => { setTimeout(() => r(), ms); })
+  { selector: "NewExpression[callee.name='Promise'] > :function > BlockStatement > ExpressionStatement > CallExpression[callee.name='setTimeout'][arguments.0.type!='Identifier']", message: NO_SLEEP },
   { selector: "CallExpression[callee.name=/^(sleep|delay|wait)$/]", message: NO_SLEEP },
   { selector: "CallExpression[callee.property.name='waitForTimeout']", message: `page.waitForTimeout: ${NO_SLEEP} (Playwright: a locator wait or page.waitForFunction)` },
   { selector: "ImportDeclaration[source.value=/timers\\/promises$/]", message: NO_SLEEP },

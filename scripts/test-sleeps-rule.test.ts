@@ -22,13 +22,14 @@ describe('no fixed sleeps in tests (lint)', () => {
       '  await new Promise((r) => setTimeout(r, 100));',
       '  await new Promise<void>((resolve) => setTimeout(() => resolve(), 100));',
       '  await new Promise((r) => { setTimeout(r, 5); });',
+      '  await new Promise<void>((r) => { setTimeout(() => r(), 5); });',
       '  await sleep(50);',
       '  await page.waitForTimeout(300);',
       '  await delay(10);',
       '}',
     ].join('\n');
     for (const path of ['src/server/x.test.ts', 'e2e/x.spec.ts', 'src/server/test-fixtures/x.ts']) {
-      expect(await sleeps(code, path)).toEqual([1, 5, 6, 7, 8, 9, 10]);
+      expect(await sleeps(code, path)).toEqual([1, 5, 6, 7, 8, 9, 10, 11]);
     }
   });
 
