@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { Remote } from '../client/remote-node';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { deploy } from './test-fixtures/http';
+import { sleepyBundle } from './test-fixtures/handlers';
 import { spawnServe, spawnWorker, type ServeProcess } from './test-fixtures/serve-process';
 import { RedisKeys } from './redis/keys';
 
@@ -23,10 +24,6 @@ afterAll(async () => {
   for (const c of children.splice(0)) await c.kill();
   await keys.cleanUp();
 });
-
-/** Sleeps `ms` per batch (a GPU batch stand-in), then answers row "r:<i>" with i * 3. */
-const sleepyBundle = (ms: number) =>
-  `export default { handler: async (text) => { await new Promise((r) => setTimeout(r, ${ms})); return text.map((t) => Number(t.split(':')[1]) * 3); } };`;
 
 /**
  * A client-side load balancer over `nodes`: round-robin; a request that cannot connect (the node

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { Remote } from '../client/remote-node';
 import { RedisTestKeys, redisUrlForTests } from './test-fixtures/redis-test-keys';
 import { deploy, start, type Running } from './test-fixtures/http';
+import { sleepyBundle } from './test-fixtures/handlers';
 import { spawnServe, spawnWorker, type ServeProcess } from './test-fixtures/serve-process';
 import { startWorkerNode } from './worker-node';
 import type { RedisStreamsQueueStore } from './redis-store';
@@ -26,10 +27,6 @@ afterAll(async () => {
   for (const r of running.splice(0)) await r.close();
   await keys.cleanUp();
 });
-
-/** Sleeps `ms` per batch (a GPU batch stand-in), then answers row "r:<i>" with i * 3. */
-const sleepyBundle = (ms: number) =>
-  `export default { handler: async (text) => { await new Promise((r) => setTimeout(r, ${ms})); return text.map((t) => Number(t.split(':')[1]) * 3); } };`;
 
 const rowsTable = (n: number) => new Table({ text: vectorFromArray(Array.from({ length: n }, (_, i) => `r:${i}`), new Utf8()) });
 const expected = (n: number) => Array.from({ length: n }, (_, i) => i * 3);

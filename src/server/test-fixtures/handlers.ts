@@ -24,6 +24,11 @@ export function slowBundle(ms: number): string {
   return `export default { handler: async (text) => { await new Promise((r) => setTimeout(r, ${ms})); return text.map((t) => t.length); } };`;
 }
 
+/** Sleeps `ms` per batch (a GPU batch stand-in), then answers row "r:<i>" with i * 3 (so a test checks each row's identity). */
+export function sleepyBundle(ms: number): string {
+  return `export default { handler: async (text) => { await new Promise((r) => setTimeout(r, ${ms})); return text.map((t) => Number(t.split(':')[1]) * 3); } };`;
+}
+
 /**
  * Fault injection: while the flag file exists, the first batch that sees it deletes it and kills
  * its worker (`process.exit` in a worker ends that thread) or hangs forever. Returns 'echo:' + text,
