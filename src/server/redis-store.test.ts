@@ -206,6 +206,28 @@ describe.skipIf(!REDIS_URL)('RedisStreamsQueueStore', () => {
     }
   });
 
+  test('the sweep of a call whose keys already expired gives its held result bytes back (the byte budget does not leak)', async () => {
+    const s = await openStore(newPrefix(), { finishedTtlMs: 30 });
+    await s.addCall(newCall('a', 2), 'f@1', rowsOf('a', [['x'], ['y']]));
+    await s.addCall(newCall('b', 1), 'f@1', rowsOf('b', [['z']]));
+    const batch = await s.claim('f@1', 3);
+    await s.complete('f@1', batch.map((r) => ({ callId: r.callId, index: r.index, value: 'x'.repeat(100) })));
+    const both = await s.heldResultBytes();
+    expect(both).toBeGreaterThanOrEqual(300);
+    // Nobody reads or sweeps in time: the finished calls' own keys expire in Redis.
+    await expect.poll(() => s.redis.exists(s.keys.call('a').c, s.keys.call('a').v, s.keys.call('b').c), { timeout: 10_000 }).toBe(0);
+    // A server's sweep comes later (finishedBefore still lists them) and deletes them by id.
+    expect((await s.finishedBefore(Number.MAX_SAFE_INTEGER)).sort()).toEqual(['a', 'b']);
+    await s.deleteCall('a');
+    const afterA = await s.heldResultBytes();
+    expect(afterA).toBeGreaterThan(0);
+    expect(afterA).toBeLessThan(both);
+    await s.deleteCall('b');
+    expect(await s.heldResultBytes()).toBe(0);
+    expect(await s.finishedBefore(Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect(await s.redis.hkeys(s.keys.call('a').rb)).toEqual(['#']);
+  });
+
   test('cancel and delete keep the waiting / in-flight counts right for handed-back, running and never-claimed rows', async () => {
     const s = await openStore(newPrefix());
     await s.addCall(newCall('a', 4), 'f@1', rowsOf('a', [['0'], ['1'], ['2'], ['3']]));

@@ -347,25 +347,27 @@ export class RedisStreamsQueueStore implements QueueStore {
   async deleteCall(id: string): Promise<void> {
     const k = this.keys.call(id);
     const stream = await this.streamOf(k);
-    // No record (expired by its TTL, or never made): only leftovers to drop, all in the call's slot.
-    if (stream === null) await this.redis.multi().del(k.c, k.v, k.st, k.e).zrem(k.fin, id).exec();
+    // No record (expired by its TTL, or never made): its leftovers and held bytes, all in the call's slot.
+    if (stream === null) await this.script('ebForgetCall', [k.c, k.v, k.st, k.e, k.fin, k.rb], [id]);
     else await this.script('ebDeleteCall', streamAndCallKeys(this.keys.stream(stream), [k]), [id, stream]);
   }
 
   /**
-   * The byte counts ebComplete adds per stored value and ebDeleteCall takes back, summed over the
-   * tags (`<prefix>{tag}rb`, one per stream): the result byte budget is still one budget for the
-   * whole store, read as a sum instead of kept in one key that every stream's script would touch.
+   * The byte counts ebComplete adds per stored value and ebDeleteCall / ebForgetCall take back,
+   * summed over the tags (field '#' of `<prefix>{tag}held`, one per stream): the result byte budget
+   * is still one budget for the whole store, read as a sum instead of kept in one key that every
+   * stream's script would touch.
    */
   async heldResultBytes(): Promise<number> {
-    const counts = await this.readEach((await this.tags()).map((t) => this.keys.tag(t).rb));
+    const keys = (await this.tags()).map((t) => this.keys.tag(t).rb);
+    // One pipeline on one Redis; on a Cluster, one HGET per key (keys in many slots).
+    const counts = this.cluster
+      ? await Promise.all(keys.map((k) => this.redis.hget(k, '#')))
+      : ((await keys.reduce((p, k) => p.hget(k, '#'), this.redis.pipeline()).exec()) ?? []).map(([err, v]) => {
+          if (err) throw err;
+          return v as string | null;
+        });
     return counts.reduce((sum, c) => sum + Number(c ?? 0), 0);
-  }
-
-  /** GET of each key: one MGET on one Redis; on a Cluster, one GET per key (keys in many slots). */
-  private async readEach(keys: string[]): Promise<Array<string | null>> {
-    if (!this.cluster) return this.redis.mget(keys);
-    return Promise.all(keys.map((k) => this.redis.get(k)));
   }
 
   async finishedBefore(before: number): Promise<string[]> {

@@ -14,7 +14,8 @@
 //   P{T}v:<id>       row index -> encoded result value   P{T}st:<id>  row index -> 'ok' | error JSON
 //   P{T}e:<id>       row index -> stream entry id
 //   P{T}fin          zset: call id by finishedAt (result expiry), per tag
-//   P{T}rb           bytes of results held by the tag's calls (the result byte budget sums the tags)
+//   P{T}held         hash: '#' → bytes of results held by the tag's calls (the result byte budget
+//                    sums the tags), call id → that call's share (outlives the call's expiring keys)
 //   P{T}x:<stream>   tombstone of a retired stream (version replaced or removed): addCall refuses it;
 //                    expires finishedTtlMs after the stream and the tag's keys were deleted
 // and, outside any tag (read on their own, never inside a script with other keys):
@@ -80,13 +81,13 @@ export class RedisKeys {
 
   call(id: string): CallKeys {
     const b = this.tagBase(callTag(id));
-    return { c: `${b}c:${id}`, v: `${b}v:${id}`, st: `${b}st:${id}`, e: `${b}e:${id}`, fin: `${b}fin`, rb: `${b}rb` };
+    return { c: `${b}c:${id}`, v: `${b}v:${id}`, st: `${b}st:${id}`, e: `${b}e:${id}`, fin: `${b}fin`, rb: `${b}held` };
   }
 
   /** The finished-call index and the held-bytes counter of one tag. */
   tag(tag: string): { fin: string; rb: string } {
     const b = this.tagBase(tag);
-    return { fin: `${b}fin`, rb: `${b}rb` };
+    return { fin: `${b}fin`, rb: `${b}held` };
   }
 
   private tagBase(tag: string): string {

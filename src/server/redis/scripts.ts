@@ -6,9 +6,24 @@
 // the script to the node of its slot; the keys of one stream and its calls share a tag. KEYS:
 //   [1..4]  the stream block: sk (stream) nk (waiting count) ld (last delivered id) rel (handed back)
 //   [5..]   call blocks of 6 (keys.ts streamAndCallKeys): c (call hash) v (values) st (statuses) e (entry ids)
-//           fin (finished zset of the tag) rb (held result bytes of the tag); block k starts at 5 + 6(k-1)
+//           fin (finished zset of the tag) rb (held result bytes of the tag: a hash); block k starts at 5 + 6(k-1)
 // ARGV[1] is the pub/sub channel ('a <stream>': rows became claimable, 'f <id> <id>…': calls
 // finished; channels are not keys), ARGV[2] the consumer group.
+
+// The held result bytes of a tag live in its rb HASH: field '#' is the tag's total (what the byte
+// budget sums), and one field per call holds that call's share. The share is kept there, not in
+// the call's hash, because a finished call's own keys expire by their TTL: the sweep that later
+// deletes the expired call must still find what to take back, or the budget would leak.
+const FORGET_LUA = `
+-- Forgets call id's keys and gives its held result bytes back to the tag's total.
+local function forget(ck, vk, stk, ek, fin, rb, id)
+  local held = tonumber(redis.call('HGET', rb, id) or '0')
+  if held > 0 then redis.call('HINCRBY', rb, '#', -held) end
+  redis.call('HDEL', rb, id)
+  redis.call('DEL', ck, vk, stk, ek)
+  redis.call('ZREM', fin, id)
+end
+`;
 
 const HELPERS = `
 local CH, G = ARGV[1], ARGV[2]
@@ -56,7 +71,7 @@ local function finish(k, id, now)
     for _, key in ipairs({ck, vk, stk, ek}) do redis.call('PEXPIRE', key, ttl) end
   end
 end
-`;
+${FORGET_LUA}`;
 
 /**
  * KEYS: stream block, call block 1, the stream's tombstone. ARGV: CH G stream id fn version rows
@@ -227,8 +242,8 @@ for j = 5, #ARGV, 5 do
     if kind == 'e' then redis.call('HINCRBY', ck, 'failed', 1) else
       redis.call('HSET', vk, idx, payload)
       -- Held result bytes (the result byte budget): per call, and per tag (summed over tags).
-      redis.call('HINCRBY', ck, 'rb', #payload)
-      redis.call('INCRBY', rb, #payload)
+      redis.call('HINCRBY', rb, cid, #payload)
+      redis.call('HINCRBY', rb, '#', #payload)
     end
     local done = redis.call('HINCRBY', ck, 'done', 1)
     if done == tonumber(redis.call('HGET', ck, 'rows')) then
@@ -308,7 +323,7 @@ return 0
 
 /**
  * KEYS: the call's stream block, call block 1. ARGV: CH G id stream. Forgets the call, its rows
- * waiting or in flight, and its result. (A call with no record left is cleaned without a script.)
+ * waiting or in flight, and its result. (A call with no record left: FORGET_CALL.)
  */
 const DELETE_CALL = `${HELPERS}
 local id = ARGV[3]
@@ -337,10 +352,17 @@ if stream then
   chunked('XACK', SK, {G}, delivered)
   chunked('XDEL', SK, {}, delivered)
 end
-local held = tonumber(redis.call('HGET', ck, 'rb') or '0')
-if held > 0 then redis.call('DECRBY', rb, held) end
-redis.call('DEL', ck, vk, stk, ek)
-redis.call('ZREM', fin, id)
+forget(ck, vk, stk, ek, fin, rb, id)
+return 0
+`;
+
+/**
+ * KEYS: call block 1 alone (c v st e fin rb, one slot). ARGV: CH G id. Forgets a call whose record
+ * is gone (its keys expired by their TTL, or it never existed): its leftovers, and its held result
+ * bytes go back to the tag's total.
+ */
+const FORGET_CALL = `${FORGET_LUA}
+forget(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[3])
 return 0
 `;
 
@@ -389,6 +411,7 @@ export const SCRIPTS = {
   ebComplete: COMPLETE,
   ebCancel: CANCEL,
   ebDeleteCall: DELETE_CALL,
+  ebForgetCall: FORGET_CALL,
   ebDepth: DEPTH,
   ebRetire: RETIRE,
 } as const;
