@@ -652,6 +652,24 @@ describe('call codec ↔ server body reader', () => {
     );
   });
 
+  test('all-ok vector answers of different sizes and widths, in turn, each read back exactly (the columns they share are kept per shape)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 8 }), (shapes) => {
+        for (const [rows, dim] of [...shapes, ...shapes]) {
+          const results = new CallResults(rows);
+          for (let i = 0; i < rows; i++) results.setOk(i, Float32Array.from({ length: dim }, (_, d) => i * 10 + d));
+          const bytes = resultIpc(results, 'float32[]');
+          const out = decodeCallResult<Float32Array>(decodeCallAnswer(bytes), rows, 'test');
+          expect(out.errors).toBeUndefined();
+          expect(out.values.map((v) => Array.from(v as Float32Array))).toEqual(Array.from({ length: rows }, (_, i) => Array.from({ length: dim }, (_, d) => i * 10 + d)));
+          const t = tableFromIPC(bytes);
+          expect([t.getChild('status')?.toArray(), t.getChild('error_code')?.nullCount]).toEqual([Array.from({ length: rows }, () => 'ok'), rows]);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   const wrong = (cols: WireColumn[], rows: number) => writeIpcStream(cols, rows);
   test.each<[string, Record<string, string>, () => Uint8Array]>([
     ['a missing column', { text: 'string[]', meta: 'json[]' }, () => wrong([utf8Column('text', ['a'])], 1)],
