@@ -311,7 +311,7 @@ describe('writeIpcStream', () => {
     );
   });
 
-  test('the record batch metadata, laid out by hand, reads as a V5 RecordBatch message with its body, every int64 8-byte aligned, and an independent reader (flechette) reads the values', () => {
+  test('the record batch metadata (apache-arrow\'s flatbuffer tables in one reused Builder) reads as a V5 RecordBatch message with its body, every int64 8-byte aligned, stream after stream, and an independent reader (flechette) reads the values', () => {
     fc.assert(
       fc.property(columnsOf(textCell, 40), ({ rows, names, cells }) => {
         // Text columns and (every other one) vector columns of as many floats as the text's length.
