@@ -142,6 +142,11 @@ function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: 
  */
 const checkedSchemas: Uint8Array[] = [];
 const MAX_CHECKED_SCHEMAS = 16;
+/**
+ * Larger schema metadata is walked every time instead of kept: a body's schema comes from anyone,
+ * and a call's usual one is a few hundred bytes (ipc-read's plans use the same bound).
+ */
+export const MAX_CACHED_SCHEMA_BYTES = 64 * 1024;
 
 function checkSchema(s: Schema, meta: Uint8Array): void {
   for (const seen of checkedSchemas) if (sameBytes(seen, meta)) return;
@@ -155,6 +160,7 @@ function checkSchema(s: Schema, meta: Uint8Array): void {
     const f = s.fields(i);
     if (f) checkField(f, metaLen, 1, budget);
   }
+  if (metaLen > MAX_CACHED_SCHEMA_BYTES) return;
   if (checkedSchemas.length >= MAX_CHECKED_SCHEMAS) checkedSchemas.shift();
   checkedSchemas.push(meta.slice());
 }

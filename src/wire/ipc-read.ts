@@ -14,7 +14,7 @@ import { Message, MessageHeader, MetadataVersion, Precision, Type, type DataType
 import { offsetsProblem } from './arrow-data-check';
 import type { FloatListColumn, Utf8Column, WireBatch, WireColumn } from './columns';
 import { sameBytes } from './ipc-frame';
-import { checkIpcStream, type CheckedBatch, type CheckedMessage } from './ipc-guard';
+import { MAX_CACHED_SCHEMA_BYTES, checkIpcStream, type CheckedBatch, type CheckedMessage } from './ipc-guard';
 
 /** How a schema's columns are read: each field's name and layout; undefined for a schema this reader leaves to apache-arrow. */
 type Plan = Array<{ name: string; kind: 'utf8' | 'f32' | 'f64' }> | undefined;
@@ -49,6 +49,7 @@ function schemaPlan(meta: Uint8Array): Plan {
   for (const entry of plans) if (sameBytes(entry.meta, meta)) return entry.plan;
   const message = Message.decode(meta);
   const plan = message.isSchema() ? planOf(message.header()) : undefined;
+  if (meta.byteLength > MAX_CACHED_SCHEMA_BYTES) return plan;
   if (plans.length >= MAX_PLANS) plans.shift();
   plans.push({ meta: meta.slice(), plan });
   return plan;

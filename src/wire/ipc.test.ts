@@ -436,6 +436,18 @@ describe('readIpcStream', () => {
     expect(readIpcStream(bytes)).toBeUndefined();
   });
 
+  test('a schema too large to keep (over 64 KiB of metadata) is checked and read every time, the same as apache-arrow reads it', () => {
+    const t = new Table({ text: vectorFromArray(['a', null, 'bc'], new Utf8()) });
+    const bytes = tableToIPC(t, 'stream');
+    t.schema.metadata.set('note', 'x'.repeat(70_000));
+    const withMeta = tableToIPC(t, 'stream');
+    for (const b of [withMeta, withMeta, bytes]) {
+      const read = readIpcStream(b) as WireBatch;
+      expect(read.columns[0].type === 'utf8' && utf8Values(read.columns[0])).toEqual(['a', null, 'bc']);
+    }
+    expect(withMeta.byteLength).toBeGreaterThan(70_000);
+  });
+
   test('returns undefined for empty bytes, the IPC file format and a schema-only stream', () => {
     expect(readIpcStream(new Uint8Array(0))).toBeUndefined();
     const t = new Table({ s: vectorFromArray(['a', 'b'], new Utf8()) });
