@@ -1,11 +1,16 @@
 // Writes WireColumns as an Arrow IPC stream (schema, one record batch, end-of-stream). apache-arrow
-// encodes both messages' flatbuffer metadata (Message.encode, the code its own writer runs); this
-// file only lays the columns' buffers out behind them, as its writer would (each 8-byte aligned),
-// in one allocation. Its Table/RecordBatchWriter path (stream sink, visitors, chunk joining) cost
-// several times the whole encode for the queue's small per-call streams (bench/queue-ab.bench.ts).
-// A schema's metadata is the same for every call of a function: it is encoded once per shape.
-import { Field, Float32, Float64, List, Message, Schema, Utf8 } from 'apache-arrow';
-import { BufferRegion, FieldNode, RecordBatch as BatchHeader } from 'apache-arrow/ipc/metadata/message';
+// encodes both messages' flatbuffer metadata — the schema once per shape (Message.encode: a
+// schema is the same for every call of a function), the batch header per stream through its
+// generated flatbuffer tables into one reused Builder (batchMeta) — and this file lays the
+// columns' buffers out behind them as its writer would (each 8-byte aligned), all in one
+// allocation. Its Table/RecordBatchWriter path (stream sink, visitors, chunk joining) cost several
+// times the whole encode for the queue's small per-call streams (bench/queue-ab.bench.ts).
+import { Field, Float32, Float64, List, Message, MessageHeader, MetadataVersion, Schema, Utf8 } from 'apache-arrow';
+import { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
+import { FieldNode as FbFieldNode } from 'apache-arrow/fb/field-node';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { Builder } from 'flatbuffers';
 import type { WireColumn } from './columns';
 
 const CONTINUATION = 0xffffffff;
@@ -33,26 +38,61 @@ function schemaMessage(columns: WireColumn[]): Uint8Array {
   return meta;
 }
 
-/** A column's body buffers in Arrow's order (validity, offsets, data | child validity, child values), rebased to offset 0. */
-function columnBuffers(c: WireColumn, nodes: FieldNode[], buffers: Uint8Array[]): void {
+/** A column's field nodes (length, null count pairs) and body buffers in Arrow's order (validity, offsets, data | child validity, child values), rebased to offset 0. */
+function columnBuffers(c: WireColumn, nodes: number[], buffers: Uint8Array[]): void {
   const n = c.length;
   const first = c.offsets[0];
   // A column sliced out of a larger one starts at a non-zero offset: the stream's start at 0.
   const offsets = first === 0 ? c.offsets.subarray(0, n + 1) : c.offsets.subarray(0, n + 1).map((o) => o - first);
   const validity = c.nullCount > 0 && c.validity ? c.validity.subarray(0, Math.ceil(n / 8)) : EMPTY;
-  nodes.push(new FieldNode(n, c.nullCount));
+  nodes.push(n, c.nullCount);
   buffers.push(validity, bytesOf(offsets));
   const end = c.offsets[n];
   if (c.type === 'utf8') {
     buffers.push(c.data.subarray(first, end));
     return;
   }
-  nodes.push(new FieldNode(end - first, 0));
+  nodes.push(end - first, 0);
   buffers.push(EMPTY, bytesOf(c.values.subarray(first, end)));
 }
 
 const EMPTY = new Uint8Array(0);
 const bytesOf = (a: Int32Array | Float32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+/** One Builder for every batch header: cleared per stream, its buffer reused (a fresh one per stream was most of the header's cost). */
+const builder = new Builder(1024);
+
+/**
+ * The record batch message's flatbuffer metadata, encoded by apache-arrow's generated flatbuffer
+ * tables (fb/message, fb/record-batch: the code its Message.encode runs) into the one reused
+ * Builder. Message.encode itself builds a new Builder and wrapper objects per message: about
+ * 130 µs of CPU per stream on a cold path against 50 µs here (bench/queue-ab.bench.ts --cpu-prof,
+ * each op once per 40 ms). `nodes` and `regions` are (length, null count) and (offset, length)
+ * pairs. A view of the Builder's buffer: copy it before the next call.
+ */
+function batchMeta(rows: number, nodes: number[], regions: number[], bodyLength: number): Uint8Array {
+  const b = builder;
+  b.clear();
+  // Flatbuffers are built back to front: the vectors' last entries first.
+  FbRecordBatch.startNodesVector(b, nodes.length / 2);
+  for (let i = nodes.length - 2; i >= 0; i -= 2) FbFieldNode.createFieldNode(b, BigInt(nodes[i]), BigInt(nodes[i + 1]));
+  const nodesAt = b.endVector();
+  FbRecordBatch.startBuffersVector(b, regions.length / 2);
+  for (let i = regions.length - 2; i >= 0; i -= 2) FbBuffer.createBuffer(b, BigInt(regions[i]), BigInt(regions[i + 1]));
+  const buffersAt = b.endVector();
+  FbRecordBatch.startRecordBatch(b);
+  FbRecordBatch.addLength(b, BigInt(rows));
+  FbRecordBatch.addNodes(b, nodesAt);
+  FbRecordBatch.addBuffers(b, buffersAt);
+  const batchAt = FbRecordBatch.endRecordBatch(b);
+  FbMessage.startMessage(b);
+  FbMessage.addVersion(b, MetadataVersion.V5);
+  FbMessage.addHeaderType(b, MessageHeader.RecordBatch);
+  FbMessage.addHeader(b, batchAt);
+  FbMessage.addBodyLength(b, BigInt(bodyLength));
+  FbMessage.finishMessageBuffer(b, FbMessage.endMessage(b));
+  return b.asUint8Array();
+}
 
 /** The columns (all `rows` long) as a complete IPC stream. */
 export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array {
@@ -60,16 +100,16 @@ export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array 
     if (c.length !== rows) throw new RangeError(`column "${c.name}" has ${c.length} rows, the batch ${rows}`);
   }
   const schema = schemaMessage(columns);
-  const nodes: FieldNode[] = [];
+  const nodes: number[] = [];
   const buffers: Uint8Array[] = [];
   for (const c of columns) columnBuffers(c, nodes, buffers);
-  const regions: BufferRegion[] = [];
+  const regions: number[] = [];
   let bodyLength = 0;
   for (const b of buffers) {
-    regions.push(new BufferRegion(bodyLength, b.byteLength));
+    regions.push(bodyLength, b.byteLength);
     bodyLength += pad8(b.byteLength);
   }
-  const batch = Message.encode(Message.from(new BatchHeader(rows, nodes, regions, null), bodyLength));
+  const batch = batchMeta(rows, nodes, regions, bodyLength);
   const schemaFrame = pad8(8 + schema.byteLength);
   const batchFrame = pad8(8 + batch.byteLength);
   const out = new Uint8Array(schemaFrame + batchFrame + bodyLength + 8);
@@ -81,7 +121,7 @@ export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array 
     out.set(meta, at + 8);
     at += frame;
   }
-  for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + regions[i].offset);
+  for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + regions[2 * i]);
   // End of stream: the continuation marker and a zero length (the bytes are already zero).
   view.setUint32(at + bodyLength, CONTINUATION, true);
   return out;

@@ -26,6 +26,10 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { Message } from 'apache-arrow/fb/message';
+import { Message as ArrowMessage } from 'apache-arrow/ipc/metadata/message';
+import type { RecordBatch as BatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { MessageHeader, MetadataVersion } from 'apache-arrow/enum';
+import { tableFromIPC as flechetteFromIPC } from '@uwdata/flechette';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import fc from 'fast-check';
 import { ByteBuffer } from 'flatbuffers';
@@ -307,6 +311,42 @@ describe('writeIpcStream', () => {
     );
   });
 
+  test('the record batch metadata (apache-arrow\'s flatbuffer tables in one reused Builder) reads as a V5 RecordBatch message with its body, every int64 8-byte aligned, stream after stream, and an independent reader (flechette) reads the values', () => {
+    fc.assert(
+      fc.property(columnsOf(textCell, 40), ({ rows, names, cells }) => {
+        // Text columns and (every other one) vector columns of as many floats as the text's length.
+        const vectors = cells.map((col, j) => (j % 2 ? col.map((c) => (c === null ? null : Float32Array.from(c, (_, k) => k + 0.5))) : col));
+        const cols = names.map((n, j) => (j % 2 ? floatListColumn(n, vectors[j], false) : utf8Column(n, cells[j])));
+        const bytes = writeIpcStream(cols, rows);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const batchAt = 8 + view.getInt32(4, true);
+        const metaLength = view.getInt32(batchAt + 4, true);
+        const meta = bytes.subarray(batchAt + 8, batchAt + 8 + metaLength);
+        const message = ArrowMessage.decode(meta);
+        expect([message.version, message.headerType]).toEqual([MetadataVersion.V5, MessageHeader.RecordBatch]);
+        // The body runs from the metadata's end to the end-of-stream marker.
+        expect(message.bodyLength).toBe(bytes.byteLength - (batchAt + 8 + metaLength) - 8);
+        const header = message.header() as BatchHeader;
+        expect(header.length).toBe(rows);
+        expect(header.compression).toBeNull();
+        expect(header.nodes.length).toBe(names.length + Math.floor(names.length / 2));
+        for (const b of header.buffers) expect(b.offset % 8 === 0 && b.offset + b.length <= message.bodyLength).toBe(true);
+        // Where flatbuffers readers find the fields: int64s and struct vectors at 8-aligned positions.
+        const fb = Message.getRootAsMessage(new ByteBuffer(meta)).header(new FbRecordBatch()) as FbRecordBatch;
+        const bb = fb.bb as ByteBuffer;
+        expect([(fb.bb_pos + bb.__offset(fb.bb_pos, 4)) % 8, bb.__vector(fb.bb_pos + bb.__offset(fb.bb_pos, 6)) % 8, bb.__vector(fb.bb_pos + bb.__offset(fb.bb_pos, 8)) % 8]).toEqual([0, 0, 0]);
+        const f = flechetteFromIPC(bytes, { useProxy: false });
+        expect(f.numRows).toBe(rows);
+        expect(f.schema.fields.map((x) => x.name)).toEqual(names);
+        names.forEach((_, j) => {
+          const got = Array.from({ length: rows }, (_, i) => f.getChildAt(j)?.at(i) as unknown);
+          expect(got.map((v) => (v instanceof Float32Array ? Array.from(v) : v))).toEqual(vectors[j].map((v) => (v instanceof Float32Array ? Array.from(v) : v)));
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test('a column whose length is not the batch row count is refused', () => {
     expect(() => writeIpcStream([utf8Column('a', ['x', 'y'])], 3)).toThrow(RangeError);
   });
@@ -394,6 +434,18 @@ describe('readIpcStream', () => {
     const bytes = tableToIPC(new Table([b1, b2]), 'stream');
     expect(plainTable(tableFromIPC(bytes)).values).toEqual([['a', 'b', 'c', null, 'e']]);
     expect(readIpcStream(bytes)).toBeUndefined();
+  });
+
+  test('a schema too large to keep (over 64 KiB of metadata) is checked and read every time, the same as apache-arrow reads it', () => {
+    const t = new Table({ text: vectorFromArray(['a', null, 'bc'], new Utf8()) });
+    const bytes = tableToIPC(t, 'stream');
+    t.schema.metadata.set('note', 'x'.repeat(70_000));
+    const withMeta = tableToIPC(t, 'stream');
+    for (const b of [withMeta, withMeta, bytes]) {
+      const read = readIpcStream(b) as WireBatch;
+      expect(read.columns[0].type === 'utf8' && utf8Values(read.columns[0])).toEqual(['a', null, 'bc']);
+    }
+    expect(withMeta.byteLength).toBeGreaterThan(70_000);
   });
 
   test('returns undefined for empty bytes, the IPC file format and a schema-only stream', () => {
@@ -609,6 +661,24 @@ describe('call codec ↔ server body reader', () => {
         expect(viaArrow.values.map((v) => (v === null ? null : Array.from(v)))).toEqual(out.values.map((v) => (v === null ? null : Array.from(v))));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test('all-ok vector answers of different sizes and widths, in turn, each read back exactly (the columns they share are kept per shape)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 8 }), (shapes) => {
+        for (const [rows, dim] of [...shapes, ...shapes]) {
+          const results = new CallResults(rows);
+          for (let i = 0; i < rows; i++) results.setOk(i, Float32Array.from({ length: dim }, (_, d) => i * 10 + d));
+          const bytes = resultIpc(results, 'float32[]');
+          const out = decodeCallResult<Float32Array>(decodeCallAnswer(bytes), rows, 'test');
+          expect(out.errors).toBeUndefined();
+          expect(out.values.map((v) => Array.from(v as Float32Array))).toEqual(Array.from({ length: rows }, (_, i) => Array.from({ length: dim }, (_, d) => i * 10 + d)));
+          const t = tableFromIPC(bytes);
+          expect([t.getChild('status')?.toArray(), t.getChild('error_code')?.nullCount]).toEqual([Array.from({ length: rows }, () => 'ok'), rows]);
+        }
+      }),
+      { numRuns: 50 },
     );
   });
 
