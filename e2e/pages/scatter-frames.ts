@@ -5,7 +5,7 @@
 import createScatterplot from 'regl-scatterplot';
 import { SCATTER_OPTIONS } from '../../src/app/features/results/scatter-options';
 import { plotRenderer, type FrameStats } from '../../src/app/features/results/scatter-renderer';
-import type { GestureFrameOptions } from '../../src/app/features/results/gesture-frames';
+import { snapshotTransform, type GestureFrameOptions } from '../../src/app/features/results/gesture-frames';
 import { mulberry32 } from '../../src/core/prng';
 
 /** Which renderer: the app's (adaptive), the same drawing every frame for real, or the library's default. */
@@ -34,8 +34,13 @@ declare global {
     cameraFrames?: (k: number) => Promise<GestureFrames>;
     /** `k` short gestures that end on a snapshot, each followed by its settle's real frame (null on a renderer with no snapshots). */
     settleFrames?: (k: number) => Promise<Settle[] | null>;
-    /** Snapshot fidelity: share of pixels that differ between a snapshot and the real frame at the same camera, and for the stale frame. */
-    snapshotFidelity?: () => Promise<{ snapshot: number; stale: number; kind: string }>;
+    /**
+     * Snapshot fidelity for a camera change to view `to`: the share of pixels that differ between
+     * the snapshot and the real frame at that camera, and between the stale frame and the real one.
+     */
+    snapshotFidelity?: (to: number[]) => Promise<{ snapshot: number; stale: number; kind: string }>;
+    /** A camera change drawn as a snapshot, then a selection: whether the selection's frame was real. */
+    selectAfterSnapshot?: () => Promise<{ snapshot: boolean; selectDrawnReal: boolean; msAfter: number }>;
     frameStats?: () => FrameStats | null;
   }
 }
@@ -121,31 +126,54 @@ window.scatterFrames = async (n, which, options = {}, policy = {}) => {
     }
     return out;
   };
-  window.snapshotFidelity = async () => {
+  window.snapshotFidelity = async (to) => {
     const ctx = canvas.getContext('2d')!;
     const pixels = () => ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-    // A real frame at camera A, then camera B (zoomed 1.4× and moved: a frame the gesture would show).
-    // (directly, or the settle's real frame if that camera change was drawn as a snapshot)
+    // A real frame at camera A (directly, or the settle's real frame if that camera change was
+    // drawn as a snapshot), then camera `to`: a frame a gesture would show.
+    const from = view(0.9, 0.05, 0);
     const before = stats?.full ?? 0;
-    await change(view(0.9, 0.05, 0));
+    await change(from);
     await realFrameAfter(before);
     const stale = pixels();
     const snapshots = stats?.snapshot ?? 0;
-    await change(view(1.4, 0.15, -0.1));
+    await change(to);
     const kind = (stats?.snapshot ?? 0) > snapshots ? 'snapshot' : 'full';
     const moved = pixels();
     const count = stats?.full ?? 0;
     if (kind === 'snapshot') await realFrameAfter(count);
     const real = pixels();
-    // A pixel differs when any channel is off by more than 48 (of 255): a point missing or misplaced.
-    const differ = (a: Uint8ClampedArray, b: Uint8ClampedArray) => {
-      let d = 0;
-      for (let i = 0; i < a.length; i += 4) {
-        if (Math.abs(a[i] - b[i]) > 48 || Math.abs(a[i + 1] - b[i + 1]) > 48 || Math.abs(a[i + 2] - b[i + 2]) > 48 || Math.abs(a[i + 3] - b[i + 3]) > 48) d++;
+    // Compared where the moved bitmap covers the plot (a pan or zoom-out leaves a border the old
+    // frame has nothing for). A pixel differs when any channel is off by more than 48 (of 255).
+    const [W, H] = [canvas.width, canvas.height];
+    const [a, b, c, d, e, f] = snapshotTransform(to, from, W, H)!; // new pixel → old pixel
+    let covered = 0;
+    let offSnapshot = 0;
+    let offStale = 0;
+    const differ = (p: Uint8ClampedArray, q: Uint8ClampedArray, i: number) => [0, 1, 2, 3].some((k) => Math.abs(p[i + k] - q[i + k]) > 48);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const ox = a * (x + 0.5) + c * (y + 0.5) + e;
+        const oy = b * (x + 0.5) + d * (y + 0.5) + f;
+        if (ox < 1 || oy < 1 || ox > W - 1 || oy > H - 1) continue;
+        covered++;
+        const i = 4 * (y * W + x);
+        if (differ(moved, real, i)) offSnapshot++;
+        if (differ(stale, real, i)) offStale++;
       }
-      return d / (a.length / 4);
-    };
-    return { snapshot: differ(moved, real), stale: differ(stale, real), kind };
+    }
+    return { snapshot: offSnapshot / covered, stale: offStale / covered, kind };
+  };
+  window.selectAfterSnapshot = async () => {
+    const snapshots = stats?.snapshot ?? 0;
+    await change(view(1.1, -0.05, 0.05));
+    const snapshot = (stats?.snapshot ?? 0) > snapshots;
+    const full = stats?.full ?? 0;
+    const t0 = performance.now();
+    const drawn = new Promise<void>((r) => sp.subscribe('draw', () => r(), 1));
+    sp.select([0, 1, 2, 3, 4]);
+    await drawn;
+    return { snapshot, selectDrawnReal: (stats?.full ?? 0) > full, msAfter: performance.now() - t0 };
   };
   const gl = document.createElement('canvas').getContext('webgl');
   const info = gl?.getExtension('WEBGL_debug_renderer_info');
