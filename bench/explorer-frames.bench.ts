@@ -32,7 +32,7 @@ interface Result {
   /** Real wheel + drag input: rAF intervals while it plays, and the scatter's frames. */
   input: { median: number; mean: number; p95: number; frames: number; draws: number; full: number | null; snapshot: number | null };
   /** Programmatic gesture, one camera change per drawn frame: time from each change to its frame. */
-  gesture: { median: number; mean: number; p95: number; frames: number; snapshots: number; fullMedian: number | null; snapshotMedian: number | null };
+  gesture: { median: number; mean: number; p95: number; frames: number; snapshots: number; fullMedian: number | null; snapshotMedian: number | null; ms: number[] };
   /** The real frame after a gesture (median of SETTLES): from the last camera change until it is finished, and its own cost. */
   settle: { latencyMs: number; costMs: number } | null;
   /** Pixels that differ from the real frame at the same camera: a snapshot's and the stale frame's share. */
@@ -104,6 +104,7 @@ async function measure(url: string, backend: GlBackend, which: Which, n: number)
         snapshots: g.kinds.filter((k) => k === 'snapshot').length,
         fullMedian: medianOrNull(g.ms.filter((_, i) => g.kinds[i] === 'full')),
         snapshotMedian: medianOrNull(g.ms.filter((_, i) => g.kinds[i] === 'snapshot')),
+        ms: g.ms,
       },
       settle,
       fidelity,
@@ -115,14 +116,18 @@ async function measure(url: string, backend: GlBackend, which: Which, n: number)
 
 const ms = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(1));
 
-/** Same-run ratios: the app's adaptive renderer's gesture frame against every-frame-real on the same backend. */
+/** Same-run ratios: the app's adaptive renderer's gesture frames against every-frame-real on the same backend (all rounds pooled). */
 function sameRunRatios(results: Result[]): string[] {
   const out: string[] = [];
   for (const backend of new Set(results.map((r) => r.backend))) {
-    const med = (which: Which) => medianOrNull(results.filter((r) => r.backend === backend && r.renderer === which).map((r) => r.gesture.median));
-    const [a, p, d] = [med('adaptive'), med('plot'), med('library-default')];
-    if (a === null || p === null) continue;
-    out.push('', `${backend}: gesture frame median, adaptive ${ms(a)} ms (${(1000 / a).toFixed(0)} fps) vs every frame real ${ms(p)} ms (${(1000 / p).toFixed(0)} fps): ${(p / a).toFixed(1)}× shorter${d === null ? '' : `; library default ${ms(d)} ms`}`);
+    const pooled = (which: Which) => results.filter((r) => r.backend === backend && r.renderer === which).flatMap((r) => r.gesture.ms);
+    const [a, p, d] = (['adaptive', 'plot', 'library-default'] as const).map(pooled);
+    if (!a.length || !p.length) continue;
+    const [am, pm] = [medianOrNull(a)!, medianOrNull(p)!];
+    out.push(
+      '',
+      `${backend}, gesture frames of all rounds: adaptive median ${ms(am)} ms (${(1000 / am).toFixed(0)} fps), mean ${ms(mean(a))} ms; every frame real median ${ms(pm)} ms (${(1000 / pm).toFixed(0)} fps), mean ${ms(mean(p))} ms — ${(pm / am).toFixed(1)}× shorter (median), ${(mean(p) / mean(a)).toFixed(1)}× (mean)${d.length ? `; library default median ${ms(medianOrNull(d))} ms` : ''}`,
+    );
   }
   return out;
 }
@@ -165,11 +170,13 @@ export async function main(args: string[]): Promise<void> {
     '',
     `gesture: ${GESTURE_STEPS} programmatic pan/zoom steps, one per drawn frame, time from each camera change to its frame (adaptive: real frames and transformed snapshots); settle (adaptive, median of ${SETTLES} short gestures): from the last camera change until the real frame that shows it is finished (a 1-pixel read waits for the GL), and that frame's own cost; input: rAF intervals during real wheel + drag events; snapshot off: after a 1.4× zoom, pixels (any channel > 48/255) of the snapshot that differ from the real frame at the same camera, against the stale frame's`,
     '',
+    `GL renderers: ${[...new Set(results.map((r) => `${r.backend} = ${r.glRenderer}`))].join('; ')}`,
+    '',
     '| GL backend | renderer | gesture median ms | gesture mean ms | gesture p95 ms | snapshots | real frame in gesture, median ms | snapshot frame, median ms | settle latency ms | settle real frame ms | input rAF median ms | input rAF mean ms | snapshot off (stale) |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...results.map(
       (r) =>
-        `| ${r.backend} (${r.glRenderer}) | ${r.renderer} | ${ms(r.gesture.median)} | ${ms(r.gesture.mean)} | ${ms(r.gesture.p95)} | ${r.gesture.snapshots}/${r.gesture.frames} | ${ms(r.gesture.fullMedian)} | ${ms(r.gesture.snapshotMedian)} | ${ms(r.settle?.latencyMs)} | ${ms(r.settle?.costMs)} | ${ms(r.input.median)} | ${ms(r.input.mean)} | ${r.fidelity ? `${(100 * r.fidelity.snapshot).toFixed(2)}% (${(100 * r.fidelity.stale).toFixed(2)}%)` : '–'} |`,
+        `| ${r.backend} | ${r.renderer} | ${ms(r.gesture.median)} | ${ms(r.gesture.mean)} | ${ms(r.gesture.p95)} | ${r.gesture.snapshots}/${r.gesture.frames} | ${ms(r.gesture.fullMedian)} | ${ms(r.gesture.snapshotMedian)} | ${ms(r.settle?.latencyMs)} | ${ms(r.settle?.costMs)} | ${ms(r.input.median)} | ${ms(r.input.mean)} | ${r.fidelity ? `${(100 * r.fidelity.snapshot).toFixed(2)}% (${(100 * r.fidelity.stale).toFixed(2)}%)` : '–'} |`,
     ),
     ...sameRunRatios(results),
   ];
