@@ -5,7 +5,7 @@
 // the budget, camera-only frames are transformed snapshots; the points are drawn for real once the
 // camera has been still for `settleMs`, every `sharpenMs` (or more, so real frames stay a small
 // share) during a long gesture, and at once for anything that is not the camera (data, colour,
-// selection, hover). Pure logic, no DOM: scatter-renderer.ts applies it.
+// selection; a hover with a still camera). Pure logic, no DOM: scatter-renderer.ts applies it.
 
 /** The policy's constants (ms). A real frame's cost is from its start until the GL has drawn it (scatter-renderer.ts). */
 export const GESTURE_FRAMES = {
@@ -33,7 +33,7 @@ export class GestureFramePolicy {
 
   constructor(private readonly o: GestureFrameOptions = GESTURE_FRAMES) {}
 
-  /** The next frame must draw for real (a data, colour, selection or hover change; the camera settled). */
+  /** The next frame must draw for real (a data, colour or selection change; the camera settled). */
   invalidate(): void {
     this.dirty = true;
   }

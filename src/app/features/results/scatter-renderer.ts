@@ -34,7 +34,7 @@ export interface PlotRenderer {
   renderer: Renderer;
   /** Sizes the renderer to the plot's canvas (call on every resize). */
   fit(target: HTMLCanvasElement): void;
-  /** Connects the scatterplot drawn with `renderer`: its camera, redraws on settle, hover/selection changes. */
+  /** Connects the scatterplot drawn with `renderer`: its camera, redraws on settle, selection changes. */
   attach(sp: Scatterplot): void;
   /** The next frame draws for real: data, colours or the selection changed. */
   invalidate(): void;
@@ -121,8 +121,11 @@ export function plotRenderer({ adaptive = true, policy: options }: { adaptive?: 
     },
     attach(plot) {
       sp = plot;
-      // Hover and selection are drawn by the points' shader: a frame that shows them must be real.
-      for (const event of ['pointOver', 'pointOut', 'select', 'deselect', 'lassoStart', 'lassoExtend', 'lassoEnd'] as const) {
+      // A selection or lasso is drawn by the points' shader: a frame that shows it must be real.
+      // Hover is not in the list: during a drag regl-scatterplot re-picks the point under the
+      // pointer on every move, which would make every drag frame real. A hover with a still camera
+      // is real anyway (the camera has not moved); one during a gesture is shown by the settle.
+      for (const event of ['select', 'deselect', 'lassoStart', 'lassoExtend', 'lassoEnd'] as const) {
         plot.subscribe(event, () => policy.invalidate());
       }
     },
