@@ -1,11 +1,11 @@
 // `npm run bench -- explorer-frames [points]`: frame time of the explorer's scatter during
-// pan/zoom for each software GL backend Chromium can use here, three renderers alternating in the
-// same run: the app's (plot-sized, no multisampling, ADAPTIVE: transformed snapshots during a
+// pan/zoom on a software GL backend (SwiftShader unless BENCH_GL names others), three renderers
+// alternating in the same run: the app's (plot-sized, no multisampling, ADAPTIVE: transformed snapshots during a
 // gesture when real frames are slow, a real frame on settle), the same drawing every frame for
 // real, and regl-scatterplot's default (window-sized, 4× MSAA). Prints gesture frame time, the
 // settle redraw's latency and cost, rAF intervals under real wheel/drag input, and how far a
 // snapshot's pixels are from the real frame. Default 100,000 points; BENCH_GL=swiftshader,llvmpipe
-// picks backends, BENCH_ROUNDS rounds, BENCH_INPUT_S the input time cap.
+// picks backends, BENCH_ROUNDS rounds (2), BENCH_INPUT_S the input time cap.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -136,7 +136,8 @@ export async function main(args: string[]): Promise<void> {
   const n = Number(args[0] ?? 100_000);
   if (!Number.isInteger(n) || n < 1 || n > 5_000_000) throw new Error(`points must be an integer 1–5,000,000, got ${args[0]}`);
   const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
-  const backends = (process.env.BENCH_GL?.split(',') ?? Object.keys(GL_BACKENDS)) as GlBackend[];
+  // SwiftShader unless asked: llvmpipe takes ~1 s a frame (docs/app.md), lavapipe does not start here.
+  const backends = (process.env.BENCH_GL?.split(',') ?? ['swiftshader']) as GlBackend[];
   for (const b of backends) if (!(b in GL_BACKENDS)) throw new Error(`BENCH_GL: ${b} is not one of ${Object.keys(GL_BACKENDS).join(', ')}`);
   const dist = await buildPages();
   const server = await serveStatic({ '/': dist });
