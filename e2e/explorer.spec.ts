@@ -139,7 +139,7 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
       const c = document.querySelector<HTMLCanvasElement>('[data-testid="explorer-canvas"]')!;
       const w = window as unknown as { __gesture?: string };
       const snap0 = Number(c.dataset.snapshotFrames);
-      // The zoom's first frame may be real (the last real frame is old); the first snapshot is
+      // The zoom's first frame may be real (before any real frame was timed); the first snapshot is
       // captured, the zoom stops there, and the next real frame is the settle's.
       let fullAtCapture = Infinity;
       let lastSnapshotAt = 0;

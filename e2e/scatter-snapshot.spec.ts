@@ -55,6 +55,7 @@ test('the camera settling brings a real frame; a selection is drawn for real at 
   expect(settles).not.toBeNull();
   for (const s of settles!) expect(s.latencyMs).toBeGreaterThanOrEqual(SETTLE_MS);
   const sel = (await page.evaluate('window.selectAfterSnapshot()')) as { snapshot: boolean; selectDrawnReal: boolean; msAfter: number };
+  console.log(`a selection right after a snapshot frame: drawn ${sel.selectDrawnReal ? "for real" : "as a snapshot"}, ${sel.msAfter.toFixed(0)} ms later`);
   expect(sel.snapshot).toBe(true);
   expect(sel.selectDrawnReal).toBe(true);
   expect(sel.msAfter).toBeLessThan(SETTLE_MS);

@@ -69,7 +69,7 @@ describe('snapshotTransform', () => {
 describe('GestureFramePolicy', () => {
   const slow = () => {
     const p = new GestureFramePolicy();
-    p.drewFull(0);
+    p.drewFull();
     for (let i = 0; i < 3; i++) p.measuredFull(60);
     return p;
   };
@@ -77,7 +77,7 @@ describe('GestureFramePolicy', () => {
   it('draws every frame for real while real frames are within budget (a GPU)', () => {
     const p = new GestureFramePolicy();
     expect(p.choose(0, true)).toBe('full'); // nothing drawn yet
-    p.drewFull(0);
+    p.drewFull();
     for (let i = 0; i < 3; i++) p.measuredFull(3);
     expect(p.slow()).toBe(false);
     expect(p.choose(16, true)).toBe('full');
@@ -95,17 +95,24 @@ describe('GestureFramePolicy', () => {
     expect(p.choose(16, false)).toBe('full');
     p.invalidate();
     expect(p.choose(16, true)).toBe('full');
-    p.drewFull(16);
+    p.drewFull();
     expect(p.choose(32, true)).toBe('snapshot');
   });
 
   it('sharpens during a long gesture, no more often than real frames take a quarter of the time', () => {
     const p = slow();
-    expect(p.choose(GESTURE_FRAMES.sharpenMs - 1, true)).toBe('snapshot');
-    expect(p.choose(GESTURE_FRAMES.sharpenMs, true)).toBe('full');
+    // A gesture starting long after the last real frame: its first frame is a snapshot.
+    expect(p.choose(10_000, true)).toBe('snapshot');
+    expect(p.choose(10_000 + GESTURE_FRAMES.sharpenMs - 1, true)).toBe('snapshot');
+    expect(p.choose(10_000 + GESTURE_FRAMES.sharpenMs, true)).toBe('full');
+    p.drewFull();
+    // The clock restarts at the next snapshot after that real frame.
+    expect(p.choose(10_400, true)).toBe('snapshot');
+    expect(p.choose(10_400 + GESTURE_FRAMES.sharpenMs - 1, true)).toBe('snapshot');
     const slower = new GestureFramePolicy();
-    slower.drewFull(0);
+    slower.drewFull();
     for (let i = 0; i < 3; i++) slower.measuredFull(200);
+    expect(slower.choose(0, true)).toBe('snapshot');
     expect(slower.choose(799, true)).toBe('snapshot');
     expect(slower.choose(800, true)).toBe('full');
   });

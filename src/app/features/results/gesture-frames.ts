@@ -29,7 +29,8 @@ export class GestureFramePolicy {
   private readonly costs: number[] = [];
   /** Something other than the camera changed since the last real frame (or nothing was drawn yet). */
   private dirty = true;
-  private lastFullAt = -Infinity;
+  /** When the snapshots since the last real frame began (null: the last frame was real). */
+  private snapshotsSince: number | null = null;
 
   constructor(private readonly o: GestureFrameOptions = GESTURE_FRAMES) {}
 
@@ -38,17 +39,22 @@ export class GestureFramePolicy {
     this.dirty = true;
   }
 
-  /** The frame to draw at `now`; `moved`: the camera differs from the last real frame's. */
+  /**
+   * The frame to draw at `now`; `moved`: the camera differs from the last real frame's. A gesture's
+   * first frame is a snapshot too (the last real frame is the settled view it starts from); the
+   * sharpening clock runs from the first snapshot since the last real frame.
+   */
   choose(now: number, moved: boolean): FrameKind {
     if (this.dirty || !moved || !this.slow()) return 'full';
     const every = Math.max(this.o.sharpenMs, this.cost() / this.o.sharpenShare);
-    return now - this.lastFullAt >= every ? 'full' : 'snapshot';
+    this.snapshotsSince ??= now;
+    return now - this.snapshotsSince >= every ? 'full' : 'snapshot';
   }
 
-  /** A real frame was drawn at `now`. */
-  drewFull(now: number): void {
+  /** A real frame was drawn. */
+  drewFull(): void {
     this.dirty = false;
-    this.lastFullAt = now;
+    this.snapshotsSince = null;
   }
 
   /** What a real frame cost (ms). */

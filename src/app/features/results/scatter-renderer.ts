@@ -34,9 +34,9 @@ export interface PlotRenderer {
   renderer: Renderer;
   /** Sizes the renderer to the plot's canvas (call on every resize). */
   fit(target: HTMLCanvasElement): void;
-  /** Connects the scatterplot drawn with `renderer`: its camera, redraws on settle, selection changes. */
+  /** Connects the scatterplot drawn with `renderer`: its camera, points and selection, and its redraw for the settle. */
   attach(sp: Scatterplot): void;
-  /** The next frame draws for real: data, colours or the selection changed. */
+  /** The next frame draws for real: data, colours or the selection are about to change. */
   invalidate(): void;
   readonly stats: FrameStats;
 }
@@ -65,13 +65,22 @@ export function plotRenderer({ adaptive = true, policy: options }: { adaptive?: 
   const pixel = new Uint8Array(4);
   const finish = () => gl?.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
 
+  // The points and selection of the frame on the renderer's canvas. regl-scatterplot announces a
+  // selection with an event that arrives after the next frame (its events are async), so a frame
+  // compares them itself: a snapshot must never show an old selection or old points.
+  let shownPoints: unknown = null;
+  let shownSelection: number[] = [];
+  const sceneChanged = (plot: Scatterplot) => plot.get('points') !== shownPoints || !sameIndices(plot.get('selectedPoints'), shownSelection);
+
   const realRender = renderer.render;
   renderer.render = (draw, target) => {
     const start = performance.now();
-    const view = sp && !sp.get('isDestroyed') ? Array.from(sp.get('cameraView')) : null;
+    const plot = sp && !sp.get('isDestroyed') ? sp : null;
+    const view = plot ? Array.from(plot.get('cameraView')) : null;
     const sameSize = canvas.width === target.width && canvas.height === target.height;
     const moved = view !== null && shownView !== null && viewsDiffer(view, shownView);
-    const m = adaptive && sameSize && view && shownView && policy.choose(start, moved) === 'snapshot' ? snapshotTransform(shownView, view, target.width, target.height) : null;
+    const snapshot = adaptive && plot && sameSize && view && shownView && policy.choose(start, moved) === 'snapshot' && !sceneChanged(plot);
+    const m = snapshot ? snapshotTransform(shownView!, view!, target.width, target.height) : null;
     const ctx = m ? target.getContext('2d') : null;
     clearTimeout(settle);
     if (m && ctx) {
@@ -88,8 +97,10 @@ export function plotRenderer({ adaptive = true, policy: options }: { adaptive?: 
       }, o.settleMs);
     } else {
       realRender(draw, target);
-      policy.drewFull(start);
+      policy.drewFull();
       shownView = view;
+      shownPoints = plot?.get('points') ?? null;
+      shownSelection = plot?.get('selectedPoints') ?? [];
       stats.full++;
       stats.lastFullAt = start;
       if (moved && adaptive) {
@@ -121,14 +132,13 @@ export function plotRenderer({ adaptive = true, policy: options }: { adaptive?: 
     },
     attach(plot) {
       sp = plot;
-      // A selection or lasso is drawn by the points' shader: a frame that shows it must be real.
-      // Hover is not in the list: during a drag regl-scatterplot re-picks the point under the
-      // pointer on every move, which would make every drag frame real. A hover with a still camera
-      // is real anyway (the camera has not moved); one during a gesture is shown by the settle.
-      for (const event of ['select', 'deselect', 'lassoStart', 'lassoExtend', 'lassoEnd'] as const) {
-        plot.subscribe(event, () => policy.invalidate());
-      }
     },
     invalidate: () => policy.invalidate(),
   };
+}
+
+function sameIndices(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
