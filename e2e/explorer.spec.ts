@@ -139,13 +139,13 @@ test(`explorer with ${ROWS.toLocaleString('en-US')} points: progressive UMAP, We
       const c = document.querySelector<HTMLCanvasElement>('[data-testid="explorer-canvas"]')!;
       const w = window as unknown as { __gesture?: string };
       const snap0 = Number(c.dataset.snapshotFrames);
-      // The zoom's first frame may be real (before any real frame was timed); the first snapshot is
-      // captured, the zoom stops there, and the next real frame is the settle's.
+      // The zoom's fourth snapshot frame is captured (a few wheel steps from the last real frame, so
+      // the scaling shows), the zoom stops there, and the next real frame is the settle's.
       let fullAtCapture = Infinity;
       let lastSnapshotAt = 0;
       return new Promise<{ settleMs: number; png: string }>((resolve) => {
         const watch = new MutationObserver(() => {
-          if (!w.__gesture && Number(c.dataset.snapshotFrames) > snap0) {
+          if (!w.__gesture && Number(c.dataset.snapshotFrames) > snap0 + 3) {
             lastSnapshotAt = performance.now();
             fullAtCapture = Number(c.dataset.fullFrames);
             w.__gesture = c.toDataURL('image/png');

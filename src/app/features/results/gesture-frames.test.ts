@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GESTURE_FRAMES, GestureFramePolicy, snapshotTransform, viewsDiffer } from './gesture-frames';
+import { GESTURE_FRAMES, GestureFramePolicy, snapshotStaleness, snapshotTransform, viewsDiffer } from './gesture-frames';
 
 /** regl-scatterplot's getScreenPosition: data point → clip (projection · view · model) → pixels. */
 function screen(view: number[], [x, y]: [number, number], width: number, height: number, dataAspect = 1): [number, number] {
@@ -59,6 +59,17 @@ describe('snapshotTransform', () => {
     expect(snapshotTransform(scaleMove(1, 0, 0), scaleMove(Number.NaN, 0, 0), W, H)).toBeNull();
   });
 
+  it('snapshotStaleness: 0 for the real frame, the scale change for a zoom, the uncovered share for a pan', () => {
+    expect(snapshotStaleness([1, 0, 0, 1, 0, 0], W, H)).toBe(0);
+    expect(snapshotStaleness([1, 0, 0, 1, 0.1 * W, 0], W, H)).toBeCloseTo(0.1, 9);
+    expect(snapshotStaleness([1, 0, 0, 1, -0.1 * W, 0.5 * H], W, H)).toBeCloseTo(1 - 0.9 * 0.5, 9);
+    // a 1.25× zoom about the centre covers the plot; the points are 25 % bigger
+    expect(snapshotStaleness(snapshotTransform(scaleMove(1, 0, 0), scaleMove(1.25, 0, 0), W, H)!, W, H)).toBeCloseTo(0.25, 6);
+    // a 0.5× zoom out leaves three quarters of the plot empty
+    expect(snapshotStaleness(snapshotTransform(scaleMove(1, 0, 0), scaleMove(0.5, 0, 0), W, H)!, W, H)).toBeCloseTo(0.75, 6);
+    expect(snapshotStaleness(snapshotTransform(rotated(1, 0, 0, 0), rotated(1, 0.3, 0, 0), W, H)!, W, H)).toBe(1);
+  });
+
   it('viewsDiffer compares scale, rotation and translation', () => {
     expect(viewsDiffer(scaleMove(1, 0, 0), scaleMove(1, 0, 0))).toBe(false);
     expect(viewsDiffer(scaleMove(1, 0, 0), scaleMove(1, 0, 1e-9))).toBe(true);
@@ -115,6 +126,13 @@ describe('GestureFramePolicy', () => {
     expect(slower.choose(0, true)).toBe('snapshot');
     expect(slower.choose(799, true)).toBe('snapshot');
     expect(slower.choose(800, true)).toBe('full');
+  });
+
+  it('does not sharpen a snapshot that is as good as a real frame (a short pan)', () => {
+    const p = slow();
+    expect(p.choose(0, true, 0.01)).toBe('snapshot');
+    expect(p.choose(5_000, true, 0.01)).toBe('snapshot');
+    expect(p.choose(5_000, true, 0.2)).toBe('full');
   });
 
   it('decides on the median of the last real frames, ignoring nonsense', () => {

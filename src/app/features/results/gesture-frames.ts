@@ -15,8 +15,10 @@ export const GESTURE_FRAMES = {
   settleMs: 120,
   /** During a long gesture, draw for real at least this often, so a zoom sharpens. */
   sharpenMs: 300,
-  /** …and not more often than real frames taking this share of the gesture's time. */
+  /** …and not more often than real frames taking this share of the gesture's time… */
   sharpenShare: 0.25,
+  /** …and only when the snapshot is this far from a real frame (see snapshotStaleness): a short pan needs none. */
+  sharpenStaleness: 0.05,
   /** Real frames whose cost decides "slow" (the median of the last ones). */
   costWindow: 3,
 } as const;
@@ -40,15 +42,16 @@ export class GestureFramePolicy {
   }
 
   /**
-   * The frame to draw at `now`; `moved`: the camera differs from the last real frame's. A gesture's
+   * The frame to draw at `now`; `moved`: the camera differs from the last real frame's; `staleness`:
+   * how far the snapshot would be from a real frame (snapshotStaleness). A gesture's
    * first frame is a snapshot too (the last real frame is the settled view it starts from); the
    * sharpening clock runs from the first snapshot since the last real frame.
    */
-  choose(now: number, moved: boolean): FrameKind {
+  choose(now: number, moved: boolean, staleness = Infinity): FrameKind {
     if (this.dirty || !moved || !this.slow()) return 'full';
     const every = Math.max(this.o.sharpenMs, this.cost() / this.o.sharpenShare);
     this.snapshotsSince ??= now;
-    return now - this.snapshotsSince >= every ? 'full' : 'snapshot';
+    return now - this.snapshotsSince >= every && staleness > this.o.sharpenStaleness ? 'full' : 'snapshot';
   }
 
   /** A real frame was drawn. */
@@ -107,6 +110,19 @@ export function snapshotTransform(from: View, to: View, width: number, height: n
   const [yx, yy] = at(0, 1);
   const m: Affine2d = [xx - ox, xy - oy, yx - ox, yy - oy, ox, oy];
   return m.every(Number.isFinite) ? m : null;
+}
+
+/**
+ * How far a snapshot moved by `m` is from a real frame: the larger of its change of scale (a
+ * zoom: the points drawn bigger or smaller) and the share of the plot it leaves uncovered (a pan or
+ * zoom-out: an empty border). 0 is the real frame; a rotation counts as 1.
+ */
+export function snapshotStaleness(m: Affine2d, width: number, height: number): number {
+  const [a, b, c, d, e, f] = m;
+  if (Math.abs(b) > 1e-9 || Math.abs(c) > 1e-9) return 1;
+  const overlap = (lo: number, hi: number, size: number) => Math.max(0, Math.min(hi, size) - Math.max(lo, 0)) / size;
+  const covered = overlap(Math.min(e, e + a * width), Math.max(e, e + a * width), width) * overlap(Math.min(f, f + d * height), Math.max(f, f + d * height), height);
+  return Math.max(Math.abs(Math.sqrt(Math.abs(a * d)) - 1), 1 - covered);
 }
 
 /** Whether two camera views differ (the 2-D part: scale, rotation, translation). */

@@ -13,7 +13,7 @@
 // long gesture. On a GPU that draws within budget every frame stays real.
 import type createScatterplot from 'regl-scatterplot';
 import { createRegl, createRenderer } from 'regl-scatterplot';
-import { GESTURE_FRAMES, GestureFramePolicy, snapshotTransform, viewsDiffer, type GestureFrameOptions } from './gesture-frames';
+import { GESTURE_FRAMES, GestureFramePolicy, snapshotStaleness, snapshotTransform, viewsDiffer, type GestureFrameOptions } from './gesture-frames';
 
 type Renderer = ReturnType<typeof createRenderer>;
 type Scatterplot = ReturnType<typeof createScatterplot>;
@@ -79,8 +79,9 @@ export function plotRenderer({ adaptive = true, policy: options }: { adaptive?: 
     const view = plot ? Array.from(plot.get('cameraView')) : null;
     const sameSize = canvas.width === target.width && canvas.height === target.height;
     const moved = view !== null && shownView !== null && viewsDiffer(view, shownView);
-    const snapshot = adaptive && plot && sameSize && view && shownView && policy.choose(start, moved) === 'snapshot' && !sceneChanged(plot);
-    const m = snapshot ? snapshotTransform(shownView!, view!, target.width, target.height) : null;
+    const moving = adaptive && plot && sameSize && view && shownView && moved ? snapshotTransform(shownView, view, target.width, target.height) : null;
+    const staleness = moving ? snapshotStaleness(moving, target.width, target.height) : Infinity;
+    const m = moving && policy.choose(start, moved, staleness) === 'snapshot' && !sceneChanged(plot!) ? moving : null;
     const ctx = m ? target.getContext('2d') : null;
     clearTimeout(settle);
     if (m && ctx) {
