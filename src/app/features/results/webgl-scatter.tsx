@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PlotPoints } from './use-projection';
 import type { PlotMode } from './explorer-store';
 import { NEUTRAL, SCATTER_OPTIONS } from './scatter-options';
-import { plotRenderer } from './scatter-renderer';
+import { plotRenderer, type PlotRenderer } from './scatter-renderer';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -46,6 +46,7 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
   const canvas = useRef<HTMLCanvasElement>(null);
   const [webgl] = useState(hasWebgl);
   const plot = useRef<Scatterplot | null>(null);
+  const ownRenderer = useRef<PlotRenderer | null>(null);
   const rowsRef = useRef<Int32Array | null>(null);
   const handlers = useRef({ onHover, onSelect, onDeselect });
   handlers.current = { onHover, onSelect, onDeselect };
@@ -54,11 +55,13 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
   useEffect(() => {
     const c = canvas.current;
     if (!c) return;
-    // A renderer of the plot's size with no multisampling (scatter-renderer.ts says why).
+    // A renderer of the plot's size with no multisampling, adaptive during gestures (scatter-renderer.ts says why).
     const own = plotRenderer();
     own.fit(c);
     const sp = createScatterplot({ canvas: c, width: 'auto', height: 'auto', ...SCATTER_OPTIONS, lassoOnLongPress: touchFirst(), renderer: own.renderer });
+    own.attach(sp);
     plot.current = sp;
+    ownRenderer.current = own;
     const resized = new ResizeObserver(() => {
       own.fit(c);
       sp.redraw();
@@ -66,8 +69,12 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     resized.observe(c);
     let draws = 0;
     sp.subscribe('draw', () => {
-      // Counted for the e2e frame-time measurement without a React render per frame.
+      // Counted for the e2e frame-time measurement without a React render per frame: all frames,
+      // and how many were real draws and transformed snapshots, with the last real frame's cost.
       c.dataset.draws = String(++draws);
+      c.dataset.fullFrames = String(own.stats.full);
+      c.dataset.snapshotFrames = String(own.stats.snapshot);
+      c.dataset.lastFullMs = String(Math.round(own.stats.fullMs.at(-1) ?? 0));
     });
     // One mouse/touch press: did it draw a lasso, has the lasso ended, which points did it select.
     // regl-scatterplot also treats the release as a click when it lands where the press began —
@@ -110,6 +117,7 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     sp.subscribe('deselect', () => handlers.current.onDeselect());
     return () => {
       plot.current = null;
+      ownRenderer.current = null;
       resized.disconnect();
       sp.destroy();
       own.renderer.destroy();
@@ -130,6 +138,8 @@ export function WebglScatter({ points, colours, selectedRows, mode, resetView, o
     const sp = plot.current;
     if (!sp || !points) return;
     const job = async () => {
+      // Points, colours or the selection change: the next frame is drawn for real, never a snapshot.
+      ownRenderer.current?.invalidate();
       // Decided when the job runs: a queued job may replace one that never ran.
       if (drawn.current.points !== points || drawn.current.colours !== colours) {
         const { x, y, rows } = points;
