@@ -3,6 +3,8 @@
 // from that other checkout (`--split`: tells the server's share of a difference from the client's)
 // — driven by the parent over IPC so the two sides take turns in one run. Only APIs both sides share are used (createServer's
 // functions, Remote.function(…).batchFunction / chunkedCall, Embedder + createNodeSession).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +18,8 @@ export interface Ask {
 export interface Answer {
   /** Per-chunk overhead samples (ms), or for throughput-25 one [queue rows/s, direct rows/s]. */
   samples: number[];
+  /** CPU µs this process (server, its worker threads and the client) spent on the ask. */
+  cpuUs: number;
 }
 
 const root = path.resolve(process.argv[2] ?? '.');
@@ -107,14 +111,39 @@ async function throughput(chunks: string[][]): Promise<number[]> {
   return [rows.length / ((performance.now() - t0) / 1000), direct];
 }
 
-process.on('message', (ask: Ask | 'close') => {
-  if (ask === 'close') {
+/** --cpu-prof: the main thread's profile over the measured rounds only (not start-up or warm-up). */
+let profiler: Session | undefined;
+async function profile(cmd: string): Promise<void> {
+  if (cmd === 'profile-start') {
+    profiler = new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 200 });
+    await profiler.post('Profiler.start');
+    return;
+  }
+  const { profile: p } = await profiler!.post('Profiler.stop');
+  writeFileSync(cmd.slice('profile-stop:'.length), JSON.stringify(p));
+  profiler!.disconnect();
+}
+
+process.on('message', (msg: Ask | string) => {
+  if (typeof msg === 'string' && msg.startsWith('profile-')) {
+    void profile(msg).then(() => process.send?.({ samples: [], cpuUs: 0 } satisfies Answer), (e: unknown) => process.send?.({ error: String(e) }));
+    return;
+  }
+  if (typeof msg === 'string') {
     void server.close().then(() => session.dispose()).then(() => process.exit(0));
     return;
   }
+  const ask = msg;
+  const c0 = process.cpuUsage();
   const run = ask.scenario === 'throughput-25' ? throughput(ask.chunks) : overhead(ask.scenario, ask.chunks);
   run.then(
-    (samples) => process.send?.({ samples } satisfies Answer),
+    (samples) => {
+      const c = process.cpuUsage(c0);
+      process.send?.({ samples, cpuUs: c.user + c.system } satisfies Answer);
+    },
     (e: unknown) => process.send?.({ error: String((e as Error)?.stack ?? e) }),
   );
 });

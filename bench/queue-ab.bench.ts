@@ -4,6 +4,7 @@
 // child process (bench/queue-ab-child.ts), the two sides taking turns every --block chunks (who goes
 // first alternating), so a burst of load on a shared machine hits both alike.
 //   npm run bench -- queue-ab [--base <commit>] [--rounds 8] [--chunks 16] [--block 2] [--split]
+//                             [--scenarios idle-40,…] [--cpu-prof <dir>]
 // --split adds a third side taking the same turns: this checkout's server driven by the base's
 // Remote client, so a difference splits into the server's share (split − base) and the client's
 // (head − split).
@@ -12,9 +13,13 @@
 // default model (embed-25) — overhead = sequential chunk latency through the Remote client minus
 // the handler time the worker reports — and throughput-25: rows/s through Remote.chunkedCall ÷ an
 // in-process onnxruntime loop over the same rows (each side's own ratio, the queue bench's target).
+// CPU: each side's process CPU (server, its worker threads and the client: process.cpuUsage) per
+// overhead chunk, paired block by block like the latencies. --cpu-prof <dir> also writes each side's
+// main-thread CPU profile of the measured rounds (<dir>/<side>.cpuprofile, 200 µs sampling) and
+// prints its busy time per chunk; with --scenarios idle-40 that is the issue's per-chunk number.
 // Writes bench/results/queue-ab.{json,md}.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { existsSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +56,7 @@ function baseTree(base: string): { dir: string; sha: string } {
 interface Side {
   name: string;
   child: ChildProcess;
-  ask(a: Ask): Promise<number[]>;
+  ask(a: Ask | string): Promise<Answer>;
 }
 
 async function startSide(name: string, root: string, modelDir: string, clientRoot = root): Promise<Side> {
@@ -60,12 +65,12 @@ async function startSide(name: string, root: string, modelDir: string, clientRoo
     child.once('message', (m) => (m === 'ready' ? resolve() : reject(new Error(`${name}: ${JSON.stringify(m)}`))));
     child.once('exit', (code) => reject(new Error(`${name} side exited with ${code} before it was ready`)));
   });
-  const ask = (a: Ask) =>
-    new Promise<number[]>((resolve, reject) => {
+  const ask = (a: Ask | string) =>
+    new Promise<Answer>((resolve, reject) => {
       child.once('message', (m) => {
         const r = m as Answer & { error?: string };
         if (r.error) reject(new Error(`${name}: ${r.error}`));
-        else resolve(r.samples);
+        else resolve(r);
       });
       child.send(a);
     });
@@ -73,6 +78,17 @@ async function startSide(name: string, root: string, modelDir: string, clientRoo
 }
 
 const f2 = (x: number) => Number(x.toFixed(2));
+
+/** A main-thread profile's busy time (every sample but idle), ms. */
+function busyMs(file: string): number {
+  const p = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Array<{ id: number; callFrame: { functionName: string } }>; samples: number[]; timeDeltas: number[] };
+  const idle = new Set(p.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  let us = 0;
+  p.samples.forEach((id, i) => {
+    if (!idle.has(id)) us += p.timeDeltas[i] ?? 0;
+  });
+  return us / 1000;
+}
 
 /**
  * --split: the third side's value (head server, base client) and, paired block by block (or round
@@ -88,6 +104,9 @@ export async function main(args: string[]): Promise<void> {
   const perRound = positive(args, 'chunks', 16);
   const block = positive(args, 'block', 2);
   const split = args.includes('--split');
+  const scenarios = arg(args, 'scenarios', SCENARIOS.join(',')).split(',') as Scenario[];
+  for (const sc of scenarios) if (!SCENARIOS.includes(sc)) throw new RangeError(`--scenarios: unknown scenario "${sc}" (${SCENARIOS.join(', ')})`);
+  const profDir = arg(args, 'cpu-prof', '');
   const { dir, sha } = baseTree(arg(args, 'base', '8965d0d'));
   const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src'], { cwd: repo, encoding: 'utf8' }).trim() !== '';
@@ -100,27 +119,43 @@ export async function main(args: string[]): Promise<void> {
   const sides = [await startSide('base', dir, modelDir), await startSide('head', repo, modelDir)];
   if (split) sides.push(await startSide('split', repo, modelDir, dir));
   const samples = new Map<string, number[][]>(); // `${scenario}/${side}` → samples per block (throughput: per round)
-  const push = (key: string, xs: number[]) => samples.set(key, [...(samples.get(key) ?? []), xs]);
+  const cpu = new Map<string, number[]>(); // `${scenario}/${side}` → process CPU ms per chunk, per block
+  const push = (key: string, a: Answer, n: number) => {
+    samples.set(key, [...(samples.get(key) ?? []), a.samples]);
+    cpu.set(key, [...(cpu.get(key) ?? []), a.cpuUs / 1000 / n]);
+  };
+  let measured = 0; // chunks each side ran in the measured rounds
   try {
-    for (const s of sides) for (const sc of SCENARIOS) await s.ask({ scenario: sc, chunks: chunks.slice(0, 4) }); // warm both
+    for (const s of sides) for (const sc of scenarios) await s.ask({ scenario: sc, chunks: chunks.slice(0, 4) }); // warm both
+    if (profDir) for (const s of sides) await s.ask('profile-start');
     let flip = false;
     for (let r = 0; r < rounds; r++) {
-      for (const sc of SCENARIOS) {
+      for (const sc of scenarios) {
         // Overhead: the sides take turns every `block` chunks (the first side alternating), so
         // load that drifts within seconds still hits both alike; throughput: one pass each.
         const step = sc === 'throughput-25' ? chunks.length : block;
         for (let i = 0; i < chunks.length; i += step) {
           flip = !flip;
-          for (const s of flip ? sides : [...sides].reverse()) push(`${sc}/${s.name}`, await s.ask({ scenario: sc, chunks: chunks.slice(i, i + step) }));
+          const part = chunks.slice(i, i + step);
+          for (const s of flip ? sides : [...sides].reverse()) push(`${sc}/${s.name}`, await s.ask({ scenario: sc, chunks: part }), part.length);
+          measured += part.length;
         }
       }
       console.log(`round ${r + 1}/${rounds} done, load avg ${os.loadavg()[0].toFixed(2)}`);
     }
+    if (profDir) {
+      mkdirSync(profDir, { recursive: true });
+      for (const s of sides) await s.ask(`profile-stop:${path.resolve(profDir, `${s.name}.cpuprofile`)}`);
+    }
   } finally {
     for (const s of sides) s.child.send('close');
   }
+  const perSide = Math.max(1, measured);
+  const profiles = profDir
+    ? sides.map((s) => ({ side: s.name, file: path.resolve(profDir, `${s.name}.cpuprofile`), mainThreadMsPerChunk: f2(busyMs(path.resolve(profDir, `${s.name}.cpuprofile`)) / perSide) }))
+    : [];
   const load1 = os.loadavg()[0];
-  const rows = SCENARIOS.map((sc) => {
+  const rows = scenarios.map((sc) => {
     const base = samples.get(`${sc}/base`) ?? [];
     const hd = samples.get(`${sc}/head`) ?? [];
     const sp = samples.get(`${sc}/split`) ?? [];
@@ -133,6 +168,9 @@ export async function main(args: string[]): Promise<void> {
     // Per block of `block` chunks: its median; Δ pairs each base block with the head block run next to it.
     const blockP50 = (xs: number[][]) => xs.map((x) => pct(x, 50));
     const [pb, ph] = [blockP50(base), blockP50(hd)];
+    // CPU per chunk: each side's median over blocks, Δ paired block by block like the latencies.
+    const [cb, ch, cs] = [cpu.get(`${sc}/base`) ?? [], cpu.get(`${sc}/head`) ?? [], cpu.get(`${sc}/split`) ?? []];
+    const cpuCols = { baseCpu: f2(pct(cb, 50)), headCpu: f2(pct(ch, 50)), cpuDiff: f2(pct(ch.map((x, i) => x - cb[i]), 50)), ...(cs.length ? { splitCpu: f2(pct(cs, 50)) } : {}) };
     const diffs = pb.map((b, i) => ph[i] - b);
     const ps = blockP50(sp);
     // The spread of each side: the range of its per-round medians.
@@ -148,11 +186,12 @@ export async function main(args: string[]): Promise<void> {
       diff: f2(pct(diffs, 50)),
       baseP99: f2(pct(base.flat(), 99)),
       headP99: f2(pct(hd.flat(), 99)),
+      ...cpuCols,
       ...splitOf(ps, pb, ph),
     };
   });
   console.table(rows);
-  const summary = { bench: 'queue-ab', date: new Date().toISOString(), head, headSrcModified: dirty, base: sha, split, rounds, chunksPerRound: perRound, block, machine: { cores: os.availableParallelism(), loadAvg1m: [f2(load0), f2(load1)], node: process.version }, rows };
+  const summary = { bench: 'queue-ab', date: new Date().toISOString(), head, headSrcModified: dirty, base: sha, split, rounds, chunksPerRound: perRound, block, machine: { cores: os.availableParallelism(), loadAvg1m: [f2(load0), f2(load1)], node: process.version }, rows, profiles };
   const md = [
     '# queue A/B (same run)',
     '',
@@ -160,17 +199,22 @@ export async function main(args: string[]): Promise<void> {
     '',
     `Overhead: sequential chunk latency through the Remote client (POST ?wait) minus the handler time the worker reports; p50 over all chunks, [range of the per-round p50s], Δ = median over adjacent block pairs of (head block p50 − base block p50), the sides taking turns every ${block} chunks. Throughput: Remote.chunkedCall (2 chunks per worker in flight) ÷ an in-process onnxruntime loop over the same rows, each side its own ratio (target ≥ 0.95).`,
     '',
-    `| scenario | ${sha} (base) [range] | ${head} (head) [range] | Δ head − base | p99 base / head |`,
-    '|---|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.scenario} (${r.unit}) | ${r.base} [${r.baseRange}] | ${r.head} [${r.headRange}] | ${r.diff} | ${Number.isNaN(r.baseP99) ? '' : `${r.baseP99} / ${r.headP99}`} |`),
+    `| scenario | ${sha} (base) [range] | ${head} (head) [range] | Δ head − base | p99 base / head | CPU ms/chunk base → head (Δ) |`,
+    '|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.scenario} (${r.unit}) | ${r.base} [${r.baseRange}] | ${r.head} [${r.headRange}] | ${r.diff} | ${Number.isNaN(r.baseP99) ? '' : `${r.baseP99} / ${r.headP99}`} | ${r.scenario === 'throughput-25' ? '' : `${r.baseCpu} → ${r.headCpu} (${r.cpuDiff})`} |`),
     '',
+    'CPU ms/chunk: the side\'s whole process (server, worker threads, client) per overhead chunk, median over blocks; Δ paired block by block.',
+    '',
+    ...(profiles.length
+      ? [`Main-thread CPU per chunk from --cpu-prof (busy samples of the measured rounds ÷ ${perSide} chunks, scenarios ${scenarios.join(', ')}): ${profiles.map((p) => `${p.side} ${p.mainThreadMsPerChunk} ms`).join(' · ')}.`, '']
+      : []),
     ...(split
       ? [
           `--split: a third side, this checkout's server driven by ${sha}'s Remote client, in the same turns; Δ paired block by block (throughput: round by round).`,
           '',
-          `| scenario | head server + base client | Δ server (split − base) | Δ client (head − split) |`,
-          '|---|---:|---:|---:|',
-          ...rows.map((r) => `| ${r.scenario} | ${r.split} | ${r.serverDiff} | ${r.clientDiff} |`),
+          `| scenario | head server + base client | Δ server (split − base) | Δ client (head − split) | CPU ms/chunk split |`,
+          '|---|---:|---:|---:|---:|',
+          ...rows.map((r) => `| ${r.scenario} | ${r.split} | ${r.serverDiff} | ${r.clientDiff} | ${'splitCpu' in r ? r.splitCpu : ''} |`),
           '',
         ]
       : []),

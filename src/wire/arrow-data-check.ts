@@ -8,7 +8,7 @@ import { Type, type Data, type FixedSizeList } from 'apache-arrow';
 type Offsets = Int32Array | BigInt64Array;
 
 /** Offsets of `length` entries from `start` that exist, never decrease, and end within `limit`. */
-function offsetsProblem(o: Offsets | undefined, start: number, length: number, limit: number, what: string): string | undefined {
+export function offsetsProblem(o: Offsets | undefined, start: number, length: number, limit: number, what: string): string | undefined {
   if (!o || o.length < start + length + 1) {
     return `claims ${length} ${what} but its offsets buffer holds ${o ? Math.max(0, o.length - start - 1) : 0}`;
   }

@@ -40,3 +40,10 @@ export function bytesAfterEnd(bytes: Uint8Array, next: number): number {
   for (let i = next; i < bytes.byteLength; i++) if (bytes[i] !== 0) return bytes.byteLength - next;
   return 0;
 }
+
+/** Whether two byte ranges hold the same bytes (cached schema metadata is found by its bytes). */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -4,13 +4,16 @@
 // streams; the server reads request bodies from anyone). Every vector of N entries needs at least
 // N × 4 bytes inside its message's metadata, so a length past that is impossible and the stream is
 // refused here with the reason.
+import { BodyCompression } from 'apache-arrow/fb/body-compression';
+import { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
 import { Field } from 'apache-arrow/fb/field';
+import { FieldNode } from 'apache-arrow/fb/field-node';
 import type { Message } from 'apache-arrow/fb/message';
 import { MessageHeader } from 'apache-arrow/fb/message-header';
 import { DictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
-import { bytesAfterEnd, readFrame } from './ipc-frame';
+import { bytesAfterEnd, readFrame, sameBytes } from './ipc-frame';
 import { EmbedbookError } from '../core/errors';
 
 const MAX_DEPTH = 64;
@@ -64,7 +67,7 @@ interface Tally {
  * per body byte could describe (no readable type stores less). apache-arrow sizes Vectors from
  * these numbers, and the server walks every row: a forged count must stop here.
  */
-function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: Tally | undefined): void {
+function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: Tally | undefined, out?: CheckedBatch): void {
   const nodes = b.nodesLength();
   const buffers = b.buffersLength();
   bound('a record batch\'s field nodes', nodes, metaLen, 16);
@@ -80,8 +83,13 @@ function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: 
     }
   }
   const maxLength = Math.max(rows, bodyLength * 8);
+  if (out) {
+    out.rows = rows;
+    out.compressed = b.compression(new BodyCompression()) !== null;
+  }
+  const node = new FieldNode();
   for (let i = 0; i < nodes; i++) {
-    const n = b.nodes(i);
+    const n = b.nodes(i, node);
     if (!n) continue;
     const length = Number(n.length());
     const nulls = Number(n.nullCount());
@@ -89,19 +97,68 @@ function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: 
       throw new Malformed(`field node ${i} claims ${length} values, more than a ${rows}-row batch with a ${bodyLength}-byte body can hold`);
     }
     if (!Number.isSafeInteger(nulls) || nulls < 0 || nulls > length) throw new Malformed(`field node ${i} claims ${nulls} nulls in ${length} values`);
+    out?.nodes.push(length, nulls);
   }
+  const region = new FbBuffer();
   for (let i = 0; i < buffers; i++) {
-    const buf = b.buffers(i);
+    const buf = b.buffers(i, region);
     if (!buf) continue;
     const offset = Number(buf.offset());
     const length = Number(buf.length());
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bodyLength) {
       throw new Malformed(`buffer ${i} (bytes ${offset}..${offset + length}) lies outside its message's ${bodyLength}-byte body`);
     }
+    out?.buffers.push(offset, length);
   }
 }
 
-function checkMessage(m: Message, metaLen: number, bodyLeft: number, tally: Tally | undefined): void {
+/**
+ * Schema metadata that passed the checks below, by its bytes: every call of a function sends (and
+ * every answer carries) the same schema, and its checks depend on those bytes alone, so its fields
+ * are walked once. Few entries, oldest dropped first; a lookup compares a few hundred bytes.
+ */
+const checkedSchemas: Uint8Array[] = [];
+const MAX_CHECKED_SCHEMAS = 16;
+
+function checkSchema(s: Schema, meta: Uint8Array): void {
+  for (const seen of checkedSchemas) if (sameBytes(seen, meta)) return;
+  const metaLen = meta.byteLength;
+  bound('the schema\'s custom metadata', s.customMetadataLength(), metaLen, 4);
+  bound('the schema\'s features', s.featuresLength(), metaLen, 8);
+  const n = s.fieldsLength();
+  bound('the schema\'s fields', n, metaLen, 4);
+  const budget: Budget = { fields: 0 };
+  for (let i = 0; i < n; i++) {
+    const f = s.fields(i);
+    if (f) checkField(f, metaLen, 1, budget);
+  }
+  if (checkedSchemas.length >= MAX_CHECKED_SCHEMAS) checkedSchemas.shift();
+  checkedSchemas.push(meta.slice());
+}
+
+/** A record batch's counts as the checks read them, for a reader that goes on to map its buffers. */
+export interface CheckedBatch {
+  rows: number;
+  /** (length, null count) of each field node, in order. */
+  nodes: number[];
+  /** (offset, length) of each buffer, in order, inside the message body. */
+  buffers: number[];
+  compressed: boolean;
+}
+
+/** One message of a stream that passed the checks: its metadata and body as the checks found them. */
+export interface CheckedMessage {
+  headerType: MessageHeader;
+  version: number;
+  meta: Uint8Array;
+  bodyStart: number;
+  bodyLength: number;
+  /** A record batch's counts (record batch messages only). */
+  batch?: CheckedBatch;
+}
+
+function checkMessage(m: Message, meta: Uint8Array, bodyLeft: number, tally: Tally | undefined, out?: CheckedMessage): void {
+  const metaLen = meta.byteLength;
   bound('the message\'s custom metadata', m.customMetadataLength(), metaLen, 4);
   const body = Number(m.bodyLength());
   if (!Number.isSafeInteger(body) || body < 0 || body > bodyLeft) {
@@ -110,21 +167,13 @@ function checkMessage(m: Message, metaLen: number, bodyLeft: number, tally: Tall
   switch (m.headerType()) {
     case MessageHeader.Schema: {
       const s = m.header(new Schema()) as Schema | null;
-      if (!s) return;
-      bound('the schema\'s custom metadata', s.customMetadataLength(), metaLen, 4);
-      bound('the schema\'s features', s.featuresLength(), metaLen, 8);
-      const n = s.fieldsLength();
-      bound('the schema\'s fields', n, metaLen, 4);
-      const budget: Budget = { fields: 0 };
-      for (let i = 0; i < n; i++) {
-        const f = s.fields(i);
-        if (f) checkField(f, metaLen, 1, budget);
-      }
+      if (s) checkSchema(s, meta);
       return;
     }
     case MessageHeader.RecordBatch: {
       const b = m.header(new RecordBatch()) as RecordBatch | null;
-      if (b) checkBatch(b, metaLen, body, tally);
+      if (out && b) out.batch = { rows: 0, nodes: [], buffers: [], compressed: false };
+      if (b) checkBatch(b, metaLen, body, tally, out?.batch);
       return;
     }
     case MessageHeader.DictionaryBatch: {
@@ -142,6 +191,14 @@ function checkMessage(m: Message, metaLen: number, bodyLeft: number, tally: Tall
  * `limits` adds the reader's own bounds (e.g. rows per call) to the structural ones.
  */
 export function ipcStreamProblem(bytes: Uint8Array, limits: IpcLimits = {}): string | undefined {
+  return checkIpcStream(bytes, limits, undefined);
+}
+
+/**
+ * ipcStreamProblem, handing each message as it was checked to `messages` (when given): a reader
+ * that maps the buffers itself takes the counts from here instead of decoding the metadata again.
+ */
+export function checkIpcStream(bytes: Uint8Array, limits: IpcLimits, messages: CheckedMessage[] | undefined): string | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const tally: Tally = { rows: 0, limits };
   let pos = 0;
@@ -153,8 +210,12 @@ export function ipcStreamProblem(bytes: Uint8Array, limits: IpcLimits = {}): str
         return extra ? `${extra} bytes follow the end-of-stream marker at byte ${pos} (send one stream per body)` : undefined;
       }
       if (f.kind === 'damaged') return f.why;
-      checkMessage(f.message, f.metaLength, bytes.byteLength - f.bodyStart, tally);
-      pos = f.bodyStart + Number(f.message.bodyLength());
+      const meta = bytes.subarray(f.bodyStart - f.metaLength, f.bodyStart);
+      const bodyLength = Number(f.message.bodyLength());
+      const out: CheckedMessage | undefined = messages && { headerType: f.message.headerType(), version: f.message.version(), meta, bodyStart: f.bodyStart, bodyLength };
+      checkMessage(f.message, meta, bytes.byteLength - f.bodyStart, tally, out);
+      if (out) messages?.push(out);
+      pos = f.bodyStart + bodyLength;
     }
   } catch (err) {
     return err instanceof Error ? err.message : String(err);

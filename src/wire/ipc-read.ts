@@ -1,107 +1,87 @@
 // Reads the Arrow IPC streams the queue's hot path exchanges — one record batch of utf8 and
 // list<float32|float64> columns — into WireColumns that are views of the received bytes.
-// apache-arrow decodes each message's flatbuffer metadata (Message.decode: the schema's fields and
-// types, the batch's nodes and buffer regions) and makes each column's Data (makeData); this file
-// only maps the batch's buffers onto those two column layouts, the step apache-arrow's
-// tableFromIPC does through its RecordBatchReader, visitors and Table, which cost several times
-// the whole decode for the queue's small per-call streams (bench/queue-ab.bench.ts). Anything
+// The stream check (ipc-guard) walks the messages once and hands over the batch's counts as it
+// checked them (row count, field nodes, buffer regions); the schema's fields are decoded by
+// apache-arrow (Message.decode) once per schema, since every call of a function sends the same
+// one; this file then maps the batch's buffers onto the two column layouts and checks every
+// column's buffers against the values they claim before a value is read (the same offset checks
+// as arrow-data-check). apache-arrow's tableFromIPC (RecordBatchReader, visitors, Data, Table) and
+// even its per-message Message.decode cost several times this for the queue's small per-call
+// streams, most of it on a cold path, once per call (bench/queue-ab.bench.ts --cpu-prof). Anything
 // else (more batches, other types, dictionaries, compression, damaged bytes) returns undefined and
 // the caller reads it as an apache-arrow Table, where the general checks word the error.
-//
-// Order matters: the stream's metadata is checked (ipc-guard) before anything is sized from it,
-// and every column's buffers are checked against the values they claim (arrow-data-check) before
-// a value is read.
-import { Message, MessageHeader, MetadataVersion, Precision, Type, makeData, type Data, type DataType, type Field, type Float, type List, type Schema, type Utf8 } from 'apache-arrow';
-import type { BufferRegion, FieldNode, RecordBatch as BatchHeader } from 'apache-arrow/ipc/metadata/message';
-import { columnDataProblem } from './arrow-data-check';
+import { Message, MessageHeader, MetadataVersion, Precision, Type, type DataType, type Float, type List, type Schema } from 'apache-arrow';
+import { offsetsProblem } from './arrow-data-check';
 import type { FloatListColumn, Utf8Column, WireBatch, WireColumn } from './columns';
-import { bytesAfterEnd, readFrame } from './ipc-frame';
-import { ipcStreamProblem } from './ipc-guard';
+import { sameBytes } from './ipc-frame';
+import { checkIpcStream, type CheckedBatch, type CheckedMessage } from './ipc-guard';
+
+/** How a schema's columns are read: each field's name and layout; undefined for a schema this reader leaves to apache-arrow. */
+type Plan = Array<{ name: string; kind: 'utf8' | 'f32' | 'f64' }> | undefined;
+
+function planOf(schema: Schema): Plan {
+  if (schema.fields.length === 0 || schema.dictionaries.size > 0) return undefined;
+  const plan: NonNullable<Plan> = [];
+  for (const field of schema.fields) {
+    const type: DataType = field.type;
+    if (type.typeId === Type.Utf8) {
+      plan.push({ name: field.name, kind: 'utf8' });
+      continue;
+    }
+    if (type.typeId !== Type.List || (type as List).children.length !== 1) return undefined;
+    const child = (type as List).children[0].type as DataType;
+    if (child.typeId !== Type.Float) return undefined;
+    const precision = (child as Float).precision;
+    if (precision !== Precision.SINGLE && precision !== Precision.DOUBLE) return undefined;
+    plan.push({ name: field.name, kind: precision === Precision.DOUBLE ? 'f64' : 'f32' });
+  }
+  return plan;
+}
 
 /**
- * Decoded schemas by their metadata bytes: every call of a function sends (and every answer
- * carries) the same schema message, so it is decoded once. Few entries, oldest dropped first;
- * a lookup compares a few hundred bytes, far less than decoding them.
+ * Plans by schema metadata bytes: the same schema message comes with every call of a function (and
+ * every answer), so it is decoded once. Few entries, oldest dropped first.
  */
-const schemaCache: Array<{ meta: Uint8Array; decoded: Decoded }> = [];
-const MAX_CACHED_SCHEMAS = 16;
+const plans: Array<{ meta: Uint8Array; plan: Plan }> = [];
+const MAX_PLANS = 16;
 
-/** A message's decoded metadata (apache-arrow's Message.header() decodes anew on every call). */
-interface Decoded {
-  message: Message;
-  header: unknown;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The decoded metadata; a schema message's from the cache when its bytes were seen before. */
-function decodeMessage(meta: Uint8Array): Decoded {
-  for (const entry of schemaCache) if (sameBytes(entry.meta, meta)) return entry.decoded;
+function schemaPlan(meta: Uint8Array): Plan {
+  for (const entry of plans) if (sameBytes(entry.meta, meta)) return entry.plan;
   const message = Message.decode(meta);
-  const decoded = { message, header: message.header() };
-  if (message.headerType === MessageHeader.Schema) {
-    if (schemaCache.length >= MAX_CACHED_SCHEMAS) schemaCache.shift();
-    schemaCache.push({ meta: meta.slice(), decoded });
-  }
-  return decoded;
+  const plan = message.isSchema() ? planOf(message.header()) : undefined;
+  if (plans.length >= MAX_PLANS) plans.shift();
+  plans.push({ meta: meta.slice(), plan });
+  return plan;
 }
 
-/** The stream's two messages' metadata and where the batch's body starts; undefined when not one schema + one batch. */
-function schemaAndBatch(bytes: Uint8Array): { schema: Schema; batch: BatchHeader; body: number; bodyLength: number } | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const decoded: Array<Decoded & { body: number }> = [];
-  let pos = 0;
-  for (;;) {
-    const f = readFrame(bytes, view, pos);
-    if (f.kind === 'damaged') return undefined;
-    if (f.kind === 'end') {
-      if (bytesAfterEnd(bytes, f.next) > 0) return undefined;
-      break;
-    }
-    // Exactly one schema and one batch: a second batch (or a dictionary) goes to the general reader.
-    if (decoded.length === 2) return undefined;
-    const d = decodeMessage(bytes.subarray(f.bodyStart - f.metaLength, f.bodyStart));
-    decoded.push({ ...d, body: f.bodyStart });
-    pos = f.bodyStart + d.message.bodyLength;
-  }
-  const [first, second] = decoded;
-  // Before V4 a batch used another buffer layout: leave such (old) streams to apache-arrow.
-  if (!first || !second || first.message.version < MetadataVersion.V4 || second.message.version < MetadataVersion.V4) return undefined;
-  if (first.message.headerType !== MessageHeader.Schema || second.message.headerType !== MessageHeader.RecordBatch) return undefined;
-  const schema = first.header as Schema;
-  const batch = second.header as BatchHeader;
-  if (schema.dictionaries.size > 0 || batch.compression !== null) return undefined;
-  return { schema, batch, body: second.body, bodyLength: second.message.bodyLength };
-}
-
-/** The next node and buffers of a batch, in Arrow's depth-first order. */
+/** The next node and buffers of a checked batch, in Arrow's depth-first order. */
 class BatchCursor {
   private node = 0;
   private buffer = 0;
   constructor(
     private readonly bytes: Uint8Array,
-    private readonly batch: BatchHeader,
+    private readonly batch: CheckedBatch,
     private readonly body: number,
-    private readonly bodyLength: number,
   ) {}
 
-  nextNode(): FieldNode | undefined {
-    return this.batch.nodes[this.node++];
+  /** The next field node's (length, null count); undefined when there is none. */
+  nextNode(): { length: number; nullCount: number } | undefined {
+    const i = 2 * this.node++;
+    if (i >= this.batch.nodes.length) return undefined;
+    return { length: this.batch.nodes[i], nullCount: this.batch.nodes[i + 1] };
   }
 
-  /** The next buffer's bytes; undefined when missing, outside the body, or not aligned to `width` in the stream as Arrow requires. */
+  /** The next buffer's bytes (inside the body: the guard checked); undefined when missing or not aligned to `width` in the stream as Arrow requires. */
   nextBuffer(width = 1): Uint8Array | undefined {
-    const b: BufferRegion | undefined = this.batch.buffers[this.buffer++];
-    if (!b || b.offset < 0 || b.length < 0 || b.offset + b.length > this.bodyLength || (this.body + b.offset) % width !== 0) return undefined;
-    return this.bytes.subarray(this.body + b.offset, this.body + b.offset + b.length);
+    const i = 2 * this.buffer++;
+    if (i >= this.batch.buffers.length) return undefined;
+    const start = this.body + this.batch.buffers[i];
+    if (start % width !== 0) return undefined;
+    return this.bytes.subarray(start, start + this.batch.buffers[i + 1]);
   }
 
   usedAll(): boolean {
-    return this.node === this.batch.nodes.length && this.buffer === this.batch.buffers.length;
+    return 2 * this.node === this.batch.nodes.length && 2 * this.buffer === this.batch.buffers.length;
   }
 }
 
@@ -114,80 +94,59 @@ function typed<T extends Int32Array | Float32Array | Float64Array>(Ctor: { new (
   return out;
 }
 
-/** A validity bitmap when the node has nulls (null when it has none). */
-const bitmap = (node: FieldNode, bytes: Uint8Array) => (node.nullCount > 0 ? bytes : undefined);
+/** The validity bitmap a column needs: null when it has no nulls, undefined when the bitmap cannot cover its rows. */
+function validityOf(nullCount: number, length: number, bitmap: Uint8Array): Uint8Array | null | undefined {
+  if (nullCount === 0) return null;
+  return bitmap.length * 8 >= length ? bitmap : undefined;
+}
 
-function utf8Data(type: DataType, node: FieldNode, at: BatchCursor): Data<Utf8> | undefined {
-  const validity = at.nextBuffer();
-  const offsets = at.nextBuffer(4);
+function utf8Column(name: string, node: { length: number; nullCount: number }, at: BatchCursor): Utf8Column | undefined {
+  const bitmap = at.nextBuffer();
+  const offsetBytes = at.nextBuffer(4);
   const data = at.nextBuffer();
-  if (!validity || !offsets || !data) return undefined;
-  return makeData({ type: type as Utf8, length: node.length, nullCount: node.nullCount, nullBitmap: bitmap(node, validity), valueOffsets: typed(Int32Array, offsets), data });
+  if (!bitmap || !offsetBytes || !data) return undefined;
+  const validity = validityOf(node.nullCount, node.length, bitmap);
+  const offsets = typed(Int32Array, offsetBytes);
+  if (validity === undefined || offsetsProblem(offsets, 0, node.length, data.length, 'rows') !== undefined) return undefined;
+  return { type: 'utf8', name, length: node.length, nullCount: node.nullCount, validity, offsets, data };
 }
 
-function floatListData(field: Field, node: FieldNode, at: BatchCursor): Data<List> | undefined {
-  const type = field.type as List;
-  const childType = type.children[0]?.type as DataType | undefined;
-  if (type.children.length !== 1 || childType?.typeId !== Type.Float) return undefined;
-  const precision = (childType as Float).precision;
-  if (precision !== Precision.SINGLE && precision !== Precision.DOUBLE) return undefined;
-  const validity = at.nextBuffer();
-  const offsets = at.nextBuffer(4);
-  const childNode = at.nextNode();
-  const childValidity = at.nextBuffer();
-  const width = precision === Precision.DOUBLE ? 8 : 4;
-  const values = at.nextBuffer(width);
-  if (!validity || !offsets || !childNode || !childValidity || !values) return undefined;
-  const floats = width === 8 ? typed(Float64Array, values) : typed(Float32Array, values);
-  const child = makeData({ type: childType as Float, length: childNode.length, nullCount: childNode.nullCount, nullBitmap: bitmap(childNode, childValidity), data: floats });
-  return makeData({ type, length: node.length, nullCount: node.nullCount, nullBitmap: bitmap(node, validity), valueOffsets: typed(Int32Array, offsets), child });
-}
-
-/** The validity bitmap a column needs: null when it has no nulls, undefined when the bitmap is missing. */
-function validityOf(d: Data): Uint8Array | null | undefined {
-  if (d.nullCount === 0) return null;
-  const bitmap = d.nullBitmap as Uint8Array | undefined;
-  return bitmap && bitmap.length * 8 >= d.length ? bitmap : undefined;
-}
-
-function wireColumn(name: string, d: Data): WireColumn | undefined {
-  const validity = validityOf(d);
-  if (validity === undefined) return undefined;
-  if (d.typeId === Type.Utf8) {
-    const col: Utf8Column = { type: 'utf8', name, length: d.length, nullCount: d.nullCount, validity, offsets: d.valueOffsets as Int32Array, data: d.values as Uint8Array };
-    return col;
-  }
-  const child = d.children[0] as Data;
+function floatListColumn(name: string, f64: boolean, node: { length: number; nullCount: number }, at: BatchCursor): FloatListColumn | undefined {
+  const bitmap = at.nextBuffer();
+  const offsetBytes = at.nextBuffer(4);
+  const child = at.nextNode();
+  const childBitmap = at.nextBuffer();
+  const width = f64 ? 8 : 4;
+  const valueBytes = at.nextBuffer(width);
   // Null floats inside a vector have no JS value here: the general reader handles those.
-  if (child.nullCount !== 0) return undefined;
-  const col: FloatListColumn = {
-    type: (child.type as Float).precision === Precision.DOUBLE ? 'list<float64>' : 'list<float32>',
-    name,
-    length: d.length,
-    nullCount: d.nullCount,
-    validity,
-    offsets: d.valueOffsets as Int32Array,
-    values: child.values as Float32Array | Float64Array,
-  };
-  return col;
+  if (!bitmap || !offsetBytes || !child || !childBitmap || !valueBytes || child.nullCount !== 0) return undefined;
+  const validity = validityOf(node.nullCount, node.length, bitmap);
+  const offsets = typed(Int32Array, offsetBytes);
+  const values = f64 ? typed(Float64Array, valueBytes) : typed(Float32Array, valueBytes);
+  if (validity === undefined || values.length < child.length) return undefined;
+  if (offsetsProblem(offsets, 0, node.length, child.length, 'rows') !== undefined) return undefined;
+  return { type: f64 ? 'list<float64>' : 'list<float32>', name, length: node.length, nullCount: node.nullCount, validity, offsets, values };
 }
 
 function read(bytes: Uint8Array): WireBatch | undefined {
-  const stream = schemaAndBatch(bytes);
-  if (!stream) return undefined;
-  const { schema, batch } = stream;
-  const rows = batch.length;
-  const fields = schema.fields;
-  if (fields.length === 0) return undefined;
-  const at = new BatchCursor(bytes, batch, stream.body, stream.bodyLength);
+  const messages: CheckedMessage[] = [];
+  if (checkIpcStream(bytes, {}, messages) !== undefined) return undefined;
+  // Exactly one schema and one batch: more batches (or a dictionary) go to the general reader.
+  const [schema, batchMessage] = messages;
+  if (messages.length !== 2 || schema.headerType !== MessageHeader.Schema || batchMessage.headerType !== MessageHeader.RecordBatch) return undefined;
+  // Before V4 a batch used another buffer layout: leave such (old) streams to apache-arrow.
+  if (schema.version < MetadataVersion.V4 || batchMessage.version < MetadataVersion.V4) return undefined;
+  const batch = batchMessage.batch;
+  if (!batch || batch.compressed) return undefined;
+  const plan = schemaPlan(schema.meta);
+  if (!plan) return undefined;
+  const rows = batch.rows;
+  const at = new BatchCursor(bytes, batch, batchMessage.bodyStart);
   const columns: WireColumn[] = [];
-  for (const field of fields) {
+  for (const field of plan) {
     const node = at.nextNode();
     if (!node || node.length !== rows) return undefined;
-    const typeId = field.type.typeId;
-    const d = typeId === Type.Utf8 ? utf8Data(field.type, node, at) : typeId === Type.List ? floatListData(field, node, at) : undefined;
-    if (!d || columnDataProblem([d]) !== undefined) return undefined;
-    const column = wireColumn(field.name, d);
+    const column = field.kind === 'utf8' ? utf8Column(field.name, node, at) : floatListColumn(field.name, field.kind === 'f64', node, at);
     if (!column) return undefined;
     columns.push(column);
   }
@@ -200,7 +159,7 @@ function read(bytes: Uint8Array): WireBatch | undefined {
  * checks, which name the cause).
  */
 export function readIpcStream(bytes: Uint8Array): WireBatch | undefined {
-  if (bytes.byteLength === 0 || ipcStreamProblem(bytes) !== undefined) return undefined;
+  if (bytes.byteLength === 0) return undefined;
   try {
     // A plain view: Node's Buffer.subarray (what a server body is) costs several times a
     // Uint8Array's, and every buffer above is a subarray.

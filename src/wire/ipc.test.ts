@@ -26,6 +26,10 @@ import {
   type Vector,
 } from 'apache-arrow';
 import { Message } from 'apache-arrow/fb/message';
+import { Message as ArrowMessage } from 'apache-arrow/ipc/metadata/message';
+import type { RecordBatch as BatchHeader } from 'apache-arrow/ipc/metadata/message';
+import { MessageHeader, MetadataVersion } from 'apache-arrow/enum';
+import { tableFromIPC as flechetteFromIPC } from '@uwdata/flechette';
 import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import fc from 'fast-check';
 import { ByteBuffer } from 'flatbuffers';
@@ -302,6 +306,42 @@ describe('writeIpcStream', () => {
         expect(plainTable(tableFromIPC(writeIpcStream([copied], rows))).values).toEqual([[...expected].reverse()]);
         const gapped = views.map((v, i) => (i === 0 && rows > 1 ? backing.subarray(0, dim) : v));
         if (lead > 0 && rows > 1) expect(floatListColumn('v', gapped, f64).values.buffer).not.toBe(backing.buffer);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test('the record batch metadata, laid out by hand, reads as a V5 RecordBatch message with its body, every int64 8-byte aligned, and an independent reader (flechette) reads the values', () => {
+    fc.assert(
+      fc.property(columnsOf(textCell, 40), ({ rows, names, cells }) => {
+        // Text columns and (every other one) vector columns of as many floats as the text's length.
+        const vectors = cells.map((col, j) => (j % 2 ? col.map((c) => (c === null ? null : Float32Array.from(c, (_, k) => k + 0.5))) : col));
+        const cols = names.map((n, j) => (j % 2 ? floatListColumn(n, vectors[j], false) : utf8Column(n, cells[j])));
+        const bytes = writeIpcStream(cols, rows);
+        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        const batchAt = 8 + view.getInt32(4, true);
+        const metaLength = view.getInt32(batchAt + 4, true);
+        const meta = bytes.subarray(batchAt + 8, batchAt + 8 + metaLength);
+        const message = ArrowMessage.decode(meta);
+        expect([message.version, message.headerType]).toEqual([MetadataVersion.V5, MessageHeader.RecordBatch]);
+        // The body runs from the metadata's end to the end-of-stream marker.
+        expect(message.bodyLength).toBe(bytes.byteLength - (batchAt + 8 + metaLength) - 8);
+        const header = message.header() as BatchHeader;
+        expect(header.length).toBe(rows);
+        expect(header.compression).toBeNull();
+        expect(header.nodes.length).toBe(names.length + Math.floor(names.length / 2));
+        for (const b of header.buffers) expect(b.offset % 8 === 0 && b.offset + b.length <= message.bodyLength).toBe(true);
+        // Where flatbuffers readers find the fields: int64s and struct vectors at 8-aligned positions.
+        const fb = Message.getRootAsMessage(new ByteBuffer(meta)).header(new FbRecordBatch()) as FbRecordBatch;
+        const bb = fb.bb as ByteBuffer;
+        expect([(fb.bb_pos + bb.__offset(fb.bb_pos, 4)) % 8, bb.__vector(fb.bb_pos + bb.__offset(fb.bb_pos, 6)) % 8, bb.__vector(fb.bb_pos + bb.__offset(fb.bb_pos, 8)) % 8]).toEqual([0, 0, 0]);
+        const f = flechetteFromIPC(bytes, { useProxy: false });
+        expect(f.numRows).toBe(rows);
+        expect(f.schema.fields.map((x) => x.name)).toEqual(names);
+        names.forEach((_, j) => {
+          const got = Array.from({ length: rows }, (_, i) => f.getChildAt(j)?.at(i) as unknown);
+          expect(got.map((v) => (v instanceof Float32Array ? Array.from(v) : v))).toEqual(vectors[j].map((v) => (v instanceof Float32Array ? Array.from(v) : v)));
+        });
       }),
       { numRuns: 150 },
     );
