@@ -202,6 +202,17 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     expect(nested.withStatistics).toEqual(['id', 'tags.list.item', 'embedding.list.item']);
   });
 
+  it('one-call pieces written one after another (a big, then a smaller one) each hold their own rows', async () => {
+    const big = await sampleTable(900);
+    const small = big.slice(100, 150);
+    const first = await writeParquetBuffer(big, { rowGroupRows: 1000 });
+    const second = await writeParquetBuffer(small, { rowGroupRows: 1000 });
+    for (const [bytes, table] of [[first, big], [second, small]] as const) {
+      const rows = await readWithHyparquet(bytes);
+      expect(rows.map((r) => r.text)).toEqual([...table.getChild('text')!]);
+    }
+  });
+
   it('round-trips through our own reader too (parquet-wasm), one batch per row group', async () => {
     const input = await sampleTable(700);
     const bytes = await writeParquetBuffer(input, { rowGroupRows: 256 });
