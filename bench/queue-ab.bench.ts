@@ -45,7 +45,7 @@ function positive(args: string[], name: string, dflt: number): number {
 }
 
 /** A detached worktree of `base` next to the OS temp dir, sharing this checkout's node_modules. */
-function baseTree(base: string): { dir: string; sha: string } {
+export function baseTree(base: string): { dir: string; sha: string } {
   const sha = execFileSync('git', ['rev-parse', '--short', `${base}^{commit}`], { cwd: repo, encoding: 'utf8' }).trim();
   const dir = path.join(os.tmpdir(), `embedbook-ab-${sha}`);
   if (!existsSync(path.join(dir, 'package.json'))) execFileSync('git', ['worktree', 'add', '--detach', '--force', dir, sha], { cwd: repo, stdio: 'ignore' });

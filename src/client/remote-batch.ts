@@ -54,10 +54,26 @@ interface AnswerCells {
   code?: (i: number) => string | null;
 }
 
-/** Every status decoded at once (one text decode for the usual all-ASCII column, not one per row). */
+/**
+ * A utf8 column's cells, every one decoded on the first read (one text decode for the usual
+ * all-ASCII column, not one per row); none when no row is read (the error codes of an all-ok answer).
+ */
 function statusCells(column: Utf8Column): (i: number) => string | null {
-  const statuses = utf8Values(column);
-  return (i) => statuses[i];
+  let statuses: (string | null)[] | undefined;
+  return (i) => (statuses ??= utf8Values(column))[i];
+}
+
+const OK = 'ok';
+
+/** Whether every row's status is 'ok' (the usual answer), read off the bytes: no strings are made. */
+function allOk(column: Utf8Column): boolean {
+  if (column.nullCount > 0) return false;
+  const { offsets, data } = column;
+  for (let i = 0; i < column.length; i++) {
+    const at = offsets[i];
+    if (offsets[i + 1] - at !== 2 || data[at] !== 0x6f || data[at + 1] !== 0x6b) return false;
+  }
+  return true;
 }
 
 function wireCells(batch: WireBatch): AnswerCells {
@@ -69,7 +85,7 @@ function wireCells(batch: WireBatch): AnswerCells {
     rows: batch.rows,
     result: result && ((i) => (result.type === 'utf8' ? utf8Value(result, i) : listValue(result, i))),
     // A status column of another type is not one the server sends: such rows read as ok.
-    status: status?.type === 'utf8' ? statusCells(status) : undefined,
+    status: status?.type !== 'utf8' ? undefined : allOk(status) ? () => OK : statusCells(status),
     code: code?.type === 'utf8' ? statusCells(code) : undefined,
   };
 }

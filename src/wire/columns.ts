@@ -9,7 +9,7 @@ export interface Utf8Column {
   nullCount: number;
   /** Arrow validity bitmap (bit i = row i is not null); null when nullCount is 0. */
   validity: Uint8Array | null;
-  /** length + 1 offsets into `data`, offsets[0] = 0. */
+  /** length + 1 offsets into `data`; offsets[0] = 0 but in a view of a slice (writeIpcStream rebases it). */
   offsets: Int32Array;
   data: Uint8Array;
 }

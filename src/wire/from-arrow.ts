@@ -12,6 +12,12 @@ import type { Utf8Column, WireColumn } from './columns';
  * (getValid applies the Data's offset).
  */
 function utf8FromChunks(name: string, chunks: ReadonlyArray<Data>, rows: number): Utf8Column {
+  const only = chunks.length === 1 ? chunks[0] : undefined;
+  if (only && only.nullCount === 0 && only.length === rows) {
+    // One chunk without nulls (the usual slice chunkedCall hands over): its own offsets and bytes,
+    // which writeIpcStream rebases to 0 as it copies them into the stream — no copy here.
+    return { type: 'utf8', name, length: rows, nullCount: 0, validity: null, offsets: (only.valueOffsets as Int32Array).subarray(0, rows + 1), data: only.values as Uint8Array };
+  }
   let bytes = 0;
   let nullCount = 0;
   for (const d of chunks) {

@@ -4,6 +4,9 @@
 // freezing.
 import { Bool, Field, Float32, Int32, List, Table, Utf8, tableFromIPC, tableToIPC, vectorFromArray } from 'apache-arrow';
 import { Message } from 'apache-arrow/fb/message';
+import { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
+import { FieldNode as FbFieldNode } from 'apache-arrow/fb/field-node';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema as FbSchema } from 'apache-arrow/fb/schema';
 import fc from 'fast-check';
 import { ByteBuffer } from 'flatbuffers';
@@ -70,6 +73,31 @@ describe('ipcStreamProblem', () => {
     expect(ipcStreamProblem(b.subarray(0, 20))).toMatch(/runs past the end/);
     const batchAt = 8 + new DataView(b.buffer).getInt32(4, true);
     expect(ipcStreamProblem(b.subarray(0, batchAt + 40))).toMatch(/runs past the end|body but only/);
+  });
+
+  test('reads every int64 count whole: a node length, null count or buffer region set in its high 32 bits, negative, or past 2^53 is refused; the exact values pass', () => {
+    const valid = lean();
+    const view = new DataView(valid.buffer);
+    const meta = 8 + view.getInt32(4, true) + 8;
+    const message = Message.getRootAsMessage(new ByteBuffer(valid.subarray(meta, meta + view.getInt32(meta - 4, true))));
+    const batch = message.header(new FbRecordBatch()) as FbRecordBatch;
+    // Where the first node's length and the last buffer's offset lie in the stream.
+    const nodeAt = meta + (batch.nodes(0) as FbFieldNode).bb_pos;
+    const lastBuffer = batch.buffersLength() - 1;
+    const bufferAt = meta + (batch.buffers(lastBuffer) as FbBuffer).bb_pos;
+    const withInt64 = (at: number, v: bigint) => {
+      const b = valid.slice();
+      new DataView(b.buffer).setBigInt64(at, v, true);
+      return b;
+    };
+    const bad = [2n ** 32n, 2n ** 32n + 4n, -1n, -(2n ** 32n), 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+    for (const v of bad) {
+      expect(ipcStreamProblem(withInt64(nodeAt, v))).toMatch(/field node 0 claims/);
+      expect(ipcStreamProblem(withInt64(nodeAt + 8, v))).toMatch(/field node 0 claims/);
+      expect(ipcStreamProblem(withInt64(bufferAt, v))).toMatch(new RegExp(`buffer ${lastBuffer} `));
+    }
+    expect(ipcStreamProblem(withInt64(nodeAt, 4n))).toBeUndefined();
+    expect(ipcStreamProblem(withInt64(nodeAt + 8, 1n))).toBeUndefined();
   });
 
   // A stall shows as this test running into its timeout.

@@ -14,9 +14,31 @@ import { DictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import { RecordBatch } from 'apache-arrow/fb/record-batch';
 import { Schema } from 'apache-arrow/fb/schema';
 import { bytesAfterEnd, readFrame, sameBytes } from './ipc-frame';
+import type { ByteBuffer } from 'flatbuffers';
 import { EmbedbookError } from '../core/errors';
 
 const MAX_DEPTH = 64;
+
+/**
+ * A little-endian int64 at `pos` as a number: exact up to 2^53, beyond that a value
+ * Number.isSafeInteger refuses, as it refuses the exact one. flatbuffers' readInt64 makes several
+ * BigInts per read, and a batch's metadata is mostly int64s (two per node, two per buffer).
+ */
+function int64(bb: ByteBuffer, pos: number): number {
+  return bb.readInt32(pos + 4) * 0x1_0000_0000 + bb.readUint32(pos);
+}
+
+/** An int64 field of a table by its vtable slot offset (as the generated accessors find it; absent: 0). */
+function int64Field(bb: ByteBuffer, table: number, slot: number): number {
+  const o = bb.__offset(table, slot);
+  return o ? int64(bb, table + o) : 0;
+}
+
+/** The vtable slot offsets of the int64 fields read here (Message.fbs: Message.bodyLength, RecordBatch.length). */
+const MESSAGE_BODY_LENGTH = 10;
+const RECORD_BATCH_LENGTH = 4;
+/** Offsets inside the FieldNode { length, null_count } and Buffer { offset, length } structs. */
+const SECOND_INT64 = 8;
 
 /** Internal: a structural problem; its message becomes the guard's answer. */
 class Malformed extends EmbedbookError {
@@ -73,7 +95,8 @@ function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: 
   bound('a record batch\'s field nodes', nodes, metaLen, 16);
   bound('a record batch\'s buffers', buffers, metaLen, 16);
   bound('a record batch\'s variadic buffer counts', b.variadicBufferCountsLength(), metaLen, 8);
-  const rows = Number(b.length());
+  const bb = b.bb as ByteBuffer;
+  const rows = int64Field(bb, b.bb_pos, RECORD_BATCH_LENGTH);
   if (!Number.isSafeInteger(rows) || rows < 0) throw new Malformed(`a record batch claims ${rows} rows`);
   if (tally) {
     tally.rows += rows;
@@ -91,8 +114,8 @@ function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: 
   for (let i = 0; i < nodes; i++) {
     const n = b.nodes(i, node);
     if (!n) continue;
-    const length = Number(n.length());
-    const nulls = Number(n.nullCount());
+    const length = int64(bb, n.bb_pos);
+    const nulls = int64(bb, n.bb_pos + SECOND_INT64);
     if (!Number.isSafeInteger(length) || length < 0 || length > maxLength) {
       throw new Malformed(`field node ${i} claims ${length} values, more than a ${rows}-row batch with a ${bodyLength}-byte body can hold`);
     }
@@ -103,8 +126,8 @@ function checkBatch(b: RecordBatch, metaLen: number, bodyLength: number, tally: 
   for (let i = 0; i < buffers; i++) {
     const buf = b.buffers(i, region);
     if (!buf) continue;
-    const offset = Number(buf.offset());
-    const length = Number(buf.length());
+    const offset = int64(bb, buf.bb_pos);
+    const length = int64(bb, buf.bb_pos + SECOND_INT64);
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > bodyLength) {
       throw new Malformed(`buffer ${i} (bytes ${offset}..${offset + length}) lies outside its message's ${bodyLength}-byte body`);
     }
@@ -160,7 +183,7 @@ export interface CheckedMessage {
 function checkMessage(m: Message, meta: Uint8Array, bodyLeft: number, tally: Tally | undefined, out?: CheckedMessage): void {
   const metaLen = meta.byteLength;
   bound('the message\'s custom metadata', m.customMetadataLength(), metaLen, 4);
-  const body = Number(m.bodyLength());
+  const body = int64Field(m.bb as ByteBuffer, m.bb_pos, MESSAGE_BODY_LENGTH);
   if (!Number.isSafeInteger(body) || body < 0 || body > bodyLeft) {
     throw new Malformed(`a message claims a ${body}-byte body but only ${bodyLeft} bytes follow`);
   }
@@ -211,7 +234,7 @@ export function checkIpcStream(bytes: Uint8Array, limits: IpcLimits, messages: C
       }
       if (f.kind === 'damaged') return f.why;
       const meta = bytes.subarray(f.bodyStart - f.metaLength, f.bodyStart);
-      const bodyLength = Number(f.message.bodyLength());
+      const bodyLength = int64Field(f.message.bb as ByteBuffer, f.message.bb_pos, MESSAGE_BODY_LENGTH);
       const out: CheckedMessage | undefined = messages && { headerType: f.message.headerType(), version: f.message.version(), meta, bodyStart: f.bodyStart, bodyLength };
       checkMessage(f.message, meta, bytes.byteLength - f.bodyStart, tally, out);
       if (out) messages?.push(out);

@@ -1,11 +1,16 @@
 // Writes WireColumns as an Arrow IPC stream (schema, one record batch, end-of-stream). apache-arrow
-// encodes the schema message's flatbuffer metadata (Message.encode, once per shape: a schema is
-// the same for every call of a function); the record batch's metadata has one fixed layout here
-// (writeBatchMeta), and the columns' buffers are laid out behind it as apache-arrow's writer would
-// (each 8-byte aligned), all in one allocation. Its Table/RecordBatchWriter path (stream sink,
-// visitors, chunk joining) and its Builder for the batch header cost several times the whole
-// encode for the queue's small per-call streams (bench/queue-ab.bench.ts).
-import { Field, Float32, Float64, List, Message, Schema, Utf8 } from 'apache-arrow';
+// encodes both messages' flatbuffer metadata — the schema once per shape (Message.encode: a
+// schema is the same for every call of a function), the batch header per stream through its
+// generated flatbuffer tables into one reused Builder (batchMeta) — and this file lays the
+// columns' buffers out behind them as its writer would (each 8-byte aligned), all in one
+// allocation. Its Table/RecordBatchWriter path (stream sink, visitors, chunk joining) cost several
+// times the whole encode for the queue's small per-call streams (bench/queue-ab.bench.ts).
+import { Field, Float32, Float64, List, Message, MessageHeader, MetadataVersion, Schema, Utf8 } from 'apache-arrow';
+import { Buffer as FbBuffer } from 'apache-arrow/fb/buffer';
+import { FieldNode as FbFieldNode } from 'apache-arrow/fb/field-node';
+import { Message as FbMessage } from 'apache-arrow/fb/message';
+import { RecordBatch as FbRecordBatch } from 'apache-arrow/fb/record-batch';
+import { Builder } from 'flatbuffers';
 import type { WireColumn } from './columns';
 
 const CONTINUATION = 0xffffffff;
@@ -54,53 +59,40 @@ function columnBuffers(c: WireColumn, nodes: number[], buffers: Uint8Array[]): v
 const EMPTY = new Uint8Array(0);
 const bytesOf = (a: Int32Array | Float32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-/** Bytes of a record batch message's metadata with `pairs` field nodes and buffers together (see writeBatchMeta). */
-const batchMetaLength = (pairs: number) => 88 + 16 * pairs;
-
-/** A non-negative safe integer as a little-endian int64. */
-function setInt64(view: DataView, at: number, v: number): void {
-  view.setUint32(at, v % 0x1_0000_0000, true);
-  view.setUint32(at + 4, Math.floor(v / 0x1_0000_0000), true);
-}
+/** One Builder for every batch header: cleared per stream, its buffer reused (a fresh one per stream was most of the header's cost). */
+const builder = new Builder(1024);
 
 /**
- * The record batch message's flatbuffer metadata (Message.fbs: Message { version V5, header_type
- * RecordBatch, header, bodyLength } → RecordBatch { length, nodes, buffers }), written in place
- * at `at` (8-aligned) in one fixed layout, every int64 and struct 8-byte aligned as flatbuffers
- * verifiers require. apache-arrow's Message.encode builds the same table through a flatbuffers
- * Builder (vtable dedup, growth, BigInts): most of a small answer's encode time on a cold path
- * (bench/queue-ab.bench.ts --cpu-prof). `nodes` and `regions` are (length, null count) and
- * (offset, length) pairs. Layout, from `at`:
- *   0 root offset → 16 · 4 Message vtable · 16 Message table (soffset, version, header_type,
- *   bodyLength @24, header @32 → 52) · 40 RecordBatch vtable · 52 RecordBatch table (soffset,
- *   length @56, nodes @64 → 76, buffers @68 → 84 + 16·N) · 76 N, FieldNode × N · 84 + 16·N B, Buffer × B.
+ * The record batch message's flatbuffer metadata, encoded by apache-arrow's generated flatbuffer
+ * tables (fb/message, fb/record-batch: the code its Message.encode runs) into the one reused
+ * Builder. Message.encode itself builds a new Builder and wrapper objects per message: about
+ * 130 µs of CPU per stream on a cold path against 50 µs here (bench/queue-ab.bench.ts --cpu-prof,
+ * each op once per 40 ms). `nodes` and `regions` are (length, null count) and (offset, length)
+ * pairs. A view of the Builder's buffer: copy it before the next call.
  */
-function writeBatchMeta(view: DataView, at: number, rows: number, nodes: number[], regions: number[], bodyLength: number): void {
-  const n = nodes.length / 2;
-  const b = regions.length / 2;
-  view.setUint32(at, 16, true);
-  // Message vtable: its size, the table's size, then each field's offset in the table.
-  for (const [i, v] of [12, 24, 4, 6, 16, 8].entries()) view.setUint16(at + 4 + 2 * i, v, true);
-  view.setInt32(at + 16, 12, true);
-  view.setInt16(at + 20, METADATA_V5, true);
-  view.setUint8(at + 22, HEADER_RECORD_BATCH);
-  setInt64(view, at + 24, bodyLength);
-  view.setUint32(at + 32, 52 - 32, true);
-  // RecordBatch vtable and table.
-  for (const [i, v] of [10, 20, 4, 12, 16].entries()) view.setUint16(at + 40 + 2 * i, v, true);
-  view.setInt32(at + 52, 52 - 40, true);
-  setInt64(view, at + 56, rows);
-  view.setUint32(at + 64, 76 - 64, true);
-  view.setUint32(at + 68, 84 + 16 * n - 68, true);
-  view.setUint32(at + 76, n, true);
-  for (let i = 0; i < 2 * n; i++) setInt64(view, at + 80 + 8 * i, nodes[i]);
-  view.setUint32(at + 84 + 16 * n, b, true);
-  for (let i = 0; i < 2 * b; i++) setInt64(view, at + 88 + 16 * n + 8 * i, regions[i]);
+function batchMeta(rows: number, nodes: number[], regions: number[], bodyLength: number): Uint8Array {
+  const b = builder;
+  b.clear();
+  // Flatbuffers are built back to front: the vectors' last entries first.
+  FbRecordBatch.startNodesVector(b, nodes.length / 2);
+  for (let i = nodes.length - 2; i >= 0; i -= 2) FbFieldNode.createFieldNode(b, BigInt(nodes[i]), BigInt(nodes[i + 1]));
+  const nodesAt = b.endVector();
+  FbRecordBatch.startBuffersVector(b, regions.length / 2);
+  for (let i = regions.length - 2; i >= 0; i -= 2) FbBuffer.createBuffer(b, BigInt(regions[i]), BigInt(regions[i + 1]));
+  const buffersAt = b.endVector();
+  FbRecordBatch.startRecordBatch(b);
+  FbRecordBatch.addLength(b, BigInt(rows));
+  FbRecordBatch.addNodes(b, nodesAt);
+  FbRecordBatch.addBuffers(b, buffersAt);
+  const batchAt = FbRecordBatch.endRecordBatch(b);
+  FbMessage.startMessage(b);
+  FbMessage.addVersion(b, MetadataVersion.V5);
+  FbMessage.addHeaderType(b, MessageHeader.RecordBatch);
+  FbMessage.addHeader(b, batchAt);
+  FbMessage.addBodyLength(b, BigInt(bodyLength));
+  FbMessage.finishMessageBuffer(b, FbMessage.endMessage(b));
+  return b.asUint8Array();
 }
-
-/** MetadataVersion.V5 and MessageHeader.RecordBatch in Arrow's Message.fbs. */
-const METADATA_V5 = 4;
-const HEADER_RECORD_BATCH = 3;
 
 /** The columns (all `rows` long) as a complete IPC stream. */
 export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array {
@@ -117,17 +109,18 @@ export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array 
     regions.push(bodyLength, b.byteLength);
     bodyLength += pad8(b.byteLength);
   }
+  const batch = batchMeta(rows, nodes, regions, bodyLength);
   const schemaFrame = pad8(8 + schema.byteLength);
-  const batchMeta = batchMetaLength(nodes.length / 2 + buffers.length);
-  const out = new Uint8Array(schemaFrame + 8 + batchMeta + bodyLength + 8);
+  const batchFrame = pad8(8 + batch.byteLength);
+  const out = new Uint8Array(schemaFrame + batchFrame + bodyLength + 8);
   const view = new DataView(out.buffer);
-  view.setUint32(0, CONTINUATION, true);
-  view.setInt32(4, schemaFrame - 8, true);
-  out.set(schema, 8);
-  view.setUint32(schemaFrame, CONTINUATION, true);
-  view.setInt32(schemaFrame + 4, batchMeta, true);
-  writeBatchMeta(view, schemaFrame + 8, rows, nodes, regions, bodyLength);
-  const at = schemaFrame + 8 + batchMeta;
+  let at = 0;
+  for (const [meta, frame] of [[schema, schemaFrame], [batch, batchFrame]] as const) {
+    view.setUint32(at, CONTINUATION, true);
+    view.setInt32(at + 4, frame - 8, true);
+    out.set(meta, at + 8);
+    at += frame;
+  }
   for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + regions[2 * i]);
   // End of stream: the continuation marker and a zero length (the bytes are already zero).
   view.setUint32(at + bodyLength, CONTINUATION, true);

@@ -311,7 +311,7 @@ describe('writeIpcStream', () => {
     );
   });
 
-  test('the record batch metadata, laid out by hand, reads as a V5 RecordBatch message with its body, every int64 8-byte aligned, and an independent reader (flechette) reads the values', () => {
+  test('the record batch metadata (apache-arrow\'s flatbuffer tables in one reused Builder) reads as a V5 RecordBatch message with its body, every int64 8-byte aligned, stream after stream, and an independent reader (flechette) reads the values', () => {
     fc.assert(
       fc.property(columnsOf(textCell, 40), ({ rows, names, cells }) => {
         // Text columns and (every other one) vector columns of as many floats as the text's length.
@@ -649,6 +649,24 @@ describe('call codec ↔ server body reader', () => {
         expect(viaArrow.values.map((v) => (v === null ? null : Array.from(v)))).toEqual(out.values.map((v) => (v === null ? null : Array.from(v))));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  test('all-ok vector answers of different sizes and widths, in turn, each read back exactly (the columns they share are kept per shape)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 9 })), { minLength: 1, maxLength: 8 }), (shapes) => {
+        for (const [rows, dim] of [...shapes, ...shapes]) {
+          const results = new CallResults(rows);
+          for (let i = 0; i < rows; i++) results.setOk(i, Float32Array.from({ length: dim }, (_, d) => i * 10 + d));
+          const bytes = resultIpc(results, 'float32[]');
+          const out = decodeCallResult<Float32Array>(decodeCallAnswer(bytes), rows, 'test');
+          expect(out.errors).toBeUndefined();
+          expect(out.values.map((v) => Array.from(v as Float32Array))).toEqual(Array.from({ length: rows }, (_, i) => Array.from({ length: dim }, (_, d) => i * 10 + d)));
+          const t = tableFromIPC(bytes);
+          expect([t.getChild('status')?.toArray(), t.getChild('error_code')?.nullCount]).toEqual([Array.from({ length: rows }, () => 'ok'), rows]);
+        }
+      }),
+      { numRuns: 50 },
     );
   });
 
