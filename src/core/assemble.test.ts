@@ -132,6 +132,10 @@ describe('assembleTable', () => {
     expect((gapped.getChild('result')!.data[0].children[0].values as Float32Array).buffer).toBe(floats.buffer);
     expect(column(viaIpc(gapped), 'result')).toEqual(withGaps.map((v) => (v ? Array.from(v) : null)));
     expect(column(gapped, 'status')[7]).toBe('bad row');
+    // A failed row that still hands back its view: its floats are not the batch's, so they are copied without it.
+    const failedWithValue = assembleTable(listF32, [{ values: shared, errors: shared.map((_, i) => (i === 3 ? 'bad row' : null)) }], 1000);
+    expect((failedWithValue.getChild('result')!.data[0].children[0].values as Float32Array).buffer).not.toBe(floats.buffer);
+    expect(column(viaIpc(failedWithValue), 'result')).toEqual(shared.map((v, i) => (i === 3 ? null : Array.from(v))));
     // A row whose floats are skipped is not back to back: copied.
     const skipped = assembleTable(listF32, [{ values: [...shared.slice(0, 5), ...shared.slice(6)] }], 1000);
     expect((skipped.getChild('result')!.data[0].children[0].values as Float32Array).buffer).not.toBe(floats.buffer);

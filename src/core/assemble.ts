@@ -52,13 +52,12 @@ export function assembleTable(
     pendingRows = 0;
   };
   for (const part of parts) {
-    if (part.values.length >= MIN_SHARED_ROWS && part.values.length <= batchRows && kind.kind === 'list' && contiguousFloats(part.values, kind.float64)) {
+    const shared = part.values.length >= MIN_SHARED_ROWS && part.values.length <= batchRows && kind.kind === 'list' ? contiguousFloats(part.values, kind.float64) : undefined;
+    if (shared) {
       // A part whose vectors are consecutive views of one buffer (a remote answer's floats, a
       // packed call result) becomes its own batch over that buffer: no copy of its floats.
       flush();
-      pending.push(part);
-      pendingRows = part.values.length;
-      flush();
+      batches.push(buildBatch(schema, outputType, kind, [part], part.values.length, shared));
       continue;
     }
     pending.push(part);
@@ -123,14 +122,15 @@ function rowsOf(parts: BatchOutput<unknown>[], n: number) {
   return { values, statuses, codes };
 }
 
-function buildBatch(schema: Schema, type: DataType, kind: OutputKind, parts: BatchOutput<unknown>[], n: number) {
+/** `shared`: the rows' floats as one array already found by contiguousFloats (else looked for, or copied). */
+function buildBatch(schema: Schema, type: DataType, kind: OutputKind, parts: BatchOutput<unknown>[], n: number, shared?: Float32Array | Float64Array) {
   if (parts.every((p) => !p.errors)) {
     // Every row ok (the usual chunk): status and error_code are filled in, not built row by row.
     const values = parts.length === 1 ? parts[0].values : parts.flatMap((p) => p.values);
-    return batchOf(schema, n, buildResult(type, kind, values.map((v) => v ?? null)), allOk(n), allNull(n));
+    return batchOf(schema, n, buildResult(type, kind, values.map((v) => v ?? null), shared), allOk(n), allNull(n));
   }
   const { values, statuses, codes } = rowsOf(parts, n);
-  return batchOf(schema, n, buildResult(type, kind, values), buildUtf8(new Utf8(), statuses, true), buildUtf8(new Utf8(), codes, true));
+  return batchOf(schema, n, buildResult(type, kind, values, shared), buildUtf8(new Utf8(), statuses, true), buildUtf8(new Utf8(), codes, true));
 }
 
 function batchOf(schema: Schema, n: number, result: Data, status: Data, errorCode: Data): RecordBatch {
@@ -167,7 +167,7 @@ function validity(values: unknown[]): { nullBitmap?: Uint8Array; nullCount: numb
   return { nullBitmap, nullCount };
 }
 
-function buildResult(type: DataType, kind: OutputKind, values: unknown[]): Data {
+function buildResult(type: DataType, kind: OutputKind, values: unknown[], shared?: Float32Array | Float64Array): Data {
   const n = values.length;
   const valid = validity(values);
   switch (kind.kind) {
@@ -178,7 +178,8 @@ function buildResult(type: DataType, kind: OutputKind, values: unknown[]): Data 
         total += (values[i] as ArrayLike<number> | null)?.length ?? 0;
         valueOffsets[i + 1] = total;
       }
-      let child = contiguousFloats(values, kind.float64);
+      // A failed row's value is null here while the part still held its floats: then the lengths differ.
+      let child = shared ?? contiguousFloats(values, kind.float64);
       if (child?.length !== total) {
         child = floats(kind.float64, total);
         for (let i = 0; i < n; i++) copyInto(child, values[i] as ArrayLike<number> | null, valueOffsets[i]);
