@@ -111,6 +111,46 @@ describe('assembleTable', () => {
     expect(Array.from(data?.valueOffsets.subarray(0, 3) ?? [])).toEqual([0, dim, 2 * dim]);
   });
 
+  it("shares a part's floats when its vectors are consecutive views of one buffer (a remote answer), and copies otherwise", () => {
+    const dim = 4;
+    const rows = 300;
+    const floats = Float32Array.from({ length: rows * dim }, (_, k) => k);
+    const views = (buf: Float32Array, n: number) => Array.from({ length: n }, (_, i) => buf.subarray(i * dim, (i + 1) * dim));
+    const shared = views(floats, rows);
+    const t = assembleTable(listF32, [{ values: [Float32Array.of(9, 9, 9, 9)] }, { values: shared }, { values: [Float32Array.of(8, 8, 8, 8)] }], 1000);
+    // The shared part is a batch of its own over the same memory; its neighbours are copied.
+    expect(t.batches.map((b) => b.numRows)).toEqual([1, rows, 1]);
+    const child = t.getChild('result')!.data[1].children[0].values as Float32Array;
+    expect(child.buffer).toBe(floats.buffer);
+    expect(column(viaIpc(t), 'result')).toEqual([[9, 9, 9, 9], ...shared.map((v) => Array.from(v)), [8, 8, 8, 8]]);
+
+    // A null row and a failed row in between keep it shared: they take no floats (as in an answer).
+    const gaps = views(floats, rows - 2);
+    const withGaps = [...gaps.slice(0, 5), null, gaps[5], null, ...gaps.slice(6)];
+    const errors = withGaps.map((_, i) => (i === 7 ? 'bad row' : null));
+    const gapped = assembleTable(listF32, [{ values: withGaps, errors }], 1000);
+    expect((gapped.getChild('result')!.data[0].children[0].values as Float32Array).buffer).toBe(floats.buffer);
+    expect(column(viaIpc(gapped), 'result')).toEqual(withGaps.map((v) => (v ? Array.from(v) : null)));
+    expect(column(gapped, 'status')[7]).toBe('bad row');
+    // A failed row that still hands back its view: its floats are not the batch's, so they are copied without it.
+    const failedWithValue = assembleTable(listF32, [{ values: shared, errors: shared.map((_, i) => (i === 3 ? 'bad row' : null)) }], 1000);
+    expect((failedWithValue.getChild('result')!.data[0].children[0].values as Float32Array).buffer).not.toBe(floats.buffer);
+    expect(column(viaIpc(failedWithValue), 'result')).toEqual(shared.map((v, i) => (i === 3 ? null : Array.from(v))));
+    // A row whose floats are skipped is not back to back: copied.
+    const skipped = assembleTable(listF32, [{ values: [...shared.slice(0, 5), ...shared.slice(6)] }], 1000);
+    expect((skipped.getChild('result')!.data[0].children[0].values as Float32Array).buffer).not.toBe(floats.buffer);
+    expect(column(viaIpc(skipped), 'result')[5]).toEqual(Array.from(shared[6]));
+
+    // Rows out of order, a few rows of a big buffer, or a short part: copied, with the right values.
+    const reversed = [...shared].reverse();
+    const few = views(new Float32Array(rows * dim * 4), rows);
+    for (const values of [reversed, few, shared.slice(0, 10)]) {
+      const copy = assembleTable(listF32, [{ values }], 1000);
+      expect((copy.getChild('result')!.data[0].children[0].values as Float32Array).buffer).not.toBe(values[0].buffer);
+      expect(column(viaIpc(copy), 'result')).toEqual(values.map((v) => Array.from(v)));
+    }
+  });
+
   it('empty input gives an empty table with the result/status/error_code schema', () => {
     for (const t of [assembleTable(listF32, []), emptyResultTable(new FixedSizeList(3, f32()))]) {
       expect(t.numRows).toBe(0);

@@ -52,12 +52,50 @@ export function assembleTable(
     pendingRows = 0;
   };
   for (const part of parts) {
+    const shared = part.values.length >= MIN_SHARED_ROWS && part.values.length <= batchRows && kind.kind === 'list' ? contiguousFloats(part.values, kind.float64) : undefined;
+    if (shared) {
+      // A part whose vectors are consecutive views of one buffer (a remote answer's floats, a
+      // packed call result) becomes its own batch over that buffer: no copy of its floats.
+      flush();
+      batches.push(buildBatch(schema, outputType, kind, [part], part.values.length, shared));
+      continue;
+    }
     pending.push(part);
     pendingRows += part.values.length;
     if (pendingRows >= batchRows) flush();
   }
   flush();
   return batches.length === 0 ? new Table(schema) : new Table(schema, batches);
+}
+
+/** Parts at least this long may keep their own batch to share their vectors' buffer (fewer, and batches stay big). */
+const MIN_SHARED_ROWS = 256;
+
+/**
+ * The one typed array that rows' vectors are consecutive views of (nulls skipped), when they are
+ * exact Float32Arrays (Float64Arrays for float64) of one ArrayBuffer, back to back, covering at least
+ * half of it (so a few rows never pin a big buffer); else undefined.
+ */
+function contiguousFloats(values: ReadonlyArray<unknown>, float64: boolean): Float32Array | Float64Array | undefined {
+  const ctor = float64 ? Float64Array : Float32Array;
+  let buffer: ArrayBuffer | undefined;
+  let start = 0;
+  let next = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) continue;
+    if (!(v instanceof ctor) || v.constructor !== ctor) return undefined;
+    if (buffer === undefined) {
+      if (!(v.buffer instanceof ArrayBuffer)) return undefined; // shared memory may change under the table
+      buffer = v.buffer;
+      start = next = v.byteOffset;
+    } else if (v.buffer !== buffer || v.byteOffset !== next) {
+      return undefined;
+    }
+    next += v.byteLength;
+  }
+  if (buffer === undefined || 2 * (next - start) < buffer.byteLength) return undefined;
+  return new ctor(buffer, start, (next - start) / ctor.BYTES_PER_ELEMENT);
 }
 
 /** Flattens parts into per-row (value, status, code) views without copying the values. */
@@ -84,13 +122,37 @@ function rowsOf(parts: BatchOutput<unknown>[], n: number) {
   return { values, statuses, codes };
 }
 
-function buildBatch(schema: Schema, type: DataType, kind: OutputKind, parts: BatchOutput<unknown>[], n: number) {
+/** `shared`: the rows' floats as one array already found by contiguousFloats (else looked for, or copied). */
+function buildBatch(schema: Schema, type: DataType, kind: OutputKind, parts: BatchOutput<unknown>[], n: number, shared?: Float32Array | Float64Array) {
+  if (parts.every((p) => !p.errors)) {
+    // Every row ok (the usual chunk): status and error_code are filled in, not built row by row.
+    const values = parts.length === 1 ? parts[0].values : parts.flatMap((p) => p.values);
+    return batchOf(schema, n, buildResult(type, kind, values.map((v) => v ?? null), shared), allOk(n), allNull(n));
+  }
   const { values, statuses, codes } = rowsOf(parts, n);
-  const result = buildResult(type, kind, values);
-  const status = buildUtf8(new Utf8(), statuses, true);
-  const errorCode = buildUtf8(new Utf8(), codes, true);
+  return batchOf(schema, n, buildResult(type, kind, values, shared), buildUtf8(new Utf8(), statuses, true), buildUtf8(new Utf8(), codes, true));
+}
+
+function batchOf(schema: Schema, n: number, result: Data, status: Data, errorCode: Data): RecordBatch {
   const struct = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children: [result, status, errorCode] });
   return new RecordBatch(schema, struct);
+}
+
+const OK_BYTES = new TextEncoder().encode(ROW_OK);
+
+/** A status column of `n` × 'ok'. */
+function allOk(n: number): Data<Utf8> {
+  const w = OK_BYTES.length;
+  const bytes = new Uint8Array(n * w);
+  for (let i = 0; i < n; i++) bytes.set(OK_BYTES, i * w);
+  const valueOffsets = new Int32Array(n + 1);
+  for (let i = 1; i <= n; i++) valueOffsets[i] = i * w;
+  return makeData({ type: new Utf8(), length: n, nullCount: 0, valueOffsets, data: bytes });
+}
+
+/** An error_code column of `n` nulls. */
+function allNull(n: number): Data<Utf8> {
+  return makeData({ type: new Utf8(), length: n, nullCount: n, nullBitmap: new Uint8Array(Math.ceil(n / 8)), valueOffsets: new Int32Array(n + 1), data: new Uint8Array(0) });
 }
 
 /** Validity bitmap (LSB first, 1 = valid) and null count; no bitmap when nothing is null. */
@@ -105,7 +167,7 @@ function validity(values: unknown[]): { nullBitmap?: Uint8Array; nullCount: numb
   return { nullBitmap, nullCount };
 }
 
-function buildResult(type: DataType, kind: OutputKind, values: unknown[]): Data {
+function buildResult(type: DataType, kind: OutputKind, values: unknown[], shared?: Float32Array | Float64Array): Data {
   const n = values.length;
   const valid = validity(values);
   switch (kind.kind) {
@@ -116,8 +178,12 @@ function buildResult(type: DataType, kind: OutputKind, values: unknown[]): Data 
         total += (values[i] as ArrayLike<number> | null)?.length ?? 0;
         valueOffsets[i + 1] = total;
       }
-      const child = floats(kind.float64, total);
-      for (let i = 0; i < n; i++) copyInto(child, values[i] as ArrayLike<number> | null, valueOffsets[i]);
+      // A failed row's value is null here while the part still held its floats: then the lengths differ.
+      let child = shared ?? contiguousFloats(values, kind.float64);
+      if (child?.length !== total) {
+        child = floats(kind.float64, total);
+        for (let i = 0; i < n; i++) copyInto(child, values[i] as ArrayLike<number> | null, valueOffsets[i]);
+      }
       return makeData({ type, length: n, ...valid, valueOffsets, child: floatData(kind.float64, child) } as never);
     }
     case 'fixed-list': {

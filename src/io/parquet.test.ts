@@ -53,6 +53,8 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     const layout = hyparquetLayout(bytes);
     expect(layout.rowGroups).toEqual([500, 500, 500, 500, 345]);
     expect(layout.codecs).toEqual(['ZSTD']);
+    // Min/max of an embedding's floats prune nothing and cost encode time: only the other columns have them.
+    expect(layout.withStatistics).toEqual(['id', 'text', 'score']);
     expect(parts).toBeGreaterThan(1); // bytes arrive per row group, not as one buffer
     expect(progress.at(-1)).toBe(2_345);
 
@@ -184,6 +186,31 @@ describe('Parquet write (streamed row groups) → hyparquet', () => {
     ]);
     expect(table.getChild('text')!.get(49)).toBe('text 49 ü');
     expect(Array.from(table.getChild('embedding')!.get(49)!.toArray() as Float32Array)).toEqual(Array.from(embeddingOf(49, 4)));
+  });
+
+  it('keeps statistics on every column but float vectors, in one-call pieces too; a nested column keeps them everywhere', async () => {
+    const input = await sampleTable(300);
+    const embedding = listVector(Array.from({ length: 300 }, (_, i) => embeddingOf(i, 8)), 8);
+    const piece = hyparquetLayout(await writeParquetBuffer(new Table({ id: input.getChild('id')!, text: input.getChild('text')!, embedding })));
+    expect(piece.rowGroups).toEqual([300]);
+    expect(piece.withStatistics).toEqual(['id', 'text']);
+    // No vector column: statistics as before, on every column.
+    expect(hyparquetLayout(await writeParquetBuffer(input)).withStatistics).toEqual(['id', 'text', 'score']);
+    // Another list column (not floats): parquet-wasm cannot name its leaf, so nothing is turned off.
+    const tags = vectorFromArray(Array.from({ length: 300 }, (_, i) => [`t${i % 3}`]), new List(new Field('item', new Utf8(), true)));
+    const nested = hyparquetLayout(await writeParquetBuffer(new Table({ id: input.getChild('id')!, tags, embedding })));
+    expect(nested.withStatistics).toEqual(['id', 'tags.list.item', 'embedding.list.item']);
+  });
+
+  it('one-call pieces written one after another (a big, then a smaller one) each hold their own rows', async () => {
+    const big = await sampleTable(900);
+    const small = big.slice(100, 150);
+    const first = await writeParquetBuffer(big, { rowGroupRows: 1000 });
+    const second = await writeParquetBuffer(small, { rowGroupRows: 1000 });
+    for (const [bytes, table] of [[first, big], [second, small]] as const) {
+      const rows = await readWithHyparquet(bytes);
+      expect(rows.map((r) => r.text)).toEqual([...table.getChild('text')!]);
+    }
   });
 
   it('round-trips through our own reader too (parquet-wasm), one batch per row group', async () => {

@@ -70,13 +70,17 @@ export async function readWithHyparquet(bytes: Uint8Array): Promise<Record<strin
 }
 
 /** The file's row groups and codecs, per hyparquet. */
-export function hyparquetLayout(bytes: Uint8Array): { rowGroups: number[]; codecs: string[]; columns: string[] } {
+export function hyparquetLayout(bytes: Uint8Array): { rowGroups: number[]; codecs: string[]; columns: string[]; withStatistics: string[] } {
   const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const meta = parquetMetadata(file);
   return {
     rowGroups: meta.row_groups.map((g) => Number(g.num_rows)),
     codecs: [...new Set(meta.row_groups.flatMap((g) => g.columns.map((c) => String(c.meta_data?.codec))))],
     columns: meta.schema.slice(1).filter((s) => s.num_children === undefined).map((s) => s.name),
+    /** Leaf column paths whose chunks carry min/max statistics (in every row group). */
+    withStatistics: (meta.row_groups[0]?.columns ?? [])
+      .map((c) => c.meta_data?.path_in_schema.join('.') ?? '')
+      .filter((path) => meta.row_groups.every((g) => g.columns.find((c) => c.meta_data?.path_in_schema.join('.') === path)?.meta_data?.statistics !== undefined)),
   };
 }
 

@@ -46,4 +46,30 @@ describe('CallResults', () => {
     expect(r.has(2)).toBe(false);
     expect(r.has(1)).toBe(true);
   });
+
+  test('setOkRun: a whole call in one buffer of exactly its floats is kept without a copy; a partial run is copied once; rows with an outcome refuse the run', () => {
+    const dim = 3;
+    const whole = Float32Array.from({ length: 4 * dim }, (_, k) => k);
+    const r = new CallResults(4);
+    expect(r.setOkRun(0, 4, whole, dim)).toBe(true);
+    expect(r.allOkVectors()?.floats).toBe(whole);
+    expect(r.byteLength).toBe(4 + whole.byteLength);
+
+    const batch = Float32Array.from({ length: 4 * dim }, (_, k) => 100 + k); // a batch of two calls' rows
+    const p = new CallResults(3);
+    p.setFailed(0, { code: 'BAD_ROW', message: 'bad row' });
+    expect(p.setOkRun(1, 2, batch.subarray(0, 2 * dim), dim)).toBe(true);
+    expect(p.toArrays().values).toEqual([null, Float32Array.of(100, 101, 102), Float32Array.of(103, 104, 105)]);
+    expect((p.value(1) as Float32Array).buffer).not.toBe(batch.buffer); // copied: the batch's buffer is not pinned
+    expect(p.status(0)).toEqual({ code: 'BAD_ROW', message: 'bad row' });
+
+    // A row that already has its outcome (first one wins), another dim, another float type, a bad range: refused, nothing set.
+    expect(p.setOkRun(0, 2, batch.subarray(0, 2 * dim), dim)).toBe(false);
+    const q = new CallResults(2);
+    q.setOk(0, Float32Array.of(1, 2));
+    expect(q.setOkRun(1, 1, Float32Array.of(1, 2, 3), 3)).toBe(false);
+    expect(q.setOkRun(1, 1, Float64Array.of(1, 2), 2)).toBe(false);
+    expect(q.setOkRun(1, 2, Float32Array.of(1, 2, 3, 4), 2)).toBe(false);
+    expect(q.has(1)).toBe(false);
+  });
 });

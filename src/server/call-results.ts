@@ -94,6 +94,29 @@ export class CallResults {
     this.state[i] = OK;
   }
 
+  /**
+   * Rows [first, first + count) get the consecutive `dim`-long vectors of `floats`, every one of
+   * them without an outcome yet (else false: nothing is set, the caller goes row by row). A call's
+   * whole result in one buffer of exactly its floats (a worker's batch of this one call) is kept as
+   * it is, with no copy; a run into an existing packed buffer is one copy.
+   */
+  setOkRun(first: number, count: number, floats: Packed, dim: number): boolean {
+    if (this.loose || count <= 0 || dim <= 0 || floats.length !== count * dim || first < 0 || first + count > this.rows) return false;
+    for (let i = first; i < first + count; i++) if (this.state[i] !== PENDING) return false;
+    if (!this.packed) {
+      if (this.rows * floats.BYTES_PER_ELEMENT * dim > MAX_PACKED_BYTES) return false;
+      const whole = count === this.rows && floats.byteOffset === 0 && floats.buffer instanceof ArrayBuffer && floats.byteLength === floats.buffer.byteLength;
+      this.dim = dim;
+      this.packed = whole ? floats : floats instanceof Float32Array ? new Float32Array(this.rows * dim) : new Float64Array(this.rows * dim);
+      if (!whole) this.packed.set(floats, first * dim);
+    } else {
+      if (dim !== this.dim || floats.constructor !== this.packed.constructor) return false;
+      this.packed.set(floats, first * dim);
+    }
+    this.state.fill(OK, first, first + count);
+    return true;
+  }
+
   setFailed(i: number, error: RowError): void {
     this.state[i] = FAILED;
     this.errors.set(i, error);

@@ -81,6 +81,37 @@ class RowQueue {
   }
 }
 
+/** Float vectors a worker's batch answers with: views of its one transferred buffer. */
+type FloatVector = Float32Array | Float64Array;
+
+const isFloatVector = (v: unknown): v is FloatVector =>
+  (v instanceof Float32Array && v.constructor === Float32Array) || (v instanceof Float64Array && v.constructor === Float64Array);
+
+/**
+ * The outcomes from `k` on that are ok vectors of one length for consecutive rows of one call,
+ * back to back in one buffer (a worker's packed answer), as one view over their floats; undefined
+ * when fewer than two rows qualify.
+ */
+function vectorRun(outcomes: RowOutcome[], k: number): { count: number; floats: FloatVector; dim: number } | undefined {
+  const head = outcomes[k];
+  const first = head.value;
+  if (head.error || !isFloatVector(first) || first.length === 0) return undefined;
+  const dim = first.length;
+  let end = first.byteOffset + first.byteLength;
+  let j = k + 1;
+  for (; j < outcomes.length; j++) {
+    const o = outcomes[j];
+    const v = o.value;
+    if (o.error || o.callId !== head.callId || o.index !== head.index + (j - k) || !isFloatVector(v)) break;
+    if (v.buffer !== first.buffer || v.byteOffset !== end || v.length !== dim || v.constructor !== first.constructor) break;
+    end += v.byteLength;
+  }
+  const count = j - k;
+  if (count < 2) return undefined;
+  const Ctor = first.constructor as typeof Float32Array | typeof Float64Array;
+  return { count, floats: new Ctor(first.buffer as ArrayBuffer, first.byteOffset, count * dim), dim };
+}
+
 /** Consecutive rows of one call (in the given order) as segments of its columns. */
 function segmentsOf(rows: QueuedRow[], batchOf: (callId: string) => RowBatch | undefined): Segment[] {
   const out: Segment[] = [];
@@ -178,19 +209,32 @@ export class MemoryQueueStore implements QueueStore {
 
   async complete(stream: string, outcomes: RowOutcome[]): Promise<string[]> {
     const finished: string[] = [];
-    for (const o of outcomes) {
-      this.land(stream, o.callId, o.index);
+    // Rows to take one by one (up to `single`): those of a run that could not be stored whole.
+    let single = 0;
+    for (let k = 0; k < outcomes.length; k++) {
+      const o = outcomes[k];
       const call = this.calls.get(o.callId);
-      if (!call || call.results.has(o.index)) continue; // deleted call, or a duplicate outcome
-      const before = call.results.byteLength;
-      if (o.error) {
-        call.results.setFailed(o.index, o.error);
-        call.failedRows++;
+      const run = call && k >= single ? vectorRun(outcomes, k) : undefined;
+      const before = call?.results.byteLength ?? 0;
+      let landed = 1;
+      if (call && run && call.results.setOkRun(o.index, run.count, run.floats, run.dim)) {
+        // A batch's vectors of consecutive rows of one call: one copy (or none), not one per row.
+        for (let j = 0; j < run.count; j++) this.land(stream, o.callId, o.index + j);
+        k += run.count - 1;
+        landed = run.count;
       } else {
-        call.results.setOk(o.index, o.value);
+        if (run) single = k + run.count;
+        this.land(stream, o.callId, o.index);
+        if (!call || call.results.has(o.index)) continue; // deleted call, or a duplicate outcome
+        if (o.error) {
+          call.results.setFailed(o.index, o.error);
+          call.failedRows++;
+        } else {
+          call.results.setOk(o.index, o.value);
+        }
       }
       this.heldBytes += call.results.byteLength - before;
-      call.doneRows++;
+      call.doneRows += landed;
       if (call.doneRows === call.rows && call.state === 'pending') {
         call.state = 'done';
         this.finish(call);
