@@ -1,0 +1,104 @@
+// Data parallelism for local WASM inference: a pool of inference workers (inference.worker.ts),
+// each with its own onnxruntime-web session at a few threads (usually 1), seen by the Embedder as
+// one EmbeddingSession of width `workers` — one chunk's sub-batches, and concurrent chunks', run on
+// every worker at once, rows kept in input order by the Embedder. Why not one session at every
+// core: onnxruntime-web's intra-op WASM thread pool scaled 1.40–1.48× at 2 threads on this
+// machine's 2 cores, where separate 1-thread sessions share no pool (docs/app.md#threads).
+import * as Comlink from 'comlink';
+import { EmbedbookError, deserializeError, registerErrorClasses, serializeError } from '../core/errors';
+import type { WebSessionOptions } from '../model/web-session';
+import type { DenseBatch, EmbeddingSession } from '../model/types';
+import type { InferenceWorkerApi } from './inference.worker';
+
+/** What each worker's session is created with (threads, label, pooling, ORT's file URLs, side files). */
+export type InferenceWorkerInit = Pick<WebSessionOptions, 'threads' | 'label' | 'pooling' | 'externalData' | 'wasmPaths'>;
+
+/** An inference worker could not start or stopped (its script failed to load, it ran out of memory). */
+class InferenceWorkerError extends EmbedbookError {
+  override readonly name = 'InferenceWorkerError';
+  constructor(readonly detail: string) {
+    super(`A local inference worker stopped: ${detail}. Reload the page to start the local model again.`);
+  }
+}
+registerErrorClasses({ InferenceWorkerError });
+
+/**
+ * Sub-batches handed to each worker at once: the next one waits in the worker's own queue, so the
+ * worker never idles for the round trip through the job worker (on a loaded machine, two thread
+ * wake-ups of several ms each per call). Cancel waits for at most these many calls per worker.
+ */
+const RUNS_PER_WORKER = 2;
+
+interface PoolWorker {
+  worker: Worker;
+  api: Comlink.Remote<InferenceWorkerApi>;
+  /** Rejects once the worker fails (an uncaught error, a script that does not load). */
+  died: Promise<never>;
+}
+
+function startWorker(): PoolWorker {
+  const worker = new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'embedbook-inference' });
+  const died = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (e) => reject(new InferenceWorkerError(e.message || 'its script failed to load')));
+    worker.addEventListener('messageerror', () => reject(new InferenceWorkerError('a message could not be read')));
+  });
+  died.catch(() => undefined); // observed by each call's race; no unhandled rejection while idle
+  return { worker, api: Comlink.wrap<InferenceWorkerApi>(worker), died };
+}
+
+/** A call into a worker: its own errors come back with their class, a dead worker rejects at once. */
+async function call<T>(w: PoolWorker, work: (api: Comlink.Remote<InferenceWorkerApi>) => Promise<T>): Promise<T> {
+  try {
+    return await Promise.race([work(w.api), w.died]);
+  } catch (err) {
+    throw err instanceof Error ? err : deserializeError(serializeError(err));
+  }
+}
+
+/**
+ * Starts `workers` inference workers, each opening `model` (a copy each) with `init`. The pool is
+ * one EmbeddingSession of width workers × RUNS_PER_WORKER: run() goes to the least busy worker;
+ * dispose() terminates them all.
+ */
+export async function createInferencePool(model: Uint8Array, opts: { workers: number; init: InferenceWorkerInit; reason: string }): Promise<EmbeddingSession> {
+  const all = Array.from({ length: Math.max(1, Math.floor(opts.workers)) }, startWorker);
+  let dimension: number;
+  try {
+    // In parallel: each worker compiles its own copy of the graph on its own core.
+    const opened = await Promise.all(all.map((w) => call(w, (api) => api.open(model, opts.init))));
+    dimension = opened[0].dimension;
+  } catch (err) {
+    for (const w of all) w.worker.terminate();
+    throw err;
+  }
+  const load = new Map(all.map((w) => [w, 0]));
+  let disposed = false;
+  // dispose() ends the runs still in flight (terminated workers never answer).
+  let stop: (err: Error) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => undefined);
+  return {
+    device: 'wasm',
+    deviceReason: opts.reason,
+    dimension,
+    concurrency: all.length * RUNS_PER_WORKER,
+    async run(batch: DenseBatch): Promise<Float32Array> {
+      if (disposed) throw new InferenceWorkerError('the pool was disposed');
+      // The least busy worker; each runs its sub-batches one at a time, in arrival order.
+      const w = all.reduce((a, b) => (load.get(b)! < load.get(a)! ? b : a));
+      load.set(w, load.get(w)! + 1);
+      try {
+        return await Promise.race([call(w, (api) => api.run(batch)), stopped]);
+      } finally {
+        load.set(w, load.get(w)! - 1);
+      }
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      stop(new InferenceWorkerError('the pool was disposed'));
+      // Terminating frees each worker's WASM memory at once; its session needs no release first.
+      for (const w of all) w.worker.terminate();
+    },
+  };
+}
