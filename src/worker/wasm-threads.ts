@@ -19,16 +19,24 @@ export interface WasmPlan {
 }
 
 /**
- * Every core the browser offers (capped), as data parallelism first: one 1-thread session per core
- * up to MAX_INFERENCE_WORKERS, then more threads per worker, so workers × threads = cores.
- * Inference runs off the page's thread, so all of them can go to it. onnxruntime-web's own thread
- * pool (threads inside one session) needs cross-origin isolation (SharedArrayBuffer); separate
- * workers do not, so a page that is not isolated still gets one worker per core at 1 thread each.
+ * Every core the browser offers (capped), as data parallelism first: one session per worker, up to
+ * MAX_INFERENCE_WORKERS workers, each with the same number of threads, so that workers × threads
+ * comes as close to the cores as it can (6 cores: 3 × 2, not 4 × 1) while keeping at least half
+ * the workers it could have. Inference runs off the page's thread, so all of them can go to it.
+ * onnxruntime-web's own thread pool (threads inside one session) needs cross-origin isolation
+ * (SharedArrayBuffer); separate workers do not, so a page that is not isolated still gets its
+ * workers, at 1 thread each.
  */
 export function wasmPlan(cores: number, isolated: boolean): WasmPlan {
   const total = Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(cores) || 1));
-  const workers = Math.min(MAX_INFERENCE_WORKERS, total);
-  return { workers, threadsPerWorker: isolated ? Math.max(1, Math.floor(total / workers)) : 1 };
+  const most = Math.min(MAX_INFERENCE_WORKERS, total);
+  if (!isolated) return { workers: most, threadsPerWorker: 1 };
+  let best: WasmPlan = { workers: most, threadsPerWorker: Math.floor(total / most) };
+  for (let w = most - 1; w >= Math.ceil(most / 2); w--) {
+    const t = Math.floor(total / w);
+    if (w * t > best.workers * best.threadsPerWorker) best = { workers: w, threadsPerWorker: t };
+  }
+  return best;
 }
 
 /** "2 threads (2 workers × 1 thread)": every WASM thread the plan runs, then how they are split. */
