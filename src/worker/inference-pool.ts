@@ -17,7 +17,7 @@ export type InferenceWorkerInit = Pick<WebSessionOptions, 'threads' | 'label' | 
 class InferenceWorkerError extends EmbedbookError {
   override readonly name = 'InferenceWorkerError';
   constructor(readonly detail: string) {
-    super(`A local inference worker stopped: ${detail}. Reload the page to start the local model again.`);
+    super(`A local inference worker stopped: ${detail}. Its chunks are retried on a fresh worker; if this keeps happening, reload the page or run on Remote.`);
   }
 }
 registerErrorClasses({ InferenceWorkerError });
@@ -55,23 +55,36 @@ async function call<T>(w: PoolWorker, work: (api: Comlink.Remote<InferenceWorker
   }
 }
 
+interface Slot {
+  w: PoolWorker;
+  /** Resolves once its worker's session is open (rejects if it cannot open). */
+  ready: Promise<{ dimension: number }>;
+  /** Runs handed to it and not yet answered. */
+  load: number;
+}
+
 /**
  * Starts `workers` inference workers, each opening `model` (a copy each) with `init`. The pool is
- * one EmbeddingSession of width workers × RUNS_PER_WORKER: run() goes to the least busy worker;
- * dispose() terminates them all.
+ * one EmbeddingSession of width workers × RUNS_PER_WORKER: run() goes to the least busy worker; a
+ * worker that dies fails its runs (the engine retries their chunks) and is replaced by a fresh one
+ * at once; dispose() terminates them all.
  */
 export async function createInferencePool(model: Uint8Array, opts: { workers: number; init: InferenceWorkerInit; reason: string }): Promise<EmbeddingSession> {
-  const all = Array.from({ length: Math.max(1, Math.floor(opts.workers)) }, startWorker);
+  const open = (): Slot => {
+    const w = startWorker();
+    const ready = call(w, (api) => api.open(model, opts.init));
+    ready.catch(() => undefined); // a run awaits it and sees the error
+    return { w, ready, load: 0 };
+  };
+  // In parallel: each worker compiles its own copy of the graph on its own core.
+  const slots = Array.from({ length: Math.max(1, Math.floor(opts.workers)) }, open);
   let dimension: number;
   try {
-    // In parallel: each worker compiles its own copy of the graph on its own core.
-    const opened = await Promise.all(all.map((w) => call(w, (api) => api.open(model, opts.init))));
-    dimension = opened[0].dimension;
+    dimension = (await Promise.all(slots.map((s) => s.ready)))[0].dimension;
   } catch (err) {
-    for (const w of all) w.worker.terminate();
+    for (const s of slots) s.w.worker.terminate();
     throw err;
   }
-  const load = new Map(all.map((w) => [w, 0]));
   let disposed = false;
   // dispose() ends the runs still in flight (terminated workers never answer).
   let stop: (err: Error) => void = () => undefined;
@@ -81,16 +94,23 @@ export async function createInferencePool(model: Uint8Array, opts: { workers: nu
     device: 'wasm',
     deviceReason: opts.reason,
     dimension,
-    concurrency: all.length * RUNS_PER_WORKER,
+    concurrency: slots.length * RUNS_PER_WORKER,
     async run(batch: DenseBatch): Promise<Float32Array> {
       if (disposed) throw new InferenceWorkerError('the pool was disposed');
       // The least busy worker; each runs its sub-batches one at a time, in arrival order.
-      const w = all.reduce((a, b) => (load.get(b)! < load.get(a)! ? b : a));
-      load.set(w, load.get(w)! + 1);
+      const i = slots.reduce((best, s, j) => (s.load < slots[best].load ? j : best), 0);
+      const slot = slots[i];
+      slot.load++;
       try {
-        return await Promise.race([call(w, (api) => api.run(batch)), stopped]);
+        return await Promise.race([slot.ready.then(() => call(slot.w, (api) => api.run(batch))), stopped]);
+      } catch (err) {
+        if (err instanceof InferenceWorkerError && !disposed && slots[i] === slot) {
+          slot.w.worker.terminate();
+          slots[i] = open();
+        }
+        throw err;
       } finally {
-        load.set(w, load.get(w)! - 1);
+        slot.load--;
       }
     },
     async dispose(): Promise<void> {
@@ -98,7 +118,7 @@ export async function createInferencePool(model: Uint8Array, opts: { workers: nu
       disposed = true;
       stop(new InferenceWorkerError('the pool was disposed'));
       // Terminating frees each worker's WASM memory at once; its session needs no release first.
-      for (const w of all) w.worker.terminate();
+      for (const s of slots) s.w.worker.terminate();
     },
   };
 }
