@@ -10,7 +10,7 @@
 // Chromium — its pool of inference workers at 1 worker × 1 thread vs every core, and main's former
 // single session at 1 thread vs every core (same texts, interleaved), and tokens/s with the share of this machine's FLOP peak (bench/flop-peak.ts).
 //   npm run bench -- local [--rows 2000] [--batch 32] [--skip-browser] [--skip-node] [--skip-threads]
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,8 @@ interface Row {
   detail: string;
   /** Tokens the model read per second (no padding), where counted. */
   tokensPerSec?: number;
+  /** Chromium's CPU time per row (the app's path only: descendantsCpuSeconds). */
+  cpuMsPerRow?: number;
   /** Share of this machine's native FP32 peak reached (MiniLM rows: analytic FLOPs per token). */
   peakShare?: number;
 }
@@ -96,7 +98,7 @@ async function interleaved(batches: number, contenders: Array<(k: number) => Pro
   return ms;
 }
 
-const THREAD_RATIOS = ['threads', 'threadsVsMainOneThread', 'mainThreads', 'poolVsMain', 'int8'];
+const THREAD_RATIOS = ['threads', 'threadsVsMainOneThread', 'mainThreads', 'poolVsMain', 'int8', 'poolCpuPerRow', 'mainCpuPerRow'];
 
 async function nodeSide(dir: string, texts: string[], batch: number): Promise<{ ours: Row; plain: Row; sorted: Row; diff: number }> {
   const threads = Math.min(8, Math.max(1, availableParallelism()));
@@ -220,6 +222,43 @@ async function browserSide(dir: string, texts: string[], batch: number): Promise
   }
 }
 
+/**
+ * CPU seconds (user + system) used so far by this process's descendants that are still running —
+ * the Chromium this bench launched, its renderer (the page, its workers) included — from /proc
+ * (Linux; undefined elsewhere). A slice's delta is its configuration's CPU time: the others idle
+ * meanwhile. Work per row shows what the load average hides: a configuration that does no extra
+ * work per row scales with the cores it is given.
+ */
+function descendantsCpuSeconds(): number | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return undefined;
+  }
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(pid), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // The process ended while listing.
+    }
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  let ticks = 0;
+  const todo = [...(children.get(process.pid) ?? [])];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    ticks += stats.get(pid)?.ticks ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 /** One configuration of the app's local path (see threadsSide). */
 interface ThreadsConfig extends AppEmbedConfig {
   name: string;
@@ -274,15 +313,19 @@ async function threadsSide(texts: string[]): Promise<{ rows: Row[]; ratios: Reco
     const chunking = { chunkSize: APP_CHUNKING.chunkSize, concurrentChunks: APP_CHUNKING.concurrentChunks };
     const slice = chunking.chunkSize * chunking.concurrentChunks;
     const ms = configs.map(() => 0);
+    const cpu = configs.map(() => 0);
     let failed = 0;
     for (let k = 0; k * slice < texts.length; k++) {
       for (let j = 0; j < configs.length; j++) {
         const c = (j + k) % configs.length;
+        const cpu0 = descendantsCpuSeconds();
         const r = await p.evaluate(([i, t, ch]) => window.benchApp.run(i, t, ch), [c, texts.slice(k * slice, (k + 1) * slice), chunking] as const);
+        const cpu1 = descendantsCpuSeconds();
+        if (cpu0 !== undefined && cpu1 !== undefined) cpu[c] += cpu1 - cpu0;
         ms[c] += r.ms;
         failed += r.failedRows;
       }
-      if (k % 4 === 3) console.log(`  app worker: ${Math.min(texts.length, (k + 1) * slice)} rows, ${ms.map((x, i) => `${configs[i].name}: ${(x / 1000).toFixed(0)} s`).join(', ')}`);
+      if (k % 4 === 3) console.log(`  app worker: ${Math.min(texts.length, (k + 1) * slice)} rows, ${ms.map((x, i) => `${configs[i].name}: ${(x / 1000).toFixed(0)} s (CPU ${cpu[i].toFixed(0)} s)`).join(', ')}`);
     }
     if (failed) throw new Error(`${failed} rows failed in the app's worker path`);
     await p.evaluate(() => window.benchApp.dispose());
@@ -296,12 +339,16 @@ async function threadsSide(texts: string[]): Promise<{ rows: Row[]; ratios: Reco
         rowsPerSec: texts.length / (ms[i] / 1000),
         ms: ms[i],
         threads: info[i].threads,
-        detail: `${info[i].detail}; chunk_size ${chunking.chunkSize} × concurrent_chunks ${chunking.concurrentChunks}`,
+        detail: `${info[i].detail}; chunk_size ${chunking.chunkSize} × concurrent_chunks ${chunking.concurrentChunks}; Chromium CPU ${((cpu[i] / texts.length) * 1000).toFixed(1)} ms per row, ${(cpu[i] / (ms[i] / 1000)).toFixed(2)} cores busy on average`,
         tokensPerSec: tokens / (ms[i] / 1000),
+        cpuMsPerRow: (cpu[i] / texts.length) * 1000,
       }),
     );
     const [one, all, mainOne, mainAll, int8] = rows.map((r) => r.rowsPerSec);
-    const ratios = { threads: all / one, threadsVsMainOneThread: all / mainOne, mainThreads: mainAll / mainOne, poolVsMain: all / mainAll, int8: int8 / all };
+    const ratios: Record<string, number> = { threads: all / one, threadsVsMainOneThread: all / mainOne, mainThreads: mainAll / mainOne, poolVsMain: all / mainAll, int8: int8 / all };
+    // CPU per row, N workers / 1 worker: 1.0 means the pool adds no work, so it scales with free cores.
+    if (cpu[0] > 0) ratios.poolCpuPerRow = cpu[1] / cpu[0];
+    if (cpu[2] > 0) ratios.mainCpuPerRow = cpu[3] / cpu[2];
     return { rows, ratios, memory };
   } finally {
     await browser.close();
@@ -398,6 +445,8 @@ export async function main(args: string[]): Promise<void> {
     console.log(`  app pool: 1 worker × 1 thread ${tps(one)}, ${all?.threads ?? '?'} threads as workers ${tps(all)}: ${ratios.threads.toFixed(2)}× (target ≥ 1.8×); ${ratios.threadsVsMainOneThread.toFixed(2)}× main's 1-thread session`);
     console.log(`  main's single session: 1 thread ${tps(mainOne)}, ${mainAll?.threads ?? '?'} threads ${tps(mainAll)}: ${ratios.mainThreads.toFixed(2)}×; the app's pool / main's session at every core: ${ratios.poolVsMain.toFixed(2)}×`);
     console.log(`  int8 (model.int8.onnx) / fp32, app pool at every core: ${ratios.int8.toFixed(2)}×`);
+    const cpuRow = (r: Row | undefined) => `${r?.cpuMsPerRow?.toFixed(1) ?? '?'} ms`;
+    if (ratios.poolCpuPerRow !== undefined) console.log(`  Chromium CPU per row: app pool 1 worker ${cpuRow(one)}, every core ${cpuRow(all)} (${ratios.poolCpuPerRow.toFixed(2)}×); main's session 1 thread ${cpuRow(mainOne)}, every core ${cpuRow(mainAll)} (${ratios.mainCpuPerRow?.toFixed(2) ?? '?'}×)`);
     for (const [k, v] of Object.entries(checks)) if (k.startsWith('tabMiB ')) console.log(`  tab memory (measureUserAgentSpecificMemory), ${k.slice(7)}: ${v.toFixed(0)} MiB`);
   }
   if (ratios.browser !== undefined) console.log(`browser: ours / transformers.js = ${ratios.browser.toFixed(2)}× (target ≥ 1.5×); sample max abs diff ${checks.browserMaxAbsDiff.toExponential(2)}`);

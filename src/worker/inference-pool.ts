@@ -39,7 +39,11 @@ interface PoolWorker {
 function startWorker(): PoolWorker {
   const worker = new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'embedbook-inference' });
   const died = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', (e) => reject(new InferenceWorkerError(e.message || 'its script failed to load')));
+    worker.addEventListener('error', (e) => {
+      // Handled here (the pool replaces the worker): it must not surface as the job worker's own error.
+      e.preventDefault();
+      reject(new InferenceWorkerError(e.message || 'its script failed to load'));
+    });
     worker.addEventListener('messageerror', () => reject(new InferenceWorkerError('a message could not be read')));
   });
   died.catch(() => undefined); // observed by each call's race; no unhandled rejection while idle
