@@ -29,33 +29,49 @@ registerErrorClasses({ InferenceWorkerError });
  */
 const RUNS_PER_WORKER = 2;
 
-interface PoolWorker {
-  worker: Worker;
-  api: Comlink.Remote<InferenceWorkerApi>;
-  /** Rejects once the worker fails (an uncaught error, a script that does not load). */
-  died: Promise<never>;
-}
+/**
+ * One inference worker. Its calls in flight are kept so that its death (or the pool's dispose)
+ * fails them at once — a terminated or crashed worker never answers — without racing every call
+ * against a promise that never settles (each race would leave a reaction on it for the pool's life).
+ */
+class PoolWorker {
+  private readonly worker = new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'embedbook-inference' });
+  private readonly api = Comlink.wrap<InferenceWorkerApi>(this.worker);
+  private readonly inFlight = new Set<(err: Error) => void>();
+  /** Why it stopped; calls fail with it from then on. */
+  private dead: Error | undefined;
 
-function startWorker(): PoolWorker {
-  const worker = new Worker(new URL('./inference.worker.ts', import.meta.url), { type: 'module', name: 'embedbook-inference' });
-  const died = new Promise<never>((_, reject) => {
-    worker.addEventListener('error', (e) => {
+  constructor() {
+    this.worker.addEventListener('error', (e) => {
       // Handled here (the pool replaces the worker): it must not surface as the job worker's own error.
       e.preventDefault();
-      reject(new InferenceWorkerError(e.message || 'its script failed to load'));
+      this.stop(new InferenceWorkerError(e.message || 'its script failed to load'));
     });
-    worker.addEventListener('messageerror', () => reject(new InferenceWorkerError('a message could not be read')));
-  });
-  died.catch(() => undefined); // observed by each call's race; no unhandled rejection while idle
-  return { worker, api: Comlink.wrap<InferenceWorkerApi>(worker), died };
-}
+    this.worker.addEventListener('messageerror', () => this.stop(new InferenceWorkerError('a message could not be read')));
+  }
 
-/** A call into a worker: its own errors come back with their class, a dead worker rejects at once. */
-async function call<T>(w: PoolWorker, work: (api: Comlink.Remote<InferenceWorkerApi>) => Promise<T>): Promise<T> {
-  try {
-    return await Promise.race([work(w.api), w.died]);
-  } catch (err) {
-    throw err instanceof Error ? err : deserializeError(serializeError(err));
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** A call into the worker: its own errors come back with their class (serializeError's data). */
+  call<T>(work: (api: Comlink.Remote<InferenceWorkerApi>) => Promise<T>): Promise<T> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise<T>((resolve, reject) => {
+      this.inFlight.add(reject);
+      work(this.api)
+        .then(resolve, (err: unknown) => reject(err instanceof Error ? err : deserializeError(serializeError(err))))
+        .finally(() => this.inFlight.delete(reject));
+    });
+  }
+
+  /** Terminates the worker and fails its calls in flight with `why`. */
+  stop(why: Error): void {
+    if (this.dead) return;
+    this.dead = why;
+    this.worker.terminate();
+    for (const reject of this.inFlight) reject(why);
+    this.inFlight.clear();
   }
 }
 
@@ -75,8 +91,8 @@ interface Slot {
  */
 export async function createInferencePool(model: Uint8Array, opts: { workers: number; init: InferenceWorkerInit; reason: string }): Promise<EmbeddingSession> {
   const open = (): Slot => {
-    const w = startWorker();
-    const ready = call(w, (api) => api.open(model, opts.init));
+    const w = new PoolWorker();
+    const ready = w.call((api) => api.open(model, opts.init));
     ready.catch(() => undefined); // a run awaits it and sees the error
     return { w, ready, load: 0 };
   };
@@ -86,14 +102,10 @@ export async function createInferencePool(model: Uint8Array, opts: { workers: nu
   try {
     dimension = (await Promise.all(slots.map((s) => s.ready)))[0].dimension;
   } catch (err) {
-    for (const s of slots) s.w.worker.terminate();
+    for (const s of slots) s.w.stop(new InferenceWorkerError('another worker of the pool failed to open the model'));
     throw err;
   }
   let disposed = false;
-  // dispose() ends the runs still in flight (terminated workers never answer).
-  let stop: (err: Error) => void = () => undefined;
-  const stopped = new Promise<never>((_, reject) => (stop = reject));
-  stopped.catch(() => undefined);
   return {
     device: 'wasm',
     deviceReason: opts.reason,
@@ -106,12 +118,10 @@ export async function createInferencePool(model: Uint8Array, opts: { workers: nu
       const slot = slots[i];
       slot.load++;
       try {
-        return await Promise.race([slot.ready.then(() => call(slot.w, (api) => api.run(batch))), stopped]);
+        await slot.ready;
+        return await slot.w.call((api) => api.run(batch));
       } catch (err) {
-        if (err instanceof InferenceWorkerError && !disposed && slots[i] === slot) {
-          slot.w.worker.terminate();
-          slots[i] = open();
-        }
+        if (!slot.w.alive && !disposed && slots[i] === slot) slots[i] = open();
         throw err;
       } finally {
         slot.load--;
@@ -120,9 +130,8 @@ export async function createInferencePool(model: Uint8Array, opts: { workers: nu
     async dispose(): Promise<void> {
       if (disposed) return;
       disposed = true;
-      stop(new InferenceWorkerError('the pool was disposed'));
       // Terminating frees each worker's WASM memory at once; its session needs no release first.
-      for (const s of slots) s.w.worker.terminate();
+      for (const s of slots) s.w.stop(new InferenceWorkerError('the pool was disposed'));
     },
   };
 }
