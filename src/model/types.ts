@@ -39,8 +39,9 @@ export interface EmbeddingSession {
   /** Returns [batch, dimension] pooled embeddings, row-major (L2-normalised unless the model has no Normalize module). */
   run(batch: DenseBatch): Promise<Float32Array>;
   /**
-   * How many run() calls it takes at once (default 1): a pool of inference workers takes one per
-   * worker, and the embedder keeps that many sub-batches in flight.
+   * How many run() calls it takes at once (default 1): a pool of inference workers takes two per
+   * worker (one running, the next waiting in the worker), and the embedder keeps that many
+   * sub-batches in flight.
    */
   readonly concurrency?: number;
   /**

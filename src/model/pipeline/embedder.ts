@@ -104,8 +104,9 @@ export class Embedder {
     );
     const queue = sessionQueue(this.session);
     const withTypes = true; // sessions ignore token types when their model has none
-    // Up to the session's width of sub-batches in flight (one per inference worker; one for a
-    // single session), and sub-batch k+1 packed while k runs: packing stays off the critical path.
+    // Up to the session's width of sub-batches in flight (a pool of inference workers: two per
+    // worker; a single session: one), and sub-batch k+1 packed while k runs: packing stays off the
+    // critical path.
     const width = sessionWidth(this.session);
     const inFlight = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;

@@ -1,7 +1,7 @@
 // Runs async jobs in arrival order, `slots` at a time (default one). One per session: a second
 // concurrent run() on the same onnxruntime session would only contend for the same threads (or, on
 // WebGPU, the same queue) and make per-batch latency unpredictable; a session made of several
-// inference workers (src/worker/inference-pool.ts) takes one job per worker.
+// inference workers (src/worker/inference-pool.ts) takes as many as its `concurrency`.
 export class SerialQueue {
   private readonly waiting: Array<() => void> = [];
   private running = 0;
