@@ -1,13 +1,19 @@
-// Benchmark page (bench/local.bench.ts, threads part): one Web Worker per thread count, each
-// running the app's local inference path (workers/app-embed.worker.ts), so 1 and N WASM threads are
-// compared on the app's own setup (worker, per-call token budget, chunk_size × concurrent_chunks)
-// with batches interleaved by the bench. Times are taken inside the workers.
+// Benchmark page (bench/local.bench.ts, threads part): one Web Worker per configuration, each
+// running the app's local inference path (workers/app-embed.worker.ts, with its own pool of
+// inference workers), so 1 worker × 1 thread and N workers are compared on the app's own setup
+// (worker, per-call token budget, chunk_size × concurrent_chunks) with batches interleaved by the
+// bench. Times are taken inside the workers.
 import * as Comlink from 'comlink';
-import type { AppEmbedInfo, AppEmbedWorker } from './workers/app-embed.worker';
+import type { AppEmbedConfig, AppEmbedInfo, AppEmbedWorker } from './workers/app-embed.worker';
 
 export interface BenchAppPage {
   /** Starts one worker per entry (see AppEmbedWorker.init); returns what each runs on. */
-  init(workers: Array<{ threads: number; oneThreadCalls?: boolean; dtype?: 'q8' }>): Promise<AppEmbedInfo[]>;
+  init(workers: AppEmbedConfig[]): Promise<AppEmbedInfo[]>;
+  /**
+   * The tab's memory in bytes (performance.measureUserAgentSpecificMemory: every worker's JS heap
+   * and WASM memory included), or undefined where the browser cannot tell.
+   */
+  memory(): Promise<number | undefined>;
   /** Embeds `texts` in worker `i` as one app job would (chunkedCall with the app's chunking). */
   run(i: number, texts: string[], chunking: { chunkSize: number; concurrentChunks: number }): Promise<{ ms: number; failedRows: number }>;
   dispose(): Promise<void>;
@@ -23,10 +29,14 @@ const page: BenchAppPage = {
     });
     // One at a time: model loads and warm-ups would otherwise compete for the cores.
     const out: AppEmbedInfo[] = [];
-    for (const [i, w] of workers.entries()) out.push(await w.api.init(configs[i].threads, configs[i].oneThreadCalls, configs[i].dtype));
+    for (const [i, w] of workers.entries()) out.push(await w.api.init(configs[i]));
     return out;
   },
   run: (i, texts, chunking) => workers[i].api.run(texts, chunking),
+  async memory() {
+    const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
+    return perf.measureUserAgentSpecificMemory ? (await perf.measureUserAgentSpecificMemory()).bytes : undefined;
+  },
   async dispose() {
     for (const w of workers) {
       await w.api.dispose();

@@ -39,6 +39,12 @@ export interface EmbeddingSession {
   /** Returns [batch, dimension] pooled embeddings, row-major (L2-normalised unless the model has no Normalize module). */
   run(batch: DenseBatch): Promise<Float32Array>;
   /**
+   * How many run() calls it takes at once (default 1): a pool of inference workers takes two per
+   * worker (one running, the next waiting in the worker), and the embedder keeps that many
+   * sub-batches in flight.
+   */
+  readonly concurrency?: number;
+  /**
    * Lets the host's event loop take a turn before the next inference (browser: a cancel message,
    * an IndexedDB commit). Absent where runs already yield (onnxruntime-node runs off-thread).
    */

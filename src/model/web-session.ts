@@ -26,6 +26,12 @@ export interface WebSessionOptions {
   pooling?: PoolingSpec;
   /** Weights the graph keeps in side files (`model.onnx_data`), keyed by the graph's location. */
   externalData?: readonly ExternalDataFile[];
+  /**
+   * WASM inference run elsewhere (the app's pool of 1-thread inference workers,
+   * src/worker/inference-pool.ts): `why` replaces this realm's thread count in the device reason,
+   * `open` replaces the session this realm would create. WebGPU still runs here, and falls back to it.
+   */
+  wasmElsewhere?: { why: string; open(model: Uint8Array, reason: string): Promise<EmbeddingSession> };
 }
 
 interface WasmPlan {
@@ -70,7 +76,8 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
   const device = opts.device ?? 'auto';
   if (!(WEB_DEVICES as readonly string[]).includes(device)) throw new UnknownDeviceError(device, WEB_DEVICES);
   const label = opts.label ?? 'model.onnx';
-  const wasm = configureWasm(opts);
+  const here = configureWasm(opts);
+  const wasm = opts.wasmElsewhere ? { why: opts.wasmElsewhere.why } : here;
 
   let resolved: ResolvedDevice = 'wasm';
   let reason = `WASM requested: SIMD, ${wasm.why}`;
@@ -98,6 +105,11 @@ export async function createWebSession(model: Uint8Array, opts: WebSessionOption
       reason = `WebGPU ${device === 'webgpu' ? 'requested' : 'adapter found'}, but its session failed (${why}); fell back to WASM SIMD, ${wasm.why}`;
       resolved = 'wasm';
     }
+  }
+  if (opts.wasmElsewhere) {
+    const session = await opts.wasmElsewhere.open(model, reason);
+    opts.onProgress?.({ status: 'ready', device: 'wasm', deviceReason: reason });
+    return session;
   }
   return openSession(model, resolved, reason, label, opts);
 }

@@ -1,30 +1,36 @@
 // Bench worker (bench/local.bench.ts, threads part): the app's local inference path as the app's
-// worker runs it — createLocalBackend (src/worker/local-backend.ts: onnxruntime-web WASM, the
-// app's per-call token budget) and its fn.chunkedCall with the Chunking cell's defaults — only with
-// the WASM thread count given, so one page can hold a 1-thread and an N-thread worker side by side.
+// worker runs it — createLocalBackend (src/worker/local-backend.ts: its pool of onnxruntime-web
+// WASM inference workers, the app's per-call token budget) and its fn.chunkedCall with the Chunking
+// cell's defaults — only with the pool given (or main's former single session), so one page can
+// hold 1 worker × 1 thread and N workers × 1 thread side by side.
 import * as Comlink from 'comlink';
 import { Table, Utf8, vectorFromArray } from 'apache-arrow';
 import type { EmbedBackend } from '../../../src/worker/embed-backend';
-import { createLocalBackend, WASM_TOKENS_PER_THREAD } from '../../../src/worker/local-backend';
+import { createLocalBackend } from '../../../src/worker/local-backend';
 
 export interface AppEmbedInfo {
   threads: number;
   detail: string;
 }
 
+export interface AppEmbedConfig {
+  /** Inference workers × WASM threads each (with singleSession: one session at workers × threads). */
+  workers: number;
+  threadsPerWorker: number;
+  /** WASM as before the pool: one session in this worker at every thread (onnxruntime's intra-op pool). */
+  singleSession?: boolean;
+  /** 'q8': the built-in model's int8 file (the Function cell's Precision). */
+  dtype?: 'q8';
+}
+
 let backend: EmbedBackend | undefined;
 
 const api = {
-  /**
-   * `oneThreadCalls`: calls as large as the app makes at 1 thread (not scaled by the threads), to
-   * tell the gain of the threads alone from the gain of the larger calls the app gives them.
-   * `dtype` 'q8': the built-in model's int8 file (the Function cell's Precision).
-   */
-  async init(threads: number, oneThreadCalls = false, dtype?: 'q8'): Promise<AppEmbedInfo> {
-    const tokensPerThread = oneThreadCalls ? WASM_TOKENS_PER_THREAD / threads : undefined;
-    backend = await createLocalBackend({ kind: 'local', device: 'wasm', model: { kind: 'default', dtype } }, () => undefined, { threads, tokensPerThread });
+  async init(c: AppEmbedConfig): Promise<AppEmbedInfo> {
+    const wasm = { workers: c.workers, threadsPerWorker: c.threadsPerWorker };
+    backend = await createLocalBackend({ kind: 'local', device: 'wasm', model: { kind: 'default', dtype: c.dtype } }, () => undefined, { wasm, singleSession: c.singleSession });
     await backend.embedTexts(['warm up', 'the first run allocates']);
-    return { threads: Number(/(\d+) threads?/.exec(backend.reason)?.[1] ?? 1), detail: backend.reason };
+    return { threads: c.workers * c.threadsPerWorker, detail: backend.reason };
   },
   /** One chunkedCall over `texts` as the app's job runner makes it; the time (ms) measured here in the worker. */
   async run(texts: string[], chunking: { chunkSize: number; concurrentChunks: number }): Promise<{ ms: number; failedRows: number }> {

@@ -15,7 +15,7 @@ afterAll(() => session.dispose());
  * added delay: the inner run is real inference on onnxruntime's thread pool, which always answers on
  * a later turn, so a second run started before the first finished is counted (see the witness test).
  */
-function recording(inner: EmbeddingSession) {
+function recording(inner: EmbeddingSession, concurrency?: number) {
   const batches: DenseBatch[] = [];
   let active = 0;
   let maxActive = 0;
@@ -23,6 +23,7 @@ function recording(inner: EmbeddingSession) {
     get device() { return inner.device; },
     get deviceReason() { return inner.deviceReason; },
     get dimension() { return inner.dimension; },
+    concurrency,
     async run(b) {
       batches.push(b);
       maxActive = Math.max(maxActive, ++active);
@@ -111,6 +112,40 @@ describe('Embedder', () => {
     expect(rec.maxActive()).toBe(1);
     expect(rec.batches.length).toBe(2 * texts.length);
     expect(Array.from(x.values[0]!)).toEqual(Array.from(y.values[0]!));
+  });
+
+  test('a session of width 2 (a pool of two inference workers) runs two sub-batches at once, never more, rows in input order', async () => {
+    const serial = await new Embedder(charTokenizer(64), session, { maxBatchRows: 1 }).embed(texts);
+    const rec = recording(session, 2);
+    const a = new Embedder(charTokenizer(64), rec.s, { maxBatchRows: 1 });
+    const b = new Embedder(charTokenizer(64), rec.s, { maxBatchRows: 1 });
+    const one = await a.embed(texts);
+    // One call alone fills both slots (one chunk's sub-batches spread over the workers)…
+    expect(rec.maxActive()).toBe(2);
+    // …and two concurrent calls share the same two: the width is the session's, not each call's.
+    const [x, y] = await Promise.all([a.embed(texts), b.embed(texts)]);
+    expect(rec.maxActive()).toBe(2);
+    expect(rec.batches.length).toBe(3 * texts.length);
+    for (const out of [one, x, y]) out.values.forEach((v, i) => expect(Array.from(v!)).toEqual(Array.from(serial.values[i]!)));
+  });
+
+  test('an abort while sub-batches run in a width-2 session starts no further sub-batch and rejects with the reason', async () => {
+    const ctl = new AbortController();
+    let runs = 0;
+    const s: EmbeddingSession = {
+      device: 'wasm',
+      deviceReason: 'test',
+      concurrency: 2,
+      get dimension() { return session.dimension; },
+      async run(batch) {
+        runs++;
+        ctl.abort(new Error('cancelled by the user'));
+        return session.run(batch);
+      },
+      dispose: async () => {},
+    };
+    await expect(new Embedder(charTokenizer(64), s, { maxBatchRows: 1 }).embed(texts, { signal: ctl.signal })).rejects.toThrow('cancelled by the user');
+    expect(runs).toBe(1);
   });
 
   test('an aborted signal stops the call with the abort reason', async () => {

@@ -29,8 +29,12 @@ const queues = new WeakMap<EmbeddingSession, SerialQueue>();
 /** The one inference queue of a session, shared by every embedder using it. */
 function sessionQueue(session: EmbeddingSession): SerialQueue {
   let q = queues.get(session);
-  if (!q) queues.set(session, (q = new SerialQueue()));
+  if (!q) queues.set(session, (q = new SerialQueue(sessionWidth(session))));
   return q;
+}
+
+function sessionWidth(session: EmbeddingSession): number {
+  return Math.max(1, Math.floor(session.concurrency ?? 1));
 }
 
 export class Embedder {
@@ -100,27 +104,47 @@ export class Embedder {
     );
     const queue = sessionQueue(this.session);
     const withTypes = true; // sessions ignore token types when their model has none
-    // Pack sub-batch k+1 while sub-batch k runs: packing stays off the inference critical path.
+    // Up to the session's width of sub-batches in flight (a pool of inference workers: two per
+    // worker; a single session: one), and sub-batch k+1 packed while k runs: packing stays off the
+    // critical path.
+    const width = sessionWidth(this.session);
+    const inFlight = new Set<Promise<void>>();
+    let failure: { err: unknown } | undefined;
     let next = plan.length ? packDenseBatch(encodings, plan[0], this.tokenizer.padId, withTypes) : undefined;
-    for (let k = 0; k < plan.length; k++) {
-      opts.signal?.throwIfAborted();
+    for (let k = 0; k < plan.length && !failure && !opts.signal?.aborted; k++) {
       const dense = next!;
-      const running = queue.run(async () => {
-        // A turn of the event loop first, so a cancel that arrived meanwhile is seen right here.
-        await this.session.yieldTurn?.();
-        opts.signal?.throwIfAborted();
-        return this.session.run(dense);
-      });
+      const sub = plan[k];
+      const running = queue
+        .run(async () => {
+          // A turn of the event loop first, so a cancel that arrived meanwhile is seen right here.
+          await this.session.yieldTurn?.();
+          opts.signal?.throwIfAborted();
+          return this.session.run(dense);
+        })
+        .then(
+          (out) => {
+            const dim = this.session.dimension;
+            if (out.length !== dense.batch * dim) {
+              throw new Error(`session returned ${out.length} floats for ${dense.batch} rows × ${dim} dims`);
+            }
+            sub.rows.forEach((local, r) => {
+              values[rows[local]] = out.slice(r * dim, (r + 1) * dim);
+            });
+          },
+        )
+        .catch((err: unknown) => {
+          failure ??= { err };
+        })
+        .finally(() => inFlight.delete(running));
+      inFlight.add(running);
       next = k + 1 < plan.length ? packDenseBatch(encodings, plan[k + 1], this.tokenizer.padId, withTypes) : undefined;
-      const out = await running;
-      const dim = this.session.dimension;
-      if (out.length !== dense.batch * dim) {
-        throw new Error(`session returned ${out.length} floats for ${dense.batch} rows × ${dim} dims`);
-      }
-      plan[k].rows.forEach((local, r) => {
-        values[rows[local]] = out.slice(r * dim, (r + 1) * dim);
-      });
+      if (inFlight.size >= width) await Promise.race(inFlight);
     }
+    // Sub-batches already running finish (one call each, short) before this chunk answers: a
+    // cancelled or failed chunk leaves no inference behind it in the session's queue.
+    await Promise.all(inFlight);
+    opts.signal?.throwIfAborted();
+    if (failure) throw failure.err;
     return { values, errors, truncated };
   }
 }

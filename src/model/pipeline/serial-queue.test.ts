@@ -30,3 +30,28 @@ test('runs one job at a time in arrival order, and a rejection does not stop the
   expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   expect(q.size).toBe(0);
 });
+
+test('with two slots, runs two jobs at once and starts the next in line when either finishes', async () => {
+  const q = new SerialQueue(2);
+  const log: string[] = [];
+  const finish = new Map<string, () => void>();
+  const job = (name: string) => async () => {
+    log.push(`start ${name}`);
+    await new Promise<void>((r) => finish.set(name, r));
+    log.push(`end ${name}`);
+    return name;
+  };
+  const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((n) => q.run(job(n)));
+  await expect.poll(() => log).toEqual(['start a', 'start b']);
+  expect(q.size).toBe(4);
+  finish.get('b')!();
+  await expect(b).resolves.toBe('b');
+  await expect.poll(() => log).toEqual(['start a', 'start b', 'end b', 'start c']);
+  finish.get('a')!();
+  await expect(a).resolves.toBe('a');
+  await expect.poll(() => log).toEqual(['start a', 'start b', 'end b', 'start c', 'end a', 'start d']);
+  finish.get('c')!();
+  finish.get('d')!();
+  await expect(Promise.all([c, d])).resolves.toEqual(['c', 'd']);
+  expect(q.size).toBe(0);
+});

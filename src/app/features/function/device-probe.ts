@@ -1,12 +1,12 @@
 // What the local backend will most likely pick, shown before the first run; the worker reports
 // the device that actually ran once the model is loaded.
 import { useEffect, useState } from 'react';
-import { wasmThreads } from '../../../worker/wasm-threads';
+import { wasmPlan, type WasmPlan } from '../../../worker/wasm-threads';
 
 export interface DeviceProbe {
   webgpu: boolean;
   detail: string;
-  threads: number;
+  wasm: WasmPlan;
   isolated: boolean;
 }
 
@@ -15,7 +15,7 @@ interface GpuLike {
 }
 
 async function probeDevices(): Promise<DeviceProbe> {
-  const threads = wasmThreads(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
+  const wasm = wasmPlan(navigator.hardwareConcurrency || 1, self.crossOriginIsolated);
   const gpu = (navigator as Navigator & { gpu?: GpuLike }).gpu;
   let webgpu = false;
   let detail = 'this browser has no WebGPU (navigator.gpu is missing)';
@@ -29,7 +29,7 @@ async function probeDevices(): Promise<DeviceProbe> {
       detail = `WebGPU adapter request failed: ${err instanceof Error ? err.message : String(err)}`;
     }
   }
-  return { webgpu, detail, threads, isolated: self.crossOriginIsolated };
+  return { webgpu, detail, wasm, isolated: self.crossOriginIsolated };
 }
 
 export function useDeviceProbe(): DeviceProbe | null {

@@ -4,7 +4,7 @@ import { Segmented } from '../../components/segmented';
 import type { LocalDevice } from '../../../worker/api';
 import { useFunction } from '../../stores/function-store';
 import { useRun } from '../../stores/run-store';
-import { threadsLabel } from '../../../worker/wasm-threads';
+import { wasmPlanLabel } from '../../../worker/wasm-threads';
 import { useDeviceProbe } from './device-probe';
 import { ModelPicker } from './model-picker';
 
@@ -18,7 +18,7 @@ export function LocalOptions() {
   const expected = !probe
     ? 'Checking this browser…'
     : device === 'wasm' || (device === 'auto' && !probe.webgpu)
-      ? `WASM, ${threadsLabel(probe.threads)}${probe.isolated ? ' (SIMD, cross-origin isolated)' : ' (not cross-origin isolated: 1 thread)'}${device === 'auto' ? ` — ${probe.detail}` : ' — chosen explicitly'}`
+      ? `WASM, ${wasmPlanLabel(probe.wasm)}, SIMD${probe.isolated ? ', cross-origin isolated' : ' (not cross-origin isolated: 1 thread per worker)'}${device === 'auto' ? ` — ${probe.detail}` : ' — chosen explicitly'}`
       : `WebGPU — ${probe.detail}`;
   return (
     <div className="stack">
