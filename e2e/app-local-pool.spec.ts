@@ -3,36 +3,24 @@
 // worker that dies mid-job is replaced while the engine retries its chunk — the output is still
 // every row, in order, equal to onnxruntime-node. Fault injection: an uncaught error thrown inside
 // one inference worker through Playwright's worker handle (no hook in the app).
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Browser, Page, Worker } from 'playwright-core';
-import { launchChromium } from './browser';
+import { expect, inject, test } from 'vitest';
+import type { Page, Worker } from 'playwright-core';
 import { downloadParquet, maxAbsDiff, openApp, setChunking, waitRunDone } from './fixtures/app';
-import { makeRows, toCsv, type Row } from './fixtures/datasets';
+import { toCsv } from './fixtures/datasets';
 import { dropFile, utf8 } from './fixtures/drop';
-import { nodeEmbeddings } from './fixtures/node-reference';
+import { referenceSuite } from './fixtures/node-reference';
 
 const ROWS = 96;
-let browser: Browser;
-let rows: Row[];
-let reference: Array<Float32Array | null>;
-
-beforeAll(async () => {
-  rows = makeRows(ROWS, 23);
-  reference = await nodeEmbeddings(rows.map((r) => r.text));
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const suite = referenceSuite(ROWS, 23);
 
 const inferenceWorkers = (page: Page): Worker[] => page.workers().filter((w) => w.url().includes('inference'));
 
 test('Local WASM runs on a pool of inference workers; one that dies is replaced and its chunk retried, every row still right', { timeout: 600_000 }, async () => {
-  const { page, errors } = await openApp(browser, inject('appUrl'));
+  const { page, errors } = await openApp(suite.browser, inject('appUrl'));
   await page.getByTestId('device-wasm').click();
   const cores = (await page.evaluate('navigator.hardwareConcurrency')) as number;
   const workers = Math.min(4, Math.min(8, cores));
-  await dropFile(page, '[data-testid=cell-dataset]', { name: 'pool.csv', bytes: utf8(toCsv(rows)), type: 'text/csv' });
+  await dropFile(page, '[data-testid=cell-dataset]', { name: 'pool.csv', bytes: utf8(toCsv(suite.rows)), type: 'text/csv' });
   await expect.poll(() => page.getByTestId('dataset-rows').textContent(), { timeout: 60_000 }).toBe(String(ROWS));
   await setChunking(page, { chunkSize: 24, concurrent: 2 });
 
@@ -59,9 +47,9 @@ test('Local WASM runs on a pool of inference workers; one that dies is replaced 
   console.log(`pool: ${info}`);
   expect(info).toContain(`${workers} worker${workers === 1 ? '' : 's'} × 1 thread`);
   const { rows: out } = await downloadParquet(page);
-  expect(out.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+  expect(out.map((r) => r.id)).toEqual(suite.rows.map((r) => r.id));
   let worst = 0;
-  out.forEach((r, i) => (worst = Math.max(worst, maxAbsDiff(r.embedding as number[], reference[i] as Float32Array))));
+  out.forEach((r, i) => (worst = Math.max(worst, maxAbsDiff(r.embedding as number[], suite.reference[i] as Float32Array))));
   expect(worst).toBeLessThan(1e-4);
   expect(errors.filter((e) => !/injected: inference worker crashed/.test(e))).toEqual([]);
 });

@@ -1,31 +1,19 @@
 // Local (the app's default backend) behaves like Remote: Cancel stops the run within 2 s and keeps
 // the finished chunks, and a reload mid-run offers every chunk finished before it (each is saved
 // to IndexedDB as it completes) and resumes only the rest. Output checked against onnxruntime-node.
-import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './browser';
+import { expect, inject, test } from 'vitest';
+import type { Page } from 'playwright-core';
 import { downloadParquet, maxAbsDiff, openApp, setChunking, waitRunDone, type ParquetRow } from './fixtures/app';
-import { makeRows, toCsv, type Row } from './fixtures/datasets';
+import { toCsv } from './fixtures/datasets';
 import { dropFile, utf8 } from './fixtures/drop';
-import { nodeEmbeddings } from './fixtures/node-reference';
+import { referenceSuite } from './fixtures/node-reference';
 
 const ROWS = 480;
 const CHUNK = 24; // 20 chunks
-let browser: Browser;
-let rows: Row[];
-let reference: Array<Float32Array | null>;
-
-beforeAll(async () => {
-  rows = makeRows(ROWS, 11);
-  reference = await nodeEmbeddings(rows.map((r) => r.text));
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const suite = referenceSuite(ROWS, 11);
 
 async function loadCsv(page: Page): Promise<void> {
-  await dropFile(page, '[data-testid=cell-dataset]', { name: 'local.csv', bytes: utf8(toCsv(rows)), type: 'text/csv' });
+  await dropFile(page, '[data-testid=cell-dataset]', { name: 'local.csv', bytes: utf8(toCsv(suite.rows)), type: 'text/csv' });
   await expect.poll(() => page.getByTestId('dataset-rows').textContent(), { timeout: 60_000 }).toBe(String(ROWS));
   await setChunking(page, { chunkSize: CHUNK, concurrent: 2 });
 }
@@ -39,14 +27,14 @@ function doneCount(page: Page): Promise<number> {
 }
 
 function checkOutput(out: ParquetRow[]): void {
-  expect(out.map((r) => r.id)).toEqual(rows.map((r) => r.id));
+  expect(out.map((r) => r.id)).toEqual(suite.rows.map((r) => r.id));
   let worst = 0;
-  out.forEach((r, i) => (worst = Math.max(worst, maxAbsDiff(r.embedding as number[], reference[i] as Float32Array))));
+  out.forEach((r, i) => (worst = Math.max(worst, maxAbsDiff(r.embedding as number[], suite.reference[i] as Float32Array))));
   expect(worst).toBeLessThan(1e-4);
 }
 
 test('Local: Cancel stops the run within 2 s, keeps finished chunks, and Resume runs only the rest', { timeout: 600_000 }, async () => {
-  const { page, errors } = await openApp(browser, inject('appUrl'));
+  const { page, errors } = await openApp(suite.browser, inject('appUrl'));
   await loadCsv(page);
   await page.getByTestId('run-start').click();
   await expect.poll(() => doneCount(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(2);
@@ -79,7 +67,7 @@ test('Local: Cancel stops the run within 2 s, keeps finished chunks, and Resume 
 });
 
 test('Local: a reload mid-run offers every finished chunk and resumes only the rest', { timeout: 600_000 }, async () => {
-  const { page, errors } = await openApp(browser, inject('appUrl'));
+  const { page, errors } = await openApp(suite.browser, inject('appUrl'));
   await loadCsv(page);
   await page.getByTestId('run-start').click();
   await expect.poll(() => doneCount(page), { timeout: 300_000 }).toBeGreaterThanOrEqual(3);
