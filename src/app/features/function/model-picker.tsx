@@ -94,7 +94,7 @@ function DefaultPrecision({ dtype, onChange }: { dtype: 'q8' | undefined; onChan
         </select>
       </label>
       <p className="hint">
-        int8 downloads a third less and ran 1.4× the fp32 rows/s in this app's WASM worker (2.4× in Node); its vectors differ slightly from fp32 (cosine ≥ 0.99), so runs in the two precisions are not mixed.
+        int8 downloads a third less and ran 1.7× the fp32 rows/s in this app's WASM workers (2.4× in Node); its vectors differ slightly from fp32 (cosine ≥ 0.99), so runs in the two precisions are not mixed.
       </p>
       {ranFile ? (
         <p className="hint" data-testid="model-ran-file">
