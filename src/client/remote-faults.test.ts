@@ -126,33 +126,27 @@ describe('503 StoreUnavailableError (queue store down)', () => {
     expect(handle.status).toBe('failed');
   });
 
-  test('a huge Retry-After is capped at 30 s per wait', async () => {
+  // The first submit answers 503 with `error` and `retryAfter`; the chunk waits `waitMs` on the
+  // client's clock, re-submits once and goes through.
+  test.each([
+    { what: 'a huge Retry-After is capped at 30 s per wait', error: { name: 'StoreUnavailableError', message: 'down' }, retryAfter: '3600', waitMs: 30_000 },
+    {
+      what: "a 503 StreamRetiredError (the server's registry one redeploy behind) is waited out for its Retry-After, then the call goes through",
+      error: { name: 'StreamRetiredError', message: 'The function version "embed@1" was replaced' },
+      retryAfter: '1',
+      waitMs: 1000,
+    },
+  ])('$what', async ({ error, retryAfter, waitMs }) => {
     const timers = manualTimers();
     let posts = 0;
     const { fetch } = faultFetch(unreachable, (req) => {
-      if (req.method === 'POST') return ++posts === 1 ? jsonResponse(503, { error: { name: 'StoreUnavailableError', message: 'down' } }, { 'retry-after': '3600' }) : jsonResponse(202, { callId: 'c1', rows: 1 });
+      if (req.method === 'POST') return ++posts === 1 ? jsonResponse(503, { error }, { 'retry-after': retryAfter }) : jsonResponse(202, { callId: 'c1', rows: 1 });
       return okCall(req, 1);
     });
     const handle = new Remote({ url: URL, fetch, timers }).function('embed').deferBatch(texts(1));
     await flush();
-    expect(timers.pending()).toEqual([30_000]);
-    await timers.advance(30_000);
-    expect((await handle.get()).values).toHaveLength(1);
-  });
-
-  test("a 503 StreamRetiredError (the server's registry one redeploy behind) is waited out for its Retry-After, then the call goes through", async () => {
-    const timers = manualTimers();
-    let posts = 0;
-    const { fetch } = faultFetch(unreachable, (req) => {
-      if (req.method === 'POST') {
-        return ++posts === 1 ? jsonResponse(503, { error: { name: 'StreamRetiredError', message: 'The function version "embed@1" was replaced' } }, { 'retry-after': '1' }) : jsonResponse(202, { callId: 'c1', rows: 1 });
-      }
-      return okCall(req, 1);
-    });
-    const handle = new Remote({ url: URL, fetch, timers }).function('embed').deferBatch(texts(1));
-    await flush();
-    expect(timers.pending()).toEqual([1000]);
-    await timers.advance(1000);
+    expect(timers.pending()).toEqual([waitMs]);
+    await timers.advance(waitMs);
     expect((await handle.get()).values).toHaveLength(1);
     expect(posts).toBe(2);
   });
