@@ -24,14 +24,27 @@ function positive(flag: string, raw: string | undefined, fallback: number): numb
   return n;
 }
 
+const USAGE = `Usage: npm run fuzz -- <${Object.keys(FUZZ_TARGETS).join('|')}> [--cases N] [--seconds S] [--seed X] [--json FILE]`;
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { cases: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { cases: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    // An unknown or malformed option: the usage line, not Node's stack trace.
+    throw new FuzzUsageError(`${err instanceof Error ? err.message.split('. ')[0] : String(err)}.\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const target = positionals[0];
-  if (!target || !(target in FUZZ_TARGETS)) throw new FuzzUsageError(`Usage: npm run fuzz -- <${Object.keys(FUZZ_TARGETS).join('|')}> [--cases N] [--seconds S] [--seed X] [--json FILE]`);
+  if (!target || !(target in FUZZ_TARGETS)) throw new FuzzUsageError(USAGE);
   const run = await FUZZ_TARGETS[target]();
   const report = await run({
     cases: Math.floor(positive('cases', values.cases, 10_000)),
