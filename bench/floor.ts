@@ -186,6 +186,7 @@ export interface StackRow {
 export async function queueBehindStacks(idleMs: number, samples = 40): Promise<StackRow[]> {
   const { FunctionQueue } = await import('../src/server/function-queue');
   const { readCallBody, ARROW_STREAM } = await import('../src/server/arrow-io');
+  const { joinIpcParts } = await import('../src/wire/ipc-write');
   const { encodeCallArgs, decodeCallAnswer } = await import('../src/client/call-codec');
   const { decodeCallResult } = await import('../src/client/remote-batch');
   const arrow = await import('apache-arrow');
@@ -200,7 +201,8 @@ export async function queueBehindStacks(idleMs: number, samples = 40): Promise<S
     const { callId } = await queue.submit(name, readCallBody(body));
     const view = await queue.poll(callId, 60_000);
     if (!view.done) throw new Error('call did not finish');
-    return { bytes: Buffer.from(view.ipc.buffer, view.ipc.byteOffset, view.ipc.byteLength), timing: `handler;dur=${view.handlerMs.toFixed(3)}` };
+    const ipc = joinIpcParts(view.ipc);
+    return { bytes: Buffer.from(ipc.buffer, ipc.byteOffset, ipc.byteLength), timing: `handler;dur=${view.handlerMs.toFixed(3)}` };
   };
   const bare = http.createServer((req, res) => {
     const parts: Buffer[] = [];

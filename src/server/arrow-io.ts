@@ -11,7 +11,7 @@ import type { CallResults } from './call-results';
 import type { ArgType, FunctionSpec, OutputType } from '../protocol/define-function';
 import { MalformedIpcError, SchemaMismatchError } from './errors';
 import { floatListColumn, listValue, utf8Column, utf8Values, type WireBatch, type WireColumn } from '../wire/columns';
-import { writeIpcStream } from '../wire/ipc-write';
+import { joinIpcParts, writeIpcParts, type IpcParts } from '../wire/ipc-write';
 import { columnDataProblem } from '../wire/arrow-data-check';
 import { ipcStreamProblem, type IpcLimits } from '../wire/ipc-guard';
 import { readIpcStream } from '../wire/ipc-read';
@@ -237,22 +237,30 @@ function* checkedParts(results: CallResults, output: OutputType, kind: OutputKin
  * built by the core's assembly (core/assemble.ts) like every local result table.
  */
 export function resultIpc(results: CallResults, output?: OutputType): Uint8Array {
+  return joinIpcParts(resultIpcParts(results, output));
+}
+
+/** resultIpc as parts: a vector answer's floats stay views of the held results (ipc-write.ts). */
+export function resultIpcParts(results: CallResults, output?: OutputType): IpcParts {
   const type = output ?? inferOutput(results);
   const direct = allOkVectorsIpc(results, type);
   if (direct) return direct;
   const arrow = arrowType(type);
   // One record batch for the whole call (a call is at most maxQueuedRows rows).
   const table = assembleTable(arrow, checkedParts(results, type, outputKind(arrow)), Math.max(1, results.rows));
-  if (type !== 'float32[]' && type !== 'float64[]') return tableToIPC(table, 'stream');
+  if (type !== 'float32[]' && type !== 'float64[]') {
+    const bytes = tableToIPC(table, 'stream');
+    return { parts: [bytes], byteLength: bytes.byteLength };
+  }
   // Vectors (every embedding call) go out through the lean writer, which the client's lean reader
   // reads as views: the same buffers the assembly built, no second copy.
   const batch = table.batches[0];
-  if (!batch) return writeIpcStream([floatListColumn('result', [], type === 'float64[]'), utf8Column('status', []), utf8Column(ERROR_CODE_COLUMN, [])], 0);
+  if (!batch) return writeIpcParts([floatListColumn('result', [], type === 'float64[]'), utf8Column('status', []), utf8Column(ERROR_CODE_COLUMN, [])], 0);
   const result = batch.getChildAt(0)!.data[0] as Data<List>;
   const status = batch.getChildAt(1)!.data[0] as Data<Utf8>;
   const code = batch.getChildAt(2)!.data[0] as Data<Utf8>;
   const floats = result.children[0].values as Float32Array | Float64Array;
-  return writeIpcStream([
+  return writeIpcParts([
     {
       type: type === 'float64[]' ? 'list<float64>' : 'list<float32>', name: 'result', length: result.length, nullCount: result.nullCount,
       validity: result.nullCount > 0 ? result.nullBitmap : null, offsets: result.valueOffsets, values: floats,
@@ -297,14 +305,14 @@ function allOkColumns(n: number, dim: number): NonNullable<typeof allOkShape> {
  * build for it, byte for byte: list offsets i × dim, status 'ok', error_code all null). Undefined
  * for any other call, which takes the general path.
  */
-function allOkVectorsIpc(results: CallResults, type: OutputType): Uint8Array | undefined {
+function allOkVectorsIpc(results: CallResults, type: OutputType): IpcParts | undefined {
   const packed = results.allOkVectors();
   if (!packed) return undefined;
   const float64 = packed.floats instanceof Float64Array;
   if (type !== (float64 ? 'float64[]' : 'float32[]')) return undefined;
   const n = results.rows;
   const shape = allOkColumns(n, packed.dim);
-  return writeIpcStream([
+  return writeIpcParts([
     { type: float64 ? 'list<float64>' : 'list<float32>', name: 'result', length: n, nullCount: 0, validity: null, offsets: shape.listOffsets, values: packed.floats.subarray(0, n * packed.dim) },
     { type: 'utf8', name: 'status', length: n, nullCount: 0, validity: null, offsets: shape.okOffsets, data: shape.ok },
     { type: 'utf8', name: ERROR_CODE_COLUMN, length: n, nullCount: n, validity: shape.nullBitmap, offsets: shape.noOffsets, data: EMPTY_BYTES },

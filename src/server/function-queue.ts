@@ -12,7 +12,8 @@ import { AdmissionGate } from './admission-gate';
 import { CallWaiters } from './call-waiters';
 import type { FunctionSpec } from '../protocol/define-function';
 import { BadRequestError, CANCELLED_STATUS, ServerError, ServerShuttingDownError, StoreUnavailableError, StreamRetiredError, UnknownFunctionError } from './errors';
-import { extractColumns, inputRows, resultIpc, type CallInput } from './arrow-io';
+import { extractColumns, inputRows, resultIpcParts, type CallInput } from './arrow-io';
+import type { IpcParts } from '../wire/ipc-write';
 import { makeFunctionBatcher } from './function-batcher';
 import type { QueueOptions } from './queue-options';
 import { QueueWatch } from './queue-watch';
@@ -41,7 +42,7 @@ export type { FunctionInfo } from './queue-stats';
 export type { QueueOptions } from './queue-options';
 
 export type CallView =
-  | { done: true; call: CallRecord; ipc: Uint8Array; handlerMs: number }
+  | { done: true; call: CallRecord; ipc: IpcParts; handlerMs: number }
   | { done: false; call: CallRecord };
 
 export class FunctionQueue {
@@ -246,7 +247,7 @@ export class FunctionQueue {
       if (!call) throw await this.guard.run('callLost', () => missingCallError(this.store, callId));
     }
     if (call.finishedAt === undefined) return { done: false, call };
-    const view: CallView = { done: true, call, ipc: resultIpc(call.results, this.outputOf(call)), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
+    const view: CallView = { done: true, call, ipc: resultIpcParts(call.results, this.outputOf(call)), handlerMs: this.handlerMsByCall.get(callId) ?? 0 };
     if (consume) {
       await this.guard.run('deleteCall', () => this.store.deleteCall(callId));
       this.handlerMsByCall.delete(callId);

@@ -2,6 +2,7 @@
 // (`embedbook serve`) or under a prefix on another app (`npm start` mounts it at /api). Auth, the
 // Arrow content-type parser, CORS and error mapping apply to these routes only.
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import { ARROW_STREAM, JSON_MEDIA, METRICS_MEDIA, RETRY_AFTER_HEADER, RETRY_AFTER_MS_HEADER, TICKET_HEADER, routes } from '../protocol/http';
@@ -174,7 +175,15 @@ export async function queueRoutes(app: FastifyInstance, opts: QueueRoutesOptions
       .header('x-call-status', view.call.state)
       .header('x-failed-rows', String(view.call.failedRows))
       .header('server-timing', `handler;dur=${view.handlerMs.toFixed(3)}`)
-      .send(Buffer.from(view.ipc.buffer, view.ipc.byteOffset, view.ipc.byteLength));
+      .header('content-length', view.ipc.byteLength)
+      .send(answerBody(view.ipc.parts));
+  };
+
+  // The answer's parts go out as they are (a vector answer's floats are views of the held results):
+  // joining them first cost a copy and a 1.5 MB allocation per 1,000 × 384-d answer.
+  const answerBody = (parts: Uint8Array[]) => {
+    const buffers = parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+    return buffers.length === 1 ? buffers[0] : Readable.from(buffers, { objectMode: false });
   };
 
   const callsRoute = { onRequest: requireContentType('POST /functions/:name/calls', ARROW_STREAM) };

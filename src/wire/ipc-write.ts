@@ -94,8 +94,25 @@ function batchMeta(rows: number, nodes: number[], regions: number[], bodyLength:
   return b.asUint8Array();
 }
 
-/** The columns (all `rows` long) as a complete IPC stream. */
-export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array {
+/** An IPC stream as consecutive byte ranges (see writeIpcParts). */
+export interface IpcParts {
+  parts: Uint8Array[];
+  byteLength: number;
+}
+
+/** Zeros for the 8-byte alignment gaps between parts (never written to). */
+const ZEROS = new Uint8Array(8);
+/** End of stream: the continuation marker and a zero length. */
+const END_OF_STREAM = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * The columns (all `rows` long) as a complete IPC stream in parts: the two framed metadata
+ * messages in one small buffer, then the columns' own buffers as views (not copied) with their
+ * alignment gaps, then the end-of-stream marker. An HTTP answer writes them as they are (one
+ * writev), so a vector answer's floats go from the result store to the socket without the
+ * 1.5 MB copy and allocation per 1,000 × 384-d answer that one joined buffer costs.
+ */
+export function writeIpcParts(columns: WireColumn[], rows: number): IpcParts {
   for (const c of columns) {
     if (c.length !== rows) throw new RangeError(`column "${c.name}" has ${c.length} rows, the batch ${rows}`);
   }
@@ -112,17 +129,38 @@ export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array 
   const batch = batchMeta(rows, nodes, regions, bodyLength);
   const schemaFrame = pad8(8 + schema.byteLength);
   const batchFrame = pad8(8 + batch.byteLength);
-  const out = new Uint8Array(schemaFrame + batchFrame + bodyLength + 8);
-  const view = new DataView(out.buffer);
+  const head = new Uint8Array(schemaFrame + batchFrame);
+  const view = new DataView(head.buffer);
   let at = 0;
   for (const [meta, frame] of [[schema, schemaFrame], [batch, batchFrame]] as const) {
     view.setUint32(at, CONTINUATION, true);
     view.setInt32(at + 4, frame - 8, true);
-    out.set(meta, at + 8);
+    head.set(meta, at + 8);
     at += frame;
   }
-  for (let i = 0; i < buffers.length; i++) out.set(buffers[i], at + regions[2 * i]);
-  // End of stream: the continuation marker and a zero length (the bytes are already zero).
-  view.setUint32(at + bodyLength, CONTINUATION, true);
+  const parts: Uint8Array[] = [head];
+  for (const b of buffers) {
+    if (b.byteLength > 0) parts.push(b);
+    const gap = pad8(b.byteLength) - b.byteLength;
+    if (gap > 0) parts.push(ZEROS.subarray(0, gap));
+  }
+  parts.push(END_OF_STREAM);
+  return { parts, byteLength: head.byteLength + bodyLength + END_OF_STREAM.byteLength };
+}
+
+/** The columns (all `rows` long) as a complete IPC stream in one buffer. */
+export function writeIpcStream(columns: WireColumn[], rows: number): Uint8Array {
+  return joinIpcParts(writeIpcParts(columns, rows));
+}
+
+/** The parts in one buffer. */
+export function joinIpcParts({ parts, byteLength }: IpcParts): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(byteLength);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
 }
