@@ -150,13 +150,19 @@ describe('handler output is checked before it is stored as ok', () => {
     const vectors = `export default { handler: (text) => text.map((t) =>
       t === 'ragged' ? new Float32Array([1, 2, 3]) : t === 'vnan' ? new Float32Array([1, NaN, 0, 0]) : t === 'plain-inf' ? [0, 0, -Infinity, 0] : t === 'list' ? [7, 8] : new Float32Array([t.length, 0, 0, 1])) };`;
     const short = `export default { handler: (text) => text.slice(1).map((t) => t.length) };`;
+    // Every row a Float32Array of one length: the batch embedding handlers return (packed, then checked in one scan).
+    const uniform = `export default { handler: (text) => ({
+      values: text.map((t) => t === 'vnan' ? new Float32Array([1, NaN, 0, 0]) : t === 'vinf' ? new Float32Array([0, 0, 0, Infinity]) : t === 'own' ? new Float32Array([NaN, 0, 0, 0]) : new Float32Array([t.length, 0, 0, 1])),
+      errors: text.map((t) => (t === 'own' ? 'failed by the handler' : null)) }) };`;
     const deployed = await Promise.all([
+      deploy(s.url, { name: 'uniform', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0, output: 'float32[]' }, uniform),
+      deploy(s.url, { name: 'uniform-inferred', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0 }, uniform),
       deploy(s.url, { name: 'numbers', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0, output: 'float64' }, numbers),
       deploy(s.url, { name: 'vectors', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0, output: 'float32[]' }, vectors),
       deploy(s.url, { name: 'vectors-inferred', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0 }, vectors),
       deploy(s.url, { name: 'short', maxBatchingSize: 8, maxBufferDuration: 20, retries: 0, output: 'float64' }, short),
     ]);
-    expect(deployed.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(deployed.map((r) => r.status)).toEqual([201, 201, 201, 201, 201, 201]);
   });
   afterAll(async () => s?.close());
 
@@ -178,6 +184,15 @@ describe('handler output is checked before it is stored as ok', () => {
     expect(out.status[3]).toMatch(/^HandlerOutputError: the handler returned a vector with NaN at position 1 for this row/);
     expect(out.status[4]).toMatch(/^HandlerOutputError: the handler returned a vector with -Infinity at position 2 for this row/);
     expect([out.status[0], out.status[2], out.status[5], out.status[6]]).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  test.each(['uniform', 'uniform-inferred'])('vectors of one length (%s): a NaN or Infinity fails its own row; a row the handler failed keeps its error', async (fn) => {
+    const out = await run(s.url, fn, ['a', 'vnan', 'bb', 'vinf', 'own', 'ccc']);
+    expect(out.result).toEqual([[1, 0, 0, 1], null, [2, 0, 0, 1], null, null, [3, 0, 0, 1]]);
+    expect(out.status[1]).toBe('HandlerOutputError: the handler returned a vector with NaN at position 1 for this row; results must be finite numbers (fail the row with { values, errors } instead).');
+    expect(out.status[3]).toMatch(/^HandlerOutputError: the handler returned a vector with Infinity at position 3 for this row/);
+    expect(out.status[4]).toBe('failed by the handler');
+    expect([out.status[0], out.status[2], out.status[5]]).toEqual(['ok', 'ok', 'ok']);
   });
 
   test('a wrong number of values fails every row with the count it returned', async () => {

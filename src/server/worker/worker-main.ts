@@ -2,14 +2,14 @@
 // runs one batch at a time. Never runs on the server thread, so a handler that blocks, throws,
 // leaks or calls process.exit() only costs this worker, which the pool replaces.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FnRef, FromWorker, ModelHandlerFactory, PackedVectors, ToWorker, WorkerInit } from './protocol';
+import type { FnRef, FromWorker, ModelHandlerFactory, ToWorker, WorkerInit } from './protocol';
 import { serializeError } from '../../core/errors';
 import { toRowError } from '../../core/row-error';
 import type { RowError } from '../../core/types';
 import { BatchCancelledError, HandlerError } from '../errors';
 import type { HandlerContext } from '../../protocol/define-function';
 import { columnsToTable } from './columns-to-table';
-import { checkOutput } from './check-output';
+import { checkAndPack } from './check-output';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -79,26 +79,6 @@ function normalise(out: unknown, rows: number): { values: unknown[]; errors?: (R
 }
 
 /** Packs equal-length Float32Array rows into one transferable buffer. */
-function pack(values: unknown[]): PackedVectors | undefined {
-  let dim = -1;
-  const nulls: number[] = [];
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v === null || v === undefined) {
-      nulls.push(i);
-      continue;
-    }
-    if (!(v instanceof Float32Array) || (dim !== -1 && v.length !== dim)) return undefined;
-    dim = v.length;
-  }
-  if (dim <= 0) return undefined;
-  const data = new Float32Array(values.length * dim);
-  values.forEach((v, i) => {
-    if (v instanceof Float32Array) data.set(v, i * dim);
-  });
-  return { data, dim, nulls };
-}
-
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
@@ -131,11 +111,11 @@ async function runBatch(msg: ToWorker & { type: 'run' }): Promise<void> {
       ...(init.gpu ? { gpu: init.gpu } : {}),
     };
     const t0 = performance.now();
-    const out = checkOutput(normalise(await h.run(msg.columns, ctx), msg.rows), fn.output);
+    const raw = normalise(await h.run(msg.columns, ctx), msg.rows);
     const handlerMs = performance.now() - t0;
-    const packed = pack(out.values);
-    if (packed) send({ type: 'result', id: msg.id, packed, errors: out.errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
-    else send({ type: 'result', id: msg.id, values: out.values, errors: out.errors, handlerMs });
+    const { packed, values, errors } = checkAndPack(raw, fn.output);
+    if (packed) send({ type: 'result', id: msg.id, packed, errors, handlerMs }, [packed.data.buffer as ArrayBuffer]);
+    else send({ type: 'result', id: msg.id, values, errors, handlerMs });
   } catch (err) {
     send({ type: 'error', id: msg.id, error: serializeError(err) });
   }
