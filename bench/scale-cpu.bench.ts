@@ -27,6 +27,8 @@ function flag(args: string[], name: string, fallback: string): string {
 interface Tree {
   root: string;
   CallResults: new (rows: number) => { setOk(i: number, v: unknown): void };
+  /** The server's answer bytes: resultIpcParts where the tree has it (the route writes the parts), else resultIpc. */
+  answerBytes(results: unknown, output: string): number;
   resultIpc(results: unknown, output: string): Uint8Array;
   decodeCallAnswer(bytes: Uint8Array): unknown;
   decodeCallResult(answer: unknown, rows: number, where: string): unknown;
@@ -50,7 +52,8 @@ async function load(root: string): Promise<Tree> {
     mod('src/core/assemble.ts'), mod('src/cli/output-file.ts'), mod('src/server/memory-store.ts'),
   ]);
   return {
-    root, CallResults: results.CallResults, resultIpc: io.resultIpc, decodeCallAnswer: codec.decodeCallAnswer, decodeCallResult: batch.decodeCallResult,
+    root, CallResults: results.CallResults, resultIpc: io.resultIpc,
+    answerBytes: (r: unknown, o: string) => (io.resultIpcParts ? io.resultIpcParts(r, o).byteLength : io.resultIpc(r, o).byteLength), decodeCallAnswer: codec.decodeCallAnswer, decodeCallResult: batch.decodeCallResult,
     assembleTable: assemble.assembleTable, OutputFile: out.OutputFile, MemoryQueueStore: store.MemoryQueueStore,
   };
 }
@@ -92,7 +95,7 @@ async function serverSide(t: Tree, rows: number, texts: string[]): Promise<numbe
     for (let i = 0; i < CHUNK; i++) packed.set(vector, i * DIM);
     await store.complete('f@1', claimed.map((r, i) => ({ callId: r.callId, index: r.index, value: packed.subarray(i * DIM, (i + 1) * DIM) })));
     const call = await store.getCall(id);
-    if (!call || t.resultIpc(call.results, 'float32[]').byteLength < CHUNK * DIM * 4) throw new Error('no answer');
+    if (!call || t.answerBytes(call.results, 'float32[]') < CHUNK * DIM * 4) throw new Error('no answer');
     await store.deleteCall(id);
   }
   return ((cpuMs() - c0) / rows) * 1000;
