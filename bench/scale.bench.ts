@@ -268,7 +268,7 @@ export async function main(args: string[]): Promise<void> {
       `${Math.round(r.embedRowsPerS).toLocaleString('en-US')} (${(r.embedRowsPerS / base.embedRowsPerS).toFixed(2)}) | ${Math.round(r.wallRowsPerS).toLocaleString('en-US')} | ${r.cliCpuUsPerRow.toFixed(1)} + ${r.serverCpuUsPerRow.toFixed(1)} | ` +
       `${r.cliPeakMiB.toFixed(0)} MiB | ${r.serverIdleMiB.toFixed(0)} → ${r.serverPeakMiB.toFixed(0)} → ${r.serverAfterMiB.toFixed(0)} MiB | ${r.load1.toFixed(1)} |`),
   ].join('\n');
-  console.log(`\n${md}\n(chunk ${chunk} rows, ${concurrency} in flight, cheap 384-d function; CLI rows/s and CPU: the median of ${cliRuns} runs per size; ${os.cpus().length} cores)`);
+  console.log(`\n${md}\n(chunk ${chunk} rows, ${concurrency} in flight, cheap 384-d function; CLI rows/s and CPU: the median of ${cliRuns} runs per size, one at 10M; ${os.cpus().length} cores)`);
   console.log(targets(rows).join('\n'));
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'scale.json'), JSON.stringify({ chunk, concurrency, settleS, rows }, null, 2));

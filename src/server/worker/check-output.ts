@@ -53,7 +53,7 @@ function failRow(out: RowValues, i: number, message: string): (RowError | null)[
   return errors;
 }
 
-export function checkOutput(out: RowValues, output: string | undefined): RowValues {
+function checkOutput(out: RowValues, output: string | undefined): RowValues {
   if (output !== undefined && UNCHECKED_OUTPUTS.has(output)) return out;
   const { values } = out;
   let errors = out.errors;
