@@ -4,7 +4,9 @@
 // HandlerOutputError status; its neighbours stay ok. Typed float arrays are what embedding handlers
 // (and the built-in model) return: a batch of them is one matrix, so ragged rows are a bug. Plain
 // arrays are variable-length lists (token ids, spans…) and may differ in length.
-// Functions whose declared output is 'json', 'utf8' or 'bool' are not checked.
+// Functions whose declared output is 'json', 'utf8' or 'bool' are not checked. checkAndPack also
+// packs a batch of same-length Float32Array rows into one transferable buffer (what the worker
+// sends the server), checking it after packing with one scan of the packed floats' bits.
 import { errorCode } from '../../core/errors';
 import type { RowError } from '../../core/types';
 import type { PackedVectors } from './protocol';

@@ -78,7 +78,6 @@ function normalise(out: unknown, rows: number): { values: unknown[]; errors?: (R
   return { values: list };
 }
 
-/** Packs equal-length Float32Array rows into one transferable buffer. */
 function send(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
