@@ -59,9 +59,8 @@ function checkOutput(out: RowValues, output: string | undefined): RowValues {
   if (output !== undefined && UNCHECKED_OUTPUTS.has(output)) return out;
   const { values } = out;
   let errors = out.errors;
-  const checked: RowValues = { values, errors };
   const fail = (i: number, message: string) => {
-    errors = failRow(checked, i, message);
+    errors = failRow(out, i, message);
   };
   const lengths = new Map<number, number>();
   let firstLength = -1;
